@@ -1,0 +1,626 @@
+//! The simulated API server: the only way anything reads or changes cluster state.
+//!
+//! kubectl, controllers, the kubelet and the HTTP API server all call these methods, which
+//! do what kube-apiserver's generic registry does: resolve the kind, default, validate, admit,
+//! stamp metadata (uid, resourceVersion, generation, creationTimestamp), enforce optimistic
+//! concurrency and graceful deletion with finalizers, and append to the watch log.
+//! It owns the virtual clock and the seeded RNG so every write is stamped deterministically.
+
+use crate::error::{ApiError, ApiResult};
+use crate::kinds::Kind;
+use crate::object::{self, Object};
+use crate::rng::Rng;
+use crate::selector::Selector;
+use crate::store::{EventType, Store};
+use crate::time::Time;
+use crate::{admission, defaults, patch, validation};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// How dependents are treated when their owner is deleted (`propagationPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// `None` uses the object's default (a pod's terminationGracePeriodSeconds).
+    pub grace_period_seconds: Option<i64>,
+    /// `None` means background.
+    pub propagation: Option<Propagation>,
+    /// `preconditions.uid`
+    pub uid: Option<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchType {
+    Json,
+    Merge,
+    StrategicMerge,
+}
+
+/// What a delete call did.
+#[derive(Clone, Debug)]
+pub enum Deleted {
+    /// The object is gone (the returned value is its final state).
+    Removed(Arc<Object>),
+    /// The object now has a deletionTimestamp and waits for grace or finalizers.
+    Terminating(Arc<Object>),
+}
+
+impl Deleted {
+    pub fn object(&self) -> &Arc<Object> {
+        match self {
+            Deleted::Removed(o) | Deleted::Terminating(o) => o,
+        }
+    }
+}
+
+pub const FINALIZER_ORPHAN: &str = "orphan";
+pub const FINALIZER_FOREGROUND: &str = "foregroundDeletion";
+
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub store: Store,
+    /// The virtual clock. Only `Cluster` advances it.
+    pub now: Time,
+    /// The cluster's single RNG.
+    pub rng: Rng,
+    warnings: Vec<String>,
+    event_seq: u64,
+    pub(crate) event_cache: crate::events::EventCache,
+}
+
+/// Kinds whose `status` is a subresource: writes to the main resource keep the old status.
+pub fn has_status_subresource(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Pod
+            | Kind::Service
+            | Kind::Node
+            | Kind::Namespace
+            | Kind::PersistentVolumeClaim
+            | Kind::PersistentVolume
+            | Kind::StatefulSet
+            | Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::DaemonSet
+            | Kind::PodDisruptionBudget
+    )
+}
+
+/// Kinds that carry `metadata.generation`, bumped on spec changes.
+pub fn has_generation(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Pod
+            | Kind::StatefulSet
+            | Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::DaemonSet
+            | Kind::PodDisruptionBudget
+    )
+}
+
+impl Api {
+    pub fn new(seed: u64, start: Time) -> Api {
+        Api {
+            store: Store::new(),
+            now: start,
+            rng: Rng::new(seed),
+            warnings: Vec::new(),
+            event_seq: 0,
+            event_cache: Default::default(),
+        }
+    }
+
+    /// Warnings the last calls produced (`Warning:` lines in kubectl), emptied by reading.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    pub fn warn(&mut self, w: impl Into<String>) {
+        let w = w.into();
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
+    pub(crate) fn next_event_seq(&mut self) -> u64 {
+        self.event_seq += 1;
+        self.event_seq
+    }
+
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> ApiResult<Arc<Object>> {
+        let ns = if kind.namespaced() { namespace } else { "" };
+        self.store
+            .get(kind, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))
+    }
+
+    pub fn try_get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Object>> {
+        let ns = if kind.namespaced() { namespace } else { "" };
+        self.store.get(kind, ns, name)
+    }
+
+    /// Objects of `kind` in `namespace` (`None`: all namespaces) matching `selector`.
+    pub fn list(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        selector: &Selector,
+    ) -> Vec<Arc<Object>> {
+        let ns = if kind.namespaced() { namespace } else { None };
+        self.store
+            .list(kind, ns)
+            .filter(|o| selector.matches_object(o))
+            .cloned()
+            .collect()
+    }
+
+    /// Resolves an object's kind from `apiVersion`/`kind`, noting deprecated versions.
+    pub fn kind_of(&mut self, obj: &Object) -> ApiResult<(Kind, Option<String>)> {
+        let av = object::api_version(obj);
+        let k = object::kind(obj);
+        if k.is_empty() {
+            return Err(ApiError::bad_request(
+                "Object 'Kind' is missing in the request body",
+            ));
+        }
+        match Kind::from_api_version_kind(av, k) {
+            Some((kind, false)) => Ok((kind, None)),
+            Some((kind, true)) => Ok((kind, Some(av.to_string()))),
+            None => Err(ApiError::bad_request(format!(
+                "no kind \"{k}\" is registered for version \"{av}\" in scheme \"pkg/api/legacyscheme/scheme.go:30\""
+            ))),
+        }
+    }
+
+    pub fn create(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
+        self.create_with(obj, &WriteOptions::default())
+    }
+
+    pub fn create_with(&mut self, mut obj: Object, opts: &WriteOptions) -> ApiResult<Arc<Object>> {
+        if !obj.is_object() {
+            return Err(ApiError::bad_request(
+                "the body of the request was not an object",
+            ));
+        }
+        let (kind, legacy) = self.kind_of(&obj)?;
+        if let Some(av) = &legacy {
+            self.warn(deprecation_warning(av, kind));
+        }
+        obj["apiVersion"] = json!(kind.api_version());
+        if kind.namespaced() {
+            if object::namespace(&obj).is_empty() {
+                object::set(&mut obj, &["metadata", "namespace"], json!("default"));
+            }
+        } else {
+            object::remove(&mut obj, &["metadata", "namespace"]);
+        }
+        if object::name(&obj).is_empty() {
+            match object::get_str(&obj, &["metadata", "generateName"]).map(str::to_string) {
+                Some(prefix) if !prefix.is_empty() => {
+                    let suffix = self.rng.name_suffix(5);
+                    object::set(
+                        &mut obj,
+                        &["metadata", "name"],
+                        json!(format!("{prefix}{suffix}")),
+                    );
+                }
+                _ => {
+                    return Err(ApiError::invalid(
+                        kind,
+                        "",
+                        vec![crate::error::FieldError::required(
+                            "metadata.name",
+                            "name or generateName is required",
+                        )],
+                    ))
+                }
+            }
+        }
+        let ns = object::namespace(&obj).to_string();
+        let name = object::name(&obj).to_string();
+        if kind.namespaced() {
+            match self.store.get(Kind::Namespace, "", &ns) {
+                None => return Err(ApiError::not_found(Kind::Namespace, &ns)),
+                Some(n) if object::is_terminating(n) => {
+                    return Err(ApiError::forbidden(format!(
+                        "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                        kind.group_resource()
+                    )))
+                }
+                _ => {}
+            }
+        }
+        // Server-set metadata is never taken from the client on create.
+        for field in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+            "selfLink",
+        ] {
+            object::remove(&mut obj, &["metadata", field]);
+        }
+        defaults::apply(kind, &mut obj, legacy.as_deref());
+        validation::validate_create(kind, &obj)
+            .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+        admission::admit_create(self, kind, &mut obj)?;
+        if self.store.get(kind, &ns, &name).is_some() {
+            return Err(ApiError::already_exists(kind, &name));
+        }
+        let uid = self.rng.uuid();
+        let meta = object::entry(&mut obj, &["metadata"]);
+        meta["uid"] = json!(uid);
+        meta["creationTimestamp"] = json!(self.now.rfc3339());
+        if has_generation(kind) {
+            meta["generation"] = json!(1);
+        }
+        if opts.dry_run {
+            return Ok(Arc::new(obj));
+        }
+        let rv = self.store.next_resource_version();
+        object::set(
+            &mut obj,
+            &["metadata", "resourceVersion"],
+            json!(rv.to_string()),
+        );
+        Ok(self.store.put(kind, obj, EventType::Added, self.now))
+    }
+
+    pub fn update(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
+        self.write(obj, false, &WriteOptions::default())
+    }
+
+    pub fn update_with(&mut self, obj: Object, opts: &WriteOptions) -> ApiResult<Arc<Object>> {
+        self.write(obj, false, opts)
+    }
+
+    /// Writes only `status` (the `/status` subresource); everything else is kept.
+    pub fn update_status(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
+        self.write(obj, true, &WriteOptions::default())
+    }
+
+    fn write(
+        &mut self,
+        mut obj: Object,
+        status_only: bool,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
+        let (kind, legacy) = self.kind_of(&obj)?;
+        if let Some(av) = &legacy {
+            self.warn(deprecation_warning(av, kind));
+        }
+        obj["apiVersion"] = json!(kind.api_version());
+        let ns = if kind.namespaced() {
+            let n = object::namespace(&obj);
+            if n.is_empty() {
+                "default".to_string()
+            } else {
+                n.to_string()
+            }
+        } else {
+            String::new()
+        };
+        let name = object::name(&obj).to_string();
+        let old = self
+            .store
+            .get(kind, &ns, &name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, &name))?;
+        let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"])
+            .unwrap_or("")
+            .to_string();
+        if !sent_rv.is_empty()
+            && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
+        {
+            return Err(ApiError::conflict(kind, &name));
+        }
+        let mut new = if status_only {
+            let mut n = (*old).clone();
+            match obj.get("status") {
+                Some(s) => n["status"] = s.clone(),
+                None => {
+                    object::remove(&mut n, &["status"]);
+                }
+            }
+            n
+        } else {
+            if has_status_subresource(kind) {
+                match old.get("status") {
+                    Some(s) => obj["status"] = s.clone(),
+                    None => {
+                        object::remove(&mut obj, &["status"]);
+                    }
+                }
+            }
+            obj
+        };
+        if kind.namespaced() {
+            object::set(&mut new, &["metadata", "namespace"], json!(ns));
+        }
+        // Server-owned metadata always comes from the stored object.
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
+            match object::get(&old, &["metadata", field]) {
+                Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
+                None => {
+                    object::remove(&mut new, &["metadata", field]);
+                }
+            }
+        }
+        object::set(
+            &mut new,
+            &["metadata", "resourceVersion"],
+            old["metadata"]["resourceVersion"].clone(),
+        );
+        if !status_only {
+            defaults::apply(kind, &mut new, legacy.as_deref());
+            validation::validate_update(kind, &old, &new)
+                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+            admission::admit_update(self, kind, &old, &mut new)?;
+            if has_generation(kind) && old.get("spec") != new.get("spec") {
+                let g = object::generation(&old) + 1;
+                object::set(&mut new, &["metadata", "generation"], json!(g));
+            }
+        } else {
+            validation::validate_status_update(kind, &old, &new)
+                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+        }
+        if new == *old {
+            return Ok(old);
+        }
+        if opts.dry_run {
+            return Ok(Arc::new(new));
+        }
+        let rv = self.store.next_resource_version();
+        object::set(
+            &mut new,
+            &["metadata", "resourceVersion"],
+            json!(rv.to_string()),
+        );
+        if object::is_terminating(&new)
+            && object::finalizers(&new).is_empty()
+            && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
+        {
+            self.store.remove(kind, &ns, &name, new.clone(), self.now);
+            return Ok(Arc::new(new));
+        }
+        Ok(self.store.put(kind, new, EventType::Modified, self.now))
+    }
+
+    /// Applies a patch to the stored object and writes the result as an update.
+    pub fn patch(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch_body: &Value,
+    ) -> ApiResult<Arc<Object>> {
+        self.patch_with(
+            kind,
+            namespace,
+            name,
+            patch_type,
+            patch_body,
+            false,
+            &WriteOptions::default(),
+        )
+    }
+
+    /// As `patch`; `status` patches the `/status` subresource instead of the main resource.
+    #[allow(clippy::too_many_arguments)]
+    pub fn patch_with(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch_body: &Value,
+        status: bool,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
+        let current = self.get(kind, namespace, name)?;
+        let mut target = (*current).clone();
+        match patch_type {
+            PatchType::Json => patch::json_patch(&mut target, patch_body)?,
+            PatchType::Merge => patch::merge_patch(&mut target, patch_body),
+            PatchType::StrategicMerge => {
+                patch::strategic_merge_patch(kind, &mut target, patch_body)?
+            }
+        }
+        // A patch never changes identity; a patch that set a stale resourceVersion conflicts.
+        if object::get(&target, &["metadata", "resourceVersion"])
+            == object::get(&current, &["metadata", "resourceVersion"])
+        {
+            object::remove(&mut target, &["metadata", "resourceVersion"]);
+        }
+        target["apiVersion"] = json!(kind.api_version());
+        target["kind"] = json!(kind.name());
+        if status {
+            self.write(target, true, opts)
+        } else {
+            self.write(target, false, opts)
+        }
+    }
+
+    pub fn delete(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> ApiResult<Deleted> {
+        let ns = if kind.namespaced() { namespace } else { "" };
+        let old = self
+            .store
+            .get(kind, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        if let Some(uid) = &opts.uid {
+            if uid != object::uid(&old) {
+                return Err(ApiError {
+                    message: format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                        object::uid(&old)
+                    ),
+                    ..ApiError::conflict(kind, name)
+                });
+            }
+        }
+        let mut obj = (*old).clone();
+        // Graceful deletion applies to scheduled, non-terminal pods only (pod strategy
+        // CheckGracefulDelete); every other object is deleted at once unless finalizers hold it.
+        let mut grace = 0i64;
+        if kind == Kind::Pod {
+            let scheduled =
+                object::get_str(&obj, &["spec", "nodeName"]).is_some_and(|n| !n.is_empty());
+            let terminal = matches!(
+                object::get_str(&obj, &["status", "phase"]),
+                Some("Succeeded" | "Failed")
+            );
+            grace = opts.grace_period_seconds.unwrap_or_else(|| {
+                object::get_i64(&obj, &["spec", "terminationGracePeriodSeconds"]).unwrap_or(30)
+            });
+            if !scheduled || terminal {
+                grace = 0;
+            }
+            grace = grace.max(0);
+        }
+        let mut finalizers = object::finalizers(&obj);
+        let propagation = opts.propagation.unwrap_or(Propagation::Background);
+        let already_terminating = object::is_terminating(&obj);
+        if !already_terminating || !finalizers.is_empty() {
+            let add = match propagation {
+                Propagation::Orphan => Some(FINALIZER_ORPHAN),
+                Propagation::Foreground => Some(FINALIZER_FOREGROUND),
+                Propagation::Background => None,
+            };
+            if let Some(f) = add {
+                if !already_terminating && !finalizers.iter().any(|x| x == f) {
+                    finalizers.push(f.to_string());
+                    object::set(&mut obj, &["metadata", "finalizers"], json!(finalizers));
+                }
+            }
+        }
+        if opts.dry_run {
+            return Ok(Deleted::Removed(old));
+        }
+        if grace == 0 && finalizers.is_empty() {
+            let rv = self.store.next_resource_version();
+            object::set(
+                &mut obj,
+                &["metadata", "resourceVersion"],
+                json!(rv.to_string()),
+            );
+            if !already_terminating {
+                object::set(
+                    &mut obj,
+                    &["metadata", "deletionTimestamp"],
+                    json!(self.now.rfc3339()),
+                );
+                object::set(
+                    &mut obj,
+                    &["metadata", "deletionGracePeriodSeconds"],
+                    json!(0),
+                );
+            }
+            self.store.remove(kind, ns, name, obj.clone(), self.now);
+            return Ok(Deleted::Removed(Arc::new(obj)));
+        }
+        if already_terminating {
+            // A second delete may only shorten the grace period.
+            let current =
+                object::get_i64(&obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0);
+            if grace >= current && obj == *old {
+                return Ok(Deleted::Terminating(old));
+            }
+            if grace < current {
+                object::set(
+                    &mut obj,
+                    &["metadata", "deletionGracePeriodSeconds"],
+                    json!(grace),
+                );
+                object::set(
+                    &mut obj,
+                    &["metadata", "deletionTimestamp"],
+                    json!(self.now.plus_secs(grace as u64).rfc3339()),
+                );
+            }
+        } else {
+            object::set(
+                &mut obj,
+                &["metadata", "deletionTimestamp"],
+                json!(self.now.plus_secs(grace as u64).rfc3339()),
+            );
+            object::set(
+                &mut obj,
+                &["metadata", "deletionGracePeriodSeconds"],
+                json!(grace),
+            );
+            if has_generation(kind) {
+                let g = object::generation(&obj) + 1;
+                object::set(&mut obj, &["metadata", "generation"], json!(g));
+            }
+        }
+        if grace == 0 && finalizers.is_empty() {
+            let rv = self.store.next_resource_version();
+            object::set(
+                &mut obj,
+                &["metadata", "resourceVersion"],
+                json!(rv.to_string()),
+            );
+            self.store.remove(kind, ns, name, obj.clone(), self.now);
+            return Ok(Deleted::Removed(Arc::new(obj)));
+        }
+        let rv = self.store.next_resource_version();
+        object::set(
+            &mut obj,
+            &["metadata", "resourceVersion"],
+            json!(rv.to_string()),
+        );
+        Ok(Deleted::Terminating(self.store.put(
+            kind,
+            obj,
+            EventType::Modified,
+            self.now,
+        )))
+    }
+}
+
+/// The API server's warning for a deprecated group/version (sent as a `Warning:` header).
+pub fn deprecation_warning(api_version: &str, kind: Kind) -> String {
+    let (deprecated, removed) = match (api_version, kind) {
+        ("apps/v1beta1", _) => ("1.9", "1.16"),
+        ("apps/v1beta2", _) => ("1.9", "1.16"),
+        ("policy/v1beta1", _) => ("1.21", "1.25"),
+        _ => ("1.9", "1.16"),
+    };
+    format!(
+        "{api_version} {} is deprecated in v{deprecated}+, unavailable in v{removed}+; use {} {}",
+        kind.name(),
+        kind.api_version(),
+        kind.name()
+    )
+}

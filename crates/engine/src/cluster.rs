@@ -1,0 +1,271 @@
+//! The whole simulated cluster and its clock: API server, controllers, runtime, timers.
+//!
+//! Time only moves when the caller says so (`advance`, `settle`, `step_to_next_event`);
+//! between moves the cluster runs every controller until nothing is left to do at the
+//! current instant. Same config and seed and same calls ⇒ same event log, byte for byte.
+
+use crate::api::Api;
+use crate::controllers::{self, Action, Controller, Ctx, ObjectKey, WorkQueue};
+use crate::runtime::Runtime;
+use crate::store::Cursor;
+use crate::time::Time;
+use crate::Config;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// How many watch events the log keeps behind the slowest controller for outside watchers.
+const RETAINED_EVENTS: u64 = 200_000;
+/// A guard against controllers that keep waking each other at one instant.
+const MAX_RECONCILES_PER_INSTANT: usize = 5_000_000;
+
+pub struct Cluster {
+    pub api: Api,
+    pub runtime: Runtime,
+    pub config: Config,
+    controllers: Vec<Box<dyn Controller>>,
+    cursors: Vec<Cursor>,
+    queues: Vec<WorkQueue>,
+    /// (due time, sequence) → (controller index, key)
+    timers: BTreeMap<(Time, u64), (usize, ObjectKey)>,
+    timer_seq: u64,
+    scratch: Vec<ObjectKey>,
+    /// Set when an instant hit MAX_RECONCILES_PER_INSTANT (a controller bug, surfaced in tests).
+    pub livelock: bool,
+}
+
+impl Cluster {
+    /// A cluster with the default namespaces, nodes, StorageClass and system Services.
+    pub fn new(config: Config) -> Cluster {
+        let mut api = Api::new(config.seed, config.start);
+        bootstrap(&mut api, &config);
+        let controllers = controllers::all(&config);
+        let n = controllers.len();
+        let head = Cursor(0);
+        let mut c = Cluster {
+            api,
+            runtime: Runtime::default(),
+            config,
+            controllers,
+            cursors: vec![head; n],
+            queues: vec![WorkQueue::default(); n],
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            scratch: Vec::new(),
+            livelock: false,
+        };
+        c.run_now();
+        c
+    }
+
+    pub fn now(&self) -> Time {
+        self.api.now
+    }
+
+    /// True when no controller has work and no timer is pending.
+    pub fn is_idle(&self) -> bool {
+        self.timers.is_empty()
+            && self.queues.iter().all(WorkQueue::is_empty)
+            && !self.has_undelivered_events()
+    }
+
+    fn has_undelivered_events(&self) -> bool {
+        let head = self.api.store.head();
+        self.cursors.iter().any(|c| *c < head)
+    }
+
+    /// The time of the next timer, if any.
+    pub fn next_timer(&self) -> Option<Time> {
+        self.timers.keys().next().map(|(t, _)| *t)
+    }
+
+    /// Runs controllers until nothing is left to do at the current instant.
+    pub fn run_now(&mut self) {
+        let mut budget = MAX_RECONCILES_PER_INSTANT;
+        loop {
+            self.dispatch_events();
+            let mut did_work = false;
+            for i in 0..self.controllers.len() {
+                if let Some(key) = self.queues[i].pop() {
+                    did_work = true;
+                    let action = {
+                        let mut ctx = Ctx {
+                            api: &mut self.api,
+                            runtime: &mut self.runtime,
+                            config: &self.config,
+                        };
+                        self.controllers[i].reconcile(&key, &mut ctx)
+                    };
+                    if let Action::RequeueAfter(ms) = action {
+                        self.add_timer(self.api.now.plus_ms(ms.max(1)), i, key);
+                    }
+                    budget = budget.saturating_sub(1);
+                }
+            }
+            if !did_work && !self.has_undelivered_events() {
+                break;
+            }
+            if budget == 0 {
+                self.livelock = true;
+                break;
+            }
+        }
+        self.compact();
+    }
+
+    fn add_timer(&mut self, at: Time, controller: usize, key: ObjectKey) {
+        self.timer_seq += 1;
+        self.timers.insert((at, self.timer_seq), (controller, key));
+    }
+
+    /// Queues `key` on the controller named `name` after `delay_ms` (used by `sim` commands).
+    pub fn enqueue_after(&mut self, name: &str, key: ObjectKey, delay_ms: u64) {
+        if let Some(i) = self.controllers.iter().position(|c| c.name() == name) {
+            let at = self.api.now.plus_ms(delay_ms);
+            self.add_timer(at, i, key);
+        }
+    }
+
+    fn dispatch_events(&mut self) {
+        let head = self.api.store.head();
+        for i in 0..self.controllers.len() {
+            let from = self.cursors[i];
+            if from >= head {
+                continue;
+            }
+            let mut keys = std::mem::take(&mut self.scratch);
+            if let Ok(events) = self.api.store.events_since(from) {
+                for ev in events {
+                    if self.controllers[i].watches(ev.kind) {
+                        self.controllers[i].keys_for(ev, &self.api, &mut keys);
+                    }
+                }
+            }
+            for k in keys.drain(..) {
+                self.queues[i].add(k);
+            }
+            self.scratch = keys;
+            self.cursors[i] = head;
+        }
+    }
+
+    fn compact(&mut self) {
+        let slowest = self.cursors.iter().min().copied().unwrap_or(Cursor(0));
+        let head = self.api.store.head();
+        let keep_from = Cursor(head.0.saturating_sub(RETAINED_EVENTS).min(slowest.0));
+        self.api.store.compact(keep_from);
+    }
+
+    fn fire_timers_due(&mut self) {
+        let now = self.api.now;
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let (i, key) = entry.remove();
+            self.queues[i].add(key);
+        }
+    }
+
+    /// Moves the clock forward by `ms`, running everything that falls due on the way.
+    pub fn advance(&mut self, ms: u64) {
+        let target = self.api.now.plus_ms(ms);
+        self.advance_to(target);
+    }
+
+    pub fn advance_to(&mut self, target: Time) {
+        self.run_now();
+        while let Some(t) = self.next_timer() {
+            if t > target {
+                break;
+            }
+            self.api.now = t.max(self.api.now);
+            self.fire_timers_due();
+            self.run_now();
+        }
+        if target > self.api.now {
+            self.api.now = target;
+        }
+        self.run_now();
+    }
+
+    /// Jumps to the next timer and runs it. Returns false when there is none.
+    pub fn step_to_next_event(&mut self) -> bool {
+        self.run_now();
+        match self.next_timer() {
+            Some(t) => {
+                self.api.now = t.max(self.api.now);
+                self.fire_timers_due();
+                self.run_now();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Advances until nothing is pending, or until `timeout_ms` of virtual time has passed.
+    /// Returns true when the cluster settled.
+    pub fn settle(&mut self, timeout_ms: u64) -> bool {
+        let deadline = self.api.now.plus_ms(timeout_ms);
+        self.run_now();
+        loop {
+            match self.next_timer() {
+                None => return true,
+                Some(t) if t > deadline => {
+                    self.api.now = deadline.max(self.api.now);
+                    self.run_now();
+                    return false;
+                }
+                Some(_) => {
+                    self.step_to_next_event();
+                }
+            }
+        }
+    }
+}
+
+/// The objects a fresh cluster starts with.
+fn bootstrap(api: &mut Api, config: &Config) {
+    for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+        let _ = api.create(json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"}
+        }));
+    }
+    for i in 1..=config.nodes {
+        let name = format!("node-{i}");
+        let _ = api.create(crate::controllers::nodes::new_node(&name, i, api.now));
+    }
+    let _ = api.create(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "k8s.io/minikube-hostpath",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "Immediate"
+    }));
+    let _ = api.create(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"],
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+                 "type": "ClusterIP", "sessionAffinity": "None"}
+    }));
+    let _ = api.create(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"}},
+        "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"],
+                 "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                           {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                           {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}],
+                 "selector": {"k8s-app": "kube-dns"}, "type": "ClusterIP", "sessionAffinity": "None"}
+    }));
+    for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+        let _ = api.create(json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": ns}
+        }));
+    }
+}

@@ -1,0 +1,1 @@
+//! (endpoints controller: being written.)

@@ -1,0 +1,1 @@
+//! (gc controller: being written.)

@@ -1,0 +1,1 @@
+//! (scheduler controller: being written.)

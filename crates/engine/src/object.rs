@@ -1,0 +1,260 @@
+//! Unstructured API objects: a `serde_json::Value` map plus small, panic-free accessors.
+//!
+//! Every stored object is kept as JSON exactly as the API server would serialise it, so
+//! `-o yaml`, patches and the HTTP API see the same bytes. Accessors never panic: a missing
+//! or mistyped field reads as empty.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// An API object (always a JSON object at the top level).
+pub type Object = Value;
+
+/// Reads a nested field by path segments; missing or mistyped reads as `None`.
+pub fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    let mut cur = v;
+    for seg in path {
+        cur = match cur {
+            Value::Object(m) => m.get(*seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+pub fn get_str<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    get(v, path).and_then(Value::as_str)
+}
+
+pub fn get_i64(v: &Value, path: &[&str]) -> Option<i64> {
+    get(v, path).and_then(Value::as_i64)
+}
+
+pub fn get_bool(v: &Value, path: &[&str]) -> Option<bool> {
+    get(v, path).and_then(Value::as_bool)
+}
+
+pub fn get_array<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+    get(v, path)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// Returns a mutable reference to the field at `path`, creating empty objects on the way.
+/// A non-object in the way is replaced by an object (callers only use this on their own data).
+pub fn entry<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Value {
+    let mut cur = v;
+    for seg in path {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        cur = match cur {
+            Value::Object(m) => m.entry(seg.to_string()).or_insert(Value::Null),
+            _ => unreachable!("made an object just above"),
+        };
+    }
+    cur
+}
+
+/// Sets the field at `path`, creating parents as needed.
+pub fn set(v: &mut Value, path: &[&str], value: Value) {
+    *entry(v, path) = value;
+}
+
+/// Removes the field at `path` if present; returns it.
+pub fn remove(v: &mut Value, path: &[&str]) -> Option<Value> {
+    let (last, parents) = path.split_last()?;
+    let mut cur = v;
+    for seg in parents {
+        cur = cur.as_object_mut()?.get_mut(*seg)?;
+    }
+    cur.as_object_mut()?.remove(*last)
+}
+
+pub fn name(v: &Value) -> &str {
+    get_str(v, &["metadata", "name"]).unwrap_or("")
+}
+
+pub fn namespace(v: &Value) -> &str {
+    get_str(v, &["metadata", "namespace"]).unwrap_or("")
+}
+
+pub fn uid(v: &Value) -> &str {
+    get_str(v, &["metadata", "uid"]).unwrap_or("")
+}
+
+pub fn kind(v: &Value) -> &str {
+    get_str(v, &["kind"]).unwrap_or("")
+}
+
+pub fn api_version(v: &Value) -> &str {
+    get_str(v, &["apiVersion"]).unwrap_or("")
+}
+
+pub fn resource_version(v: &Value) -> u64 {
+    get_str(v, &["metadata", "resourceVersion"])
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn generation(v: &Value) -> i64 {
+    get_i64(v, &["metadata", "generation"]).unwrap_or(0)
+}
+
+pub fn deletion_timestamp(v: &Value) -> Option<&str> {
+    get_str(v, &["metadata", "deletionTimestamp"])
+}
+
+pub fn is_terminating(v: &Value) -> bool {
+    deletion_timestamp(v).is_some()
+}
+
+/// A string map field (labels, annotations, nodeSelector ...) as an ordered map.
+pub fn string_map(v: &Value, path: &[&str]) -> BTreeMap<String, String> {
+    get(v, path)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn labels(v: &Value) -> BTreeMap<String, String> {
+    string_map(v, &["metadata", "labels"])
+}
+
+pub fn annotations(v: &Value) -> BTreeMap<String, String> {
+    string_map(v, &["metadata", "annotations"])
+}
+
+pub fn label<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    get(v, &["metadata", "labels"])
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
+}
+
+pub fn annotation<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    get(v, &["metadata", "annotations"])
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
+}
+
+pub fn set_label(v: &mut Value, key: &str, value: &str) {
+    set(
+        v,
+        &["metadata", "labels", key],
+        Value::String(value.to_string()),
+    );
+}
+
+pub fn set_annotation(v: &mut Value, key: &str, value: &str) {
+    set(
+        v,
+        &["metadata", "annotations", key],
+        Value::String(value.to_string()),
+    );
+}
+
+pub fn finalizers(v: &Value) -> Vec<String> {
+    get_array(v, &["metadata", "finalizers"])
+        .iter()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect()
+}
+
+/// One entry of `metadata.ownerReferences`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+}
+
+impl OwnerRef {
+    /// A controller reference `{controller: true, blockOwnerDeletion: true}` to `owner`.
+    pub fn controller_of(owner: &Value) -> OwnerRef {
+        OwnerRef {
+            api_version: api_version(owner).to_string(),
+            kind: kind(owner).to_string(),
+            name: name(owner).to_string(),
+            uid: uid(owner).to_string(),
+            controller: Some(true),
+            block_owner_deletion: Some(true),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+pub fn owner_refs(v: &Value) -> Vec<OwnerRef> {
+    get_array(v, &["metadata", "ownerReferences"])
+        .iter()
+        .filter_map(|r| serde_json::from_value(r.clone()).ok())
+        .collect()
+}
+
+pub fn set_owner_refs(v: &mut Value, refs: &[OwnerRef]) {
+    if refs.is_empty() {
+        remove(v, &["metadata", "ownerReferences"]);
+    } else {
+        set(
+            v,
+            &["metadata", "ownerReferences"],
+            Value::Array(refs.iter().map(OwnerRef::to_value).collect()),
+        );
+    }
+}
+
+/// The owner reference with `controller: true`, if any.
+pub fn controller_ref(v: &Value) -> Option<OwnerRef> {
+    owner_refs(v)
+        .into_iter()
+        .find(|r| r.controller == Some(true))
+}
+
+/// Parses a YAML/JSON-ish scalar into an i64 if it is an integer or an integer string.
+pub fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accessors_read_nested_fields_and_never_panic() {
+        let mut v = json!({"metadata": {"name": "web-0", "labels": {"app": "nginx"}},
+                           "spec": {"containers": [{"image": "nginx"}]}});
+        assert_eq!(name(&v), "web-0");
+        assert_eq!(
+            get_str(&v, &["spec", "containers", "0", "image"]),
+            Some("nginx")
+        );
+        assert_eq!(get_str(&v, &["spec", "containers", "x", "image"]), None);
+        assert_eq!(namespace(&v), "");
+        set(&mut v, &["status", "phase"], json!("Running"));
+        assert_eq!(get_str(&v, &["status", "phase"]), Some("Running"));
+        assert_eq!(label(&v, "app"), Some("nginx"));
+        assert_eq!(remove(&mut v, &["status", "phase"]), Some(json!("Running")));
+        let mut not_obj = json!(3);
+        set(&mut not_obj, &["a"], json!(1));
+        assert_eq!(not_obj, json!({"a": 1}));
+    }
+}

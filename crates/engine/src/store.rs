@@ -1,0 +1,243 @@
+//! The object store: every API object by kind, namespace and name, plus the watch log.
+//!
+//! Watch is data (STYLE.md 5): each change appends a `WatchEvent` with its resourceVersion,
+//! and readers (controllers, `kubectl get -w`, the HTTP watch) keep a `Cursor` into the log.
+//! The store knows nothing of validation or defaulting; `api.rs` does that before writing here.
+
+use crate::kinds::Kind;
+use crate::object;
+use crate::time::Time;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change to one object. `object` is the object after the change (for DELETED, its last
+/// state with the deletion's resourceVersion).
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    pub kind: Kind,
+    pub event_type: EventType,
+    pub object: Arc<Value>,
+    pub resource_version: u64,
+    /// Virtual time of the change (a watcher prints AGE as of this moment).
+    pub time: Time,
+}
+
+/// A position in the watch log: the absolute index of the next event to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor(pub u64);
+
+/// `(namespace, name)`; namespace is "" for cluster-scoped kinds.
+pub type Key = (String, String);
+
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    objects: BTreeMap<Kind, BTreeMap<Key, Arc<Value>>>,
+    resource_version: u64,
+    log: std::collections::VecDeque<WatchEvent>,
+    /// Absolute index of `log[0]`.
+    log_base: u64,
+}
+
+/// Returned when a cursor points at events that were compacted away (HTTP 410 Gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expired;
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Value>> {
+        self.objects
+            .get(&kind)?
+            .get(&(namespace.to_string(), name.to_string()))
+    }
+
+    /// All objects of a kind, in (namespace, name) order; `namespace: None` means all.
+    pub fn list<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let map = self.objects.get(&kind);
+        let range: Box<dyn Iterator<Item = (&Key, &Arc<Value>)>> = match (map, namespace) {
+            (None, _) => Box::new(std::iter::empty()),
+            (Some(m), None) => Box::new(m.iter()),
+            (Some(m), Some(ns)) => Box::new(
+                m.range((ns.to_string(), String::new())..)
+                    .take_while(move |((n, _), _)| n == ns),
+            ),
+        };
+        range.map(|(_, v)| v)
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.objects.get(&kind).map_or(0, BTreeMap::len)
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.resource_version
+    }
+
+    /// Allocates the next resourceVersion.
+    pub fn next_resource_version(&mut self) -> u64 {
+        self.resource_version += 1;
+        self.resource_version
+    }
+
+    /// Writes `obj` (whose resourceVersion the caller has already set) and logs the event.
+    pub fn put(&mut self, kind: Kind, obj: Value, event_type: EventType, time: Time) -> Arc<Value> {
+        let key = (
+            object::namespace(&obj).to_string(),
+            object::name(&obj).to_string(),
+        );
+        let rv = object::resource_version(&obj);
+        let obj = Arc::new(obj);
+        self.objects
+            .entry(kind)
+            .or_default()
+            .insert(key, obj.clone());
+        self.push_event(kind, event_type, obj.clone(), rv, time);
+        obj
+    }
+
+    /// Removes an object; the DELETED event carries `final_obj` (with a fresh resourceVersion).
+    pub fn remove(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        final_obj: Value,
+        time: Time,
+    ) -> Option<Arc<Value>> {
+        let removed = self
+            .objects
+            .get_mut(&kind)?
+            .remove(&(namespace.to_string(), name.to_string()))?;
+        let rv = object::resource_version(&final_obj);
+        let obj = Arc::new(final_obj);
+        self.push_event(kind, EventType::Deleted, obj, rv, time);
+        Some(removed)
+    }
+
+    fn push_event(
+        &mut self,
+        kind: Kind,
+        event_type: EventType,
+        object: Arc<Value>,
+        rv: u64,
+        time: Time,
+    ) {
+        self.log.push_back(WatchEvent {
+            kind,
+            event_type,
+            object,
+            resource_version: rv,
+            time,
+        });
+    }
+
+    /// The cursor just past the newest event: a watch started now sees only later changes.
+    pub fn head(&self) -> Cursor {
+        Cursor(self.log_base + self.log.len() as u64)
+    }
+
+    /// Events from `cursor` on. Errors if some of them were compacted away.
+    pub fn events_since(
+        &self,
+        cursor: Cursor,
+    ) -> Result<impl Iterator<Item = &WatchEvent>, Expired> {
+        if cursor.0 < self.log_base {
+            return Err(Expired);
+        }
+        let start = (cursor.0 - self.log_base) as usize;
+        Ok(self.log.range(start.min(self.log.len())..))
+    }
+
+    /// The event at an absolute index, if still held.
+    pub fn event_at(&self, cursor: Cursor) -> Option<&WatchEvent> {
+        let idx = cursor.0.checked_sub(self.log_base)?;
+        self.log.get(idx as usize)
+    }
+
+    /// Drops events before `cursor` (every reader the cluster drives is past it).
+    pub fn compact(&mut self, cursor: Cursor) {
+        while self.log_base < cursor.0 && !self.log.is_empty() {
+            self.log.pop_front();
+            self.log_base += 1;
+        }
+    }
+
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Every object of every kind, in kind then key order (snapshots, determinism checks).
+    pub fn all_objects(&self) -> impl Iterator<Item = (Kind, &Arc<Value>)> {
+        self.objects
+            .iter()
+            .flat_map(|(k, m)| m.values().map(move |v| (*k, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn put_list_remove_and_watch_cursor() {
+        let mut s = Store::new();
+        let c0 = s.head();
+        for (ns, name) in [("b", "x"), ("a", "y"), ("a", "x")] {
+            let rv = s.next_resource_version();
+            s.put(
+                Kind::Pod,
+                json!({"metadata": {"namespace": ns, "name": name, "resourceVersion": rv.to_string()}}),
+                EventType::Added,
+                Time(0),
+            );
+        }
+        let names: Vec<_> = s
+            .list(Kind::Pod, Some("a"))
+            .map(|o| object::name(o).to_string())
+            .collect();
+        assert_eq!(names, ["x", "y"]);
+        assert_eq!(s.list(Kind::Pod, None).count(), 3);
+        assert_eq!(s.list(Kind::Service, None).count(), 0);
+        assert_eq!(s.events_since(c0).unwrap().count(), 3);
+        let mid = s.head();
+        let rv = s.next_resource_version();
+        s.remove(
+            Kind::Pod,
+            "a",
+            "x",
+            json!({"metadata": {"resourceVersion": rv.to_string()}}),
+            Time(0),
+        );
+        let evs: Vec<_> = s.events_since(mid).unwrap().collect();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].event_type, EventType::Deleted);
+        s.compact(mid);
+        assert!(s.events_since(c0).is_err());
+        assert_eq!(s.events_since(mid).unwrap().count(), 1);
+    }
+}

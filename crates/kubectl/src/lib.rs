@@ -1,0 +1,1 @@
+//! (kubectl: being written.)

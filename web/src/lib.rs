@@ -1,0 +1,1 @@
+//! (The web app: placeholder until the browser issue.)
