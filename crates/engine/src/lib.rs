@@ -13,6 +13,7 @@ pub mod api;
 pub mod cluster;
 pub mod controllers;
 pub mod defaults;
+pub mod dns;
 pub mod error;
 pub mod events;
 pub mod kinds;

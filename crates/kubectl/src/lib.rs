@@ -1,1 +1,19 @@
-//! (kubectl: being written.)
+//! kubectl as the playground runs it: verbs, flags, printers and messages in kubectl 1.33's
+//! exact words, plus the `Session` that runs shell lines (pipes, loops, heredocs) against a
+//! simulated cluster. One implementation serves the native CLI, the page and the tests.
+//!
+//! Architecture Invariant: kubectl only changes the cluster through `kubeplay_engine::Api`
+//! (as the real one only speaks HTTP); it never edits the store or a controller directly.
+//! Architecture Invariant: no user input makes anything here panic; errors are printed.
+
+pub mod cmd;
+pub mod context;
+pub mod flags;
+pub mod manifest;
+pub mod output;
+pub mod printers;
+pub mod session;
+
+pub use context::Kubectl;
+pub use output::{Output, Stream};
+pub use session::Session;

@@ -7,6 +7,7 @@
 
 pub mod endpoints;
 pub mod gc;
+pub mod kubelet;
 pub mod nodes;
 pub mod pv;
 pub mod scheduler;

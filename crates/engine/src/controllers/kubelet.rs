@@ -1,0 +1,1 @@
+//! The kubelet of every simulated node. (Being written.)

@@ -1,0 +1,13 @@
+//! `kubectl annotate-label` (being written).
+
+use super::{CmdError, CmdResult};
+use crate::context::Kubectl;
+use crate::output::Output;
+
+pub fn run_label(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}
+
+pub fn run_annotate(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}

@@ -1,0 +1,17 @@
+//! `kubectl cordon` (being written).
+
+use super::{CmdError, CmdResult};
+use crate::context::Kubectl;
+use crate::output::Output;
+
+pub fn run_cordon(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}
+
+pub fn run_uncordon(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}
+
+pub fn run_drain(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}

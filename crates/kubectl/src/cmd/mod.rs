@@ -1,0 +1,149 @@
+//! kubectl's verbs. `run` dispatches `kubectl <verb> ...`; each verb lives in its own module
+//! with a `run(k, args, out) -> Result<(), CmdError>` and returns errors for `report` to print
+//! in kubectl's words.
+
+pub mod annotate_label;
+pub mod api_resources;
+pub mod apply;
+pub mod cordon;
+pub mod create;
+pub mod delete;
+pub mod describe;
+pub mod exec;
+pub mod explain;
+pub mod get;
+pub mod logs;
+pub mod patch;
+pub mod rollout;
+pub mod run;
+pub mod scale;
+pub mod set;
+pub mod version;
+pub mod wait;
+
+use crate::context::Kubectl;
+use crate::output::Output;
+use kubeplay_engine::ApiError;
+
+/// A failed kubectl command, rendered by `report`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    /// An API error, optionally "when <verb> <source>" (`error when creating "web.yaml"`).
+    Api {
+        error: ApiError,
+        context: Option<(String, String)>,
+    },
+    /// `error: <msg>` then `See 'kubectl <cmd> --help' for usage.`
+    Usage { command: String, message: String },
+    /// `error: <msg>`
+    Plain(String),
+    /// Already printed; just exit with this status.
+    Exit(i32),
+}
+
+impl From<ApiError> for CmdError {
+    fn from(error: ApiError) -> CmdError {
+        CmdError::Api {
+            error,
+            context: None,
+        }
+    }
+}
+
+pub type CmdResult = Result<(), CmdError>;
+
+/// Runs `kubectl <args...>`; returns the exit status.
+pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
+    let Some(verb) = args.first() else {
+        out.out(crate::cmd::version::usage());
+        return 0;
+    };
+    let rest = &args[1..];
+    let result = match verb.as_str() {
+        "get" => get::run(k, rest, out),
+        "describe" => describe::run(k, rest, out),
+        "apply" => apply::run(k, rest, out),
+        "create" => create::run(k, rest, out),
+        "delete" => delete::run(k, rest, out),
+        "scale" => scale::run(k, rest, out),
+        "patch" => patch::run(k, rest, out),
+        "set" => set::run(k, rest, out),
+        "rollout" => rollout::run(k, rest, out),
+        "label" => annotate_label::run_label(k, rest, out),
+        "annotate" => annotate_label::run_annotate(k, rest, out),
+        "cordon" => cordon::run_cordon(k, rest, out),
+        "uncordon" => cordon::run_uncordon(k, rest, out),
+        "drain" => cordon::run_drain(k, rest, out),
+        "exec" => exec::run(k, rest, out),
+        "run" => run::run(k, rest, out),
+        "logs" => logs::run(k, rest, out),
+        "wait" => wait::run(k, rest, out),
+        "explain" => explain::run(k, rest, out),
+        "api-resources" => api_resources::run(k, rest, out),
+        "version" => version::run(k, rest, out),
+        other => Err(CmdError::Plain(format!(
+            "unknown command \"{other}\" for \"kubectl\"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage."
+        ))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => report(&e, out),
+    }
+}
+
+/// Prints an error as kubectl's `cmdutil.CheckErr` does and returns the exit status.
+pub fn report(e: &CmdError, out: &mut Output) -> i32 {
+    match e {
+        CmdError::Exit(code) => *code,
+        CmdError::Plain(m) => {
+            out.errln(format!("error: {m}"));
+            1
+        }
+        CmdError::Usage { command, message } => {
+            out.errln(format!("error: {message}"));
+            out.errln(format!("See 'kubectl {command} -h' for help and examples"));
+            1
+        }
+        CmdError::Api { error, context } => {
+            out.errln(standard_error_message(error, context.as_ref()));
+            1
+        }
+    }
+}
+
+/// kubectl's `StandardErrorMessage` for an API error, with `AddSourceToErr` applied.
+pub fn standard_error_message(e: &ApiError, context: Option<&(String, String)>) -> String {
+    if e.reason == "Invalid" {
+        let head = if !e.kind.is_empty() || !e.name.is_empty() {
+            format!("The {} {:?} is invalid", e.kind, e.name)
+        } else {
+            "The request is invalid".to_string()
+        };
+        if e.causes.is_empty() {
+            return head;
+        }
+        let causes: Vec<String> = e
+            .causes
+            .iter()
+            .map(|c| {
+                if c.field.is_empty() {
+                    c.message.clone()
+                } else {
+                    format!("{}: {}", c.field, c.message)
+                }
+            })
+            .collect();
+        return if causes.len() == 1 {
+            format!("{head}: {}", causes[0])
+        } else {
+            format!("{head}: [{}]", causes.join(", "))
+        };
+    }
+    let message = match context {
+        Some((verb, source)) if !source.is_empty() => {
+            format!("error when {verb} {source:?}: {}", e.message)
+        }
+        _ => e.message.clone(),
+    };
+    format!("Error from server ({}): {}", e.reason, message)
+}

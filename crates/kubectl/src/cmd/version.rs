@@ -1,0 +1,14 @@
+//! `kubectl version` (being written).
+
+use super::{CmdError, CmdResult};
+use crate::context::Kubectl;
+use crate::output::Output;
+
+pub fn run(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
+    Err(CmdError::Plain("not implemented yet".into()))
+}
+
+/// The text `kubectl` prints with no arguments.
+pub fn usage() -> String {
+    "kubectl controls the Kubernetes cluster manager.\n".to_string()
+}
