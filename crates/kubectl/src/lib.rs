@@ -12,6 +12,7 @@ pub mod flags;
 pub mod manifest;
 pub mod output;
 pub mod printers;
+pub mod resource_args;
 pub mod session;
 
 pub use context::Kubectl;

@@ -104,6 +104,14 @@ impl WorkQueue {
 }
 
 /// Every controller of a cluster, in the fixed order the cluster runs them.
-pub fn all(_config: &crate::Config) -> Vec<Box<dyn Controller>> {
-    Vec::new()
+pub fn all(config: &crate::Config) -> Vec<Box<dyn Controller>> {
+    vec![
+        Box::new(statefulset::StatefulSetController::new()),
+        Box::new(gc::GarbageCollector::new()),
+        Box::new(pv::PersistentVolumeController::new()),
+        Box::new(scheduler::Scheduler::new()),
+        Box::new(kubelet::Kubelet::new(config)),
+        Box::new(endpoints::EndpointsController::new()),
+        Box::new(nodes::NodeLifecycleController::new()),
+    ]
 }

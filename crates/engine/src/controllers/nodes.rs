@@ -25,3 +25,34 @@ pub fn new_node(name: &str, index: u32, now: Time) -> Value {
         }
     })
 }
+
+use crate::api::Api;
+use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::kinds::Kind;
+use crate::store::WatchEvent;
+
+/// (No-op until written.)
+#[derive(Debug, Default)]
+pub struct NodeLifecycleController;
+
+impl NodeLifecycleController {
+    pub fn new() -> NodeLifecycleController {
+        NodeLifecycleController
+    }
+}
+
+impl Controller for NodeLifecycleController {
+    fn name(&self) -> &'static str {
+        "node-controller"
+    }
+
+    fn watches(&self, _kind: Kind) -> bool {
+        false
+    }
+
+    fn keys_for(&mut self, _event: &WatchEvent, _api: &Api, _out: &mut Vec<ObjectKey>) {}
+
+    fn reconcile(&mut self, _key: &ObjectKey, _ctx: &mut Ctx<'_>) -> Action {
+        Action::Done
+    }
+}
