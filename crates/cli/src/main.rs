@@ -1,1 +1,2 @@
+//! Entry point of the native `kubeplay` command (being written).
 fn main() {}

@@ -1,7 +1,7 @@
 //! Virtual time: the engine's only clock, plus the time formats kubectl and the API use.
 //!
 //! Time is milliseconds since the Unix epoch, advanced only by the simulation. Nothing here
-//! reads the host clock (Architecture Invariant: the engine never calls `Instant::now`).
+//! reads the host clock (Architecture Invariant: the engine never reads the wall clock).
 
 use std::fmt;
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what kubeplay's build and tests need, idempotently, from the package registries only
+# (crates.io, npm, Debian). Sourced by serve.sh and test.sh; each function is a no-op when the
+# tool is already there at the pinned version.
+set -euo pipefail
+
+KUBEPLAY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Pins: wasm-bindgen-cli must equal the wasm-bindgen crate pinned in Cargo.toml.
+TRUNK_VERSION="0.21.14"
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$KUBEPLAY_ROOT/Cargo.toml")"
+export PATH="$HOME/.cargo/bin:$KUBEPLAY_ROOT/.tools/node_modules/.bin:$PATH"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+setup_rust() {
+  if ! command -v cargo >/dev/null; then
+    log "cargo not found: this project needs a Rust toolchain (rustup)"; return 1
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+}
+
+setup_trunk() {
+  if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+    log "installing trunk $TRUNK_VERSION (first time only; several minutes)"
+    cargo install --locked "trunk@$TRUNK_VERSION"
+  fi
+}
+
+setup_wasm_bindgen() {
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (first time only; a few minutes)"
+    # No --locked: its lockfile pins a crate version the registry lacks (see TOOLCHAIN.md).
+    cargo install --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+  fi
+}
+
+setup_wasm_opt() {
+  if ! "$KUBEPLAY_ROOT/.tools/node_modules/.bin/wasm-opt" --version >/dev/null 2>&1; then
+    log "installing wasm-opt (npm binaryen) into .tools/"
+    mkdir -p "$KUBEPLAY_ROOT/.tools"
+    (cd "$KUBEPLAY_ROOT/.tools" && npm install --no-audit --no-fund --silent binaryen@132 >/dev/null)
+  fi
+}
+
+setup_web() {
+  setup_rust
+  setup_trunk
+  setup_wasm_bindgen
+  setup_wasm_opt
+}

@@ -1,1 +1,0 @@
-//! (The web app: placeholder until the browser issue.)
