@@ -6,6 +6,7 @@
 //! (as the real one only speaks HTTP); it never edits the store or a controller directly.
 //! Architecture Invariant: no user input makes anything here panic; errors are printed.
 
+pub mod bundled;
 pub mod cmd;
 pub mod context;
 pub mod flags;
