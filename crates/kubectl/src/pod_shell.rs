@@ -466,7 +466,7 @@ impl<'a> PodHost<'a> {
             if !silent || show_error {
                 io_err(
                     io,
-                    format!("curl: (3) URL using bad/illegal format or missing URL\n"),
+                    "curl: (3) URL using bad/illegal format or missing URL\n",
                 );
             }
             return 3;

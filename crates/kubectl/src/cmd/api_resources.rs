@@ -72,9 +72,9 @@ pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult
         Some("name") => list.sort_by_key(|r| (r.plural, r.group)),
         Some("kind") => list.sort_by_key(|r| (r.kind_name, r.group)),
         Some(other) if !other.is_empty() => {
-            return Err(CmdError::Plain(format!(
-                "--sort-by accepts only name or kind"
-            )))
+            return Err(CmdError::Plain(
+                "--sort-by accepts only name or kind".to_string(),
+            ))
         }
         _ => list.sort_by_key(|r| (r.group, r.plural)),
     }
