@@ -6,14 +6,24 @@
 //! (as the real one only speaks HTTP); it never edits the store or a controller directly.
 //! Architecture Invariant: no user input makes anything here panic; errors are printed.
 
+pub mod bundled;
 pub mod cmd;
 pub mod context;
 pub mod flags;
 pub mod manifest;
 pub mod output;
+pub mod pod_shell;
 pub mod printers;
 pub mod resource_args;
 pub mod session;
+pub mod sim;
+
+/// The shell the session runs lines with. Until `kubeplay-shell` lands this points at a
+/// stand-in with the same API (see `shell_standin.rs`).
+pub mod shell {
+    pub use crate::shell_standin::*;
+}
+mod shell_standin;
 
 pub use context::Kubectl;
 pub use output::{Output, Stream};
