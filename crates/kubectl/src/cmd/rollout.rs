@@ -463,9 +463,9 @@ fn restart(k: &mut Kubectl<'_>, kind: Kind, ns: &str, name: &str, out: &mut Outp
     }
     let obj = k.cluster.api.get(kind, ns, name)?;
     if kind == Kind::Deployment && object::get_bool(&obj, &["spec", "paused"]) == Some(true) {
-        return Err(CmdError::Plain(format!(
-            "can't restart paused deployment (run rollout resume first)"
-        )));
+        return Err(CmdError::Plain(
+            "can't restart paused deployment (run rollout resume first)".into(),
+        ));
     }
     let now = k.cluster.now().rfc3339();
     let body = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}});
