@@ -352,9 +352,9 @@ fn history(
     if let Some(r) = p.value("revision").filter(|r| *r != "0") {
         let n: i64 = r.parse().map_err(|_| CmdError::Plain(format!("invalid argument \"{r}\" for \"--revision\" flag: strconv.ParseInt: parsing \"{r}\": invalid syntax")))?;
         if !revs.iter().any(|(rv, _, _)| *rv == n) {
-            return Err(CmdError::Plain(format!(
-                "unable to find the specified revision"
-            )));
+            return Err(CmdError::Plain(
+                "unable to find the specified revision".into(),
+            ));
         }
         return Err(CmdError::Plain(
             "kubeplay does not show a single revision's pod template yet (rollout history --revision)".into(),
