@@ -1,9 +1,181 @@
-//! `kubectl apply` (being written).
+//! `kubectl apply -f FILE`: client-side apply. A new object is created carrying the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation; an existing one gets the
+//! three-way strategic patch between that annotation, the manifest and the live object
+//! (`kubeplay_engine::patch::create_three_way_merge_patch`), printed as `configured`, or
+//! `unchanged` when the patch is empty.
 
 use super::{CmdError, CmdResult};
 use crate::context::Kubectl;
+use crate::flags::{self, flag, FlagKind};
+use crate::manifest::{self, DryRun};
 use crate::output::Output;
+use kubeplay_engine::{object, patch, PatchType, WriteOptions};
+use serde_json::{json, Value};
 
-pub fn run(_k: &mut Kubectl<'_>, _args: &[String], _out: &mut Output) -> CmdResult {
-    Err(CmdError::Plain("not implemented yet".into()))
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+const FLAGS: &[flags::FlagSpec] = &[
+    flag("namespace", Some('n'), FlagKind::Value),
+    flag("filename", Some('f'), FlagKind::Multi),
+    flag("dry-run", None, FlagKind::Value),
+    flag("server-side", None, FlagKind::Bool),
+    flag("force-conflicts", None, FlagKind::Bool),
+    flag("field-manager", None, FlagKind::Value),
+    flag("output", Some('o'), FlagKind::Value),
+    flag("validate", None, FlagKind::Value),
+    flag("recursive", Some('R'), FlagKind::Bool),
+];
+
+/// Sets the last-applied annotation as kubectl does (`GetModifiedConfiguration`): the object
+/// without that annotation (but with an `annotations` map, possibly empty), marshalled as
+/// compact JSON with sorted keys and a trailing newline.
+pub fn set_last_applied(obj: &mut Value) {
+    let mut annots = match object::get(obj, &["metadata", "annotations"]) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    annots.remove(LAST_APPLIED);
+    object::set(
+        obj,
+        &["metadata", "annotations"],
+        Value::Object(annots.clone()),
+    );
+    let encoded = serde_json::to_string(obj).unwrap_or_default() + "\n";
+    annots.insert(LAST_APPLIED.to_string(), json!(encoded));
+    object::set(obj, &["metadata", "annotations"], Value::Object(annots));
+}
+
+pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
+    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
+        command: "apply".into(),
+        message: m,
+    })?;
+    let ns = manifest::namespace_flag(k, &p);
+    let dry = manifest::dry_run_flag(&p)?;
+    let server_side = p.bool("server-side");
+    if let Some(sub) = p.positional.first() {
+        return Err(CmdError::Plain(format!(
+            "Unexpected args: [{sub}]\nSee 'kubectl apply -h' for help and examples"
+        )));
+    }
+    if p.all("filename").is_empty() {
+        return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
+    }
+    let docs = manifest::read_manifests(k, &p.all("filename"))?;
+    let mut errors = Vec::new();
+    for doc in docs {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(CmdError::Plain(e.message));
+                continue;
+            }
+        };
+        let kind = match manifest::document_kind(&doc, &ns) {
+            Ok(kind) => kind,
+            Err(m) => {
+                errors.push(CmdError::Plain(m));
+                continue;
+            }
+        };
+        let mut modified = doc.object.clone();
+        if let Err(e) = super::create::set_namespace(&mut modified, kind, &ns, p.value("namespace"))
+        {
+            errors.push(e);
+            continue;
+        }
+        let name = object::name(&modified).to_string();
+        let obj_ns = object::namespace(&modified).to_string();
+        let shown = manifest::resource_name(kind, &name);
+        if !server_side {
+            set_last_applied(&mut modified);
+        }
+        let live = k.cluster.api.try_get(kind, &obj_ns, &name).cloned();
+        let result = match live {
+            None => {
+                let r = match dry {
+                    DryRun::Client => Ok(()),
+                    DryRun::Server => k
+                        .cluster
+                        .api
+                        .create_with(modified, &WriteOptions { dry_run: true })
+                        .map(|_| ()),
+                    DryRun::None => k.cluster.api.create(modified).map(|_| ()),
+                };
+                r.map(|_| {
+                    if server_side {
+                        "serverside-applied"
+                    } else {
+                        "created"
+                    }
+                })
+                .map_err(|e| (e, "creating"))
+            }
+            Some(live) => {
+                let original: Option<Value> = if server_side {
+                    None
+                } else {
+                    match object::annotation(&live, LAST_APPLIED) {
+                        Some(text) => serde_json::from_str(text).ok(),
+                        None => {
+                            out.errln(format!(
+                                "Warning: resource {}/{name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.",
+                                kind.group_resource()
+                            ));
+                            None
+                        }
+                    }
+                };
+                let patch_body =
+                    patch::create_three_way_merge_patch(original.as_ref(), &modified, &live, kind);
+                let empty = patch_body.as_object().is_none_or(|m| m.is_empty());
+                if empty {
+                    Ok(if server_side {
+                        "serverside-applied"
+                    } else {
+                        "unchanged"
+                    })
+                } else {
+                    let r = match dry {
+                        DryRun::Client => {
+                            let mut t = (*live).clone();
+                            patch::strategic_merge_patch(kind, &mut t, &patch_body).map(|_| ())
+                        }
+                        _ => k
+                            .cluster
+                            .api
+                            .patch_with(
+                                kind,
+                                &obj_ns,
+                                &name,
+                                PatchType::StrategicMerge,
+                                &patch_body,
+                                false,
+                                &WriteOptions {
+                                    dry_run: dry == DryRun::Server,
+                                },
+                            )
+                            .map(|_| ()),
+                    };
+                    r.map(|_| {
+                        if server_side {
+                            "serverside-applied"
+                        } else {
+                            "configured"
+                        }
+                    })
+                    .map_err(|e| (e, "applying patch"))
+                }
+            }
+        };
+        manifest::flush_warnings(k, out);
+        match result {
+            Ok(op) => out.outln(format!("{shown} {op}{}", dry.suffix())),
+            Err((error, verb)) => errors.push(CmdError::Api {
+                error,
+                context: Some((verb.into(), doc.source.clone())),
+            }),
+        }
+    }
+    manifest::finish(errors, out)
 }

@@ -120,6 +120,11 @@ pub fn standard_error_message(e: &ApiError, context: Option<&(String, String)>) 
             "The request is invalid".to_string()
         };
         if e.causes.is_empty() {
+            // With no kind/name and no causes kubectl shows the server's message
+            // (e.g. a JSON patch that does not apply).
+            if e.kind.is_empty() && e.name.is_empty() && !e.message.is_empty() {
+                return format!("{head}: {}", e.message);
+            }
             return head;
         }
         let causes: Vec<String> = e
