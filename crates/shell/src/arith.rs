@@ -191,8 +191,7 @@ impl P<'_> {
 
     fn binary(&mut self, min_prec: u8) -> Result<i64, String> {
         let mut lhs = self.unary()?;
-        loop {
-            let Some(T::Op(op)) = self.peek() else { break };
+        while let Some(T::Op(op)) = self.peek() {
             let op = *op;
             let Some(prec) = prec(op) else { break };
             if prec < min_prec {

@@ -66,14 +66,11 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
                 i += 1;
             }
             let s: String = c[st..i].iter().collect();
-            if c.get(i) == Some(&'(')
-                && matches!(
-                    s.as_str(),
-                    "length" | "substr" | "toupper" | "tolower" | "index" | "int"
-                )
-            {
-                out.push(Tok::Func(s));
-            } else if s == "length" {
+            let builtin = matches!(
+                s.as_str(),
+                "length" | "substr" | "toupper" | "tolower" | "index" | "int"
+            );
+            if s == "length" || (builtin && c.get(i) == Some(&'(')) {
                 out.push(Tok::Func(s));
             } else {
                 out.push(Tok::Name(s));
@@ -196,6 +193,9 @@ enum Pattern {
     Expr(Expr),
 }
 
+/// Pattern-action items in source order.
+type Program = Vec<(Pattern, Option<Vec<Stmt>>)>;
+
 struct P {
     t: Vec<Tok>,
     i: usize,
@@ -226,7 +226,7 @@ impl P {
             self.i += 1;
         }
     }
-    fn program(&mut self) -> Result<Vec<(Pattern, Option<Vec<Stmt>>)>, String> {
+    fn program(&mut self) -> Result<Program, String> {
         let mut items = Vec::new();
         loop {
             self.skip_nl();

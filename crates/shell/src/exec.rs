@@ -1014,7 +1014,10 @@ impl Shell {
         };
         let path = normalize(&self.env.cwd, &target);
         if host.read_file(&path).is_ok() {
-            io.err(&format!("{}: cd: can't cd to {target}\n", self.name));
+            io.err(&format!(
+                "{}: cd: can't cd to {target}: Not a directory\n",
+                self.name
+            ));
             return 1;
         }
         let old = std::mem::replace(&mut self.env.cwd, path.clone());

@@ -319,8 +319,7 @@ impl Lexer {
     }
 
     fn run(mut self) -> PResult<(Vec<Tok>, Vec<HereDocSlot>)> {
-        loop {
-            let Some(c) = self.peek(0) else { break };
+        while let Some(c) = self.peek(0) {
             match c {
                 ' ' | '\t' | '\r' => self.i += 1,
                 '\\' if self.peek(1) == Some('\n') => self.i += 2,

@@ -305,7 +305,7 @@ impl Parser<'_> {
 }
 
 const STEP_LIMIT: u64 = 2_000_000;
-const DEPTH_LIMIT: u32 = 2_000;
+const DEPTH_LIMIT: u32 = 1_000;
 
 struct Ctx<'a> {
     t: &'a [char],
@@ -418,7 +418,7 @@ impl Ctx<'_> {
                         let old = idx.and_then(|i| {
                             let mut caps = self.caps.borrow_mut();
                             let slot = caps.get_mut(i)?;
-                            Some(std::mem::replace(slot, Some((pos, e))))
+                            Some(slot.replace((pos, e)))
                         });
                         if k(e) {
                             return true;

@@ -7,9 +7,12 @@ use crate::{Env, Host, Io, Shell};
 
 /// A fake host: `hostname`, `kubectl` and `fail` commands, an in-memory file system with
 /// directories, and a virtual clock.
+/// One recorded host command: argv, stdin, exported environment.
+type Call = (Vec<String>, String, Vec<(String, String)>);
+
 #[derive(Default)]
 struct Fake {
-    calls: Vec<(Vec<String>, String, Vec<(String, String)>)>,
+    calls: Vec<Call>,
     files: BTreeMap<String, String>,
     dirs: Vec<String>,
     slept: f64,
@@ -44,7 +47,7 @@ impl Host for Fake {
     }
     fn read_file(&mut self, path: &str) -> Result<String, String> {
         if self.dirs.iter().any(|d| d == path) {
-            return Err(format!("read error: Is a directory"));
+            return Err("read error: Is a directory".to_string());
         }
         self.files
             .get(path)

@@ -2251,7 +2251,7 @@ fn tr(rest: &[String], stdin: &mut Stdin, io: &mut Io) -> i32 {
             c
         };
         if squeeze {
-            let sq_set = if o.operands.len() > 1 && !delete || delete {
+            let sq_set = if o.operands.len() > 1 || delete {
                 &set2
             } else {
                 &set1
@@ -2443,16 +2443,7 @@ fn parse_sed(script: &str, n: usize, ere: bool) -> Result<Vec<SedItem>, String> 
                         'i' | 'I' => icase = true,
                         d if d.is_ascii_digit() => nth = d.to_digit(10).unwrap_or(1) as usize,
                         ';' | '\n' | ' ' | '}' => break,
-                        other => {
-                            return Err(sed_err(
-                                n,
-                                i + 1,
-                                &format!(
-                                    "unknown option to `s'{}",
-                                    if other == '\0' { "" } else { "" }
-                                ),
-                            ))
-                        }
+                        _ => return Err(sed_err(n, i + 1, "unknown option to `s'")),
                     }
                     i += 1;
                 }
@@ -2548,9 +2539,7 @@ fn sed(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) -> 
     let mut scripts: Vec<String> = o.all('e').iter().map(|s| s.to_string()).collect();
     if scripts.is_empty() {
         if operands.is_empty() {
-            io.err(&format!(
-                "Usage: sed [OPTION]... {{script-only-if-no-other-script}} [input-file]...\n\n"
-            ));
+            io.err("Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n\n");
             return 1;
         }
         scripts.push(operands.remove(0));
