@@ -18,12 +18,8 @@ pub mod resource_args;
 pub mod session;
 pub mod sim;
 
-/// The shell the session runs lines with. Until `kubeplay-shell` lands this points at a
-/// stand-in with the same API (see `shell_standin.rs`).
-pub mod shell {
-    pub use crate::shell_standin::*;
-}
-mod shell_standin;
+/// The shell the session runs lines with (the user's terminal and in-pod shells alike).
+pub use kubeplay_shell as shell;
 
 pub use context::Kubectl;
 pub use output::{Output, Stream};
