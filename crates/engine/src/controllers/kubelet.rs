@@ -773,25 +773,61 @@ fn terminated_json(t: &Terminated) -> Value {
     }})
 }
 
-fn container_status(c: &ContainerRuntime, waiting_reason: &str, now: Time, pod_ref: &str) -> Value {
+fn container_status(
+    c: &ContainerRuntime,
+    spec: &Value,
+    waiting_reason: &str,
+    now: Time,
+    pod_ref: &str,
+) -> Value {
     let (state, running, started) = state_json(c, waiting_reason, pod_ref);
     let ever_started = !c.container_id.is_empty();
+    // Until the runtime has the image, the status echoes the spec's image string.
+    let image = if ever_started {
+        c.image.full.clone()
+    } else {
+        object::get_str(spec, &["image"]).unwrap_or("").to_string()
+    };
+    // Container statuses list the mounts (1.30+), with recursiveReadOnly for read-only ones.
+    let mounts: Vec<Value> = object::get_array(spec, &["volumeMounts"])
+        .iter()
+        .map(|m| {
+            let mut v = json!({
+                "mountPath": object::get_str(m, &["mountPath"]).unwrap_or(""),
+                "name": object::get_str(m, &["name"]).unwrap_or(""),
+            });
+            if object::get_bool(m, &["readOnly"]) == Some(true) {
+                v["readOnly"] = json!(true);
+                v["recursiveReadOnly"] = json!("Disabled");
+            }
+            v
+        })
+        .collect();
     let mut s = json!({
         "name": c.name,
-        "image": c.image.full,
+        "image": image,
         "imageID": if ever_started { c.image.image_id() } else { String::new() },
         "ready": container_ready(c, now) && running,
         "restartCount": c.restart_count,
         "state": state,
         "lastState": c.last_terminated.as_ref().map(terminated_json).unwrap_or_else(|| json!({})),
     });
-    if let Some(st) = started {
-        s["started"] = json!(st);
+    s["started"] = json!(started.unwrap_or(false));
+    if !mounts.is_empty() {
+        s["volumeMounts"] = json!(mounts);
     }
     if ever_started {
         s["containerID"] = json!(format!("containerd://{}", c.container_id));
     }
     s
+}
+
+fn spec_of(pod: &Object, list: &str, name: &str) -> Value {
+    object::get_array(pod, &["spec", list])
+        .iter()
+        .find(|c| object::get_str(c, &["name"]) == Some(name))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 fn qos_class(pod: &Object) -> &'static str {
@@ -846,13 +882,24 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     let mut statuses: Vec<Value> = sb
         .containers
         .iter()
-        .map(|c| container_status(c, main_waiting, now, &pod_ref))
+        .map(|c| {
+            container_status(
+                c,
+                &spec_of(pod, "containers", &c.name),
+                main_waiting,
+                now,
+                &pod_ref,
+            )
+        })
         .collect();
     statuses.sort_by(|a, b| object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"])));
     let init_statuses: Vec<Value> = sb
         .init
         .iter()
-        .map(|c| container_status(c, "PodInitializing", now, &pod_ref))
+        .map(|c| {
+            let spec = spec_of(pod, "initContainers", &c.name);
+            container_status(c, &spec, "PodInitializing", now, &pod_ref)
+        })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
     let all_main_done = !sb.containers.is_empty()
