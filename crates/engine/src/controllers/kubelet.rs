@@ -1,17 +1,66 @@
-//! The kubelet of every simulated node. (Being written.)
+//! The kubelet of every simulated node: it runs the pods bound to live nodes through the
+//! lifecycle of spec §8 and reports it as pod status and Events, as the real kubelet does.
+//!
+//! Pending (scheduled) → sandbox and pod IP → init containers one at a time → image pull
+//! (Pulling/Pulled) → Created/Started → Running → Ready; crashes restart with the
+//! CrashLoopBackOff schedule (S8.4); deletion stops the containers, sets the terminal phase
+//! (≥1.27) and deletes the pod with grace 0 (S8.5).
+//!
+//! It is driven by Pod watch events and by timers it asks for only when a transition is due:
+//! a settled cluster has no kubelet timer left. It never touches a pod whose node is failed
+//! (`sim fail-node`): that is what makes such pods stay Terminating (S8.6).
 
-use crate::api::Api;
+use crate::api::{Api, DeleteOptions};
+use crate::cluster::Cluster;
 use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::events::Source;
 use crate::kinds::Kind;
-use crate::store::WatchEvent;
+use crate::object::{self, Object};
+use crate::runtime::{
+    hex_digest, ContainerRuntime, ContainerState, FsError, PodSandbox, Runtime, Stopping,
+    Terminated,
+};
+use crate::selector::Selector;
+use crate::store::{EventType, WatchEvent};
+use crate::time::{go_duration_string, Time};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-/// (No-op until written.)
+/// kubelet `backOffPeriod` and `MaxContainerBackOff` (S8.4).
+const BACKOFF_INITIAL_MS: u64 = 10_000;
+const BACKOFF_MAX_MS: u64 = 300_000;
+/// How long after an exit the kubelet's next sync sees it (PLEG relist) and acts.
+const SYNC_DELAY_MS: u64 = 1_000;
+
 #[derive(Debug, Default)]
-pub struct Kubelet;
+pub struct Kubelet {
+    /// The earliest pending timer per pod, so a reconcile never stacks duplicate timers.
+    timers: BTreeMap<ObjectKey, Time>,
+    image_pull_ms: (u64, u64),
+    container_start_ms: u64,
+}
 
 impl Kubelet {
-    pub fn new(_config: &crate::Config) -> Kubelet {
-        Kubelet
+    pub fn new(config: &crate::Config) -> Kubelet {
+        Kubelet {
+            timers: BTreeMap::new(),
+            image_pull_ms: config.image_pull_ms,
+            container_start_ms: config.container_start_ms,
+        }
+    }
+
+    fn wake_at(&mut self, key: &ObjectKey, due: Option<Time>, now: Time) -> Action {
+        let Some(due) = due else {
+            return Action::Done;
+        };
+        let due = due.max(now.plus_ms(1));
+        if let Some(t) = self.timers.get(key) {
+            if *t > now && *t <= due {
+                return Action::Done;
+            }
+        }
+        self.timers.insert(key.clone(), due);
+        Action::RequeueAfter(due.0 - now.0)
     }
 }
 
@@ -20,13 +69,1013 @@ impl Controller for Kubelet {
         "kubelet"
     }
 
-    fn watches(&self, _kind: Kind) -> bool {
-        false
+    fn watches(&self, kind: Kind) -> bool {
+        matches!(kind, Kind::Pod | Kind::PersistentVolumeClaim)
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _api: &Api, _out: &mut Vec<ObjectKey>) {}
+    fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
+        match event.kind {
+            Kind::Pod
+                if object::get_str(&event.object, &["spec", "nodeName"])
+                    .is_some_and(|n| !n.is_empty())
+                    || event.event_type == EventType::Deleted =>
+            {
+                out.push(ObjectKey::of(Kind::Pod, &event.object));
+            }
+            Kind::PersistentVolumeClaim => {
+                // A claim that became bound lets pods waiting to mount it start.
+                let claim = object::name(&event.object);
+                let ns = object::namespace(&event.object);
+                for pod in api.list(Kind::Pod, Some(ns), &Selector::everything()) {
+                    let uses = object::get_array(&pod, &["spec", "volumes"])
+                        .iter()
+                        .any(|v| {
+                            object::get_str(v, &["persistentVolumeClaim", "claimName"])
+                                == Some(claim)
+                        });
+                    if uses && object::get_str(&pod, &["spec", "nodeName"]).is_some() {
+                        out.push(ObjectKey::of(Kind::Pod, &pod));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 
-    fn reconcile(&mut self, _key: &ObjectKey, _ctx: &mut Ctx<'_>) -> Action {
-        Action::Done
+    fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
+        let now = ctx.api.now;
+        ctx.runtime.clock = now;
+        let sandbox_key = (key.namespace.clone(), key.name.clone());
+        let Some(pod) = ctx
+            .api
+            .try_get(Kind::Pod, &key.namespace, &key.name)
+            .cloned()
+        else {
+            // Gone from the API (deleted with grace 0 or force-deleted): tear the sandbox down,
+            // unless its node is down, where nothing can happen until it comes back.
+            let node_down = ctx
+                .runtime
+                .pods
+                .get(&sandbox_key)
+                .is_some_and(|sb| ctx.runtime.failed_nodes.contains_key(&sb.node));
+            if !node_down {
+                ctx.runtime.pods.remove(&sandbox_key);
+            }
+            self.timers.remove(key);
+            return Action::Done;
+        };
+        let node_name = object::get_str(&pod, &["spec", "nodeName"])
+            .unwrap_or("")
+            .to_string();
+        if node_name.is_empty() || ctx.runtime.failed_nodes.contains_key(&node_name) {
+            return Action::Done;
+        }
+        let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
+            return Action::Done;
+        };
+        let uid = object::uid(&pod).to_string();
+        if ctx
+            .runtime
+            .pods
+            .get(&sandbox_key)
+            .is_some_and(|sb| sb.uid != uid)
+        {
+            ctx.runtime.pods.remove(&sandbox_key);
+        }
+        let terminal = matches!(
+            object::get_str(&pod, &["status", "phase"]),
+            Some("Succeeded" | "Failed")
+        );
+        if !ctx.runtime.pods.contains_key(&sandbox_key) {
+            if object::is_terminating(&pod) || terminal {
+                // Deleted before the kubelet started it, or already finished: nothing runs.
+                if object::is_terminating(&pod) {
+                    finish_deletion(ctx.api, &pod);
+                }
+                return Action::Done;
+            }
+            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
+            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+        }
+        let Some(mut sb) = ctx.runtime.pods.remove(&sandbox_key) else {
+            return Action::Done;
+        };
+        let mut sync = Sync {
+            api: ctx.api,
+            runtime: ctx.runtime,
+            pod: &pod,
+            node: &node_name,
+            now,
+            pull_ms: self.image_pull_ms,
+            start_ms: self.container_start_ms,
+            started: Vec::new(),
+        };
+        let due = sync.advance(&mut sb);
+        let started = std::mem::take(&mut sync.started);
+        let stopped = sb.stopped;
+        ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+        for (init, index, id) in started {
+            ctx.runtime
+                .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
+        }
+        let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
+            return Action::Done;
+        };
+        let status = pod_status(&pod, sb, &node, now);
+        if pod.get("status") != Some(&status) {
+            let mut updated = (*pod).clone();
+            updated["status"] = status;
+            let _ = ctx.api.update_status(updated);
+        }
+        if stopped {
+            if let Some(p) = ctx
+                .api
+                .try_get(Kind::Pod, &key.namespace, &key.name)
+                .cloned()
+            {
+                finish_deletion(ctx.api, &p);
+            }
+            return Action::Done;
+        }
+        self.wake_at(key, due, now)
     }
 }
+
+/// The kubelet's final delete (grace 0) once the pod's containers are gone (S8.5).
+fn finish_deletion(api: &mut Api, pod: &Object) {
+    let _ = api.delete(
+        Kind::Pod,
+        object::namespace(pod),
+        object::name(pod),
+        &DeleteOptions {
+            grace_period_seconds: Some(0),
+            uid: Some(object::uid(pod).to_string()),
+            ..Default::default()
+        },
+    );
+}
+
+fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) -> PodSandbox {
+    let node_name = object::name(node).to_string();
+    let cidr = object::get_str(node, &["spec", "podCIDR"]).unwrap_or("10.244.0.0/24");
+    let prefix = cidr
+        .split('/')
+        .next()
+        .unwrap_or("10.244.0.0")
+        .rsplit_once('.')
+        .map(|(p, _)| p.to_string())
+        .unwrap_or_else(|| "10.244.0".to_string());
+    let ip = runtime.allocate_ip(&node_name, &prefix);
+    let host_ip = object::get_array(node, &["status", "addresses"])
+        .iter()
+        .find(|a| object::get_str(a, &["type"]) == Some("InternalIP"))
+        .and_then(|a| object::get_str(a, &["address"]))
+        .unwrap_or("")
+        .to_string();
+    let hostname = object::get_str(pod, &["spec", "hostname"])
+        .filter(|h| !h.is_empty())
+        .unwrap_or(object::name(pod))
+        .to_string();
+    let fqdn = object::get_str(pod, &["spec", "subdomain"])
+        .filter(|s| !s.is_empty())
+        .map(|sub| {
+            format!(
+                "{hostname}.{sub}.{}.svc.{}",
+                object::namespace(pod),
+                crate::dns::ZONE
+            )
+        });
+    PodSandbox {
+        uid: object::uid(pod).to_string(),
+        node: node_name,
+        ip,
+        host_ip,
+        hostname,
+        fqdn,
+        start_time: now,
+        init: object::get_array(pod, &["spec", "initContainers"])
+            .iter()
+            .map(ContainerRuntime::new)
+            .collect(),
+        containers: object::get_array(pod, &["spec", "containers"])
+            .iter()
+            .map(ContainerRuntime::new)
+            .collect(),
+        empty_dirs: BTreeMap::new(),
+        stopping: None,
+        stopped: false,
+    }
+}
+
+/// One sync of one pod: advances every container whose transition is due.
+struct Sync<'a> {
+    api: &'a mut Api,
+    runtime: &'a mut Runtime,
+    pod: &'a Object,
+    node: &'a str,
+    now: Time,
+    pull_ms: (u64, u64),
+    start_ms: u64,
+    /// Containers started in this sync: (init?, index, container ID).
+    started: Vec<(bool, usize, String)>,
+}
+
+impl Sync<'_> {
+    fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
+        let list = if init { "initContainers" } else { "containers" };
+        let fp = format!("spec.{list}{{{container}}}");
+        let fp = if container.is_empty() {
+            None
+        } else {
+            Some(fp.as_str())
+        };
+        self.api.record_event(
+            self.pod,
+            fp,
+            kind,
+            reason,
+            message,
+            Source {
+                component: "kubelet",
+                host: Some(self.node),
+            },
+        );
+    }
+
+    fn spec_of(&self, init: bool, name: &str) -> Value {
+        let list = if init { "initContainers" } else { "containers" };
+        object::get_array(self.pod, &["spec", list])
+            .iter()
+            .find(|c| object::get_str(c, &["name"]) == Some(name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Volumes the kubelet must mount before containers start: PVCs must be bound.
+    fn volumes_ready(&self) -> bool {
+        object::get_array(self.pod, &["spec", "volumes"])
+            .iter()
+            .filter_map(|v| object::get_str(v, &["persistentVolumeClaim", "claimName"]))
+            .all(|claim| {
+                self.api
+                    .try_get(
+                        Kind::PersistentVolumeClaim,
+                        object::namespace(self.pod),
+                        claim,
+                    )
+                    .and_then(|pvc| object::get_str(pvc, &["spec", "volumeName"]))
+                    .is_some_and(|v| !v.is_empty())
+            })
+    }
+
+    /// Runs every due transition; returns when the next one is due.
+    fn advance(&mut self, sb: &mut PodSandbox) -> Option<Time> {
+        if object::is_terminating(self.pod) && sb.stopping.is_none() {
+            self.begin_stopping(sb);
+        }
+        for _ in 0..64 {
+            let mut changed = false;
+            if sb.stopping.is_some() {
+                for init in [true, false] {
+                    let n = if init {
+                        sb.init.len()
+                    } else {
+                        sb.containers.len()
+                    };
+                    for i in 0..n {
+                        let list = if init {
+                            &mut sb.init
+                        } else {
+                            &mut sb.containers
+                        };
+                        if let Some(c) = list.get_mut(i) {
+                            changed |= exit_if_due(c, self.now);
+                        }
+                    }
+                }
+                if sb
+                    .containers
+                    .iter()
+                    .chain(sb.init.iter())
+                    .all(|c| !c.is_running())
+                {
+                    sb.stopped = true;
+                    return None;
+                }
+            } else if let Some(i) = sb.init.iter().position(|c| !completed_ok(c)) {
+                changed |= self.step(sb, true, i);
+            } else {
+                for i in 0..sb.containers.len() {
+                    changed |= self.step(sb, false, i);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        next_due(sb, self.now)
+    }
+
+    /// SIGTERM to every running container; SIGKILL at the end of the grace period (S8.5).
+    fn begin_stopping(&mut self, sb: &mut PodSandbox) {
+        let grace =
+            object::get_i64(self.pod, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(30);
+        let grace_ms = if grace > 0 {
+            (grace as u64).max(2) * 1000
+        } else {
+            0
+        };
+        let deadline = self.now.plus_ms(grace_ms);
+        sb.stopping = Some(Stopping {
+            started: self.now,
+            deadline,
+        });
+        for init in [true, false] {
+            let n = if init {
+                sb.init.len()
+            } else {
+                sb.containers.len()
+            };
+            for i in 0..n {
+                let list = if init {
+                    &mut sb.init
+                } else {
+                    &mut sb.containers
+                };
+                let Some(c) = list.get_mut(i) else { continue };
+                let name = c.name.clone();
+                if let ContainerState::Running { exit_at, .. } = &mut c.state {
+                    let stop = match c.behavior.on_sigterm {
+                        Some(ms) if grace_ms > 0 => (self.now.plus_ms(ms.min(grace_ms)), 0),
+                        _ => (deadline, 137),
+                    };
+                    if exit_at.is_none_or(|(t, _)| t > stop.0) {
+                        *exit_at = Some(stop);
+                    }
+                    self.event(
+                        &name,
+                        init,
+                        "Normal",
+                        "Killing",
+                        &format!("Stopping container {name}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Advances one container by one transition if it is due. Returns whether it changed.
+    fn step(&mut self, sb: &mut PodSandbox, init: bool, i: usize) -> bool {
+        let now = self.now;
+        let restart_policy = object::get_str(self.pod, &["spec", "restartPolicy"])
+            .unwrap_or("Always")
+            .to_string();
+        let pod_ref = format!(
+            "{}_{}({})",
+            object::name(self.pod),
+            object::namespace(self.pod),
+            object::uid(self.pod)
+        );
+        let list = if init {
+            &mut sb.init
+        } else {
+            &mut sb.containers
+        };
+        let Some(c) = list.get_mut(i) else {
+            return false;
+        };
+        let name = c.name.clone();
+        let spec = self.spec_of(init, &name);
+        match c.state.clone() {
+            ContainerState::Waiting => {
+                if !self.volumes_ready() {
+                    return false;
+                }
+                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let shown = if raw.contains(':') || raw.contains('@') {
+                    raw.clone()
+                } else {
+                    c.image.full.clone()
+                };
+                let policy = object::get_str(&spec, &["imagePullPolicy"])
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        if c.image.tag == "latest" {
+                            "Always"
+                        } else {
+                            "IfNotPresent"
+                        }
+                        .to_string()
+                    });
+                let present = self
+                    .runtime
+                    .node_images
+                    .get(self.node)
+                    .is_some_and(|s| s.contains(&c.image.full));
+                if present && policy != "Always" {
+                    c.state = ContainerState::Starting {
+                        at: now.plus_ms(self.start_ms),
+                    };
+                    let msg = format!("Container image \"{raw}\" already present on machine");
+                    self.event(&name, init, "Normal", "Pulled", &msg);
+                } else {
+                    let ms = if present {
+                        self.api.rng.range(200, 900)
+                    } else {
+                        self.api.rng.range(self.pull_ms.0, self.pull_ms.1)
+                    };
+                    c.state = ContainerState::Pulling {
+                        since: now,
+                        until: now.plus_ms(ms),
+                    };
+                    self.event(
+                        &name,
+                        init,
+                        "Normal",
+                        "Pulling",
+                        &format!("Pulling image \"{shown}\""),
+                    );
+                }
+                true
+            }
+            ContainerState::Pulling { since, until } if now >= until => {
+                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let shown = if raw.contains(':') || raw.contains('@') {
+                    raw
+                } else {
+                    c.image.full.clone()
+                };
+                let took = go_duration_string(until.0.saturating_sub(since.0));
+                let msg = format!(
+                    "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
+                    c.image.size_bytes()
+                );
+                self.runtime
+                    .node_images
+                    .entry(self.node.to_string())
+                    .or_default()
+                    .insert(c.image.full.clone());
+                c.state = ContainerState::Starting {
+                    at: until.plus_ms(self.start_ms),
+                };
+                self.event(&name, init, "Normal", "Pulled", &msg);
+                true
+            }
+            ContainerState::Starting { at } if now >= at => {
+                let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
+                let ready_at = match object::get(&spec, &["readinessProbe"]) {
+                    Some(p) => now.plus_secs(
+                        object::get_i64(p, &["initialDelaySeconds"])
+                            .unwrap_or(0)
+                            .max(0) as u64,
+                    ),
+                    None => now,
+                };
+                let exit_at = c.behavior.exits.map(|(ms, code)| (now.plus_ms(ms), code));
+                c.state = ContainerState::Running {
+                    started: now,
+                    exit_at,
+                    ready_at,
+                };
+                c.container_id = id.clone();
+                self.started.push((init, i, id));
+                self.event(
+                    &name,
+                    init,
+                    "Normal",
+                    "Created",
+                    &format!("Created container: {name}"),
+                );
+                self.event(
+                    &name,
+                    init,
+                    "Normal",
+                    "Started",
+                    &format!("Started container {name}"),
+                );
+                true
+            }
+            ContainerState::Running { .. } => {
+                let changed = exit_if_due(c, now);
+                let ready = container_ready(c, now);
+                let (probe_failing, reported) = (
+                    c.has_readiness_probe && !c.probe_passing,
+                    c.reported_unready,
+                );
+                if probe_failing && !reported {
+                    c.reported_unready = true;
+                    let msg = readiness_failure_message(&spec, &sb_ip_of(self.runtime, self.pod));
+                    self.event(&name, init, "Warning", "Unhealthy", &msg);
+                } else if !probe_failing && reported {
+                    c.reported_unready = false;
+                }
+                let _ = ready;
+                changed
+            }
+            ContainerState::Terminated(t) => {
+                let restart = if init {
+                    t.exit_code != 0 && restart_policy != "Never"
+                } else {
+                    match restart_policy.as_str() {
+                        "Never" => false,
+                        "OnFailure" => t.exit_code != 0,
+                        _ => true,
+                    }
+                };
+                if !restart || now < t.finished.plus_ms(SYNC_DELAY_MS) {
+                    return false;
+                }
+                // The back-off resets after a long healthy run (2 × the maximum, S8.4).
+                if t.finished.0.saturating_sub(t.started.0) > 2 * BACKOFF_MAX_MS {
+                    c.next_backoff_ms = 0;
+                }
+                let delay = c.next_backoff_ms;
+                c.next_backoff_ms = if delay == 0 {
+                    BACKOFF_INITIAL_MS
+                } else {
+                    (delay * 2).min(BACKOFF_MAX_MS)
+                };
+                c.last_terminated = Some(t.clone());
+                if delay == 0 {
+                    restart_now(c, now);
+                } else {
+                    c.state = ContainerState::BackOff {
+                        until: t.finished.plus_ms(delay),
+                        delay_ms: delay,
+                    };
+                    let msg =
+                        format!("Back-off restarting failed container {name} in pod {pod_ref}");
+                    self.event(&name, init, "Warning", "BackOff", &msg);
+                }
+                true
+            }
+            ContainerState::BackOff { until, .. } if now >= until => {
+                restart_now(c, now);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn sb_ip_of(runtime: &Runtime, pod: &Object) -> String {
+    runtime
+        .sandbox(object::namespace(pod), object::name(pod))
+        .map(|s| s.ip.clone())
+        .unwrap_or_default()
+}
+
+fn readiness_failure_message(spec: &Value, ip: &str) -> String {
+    let probe = object::get(spec, &["readinessProbe"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    if object::get(&probe, &["httpGet"]).is_some() {
+        "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()
+    } else if let Some(t) = object::get(&probe, &["tcpSocket"]) {
+        let port = object::get(t, &["port"])
+            .map(|p| {
+                p.as_i64()
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| p.as_str().unwrap_or("").to_string())
+            })
+            .unwrap_or_default();
+        format!("Readiness probe failed: dial tcp {ip}:{port}: connect: connection refused")
+    } else {
+        "Readiness probe failed: ".to_string()
+    }
+}
+
+/// A restarted container starts again at once (the image is on the node by now).
+fn restart_now(c: &mut ContainerRuntime, now: Time) {
+    c.restart_count += 1;
+    c.previous_log = std::mem::take(&mut c.log);
+    c.state = ContainerState::Starting { at: now };
+}
+
+fn completed_ok(c: &ContainerRuntime) -> bool {
+    matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0)
+}
+
+fn exit_if_due(c: &mut ContainerRuntime, now: Time) -> bool {
+    if let ContainerState::Running {
+        started,
+        exit_at: Some((at, code)),
+        ..
+    } = c.state
+    {
+        if now >= at {
+            c.state = ContainerState::Terminated(Terminated {
+                exit_code: code,
+                reason: if code == 0 { "Completed" } else { "Error" }.to_string(),
+                started,
+                finished: at,
+                container_id: c.container_id.clone(),
+            });
+            return true;
+        }
+    }
+    false
+}
+
+fn container_ready(c: &ContainerRuntime, now: Time) -> bool {
+    match c.state {
+        ContainerState::Running { ready_at, .. } => now >= ready_at && c.probe_passing,
+        _ => false,
+    }
+}
+
+fn next_due(sb: &PodSandbox, now: Time) -> Option<Time> {
+    let mut due: Option<Time> = None;
+    let mut consider = |t: Time| {
+        if due.is_none_or(|d| t < d) {
+            due = Some(t);
+        }
+    };
+    let active_init = sb.init.iter().position(|c| !completed_ok(c));
+    let stopping = sb.stopping.is_some();
+    for (init, list) in [(true, &sb.init), (false, &sb.containers)] {
+        for (i, c) in list.iter().enumerate() {
+            if !stopping && init && Some(i) != active_init {
+                continue;
+            }
+            if !stopping && !init && active_init.is_some() {
+                continue;
+            }
+            match &c.state {
+                ContainerState::Pulling { until, .. } if !stopping => consider(*until),
+                ContainerState::Starting { at } if !stopping => consider(*at),
+                ContainerState::Running {
+                    exit_at, ready_at, ..
+                } => {
+                    if let Some((t, _)) = exit_at {
+                        consider(*t);
+                    }
+                    if *ready_at > now && !stopping {
+                        consider(*ready_at);
+                    }
+                }
+                ContainerState::Terminated(t) if !stopping => {
+                    consider(t.finished.plus_ms(SYNC_DELAY_MS).max(now));
+                }
+                ContainerState::BackOff { until, .. } if !stopping => consider(*until),
+                _ => {}
+            }
+        }
+    }
+    // A Terminated container that will not restart is not due: filter those out by checking
+    // whether the due time is in the past (the reconcile found nothing to do then).
+    due.filter(|t| *t > now)
+}
+
+// ---------------------------------------------------------------------------------------
+// Status
+
+fn ts(t: Time) -> Value {
+    json!(t.rfc3339())
+}
+
+fn state_json(
+    c: &ContainerRuntime,
+    waiting_reason: &str,
+    pod_ref: &str,
+) -> (Value, bool, Option<bool>) {
+    match &c.state {
+        ContainerState::Running { started, .. } => (
+            json!({"running": {"startedAt": ts(*started)}}),
+            true,
+            Some(true),
+        ),
+        ContainerState::Terminated(t) => (terminated_json(t), false, Some(false)),
+        ContainerState::BackOff { delay_ms, .. } => (
+            json!({"waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": format!("back-off {} restarting failed container={} pod={pod_ref}",
+                                   go_duration_string(*delay_ms), c.name)}}),
+            false,
+            Some(false),
+        ),
+        ContainerState::Starting { .. } if c.restart_count > 0 => (
+            json!({"waiting": {"reason": "ContainerCreating"}}),
+            false,
+            Some(false),
+        ),
+        _ => (json!({"waiting": {"reason": waiting_reason}}), false, None),
+    }
+}
+
+fn terminated_json(t: &Terminated) -> Value {
+    json!({"terminated": {
+        "containerID": format!("containerd://{}", t.container_id),
+        "exitCode": t.exit_code,
+        "finishedAt": ts(t.finished),
+        "reason": t.reason,
+        "startedAt": ts(t.started),
+    }})
+}
+
+fn container_status(
+    c: &ContainerRuntime,
+    spec: &Value,
+    waiting_reason: &str,
+    now: Time,
+    pod_ref: &str,
+) -> Value {
+    let (state, running, started) = state_json(c, waiting_reason, pod_ref);
+    let ever_started = !c.container_id.is_empty();
+    // Until the runtime has the image, the status echoes the spec's image string.
+    let image = if ever_started {
+        c.image.full.clone()
+    } else {
+        object::get_str(spec, &["image"]).unwrap_or("").to_string()
+    };
+    // Container statuses list the mounts (1.30+), with recursiveReadOnly for read-only ones.
+    let mounts: Vec<Value> = object::get_array(spec, &["volumeMounts"])
+        .iter()
+        .map(|m| {
+            let mut v = json!({
+                "mountPath": object::get_str(m, &["mountPath"]).unwrap_or(""),
+                "name": object::get_str(m, &["name"]).unwrap_or(""),
+            });
+            if object::get_bool(m, &["readOnly"]) == Some(true) {
+                v["readOnly"] = json!(true);
+                v["recursiveReadOnly"] = json!("Disabled");
+            }
+            v
+        })
+        .collect();
+    let mut s = json!({
+        "name": c.name,
+        "image": image,
+        "imageID": if ever_started { c.image.image_id() } else { String::new() },
+        "ready": container_ready(c, now) && running,
+        "restartCount": c.restart_count,
+        "state": state,
+        "lastState": c.last_terminated.as_ref().map(terminated_json).unwrap_or_else(|| json!({})),
+    });
+    s["started"] = json!(started.unwrap_or(false));
+    if !mounts.is_empty() {
+        s["volumeMounts"] = json!(mounts);
+    }
+    if ever_started {
+        s["containerID"] = json!(format!("containerd://{}", c.container_id));
+    }
+    s
+}
+
+fn spec_of(pod: &Object, list: &str, name: &str) -> Value {
+    object::get_array(pod, &["spec", list])
+        .iter()
+        .find(|c| object::get_str(c, &["name"]) == Some(name))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn qos_class(pod: &Object) -> &'static str {
+    let containers: Vec<&Value> = object::get_array(pod, &["spec", "containers"])
+        .iter()
+        .chain(object::get_array(pod, &["spec", "initContainers"]))
+        .collect();
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in &containers {
+        let req = object::get(c, &["resources", "requests"]).and_then(Value::as_object);
+        let lim = object::get(c, &["resources", "limits"]).and_then(Value::as_object);
+        if req.is_some_and(|m| !m.is_empty()) || lim.is_some_and(|m| !m.is_empty()) {
+            any = true;
+        }
+        for r in ["cpu", "memory"] {
+            let l = lim.and_then(|m| m.get(r));
+            let q = req.and_then(|m| m.get(r)).or(l);
+            if l.is_none() || q != l {
+                guaranteed = false;
+            }
+        }
+    }
+    if !any {
+        "BestEffort"
+    } else if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
+/// The pod status the kubelet reports for `sb` (S8.1).
+fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
+    let old = pod.get("status").cloned().unwrap_or_else(|| json!({}));
+    let pod_ref = format!(
+        "{}_{}({})",
+        object::name(pod),
+        object::namespace(pod),
+        object::uid(pod)
+    );
+    let init_done = sb.init.iter().all(completed_ok);
+    let main_waiting = if sb.init.is_empty() || init_done {
+        if sb.init.is_empty() {
+            "ContainerCreating"
+        } else {
+            "PodInitializing"
+        }
+    } else {
+        "PodInitializing"
+    };
+    let mut statuses: Vec<Value> = sb
+        .containers
+        .iter()
+        .map(|c| {
+            container_status(
+                c,
+                &spec_of(pod, "containers", &c.name),
+                main_waiting,
+                now,
+                &pod_ref,
+            )
+        })
+        .collect();
+    statuses.sort_by(|a, b| object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"])));
+    let init_statuses: Vec<Value> = sb
+        .init
+        .iter()
+        .map(|c| {
+            let spec = spec_of(pod, "initContainers", &c.name);
+            container_status(c, &spec, "PodInitializing", now, &pod_ref)
+        })
+        .collect();
+    let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
+    let all_main_done = !sb.containers.is_empty()
+        && sb
+            .containers
+            .iter()
+            .all(|c| matches!(c.state, ContainerState::Terminated(_)));
+    let restart_policy = object::get_str(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
+    let finished_for_good = all_main_done
+        && sb.containers.iter().all(|c| match &c.state {
+            ContainerState::Terminated(t) => match restart_policy {
+                "Never" => true,
+                "OnFailure" => t.exit_code == 0,
+                _ => false,
+            },
+            _ => false,
+        });
+    let all_ok = sb
+        .containers
+        .iter()
+        .all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
+    let phase = if sb.stopped || finished_for_good {
+        if all_ok {
+            "Succeeded"
+        } else {
+            "Failed"
+        }
+    } else if init_done && sb.containers.iter().any(ever_ran) {
+        "Running"
+    } else {
+        "Pending"
+    };
+    let terminal = matches!(phase, "Succeeded" | "Failed");
+    let unready: Vec<String> = sb
+        .containers
+        .iter()
+        .filter(|c| !container_ready(c, now))
+        .map(|c| c.name.clone())
+        .collect();
+    let containers_ready = unready.is_empty() && !terminal;
+    let old_conds = object::get_array(&old, &["conditions"]).to_vec();
+    let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
+        let status = if ok { "True" } else { "False" };
+        let since = old_conds
+            .iter()
+            .find(|c| object::get_str(c, &["type"]) == Some(ty))
+            .filter(|c| object::get_str(c, &["status"]) == Some(status))
+            .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
+            .unwrap_or_else(|| ts(now));
+        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
+        if let Some(r) = reason {
+            v["reason"] = json!(r);
+        }
+        if let Some(m) = message {
+            v["message"] = json!(m);
+        }
+        v
+    };
+    let unready_msg = format!("containers with unready status: [{}]", unready.join(" "));
+    let mut conditions: Vec<Value> = old_conds
+        .iter()
+        .filter(|c| {
+            !matches!(
+                object::get_str(c, &["type"]),
+                Some(
+                    "PodReadyToStartContainers"
+                        | "Initialized"
+                        | "Ready"
+                        | "ContainersReady"
+                        | "PodScheduled"
+                )
+            )
+        })
+        .cloned()
+        .collect();
+    conditions.push(cond("PodReadyToStartContainers", !sb.stopped, None, None));
+    if init_done {
+        conditions.push(cond(
+            "Initialized",
+            true,
+            terminal.then_some("PodCompleted"),
+            None,
+        ));
+    } else {
+        let pending: Vec<String> = sb
+            .init
+            .iter()
+            .filter(|c| !completed_ok(c))
+            .map(|c| c.name.clone())
+            .collect();
+        conditions.push(cond(
+            "Initialized",
+            false,
+            Some("ContainersNotInitialized"),
+            Some(format!(
+                "containers with incomplete status: [{}]",
+                pending.join(" ")
+            )),
+        ));
+    }
+    let (reason, msg) = if terminal {
+        (Some("PodCompleted"), None)
+    } else if containers_ready {
+        (None, None)
+    } else {
+        (Some("ContainersNotReady"), Some(unready_msg))
+    };
+    conditions.push(cond("Ready", containers_ready, reason, msg.clone()));
+    conditions.push(cond("ContainersReady", containers_ready, reason, msg));
+    match old_conds
+        .iter()
+        .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
+    {
+        Some(c) => conditions.push(c.clone()),
+        None => conditions.push(cond("PodScheduled", true, None, None)),
+    }
+    let mut status = json!({
+        "phase": phase,
+        "conditions": conditions,
+        "hostIP": sb.host_ip,
+        "hostIPs": [{"ip": sb.host_ip}],
+        "podIP": sb.ip,
+        "podIPs": [{"ip": sb.ip}],
+        "startTime": ts(sb.start_time),
+        "qosClass": qos_class(pod),
+        "containerStatuses": statuses,
+    });
+    if !init_statuses.is_empty() {
+        status["initContainerStatuses"] = json!(init_statuses);
+    }
+    for keep in ["nominatedNodeName", "reason", "message"] {
+        if let Some(v) = old.get(keep) {
+            status[keep] = v.clone();
+        }
+    }
+    let _ = node;
+    status
+}
+
+// ---------------------------------------------------------------------------------------
+// `sim` hooks
+
+impl Cluster {
+    /// `sim probe-fail POD` / `sim probe-pass POD`: the readiness probe of `container` (the
+    /// first container when `None`) starts failing or passing; the kubelet reports it at once.
+    pub fn sim_set_probe(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        passing: bool,
+    ) -> Result<(), FsError> {
+        self.runtime
+            .set_probe_result(namespace, pod, container, passing)?;
+        self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, namespace, pod), 0);
+        self.advance(0);
+        Ok(())
+    }
+
+    /// `sim kill POD [CONTAINER]`: the container's process dies (exit 137); the kubelet
+    /// restarts it under the pod's restart policy with CrashLoopBackOff (S8.4).
+    pub fn sim_kill_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+    ) -> Result<(), FsError> {
+        let now = self.api.now;
+        self.runtime
+            .kill_container(namespace, pod, container, now)?;
+        self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, namespace, pod), 0);
+        self.advance(0);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "kubelet_tests.rs"]
+mod tests;

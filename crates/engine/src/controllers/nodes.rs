@@ -1,4 +1,13 @@
-//! Node objects and the node lifecycle controller. (Being written.)
+//! Node objects and the node lifecycle controller (with its taint-eviction half), spec S8.6.
+//!
+//! A node whose kubelet stopped (`sim fail-node`) turns `Ready=Unknown` once
+//! node-monitor-grace-period (50 s) has passed without a heartbeat, gets the `unreachable`
+//! taints, and its pods are marked not ready; after each pod's toleration seconds (300 by the
+//! DefaultTolerationSeconds plugin) the pod is deleted gracefully and stays Terminating,
+//! because no kubelet is there to finish the job. `sim recover-node` undoes it all.
+//!
+//! Heartbeats are not simulated as periodic writes: a live node is simply Ready, so a
+//! settled cluster keeps no timers here. Timers exist only while a failure is unfolding.
 
 use crate::time::Time;
 use serde_json::{json, Value};
@@ -26,18 +35,255 @@ pub fn new_node(name: &str, index: u32, now: Time) -> Value {
     })
 }
 
-use crate::api::Api;
+use crate::api::{Api, DeleteOptions};
+use crate::cluster::Cluster;
 use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::error::ApiResult;
+use crate::events::Source;
 use crate::kinds::Kind;
+use crate::object::{self, Object};
+use crate::selector::Selector;
 use crate::store::WatchEvent;
+use std::collections::BTreeMap;
 
-/// (No-op until written.)
+/// node-monitor-grace-period (50 s from 1.32).
+pub const NODE_MONITOR_GRACE_MS: u64 = 50_000;
+/// What DefaultTolerationSeconds gives pods for `not-ready`/`unreachable`.
+pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+
 #[derive(Debug, Default)]
-pub struct NodeLifecycleController;
+pub struct NodeLifecycleController {
+    /// The earliest pending timer per node.
+    timers: BTreeMap<ObjectKey, Time>,
+}
 
 impl NodeLifecycleController {
     pub fn new() -> NodeLifecycleController {
-        NodeLifecycleController
+        NodeLifecycleController::default()
+    }
+
+    fn wake_at(&mut self, key: &ObjectKey, due: Option<Time>, now: Time) -> Action {
+        let Some(due) = due else {
+            return Action::Done;
+        };
+        let due = due.max(now.plus_ms(1));
+        if let Some(t) = self.timers.get(key) {
+            if *t > now && *t <= due {
+                return Action::Done;
+            }
+        }
+        self.timers.insert(key.clone(), due);
+        Action::RequeueAfter(due.0 - now.0)
+    }
+}
+
+fn ready_status(node: &Object) -> &str {
+    object::get_array(node, &["status", "conditions"])
+        .iter()
+        .find(|c| object::get_str(c, &["type"]) == Some("Ready"))
+        .and_then(|c| object::get_str(c, &["status"]))
+        .unwrap_or("Unknown")
+}
+
+fn source(component: &str) -> Source<'_> {
+    Source {
+        component,
+        host: None,
+    }
+}
+
+fn pods_on(api: &Api, node: &str) -> Vec<std::sync::Arc<Object>> {
+    api.list(Kind::Pod, None, &Selector::everything())
+        .into_iter()
+        .filter(|p| object::get_str(p, &["spec", "nodeName"]) == Some(node))
+        .collect()
+}
+
+/// Seconds a pod tolerates the `unreachable:NoExecute` taint; `None` is forever.
+fn toleration_seconds(pod: &Object) -> Option<u64> {
+    let tol = object::get_array(pod, &["spec", "tolerations"])
+        .iter()
+        .find(|t| {
+            let key_ok = match object::get_str(t, &["key"]) {
+                Some(k) if !k.is_empty() => k == TAINT_UNREACHABLE,
+                _ => object::get_str(t, &["operator"]) == Some("Exists"),
+            };
+            let effect_ok = matches!(
+                object::get_str(t, &["effect"]),
+                None | Some("") | Some("NoExecute")
+            );
+            key_ok && effect_ok
+        });
+    match tol {
+        // DefaultTolerationSeconds adds the 300 s toleration to every pod without one.
+        None => Some(DEFAULT_TOLERATION_SECONDS),
+        Some(t) => object::get_i64(t, &["tolerationSeconds"]).map(|s| s.max(0) as u64),
+    }
+}
+
+impl NodeLifecycleController {
+    fn mark_not_ready(&mut self, api: &mut Api, node: &Object) {
+        let now = api.now;
+        let name = object::name(node).to_string();
+        let mut n = node.clone();
+        let mut conds = object::get_array(node, &["status", "conditions"]).to_vec();
+        for c in conds.iter_mut() {
+            c["status"] = json!("Unknown");
+            c["reason"] = json!("NodeStatusUnknown");
+            c["message"] = json!("Kubelet stopped posting node status.");
+            c["lastTransitionTime"] = json!(now.rfc3339());
+        }
+        object::set(&mut n, &["status", "conditions"], json!(conds));
+        let _ = api.update_status(n);
+        if let Some(fresh) = api.try_get(Kind::Node, "", &name).cloned() {
+            let mut n = (*fresh).clone();
+            let mut taints: Vec<Value> = object::get_array(&n, &["spec", "taints"])
+                .iter()
+                .filter(|t| object::get_str(t, &["key"]) != Some(TAINT_UNREACHABLE))
+                .cloned()
+                .collect();
+            for effect in ["NoSchedule", "NoExecute"] {
+                taints.push(
+                    json!({"key": TAINT_UNREACHABLE, "effect": effect, "timeAdded": now.rfc3339()}),
+                );
+            }
+            object::set(&mut n, &["spec", "taints"], json!(taints));
+            let _ = api.update(n);
+        }
+        api.record_event(
+            node,
+            None,
+            "Normal",
+            "NodeNotReady",
+            &format!("Node {name} status is now: NodeNotReady"),
+            source("node-controller"),
+        );
+        // MarkPodsNotReady: only the Ready condition flips; container statuses stay stale.
+        for pod in pods_on(api, &name) {
+            let mut p = (*pod).clone();
+            let mut conds = object::get_array(&p, &["status", "conditions"]).to_vec();
+            let mut changed = false;
+            for c in conds.iter_mut() {
+                if object::get_str(c, &["type"]) == Some("Ready")
+                    && object::get_str(c, &["status"]) != Some("False")
+                {
+                    c["status"] = json!("False");
+                    c["lastTransitionTime"] = json!(now.rfc3339());
+                    changed = true;
+                }
+            }
+            if changed {
+                object::set(&mut p, &["status", "conditions"], json!(conds));
+                let _ = api.update_status(p);
+                api.record_event(
+                    &pod,
+                    None,
+                    "Warning",
+                    "NodeNotReady",
+                    "Node is not ready",
+                    source("node-controller"),
+                );
+            }
+        }
+    }
+
+    fn mark_ready(&mut self, api: &mut Api, node: &Object) {
+        let now = api.now;
+        let name = object::name(node).to_string();
+        let mut n = node.clone();
+        let mut conds = object::get_array(node, &["status", "conditions"]).to_vec();
+        for c in conds.iter_mut() {
+            c["status"] = json!("True");
+            c["reason"] = json!("KubeletReady");
+            c["message"] = json!("kubelet is posting ready status");
+            c["lastTransitionTime"] = json!(now.rfc3339());
+            c["lastHeartbeatTime"] = json!(now.rfc3339());
+        }
+        object::set(&mut n, &["status", "conditions"], json!(conds));
+        let _ = api.update_status(n);
+        if let Some(fresh) = api.try_get(Kind::Node, "", &name).cloned() {
+            let mut n = (*fresh).clone();
+            let taints: Vec<Value> = object::get_array(&n, &["spec", "taints"])
+                .iter()
+                .filter(|t| object::get_str(t, &["key"]) != Some(TAINT_UNREACHABLE))
+                .cloned()
+                .collect();
+            if taints.is_empty() {
+                object::remove(&mut n, &["spec", "taints"]);
+            } else {
+                object::set(&mut n, &["spec", "taints"], json!(taints));
+            }
+            let _ = api.update(n);
+        }
+        api.record_event(
+            node,
+            None,
+            "Normal",
+            "NodeReady",
+            &format!("Node {name} status is now: NodeReady"),
+            source("node-controller"),
+        );
+    }
+
+    /// The taint-eviction controller: deletes pods whose toleration ran out.
+    fn evict_due(&mut self, api: &mut Api, node: &Object) -> Option<Time> {
+        let now = api.now;
+        let tainted_at = object::get_array(node, &["spec", "taints"])
+            .iter()
+            .find(|t| {
+                object::get_str(t, &["key"]) == Some(TAINT_UNREACHABLE)
+                    && object::get_str(t, &["effect"]) == Some("NoExecute")
+            })
+            .map(|t| {
+                object::get_str(t, &["timeAdded"])
+                    .and_then(Time::parse_rfc3339)
+                    .unwrap_or(now)
+            })?;
+        let mut due: Option<Time> = None;
+        for pod in pods_on(api, object::name(node)) {
+            if object::is_terminating(&pod) {
+                continue;
+            }
+            let Some(secs) = toleration_seconds(&pod) else {
+                continue;
+            };
+            let at = tainted_at.plus_secs(secs);
+            if now < at {
+                due = Some(due.map_or(at, |d: Time| d.min(at)));
+                continue;
+            }
+            let mut p = (*pod).clone();
+            let mut conds = object::get_array(&p, &["status", "conditions"]).to_vec();
+            conds.retain(|c| object::get_str(c, &["type"]) != Some("DisruptionTarget"));
+            conds.insert(
+                0,
+                json!({"type": "DisruptionTarget", "status": "True", "lastProbeTime": null,
+                       "lastTransitionTime": now.rfc3339(), "reason": "DeletionByTaintManager",
+                       "message": "Taint manager: deleting due to NoExecute taint"}),
+            );
+            object::set(&mut p, &["status", "conditions"], json!(conds));
+            let _ = api.update_status(p);
+            api.record_event(
+                &pod,
+                None,
+                "Normal",
+                "TaintManagerEviction",
+                &format!(
+                    "Marking for deletion Pod {}/{}",
+                    object::namespace(&pod),
+                    object::name(&pod)
+                ),
+                source("taint-eviction-controller"),
+            );
+            let _ = api.delete(
+                Kind::Pod,
+                object::namespace(&pod),
+                object::name(&pod),
+                &DeleteOptions::default(),
+            );
+        }
+        due
     }
 }
 
@@ -46,13 +292,91 @@ impl Controller for NodeLifecycleController {
         "node-controller"
     }
 
-    fn watches(&self, _kind: Kind) -> bool {
-        false
+    fn watches(&self, kind: Kind) -> bool {
+        kind == Kind::Node
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _api: &Api, _out: &mut Vec<ObjectKey>) {}
+    fn keys_for(&mut self, event: &WatchEvent, _api: &Api, out: &mut Vec<ObjectKey>) {
+        out.push(ObjectKey::of(Kind::Node, &event.object));
+    }
 
-    fn reconcile(&mut self, _key: &ObjectKey, _ctx: &mut Ctx<'_>) -> Action {
-        Action::Done
+    fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
+        let now = ctx.api.now;
+        let Some(node) = ctx.api.try_get(Kind::Node, "", &key.name).cloned() else {
+            self.timers.remove(key);
+            return Action::Done;
+        };
+        match ctx.runtime.failed_nodes.get(&key.name).copied() {
+            Some(failed_at) => {
+                let detect = failed_at.plus_ms(NODE_MONITOR_GRACE_MS);
+                if now < detect {
+                    return self.wake_at(key, Some(detect), now);
+                }
+                if ready_status(&node) != "Unknown" {
+                    self.mark_not_ready(ctx.api, &node);
+                }
+                let Some(node) = ctx.api.try_get(Kind::Node, "", &key.name).cloned() else {
+                    return Action::Done;
+                };
+                let due = self.evict_due(ctx.api, &node);
+                self.wake_at(key, due, now)
+            }
+            None => {
+                if ready_status(&node) == "Unknown" {
+                    self.mark_ready(ctx.api, &node);
+                }
+                Action::Done
+            }
+        }
+    }
+}
+
+impl Cluster {
+    /// `sim fail-node NODE`: the node's kubelet stops (no heartbeats, no pod changes, its
+    /// pods unreachable). After 50 s the node turns NotReady and the S8.6 timeline runs.
+    pub fn sim_fail_node(&mut self, node: &str) -> ApiResult<()> {
+        self.api.get(Kind::Node, "", node)?;
+        let now = self.api.now;
+        self.runtime
+            .failed_nodes
+            .entry(node.to_string())
+            .or_insert(now);
+        self.enqueue_after(
+            "node-controller",
+            ObjectKey::new(Kind::Node, "", node),
+            NODE_MONITOR_GRACE_MS,
+        );
+        self.advance(0);
+        Ok(())
+    }
+
+    /// `sim recover-node NODE`: the kubelet is back: the node turns Ready, its taints go,
+    /// and the kubelet finishes what happened meanwhile (deletions of Terminating pods).
+    pub fn sim_recover_node(&mut self, node: &str) -> ApiResult<()> {
+        self.api.get(Kind::Node, "", node)?;
+        self.runtime.failed_nodes.remove(node);
+        self.enqueue_after("node-controller", ObjectKey::new(Kind::Node, "", node), 0);
+        for pod in pods_on(&self.api, node) {
+            let key = ObjectKey::of(Kind::Pod, &pod);
+            self.enqueue_after("kubelet", key, 0);
+        }
+        // Sandboxes of pods force-deleted while the node was down are torn down now.
+        let orphans: Vec<(String, String)> = self
+            .runtime
+            .pods
+            .iter()
+            .filter(|(_, sb)| sb.node == node)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (ns, name) in orphans {
+            self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, &ns, &name), 0);
+        }
+        self.advance(0);
+        Ok(())
+    }
+
+    /// Whether `sim fail-node` currently holds `node` down.
+    pub fn node_failed(&self, node: &str) -> bool {
+        self.runtime.failed_nodes.contains_key(node)
     }
 }
