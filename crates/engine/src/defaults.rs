@@ -296,15 +296,7 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
             }
             default_field(obj, &["spec", "updateStrategy", "type"], json!("OnDelete"));
         }
-        Some("apps/v1beta2") => {
-            if object::get_str(obj, &["spec", "updateStrategy", "type"]).is_none_or(str::is_empty) {
-                object::set(
-                    obj,
-                    &["spec", "updateStrategy"],
-                    json!({"type": "RollingUpdate", "rollingUpdate": {}}),
-                );
-            }
-        }
+        // apps/v1beta2 defaults the update strategy exactly as apps/v1 does (below).
         _ => {}
     }
     // S1.3: `rollingUpdate: {}` is only created when the type was empty.

@@ -826,3 +826,28 @@ fn controller_adopts_members_and_ignores_non_members() {
     c.reconcile(&key, &mut ctx);
     assert_eq!(owner(&api, "web-1"), None);
 }
+
+#[test]
+fn cluster_bootstraps_and_the_controller_settles_with_pending_pods() {
+    let mut c = crate::Cluster::new(crate::Config::default());
+    let mut set = new_set(3, json!({}));
+    object::remove(&mut set, &["metadata", "uid"]);
+    object::remove(&mut set, &["metadata", "generation"]);
+    c.api.create(set).expect("set created");
+    assert!(c.settle(60_000), "settles: no perpetual timers");
+    assert!(!c.livelock);
+    let pods = c.api.list(
+        Kind::Pod,
+        Some("default"),
+        &crate::selector::Selector::everything(),
+    );
+    // No kubelet in this branch: web-0 stays Pending, so OrderedReady creates nothing more.
+    assert_eq!(
+        pods.iter().map(|p| object::name(p)).collect::<Vec<_>>(),
+        ["web-0"]
+    );
+    assert_eq!(pods[0]["status"]["phase"], json!("Pending"));
+    let set = c.api.get(Kind::StatefulSet, "default", "web").expect("set");
+    assert_eq!(set["status"]["replicas"], json!(1));
+    assert_eq!(set["status"]["observedGeneration"], json!(1));
+}
