@@ -1,8 +1,624 @@
-//! Defaulting as the API server does it (spec §1.2, §1.5). (Being written.)
+//! Defaulting as the API server does it when an object is decoded (spec §1.2–§1.5): the
+//! `SetDefaults_*` functions of `pkg/apis/{core,apps}/v1/defaults.go` (and the deprecated
+//! `apps/v1beta1`/`v1beta2` ones), plus the few fields the pod and claim strategies fill in on
+//! create (`status.phase: Pending`, `qosClass`).
+//!
+//! Defaulting only ever *adds* missing fields; it never rejects anything (that is
+//! `validation.rs`) and never allocates cluster resources (cluster IPs, node ports: admission).
+//! It must be idempotent, because it runs again on every update.
 
 use crate::kinds::Kind;
-use serde_json::Value;
+use crate::object;
+use serde_json::{json, Map, Value};
 
 /// Fills in defaults for `obj` of `kind`; `legacy_version` is e.g. `apps/v1beta1` when the
 /// object was sent in a deprecated version whose defaults differ.
-pub fn apply(_kind: Kind, _obj: &mut Value, _legacy_version: Option<&str>) {}
+pub fn apply(kind: Kind, obj: &mut Value, legacy_version: Option<&str>) {
+    if !obj.is_object() {
+        return;
+    }
+    match kind {
+        Kind::Pod => pod(obj),
+        Kind::StatefulSet => stateful_set(obj, legacy_version),
+        Kind::Deployment => deployment(obj),
+        Kind::ReplicaSet => {
+            default_field(obj, &["spec", "replicas"], json!(1));
+            template(obj);
+        }
+        Kind::DaemonSet => daemon_set(obj),
+        Kind::Service => service(obj),
+        Kind::PersistentVolumeClaim => claim(obj),
+        Kind::PersistentVolume => persistent_volume(obj),
+        _ => {}
+    }
+}
+
+/// Sets `path` to `value` when it is missing or null.
+fn default_field(obj: &mut Value, path: &[&str], value: Value) {
+    match object::get(obj, path) {
+        Some(v) if !v.is_null() => {}
+        _ => object::set(obj, path, value),
+    }
+}
+
+/// Iterates the objects of an array field, mutably; a missing or mistyped field yields nothing.
+fn each_mut<'a>(obj: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {
+    obj.get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter(|v| v.is_object())
+}
+
+// ---------------------------------------------------------------------------------------------
+// core/v1: pods and pod templates
+
+/// `SetDefaults_Pod` + `SetDefaults_PodSpec` + the pod strategy's `PrepareForCreate` status.
+fn pod(obj: &mut Value) {
+    if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
+        pod_spec(spec);
+        // SetDefaults_Pod: only real pods (not templates) get these.
+        default_field(spec, &["enableServiceLinks"], json!(true));
+        for c in each_mut(spec, "containers") {
+            requests_from_limits(c);
+        }
+        for c in each_mut(spec, "initContainers") {
+            requests_from_limits(c);
+        }
+    }
+    if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
+        let qos = qos_class(obj);
+        object::set(obj, &["status", "phase"], json!("Pending"));
+        object::set(obj, &["status", "qosClass"], json!(qos));
+    }
+}
+
+/// SetDefaults_Pod: a container with limits but no requests requests its limits.
+fn requests_from_limits(c: &mut Value) {
+    let limits = match object::get(c, &["resources", "limits"]).and_then(Value::as_object) {
+        Some(l) => l.clone(),
+        None => return,
+    };
+    for (k, v) in limits {
+        default_field(c, &["resources", "requests", &k], v);
+    }
+}
+
+/// `qos.GetPodQOS`, enough for `kubectl describe` and `-o yaml`: BestEffort without any
+/// requests or limits, Guaranteed when every container limits cpu and memory equal to its
+/// requests, Burstable otherwise.
+fn qos_class(pod: &Value) -> &'static str {
+    let containers: Vec<&Value> = object::get_array(pod, &["spec", "containers"])
+        .iter()
+        .chain(object::get_array(pod, &["spec", "initContainers"]))
+        .collect();
+    let mut any = false;
+    let mut guaranteed = !containers.is_empty();
+    for c in &containers {
+        let req = object::get(c, &["resources", "requests"]).and_then(Value::as_object);
+        let lim = object::get(c, &["resources", "limits"]).and_then(Value::as_object);
+        if req.is_some_and(|m| !m.is_empty()) || lim.is_some_and(|m| !m.is_empty()) {
+            any = true;
+        }
+        for r in ["cpu", "memory"] {
+            let l = lim.and_then(|m| m.get(r));
+            let q = req.and_then(|m| m.get(r)).or(l);
+            if l.is_none() || q != l {
+                guaranteed = false;
+            }
+        }
+    }
+    if !any {
+        "BestEffort"
+    } else if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
+}
+
+/// `SetDefaults_PodSpec` and the container, port, probe and volume defaults beneath it.
+pub fn pod_spec(spec: &mut Value) {
+    default_field(spec, &["dnsPolicy"], json!("ClusterFirst"));
+    default_field(spec, &["restartPolicy"], json!("Always"));
+    default_field(spec, &["terminationGracePeriodSeconds"], json!(30));
+    default_field(spec, &["securityContext"], json!({}));
+    default_field(spec, &["schedulerName"], json!("default-scheduler"));
+    for c in each_mut(spec, "containers") {
+        container(c);
+    }
+    for c in each_mut(spec, "initContainers") {
+        container(c);
+    }
+    for c in each_mut(spec, "ephemeralContainers") {
+        container(c);
+    }
+    for v in each_mut(spec, "volumes") {
+        volume(v);
+    }
+}
+
+fn container(c: &mut Value) {
+    let image = object::get_str(c, &["image"]).unwrap_or("").to_string();
+    default_field(c, &["imagePullPolicy"], json!(image_pull_policy(&image)));
+    default_field(
+        c,
+        &["terminationMessagePath"],
+        json!("/dev/termination-log"),
+    );
+    default_field(c, &["terminationMessagePolicy"], json!("File"));
+    // ResourceRequirements is a struct in Go: it always serialises, as `{}` when empty.
+    default_field(c, &["resources"], json!({}));
+    for p in each_mut(c, "ports") {
+        default_field(p, &["protocol"], json!("TCP"));
+    }
+    for probe_name in ["livenessProbe", "readinessProbe", "startupProbe"] {
+        if let Some(p) = c.get_mut(probe_name).filter(|p| p.is_object()) {
+            probe(p);
+        }
+    }
+    for hook in ["postStart", "preStop"] {
+        if let Some(h) = c
+            .get_mut("lifecycle")
+            .and_then(|l| l.get_mut(hook))
+            .and_then(|h| h.get_mut("httpGet"))
+            .filter(|h| h.is_object())
+        {
+            http_get(h);
+        }
+    }
+    for e in each_mut(c, "env") {
+        if let Some(fr) = e
+            .get_mut("valueFrom")
+            .and_then(|v| v.get_mut("fieldRef"))
+            .filter(|f| f.is_object())
+        {
+            default_field(fr, &["apiVersion"], json!("v1"));
+        }
+    }
+}
+
+/// `SetDefaults_Container`: `Always` for `:latest` or an untagged image, else `IfNotPresent`.
+/// A digest reference (`@sha256:...`) counts as tagged.
+pub fn image_pull_policy(image: &str) -> &'static str {
+    if image.contains('@') {
+        return "IfNotPresent";
+    }
+    // The tag is after the last ':' that comes after the last '/' (a registry port is not a tag).
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.rsplit_once(':') {
+        Some((_, tag)) if tag != "latest" => "IfNotPresent",
+        _ => "Always",
+    }
+}
+
+fn probe(p: &mut Value) {
+    default_field(p, &["timeoutSeconds"], json!(1));
+    default_field(p, &["periodSeconds"], json!(10));
+    default_field(p, &["successThreshold"], json!(1));
+    default_field(p, &["failureThreshold"], json!(3));
+    if let Some(h) = p.get_mut("httpGet").filter(|h| h.is_object()) {
+        http_get(h);
+    }
+    if let Some(g) = p.get_mut("grpc").filter(|g| g.is_object()) {
+        default_field(g, &["service"], json!(""));
+    }
+}
+
+fn http_get(h: &mut Value) {
+    default_field(h, &["path"], json!("/"));
+    default_field(h, &["scheme"], json!("HTTP"));
+}
+
+const VOLUME_SOURCES: &[&str] = &[
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
+];
+
+/// `SetDefaults_Volume` (no source means emptyDir) and the per-source defaults.
+fn volume(v: &mut Value) {
+    let has_source = v
+        .as_object()
+        .is_some_and(|m| VOLUME_SOURCES.iter().any(|s| m.contains_key(*s)));
+    if !has_source {
+        object::set(v, &["emptyDir"], json!({}));
+    }
+    for src in ["configMap", "secret", "downwardAPI", "projected"] {
+        if let Some(s) = v.get_mut(src).filter(|s| s.is_object()) {
+            default_field(s, &["defaultMode"], json!(420));
+        }
+    }
+    if let Some(h) = v.get_mut("hostPath").filter(|s| s.is_object()) {
+        default_field(h, &["type"], json!(""));
+    }
+}
+
+/// Pod template defaults inside a workload (`spec.template.spec`).
+fn template(obj: &mut Value) {
+    if let Some(spec) = obj
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("template"))
+        .and_then(|t| t.get_mut("spec"))
+        .filter(|s| s.is_object())
+    {
+        pod_spec(spec);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// apps
+
+/// `SetDefaults_StatefulSet` for apps/v1, with the apps/v1beta1 and apps/v1beta2 variants.
+/// The MaxUnavailableStatefulSet gate is on, as in 1.35 (S1.4).
+fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
+    match legacy_version {
+        Some("apps/v1beta1") => {
+            // v1beta1: selector and object labels come from the template labels, and the
+            // update strategy defaults to OnDelete.
+            let tlabels = object::get(obj, &["spec", "template", "metadata", "labels"])
+                .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()))
+                .cloned();
+            if let Some(tl) = tlabels {
+                if object::get(obj, &["spec", "selector"]).is_none_or(Value::is_null) {
+                    object::set(obj, &["spec", "selector"], json!({ "matchLabels": tl }));
+                }
+                if object::labels(obj).is_empty() {
+                    object::set(obj, &["metadata", "labels"], tl);
+                }
+            }
+            default_field(obj, &["spec", "updateStrategy", "type"], json!("OnDelete"));
+        }
+        // apps/v1beta2 defaults the update strategy exactly as apps/v1 does (below).
+        _ => {}
+    }
+    // S1.3: `rollingUpdate: {}` is only created when the type was empty.
+    if object::get_str(obj, &["spec", "updateStrategy", "type"]).is_none_or(str::is_empty) {
+        object::set(
+            obj,
+            &["spec", "updateStrategy", "type"],
+            json!("RollingUpdate"),
+        );
+        default_field(obj, &["spec", "updateStrategy", "rollingUpdate"], json!({}));
+    }
+    let rolling =
+        object::get_str(obj, &["spec", "updateStrategy", "type"]) == Some("RollingUpdate");
+    if rolling
+        && object::get(obj, &["spec", "updateStrategy", "rollingUpdate"])
+            .is_some_and(|r| r.is_object())
+    {
+        default_field(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "partition"],
+            json!(0),
+        );
+        default_field(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+            json!(1),
+        );
+    }
+    default_field(obj, &["spec", "podManagementPolicy"], json!("OrderedReady"));
+    default_field(obj, &["spec", "replicas"], json!(1));
+    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
+    default_field(
+        obj,
+        &[
+            "spec",
+            "persistentVolumeClaimRetentionPolicy",
+            "whenDeleted",
+        ],
+        json!("Retain"),
+    );
+    default_field(
+        obj,
+        &["spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"],
+        json!("Retain"),
+    );
+    template(obj);
+    if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
+        for t in each_mut(spec, "volumeClaimTemplates") {
+            claim(t);
+        }
+    }
+}
+
+fn deployment(obj: &mut Value) {
+    default_field(obj, &["spec", "replicas"], json!(1));
+    default_field(obj, &["spec", "strategy", "type"], json!("RollingUpdate"));
+    if object::get_str(obj, &["spec", "strategy", "type"]) == Some("RollingUpdate") {
+        default_field(
+            obj,
+            &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+            json!("25%"),
+        );
+        default_field(
+            obj,
+            &["spec", "strategy", "rollingUpdate", "maxSurge"],
+            json!("25%"),
+        );
+    }
+    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
+    default_field(obj, &["spec", "progressDeadlineSeconds"], json!(600));
+    template(obj);
+}
+
+fn daemon_set(obj: &mut Value) {
+    default_field(
+        obj,
+        &["spec", "updateStrategy", "type"],
+        json!("RollingUpdate"),
+    );
+    if object::get_str(obj, &["spec", "updateStrategy", "type"]) == Some("RollingUpdate") {
+        default_field(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+            json!(1),
+        );
+        default_field(
+            obj,
+            &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+            json!(0),
+        );
+    }
+    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
+    template(obj);
+}
+
+// ---------------------------------------------------------------------------------------------
+// core/v1: services and storage
+
+/// `SetDefaults_Service`, plus the IP family fields the service registry fills in on a
+/// single-stack IPv4 cluster.
+fn service(obj: &mut Value) {
+    default_field(obj, &["spec", "type"], json!("ClusterIP"));
+    default_field(obj, &["spec", "sessionAffinity"], json!("None"));
+    let ty = object::get_str(obj, &["spec", "type"])
+        .unwrap_or("ClusterIP")
+        .to_string();
+    if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
+        for p in each_mut(spec, "ports") {
+            default_field(p, &["protocol"], json!("TCP"));
+            let tp = p.get("targetPort");
+            let unset = match tp {
+                None | Some(Value::Null) => true,
+                Some(Value::Number(n)) => n.as_i64() == Some(0),
+                Some(Value::String(s)) => s.is_empty(),
+                _ => false,
+            };
+            if unset {
+                let port = p.get("port").cloned().unwrap_or(json!(0));
+                p["targetPort"] = port;
+            }
+        }
+    }
+    if ty == "ExternalName" {
+        return;
+    }
+    let cluster_ip = object::get_str(obj, &["spec", "clusterIP"]).map(str::to_string);
+    if let Some(ip) = cluster_ip.filter(|s| !s.is_empty()) {
+        if object::get_array(obj, &["spec", "clusterIPs"]).is_empty() {
+            object::set(obj, &["spec", "clusterIPs"], json!([ip]));
+        }
+    }
+    default_field(obj, &["spec", "internalTrafficPolicy"], json!("Cluster"));
+    if ty == "NodePort" || ty == "LoadBalancer" {
+        default_field(obj, &["spec", "externalTrafficPolicy"], json!("Cluster"));
+    }
+    if ty == "LoadBalancer" {
+        default_field(obj, &["spec", "allocateLoadBalancerNodePorts"], json!(true));
+    }
+    default_field(obj, &["spec", "ipFamilies"], json!(["IPv4"]));
+    default_field(obj, &["spec", "ipFamilyPolicy"], json!("SingleStack"));
+    if object::get(obj, &["status"]).is_none() {
+        object::set(obj, &["status", "loadBalancer"], json!({}));
+    }
+}
+
+/// `SetDefaults_PersistentVolumeClaim(Spec)`: also used for StatefulSet claim templates, which
+/// is why templates show `status: {phase: Pending}` (S1.5).
+fn claim(obj: &mut Value) {
+    default_field(obj, &["spec", "volumeMode"], json!("Filesystem"));
+    if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
+        object::set(obj, &["status", "phase"], json!("Pending"));
+    }
+}
+
+fn persistent_volume(obj: &mut Value) {
+    default_field(obj, &["spec", "volumeMode"], json!("Filesystem"));
+    default_field(
+        obj,
+        &["spec", "persistentVolumeReclaimPolicy"],
+        json!("Retain"),
+    );
+    if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
+        object::set(obj, &["status", "phase"], json!("Pending"));
+    }
+}
+
+/// An empty JSON object (handy for callers that build objects to default).
+pub fn empty() -> Value {
+    Value::Object(Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sts(strategy: Value) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+               "spec": {"selector": {"matchLabels": {"app": "nginx"}}, "serviceName": "nginx",
+                        "updateStrategy": strategy,
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                                     "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25",
+                                              "ports": [{"containerPort": 80, "name": "web"}]}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}})
+    }
+
+    #[test]
+    fn statefulset_defaults_match_a_1_35_api_server() {
+        let mut s = sts(Value::Null);
+        apply(Kind::StatefulSet, &mut s, None);
+        let spec = &s["spec"];
+        assert_eq!(spec["replicas"], json!(1));
+        assert_eq!(spec["podManagementPolicy"], json!("OrderedReady"));
+        assert_eq!(spec["revisionHistoryLimit"], json!(10));
+        assert_eq!(
+            spec["updateStrategy"],
+            json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0, "maxUnavailable": 1}})
+        );
+        assert_eq!(
+            spec["persistentVolumeClaimRetentionPolicy"],
+            json!({"whenDeleted": "Retain", "whenScaled": "Retain"})
+        );
+        let c = &spec["template"]["spec"]["containers"][0];
+        assert_eq!(c["imagePullPolicy"], json!("IfNotPresent"));
+        assert_eq!(c["terminationMessagePath"], json!("/dev/termination-log"));
+        assert_eq!(c["terminationMessagePolicy"], json!("File"));
+        assert_eq!(c["resources"], json!({}));
+        assert_eq!(c["ports"][0]["protocol"], json!("TCP"));
+        let ps = &spec["template"]["spec"];
+        assert_eq!(ps["restartPolicy"], json!("Always"));
+        assert_eq!(ps["dnsPolicy"], json!("ClusterFirst"));
+        assert_eq!(ps["schedulerName"], json!("default-scheduler"));
+        assert_eq!(ps["securityContext"], json!({}));
+        assert_eq!(ps["terminationGracePeriodSeconds"], json!(30));
+        assert!(ps.get("enableServiceLinks").is_none());
+        let t = &spec["volumeClaimTemplates"][0];
+        assert_eq!(t["spec"]["volumeMode"], json!("Filesystem"));
+        assert_eq!(t["status"], json!({"phase": "Pending"}));
+        // Idempotent.
+        let again = {
+            let mut a = s.clone();
+            apply(Kind::StatefulSet, &mut a, None);
+            a
+        };
+        assert_eq!(again, s);
+    }
+
+    #[test]
+    fn rolling_update_without_rolling_update_block_stays_nil() {
+        // S1.3 quirk.
+        let mut s = sts(json!({"type": "RollingUpdate"}));
+        apply(Kind::StatefulSet, &mut s, None);
+        assert_eq!(
+            s["spec"]["updateStrategy"],
+            json!({"type": "RollingUpdate"})
+        );
+        let mut s = sts(json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}));
+        apply(Kind::StatefulSet, &mut s, None);
+        assert_eq!(
+            s["spec"]["updateStrategy"]["rollingUpdate"],
+            json!({"partition": 3, "maxUnavailable": 1})
+        );
+        let mut s = sts(json!({"type": "OnDelete"}));
+        apply(Kind::StatefulSet, &mut s, None);
+        assert_eq!(s["spec"]["updateStrategy"], json!({"type": "OnDelete"}));
+    }
+
+    #[test]
+    fn legacy_versions_default_differently() {
+        let mut s = sts(Value::Null);
+        object::remove(&mut s, &["spec", "selector"]);
+        apply(Kind::StatefulSet, &mut s, Some("apps/v1beta1"));
+        assert_eq!(s["spec"]["updateStrategy"], json!({"type": "OnDelete"}));
+        assert_eq!(
+            s["spec"]["selector"],
+            json!({"matchLabels": {"app": "nginx"}})
+        );
+        assert_eq!(s["metadata"]["labels"], json!({"app": "nginx"}));
+        let mut s = sts(Value::Null);
+        apply(Kind::StatefulSet, &mut s, Some("apps/v1beta2"));
+        assert_eq!(
+            s["spec"]["updateStrategy"],
+            json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0, "maxUnavailable": 1}})
+        );
+    }
+
+    #[test]
+    fn image_pull_policy_follows_the_tag() {
+        assert_eq!(image_pull_policy("nginx"), "Always");
+        assert_eq!(image_pull_policy("nginx:latest"), "Always");
+        assert_eq!(image_pull_policy("nginx:1.25"), "IfNotPresent");
+        assert_eq!(image_pull_policy("localhost:5000/nginx"), "Always");
+        assert_eq!(image_pull_policy("localhost:5000/nginx:1"), "IfNotPresent");
+        assert_eq!(
+            image_pull_policy("registry.k8s.io/nginx-slim:0.8"),
+            "IfNotPresent"
+        );
+        assert_eq!(image_pull_policy("nginx@sha256:abc"), "IfNotPresent");
+    }
+
+    #[test]
+    fn pod_service_and_claim_defaults() {
+        let mut p = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "image": "busybox",
+                "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+                "readinessProbe": {"httpGet": {"port": 80}}}], "volumes": [{"name": "v"}]}});
+        apply(Kind::Pod, &mut p, None);
+        assert_eq!(p["spec"]["enableServiceLinks"], json!(true));
+        assert_eq!(
+            p["status"],
+            json!({"phase": "Pending", "qosClass": "Guaranteed"})
+        );
+        let c = &p["spec"]["containers"][0];
+        assert_eq!(
+            c["resources"]["requests"],
+            json!({"cpu": "1", "memory": "1Gi"})
+        );
+        assert_eq!(
+            c["readinessProbe"],
+            json!({"httpGet": {"port": 80, "path": "/", "scheme": "HTTP"}, "timeoutSeconds": 1,
+                   "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3})
+        );
+        assert_eq!(
+            p["spec"]["volumes"][0],
+            json!({"name": "v", "emptyDir": {}})
+        );
+
+        let mut s = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx"},
+            "spec": {"clusterIP": "None", "ports": [{"port": 80, "name": "web"}], "selector": {"app": "nginx"}}});
+        apply(Kind::Service, &mut s, None);
+        assert_eq!(
+            s["spec"],
+            json!({"clusterIP": "None", "clusterIPs": ["None"], "internalTrafficPolicy": "Cluster",
+                   "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                   "ports": [{"name": "web", "port": 80, "protocol": "TCP", "targetPort": 80}],
+                   "selector": {"app": "nginx"}, "sessionAffinity": "None", "type": "ClusterIP"})
+        );
+
+        let mut c = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
+            "spec": {"accessModes": ["ReadWriteOnce"]}});
+        apply(Kind::PersistentVolumeClaim, &mut c, None);
+        assert_eq!(c["spec"]["volumeMode"], json!("Filesystem"));
+        assert_eq!(c["status"]["phase"], json!("Pending"));
+    }
+}

@@ -1,17 +1,285 @@
-//! (StatefulSet controller: being written.)
+//! The StatefulSet controller (kube-controller-manager's `statefulset-controller`, spec §2–§5).
+//!
+//! This file is the plumbing of upstream `stateful_set.go` (S3.1–S3.2): which watch events
+//! queue which sets, adoption and release of pods and revisions, error backoff and the
+//! minReadySeconds requeue. The decision is `control::plan_update` (pure); the side effects go
+//! through `pod_control::StatefulPodControl` over an `ObjectManager`.
+//!
+//! It must never act on a pod it does not own, never poll on a timer that never ends, and
+//! never read anything but the `Api` it is handed.
+
+pub mod control;
+pub mod pod_control;
+pub mod utils;
+
+#[cfg(test)]
+mod tests;
 
 use crate::api::Api;
 use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::error::ApiError;
 use crate::kinds::Kind;
-use crate::store::WatchEvent;
+use crate::object::{self, OwnerRef};
+use crate::selector::Selector;
+use crate::store::{EventType, WatchEvent};
+use control::Gates;
+use pod_control::ApiObjects;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
-/// (No-op until written.)
+/// What the controller remembers of a pod between watch events (an informer cache's old
+/// object, reduced to what `updatePod` compares).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PodMemo {
+    owner: Option<OwnerRef>,
+    labels: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Default)]
-pub struct StatefulSetController;
+pub struct StatefulSetController {
+    pods: BTreeMap<(String, String), PodMemo>,
+    /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
+    failures: BTreeMap<ObjectKey, u32>,
+    gates: Gates,
+}
 
 impl StatefulSetController {
     pub fn new() -> StatefulSetController {
-        StatefulSetController
+        StatefulSetController::default()
+    }
+
+    /// The set a controller reference points at, if it exists with that UID.
+    fn resolve(api: &Api, namespace: &str, r: &OwnerRef) -> Option<ObjectKey> {
+        if r.kind != "StatefulSet" || !r.api_version.starts_with("apps/") {
+            return None;
+        }
+        let set = api.try_get(Kind::StatefulSet, namespace, &r.name)?;
+        (object::uid(set) == r.uid).then(|| ObjectKey::new(Kind::StatefulSet, namespace, &r.name))
+    }
+
+    /// `getPodStatefulSets`: sets in the namespace whose selector matches the labels.
+    fn sets_selecting(
+        api: &Api,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Vec<ObjectKey> {
+        api.list(Kind::StatefulSet, Some(namespace), &Selector::everything())
+            .iter()
+            .filter(|s| {
+                object::get(s, &["spec", "selector"])
+                    .and_then(|sel| Selector::from_label_selector(sel).ok())
+                    .is_some_and(|sel| !sel.is_empty() && sel.matches(labels))
+            })
+            .map(|s| ObjectKey::of(Kind::StatefulSet, s))
+            .collect()
+    }
+
+    fn pod_keys(&mut self, ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
+        let pod = &ev.object;
+        let ns = object::namespace(pod).to_string();
+        let key = (ns.clone(), object::name(pod).to_string());
+        let memo = PodMemo {
+            owner: object::controller_ref(pod),
+            labels: object::labels(pod),
+        };
+        let deleted = ev.event_type == EventType::Deleted
+            || (ev.event_type == EventType::Added && object::is_terminating(pod));
+        let old = if ev.event_type == EventType::Deleted {
+            self.pods.remove(&key)
+        } else {
+            self.pods.insert(key, memo.clone())
+        };
+        if deleted {
+            // deletePod: only the owner; orphans are ignored.
+            if let Some(k) = memo.owner.as_ref().and_then(|r| Self::resolve(api, &ns, r)) {
+                out.push(k);
+            }
+            return;
+        }
+        if let Some(old) = old.as_ref().filter(|o| o.owner != memo.owner) {
+            if let Some(k) = old.owner.as_ref().and_then(|r| Self::resolve(api, &ns, r)) {
+                out.push(k);
+            }
+        }
+        match &memo.owner {
+            Some(r) => {
+                if let Some(k) = Self::resolve(api, &ns, r) {
+                    out.push(k);
+                }
+            }
+            None => {
+                // An orphan: on add, or when its labels or ref changed, wake matching sets.
+                if old.as_ref() != Some(&memo) {
+                    out.extend(Self::sets_selecting(api, &ns, &memo.labels));
+                }
+            }
+        }
+    }
+
+    /// Claims matter when they are released (a blocked `pvc ... is being deleted` clears) or
+    /// when their owner refs change under a retention policy.
+    fn claim_keys(ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
+        let claim = &ev.object;
+        let ns = object::namespace(claim);
+        if let Some(k) = object::controller_ref(claim).and_then(|r| Self::resolve(api, ns, &r)) {
+            out.push(k);
+            return;
+        }
+        if ev.event_type != EventType::Deleted {
+            return;
+        }
+        for s in api.list(Kind::StatefulSet, Some(ns), &Selector::everything()) {
+            let (parent, ord) = utils::parent_and_ordinal(object::name(claim));
+            if ord < 0 {
+                continue;
+            }
+            let uses = utils::claim_templates(&s)
+                .iter()
+                .any(|t| parent == format!("{}-{}", object::name(t), object::name(&s)));
+            if uses {
+                out.push(ObjectKey::of(Kind::StatefulSet, &s));
+            }
+        }
+    }
+
+    /// `sync` (S3.2). Returns the computed status (if the sync got that far) and any error.
+    fn sync(
+        &mut self,
+        key: &ObjectKey,
+        api: &mut Api,
+    ) -> Result<Option<(Value, control::SetStatus)>, ApiError> {
+        let Some(set) = api
+            .try_get(Kind::StatefulSet, &key.namespace, &key.name)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let set: Value = (*set).clone();
+        let selector =
+            match object::get(&set, &["spec", "selector"]).map(Selector::from_label_selector) {
+                Some(Ok(s)) => s,
+                // A broken selector is logged, not retried.
+                _ => return Ok(None),
+            };
+        let ns = object::namespace(&set).to_string();
+        let set_uid = object::uid(&set).to_string();
+        let set_ref = OwnerRef::controller_of(&set);
+        let can_adopt = |api: &Api| -> Result<(), String> {
+            match api.try_get(Kind::StatefulSet, &key.namespace, &key.name) {
+                Some(fresh) if object::uid(fresh) == set_uid => {
+                    if object::is_terminating(fresh) {
+                        Err(format!(
+                            "{}/{} has just been deleted at {}",
+                            ns,
+                            key.name,
+                            object::deletion_timestamp(fresh).unwrap_or("")
+                        ))
+                    } else {
+                        Ok(())
+                    }
+                }
+                Some(fresh) => Err(format!(
+                    "original StatefulSet {}/{} is gone: got uid {}, wanted {}",
+                    ns,
+                    key.name,
+                    object::uid(fresh),
+                    set_uid
+                )),
+                None => Err(format!("original StatefulSet {}/{} is gone", ns, key.name)),
+            }
+        };
+
+        // adoptOrphanRevisions
+        let mut revisions: Vec<Value> = Vec::new();
+        for r in api.list(Kind::ControllerRevision, Some(&ns), &selector) {
+            match object::controller_ref(&r) {
+                None => {
+                    can_adopt(api).map_err(|e| {
+                        pod_control::plain_error(format!("can't adopt ControllerRevisions: {e}"))
+                    })?;
+                    let mut adopted = (*r).clone();
+                    let mut refs = object::owner_refs(&adopted);
+                    refs.push(set_ref.clone());
+                    object::set_owner_refs(&mut adopted, &refs);
+                    match api.update(adopted) {
+                        Ok(a) => revisions.push((*a).clone()),
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(c) if c.uid == set_uid => revisions.push((*r).clone()),
+                Some(_) => {}
+            }
+        }
+
+        // getPodsForStatefulSet: ClaimPods with isMemberOf.
+        let mut pods: Vec<Value> = Vec::new();
+        let set_terminating = object::is_terminating(&set);
+        for p in api.list(Kind::Pod, Some(&ns), &Selector::everything()) {
+            let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
+            match object::controller_ref(&p) {
+                Some(c) if c.uid != set_uid => {}
+                Some(_) if matches => pods.push((*p).clone()),
+                Some(_) => {
+                    if set_terminating {
+                        continue;
+                    }
+                    // Release: drop our ref.
+                    let mut released = (*p).clone();
+                    let refs: Vec<OwnerRef> = object::owner_refs(&released)
+                        .into_iter()
+                        .filter(|r| r.uid != set_uid)
+                        .collect();
+                    object::set_owner_refs(&mut released, &refs);
+                    match api.update(released) {
+                        Ok(_) => {}
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                None => {
+                    if set_terminating || !matches || object::is_terminating(&p) {
+                        continue;
+                    }
+                    can_adopt(api)
+                        .map_err(|e| pod_control::plain_error(format!("can't adopt Pod: {e}")))?;
+                    let mut adopted = (*p).clone();
+                    let mut refs = object::owner_refs(&adopted);
+                    refs.push(set_ref.clone());
+                    object::set_owner_refs(&mut adopted, &refs);
+                    match api.update(adopted) {
+                        Ok(a) => pods.push((*a).clone()),
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+
+        let claims = control::claims_by_name(
+            api.list(
+                Kind::PersistentVolumeClaim,
+                Some(&ns),
+                &Selector::everything(),
+            )
+            .into_iter()
+            .map(|c| (*c).clone()),
+        );
+        let now = api.now;
+        let mut objects = ApiObjects { api };
+        let (status, err) = control::sync(
+            &mut objects,
+            &set,
+            &pods,
+            revisions,
+            &claims,
+            now,
+            self.gates,
+        );
+        match err {
+            Some(e) => Err(e),
+            None => Ok(status.map(|s| (set, s))),
+        }
     }
 }
 
@@ -20,13 +288,74 @@ impl Controller for StatefulSetController {
         "statefulset-controller"
     }
 
-    fn watches(&self, _kind: Kind) -> bool {
-        false
+    fn watches(&self, kind: Kind) -> bool {
+        matches!(
+            kind,
+            Kind::StatefulSet | Kind::Pod | Kind::ControllerRevision | Kind::PersistentVolumeClaim
+        )
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _api: &Api, _out: &mut Vec<ObjectKey>) {}
+    fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
+        match event.kind {
+            Kind::StatefulSet => out.push(ObjectKey::of(Kind::StatefulSet, &event.object)),
+            Kind::Pod => self.pod_keys(event, api, out),
+            Kind::ControllerRevision => {
+                let ns = object::namespace(&event.object);
+                if let Some(k) =
+                    object::controller_ref(&event.object).and_then(|r| Self::resolve(api, ns, &r))
+                {
+                    out.push(k);
+                }
+            }
+            Kind::PersistentVolumeClaim => Self::claim_keys(event, api, out),
+            _ => {}
+        }
+    }
 
-    fn reconcile(&mut self, _key: &ObjectKey, _ctx: &mut Ctx<'_>) -> Action {
-        Action::Done
+    fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
+        match self.sync(key, ctx.api) {
+            Err(_) => {
+                // Per-item exponential backoff: 5 ms doubling up to 1000 s.
+                let n = self.failures.entry(key.clone()).or_insert(0);
+                let delay = 5u64.saturating_mul(1u64 << (*n).min(40)).min(1_000_000);
+                *n += 1;
+                Action::RequeueAfter(delay)
+            }
+            Ok(result) => {
+                self.failures.remove(key);
+                match result {
+                    Some((set, status)) => next_availability_check(&set, &status, ctx.api),
+                    None => Action::Done,
+                }
+            }
+        }
+    }
+}
+
+/// The minReadySeconds requeue (S3.1). Upstream requeues after minReadySeconds whenever
+/// availableReplicas != replicas (and 1 s after a pod turns Ready); here the controller wakes
+/// exactly when the next Ready pod becomes available, so a set that cannot progress settles.
+fn next_availability_check(set: &Value, status: &control::SetStatus, api: &Api) -> Action {
+    let mrs = utils::min_ready_seconds(set);
+    if mrs == 0 || status.available_replicas == utils::replicas(set) {
+        return Action::Done;
+    }
+    let uid = object::uid(set);
+    let next = api
+        .list(
+            Kind::Pod,
+            Some(object::namespace(set)),
+            &Selector::everything(),
+        )
+        .iter()
+        .filter(|p| object::controller_ref(p).is_some_and(|r| r.uid == uid))
+        .filter(|p| utils::is_running_and_ready(p) && !utils::is_available(p, mrs, api.now))
+        .filter_map(|p| utils::ready_since(p))
+        .map(|t| t.plus_secs(mrs as u64 + 1))
+        .min();
+    match next {
+        Some(t) if t > api.now => Action::RequeueAfter(t.0 - api.now.0),
+        Some(_) => Action::RequeueAfter(1_000),
+        None => Action::Done,
     }
 }

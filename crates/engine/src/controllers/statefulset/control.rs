@@ -1,0 +1,737 @@
+//! The StatefulSet decision (upstream `stateful_set_control.go`): from a set, its pods, its
+//! claims and its revisions, `plan_update` computes the status and the ordered intents of one
+//! sync (S3.6–S3.8) without touching anything; `sync` chooses the revisions (S3.3–S3.4), runs
+//! the plan through `StatefulPodControl`, writes the status and truncates history (S3.5).
+//!
+//! The plan must stay a pure function of its inputs: the UI can show it ("web-2 waits: web-1
+//! is not Ready") and the tests drive it round after round against a simulated pod lifecycle.
+
+use super::pod_control::{ObjectManager, StatefulPodControl};
+use super::utils::*;
+use crate::error::{ApiError, ApiResult};
+use crate::object;
+use crate::time::Time;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Feature gates that change the algorithm (spec §9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gates {
+    /// MaxUnavailableStatefulSet: beta and on in 1.35 (S1.4); off selects S3.7b.
+    pub max_unavailable: bool,
+}
+
+impl Default for Gates {
+    fn default() -> Gates {
+        Gates {
+            max_unavailable: true,
+        }
+    }
+}
+
+/// `apps/v1 StatefulSetStatus` as the controller computes it (conditions are never set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SetStatus {
+    pub observed_generation: i64,
+    pub replicas: i64,
+    pub ready_replicas: i64,
+    pub current_replicas: i64,
+    pub updated_replicas: i64,
+    pub available_replicas: i64,
+    pub current_revision: String,
+    pub update_revision: String,
+    pub collision_count: i64,
+}
+
+impl SetStatus {
+    pub fn of(set: &Value) -> SetStatus {
+        let g = |f: &str| object::get_i64(set, &["status", f]).unwrap_or(0);
+        let s = |f: &str| {
+            object::get_str(set, &["status", f])
+                .unwrap_or("")
+                .to_string()
+        };
+        SetStatus {
+            observed_generation: g("observedGeneration"),
+            replicas: g("replicas"),
+            ready_replicas: g("readyReplicas"),
+            current_replicas: g("currentReplicas"),
+            updated_replicas: g("updatedReplicas"),
+            available_replicas: g("availableReplicas"),
+            current_revision: s("currentRevision"),
+            update_revision: s("updateRevision"),
+            collision_count: g("collisionCount"),
+        }
+    }
+
+    /// JSON as apps/v1 serialises it: `replicas` and `availableReplicas` always, the rest
+    /// omitted when zero, `collisionCount` always (a pointer).
+    pub fn to_value(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: i64, always: bool| {
+            if always || v != 0 {
+                m.insert(k.into(), json!(v));
+            }
+        };
+        put("observedGeneration", self.observed_generation, false);
+        put("replicas", self.replicas, true);
+        put("readyReplicas", self.ready_replicas, false);
+        put("currentReplicas", self.current_replicas, false);
+        put("updatedReplicas", self.updated_replicas, false);
+        put("availableReplicas", self.available_replicas, true);
+        put("collisionCount", self.collision_count, true);
+        if !self.current_revision.is_empty() {
+            m.insert("currentRevision".into(), json!(self.current_revision));
+        }
+        if !self.update_revision.is_empty() {
+            m.insert("updateRevision".into(), json!(self.update_revision));
+        }
+        Value::Object(m)
+    }
+
+    /// `inconsistentStatus`: whether a write is needed.
+    pub fn differs_from(&self, stored: &SetStatus) -> bool {
+        self.observed_generation > stored.observed_generation
+            || self.replicas != stored.replicas
+            || self.current_replicas != stored.current_replicas
+            || self.ready_replicas != stored.ready_replicas
+            || self.updated_replicas != stored.updated_replicas
+            || self.current_revision != stored.current_revision
+            || self.available_replicas != stored.available_replicas
+            || self.update_revision != stored.update_revision
+    }
+}
+
+/// One thing the controller wants done, as upstream's pod control calls.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Intent {
+    /// `CreateStatefulPod`: claims (S4.1), the pod, then claim owner refs.
+    CreatePod { pod: Value },
+    /// `createMissingPersistentVolumeClaims` for a Pending pod.
+    CreateMissingClaims { pod: Value },
+    /// `DeleteStatefulPod`; `rolling` deletions decrement `currentReplicas` (S3.7b/d) and
+    /// tolerate NotFound.
+    DeletePod { pod: Value, rolling: bool },
+    /// `UpdateStatefulPod(updateSet, pod)`: identity, storage or retention repair.
+    UpdatePod { pod: Value },
+    /// `UpdatePodClaimForRetentionPolicy(updateSet, pod)` for a condemned pod (S4.3).
+    UpdateClaimOwnerRefs { pod: Value },
+}
+
+impl Intent {
+    pub fn pod(&self) -> &Value {
+        match self {
+            Intent::CreatePod { pod }
+            | Intent::CreateMissingClaims { pod }
+            | Intent::DeletePod { pod, .. }
+            | Intent::UpdatePod { pod }
+            | Intent::UpdateClaimOwnerRefs { pod } => pod,
+        }
+    }
+}
+
+/// An intent with its place in the run: intents of one `unit` (one pod's processing) stop at
+/// the unit's first error; an error anywhere in a `batch` stops every later batch (upstream's
+/// sequential loop in OrderedReady, `slowStartBatch` in Parallel).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub intent: Intent,
+    pub batch: usize,
+    pub unit: usize,
+}
+
+/// What one sync wants: the status to write and the steps to take.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub status: SetStatus,
+    pub steps: Vec<Step>,
+    /// Why the sync stopped early in OrderedReady mode, for people ("web-2 waits: ...").
+    pub waiting: Option<String>,
+}
+
+/// Everything the decision reads.
+pub struct Inputs<'a> {
+    pub set: &'a Value,
+    /// Pods claimed by the set (members, selector-matching, owned).
+    pub pods: &'a [Value],
+    /// Claims in the set's namespace, by name.
+    pub claims: &'a BTreeMap<String, Value>,
+    pub current_revision: &'a Value,
+    pub update_revision: &'a Value,
+    pub collision_count: i64,
+    pub now: Time,
+    pub gates: Gates,
+}
+
+/// `computeReplicaStatus` over pod lists, into `status` (counts reset first).
+fn count_status(status: &mut SetStatus, mrs: i64, now: Time, lists: &[&[Value]]) {
+    status.replicas = 0;
+    status.ready_replicas = 0;
+    status.available_replicas = 0;
+    status.current_replicas = 0;
+    status.updated_replicas = 0;
+    for p in lists.iter().flat_map(|l| l.iter()) {
+        if is_created(p) {
+            status.replicas += 1;
+        }
+        if is_running_and_ready(p) {
+            status.ready_replicas += 1;
+            if is_available(p, mrs, now) {
+                status.available_replicas += 1;
+            }
+        }
+        if is_created(p) && !is_terminating(p) {
+            let rev = pod_revision(p);
+            if rev == status.current_revision {
+                status.current_replicas += 1;
+            }
+            if rev == status.update_revision {
+                status.updated_replicas += 1;
+            }
+        }
+    }
+}
+
+/// `PodClaimIsStale` (S4.4), over the known claims.
+fn pod_claim_is_stale(set: &Value, pod: &Value, claims: &BTreeMap<String, Value>) -> bool {
+    if !retention_policy(set).1 {
+        return false;
+    }
+    claim_templates(set).iter().any(|t| {
+        claims
+            .get(&claim_name(set, t, ordinal(pod)))
+            .is_some_and(|c| has_stale_owner_ref(c, pod, "v1", "Pod"))
+    })
+}
+
+/// `ClaimsMatchRetentionPolicy`, over the known claims.
+fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, Value>) -> bool {
+    claim_templates(set).iter().all(|t| {
+        claims
+            .get(&claim_name(set, t, ordinal(pod)))
+            .is_none_or(|c| is_claim_owner_up_to_date(c, set, pod))
+    })
+}
+
+struct Planner<'a> {
+    steps: Vec<Step>,
+    batch: usize,
+    unit: usize,
+    waiting: Option<String>,
+    inp: &'a Inputs<'a>,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, intent: Intent) {
+        self.steps.push(Step {
+            intent,
+            batch: self.batch,
+            unit: self.unit,
+        });
+    }
+
+    /// `runForAll`: sequential units in monotonic mode (each its own batch), slow-start
+    /// batches of 1, 2, 4 ... (max 500) in burst mode. Returns whether to stop the sync.
+    fn run_for_all(
+        &mut self,
+        n: usize,
+        monotonic: bool,
+        mut f: impl FnMut(&mut Self, usize) -> bool,
+    ) -> bool {
+        if monotonic {
+            for i in 0..n {
+                self.batch += 1;
+                self.unit += 1;
+                if f(self, i) {
+                    return true;
+                }
+            }
+            false
+        } else {
+            let mut i = 0;
+            let mut size = 1usize;
+            while i < n {
+                self.batch += 1;
+                let end = (i + size).min(n);
+                for k in i..end {
+                    self.unit += 1;
+                    f(self, k);
+                }
+                i = end;
+                size = (size * 2).min(500);
+            }
+            false
+        }
+    }
+}
+
+/// `updateStatefulSet` as a pure decision (S3.6–S3.8).
+pub fn plan_update(inp: &Inputs<'_>) -> Plan {
+    let set = inp.set;
+    let now = inp.now;
+    let mrs = min_ready_seconds(set);
+    let current_name = object::name(inp.current_revision).to_string();
+    let update_name = object::name(inp.update_revision).to_string();
+    let current_set = apply_revision(set, inp.current_revision);
+    let update_set = apply_revision(set, inp.update_revision);
+
+    let mut status = SetStatus {
+        observed_generation: object::generation(set),
+        current_revision: current_name.clone(),
+        update_revision: update_name.clone(),
+        collision_count: inp.collision_count,
+        ..SetStatus::default()
+    };
+    count_status(&mut status, mrs, now, &[inp.pods]);
+
+    // Partition pods into in-range replicas (by index) and condemned (S3.6 step 3).
+    let start = start_ordinal(set);
+    let n = replicas(set) as usize;
+    let mut slots: Vec<Option<Value>> = vec![None; n];
+    let mut condemned: Vec<Value> = Vec::new();
+    for p in inp.pods {
+        if in_ordinal_range(p, set) {
+            let idx = (ordinal(p) - start) as usize;
+            if let Some(slot) = slots.get_mut(idx) {
+                *slot = Some(p.clone());
+            }
+        } else if ordinal(p) >= 0 {
+            condemned.push(p.clone());
+        }
+    }
+    let replicas_list: Vec<Value> = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.unwrap_or_else(|| {
+                new_versioned_pod(
+                    &current_set,
+                    &update_set,
+                    &current_name,
+                    &update_name,
+                    start + i as i64,
+                )
+            })
+        })
+        .collect();
+    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(p)));
+
+    // Step 4: the first unavailable pod, replicas ascending then condemned ascending.
+    let first_unavailable: Option<String> = replicas_list
+        .iter()
+        .chain(condemned.iter().rev())
+        .find(|p| is_unavailable(p, mrs, now))
+        .map(|p| object::name(p).to_string());
+
+    let mut pl = Planner {
+        steps: Vec::new(),
+        batch: 0,
+        unit: 0,
+        waiting: None,
+        inp,
+    };
+    let finish =
+        |pl: Planner<'_>, mut status: SetStatus, replicas_list: &[Value], condemned: &[Value]| {
+            count_status(&mut status, mrs, now, &[replicas_list, condemned]);
+            Plan {
+                status,
+                steps: pl.steps,
+                waiting: pl.waiting,
+            }
+        };
+
+    // Step 5: a set being deleted only gets its status.
+    if object::is_terminating(set) {
+        return Plan {
+            status,
+            steps: Vec::new(),
+            waiting: None,
+        };
+    }
+    let monotonic = !allows_burst(set);
+
+    // Step 6: processReplica (S3.7a).
+    let exit = pl.run_for_all(replicas_list.len(), monotonic, |pl, i| {
+        process_replica(pl, set, &update_set, monotonic, &replicas_list, i, mrs, now)
+    });
+    if exit {
+        return finish(pl, status, &replicas_list, &condemned);
+    }
+
+    // Step 7: retention owner refs of condemned pods (S4.3).
+    pl.run_for_all(condemned.len(), monotonic, |pl, i| {
+        let pod = &condemned[i];
+        if !claims_match_policy(&update_set, pod, pl.inp.claims) {
+            pl.push(Intent::UpdateClaimOwnerRefs { pod: pod.clone() });
+        }
+        false
+    });
+
+    // Step 8: processCondemned (S3.7c).
+    let exit = pl.run_for_all(condemned.len(), monotonic, |pl, i| {
+        let pod = &condemned[i];
+        let name = object::name(pod);
+        if is_terminating(pod) {
+            if monotonic {
+                pl.waiting = Some(format!("scale-down waits: {name} is terminating"));
+            }
+            return monotonic;
+        }
+        let first = first_unavailable.as_deref() == Some(name);
+        if monotonic && !first && (!is_running_and_ready(pod) || !is_available(pod, mrs, now)) {
+            pl.waiting = Some(format!(
+                "scale-down waits: {name} is not Ready and {} is unavailable first",
+                first_unavailable.as_deref().unwrap_or("")
+            ));
+            return true;
+        }
+        pl.push(Intent::DeletePod {
+            pod: pod.clone(),
+            rolling: false,
+        });
+        true
+    });
+    if exit {
+        return finish(pl, status, &replicas_list, &condemned);
+    }
+
+    count_status(&mut status, mrs, now, &[&replicas_list, &condemned]);
+    // Step 10: OnDelete never updates pods by itself.
+    if strategy_type(set) == "OnDelete" {
+        return Plan {
+            status,
+            steps: pl.steps,
+            waiting: pl.waiting,
+        };
+    }
+
+    // Step 11: rolling update.
+    pl.batch += 1;
+    pl.unit += 1;
+    let update_min = partition(set).max(0) as usize;
+    if inp.gates.max_unavailable {
+        // S3.7d
+        let max_u = if rolling_update(set).is_some() {
+            max_unavailable(set)
+        } else {
+            1
+        };
+        let unavailable = replicas_list
+            .iter()
+            .filter(|p| is_unavailable(p, mrs, now))
+            .count() as i64;
+        if unavailable < max_u {
+            let mut budget = max_u - unavailable;
+            for target in (update_min..replicas_list.len()).rev() {
+                if budget == 0 {
+                    break;
+                }
+                let p = &replicas_list[target];
+                if pod_revision(p) != update_name && !is_terminating(p) {
+                    pl.push(Intent::DeletePod {
+                        pod: p.clone(),
+                        rolling: true,
+                    });
+                    budget -= 1;
+                }
+            }
+        } else {
+            pl.waiting = Some(format!(
+                "rolling update waits: {unavailable} pod(s) unavailable, maxUnavailable is {max_u}"
+            ));
+        }
+    } else {
+        // S3.7b
+        for target in (update_min..replicas_list.len()).rev() {
+            let p = &replicas_list[target];
+            if pod_revision(p) != update_name && !is_terminating(p) {
+                pl.push(Intent::DeletePod {
+                    pod: p.clone(),
+                    rolling: true,
+                });
+                break;
+            }
+            if is_unavailable(p, mrs, now) {
+                pl.waiting = Some(format!(
+                    "rolling update waits: {} is unavailable",
+                    object::name(p)
+                ));
+                break;
+            }
+        }
+    }
+    Plan {
+        status,
+        steps: pl.steps,
+        waiting: pl.waiting,
+    }
+}
+
+/// `processReplica` (S3.7a). Returns shouldExit.
+#[allow(clippy::too_many_arguments)]
+fn process_replica(
+    pl: &mut Planner<'_>,
+    set: &Value,
+    update_set: &Value,
+    monotonic: bool,
+    replicas_list: &[Value],
+    i: usize,
+    mrs: i64,
+    now: Time,
+) -> bool {
+    let Some(pod) = replicas_list.get(i) else {
+        return false;
+    };
+    let name = object::name(pod).to_string();
+    let ph = phase(pod);
+    if ph == "Failed" || ph == "Succeeded" {
+        if !is_terminating(pod) {
+            pl.push(Intent::DeletePod {
+                pod: pod.clone(),
+                rolling: false,
+            });
+        }
+        pl.waiting = Some(format!("{name} is {ph}; it is replaced once it is gone"));
+        return true;
+    }
+    if !is_created(pod) {
+        if pod_claim_is_stale(set, pod, pl.inp.claims) {
+            pl.waiting = Some(format!(
+                "{name} waits: a claim still belongs to the old pod"
+            ));
+            return true;
+        }
+        pl.push(Intent::CreatePod { pod: pod.clone() });
+        if monotonic {
+            return true;
+        }
+        // Burst mode: the new pod needs nothing more this sync.
+        return false;
+    }
+    if ph == "Pending" {
+        pl.push(Intent::CreateMissingClaims { pod: pod.clone() });
+    }
+    if monotonic {
+        if is_terminating(pod) {
+            pl.waiting = Some(format!("waiting for {name} to terminate"));
+            return true;
+        }
+        if !is_running_and_ready(pod) {
+            pl.waiting = Some(format!("waiting for {name} to be Running and Ready"));
+            return true;
+        }
+        if !is_available(pod, mrs, now) {
+            pl.waiting = Some(format!(
+                "waiting for {name} to be available (minReadySeconds)"
+            ));
+            return true;
+        }
+    }
+    let retention_match = claims_match_policy(update_set, pod, pl.inp.claims);
+    if identity_matches(set, pod) && storage_matches(set, pod) && retention_match {
+        return false;
+    }
+    pl.push(Intent::UpdatePod { pod: pod.clone() });
+    false
+}
+
+/// One whole sync (`UpdateStatefulSet`): revisions, plan, effects, status, history.
+/// Returns the status written (or that would have been) and the first error.
+pub fn sync<M: ObjectManager + ?Sized>(
+    objects: &mut M,
+    set: &Value,
+    pods: &[Value],
+    mut revisions: Vec<Value>,
+    claims: &BTreeMap<String, Value>,
+    now: Time,
+    gates: Gates,
+) -> (Option<SetStatus>, Option<ApiError>) {
+    sort_revisions(&mut revisions);
+    let stored = SetStatus::of(set);
+    let (current, update, collision) = match choose_revisions(objects, set, &revisions) {
+        Ok(r) => r,
+        Err(e) => return (None, Some(e)),
+    };
+    let inputs = Inputs {
+        set,
+        pods,
+        claims,
+        current_revision: &current,
+        update_revision: &update,
+        collision_count: collision,
+        now,
+        gates,
+    };
+    let plan = plan_update(&inputs);
+    let update_set = apply_revision(set, &update);
+    let mut status = plan.status.clone();
+    let mut first_err: Option<ApiError> = None;
+    let mut failed_batch: Option<usize> = None;
+    let mut failed_units: Vec<usize> = Vec::new();
+    {
+        let mut control = StatefulPodControl {
+            objects: &mut *objects,
+        };
+        for step in &plan.steps {
+            if failed_batch.is_some_and(|b| step.batch > b) {
+                break;
+            }
+            if failed_units.contains(&step.unit) {
+                continue;
+            }
+            let res = match &step.intent {
+                Intent::CreatePod { pod } => control.create_stateful_pod(set, pod),
+                Intent::CreateMissingClaims { pod } => control.create_missing_claims(set, pod),
+                Intent::DeletePod { pod, rolling } => {
+                    let r = control.delete_stateful_pod(set, pod);
+                    if *rolling {
+                        match r {
+                            Err(e) if !e.is_not_found() => Err(e),
+                            _ => {
+                                status.current_replicas -= 1;
+                                Ok(())
+                            }
+                        }
+                    } else {
+                        r
+                    }
+                }
+                Intent::UpdatePod { pod } => control.update_stateful_pod(&update_set, pod),
+                Intent::UpdateClaimOwnerRefs { pod } => {
+                    control.update_claims_for_retention(&update_set, pod)
+                }
+            };
+            if let Err(e) = res {
+                failed_units.push(step.unit);
+                failed_batch.get_or_insert(step.batch);
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    // updateStatefulSetStatus: completeRollingUpdate, then write only if inconsistent.
+    if strategy_type(set) == "RollingUpdate"
+        && status.updated_replicas == status.ready_replicas
+        && status.ready_replicas == status.replicas
+        && status.replicas == replicas(set)
+    {
+        status.current_replicas = status.updated_replicas;
+        status.current_revision = status.update_revision.clone();
+    }
+    if status.differs_from(&stored) {
+        if let Err(e) = objects.update_set_status(set, status.to_value()) {
+            first_err.get_or_insert(e);
+        }
+    }
+    if let Err(e) = truncate_history(objects, set, pods, &revisions, &current, &update) {
+        first_err.get_or_insert(e);
+    }
+    (Some(status), first_err)
+}
+
+/// `getStatefulSetRevisions` (S3.4): reuse the latest, roll back to an equal one by bumping
+/// its `.revision`, or create a new one (with collision handling, S3.3).
+fn choose_revisions<M: ObjectManager + ?Sized>(
+    objects: &mut M,
+    set: &Value,
+    revisions: &[Value],
+) -> ApiResult<(Value, Value, i64)> {
+    let mut collision = object::get_i64(set, &["status", "collisionCount"]).unwrap_or(0);
+    let next = revisions.iter().map(revision_number).max().unwrap_or(0) + 1;
+    let candidate = new_revision(set, next, collision);
+    let last_equal = revisions
+        .iter()
+        .rev()
+        .find(|r| equal_revision(r, &candidate));
+    let update = match last_equal {
+        Some(eq) if revisions.last().is_some_and(|l| equal_revision(l, eq)) => {
+            revisions.last().cloned().unwrap_or(candidate)
+        }
+        Some(eq) => {
+            let mut bumped = eq.clone();
+            bumped["revision"] = json!(next);
+            objects.update_revision(bumped)?
+        }
+        None => loop {
+            let attempt = new_revision(set, next, collision);
+            match objects.create_revision(attempt.clone()) {
+                Ok(created) => break created,
+                Err(e) if e.is_already_exists() => {
+                    let existing =
+                        objects.get_revision(object::namespace(set), object::name(&attempt))?;
+                    if equal_revision(&existing, &attempt) {
+                        break existing;
+                    }
+                    collision += 1;
+                    if collision > 1000 {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        },
+    };
+    let wanted = object::get_str(set, &["status", "currentRevision"]).unwrap_or("");
+    let current = revisions
+        .iter()
+        .find(|r| object::name(r) == wanted)
+        .cloned()
+        .unwrap_or_else(|| update.clone());
+    Ok((current, update, collision))
+}
+
+/// Which revisions `truncateHistory` would delete (S3.5), lowest `.revision` first.
+pub fn revisions_to_truncate(
+    set: &Value,
+    pods: &[Value],
+    sorted_revisions: &[Value],
+    current: &str,
+    update: &str,
+) -> Vec<String> {
+    let live = |name: &str| {
+        name == current || name == update || pods.iter().any(|p| pod_revision(p) == name)
+    };
+    let history: Vec<&Value> = sorted_revisions
+        .iter()
+        .filter(|r| !live(object::name(r)))
+        .collect();
+    let limit = object::get_i64(set, &["spec", "revisionHistoryLimit"]).unwrap_or(10);
+    if limit < 0 || history.len() as i64 <= limit {
+        return Vec::new();
+    }
+    let extra = history.len() - limit as usize;
+    history[..extra]
+        .iter()
+        .map(|r| object::name(r).to_string())
+        .collect()
+}
+
+fn truncate_history<M: ObjectManager + ?Sized>(
+    objects: &mut M,
+    set: &Value,
+    pods: &[Value],
+    revisions: &[Value],
+    current: &Value,
+    update: &Value,
+) -> ApiResult<()> {
+    for name in revisions_to_truncate(
+        set,
+        pods,
+        revisions,
+        object::name(current),
+        object::name(update),
+    ) {
+        match objects.delete_revision(object::namespace(set), &name) {
+            Err(e) if !e.is_not_found() => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The set's claims by name, as `plan_update` wants them.
+pub fn claims_by_name(claims: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
+    claims
+        .into_iter()
+        .map(|c| (object::name(&c).to_string(), c))
+        .collect()
+}

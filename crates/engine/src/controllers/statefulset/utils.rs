@@ -1,0 +1,649 @@
+//! Pure helpers of the StatefulSet controller (upstream `stateful_set_utils.go` and
+//! `pkg/controller/history`): pod identity and names, pod and claim construction, health
+//! predicates, retention-policy owner references and revisions (patch, hash, apply).
+//!
+//! Nothing here talks to the API or keeps state; every function is a plain computation over
+//! objects so the decision code and its tests can share it.
+
+use crate::object::{self, OwnerRef};
+use crate::time::Time;
+use serde_json::{json, Value};
+
+pub const REVISION_LABEL: &str = "controller-revision-hash";
+pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
+pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
+pub const HISTORY_HASH_LABEL: &str = "controller.kubernetes.io/hash";
+
+// ---------------------------------------------------------------------------------------------
+// Set fields
+
+pub fn replicas(set: &Value) -> i64 {
+    object::get_i64(set, &["spec", "replicas"])
+        .unwrap_or(1)
+        .max(0)
+}
+
+/// `getStartOrdinal`: `spec.ordinals.start`, or 0.
+pub fn start_ordinal(set: &Value) -> i64 {
+    object::get_i64(set, &["spec", "ordinals", "start"])
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// `getEndOrdinal`: start + replicas - 1.
+pub fn end_ordinal(set: &Value) -> i64 {
+    start_ordinal(set) + replicas(set) - 1
+}
+
+pub fn min_ready_seconds(set: &Value) -> i64 {
+    object::get_i64(set, &["spec", "minReadySeconds"])
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// `allowsBurst`: Parallel pod management.
+pub fn allows_burst(set: &Value) -> bool {
+    object::get_str(set, &["spec", "podManagementPolicy"]) == Some("Parallel")
+}
+
+pub fn strategy_type(set: &Value) -> &str {
+    object::get_str(set, &["spec", "updateStrategy", "type"]).unwrap_or("RollingUpdate")
+}
+
+/// `spec.updateStrategy.rollingUpdate`, when present.
+pub fn rolling_update(set: &Value) -> Option<&Value> {
+    object::get(set, &["spec", "updateStrategy", "rollingUpdate"]).filter(|v| v.is_object())
+}
+
+pub fn partition(set: &Value) -> i64 {
+    rolling_update(set)
+        .and_then(|r| r.get("partition"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
+
+/// `getStatefulSetMaxUnavailable`: the value or 1, percentages scaled rounding down, at least 1.
+pub fn max_unavailable(set: &Value) -> i64 {
+    let n = replicas(set);
+    let v = rolling_update(set).and_then(|r| r.get("maxUnavailable"));
+    let scaled = match v {
+        Some(Value::Number(x)) => x.as_i64().unwrap_or(1),
+        Some(Value::String(s)) => match s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()) {
+            Some(p) => p * n / 100,
+            None => s.parse().unwrap_or(1),
+        },
+        _ => 1,
+    };
+    scaled.max(1)
+}
+
+/// `persistentVolumeClaimRetentionPolicy` as (whenDeleted, whenScaled) with Retain defaults.
+pub fn retention_policy(set: &Value) -> (bool, bool) {
+    let p = |f: &str| {
+        object::get_str(set, &["spec", "persistentVolumeClaimRetentionPolicy", f]) == Some("Delete")
+    };
+    (p("whenDeleted"), p("whenScaled"))
+}
+
+pub fn claim_templates(set: &Value) -> &[Value] {
+    object::get_array(set, &["spec", "volumeClaimTemplates"])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity (S2.1, S2.4, S2.5)
+
+/// `getParentNameAndOrdinal`: `(.*)-([0-9]+)$`; no match gives `("", -1)`.
+pub fn parent_and_ordinal(name: &str) -> (&str, i64) {
+    let Some((parent, digits)) = name.rsplit_once('-') else {
+        return ("", -1);
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return ("", -1);
+    }
+    match digits.parse::<i32>() {
+        Ok(o) => (parent, i64::from(o)),
+        Err(_) => ("", -1),
+    }
+}
+
+pub fn ordinal(pod: &Value) -> i64 {
+    parent_and_ordinal(object::name(pod)).1
+}
+
+pub fn pod_name(set: &Value, ordinal: i64) -> String {
+    format!("{}-{}", object::name(set), ordinal)
+}
+
+pub fn claim_name(set: &Value, template: &Value, ordinal: i64) -> String {
+    format!(
+        "{}-{}-{}",
+        object::name(template),
+        object::name(set),
+        ordinal
+    )
+}
+
+/// `isMemberOf`: the pod name's parent is the set's name.
+pub fn is_member_of(set: &Value, pod: &Value) -> bool {
+    parent_and_ordinal(object::name(pod)).0 == object::name(set)
+}
+
+pub fn in_ordinal_range(pod: &Value, set: &Value) -> bool {
+    let o = ordinal(pod);
+    o >= start_ordinal(set) && o <= end_ordinal(set)
+}
+
+pub fn identity_matches(set: &Value, pod: &Value) -> bool {
+    let (parent, ord) = parent_and_ordinal(object::name(pod));
+    ord >= 0
+        && parent == object::name(set)
+        && object::name(pod) == pod_name(set, ord)
+        && object::namespace(pod) == object::namespace(set)
+        && object::label(pod, POD_NAME_LABEL) == Some(object::name(pod))
+}
+
+pub fn storage_matches(set: &Value, pod: &Value) -> bool {
+    let ord = ordinal(pod);
+    if ord < 0 {
+        return false;
+    }
+    let volumes = object::get_array(pod, &["spec", "volumes"]);
+    claim_templates(set).iter().all(|t| {
+        let want = claim_name(set, t, ord);
+        volumes.iter().any(|v| {
+            object::get_str(v, &["name"]) == Some(object::name(t))
+                && object::get_str(v, &["persistentVolumeClaim", "claimName"]) == Some(&want)
+        })
+    })
+}
+
+/// `updateIdentity`: name, namespace and the pod-name and pod-index labels.
+pub fn update_identity(set: &Value, pod: &mut Value) {
+    let ord = ordinal(pod);
+    let name = pod_name(set, ord);
+    object::set(pod, &["metadata", "name"], json!(name));
+    object::set(
+        pod,
+        &["metadata", "namespace"],
+        json!(object::namespace(set)),
+    );
+    object::set_label(pod, POD_NAME_LABEL, &name);
+    object::set_label(pod, POD_INDEX_LABEL, &ord.to_string());
+}
+
+/// `updateStorage`: claim volumes first (template order), then the other template volumes.
+pub fn update_storage(set: &Value, pod: &mut Value) {
+    let ord = ordinal(pod);
+    let templates = claim_templates(set);
+    let mut volumes: Vec<Value> = templates
+        .iter()
+        .map(|t| {
+            json!({"name": object::name(t),
+                   "persistentVolumeClaim": {"claimName": claim_name(set, t, ord)}})
+        })
+        .collect();
+    for v in object::get_array(pod, &["spec", "volumes"]) {
+        let n = object::get_str(v, &["name"]).unwrap_or("");
+        if !templates.iter().any(|t| object::name(t) == n) {
+            volumes.push(v.clone());
+        }
+    }
+    if volumes.is_empty() {
+        object::remove(pod, &["spec", "volumes"]);
+    } else {
+        object::set(pod, &["spec", "volumes"], Value::Array(volumes));
+    }
+}
+
+/// `newStatefulSetPod` (S2.2 steps 2–4): the template as a pod owned by `set`.
+pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
+    let template = object::get(set, &["spec", "template"])
+        .cloned()
+        .unwrap_or(json!({}));
+    let mut meta = serde_json::Map::new();
+    meta.insert(
+        "generateName".into(),
+        json!(format!("{}-", object::name(set))),
+    );
+    meta.insert("name".into(), json!(pod_name(set, ordinal)));
+    meta.insert("namespace".into(), json!(object::namespace(set)));
+    for f in ["labels", "annotations", "finalizers"] {
+        if let Some(v) = object::get(&template, &["metadata", f]).filter(|v| !v.is_null()) {
+            meta.insert(f.into(), v.clone());
+        }
+    }
+    meta.insert(
+        "ownerReferences".into(),
+        json!([OwnerRef::controller_of(set).to_value()]),
+    );
+    let mut pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": Value::Object(meta),
+        "spec": template.get("spec").cloned().unwrap_or(json!({})),
+    });
+    update_identity(set, &mut pod);
+    let name = object::name(&pod).to_string();
+    object::set(&mut pod, &["spec", "hostname"], json!(name));
+    let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
+    if !service.is_empty() {
+        object::set(&mut pod, &["spec", "subdomain"], json!(service));
+    }
+    update_storage(set, &mut pod);
+    pod
+}
+
+/// `newVersionedStatefulSetPod` (S2.2 step 1), with Go's `A && B || C` precedence kept.
+pub fn new_versioned_pod(
+    current_set: &Value,
+    update_set: &Value,
+    current_revision: &str,
+    update_revision: &str,
+    ordinal: i64,
+) -> Value {
+    let start = start_ordinal(current_set);
+    let status_current = object::get_i64(current_set, &["status", "currentReplicas"]).unwrap_or(0);
+    let a_and_b = strategy_type(current_set) == "RollingUpdate"
+        && rolling_update(current_set).is_none()
+        && ordinal < start + status_current;
+    let c = rolling_update(current_set).is_some() && ordinal < start + partition(current_set);
+    let (from, rev) = if a_and_b || c {
+        (current_set, current_revision)
+    } else {
+        (update_set, update_revision)
+    };
+    let mut pod = new_stateful_set_pod(from, ordinal);
+    object::set_label(&mut pod, REVISION_LABEL, rev);
+    pod
+}
+
+/// `getPersistentVolumeClaims` in template order (S4.1).
+pub fn claims_for_pod(set: &Value, pod: &Value) -> Vec<Value> {
+    let ord = ordinal(pod);
+    let match_labels = object::get(set, &["spec", "selector", "matchLabels"])
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    claim_templates(set)
+        .iter()
+        .map(|t| {
+            let mut c = t.clone();
+            object::remove(&mut c, &["status"]);
+            c["apiVersion"] = json!("v1");
+            c["kind"] = json!("PersistentVolumeClaim");
+            object::set(
+                &mut c,
+                &["metadata", "name"],
+                json!(claim_name(set, t, ord)),
+            );
+            object::set(
+                &mut c,
+                &["metadata", "namespace"],
+                json!(object::namespace(set)),
+            );
+            let labels = object::entry(&mut c, &["metadata", "labels"]);
+            if !labels.is_object() {
+                *labels = json!({});
+            }
+            if let Some(m) = labels.as_object_mut() {
+                for (k, v) in &match_labels {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            if object::labels(&c).is_empty() {
+                object::remove(&mut c, &["metadata", "labels"]);
+            }
+            c
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health (spec §0 definitions)
+
+pub fn phase(pod: &Value) -> &str {
+    object::get_str(pod, &["status", "phase"]).unwrap_or("")
+}
+
+pub fn is_created(pod: &Value) -> bool {
+    !phase(pod).is_empty()
+}
+
+pub fn is_terminating(pod: &Value) -> bool {
+    object::is_terminating(pod)
+}
+
+fn ready_condition(pod: &Value) -> Option<&Value> {
+    object::get_array(pod, &["status", "conditions"])
+        .iter()
+        .find(|c| object::get_str(c, &["type"]) == Some("Ready"))
+}
+
+pub fn is_ready(pod: &Value) -> bool {
+    ready_condition(pod).is_some_and(|c| object::get_str(c, &["status"]) == Some("True"))
+}
+
+pub fn is_running_and_ready(pod: &Value) -> bool {
+    phase(pod) == "Running" && is_ready(pod)
+}
+
+/// `podutil.IsPodAvailable`: Ready, and Ready for longer than minReadySeconds (strictly).
+pub fn is_available(pod: &Value, min_ready_seconds: i64, now: Time) -> bool {
+    if !is_ready(pod) {
+        return false;
+    }
+    if min_ready_seconds == 0 {
+        return true;
+    }
+    ready_since(pod).is_some_and(|t| t.plus_secs(min_ready_seconds as u64) < now)
+}
+
+/// When the Ready condition last changed, if known.
+pub fn ready_since(pod: &Value) -> Option<Time> {
+    ready_condition(pod)
+        .and_then(|c| object::get_str(c, &["lastTransitionTime"]))
+        .and_then(Time::parse_rfc3339)
+}
+
+pub fn is_healthy(pod: &Value) -> bool {
+    is_running_and_ready(pod) && !is_terminating(pod)
+}
+
+pub fn is_unavailable(pod: &Value, min_ready_seconds: i64, now: Time) -> bool {
+    !is_healthy(pod) || !is_available(pod, min_ready_seconds, now)
+}
+
+pub fn pod_revision(pod: &Value) -> &str {
+    object::label(pod, REVISION_LABEL).unwrap_or("")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention policy owner references (S4.2–S4.5)
+
+fn ref_matches(r: &OwnerRef, owner: &Value, api_version: &str, kind: &str) -> bool {
+    r.api_version == api_version && r.kind == kind && r.name == object::name(owner)
+}
+
+pub fn has_owner_ref(target: &Value, owner: &Value) -> bool {
+    let uid = object::uid(owner);
+    object::owner_refs(target).iter().any(|r| r.uid == uid)
+}
+
+/// `hasStaleOwnerRef`: a ref to an owner of that kind and name but another UID.
+pub fn has_stale_owner_ref(target: &Value, owner: &Value, api_version: &str, kind: &str) -> bool {
+    object::owner_refs(target)
+        .iter()
+        .any(|r| ref_matches(r, owner, api_version, kind) && r.uid != object::uid(owner))
+}
+
+/// `hasUnexpectedController`: only when the policy is not Retain/Retain.
+pub fn has_unexpected_controller(claim: &Value, set: &Value, pod: &Value) -> bool {
+    let (when_deleted, when_scaled) = retention_policy(set);
+    if !when_deleted && !when_scaled {
+        return false;
+    }
+    for r in object::owner_refs(claim) {
+        if ref_matches(&r, set, "apps/v1", "StatefulSet") {
+            if r.uid != object::uid(set) {
+                return true;
+            }
+            continue;
+        }
+        if ref_matches(&r, pod, "v1", "Pod") {
+            if r.uid != object::uid(pod) {
+                return true;
+            }
+            continue;
+        }
+        if r.controller == Some(true) {
+            return true;
+        }
+    }
+    false
+}
+
+fn has_non_controller_owner(claim: &Value, set: &Value, pod: &Value) -> bool {
+    object::owner_refs(claim).iter().any(|r| {
+        (r.uid == object::uid(set) || r.uid == object::uid(pod)) && r.controller != Some(true)
+    })
+}
+
+/// `isClaimOwnerUpToDate` (table S4.2).
+pub fn is_claim_owner_up_to_date(claim: &Value, set: &Value, pod: &Value) -> bool {
+    if has_stale_owner_ref(claim, set, "apps/v1", "StatefulSet")
+        || has_stale_owner_ref(claim, pod, "v1", "Pod")
+    {
+        return false;
+    }
+    if has_unexpected_controller(claim, set, pod) {
+        return !(has_owner_ref(claim, set) || has_owner_ref(claim, pod));
+    }
+    if has_non_controller_owner(claim, set, pod) {
+        return false;
+    }
+    let scaled_down = !in_ordinal_range(pod, set);
+    match retention_policy(set) {
+        (false, false) => !(has_owner_ref(claim, set) || has_owner_ref(claim, pod)),
+        (true, false) => has_owner_ref(claim, set) && !has_owner_ref(claim, pod),
+        (false, true) => !has_owner_ref(claim, set) && scaled_down == has_owner_ref(claim, pod),
+        (true, true) => {
+            scaled_down != has_owner_ref(claim, set) && scaled_down == has_owner_ref(claim, pod)
+        }
+    }
+}
+
+fn add_controller_ref(refs: &mut Vec<OwnerRef>, owner: &Value, api_version: &str, kind: &str) {
+    if refs.iter().any(|r| r.uid == object::uid(owner)) {
+        return;
+    }
+    refs.push(OwnerRef {
+        api_version: api_version.into(),
+        kind: kind.into(),
+        name: object::name(owner).into(),
+        uid: object::uid(owner).into(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    });
+}
+
+/// `updateClaimOwnerRefForSetAndPod`: scrub our refs, then add what the policy wants.
+pub fn update_claim_owner_refs(claim: &mut Value, set: &Value, pod: &Value) {
+    let unexpected = has_unexpected_controller(claim, set, pod);
+    let mut refs: Vec<OwnerRef> = object::owner_refs(claim)
+        .into_iter()
+        .filter(|r| {
+            !ref_matches(r, set, "apps/v1", "StatefulSet") && !ref_matches(r, pod, "v1", "Pod")
+        })
+        .collect();
+    if !unexpected {
+        let scaled_down = !in_ordinal_range(pod, set);
+        match retention_policy(set) {
+            (false, false) => {}
+            (true, false) => add_controller_ref(&mut refs, set, "apps/v1", "StatefulSet"),
+            (false, true) => {
+                if scaled_down {
+                    add_controller_ref(&mut refs, pod, "v1", "Pod");
+                }
+            }
+            (true, true) => {
+                if scaled_down {
+                    add_controller_ref(&mut refs, pod, "v1", "Pod");
+                } else {
+                    add_controller_ref(&mut refs, set, "apps/v1", "StatefulSet");
+                }
+            }
+        }
+    }
+    object::set_owner_refs(claim, &refs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revisions (S3.3–S3.5)
+
+/// `getPatch`: `{"spec":{"template":{...,"$patch":"replace"}}}`. Upstream re-marshals through
+/// `map[string]interface{}`, so keys come out sorted, as in our `Value`s.
+pub fn revision_patch(set: &Value) -> Value {
+    let mut template = object::get(set, &["spec", "template"])
+        .cloned()
+        .unwrap_or(json!({}));
+    if let Some(m) = template.as_object_mut() {
+        m.insert("$patch".into(), json!("replace"));
+        // A 1.34+ API server omits a zero creationTimestamp (kubernetes#130989).
+        if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+            if meta.get("creationTimestamp").is_some_and(Value::is_null) {
+                meta.remove("creationTimestamp");
+            }
+        }
+        if !m.contains_key("metadata") {
+            m.insert("metadata".into(), json!({}));
+        }
+    }
+    json!({"spec": {"template": template}})
+}
+
+/// Go `json.Marshal` bytes of a value: sorted keys, no spaces, and `<`, `>`, `&`, U+2028 and
+/// U+2029 escaped as Go's encoder does.
+pub fn go_json(v: &Value) -> String {
+    let s = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// FNV-1 (not 1a) 32-bit.
+pub fn fnv1_32(bytes: &[u8], mut h: u32) -> u32 {
+    for b in bytes {
+        h = h.wrapping_mul(16_777_619);
+        h ^= u32::from(*b);
+    }
+    h
+}
+
+/// apimachinery `rand.SafeEncodeString` over the bytes of `s`.
+pub fn safe_encode(s: &str) -> String {
+    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    s.bytes()
+        .map(|b| char::from(ALPHANUMS[usize::from(b) % ALPHANUMS.len()]))
+        .collect()
+}
+
+/// `HashControllerRevision`: FNV-1 over Data.Raw, then the decimal collision count (upstream
+/// always passes a non-nil pointer, so "0" is written too), SafeEncoded.
+pub fn hash_revision(data: &Value, collision_count: i64) -> String {
+    let h = fnv1_32(go_json(data).as_bytes(), 2_166_136_261);
+    let h = fnv1_32(collision_count.to_string().as_bytes(), h);
+    safe_encode(&h.to_string())
+}
+
+/// `ControllerRevisionName`: prefix truncated to 223 characters.
+pub fn revision_name(set_name: &str, hash: &str) -> String {
+    let prefix: String = set_name.chars().take(223).collect();
+    format!("{prefix}-{hash}")
+}
+
+/// `newRevision`: a ControllerRevision for the set's current template (name from the hash).
+pub fn new_revision(set: &Value, revision: i64, collision_count: i64) -> Value {
+    let data = revision_patch(set);
+    let hash = hash_revision(&data, collision_count);
+    let mut labels = object::get(set, &["spec", "template", "metadata", "labels"])
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    labels.insert(HISTORY_HASH_LABEL.into(), json!(hash));
+    let mut meta = json!({
+        "name": revision_name(object::name(set), &hash),
+        "namespace": object::namespace(set),
+        "labels": Value::Object(labels),
+        "ownerReferences": [OwnerRef::controller_of(set).to_value()],
+    });
+    let ann = object::annotations(set);
+    if !ann.is_empty() {
+        meta["annotations"] = json!(ann);
+    }
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": meta,
+        "data": data,
+        "revision": revision,
+    })
+}
+
+pub fn revision_number(rev: &Value) -> i64 {
+    object::get_i64(rev, &["revision"]).unwrap_or(0)
+}
+
+/// `EqualRevision`: the data (the hash label is not an integer, so upstream ignores it).
+pub fn equal_revision(a: &Value, b: &Value) -> bool {
+    a.get("data") == b.get("data")
+}
+
+/// `SortControllerRevisions`: by revision, creation time, then name.
+pub fn sort_revisions(revs: &mut [Value]) {
+    revs.sort_by(|a, b| {
+        revision_number(a)
+            .cmp(&revision_number(b))
+            .then_with(|| {
+                object::get_str(a, &["metadata", "creationTimestamp"])
+                    .cmp(&object::get_str(b, &["metadata", "creationTimestamp"]))
+            })
+            .then_with(|| object::name(a).cmp(object::name(b)))
+    });
+}
+
+/// `ApplyRevision`: the set with the revision's template.
+pub fn apply_revision(set: &Value, rev: &Value) -> Value {
+    let mut out = set.clone();
+    if let Some(mut t) = object::get(rev, &["data", "spec", "template"]).cloned() {
+        if let Some(m) = t.as_object_mut() {
+            m.remove("$patch");
+        }
+        object::set(&mut out, &["spec", "template"], t);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinals_parse_like_the_regex() {
+        assert_eq!(parent_and_ordinal("web-0"), ("web", 0));
+        assert_eq!(parent_and_ordinal("my-web-12"), ("my-web", 12));
+        assert_eq!(parent_and_ordinal("web"), ("", -1));
+        assert_eq!(parent_and_ordinal("web-abc"), ("", -1));
+        assert_eq!(parent_and_ordinal("web-"), ("", -1));
+        assert_eq!(parent_and_ordinal("web-99999999999"), ("", -1));
+    }
+
+    #[test]
+    fn safe_encode_maps_digits() {
+        assert_eq!(safe_encode("0123456789"), "456789bcdf");
+    }
+
+    #[test]
+    fn fnv1_matches_reference_vectors() {
+        // FNV-1 32 of "" is the offset basis; of "a" is 0x050c5d7e.
+        assert_eq!(fnv1_32(b"", 2_166_136_261), 0x811c9dc5);
+        assert_eq!(fnv1_32(b"a", 2_166_136_261), 0x050c5d7e);
+        assert_eq!(fnv1_32(b"foobar", 2_166_136_261), 0x31f0b262);
+    }
+
+    #[test]
+    fn go_json_escapes_html() {
+        assert_eq!(
+            go_json(&json!({"b": "<a&b>", "a": 1})),
+            "{\"a\":1,\"b\":\"\\u003ca\\u0026b\\u003e\"}"
+        );
+    }
+}
