@@ -202,7 +202,8 @@ fn watch_shows_container_creating_then_running() {
         .filter(|e| e.kind == Kind::Pod)
         .map(|e| waiting_reason(&e.object).unwrap_or_else(|| phase(&e.object).to_string()))
         .collect();
-    assert_eq!(seen, ["", "ContainerCreating", "Running"]);
+    // The API server sets phase Pending on create (pod strategy PrepareForCreate).
+    assert_eq!(seen, ["Pending", "ContainerCreating", "Running"]);
 }
 
 #[test]
