@@ -203,9 +203,11 @@ fn parse_list(toks: &[Tok], pos: &mut usize) -> Result<(Vec<Node>, Option<String
                 if a == "end" || a == "else" || a.starts_with("else ") {
                     return Ok((nodes, Some(a.clone())));
                 }
-                let (kw, rest) = a
-                    .split_once(char::is_whitespace)
-                    .unwrap_or((a.as_str(), ""));
+                // The keyword is the leading identifier (`range$i := ...` is valid Go).
+                let kw_len = a
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .unwrap_or(a.len());
+                let (kw, rest) = (&a[..kw_len], &a[kw_len..]);
                 match kw {
                     "if" | "range" | "with" => {
                         nodes.push(parse_block(kw, rest, toks, pos)?);
@@ -503,9 +505,11 @@ fn call(name: &str, args: &[V], piped: Option<V>) -> Result<V, String> {
                         let i = num(idx).unwrap_or(-1.0);
                         match a.get(i as usize).filter(|_| i >= 0.0) {
                             Some(x) => V::J(x.clone()),
-                            None => return Err(format!(
+                            None => {
+                                return Err(format!(
                                 "template: output:1: error calling index: index out of range: {i}"
-                            )),
+                            ))
+                            }
                         }
                     }
                     _ => V::Missing,
