@@ -190,3 +190,138 @@ fn watch_prints_header_once_and_rows_with_remembered_widths() {
     "#]]
     .assert_eq(&out.stdout());
 }
+
+fn web_sts() -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": 2, "serviceName": "nginx", "podManagementPolicy": "OrderedReady",
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0, "maxUnavailable": 1}},
+            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.21",
+                    "ports": [{"containerPort": 80, "name": "web", "protocol": "TCP"}],
+                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+        },
+        "status": {"replicas": 2, "readyReplicas": 2, "availableReplicas": 2}
+    })
+}
+
+#[test]
+fn describe_statefulset_layout_and_events() {
+    let mut c = Cluster::new(Config::default());
+    create_with_status(&mut c, web_sts());
+    let sts = c
+        .api
+        .get(kubeplay_engine::Kind::StatefulSet, "default", "web")
+        .expect("sts");
+    c.api.record_event(
+        &sts,
+        None,
+        "Normal",
+        "SuccessfulCreate",
+        "create Pod web-0 in StatefulSet web successful",
+        kubeplay_engine::events::Source {
+            component: "statefulset-controller",
+            host: None,
+        },
+    );
+    c.advance(3_000);
+    c.api.record_event(
+        &sts,
+        None,
+        "Normal",
+        "SuccessfulCreate",
+        "create Claim www-web-1 Pod web-1 in StatefulSet web success",
+        kubeplay_engine::events::Source {
+            component: "statefulset-controller",
+            host: None,
+        },
+    );
+    let (_, out) = kubectl(&mut c, "get sts");
+    expect![[r#"
+        NAME   READY   AGE
+        web    2/2     3s
+    "#]]
+    .assert_eq(&out.stdout());
+    let (code, out) = kubectl(&mut c, "describe sts web");
+    assert_eq!(code, 0, "{}", out.stderr());
+    expect![[r#"
+        Name:                   web
+        Namespace:              default
+        CreationTimestamp:      Thu, 01 Jan 2026 00:00:00 +0000
+        Selector:               app=nginx
+        Labels:                 <none>
+        Annotations:            <none>
+        Service Name:           nginx
+        Pod Management Policy:  OrderedReady
+        Replicas:               2 desired | 2 total
+        Update Strategy:        RollingUpdate
+          Partition:            0
+          MaxUnavailable:       1
+        Persistent Volume Claim Retention Policy:
+          WhenDeleted:  Retain
+          WhenScaled:   Retain
+        Pods Status:    0 Running / 0 Waiting / 0 Succeeded / 0 Failed
+        Pod Template:
+          Labels:  app=nginx
+          Containers:
+           nginx:
+            Image:        registry.k8s.io/nginx-slim:0.21
+            Port:         80/TCP (web)
+            Host Port:    0/TCP (web)
+            Environment:  <none>
+            Mounts:
+              /usr/share/nginx/html from www (rw)
+          Volumes:         <none>
+          Node-Selectors:  <none>
+          Tolerations:     <none>
+        Volume Claims:
+          Name:          www
+          StorageClass:  
+          Labels:        <none>
+          Annotations:   <none>
+          Capacity:      1Gi
+          Access Modes:  [ReadWriteOnce]
+        Events:
+          Type    Reason            Age   From                    Message
+          ----    ------            ----  ----                    -------
+          Normal  SuccessfulCreate  3s    statefulset-controller  create Pod web-0 in StatefulSet web successful
+          Normal  SuccessfulCreate  0s    statefulset-controller  create Claim www-web-1 Pod web-1 in StatefulSet web success
+    "#]]
+    .assert_eq(&out.stdout());
+}
+
+#[test]
+fn describe_service_and_missing_objects() {
+    let mut c = Cluster::new(Config::default());
+    let (_, out) = kubectl(&mut c, "describe svc kubernetes");
+    expect![[r#"
+        Name:              kubernetes
+        Namespace:         default
+        Labels:            component=apiserver
+                           provider=kubernetes
+        Annotations:       <none>
+        Selector:          <none>
+        Type:              ClusterIP
+        IP Families:       <none>
+        IP:                10.96.0.1
+        IPs:               10.96.0.1
+        Port:              https  443/TCP
+        TargetPort:        6443/TCP
+        Endpoints:         <none>
+        Session Affinity:  None
+        Events:            <none>
+    "#]]
+    .assert_eq(&out.stdout());
+    let (code, out) = kubectl(&mut c, "describe pod nope");
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.stderr(),
+        "Error from server (NotFound): pods \"nope\" not found\n"
+    );
+}
