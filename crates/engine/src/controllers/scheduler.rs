@@ -1330,8 +1330,15 @@ mod tests {
             events_for(&c, "web-0", "FailedScheduling")[0]["message"],
             "0/3 nodes are available: persistentvolumeclaim \"www-web-0\" not found. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
         );
-        // The PV controller is a placeholder on this branch, so the claim stays unbound.
-        c.api.create(pvc("www-web-0", "standard")).unwrap();
+        // A class nothing provisions for keeps the claim unbound.
+        c.api
+            .create(
+                json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": "manual"}, "provisioner": "kubernetes.io/no-provisioner",
+                "volumeBindingMode": "Immediate"}),
+            )
+            .unwrap();
+        c.api.create(pvc("www-web-0", "manual")).unwrap();
         c.run_now();
         let p = get_pod(&c, "web-0");
         assert_eq!(node_name(&p), "");
@@ -1357,7 +1364,7 @@ mod tests {
         c.api
             .create(
                 json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                "metadata": {"name": "local"}, "provisioner": "rancher.io/local-path",
+                "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
                 "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"}),
             )
             .unwrap();
