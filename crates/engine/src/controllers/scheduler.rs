@@ -1299,8 +1299,13 @@ mod tests {
     #[test]
     fn default_spreading_puts_set_members_on_different_nodes() {
         let mut c = cluster();
-        let owner = json!([{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web",
-            "uid": "u-1", "controller": true, "blockOwnerDeletion": true}]);
+        // Any live controller works as the spreading key; the GC would collect orphans.
+        let set = c
+            .api
+            .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "web", "namespace": "default"}}))
+            .unwrap();
+        let owner = json!([object::OwnerRef::controller_of(&set).to_value()]);
         for i in 0..3 {
             let mut p = pod(&format!("web-{i}"), json!({}));
             p["metadata"]["ownerReferences"] = owner.clone();
