@@ -61,11 +61,11 @@ impl Controller for EndpointsController {
             Kind::Service | Kind::Endpoints => {
                 out.push(ObjectKey::new(Kind::Service, ns, object::name(obj)))
             }
-            Kind::EndpointSlice => {
-                if object::label(obj, LABEL_MANAGED_BY) == Some(MANAGED_BY_VALUE) {
-                    if let Some(svc) = object::label(obj, LABEL_SERVICE_NAME) {
-                        out.push(ObjectKey::new(Kind::Service, ns, svc));
-                    }
+            Kind::EndpointSlice
+                if object::label(obj, LABEL_MANAGED_BY) == Some(MANAGED_BY_VALUE) =>
+            {
+                if let Some(svc) = object::label(obj, LABEL_SERVICE_NAME) {
+                    out.push(ObjectKey::new(Kind::Service, ns, svc));
                 }
             }
             Kind::Pod => {
@@ -202,12 +202,15 @@ fn owned_labels(svc: &Value) -> Map<String, Value> {
     labels
 }
 
+/// One Endpoints subset being built: (ports, ready addresses, not-ready addresses), keyed
+/// by the port set's JSON text.
+type Subset = (Vec<Value>, Vec<Value>, Vec<Value>);
+
 fn sync_endpoints(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
     let publish = publish_not_ready(svc);
     let headless_no_ports =
         object::get_array(svc, &["spec", "ports"]).is_empty() && is_headless(svc);
-    // port set (as JSON text) → (ports, ready addresses, not-ready addresses)
-    let mut subsets: BTreeMap<String, (Vec<Value>, Vec<Value>, Vec<Value>)> = BTreeMap::new();
+    let mut subsets: BTreeMap<String, Subset> = BTreeMap::new();
     for pod in pods {
         let Some(ip) = pod_ip(pod) else { continue };
         if is_terminal(pod) || (object::is_terminating(pod) && !publish) {
@@ -366,7 +369,6 @@ fn sync_slices(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
         .filter(|s| !object::is_terminating(s))
         .collect();
     let owner = OwnerRef::controller_of(svc);
-    let mut leftovers = Vec::new();
     for (ports, eps) in desired {
         // Prefer the slice that already has these ports, else reuse any, else create.
         let pos = existing
@@ -409,8 +411,7 @@ fn sync_slices(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
             api.create(slice)
         };
     }
-    leftovers.extend(existing);
-    for s in leftovers {
+    for s in existing {
         let _ = api.delete(
             Kind::EndpointSlice,
             ns,

@@ -126,10 +126,8 @@ impl Controller for PersistentVolumeController {
                     _ => {}
                 }
             }
-            Kind::StorageClass => {
-                if event.event_type != EventType::Deleted {
-                    out.extend(pending_claims(api));
-                }
+            Kind::StorageClass if event.event_type != EventType::Deleted => {
+                out.extend(pending_claims(api));
             }
             Kind::Pod => {
                 // Only a terminating claim cares whether a pod still uses it.
@@ -257,11 +255,11 @@ impl PersistentVolumeController {
                 Some(pv) => {
                     let ref_uid = object::get_str(&pv, &["spec", "claimRef", "uid"]).unwrap_or("");
                     let ref_name = object::get_str(&pv, &["spec", "claimRef", "name"]);
+                    // Pre-bound by the user (volumeName) or already ours: finish the binding.
                     if ref_name.is_none()
                         || (ref_uid.is_empty() && ref_name == Some(object::name(&pvc)))
+                        || ref_uid == object::uid(&pvc)
                     {
-                        bind(api, &pv, &pvc, false);
-                    } else if ref_uid == object::uid(&pvc) {
                         bind(api, &pv, &pvc, false);
                     }
                 }
@@ -576,15 +574,14 @@ fn sync_volume(api: &mut Api, pv: Arc<Value>) {
     let phase = object::get_str(&pv, &["status", "phase"])
         .unwrap_or("")
         .to_string();
-    if object::is_terminating(&pv) {
-        if phase != "Bound"
-            && object::finalizers(&pv)
-                .iter()
-                .any(|f| f == FINALIZER_PV_PROTECTION)
-        {
-            remove_finalizer(api, &pv, FINALIZER_PV_PROTECTION);
-            return;
-        }
+    if object::is_terminating(&pv)
+        && phase != "Bound"
+        && object::finalizers(&pv)
+            .iter()
+            .any(|f| f == FINALIZER_PV_PROTECTION)
+    {
+        remove_finalizer(api, &pv, FINALIZER_PV_PROTECTION);
+        return;
     }
     let set_phase = |api: &mut Api, pv: &Value, phase: &str| -> Option<Arc<Value>> {
         let mut v = pv.clone();
