@@ -859,3 +859,60 @@ mod tests {
         assert_eq!(claim["status"]["phase"], "Bound");
     }
 }
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+    use crate::{Cluster, Config};
+
+    /// What the StatefulSet controller does for each ordinal: claim first, then the pod.
+    fn claim_then_pod(c: &mut Cluster, i: u32) {
+        c.api
+            .create(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": format!("www-web-{i}"), "namespace": "default",
+                             "annotations": {"volume.alpha.kubernetes.io/storage-class": "anything"}},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}))
+            .unwrap();
+        c.api
+            .create(json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("web-{i}"), "namespace": "default", "labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}],
+                         "volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": format!("www-web-{i}")}}]}}))
+            .unwrap();
+    }
+
+    fn history(seed: u64) -> Vec<String> {
+        let mut c = Cluster::new(Config {
+            seed,
+            ..Config::default()
+        });
+        for i in 0..3 {
+            claim_then_pod(&mut c, i);
+            c.run_now();
+        }
+        assert!(c.settle(60_000));
+        c.api
+            .store
+            .all_objects()
+            .map(|(k, o)| format!("{k:?} {o}"))
+            .collect()
+    }
+
+    #[test]
+    fn claims_bind_before_their_pods_are_scheduled_and_runs_are_deterministic() {
+        let mut c = Cluster::new(Config::default());
+        claim_then_pod(&mut c, 0);
+        c.run_now();
+        let pod = c.api.get(Kind::Pod, "default", "web-0").unwrap();
+        assert!(object::get_str(&pod, &["spec", "nodeName"]).is_some());
+        let failed = c
+            .api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .iter()
+            .filter(|e| e["reason"] == "FailedScheduling")
+            .count();
+        assert_eq!(failed, 0, "the claim was bound before the scheduler looked");
+        assert_eq!(history(7), history(7));
+        assert_ne!(history(7), history(8));
+    }
+}
