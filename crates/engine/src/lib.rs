@@ -19,6 +19,7 @@ pub mod events;
 pub mod kinds;
 pub mod object;
 pub mod patch;
+pub mod quantity;
 pub mod rng;
 pub mod runtime;
 pub mod selector;

@@ -1,32 +1,1432 @@
-//! (scheduler controller: being written.)
+//! kube-scheduler's default profile, reduced to what a playground shows: it binds Pending
+//! pods that name `default-scheduler` (or no scheduler) to a node.
+//!
+//! One attempt runs the default plugins in upstream order — PreFilter (VolumeBinding's claim
+//! checks), Filter (NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts,
+//! NodeResourcesFit, VolumeBinding's PV node affinity, InterPodAffinity), Score
+//! (LeastAllocated, BalancedAllocation, default PodTopologySpread, preferred NodeAffinity,
+//! PreferNoSchedule taints) — and then binds (the `pods/binding` subresource: `spec.nodeName`
+//! and `PodScheduled=True` in one write) or reports a `FitError` in 1.35's words.
+//!
+//! An unschedulable pod waits in an "unschedulable queue" and is tried again only when a
+//! cluster change could help it (a node added or changed, a pod removed, a claim or volume
+//! changed), like the real queueing hints; there are no periodic timers, so a cluster with a
+//! stuck pod still settles. The scheduler never preempts (every kubeplay pod has priority 0).
 
 use crate::api::Api;
 use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::events::Source;
 use crate::kinds::Kind;
-use crate::store::WatchEvent;
+use crate::object;
+use crate::quantity::{Format, Quantity};
+use crate::selector::Selector;
+use crate::store::{EventType, WatchEvent};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-/// (No-op until written.)
+pub const SCHEDULER_NAME: &str = "default-scheduler";
+/// The PVC annotation the VolumeBinding plugin sets for WaitForFirstConsumer claims.
+pub const SELECTED_NODE_ANNOTATION: &str = "volume.kubernetes.io/selected-node";
+
+const REASON_UNSCHEDULABLE_NODE: &str = "node(s) were unschedulable";
+const REASON_TAINT: &str = "node(s) had untolerated taint(s)";
+const REASON_NODE_AFFINITY: &str = "node(s) didn't match Pod's node affinity/selector";
+const REASON_HOST_PORTS: &str = "node(s) didn't have free ports for the requested pod ports";
+const REASON_TOO_MANY_PODS: &str = "Too many pods";
+const REASON_VOLUME_NODE_AFFINITY: &str = "node(s) had volume node affinity conflict";
+const REASON_POD_AFFINITY: &str = "node(s) didn't match pod affinity rules";
+const REASON_POD_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
+const REASON_EXISTING_ANTI_AFFINITY: &str =
+    "node(s) didn't satisfy existing pods anti-affinity rules";
+const UNBOUND_IMMEDIATE: &str = "pod has unbound immediate PersistentVolumeClaims";
+const PREEMPTION_NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+
+/// Requests the scheduler assumes for scoring when a container sets none
+/// (`DefaultMilliCPURequest`, `DefaultMemoryRequest`).
+const DEFAULT_MILLI_CPU: i128 = 100;
+const DEFAULT_MEMORY_MILLI: i128 = 200 * 1024 * 1024 * 1000;
+
+/// A pod the last attempt could not place, with what it looked like then.
+#[derive(Clone, Debug)]
+struct Unschedulable {
+    fingerprint: String,
+    has_pod_affinity: bool,
+}
+
 #[derive(Debug, Default)]
-pub struct Scheduler;
+pub struct Scheduler {
+    unschedulable: BTreeMap<ObjectKey, Unschedulable>,
+    /// Pods whose WaitForFirstConsumer claims are being provisioned for the chosen node.
+    waiting_on_volumes: BTreeMap<ObjectKey, String>,
+    /// What each node looked like (labels, spec, allocatable, readiness) to spot real changes.
+    nodes: BTreeMap<String, String>,
+    /// What each assigned pod looked like (node, labels, terminal).
+    assigned: BTreeMap<ObjectKey, String>,
+}
 
 impl Scheduler {
     pub fn new() -> Scheduler {
-        Scheduler
+        Scheduler::default()
     }
+
+    fn retry_all(&self, out: &mut Vec<ObjectKey>) {
+        out.extend(self.unschedulable.keys().cloned());
+    }
+}
+
+fn is_terminal(pod: &Value) -> bool {
+    matches!(
+        object::get_str(pod, &["status", "phase"]),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+fn node_name(pod: &Value) -> &str {
+    object::get_str(pod, &["spec", "nodeName"]).unwrap_or("")
+}
+
+/// Whether this scheduler is responsible for `pod`.
+fn wants_scheduling(pod: &Value) -> bool {
+    node_name(pod).is_empty()
+        && !object::is_terminating(pod)
+        && !is_terminal(pod)
+        && object::get_str(pod, &["spec", "schedulerName"]).unwrap_or(SCHEDULER_NAME)
+            == SCHEDULER_NAME
+}
+
+fn pod_fingerprint(pod: &Value) -> String {
+    let spec = pod.get("spec").cloned().unwrap_or(Value::Null);
+    let labels = object::get(pod, &["metadata", "labels"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    format!("{spec}|{labels}")
+}
+
+fn node_fingerprint(node: &Value) -> String {
+    let labels = object::get(node, &["metadata", "labels"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    let spec = node.get("spec").cloned().unwrap_or(Value::Null);
+    let alloc = object::get(node, &["status", "allocatable"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    format!("{labels}|{spec}|{alloc}|{}", ready_status(node))
+}
+
+fn ready_status(node: &Value) -> &str {
+    object::get_array(node, &["status", "conditions"])
+        .iter()
+        .find(|c| object::get_str(c, &["type"]) == Some("Ready"))
+        .and_then(|c| object::get_str(c, &["status"]))
+        .unwrap_or("Unknown")
 }
 
 impl Controller for Scheduler {
     fn name(&self) -> &'static str {
-        "default-scheduler"
+        SCHEDULER_NAME
     }
 
-    fn watches(&self, _kind: Kind) -> bool {
-        false
+    fn watches(&self, kind: Kind) -> bool {
+        matches!(
+            kind,
+            Kind::Pod
+                | Kind::Node
+                | Kind::PersistentVolumeClaim
+                | Kind::PersistentVolume
+                | Kind::StorageClass
+        )
     }
 
-    fn keys_for(&mut self, _event: &WatchEvent, _api: &Api, _out: &mut Vec<ObjectKey>) {}
+    fn keys_for(&mut self, event: &WatchEvent, _api: &Api, out: &mut Vec<ObjectKey>) {
+        let obj = &event.object;
+        match event.kind {
+            Kind::Pod => {
+                let key = ObjectKey::of(Kind::Pod, obj);
+                if event.event_type == EventType::Deleted {
+                    self.unschedulable.remove(&key);
+                    self.waiting_on_volumes.remove(&key);
+                    if self.assigned.remove(&key).is_some() {
+                        // Freed resources, ports or anti-affinity domains may help anyone.
+                        self.retry_all(out);
+                    }
+                    return;
+                }
+                let node = node_name(obj);
+                if node.is_empty() {
+                    if !wants_scheduling(obj) || self.waiting_on_volumes.contains_key(&key) {
+                        return;
+                    }
+                    match self.unschedulable.get(&key) {
+                        Some(u) if u.fingerprint == pod_fingerprint(obj) => {}
+                        _ => out.push(key),
+                    }
+                    return;
+                }
+                self.unschedulable.remove(&key);
+                self.waiting_on_volumes.remove(&key);
+                let print = format!(
+                    "{node}|{}|{}",
+                    object::get(obj, &["metadata", "labels"]).unwrap_or(&Value::Null),
+                    is_terminal(obj)
+                );
+                let before = self.assigned.insert(key, print.clone());
+                match before {
+                    // A pod that finished frees its resources for everyone.
+                    Some(b) if b != print && is_terminal(obj) => self.retry_all(out),
+                    // A newly placed (or relabelled) pod can only help pod-affinity terms.
+                    Some(b) if b == print => {}
+                    _ => out.extend(
+                        self.unschedulable
+                            .iter()
+                            .filter(|(_, u)| u.has_pod_affinity)
+                            .map(|(k, _)| k.clone()),
+                    ),
+                }
+            }
+            Kind::Node => {
+                let name = object::name(obj).to_string();
+                if event.event_type == EventType::Deleted {
+                    self.nodes.remove(&name);
+                    return;
+                }
+                let print = node_fingerprint(obj);
+                if self.nodes.insert(name, print.clone()).as_ref() != Some(&print) {
+                    self.retry_all(out);
+                }
+            }
+            Kind::PersistentVolumeClaim => {
+                let ns = object::namespace(obj);
+                out.extend(
+                    self.unschedulable
+                        .keys()
+                        .chain(self.waiting_on_volumes.keys())
+                        .filter(|k| k.namespace == ns)
+                        .cloned(),
+                );
+            }
+            _ => {
+                if event.event_type != EventType::Deleted {
+                    self.retry_all(out);
+                }
+            }
+        }
+    }
 
-    fn reconcile(&mut self, _key: &ObjectKey, _ctx: &mut Ctx<'_>) -> Action {
+    fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
+        if key.kind != Kind::Pod {
+            return Action::Done;
+        }
+        let api = &mut *ctx.api;
+        let Some(pod) = api.try_get(Kind::Pod, &key.namespace, &key.name).cloned() else {
+            self.unschedulable.remove(key);
+            self.waiting_on_volumes.remove(key);
+            return Action::Done;
+        };
+        if !wants_scheduling(&pod) {
+            self.unschedulable.remove(key);
+            self.waiting_on_volumes.remove(key);
+            return Action::Done;
+        }
+        if let Some(node) = self.waiting_on_volumes.get(key).cloned() {
+            match claims_state(api, &pod) {
+                Ok(c) if c.unbound_wait.is_empty() => {
+                    self.waiting_on_volumes.remove(key);
+                    if api.try_get(Kind::Node, "", &node).is_some() {
+                        bind(api, &pod, &node);
+                        return Action::Done;
+                    }
+                }
+                Ok(_) => return Action::Done,
+                Err(_) => {
+                    self.waiting_on_volumes.remove(key);
+                }
+            }
+        }
+        match schedule(api, &pod) {
+            Ok(Decision::Bind(node)) => {
+                self.unschedulable.remove(key);
+                bind(api, &pod, &node);
+            }
+            Ok(Decision::WaitForVolumes(node)) => {
+                self.unschedulable.remove(key);
+                self.waiting_on_volumes.insert(key.clone(), node);
+            }
+            Err(message) => {
+                self.unschedulable.insert(
+                    key.clone(),
+                    Unschedulable {
+                        fingerprint: pod_fingerprint(&pod),
+                        has_pod_affinity: object::get(&pod, &["spec", "affinity", "podAffinity"])
+                            .is_some(),
+                    },
+                );
+                record_failure(api, &pod, &message);
+            }
+        }
         Action::Done
+    }
+}
+
+/// The outcome of a successful scheduling cycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Bind(String),
+    /// WaitForFirstConsumer claims were annotated with the node; bind once they are bound.
+    WaitForVolumes(String),
+}
+
+/// Emulates `POST pods/<name>/binding`: sets `spec.nodeName` and `PodScheduled=True` in one
+/// write (one MODIFIED watch event, as `kubectl get pods -w` shows), then records `Scheduled`.
+fn bind(api: &mut Api, pod: &Arc<Value>, node: &str) {
+    let mut p = (**pod).clone();
+    object::set(&mut p, &["spec", "nodeName"], json!(node));
+    set_scheduled_condition(
+        &mut p,
+        json!({"type": "PodScheduled", "status": "True",
+        "lastProbeTime": null, "lastTransitionTime": api.now.rfc3339()}),
+    );
+    let rv = api.store.next_resource_version();
+    object::set(
+        &mut p,
+        &["metadata", "resourceVersion"],
+        json!(rv.to_string()),
+    );
+    let stored = api.store.put(Kind::Pod, p, EventType::Modified, api.now);
+    let msg = format!(
+        "Successfully assigned {}/{} to {node}",
+        object::namespace(&stored),
+        object::name(&stored)
+    );
+    api.record_event(
+        &stored,
+        None,
+        "Normal",
+        "Scheduled",
+        &msg,
+        Source {
+            component: SCHEDULER_NAME,
+            host: None,
+        },
+    );
+}
+
+/// Replaces or appends the PodScheduled condition, keeping lastTransitionTime when the
+/// status does not change (`podutil.UpdatePodCondition`).
+fn set_scheduled_condition(pod: &mut Value, mut cond: Value) {
+    let mut conds = object::get_array(pod, &["status", "conditions"]).to_vec();
+    match conds
+        .iter_mut()
+        .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
+    {
+        Some(existing) => {
+            if existing.get("status") == cond.get("status") {
+                if let Some(t) = existing.get("lastTransitionTime") {
+                    cond["lastTransitionTime"] = t.clone();
+                }
+            }
+            *existing = cond;
+        }
+        None => conds.push(cond),
+    }
+    object::set(pod, &["status", "conditions"], Value::Array(conds));
+}
+
+fn record_failure(api: &mut Api, pod: &Arc<Value>, message: &str) {
+    let mut p = (**pod).clone();
+    set_scheduled_condition(
+        &mut p,
+        json!({"type": "PodScheduled", "status": "False",
+        "reason": "Unschedulable", "message": message,
+        "lastProbeTime": null, "lastTransitionTime": api.now.rfc3339()}),
+    );
+    if object::get(&p, &["status", "phase"]).is_none() {
+        object::set(&mut p, &["status", "phase"], json!("Pending"));
+    }
+    let written = if p != **pod {
+        api.update_status(p).unwrap_or_else(|_| pod.clone())
+    } else {
+        pod.clone()
+    };
+    api.record_event(
+        &written,
+        None,
+        "Warning",
+        "FailedScheduling",
+        message,
+        Source {
+            component: SCHEDULER_NAME,
+            host: None,
+        },
+    );
+}
+
+/// A pod's claims, as VolumeBinding's PreFilter sorts them.
+#[derive(Default)]
+struct Claims {
+    /// Bound claims' PVs (for node affinity).
+    bound_pvs: Vec<Arc<Value>>,
+    /// Unbound WaitForFirstConsumer claims.
+    unbound_wait: Vec<Arc<Value>>,
+}
+
+fn claim_names(pod: &Value) -> Vec<(String, bool)> {
+    let pod_name = object::name(pod);
+    object::get_array(pod, &["spec", "volumes"])
+        .iter()
+        .filter_map(|v| {
+            if let Some(c) = object::get_str(v, &["persistentVolumeClaim", "claimName"]) {
+                Some((c.to_string(), false))
+            } else if object::get(v, &["ephemeral"]).is_some() {
+                let vol = object::get_str(v, &["name"]).unwrap_or("");
+                Some((format!("{pod_name}-{vol}"), true))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// PreFilter of VolumeBinding: every claim must exist and not be terminating, and unbound
+/// claims must use WaitForFirstConsumer. Errors are the whole-cycle messages.
+fn claims_state(api: &Api, pod: &Value) -> Result<Claims, String> {
+    let ns = object::namespace(pod);
+    let mut claims = Claims::default();
+    let mut unbound_immediate = false;
+    for (name, ephemeral) in claim_names(pod) {
+        let Some(pvc) = api.try_get(Kind::PersistentVolumeClaim, ns, &name).cloned() else {
+            return Err(if ephemeral {
+                format!("waiting for ephemeral volume controller to create the persistentvolumeclaim \"{name}\"")
+            } else {
+                format!("persistentvolumeclaim \"{name}\" not found")
+            });
+        };
+        if object::is_terminating(&pvc) {
+            return Err(format!("persistentvolumeclaim \"{name}\" is being deleted"));
+        }
+        let volume = object::get_str(&pvc, &["spec", "volumeName"]).unwrap_or("");
+        if !volume.is_empty() {
+            if let Some(pv) = api.try_get(Kind::PersistentVolume, "", volume) {
+                claims.bound_pvs.push(pv.clone());
+            }
+            continue;
+        }
+        let class = object::get_str(&pvc, &["spec", "storageClassName"]).unwrap_or("");
+        let wait = !class.is_empty()
+            && api
+                .try_get(Kind::StorageClass, "", class)
+                .and_then(|sc| object::get_str(sc, &["volumeBindingMode"]))
+                == Some("WaitForFirstConsumer");
+        if wait {
+            claims.unbound_wait.push(pvc);
+        } else {
+            unbound_immediate = true;
+        }
+    }
+    if unbound_immediate {
+        return Err(UNBOUND_IMMEDIATE.to_string());
+    }
+    Ok(claims)
+}
+
+/// Total requests of a pod: the sum over containers, at least the largest init container,
+/// plus overhead (`resource.PodRequests`). Limits stand in for unset requests.
+pub fn pod_requests(pod: &Value) -> BTreeMap<String, Quantity> {
+    fn container_requests(c: &Value) -> BTreeMap<String, Quantity> {
+        let mut out = BTreeMap::new();
+        for field in ["limits", "requests"] {
+            if let Some(m) = object::get(c, &["resources", field]).and_then(Value::as_object) {
+                for (k, v) in m {
+                    if let Some(q) = crate::quantity::from_value(v) {
+                        out.insert(k.clone(), q);
+                    }
+                }
+            }
+        }
+        out
+    }
+    let mut total: BTreeMap<String, Quantity> = BTreeMap::new();
+    for c in object::get_array(pod, &["spec", "containers"]) {
+        for (k, q) in container_requests(c) {
+            let e = total.entry(k).or_insert_with(Quantity::zero);
+            *e = e.add(&q);
+        }
+    }
+    for c in object::get_array(pod, &["spec", "initContainers"]) {
+        for (k, q) in container_requests(c) {
+            let e = total.entry(k).or_insert_with(Quantity::zero);
+            if q > *e {
+                *e = q;
+            }
+        }
+    }
+    if let Some(m) = object::get(pod, &["spec", "overhead"]).and_then(Value::as_object) {
+        for (k, v) in m {
+            if let Some(q) = crate::quantity::from_value(v) {
+                let e = total.entry(k.clone()).or_insert_with(Quantity::zero);
+                *e = e.add(&q);
+            }
+        }
+    }
+    total
+}
+
+/// Requests for scoring: containers without cpu/memory requests count 100m / 200Mi.
+fn non_zero_requests(pod: &Value) -> (i128, i128) {
+    let mut cpu = 0;
+    let mut mem = 0;
+    for c in object::get_array(pod, &["spec", "containers"]) {
+        let get = |r: &str| {
+            object::get(c, &["resources", "requests", r])
+                .or_else(|| object::get(c, &["resources", "limits", r]))
+                .and_then(crate::quantity::from_value)
+                .map(|q| q.milli_value())
+        };
+        cpu += get("cpu").unwrap_or(DEFAULT_MILLI_CPU);
+        mem += get("memory").unwrap_or(DEFAULT_MEMORY_MILLI);
+    }
+    (cpu, mem)
+}
+
+fn tolerates(tolerations: &[Value], taint: &Value) -> bool {
+    let key = object::get_str(taint, &["key"]).unwrap_or("");
+    let value = object::get_str(taint, &["value"]).unwrap_or("");
+    let effect = object::get_str(taint, &["effect"]).unwrap_or("");
+    tolerations.iter().any(|t| {
+        let t_effect = object::get_str(t, &["effect"]).unwrap_or("");
+        if !t_effect.is_empty() && t_effect != effect {
+            return false;
+        }
+        let t_key = object::get_str(t, &["key"]).unwrap_or("");
+        match object::get_str(t, &["operator"]).unwrap_or("Equal") {
+            "Exists" => t_key.is_empty() || t_key == key,
+            "Equal" | "" => t_key == key && object::get_str(t, &["value"]).unwrap_or("") == value,
+            _ => false,
+        }
+    })
+}
+
+/// A node's taints, plus the not-ready/unreachable NoSchedule taint the node lifecycle
+/// controller would put on a node whose Ready condition is not True (so a NotReady node is
+/// never chosen even before that controller has caught up).
+fn effective_taints(node: &Value) -> Vec<Value> {
+    let mut taints = object::get_array(node, &["spec", "taints"]).to_vec();
+    let implied = match ready_status(node) {
+        "True" => None,
+        "False" => Some("node.kubernetes.io/not-ready"),
+        _ => Some("node.kubernetes.io/unreachable"),
+    };
+    if let Some(key) = implied {
+        let present = taints.iter().any(|t| {
+            object::get_str(t, &["key"]) == Some(key)
+                && object::get_str(t, &["effect"]) == Some("NoSchedule")
+        });
+        if !present {
+            taints.push(json!({"key": key, "effect": "NoSchedule"}));
+        }
+    }
+    taints
+}
+
+/// One `NodeSelectorRequirement` against a node's labels (or `metadata.name` for fields).
+fn requirement_matches(req: &Value, value: Option<&str>) -> bool {
+    let values: Vec<&str> = object::get_array(req, &["values"])
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    match object::get_str(req, &["operator"]).unwrap_or("") {
+        "In" => value.is_some_and(|v| values.contains(&v)),
+        "NotIn" => !value.is_some_and(|v| values.contains(&v)),
+        "Exists" => value.is_some(),
+        "DoesNotExist" => value.is_none(),
+        op @ ("Gt" | "Lt") => {
+            let (Some(v), Some(bound)) = (
+                value.and_then(|v| v.parse::<i64>().ok()),
+                values.first().and_then(|b| b.parse::<i64>().ok()),
+            ) else {
+                return false;
+            };
+            if op == "Gt" {
+                v > bound
+            } else {
+                v < bound
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A `NodeSelectorTerm`: all expressions and fields must match; an empty term matches nothing.
+fn term_matches(term: &Value, node: &Value) -> bool {
+    let exprs = object::get_array(term, &["matchExpressions"]);
+    let fields = object::get_array(term, &["matchFields"]);
+    if exprs.is_empty() && fields.is_empty() {
+        return false;
+    }
+    let labels = object::labels(node);
+    exprs.iter().all(|r| {
+        let key = object::get_str(r, &["key"]).unwrap_or("");
+        requirement_matches(r, labels.get(key).map(String::as_str))
+    }) && fields.iter().all(|r| {
+        let v = (object::get_str(r, &["key"]) == Some("metadata.name")).then(|| object::name(node));
+        requirement_matches(r, v)
+    })
+}
+
+/// `nodeSelector` plus required node affinity (terms are ORed).
+fn node_affinity_matches(pod: &Value, node: &Value) -> bool {
+    let labels = object::labels(node);
+    let selector = object::string_map(pod, &["spec", "nodeSelector"]);
+    if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        return false;
+    }
+    match object::get(
+        pod,
+        &[
+            "spec",
+            "affinity",
+            "nodeAffinity",
+            "requiredDuringSchedulingIgnoredDuringExecution",
+        ],
+    ) {
+        None => true,
+        Some(req) => object::get_array(req, &["nodeSelectorTerms"])
+            .iter()
+            .any(|t| term_matches(t, node)),
+    }
+}
+
+fn host_ports(pod: &Value) -> Vec<(String, i64, String)> {
+    object::get_array(pod, &["spec", "containers"])
+        .iter()
+        .flat_map(|c| object::get_array(c, &["ports"]).iter())
+        .filter_map(|p| {
+            let hp = object::get_i64(p, &["hostPort"]).filter(|h| *h > 0)?;
+            Some((
+                object::get_str(p, &["hostIP"])
+                    .unwrap_or("0.0.0.0")
+                    .to_string(),
+                hp,
+                object::get_str(p, &["protocol"])
+                    .unwrap_or("TCP")
+                    .to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// A pod (anti-)affinity term compiled: selector, namespaces it looks in, topology key.
+struct AffinityTerm {
+    selector: Option<Selector>,
+    /// `None` means every namespace.
+    namespaces: Option<BTreeSet<String>>,
+    topology_key: String,
+}
+
+impl AffinityTerm {
+    fn parse(term: &Value, own_ns: &str, api: &Api) -> AffinityTerm {
+        let selector = object::get(term, &["labelSelector"])
+            .filter(|s| !s.is_null())
+            .and_then(|s| Selector::from_label_selector(s).ok());
+        let listed: BTreeSet<String> = object::get_array(term, &["namespaces"])
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect();
+        let namespaces = match object::get(term, &["namespaceSelector"]) {
+            Some(ns_sel) if !ns_sel.is_null() => {
+                let sel = Selector::from_label_selector(ns_sel).unwrap_or_default();
+                if sel.is_empty() {
+                    None
+                } else {
+                    let mut set = listed;
+                    for ns in api.list(Kind::Namespace, None, &sel) {
+                        set.insert(object::name(&ns).to_string());
+                    }
+                    Some(set)
+                }
+            }
+            _ if listed.is_empty() => Some(BTreeSet::from([own_ns.to_string()])),
+            _ => Some(listed),
+        };
+        AffinityTerm {
+            selector,
+            namespaces,
+            topology_key: object::get_str(term, &["topologyKey"])
+                .unwrap_or("")
+                .to_string(),
+        }
+    }
+
+    fn matches_pod(&self, pod: &Value) -> bool {
+        let in_ns = self
+            .namespaces
+            .as_ref()
+            .is_none_or(|set| set.contains(object::namespace(pod)));
+        in_ns
+            && self
+                .selector
+                .as_ref()
+                .is_some_and(|s| s.matches_object(pod))
+    }
+}
+
+fn required_terms(pod: &Value, which: &str, api: &Api) -> Vec<AffinityTerm> {
+    object::get_array(
+        pod,
+        &[
+            "spec",
+            "affinity",
+            which,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+        ],
+    )
+    .iter()
+    .map(|t| AffinityTerm::parse(t, object::namespace(pod), api))
+    .collect()
+}
+
+/// Everything the filters need about the cluster, built once per attempt.
+struct Snapshot {
+    nodes: Vec<Arc<Value>>,
+    /// Non-terminal pods per node name.
+    pods_on: BTreeMap<String, Vec<Arc<Value>>>,
+}
+
+impl Snapshot {
+    fn take(api: &Api) -> Snapshot {
+        let nodes = api.list(Kind::Node, None, &Selector::everything());
+        let mut pods_on: BTreeMap<String, Vec<Arc<Value>>> = BTreeMap::new();
+        for p in api.list(Kind::Pod, None, &Selector::everything()) {
+            let n = node_name(&p);
+            if !n.is_empty() && !is_terminal(&p) {
+                pods_on.entry(n.to_string()).or_default().push(p);
+            }
+        }
+        Snapshot { nodes, pods_on }
+    }
+
+    fn pods(&self, node: &str) -> &[Arc<Value>] {
+        self.pods_on.get(node).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn label<'a>(node: &'a Value, key: &str) -> Option<&'a str> {
+        object::label(node, key)
+    }
+
+    /// Pods on nodes in the same topology domain as `node` for `key`.
+    fn pods_in_domain<'a>(&'a self, node: &'a Value, key: &'a str) -> Vec<&'a Arc<Value>> {
+        let Some(v) = Snapshot::label(node, key) else {
+            return Vec::new();
+        };
+        self.nodes
+            .iter()
+            .filter(|n| Snapshot::label(n, key) == Some(v))
+            .flat_map(|n| self.pods(object::name(n)).iter())
+            .collect()
+    }
+}
+
+/// Why one node was filtered out, and whether preemption could ever help there.
+struct NodeFailure {
+    reasons: Vec<String>,
+    resolvable: bool,
+}
+
+fn unresolvable(reason: &str) -> NodeFailure {
+    NodeFailure {
+        reasons: vec![reason.to_string()],
+        resolvable: false,
+    }
+}
+
+fn resolvable(reason: &str) -> NodeFailure {
+    NodeFailure {
+        reasons: vec![reason.to_string()],
+        resolvable: true,
+    }
+}
+
+fn filter_node(
+    api: &Api,
+    snap: &Snapshot,
+    pod: &Value,
+    node: &Value,
+    claims: &Claims,
+) -> Result<(), NodeFailure> {
+    let tolerations = object::get_array(pod, &["spec", "tolerations"]);
+    let name = object::name(node);
+    // NodeUnschedulable
+    if object::get_bool(node, &["spec", "unschedulable"]) == Some(true)
+        && !tolerates(
+            tolerations,
+            &json!({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}),
+        )
+    {
+        return Err(unresolvable(REASON_UNSCHEDULABLE_NODE));
+    }
+    // TaintToleration
+    let untolerated = effective_taints(node).iter().any(|t| {
+        matches!(
+            object::get_str(t, &["effect"]),
+            Some("NoSchedule" | "NoExecute")
+        ) && !tolerates(tolerations, t)
+    });
+    if untolerated {
+        return Err(unresolvable(REASON_TAINT));
+    }
+    // NodeAffinity
+    if !node_affinity_matches(pod, node) {
+        return Err(unresolvable(REASON_NODE_AFFINITY));
+    }
+    // NodePorts
+    let wanted = host_ports(pod);
+    if !wanted.is_empty() {
+        let used: Vec<_> = snap.pods(name).iter().flat_map(|p| host_ports(p)).collect();
+        let conflict = wanted.iter().any(|(ip, port, proto)| {
+            used.iter().any(|(uip, uport, uproto)| {
+                uport == port
+                    && uproto == proto
+                    && (uip == ip || uip == "0.0.0.0" || ip == "0.0.0.0")
+            })
+        });
+        if conflict {
+            return Err(resolvable(REASON_HOST_PORTS));
+        }
+    }
+    // NodeResourcesFit
+    let alloc: BTreeMap<String, Quantity> = object::get(node, &["status", "allocatable"])
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| crate::quantity::from_value(v).map(|q| (k.clone(), q)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let on_node = snap.pods(name);
+    let mut reasons = Vec::new();
+    let mut fits_empty_node = true;
+    let max_pods = alloc.get("pods").map(|q| q.value()).unwrap_or(110);
+    if on_node.len() as i128 + 1 > max_pods {
+        reasons.push(REASON_TOO_MANY_PODS.to_string());
+    }
+    let requests = pod_requests(pod);
+    let mut used: BTreeMap<String, Quantity> = BTreeMap::new();
+    for p in on_node {
+        for (k, q) in pod_requests(p) {
+            let e = used.entry(k).or_insert_with(Quantity::zero);
+            *e = e.add(&q);
+        }
+    }
+    for (res, want) in &requests {
+        if want.milli_value() <= 0 {
+            continue;
+        }
+        let have = alloc
+            .get(res)
+            .copied()
+            .unwrap_or_else(|| Quantity::from_milli(0, Format::DecimalSI));
+        let taken = used.get(res).copied().unwrap_or_else(Quantity::zero);
+        if *want > have.sub(&taken) {
+            reasons.push(format!("Insufficient {res}"));
+            if *want > have {
+                fits_empty_node = false;
+            }
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(NodeFailure {
+            reasons,
+            resolvable: fits_empty_node,
+        });
+    }
+    // VolumeBinding: bound PVs must allow this node; a claim already promised to a node
+    // (selected-node) pins the pod there.
+    for pv in &claims.bound_pvs {
+        if let Some(req) = object::get(pv, &["spec", "nodeAffinity", "required"]) {
+            if !object::get_array(req, &["nodeSelectorTerms"])
+                .iter()
+                .any(|t| term_matches(t, node))
+            {
+                return Err(unresolvable(REASON_VOLUME_NODE_AFFINITY));
+            }
+        }
+    }
+    for pvc in &claims.unbound_wait {
+        if let Some(selected) = object::annotation(pvc, SELECTED_NODE_ANNOTATION) {
+            if selected != name {
+                return Err(unresolvable(REASON_VOLUME_NODE_AFFINITY));
+            }
+        }
+    }
+    // InterPodAffinity
+    for term in required_terms(pod, "podAffinity", api) {
+        let in_domain = snap.pods_in_domain(node, &term.topology_key);
+        let satisfied = in_domain.iter().any(|p| term.matches_pod(p));
+        if !satisfied {
+            // A pod that matches its own term may start the group when no pod matches yet.
+            let any_match = snap.pods_on.values().flatten().any(|p| term.matches_pod(p));
+            let self_match = term.matches_pod(pod);
+            if any_match || !self_match || Snapshot::label(node, &term.topology_key).is_none() {
+                return Err(unresolvable(REASON_POD_AFFINITY));
+            }
+        }
+    }
+    for term in required_terms(pod, "podAntiAffinity", api) {
+        if snap
+            .pods_in_domain(node, &term.topology_key)
+            .iter()
+            .any(|p| term.matches_pod(p))
+        {
+            return Err(resolvable(REASON_POD_ANTI_AFFINITY));
+        }
+    }
+    for n in &snap.nodes {
+        for existing in snap.pods(object::name(n)) {
+            for term in required_terms(existing, "podAntiAffinity", api) {
+                let same_domain = match (
+                    Snapshot::label(n, &term.topology_key),
+                    Snapshot::label(node, &term.topology_key),
+                ) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => false,
+                };
+                if same_domain && term.matches_pod(pod) {
+                    return Err(resolvable(REASON_EXISTING_ANTI_AFFINITY));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `FitError.Error()`: the histogram of reasons, then the post-filter plugins' messages
+/// (DynamicResources' "no new claims to deallocate" and DefaultPreemption's own histogram).
+fn fit_error(
+    total: usize,
+    prefilter: Option<&str>,
+    failures: &[NodeFailure],
+    preemption_never: bool,
+) -> String {
+    let histogram = |counts: BTreeMap<&str, usize>| {
+        let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        parts.sort();
+        parts.join(", ")
+    };
+    let mut msg = format!("0/{total} nodes are available:");
+    match prefilter {
+        Some(p) => msg.push_str(&format!(" {p}.")),
+        None => {
+            let mut counts = BTreeMap::new();
+            for f in failures {
+                for r in &f.reasons {
+                    *counts.entry(r.as_str()).or_insert(0) += 1;
+                }
+            }
+            msg.push_str(&format!(" {}.", histogram(counts)));
+        }
+    }
+    let preemption = if preemption_never {
+        "not eligible due to preemptionPolicy=Never.".to_string()
+    } else {
+        let mut counts = BTreeMap::new();
+        if prefilter.is_some() {
+            counts.insert(PREEMPTION_NOT_HELPFUL, total);
+        } else {
+            for f in failures {
+                let r = if f.resolvable {
+                    NO_VICTIMS
+                } else {
+                    PREEMPTION_NOT_HELPFUL
+                };
+                *counts.entry(r).or_insert(0) += 1;
+            }
+        }
+        format!("0/{total} nodes are available: {}.", histogram(counts))
+    };
+    msg.push_str(&format!(
+        " no new claims to deallocate, preemption: {preemption}"
+    ));
+    msg
+}
+
+/// Runs one scheduling cycle for `pod`: the chosen node, or the FailedScheduling message.
+pub fn schedule(api: &mut Api, pod: &Value) -> Result<Decision, String> {
+    let snap = Snapshot::take(api);
+    let total = snap.nodes.len();
+    if total == 0 {
+        return Err("no nodes available to schedule pods".to_string());
+    }
+    let preemption_never = object::get_str(pod, &["spec", "preemptionPolicy"]) == Some("Never");
+    let claims = match claims_state(api, pod) {
+        Ok(c) => c,
+        Err(pre) => return Err(fit_error(total, Some(&pre), &[], preemption_never)),
+    };
+    let mut feasible = Vec::new();
+    let mut failures = Vec::new();
+    for node in &snap.nodes {
+        match filter_node(api, &snap, pod, node, &claims) {
+            Ok(()) => feasible.push(node.clone()),
+            Err(f) => failures.push(f),
+        }
+    }
+    if feasible.is_empty() {
+        return Err(fit_error(total, None, &failures, preemption_never));
+    }
+    let node = pick(api, &snap, pod, &feasible);
+    if claims.unbound_wait.is_empty() {
+        return Ok(Decision::Bind(node));
+    }
+    for pvc in &claims.unbound_wait {
+        if object::annotation(pvc, SELECTED_NODE_ANNOTATION) == Some(node.as_str()) {
+            continue;
+        }
+        let mut p = (**pvc).clone();
+        object::set_annotation(&mut p, SELECTED_NODE_ANNOTATION, &node);
+        let _ = api.update(p);
+    }
+    Ok(Decision::WaitForVolumes(node))
+}
+
+/// Pods the default PodTopologySpread constraints spread `pod` against: same controller, or
+/// selected by a Service that selects `pod`.
+fn spread_peers(api: &Api, pod: &Value) -> impl Fn(&Value) -> bool {
+    let ns = object::namespace(pod).to_string();
+    let owner = object::controller_ref(pod).map(|r| r.uid);
+    let labels = object::labels(pod);
+    let services: Vec<Selector> = api
+        .list(Kind::Service, Some(&ns), &Selector::everything())
+        .iter()
+        .map(|s| object::string_map(s, &["spec", "selector"]))
+        .filter(|sel| !sel.is_empty())
+        .map(|sel| Selector::from_map(&sel))
+        .filter(|sel| sel.matches(&labels))
+        .collect();
+    move |p: &Value| {
+        object::namespace(p) == ns
+            && ((owner.is_some() && object::controller_ref(p).map(|r| r.uid) == owner)
+                || services.iter().any(|s| s.matches_object(p)))
+    }
+}
+
+/// Scores the feasible nodes and picks the best; ties go to a random node among the best,
+/// as the real scheduler's reservoir sampling does (deterministic through the cluster RNG).
+fn pick(api: &mut Api, snap: &Snapshot, pod: &Value, feasible: &[Arc<Value>]) -> String {
+    let (pod_cpu, pod_mem) = non_zero_requests(pod);
+    let peers = spread_peers(api, pod);
+    let tolerations = object::get_array(pod, &["spec", "tolerations"]);
+    struct Raw {
+        name: String,
+        fit: i64,
+        balance: i64,
+        spread_count: i64,
+        affinity: i64,
+        bad_taints: i64,
+    }
+    let mut raws = Vec::new();
+    for node in feasible {
+        let name = object::name(node).to_string();
+        let alloc = |r: &str| {
+            object::get(node, &["status", "allocatable", r])
+                .and_then(crate::quantity::from_value)
+                .map(|q| q.milli_value())
+                .unwrap_or(0)
+        };
+        let (mut cpu, mut mem) = (pod_cpu, pod_mem);
+        let mut spread_count = 0;
+        for p in snap.pods(&name) {
+            let (c, m) = non_zero_requests(p);
+            cpu += c;
+            mem += m;
+            if peers(p) {
+                spread_count += 1;
+            }
+        }
+        let frac = |used: i128, cap: i128| {
+            if cap <= 0 {
+                1.0
+            } else {
+                (used as f64 / cap as f64).min(1.0)
+            }
+        };
+        let (fc, fm) = (frac(cpu, alloc("cpu")), frac(mem, alloc("memory")));
+        let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
+        let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
+        let affinity: i64 = object::get_array(
+            pod,
+            &[
+                "spec",
+                "affinity",
+                "nodeAffinity",
+                "preferredDuringSchedulingIgnoredDuringExecution",
+            ],
+        )
+        .iter()
+        .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
+        .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
+        .sum();
+        let bad_taints = object::get_array(node, &["spec", "taints"])
+            .iter()
+            .filter(|t| {
+                object::get_str(t, &["effect"]) == Some("PreferNoSchedule")
+                    && !tolerates(tolerations, t)
+            })
+            .count() as i64;
+        raws.push(Raw {
+            name,
+            fit,
+            balance,
+            spread_count,
+            affinity,
+            bad_taints,
+        });
+    }
+    let max_spread = raws.iter().map(|r| r.spread_count).max().unwrap_or(0);
+    let min_spread = raws.iter().map(|r| r.spread_count).min().unwrap_or(0);
+    let max_aff = raws.iter().map(|r| r.affinity).max().unwrap_or(0);
+    let max_taints = raws.iter().map(|r| r.bad_taints).max().unwrap_or(0);
+    let mut best: Vec<(i64, &str)> = Vec::new();
+    for r in &raws {
+        let spread = if max_spread == 0 {
+            100
+        } else {
+            100 * (max_spread + min_spread - r.spread_count) / max_spread
+        };
+        let aff = if max_aff == 0 {
+            0
+        } else {
+            100 * r.affinity / max_aff
+        };
+        let taint = if max_taints == 0 {
+            100
+        } else {
+            100 - 100 * r.bad_taints / max_taints
+        };
+        let total = r.fit + r.balance + 2 * spread + 2 * aff + 3 * taint;
+        match best.first() {
+            Some((s, _)) if total < *s => {}
+            Some((s, _)) if total == *s => best.push((total, &r.name)),
+            _ => best = vec![(total, &r.name)],
+        }
+    }
+    let i = api.rng.range(0, best.len().saturating_sub(1) as u64) as usize;
+    best.get(i)
+        .or(best.first())
+        .map(|(_, n)| n.to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cluster, Config};
+
+    fn cluster() -> Cluster {
+        Cluster::new(Config::default())
+    }
+
+    fn pod(name: &str, spec_extra: Value) -> Value {
+        let mut p = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+        crate::patch::merge_patch(&mut p["spec"], &spec_extra);
+        p
+    }
+
+    fn get_pod(c: &Cluster, name: &str) -> Arc<Value> {
+        c.api.get(Kind::Pod, "default", name).unwrap()
+    }
+
+    fn events_for(c: &Cluster, name: &str, reason: &str) -> Vec<Arc<Value>> {
+        c.api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .into_iter()
+            .filter(|e| {
+                object::get_str(e, &["involvedObject", "name"]) == Some(name)
+                    && object::get_str(e, &["reason"]) == Some(reason)
+            })
+            .collect()
+    }
+
+    fn patch_node(c: &mut Cluster, name: &str, patch: Value) {
+        c.api
+            .patch(Kind::Node, "", name, crate::PatchType::Merge, &patch)
+            .unwrap();
+        c.run_now();
+    }
+
+    #[test]
+    fn binds_a_pod_in_one_write_with_condition_and_event() {
+        let mut c = cluster();
+        let head = c.api.store.head();
+        c.api.create(pod("web-0", json!({}))).unwrap();
+        c.run_now();
+        let p = get_pod(&c, "web-0");
+        let node = node_name(&p).to_string();
+        assert!(node.starts_with("node-"));
+        let cond = &object::get_array(&p, &["status", "conditions"])[0];
+        assert_eq!(cond["type"], "PodScheduled");
+        assert_eq!(cond["status"], "True");
+        // ADDED then exactly one MODIFIED from binding (kubelet is a placeholder here).
+        let pod_events: Vec<_> = c
+            .api
+            .store
+            .events_since(head)
+            .unwrap()
+            .filter(|e| e.kind == Kind::Pod)
+            .map(|e| e.event_type)
+            .collect();
+        assert_eq!(pod_events, [EventType::Added, EventType::Modified]);
+        let ev = events_for(&c, "web-0", "Scheduled");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            ev[0]["message"],
+            format!("Successfully assigned default/web-0 to {node}")
+        );
+        assert_eq!(ev[0]["source"]["component"], "default-scheduler");
+        assert_eq!(ev[0]["type"], "Normal");
+    }
+
+    #[test]
+    fn taints_and_resources_give_the_real_fit_error_and_retry_on_node_change() {
+        let mut c = cluster();
+        patch_node(
+            &mut c,
+            "node-1",
+            json!({"spec": {"taints": [{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"}]}}),
+        );
+        for (name, node) in [("hog", "node-2"), ("hog3", "node-3")] {
+            c.api
+                .create(pod(
+                    name,
+                    json!({"nodeName": node, "containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}),
+                ))
+                .unwrap();
+        }
+        c.run_now();
+        c.api
+            .create(pod(
+                "big",
+                json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "3"}}}]}),
+            ))
+            .unwrap();
+        c.run_now();
+        let p = get_pod(&c, "big");
+        assert_eq!(node_name(&p), "");
+        let expected = "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.";
+        let cond = &object::get_array(&p, &["status", "conditions"])[0];
+        assert_eq!(cond["reason"], "Unschedulable");
+        assert_eq!(cond["status"], "False");
+        assert_eq!(cond["message"], expected);
+        let ev = events_for(&c, "big", "FailedScheduling");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0]["message"], expected);
+        assert_eq!(ev[0]["type"], "Warning");
+        // An unrelated pod update does not retry; removing the taint does.
+        assert!(c.settle(60_000));
+        patch_node(&mut c, "node-1", json!({"spec": {"taints": null}}));
+        assert_eq!(node_name(&get_pod(&c, "big")), "node-1");
+    }
+
+    #[test]
+    fn cordoned_nodes_and_node_selectors_are_skipped() {
+        let mut c = cluster();
+        patch_node(&mut c, "node-1", json!({"spec": {"unschedulable": true}}));
+        patch_node(
+            &mut c,
+            "node-3",
+            json!({"metadata": {"labels": {"disk": "ssd"}}}),
+        );
+        for i in 0..6 {
+            c.api.create(pod(&format!("p{i}"), json!({}))).unwrap();
+        }
+        c.run_now();
+        for i in 0..6 {
+            assert_ne!(node_name(&get_pod(&c, &format!("p{i}"))), "node-1");
+        }
+        c.api
+            .create(pod("ssd", json!({"nodeSelector": {"disk": "ssd"}})))
+            .unwrap();
+        c.api
+            .create(pod("nvme", json!({"nodeSelector": {"disk": "nvme"}})))
+            .unwrap();
+        c.run_now();
+        assert_eq!(node_name(&get_pod(&c, "ssd")), "node-3");
+        let msg = &events_for(&c, "nvme", "FailedScheduling")[0]["message"];
+        assert_eq!(
+            msg,
+            "0/3 nodes are available: 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn anti_affinity_spreads_and_leaves_the_fourth_pending() {
+        let mut c = cluster();
+        let anti = json!({"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "kubernetes.io/hostname"}]}}});
+        for i in 0..4 {
+            c.api
+                .create(pod(&format!("web-{i}"), anti.clone()))
+                .unwrap();
+            c.run_now();
+        }
+        let nodes: BTreeSet<String> = (0..3)
+            .map(|i| node_name(&get_pod(&c, &format!("web-{i}"))).to_string())
+            .collect();
+        assert_eq!(nodes.len(), 3, "one pod per node");
+        assert_eq!(node_name(&get_pod(&c, "web-3")), "");
+        assert_eq!(
+            events_for(&c, "web-3", "FailedScheduling")[0]["message"],
+            "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. no new claims to deallocate, preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+        );
+        // Deleting a peer frees its node.
+        let freed = node_name(&get_pod(&c, "web-1")).to_string();
+        c.api
+            .delete(
+                Kind::Pod,
+                "default",
+                "web-1",
+                &crate::DeleteOptions {
+                    grace_period_seconds: Some(0),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        c.run_now();
+        assert_eq!(node_name(&get_pod(&c, "web-3")), freed);
+    }
+
+    #[test]
+    fn default_spreading_puts_set_members_on_different_nodes() {
+        let mut c = cluster();
+        // Any live controller works as the spreading key; the GC would collect orphans.
+        let set = c
+            .api
+            .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "web", "namespace": "default"}}))
+            .unwrap();
+        let owner = json!([object::OwnerRef::controller_of(&set).to_value()]);
+        for i in 0..3 {
+            let mut p = pod(&format!("web-{i}"), json!({}));
+            p["metadata"]["ownerReferences"] = owner.clone();
+            c.api.create(p).unwrap();
+            c.run_now();
+        }
+        let nodes: BTreeSet<String> = (0..3)
+            .map(|i| node_name(&get_pod(&c, &format!("web-{i}"))).to_string())
+            .collect();
+        assert_eq!(nodes.len(), 3);
+    }
+
+    fn pvc(name: &str, class: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": class,
+                     "resources": {"requests": {"storage": "1Gi"}}}})
+    }
+
+    #[test]
+    fn claims_must_exist_and_be_bound_for_immediate_classes() {
+        let mut c = cluster();
+        let vol = json!({"volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}}]});
+        c.api.create(pod("web-0", vol)).unwrap();
+        c.run_now();
+        assert_eq!(
+            events_for(&c, "web-0", "FailedScheduling")[0]["message"],
+            "0/3 nodes are available: persistentvolumeclaim \"www-web-0\" not found. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+        // A class nothing provisions for keeps the claim unbound.
+        c.api
+            .create(
+                json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": "manual"}, "provisioner": "kubernetes.io/no-provisioner",
+                "volumeBindingMode": "Immediate"}),
+            )
+            .unwrap();
+        c.api.create(pvc("www-web-0", "manual")).unwrap();
+        c.run_now();
+        let p = get_pod(&c, "web-0");
+        assert_eq!(node_name(&p), "");
+        assert_eq!(
+            object::get_array(&p, &["status", "conditions"])[0]["message"],
+            "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+        // Binding the claim by hand lets the pod schedule.
+        let mut claim = (*c
+            .api
+            .get(Kind::PersistentVolumeClaim, "default", "www-web-0")
+            .unwrap())
+        .clone();
+        claim["spec"]["volumeName"] = json!("pv-1");
+        c.api.update(claim).unwrap();
+        c.run_now();
+        assert!(node_name(&get_pod(&c, "web-0")).starts_with("node-"));
+    }
+
+    #[test]
+    fn wait_for_first_consumer_claims_get_the_selected_node_first() {
+        let mut c = cluster();
+        c.api
+            .create(
+                json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": "local"}, "provisioner": "kubernetes.io/no-provisioner",
+                "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"}),
+            )
+            .unwrap();
+        c.api.create(pvc("data", "local")).unwrap();
+        let vol =
+            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]});
+        c.api.create(pod("db", vol)).unwrap();
+        c.run_now();
+        let claim = c
+            .api
+            .get(Kind::PersistentVolumeClaim, "default", "data")
+            .unwrap();
+        let selected = object::annotation(&claim, SELECTED_NODE_ANNOTATION)
+            .unwrap()
+            .to_string();
+        assert_eq!(node_name(&get_pod(&c, "db")), "", "waits for the claim");
+        let mut claim = (*claim).clone();
+        claim["spec"]["volumeName"] = json!("pv-1");
+        c.api.update(claim).unwrap();
+        c.run_now();
+        assert_eq!(node_name(&get_pod(&c, "db")), selected);
+    }
+
+    #[test]
+    fn not_ready_nodes_are_avoided_even_without_taints() {
+        let mut c = cluster();
+        for n in ["node-1", "node-2"] {
+            let mut node = (*c.api.get(Kind::Node, "", n).unwrap()).clone();
+            node["status"]["conditions"][0]["status"] = json!("Unknown");
+            c.api.update_status(node).unwrap();
+        }
+        c.run_now();
+        for i in 0..3 {
+            c.api.create(pod(&format!("p{i}"), json!({}))).unwrap();
+        }
+        c.run_now();
+        for i in 0..3 {
+            assert_eq!(node_name(&get_pod(&c, &format!("p{i}"))), "node-3");
+        }
+    }
+
+    #[test]
+    fn fit_error_sorts_the_histogram_as_strings() {
+        let f = |r: &[&str], ok: bool| NodeFailure {
+            reasons: r.iter().map(|s| s.to_string()).collect(),
+            resolvable: ok,
+        };
+        let msg = fit_error(
+            3,
+            None,
+            &[
+                f(&["Insufficient cpu", "Insufficient memory"], true),
+                f(&["Insufficient cpu"], true),
+                f(&[REASON_TAINT], false),
+            ],
+            false,
+        );
+        assert_eq!(msg, "0/3 nodes are available: 1 Insufficient memory, 1 node(s) had untolerated taint(s), 2 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.");
     }
 }
