@@ -527,48 +527,38 @@ impl Api {
         if opts.dry_run {
             return Ok(Deleted::Removed(old));
         }
-        if grace == 0 && finalizers.is_empty() {
-            let rv = self.store.next_resource_version();
-            object::set(
-                &mut obj,
-                &["metadata", "resourceVersion"],
-                json!(rv.to_string()),
-            );
-            if !already_terminating {
-                object::set(
-                    &mut obj,
-                    &["metadata", "deletionTimestamp"],
-                    json!(self.now.rfc3339()),
-                );
-                object::set(
-                    &mut obj,
-                    &["metadata", "deletionGracePeriodSeconds"],
-                    json!(0),
-                );
-            }
-            self.store.remove(kind, ns, name, obj.clone(), self.now);
-            return Ok(Deleted::Removed(Arc::new(obj)));
-        }
         if already_terminating {
-            // A second delete may only shorten the grace period.
-            let current =
+            // The registry's BeforeDelete: a pending deletion may only be shortened; a stored
+            // grace of 0 (or none) means delete now, unless finalizers still hold the object.
+            let stored =
                 object::get_i64(&obj, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0);
-            if grace >= current && obj == *old {
+            if !finalizers.is_empty() {
                 return Ok(Deleted::Terminating(old));
             }
-            if grace < current {
-                object::set(
-                    &mut obj,
-                    &["metadata", "deletionGracePeriodSeconds"],
-                    json!(grace),
-                );
-                object::set(
-                    &mut obj,
-                    &["metadata", "deletionTimestamp"],
-                    json!(self.now.plus_secs(grace as u64).rfc3339()),
-                );
+            if stored == 0 {
+                return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
             }
-        } else {
+            if grace >= stored {
+                return Ok(Deleted::Terminating(old));
+            }
+            let until = object::deletion_timestamp(&obj)
+                .and_then(Time::parse_rfc3339)
+                .map_or(self.now, |t| Time(t.0.saturating_sub(stored as u64 * 1000)))
+                .plus_secs(grace as u64);
+            object::set(
+                &mut obj,
+                &["metadata", "deletionTimestamp"],
+                json!(until.rfc3339()),
+            );
+            object::set(
+                &mut obj,
+                &["metadata", "deletionGracePeriodSeconds"],
+                json!(grace),
+            );
+        } else if kind == Kind::Pod || !finalizers.is_empty() {
+            // Pods always take the graceful path (their strategy's CheckGracefulDelete says
+            // yes, with grace 0 when unscheduled or terminal); other kinds only when a finalizer
+            // keeps them. Either way the deletion is first written as an update.
             object::set(
                 &mut obj,
                 &["metadata", "deletionTimestamp"],
@@ -583,29 +573,36 @@ impl Api {
                 let g = object::generation(&obj) + 1;
                 object::set(&mut obj, &["metadata", "generation"], json!(g));
             }
+        } else {
+            return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
         }
-        if grace == 0 && finalizers.is_empty() {
-            let rv = self.store.next_resource_version();
-            object::set(
-                &mut obj,
-                &["metadata", "resourceVersion"],
-                json!(rv.to_string()),
-            );
-            self.store.remove(kind, ns, name, obj.clone(), self.now);
-            return Ok(Deleted::Removed(Arc::new(obj)));
-        }
+        // Write the graceful update (watchers see MODIFIED), then remove the object at once when
+        // nothing is left to wait for (watchers then see DELETED), as the registry store does.
         let rv = self.store.next_resource_version();
         object::set(
             &mut obj,
             &["metadata", "resourceVersion"],
             json!(rv.to_string()),
         );
-        Ok(Deleted::Terminating(self.store.put(
-            kind,
-            obj,
-            EventType::Modified,
-            self.now,
-        )))
+        let updated = self
+            .store
+            .put(kind, obj.clone(), EventType::Modified, self.now);
+        if grace == 0 && finalizers.is_empty() {
+            return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
+        }
+        Ok(Deleted::Terminating(updated))
+    }
+
+    /// Removes an object from the store with a fresh resourceVersion on its DELETED event.
+    fn remove_now(&mut self, kind: Kind, ns: &str, name: &str, mut obj: Object) -> Arc<Object> {
+        let rv = self.store.next_resource_version();
+        object::set(
+            &mut obj,
+            &["metadata", "resourceVersion"],
+            json!(rv.to_string()),
+        );
+        self.store.remove(kind, ns, name, obj.clone(), self.now);
+        Arc::new(obj)
     }
 }
 
