@@ -279,25 +279,22 @@ fn template(obj: &mut Value) {
 /// `SetDefaults_StatefulSet` for apps/v1, with the apps/v1beta1 and apps/v1beta2 variants.
 /// The MaxUnavailableStatefulSet gate is on, as in 1.35 (S1.4).
 fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
-    match legacy_version {
-        Some("apps/v1beta1") => {
-            // v1beta1: selector and object labels come from the template labels, and the
-            // update strategy defaults to OnDelete.
-            let tlabels = object::get(obj, &["spec", "template", "metadata", "labels"])
-                .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()))
-                .cloned();
-            if let Some(tl) = tlabels {
-                if object::get(obj, &["spec", "selector"]).is_none_or(Value::is_null) {
-                    object::set(obj, &["spec", "selector"], json!({ "matchLabels": tl }));
-                }
-                if object::labels(obj).is_empty() {
-                    object::set(obj, &["metadata", "labels"], tl);
-                }
+    // apps/v1beta2 defaults the update strategy exactly as apps/v1 does (below).
+    if legacy_version == Some("apps/v1beta1") {
+        // v1beta1: selector and object labels come from the template labels, and the
+        // update strategy defaults to OnDelete.
+        let tlabels = object::get(obj, &["spec", "template", "metadata", "labels"])
+            .filter(|l| l.as_object().is_some_and(|m| !m.is_empty()))
+            .cloned();
+        if let Some(tl) = tlabels {
+            if object::get(obj, &["spec", "selector"]).is_none_or(Value::is_null) {
+                object::set(obj, &["spec", "selector"], json!({ "matchLabels": tl }));
             }
-            default_field(obj, &["spec", "updateStrategy", "type"], json!("OnDelete"));
+            if object::labels(obj).is_empty() {
+                object::set(obj, &["metadata", "labels"], tl);
+            }
         }
-        // apps/v1beta2 defaults the update strategy exactly as apps/v1 does (below).
-        _ => {}
+        default_field(obj, &["spec", "updateStrategy", "type"], json!("OnDelete"));
     }
     // S1.3: `rollingUpdate: {}` is only created when the type was empty.
     if object::get_str(obj, &["spec", "updateStrategy", "type"]).is_none_or(str::is_empty) {
