@@ -30,14 +30,13 @@ pub fn parse(args: &[String]) -> Result<Vec<ResourceArg>, String> {
         let mut out = Vec::new();
         for a in args {
             let Some((t, n)) = a.split_once('/') else {
-                return Err(format!(
-                    "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'"
-                ));
+                return Err("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'".to_string());
             };
             if n.is_empty() {
-                return Err(format!(
+                return Err(
                     "arguments in resource/name form must have a single resource and name"
-                ));
+                        .to_string(),
+                );
             }
             out.push(ResourceArg {
                 kind: resolve_kind(t)?,

@@ -271,9 +271,7 @@ fn parse_request(k: &Kubectl<'_>, args: &[String]) -> Result<Request, CmdError> 
         Some(t) => Some(match t.parse::<u64>() {
             Ok(secs) => secs * 1000,
             Err(_) => parse_go_duration(t).map_err(|_| {
-                CmdError::Plain(format!(
-                    "invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)"
-                ))
+                CmdError::Plain("invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)".to_string())
             })?,
         }),
     };
@@ -301,11 +299,11 @@ fn jsonpath_for_sort(s: &str) -> Result<String, CmdError> {
     printers::jsonpath::relaxed(s).map_err(CmdError::Plain)
 }
 
+/// The objects a `get` found (with their kinds), and the NotFound errors to print after them.
+type Collected = (Vec<(Kind, Arc<Value>)>, Vec<ApiError>);
+
 /// Fetches what the request names, in argument order; NotFound errors are collected.
-fn collect(
-    k: &Kubectl<'_>,
-    req: &Request,
-) -> Result<(Vec<(Kind, Arc<Value>)>, Vec<ApiError>), CmdError> {
+fn collect(k: &Kubectl<'_>, req: &Request) -> Result<Collected, CmdError> {
     let api = &k.cluster.api;
     let mut objs = Vec::new();
     let mut errs = Vec::new();

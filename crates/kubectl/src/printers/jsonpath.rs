@@ -77,7 +77,7 @@ impl JsonPath {
                     j += 1;
                 }
                 if j >= chars.len() {
-                    return Err(format!("unclosed action"));
+                    return Err("unclosed action".to_string());
                 }
                 let inner: String = chars[start..j].iter().collect();
                 items.push(parse_action(inner.trim())?);
@@ -272,7 +272,7 @@ fn parse_path(s: &str) -> Result<Vec<Step>, String> {
                     j += 1;
                 }
                 if j >= chars.len() {
-                    return Err(format!("unterminated array"));
+                    return Err("unterminated array".to_string());
                 }
                 let inner: String = chars[i + 1..j].iter().collect();
                 steps.push(parse_bracket(inner.trim())?);

@@ -372,7 +372,7 @@ fn unquote_go(t: &str) -> Result<String, String> {
     let inner = t
         .strip_prefix('"')
         .and_then(|x| x.strip_suffix('"'))
-        .ok_or_else(|| format!("template: output:1: unterminated quoted string"))?;
+        .ok_or_else(|| "template: output:1: unterminated quoted string".to_string())?;
     let mut out = String::new();
     let mut it = inner.chars();
     while let Some(c) = it.next() {
@@ -592,9 +592,10 @@ fn call(name: &str, args: &[V], piped: Option<V>) -> Result<V, String> {
             match base64_decode(&args[0].text()) {
                 Some(t) => s(t),
                 None => {
-                    return Err(format!(
+                    return Err(
                         "template: output:1: error calling base64decode: illegal base64 data"
-                    ))
+                            .to_string(),
+                    )
                 }
             }
         }

@@ -167,10 +167,8 @@ impl Emitter {
         if simple_key && a.multiline {
             style = Style::Double;
         }
-        if style == Style::Plain {
-            if !a.block_plain_allowed || (s.is_empty() && simple_key) {
-                style = Style::Single;
-            }
+        if style == Style::Plain && (!a.block_plain_allowed || (s.is_empty() && simple_key)) {
+            style = Style::Single;
         }
         if style == Style::Single && !a.single_quoted_allowed {
             style = Style::Double;
@@ -470,10 +468,8 @@ fn resolves_to_string(s: &str) -> bool {
     }
     let first = s.as_bytes().first().copied().unwrap_or(b'N');
     match first {
-        b'.' => {
-            if go_parse_float(s) {
-                return false;
-            }
+        b'.' if go_parse_float(s) => {
+            return false;
         }
         b'+' | b'-' | b'0'..=b'9' => {
             if is_timestamp(s) {

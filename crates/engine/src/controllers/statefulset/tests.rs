@@ -199,7 +199,7 @@ impl Fake {
                 for lower in start_ordinal(set)..ord {
                     let p = before.iter().find(|b| ordinal(b) == lower);
                     assert!(
-                        p.is_some_and(|p| is_running_and_ready(p)),
+                        p.is_some_and(is_running_and_ready),
                         "{name} created before web-{lower} was Running and Ready"
                     );
                 }
@@ -378,16 +378,16 @@ fn unhealthy_condemned_pods_block_unless_first_unavailable() {
     let mut f = Fake::new(new_set(3, json!({})));
     f.converge();
     for n in ["web-0", "web-1", "web-2"] {
-        f.pods
-            .get_mut(n)
-            .map(|p| object::set(p, &["status", "conditions"], json!([])));
+        if let Some(p) = f.pods.get_mut(n) {
+            object::set(p, &["status", "conditions"], json!([]))
+        }
     }
     f.set["spec"]["replicas"] = json!(0);
     assert_eq!(f.round(), Vec::<String>::new());
     f.ready_all();
-    f.pods
-        .get_mut("web-0")
-        .map(|p| object::set(p, &["status", "conditions"], json!([])));
+    if let Some(p) = f.pods.get_mut("web-0") {
+        object::set(p, &["status", "conditions"], json!([]))
+    }
     assert_eq!(f.round(), ["delete pod web-2"]);
     f.finish_terminations();
     assert_eq!(f.round(), ["delete pod web-1"]);
@@ -399,9 +399,9 @@ fn unhealthy_condemned_pods_block_unless_first_unavailable() {
 fn failed_pod_is_deleted_and_replaced_on_a_later_sync() {
     let mut f = Fake::new(new_set(2, json!({})));
     f.converge();
-    f.pods
-        .get_mut("web-0")
-        .map(|p| object::set(p, &["status", "phase"], json!("Failed")));
+    if let Some(p) = f.pods.get_mut("web-0") {
+        object::set(p, &["status", "phase"], json!("Failed"))
+    }
     assert_eq!(f.round(), ["delete pod web-0"]);
     assert_eq!(f.round(), Vec::<String>::new());
     f.finish_terminations();
@@ -467,9 +467,9 @@ fn legacy_update_path_and_max_unavailable_path() {
     f.finish_terminations();
     f.converge();
     f.set["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = json!(3);
-    f.pods
-        .get_mut("web-0")
-        .map(|p| object::set(p, &["status", "conditions"], json!([])));
+    if let Some(p) = f.pods.get_mut("web-0") {
+        object::set(p, &["status", "conditions"], json!([]))
+    }
     f.set_image("nginx:4");
     let a = f.round();
     assert!(!a.iter().any(|x| x.starts_with("delete")), "{a:?}");
