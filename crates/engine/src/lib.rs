@@ -16,6 +16,7 @@ pub mod defaults;
 pub mod dns;
 pub mod error;
 pub mod events;
+pub mod eviction;
 pub mod kinds;
 pub mod object;
 pub mod patch;

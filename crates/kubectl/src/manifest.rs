@@ -11,8 +11,6 @@ use crate::context::Kubectl;
 use crate::resource_args;
 use kubeplay_engine::{object, Kind, Selector};
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
 
 /// One object read from a manifest.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,19 +32,6 @@ pub struct ManifestError {
     pub column: Option<usize>,
 }
 
-fn url_table() -> &'static Mutex<BTreeMap<String, String>> {
-    static TABLE: OnceLock<Mutex<BTreeMap<String, String>>> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(BTreeMap::new()))
-}
-
-/// Makes `-f <url>` read `path` (through `Kubectl::files`) instead of the network, for the
-/// tutorial URLs whose files kubeplay bundles. There is no network in kubeplay.
-pub fn register_url(url: &str, path: &str) {
-    if let Ok(mut t) = url_table().lock() {
-        t.insert(url.to_string(), path.to_string());
-    }
-}
-
 fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
@@ -57,10 +42,11 @@ fn read_source(k: &Kubectl<'_>, name: &str) -> Result<(String, String), CmdError
         return Ok(("STDIN".to_string(), k.stdin.clone()));
     }
     if is_url(name) {
-        let path = url_table().lock().ok().and_then(|t| t.get(name).cloned());
-        return match path.and_then(|p| k.files.read(&p).ok()) {
-            Some(text) => Ok((name.to_string(), text)),
-            None => Err(CmdError::Plain(format!(
+        // There is no network: `Files` resolves the tutorial URLs to bundled copies
+        // (`bundled::WithUrls`); anything else reads as kubectl's answer to a 404.
+        return match k.files.read(name) {
+            Ok(text) => Ok((name.to_string(), text)),
+            Err(_) => Err(CmdError::Plain(format!(
                 "unable to read URL \"{name}\", server reported 404 Not Found, status code=404"
             ))),
         };

@@ -9,7 +9,7 @@
 
 use crate::output::Output;
 use kubeplay_engine::time::{go_duration_string, parse_go_duration};
-use kubeplay_engine::Cluster;
+use kubeplay_engine::{ApiError, Cluster, Kind};
 
 /// `sim settle`'s default limit.
 pub const DEFAULT_SETTLE_MS: u64 = 10 * 60 * 1000;
@@ -106,19 +106,42 @@ pub fn run(cluster: &mut Cluster, namespace: &str, args: &[String], out: &mut Ou
     }
 }
 
-/// Fault injection. Wired when engine hooks land: the kubelet/node hooks do not exist yet, so
-/// these report that clearly instead of faking an effect.
-fn fault(
-    _cluster: &mut Cluster,
-    _namespace: &str,
-    cmd: &str,
-    _target: &str,
-    out: &mut Output,
-) -> i32 {
-    out.errln(format!(
-        "sim: {cmd}: not available in this build (the engine hook is not wired yet)"
-    ));
-    1
+/// Fault injection through the engine's hooks (kubelet, node lifecycle, Eviction API).
+/// Errors read like kubectl's for missing objects (`pods "x" not found`).
+fn fault(cluster: &mut Cluster, namespace: &str, cmd: &str, target: &str, out: &mut Output) -> i32 {
+    let missing = |kind: Kind| format!("sim: {}", ApiError::not_found(kind, target));
+    let result: Result<(), String> = match cmd {
+        "kill" | "probe-fail" | "probe-pass" => {
+            if cluster.api.try_get(Kind::Pod, namespace, target).is_none() {
+                Err(missing(Kind::Pod))
+            } else {
+                let done = match cmd {
+                    "kill" => cluster.sim_kill_container(namespace, target, None),
+                    "probe-fail" => cluster.sim_set_probe(namespace, target, None, false),
+                    _ => cluster.sim_set_probe(namespace, target, None, true),
+                };
+                done.map_err(|_| format!("sim: {cmd}: pod \"{target}\" has no running container"))
+            }
+        }
+        "evict" => {
+            let r = cluster.api.evict(namespace, target, None);
+            cluster.advance(0);
+            r.map_err(|e| format!("sim: {}", e.message))
+        }
+        "fail-node" => cluster
+            .sim_fail_node(target)
+            .map_err(|e| format!("sim: {}", e.message)),
+        _ => cluster
+            .sim_recover_node(target)
+            .map_err(|e| format!("sim: {}", e.message)),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(m) => {
+            out.errln(m);
+            1
+        }
+    }
 }
 
 #[cfg(test)]

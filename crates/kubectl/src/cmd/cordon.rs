@@ -1,18 +1,18 @@
 //! `kubectl cordon`, `uncordon` and `drain` (spec S6.10).
 //!
-//! The engine has no Eviction subresource yet, so `drain` evicts through `evict_pod` here:
+//! `drain` evicts through the engine's Eviction subresource (`Api::evict`):
 //! it checks the PodDisruptionBudgets that select the pod as the API server's eviction
 //! handler does (S8.7: healthy pods minus the budget's floor), answers 429 when the budget
 //! would be broken (drain retries every 5 s until `--timeout`), and otherwise deletes the
-//! pod gracefully. Replace it with the engine's eviction call once that exists.
+//! pod gracefully.
 
 use super::{CmdError, CmdResult};
 use crate::context::Kubectl;
 use crate::flags::{self, flag, FlagKind};
 use crate::manifest;
 use crate::output::Output;
-use kubeplay_engine::{object, time, ApiError, DeleteOptions, Kind, PatchType, Selector};
-use serde_json::{json, Value};
+use kubeplay_engine::{object, time, ApiError, Kind, PatchType, Selector};
+use serde_json::json;
 
 const FLAGS: &[flags::FlagSpec] = &[
     flag("selector", Some('l'), FlagKind::Value),
@@ -104,97 +104,14 @@ pub fn run_uncordon(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> C
     run_schedulable(k, args, out, false)
 }
 
-fn is_ready(pod: &Value) -> bool {
-    object::get_array(pod, &["status", "conditions"])
-        .iter()
-        .any(|c| {
-            c.get("type").and_then(Value::as_str) == Some("Ready")
-                && c.get("status").and_then(Value::as_str) == Some("True")
-        })
-}
-
-/// The Eviction API as the API server runs it (S8.7), for one pod.
+/// The Eviction API for one pod (S8.7); the engine checks the disruption budgets.
 pub fn evict_pod(
     k: &mut Kubectl<'_>,
     ns: &str,
     name: &str,
     grace: Option<i64>,
 ) -> Result<(), ApiError> {
-    let pod = k.cluster.api.get(Kind::Pod, ns, name)?;
-    let phase = object::get_str(&pod, &["status", "phase"]).unwrap_or("");
-    let exempt =
-        matches!(phase, "Pending" | "Succeeded" | "Failed" | "") || object::is_terminating(&pod);
-    if !exempt {
-        let pods = k
-            .cluster
-            .api
-            .list(Kind::Pod, Some(ns), &Selector::everything());
-        for pdb in k
-            .cluster
-            .api
-            .list(Kind::PodDisruptionBudget, Some(ns), &Selector::everything())
-        {
-            let Some(sel_v) = object::get(&pdb, &["spec", "selector"]) else {
-                continue;
-            };
-            let Ok(sel) = Selector::from_label_selector(sel_v) else {
-                continue;
-            };
-            if !sel.matches_object(&pod) {
-                continue;
-            }
-            let matching: Vec<_> = pods.iter().filter(|p| sel.matches_object(p)).collect();
-            let expected = matching.len() as i64;
-            let healthy = matching
-                .iter()
-                .filter(|p| is_ready(p) && !object::is_terminating(p))
-                .count() as i64;
-            let resolve = |v: &Value, round_up: bool| -> i64 {
-                match v {
-                    Value::String(s) if s.ends_with('%') => {
-                        let pct: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
-                        if round_up {
-                            (pct * expected + 99) / 100
-                        } else {
-                            pct * expected / 100
-                        }
-                    }
-                    other => object::as_int(other).unwrap_or(0),
-                }
-            };
-            let desired = if let Some(min) = object::get(&pdb, &["spec", "minAvailable"]) {
-                resolve(min, true)
-            } else if let Some(max) = object::get(&pdb, &["spec", "maxUnavailable"]) {
-                expected - resolve(max, true)
-            } else {
-                0
-            };
-            let allowed = (healthy - desired).max(0);
-            if allowed == 0 {
-                return Err(ApiError::too_many_requests(
-                    "Cannot evict pod as it would violate the pod's disruption budget.",
-                    vec![kubeplay_engine::error::StatusCause {
-                        reason: "DisruptionBudget".into(),
-                        message: format!(
-                            "The disruption budget {} needs {desired} healthy pods and has {healthy} currently",
-                            object::name(&pdb)
-                        ),
-                        field: String::new(),
-                    }],
-                ));
-            }
-        }
-    }
-    k.cluster.api.delete(
-        Kind::Pod,
-        ns,
-        name,
-        &DeleteOptions {
-            grace_period_seconds: grace,
-            ..Default::default()
-        },
-    )?;
-    Ok(())
+    k.cluster.api.evict(ns, name, grace)
 }
 
 pub fn run_drain(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
