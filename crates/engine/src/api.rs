@@ -465,6 +465,73 @@ impl Api {
         }
     }
 
+    /// Emulates `POST pods/<name>/binding` (what kube-scheduler calls): sets `spec.nodeName`
+    /// and the `PodScheduled=True` condition in one write, so watchers see exactly one
+    /// MODIFIED event and one resourceVersion bump. Like the pod registry's binding storage it
+    /// goes around the pod update strategy (a plain update may not change `spec.nodeName`),
+    /// and it refuses pods that are already bound, being deleted, or still gated.
+    pub fn bind_pod(&mut self, namespace: &str, name: &str, node: &str) -> ApiResult<Arc<Object>> {
+        let old = self.get(Kind::Pod, namespace, name)?;
+        let refuse = |why: String| ApiError {
+            code: 409,
+            reason: "Conflict".to_string(),
+            message: format!("Operation cannot be fulfilled on pods/binding \"{name}\": {why}"),
+            name: name.to_string(),
+            group: String::new(),
+            kind: "pods/binding".to_string(),
+            causes: Vec::new(),
+        };
+        if object::is_terminating(&old) {
+            return Err(refuse(format!(
+                "pod {name} is being deleted, cannot be assigned to a host"
+            )));
+        }
+        let bound = object::get_str(&old, &["spec", "nodeName"]).unwrap_or("");
+        if !bound.is_empty() {
+            return Err(refuse(format!(
+                "pod {name} is already assigned to node \"{bound}\""
+            )));
+        }
+        if !object::get_array(&old, &["spec", "schedulingGates"]).is_empty() {
+            return Err(refuse(format!(
+                "pod {name} has non-empty .spec.schedulingGates"
+            )));
+        }
+        let mut pod = (*old).clone();
+        object::set(&mut pod, &["spec", "nodeName"], json!(node));
+        // podutil.UpdatePodCondition: lastTransitionTime moves only when the status changes.
+        let now = self.now.rfc3339();
+        let mut conds = object::get_array(&pod, &["status", "conditions"]).to_vec();
+        match conds
+            .iter_mut()
+            .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
+        {
+            Some(c) => {
+                if object::get_str(c, &["status"]) != Some("True") {
+                    c["lastTransitionTime"] = json!(now);
+                }
+                c["status"] = json!("True");
+                c["lastProbeTime"] = Value::Null;
+                if let Some(m) = c.as_object_mut() {
+                    m.remove("reason");
+                    m.remove("message");
+                }
+            }
+            None => conds.push(json!({"type": "PodScheduled", "status": "True",
+                "lastProbeTime": null, "lastTransitionTime": now})),
+        }
+        object::set(&mut pod, &["status", "conditions"], Value::Array(conds));
+        let rv = self.store.next_resource_version();
+        object::set(
+            &mut pod,
+            &["metadata", "resourceVersion"],
+            json!(rv.to_string()),
+        );
+        Ok(self
+            .store
+            .put(Kind::Pod, pod, EventType::Modified, self.now))
+    }
+
     pub fn delete(
         &mut self,
         kind: Kind,
@@ -620,4 +687,76 @@ pub fn deprecation_warning(api_version: &str, kind: Kind) -> String {
         kind.api_version(),
         kind.name()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_with_pod() -> Api {
+        let mut api = Api::new(1, Time::default());
+        api.create(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}),
+        )
+        .unwrap();
+        api.create(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "namespace": "default"},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}))
+            .unwrap();
+        api
+    }
+
+    #[test]
+    fn bind_pod_sets_node_and_condition_in_one_modified_event() {
+        let mut api = api_with_pod();
+        let before = api.store.head();
+        let rv_before = api.store.resource_version();
+        let pod = api.bind_pod("default", "web-0", "node-1").unwrap();
+        assert_eq!(object::get_str(&pod, &["spec", "nodeName"]), Some("node-1"));
+        let conds = object::get_array(&pod, &["status", "conditions"]);
+        let scheduled: Vec<_> = conds
+            .iter()
+            .filter(|c| c["type"] == "PodScheduled")
+            .collect();
+        assert_eq!(scheduled.len(), 1);
+        assert_eq!(scheduled[0]["status"], "True");
+        assert_eq!(api.store.resource_version(), rv_before + 1);
+        assert_eq!(object::resource_version(&pod), rv_before + 1);
+        let events: Vec<_> = api.store.events_since(before).unwrap().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event_type, EventType::Modified);
+        assert_eq!(events[0].kind, Kind::Pod);
+    }
+
+    #[test]
+    fn bind_pod_refuses_bound_and_missing_pods_like_the_binding_subresource() {
+        let mut api = api_with_pod();
+        api.bind_pod("default", "web-0", "node-1").unwrap();
+        let head = api.store.head();
+        let err = api.bind_pod("default", "web-0", "node-2").unwrap_err();
+        assert!(err.is_conflict());
+        assert_eq!(
+            err.message,
+            "Operation cannot be fulfilled on pods/binding \"web-0\": pod web-0 is already assigned to node \"node-1\""
+        );
+        assert_eq!(api.store.head(), head, "a refused binding writes nothing");
+        let err = api.bind_pod("default", "web-9", "node-1").unwrap_err();
+        assert!(err.is_not_found());
+        assert_eq!(err.message, "pods \"web-9\" not found");
+    }
+
+    #[test]
+    fn bind_pod_replaces_an_unschedulable_condition() {
+        let mut api = api_with_pod();
+        let mut pod = (*api.get(Kind::Pod, "default", "web-0").unwrap()).clone();
+        pod["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable", "message": "0/3 nodes are available",
+            "lastProbeTime": null, "lastTransitionTime": "2024-01-01T00:00:00Z"}]);
+        api.update_status(pod).unwrap();
+        let pod = api.bind_pod("default", "web-0", "node-3").unwrap();
+        let cond = &object::get_array(&pod, &["status", "conditions"])[0];
+        assert_eq!(cond["status"], "True");
+        assert!(cond.get("reason").is_none() && cond.get("message").is_none());
+        assert_eq!(cond["lastTransitionTime"], json!(api.now.rfc3339()));
+    }
 }

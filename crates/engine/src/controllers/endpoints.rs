@@ -438,8 +438,20 @@ mod tests {
         c
     }
 
-    /// A pod as the kubelet would leave it (the kubelet is a placeholder on this branch).
-    fn running_pod(c: &mut Cluster, name: &str, ip: &str, ready: bool, subdomain: &str) {
+    fn pod_ready(c: &Cluster, name: &str) -> bool {
+        c.api
+            .try_get(Kind::Pod, "default", name)
+            .map(|p| {
+                object::get_array(p, &["status", "conditions"])
+                    .iter()
+                    .any(|cond| cond["type"] == "Ready" && cond["status"] == "True")
+            })
+            .unwrap_or(false)
+    }
+
+    /// Creates a pod on node-1 and lets the kubelet run it until it is Ready; a pod meant to
+    /// be not ready then has its readiness probe fail (`sim probe-fail`). Returns its IP.
+    fn running_pod(c: &mut Cluster, name: &str, ready: bool, subdomain: &str) -> String {
         c.api
             .create(json!({"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": name, "namespace": "default", "labels": {"app": "nginx"}},
@@ -447,11 +459,21 @@ mod tests {
                          "containers": [{"name": "nginx", "image": "nginx",
                                          "ports": [{"name": "web", "containerPort": 8080}]}]}}))
             .unwrap();
-        let mut p = (*c.api.get(Kind::Pod, "default", name).unwrap()).clone();
-        p["status"] = json!({"phase": "Running", "podIP": ip, "conditions": [
-            {"type": "Ready", "status": if ready { "True" } else { "False" }}]});
-        c.api.update_status(p).unwrap();
-        c.run_now();
+        for _ in 0..120 {
+            if pod_ready(c, name) {
+                break;
+            }
+            c.advance(1_000);
+        }
+        assert!(pod_ready(c, name), "the kubelet never made {name} Ready");
+        if !ready {
+            c.sim_set_probe("default", name, None, false).unwrap();
+            assert!(!pod_ready(c, name));
+        }
+        let p = c.api.get(Kind::Pod, "default", name).unwrap();
+        object::get_str(&p, &["status", "podIP"])
+            .unwrap()
+            .to_string()
     }
 
     fn slice(c: &Cluster) -> Arc<Value> {
@@ -481,9 +503,9 @@ mod tests {
     #[test]
     fn ready_not_ready_and_hostname_rules() {
         let mut c = setup();
-        running_pod(&mut c, "web-0", "10.244.1.5", true, "nginx");
-        running_pod(&mut c, "web-1", "10.244.1.6", false, "nginx");
-        running_pod(&mut c, "other", "10.244.1.7", true, "elsewhere");
+        let ip0 = running_pod(&mut c, "web-0", true, "nginx");
+        let ip1 = running_pod(&mut c, "web-1", false, "nginx");
+        let ip_other = running_pod(&mut c, "other", true, "elsewhere");
         let ep = c.api.get(Kind::Endpoints, "default", "nginx").unwrap();
         let subset = &ep["subsets"][0];
         assert_eq!(
@@ -492,15 +514,32 @@ mod tests {
         );
         let ready = subset["addresses"].as_array().unwrap();
         assert_eq!(ready.len(), 2);
-        assert_eq!(ready[0]["ip"], "10.244.1.5");
-        assert_eq!(ready[0]["hostname"], "web-0");
-        assert_eq!(ready[0]["nodeName"], "node-1");
-        assert_eq!(ready[0]["targetRef"]["name"], "web-0");
+        // RepackSubsets order: by IP (as strings).
+        let mut by_ip = vec![json!(ip0), json!(ip_other)];
+        by_ip.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        let ips: Vec<Value> = ready.iter().map(|a| a["ip"].clone()).collect();
+        assert_eq!(ips, by_ip);
+        let address = |n: &str| {
+            ready
+                .iter()
+                .find(|a| a["targetRef"]["name"] == n)
+                .unwrap()
+                .clone()
+        };
+        let web0 = address("web-0");
+        assert_eq!(web0["ip"], json!(ip0));
+        assert_eq!(web0["hostname"], "web-0");
+        assert_eq!(web0["nodeName"], "node-1");
+        let other = address("other");
+        assert_eq!(other["ip"], json!(ip_other));
         assert!(
-            ready[1].get("hostname").is_none(),
+            other.get("hostname").is_none(),
             "subdomain is another service"
         );
-        assert_eq!(subset["notReadyAddresses"][0]["ip"], "10.244.1.6");
+        let not_ready = subset["notReadyAddresses"].as_array().unwrap();
+        assert_eq!(not_ready.len(), 1);
+        assert_eq!(not_ready[0]["ip"], json!(ip1));
+        assert_eq!(not_ready[0]["targetRef"]["name"], "web-1");
 
         let s = slice(&c);
         let eps = s["endpoints"].as_array().unwrap();
@@ -535,7 +574,7 @@ mod tests {
             .iter()
             .map(|a| &a["ip"])
             .collect();
-        assert_eq!(ips, [&json!("10.244.1.7")]);
+        assert_eq!(ips, [&json!(ip_other)]);
         let s = slice(&c);
         let t = s["endpoints"]
             .as_array()
@@ -573,9 +612,10 @@ mod tests {
         let mut svc = (*c.api.get(Kind::Service, "default", "nginx").unwrap()).clone();
         svc["spec"]["publishNotReadyAddresses"] = json!(true);
         c.api.update(svc).unwrap();
-        running_pod(&mut c, "web-0", "10.244.1.5", false, "nginx");
+        let ip = running_pod(&mut c, "web-0", false, "nginx");
         let ep = c.api.get(Kind::Endpoints, "default", "nginx").unwrap();
-        assert_eq!(ep["subsets"][0]["addresses"][0]["ip"], "10.244.1.5");
+        assert_eq!(ep["subsets"][0]["addresses"][0]["ip"], json!(ip));
+        assert!(ep["subsets"][0].get("notReadyAddresses").is_none());
         let s = slice(&c);
         assert_eq!(s["endpoints"][0]["conditions"]["ready"], true);
         // Deleting the service removes the Endpoints; the GC removes the slice.

@@ -424,11 +424,34 @@ mod tests {
             .collect();
         let mut obj = json!({"apiVersion": "v1", "kind": kind,
             "metadata": {"name": name, "namespace": "default", "ownerReferences": refs}});
-        if kind == "Pod" {
-            obj["spec"] =
-                json!({"nodeName": "node-1", "containers": [{"name": "c", "image": "nginx"}]});
+        match kind {
+            "Pod" => {
+                obj["spec"] =
+                    json!({"nodeName": "node-1", "containers": [{"name": "c", "image": "nginx"}]})
+            }
+            "PersistentVolumeClaim" => {
+                obj["spec"] = json!({"accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}}})
+            }
+            _ => {}
         }
         c.api.create(obj).unwrap();
+    }
+
+    /// Each pod's first Terminating state after `head`, in the order the GC deleted them
+    /// (the kubelet's later status writes and final deletes of the same pods are skipped).
+    fn terminations(c: &Cluster, head: crate::store::Cursor) -> Vec<(String, crate::time::Time)> {
+        let mut seen: Vec<(String, crate::time::Time)> = Vec::new();
+        for ev in c.api.store.events_since(head).unwrap() {
+            let name = object::name(&ev.object);
+            if ev.kind == Kind::Pod
+                && object::is_terminating(&ev.object)
+                && !seen.iter().any(|(n, _)| n == name)
+            {
+                seen.push((name.to_string(), ev.time));
+            }
+        }
+        seen
     }
 
     fn exists(c: &Cluster, kind: Kind, name: &str) -> Option<Arc<Value>> {
@@ -464,15 +487,10 @@ mod tests {
         let head = c.api.store.head();
         delete(&mut c, "web", Propagation::Background);
         assert!(exists(&c, Kind::ConfigMap, "web").is_none());
-        // Every pod is Terminating at the same instant (graceful: the kubelet finishes them).
-        let mut order = Vec::new();
-        for ev in c.api.store.events_since(head).unwrap() {
-            if ev.kind == Kind::Pod && object::is_terminating(&ev.object) {
-                order.push(object::name(&ev.object).to_string());
-                assert_eq!(ev.time, t0);
-            }
-        }
+        // Every pod turns Terminating at the same instant (graceful: the kubelet finishes them).
+        let order = terminations(&c, head);
         assert_eq!(order.len(), 5);
+        assert!(order.iter().all(|(_, t)| *t == t0), "{order:?}");
         // A dependent with another live owner only loses the dangling reference.
         let s = exists(&c, Kind::Secret, "shared").unwrap();
         let refs = object::owner_refs(&s);
@@ -492,14 +510,8 @@ mod tests {
             c.run_now();
             let head = c.api.store.head();
             delete(&mut c, "web", Propagation::Background);
-            let order: Vec<String> = c
-                .api
-                .store
-                .events_since(head)
-                .unwrap()
-                .filter(|e| e.kind == Kind::Pod)
-                .map(|e| object::name(&e.object).to_string())
-                .collect();
+            let order: Vec<String> = terminations(&c, head).into_iter().map(|(n, _)| n).collect();
+            assert_eq!(order.len(), 5);
             orders.insert(order);
         }
         assert!(orders.len() > 1, "deletion order never varied: {orders:?}");
@@ -509,9 +521,18 @@ mod tests {
     fn foreground_waits_for_blocking_dependents_then_removes_the_finalizer() {
         let mut c = Cluster::new(Config::default());
         let o = owner(&mut c, "web");
-        dependent(&mut c, "Pod", "web-0", &[&o]);
+        // A running container that ignores SIGTERM, so the pod stays Terminating for its
+        // whole 30 s grace period before the kubelet's SIGKILL and final delete.
+        let p = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "namespace": "default",
+                         "ownerReferences": [OwnerRef::controller_of(&o).to_value()]},
+            "spec": {"nodeName": "node-1", "terminationGracePeriodSeconds": 30, "containers": [
+                {"name": "c", "image": "busybox", "command": ["sleep", "3600"]}]}});
+        c.api.create(p).unwrap();
         dependent(&mut c, "Secret", "s", &[&o]);
-        c.run_now();
+        c.advance(60_000);
+        let pod = exists(&c, Kind::Pod, "web-0").unwrap();
+        assert_eq!(object::get_str(&pod, &["status", "phase"]), Some("Running"));
         delete(&mut c, "web", Propagation::Foreground);
         let owner_now = exists(&c, Kind::ConfigMap, "web").unwrap();
         assert!(object::is_terminating(&owner_now));
@@ -519,19 +540,13 @@ mod tests {
         assert!(exists(&c, Kind::Secret, "s").is_none());
         let pod = exists(&c, Kind::Pod, "web-0").unwrap();
         assert!(object::is_terminating(&pod), "gracefully terminating");
-        // The kubelet's final delete removes the pod; then the owner goes.
-        c.api
-            .delete(
-                Kind::Pod,
-                "default",
-                "web-0",
-                &DeleteOptions {
-                    grace_period_seconds: Some(0),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        c.run_now();
+        // The owner waits as long as the pod exists...
+        c.advance(29_000);
+        assert!(exists(&c, Kind::Pod, "web-0").is_some());
+        assert!(exists(&c, Kind::ConfigMap, "web").is_some());
+        // ...and goes once the kubelet's final delete has removed the pod.
+        c.advance(2_000);
+        assert!(exists(&c, Kind::Pod, "web-0").is_none());
         assert!(exists(&c, Kind::ConfigMap, "web").is_none());
     }
 
@@ -568,11 +583,17 @@ mod tests {
     fn pods_on_a_deleted_node_are_force_deleted_after_quarantine() {
         let mut c = Cluster::new(Config::default());
         dependent(&mut c, "Pod", "stuck", &[]);
+        c.run_now();
+        // node-1's kubelet is gone, so nothing finishes the graceful deletion: the pod
+        // stays Terminating until PodGC force-deletes it.
+        c.sim_fail_node("node-1").unwrap();
         c.api
             .delete(Kind::Pod, "default", "stuck", &DeleteOptions::default())
             .unwrap();
-        c.run_now();
-        assert!(exists(&c, Kind::Pod, "stuck").is_some());
+        c.advance(60_000);
+        assert!(object::is_terminating(
+            &exists(&c, Kind::Pod, "stuck").unwrap()
+        ));
         c.api
             .delete(Kind::Node, "", "node-1", &DeleteOptions::default())
             .unwrap();

@@ -277,23 +277,13 @@ pub enum Decision {
     WaitForVolumes(String),
 }
 
-/// Emulates `POST pods/<name>/binding`: sets `spec.nodeName` and `PodScheduled=True` in one
-/// write (one MODIFIED watch event, as `kubectl get pods -w` shows), then records `Scheduled`.
+/// Binds through the `pods/binding` subresource (`Api::bind_pod`: `spec.nodeName` and
+/// `PodScheduled=True` in one write, one MODIFIED watch event as `kubectl get pods -w` shows),
+/// then records `Scheduled`. A pod that was bound, deleted or gated meanwhile is left alone.
 fn bind(api: &mut Api, pod: &Arc<Value>, node: &str) {
-    let mut p = (**pod).clone();
-    object::set(&mut p, &["spec", "nodeName"], json!(node));
-    set_scheduled_condition(
-        &mut p,
-        json!({"type": "PodScheduled", "status": "True",
-        "lastProbeTime": null, "lastTransitionTime": api.now.rfc3339()}),
-    );
-    let rv = api.store.next_resource_version();
-    object::set(
-        &mut p,
-        &["metadata", "resourceVersion"],
-        json!(rv.to_string()),
-    );
-    let stored = api.store.put(Kind::Pod, p, EventType::Modified, api.now);
+    let Ok(stored) = api.bind_pod(object::namespace(pod), object::name(pod), node) else {
+        return;
+    };
     let msg = format!(
         "Successfully assigned {}/{} to {node}",
         object::namespace(&stored),
@@ -1155,6 +1145,14 @@ mod tests {
         c.run_now();
     }
 
+    fn scheduled_condition(pod: &Value) -> Value {
+        object::get_array(pod, &["status", "conditions"])
+            .iter()
+            .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
     #[test]
     fn binds_a_pod_in_one_write_with_condition_and_event() {
         let mut c = cluster();
@@ -1164,19 +1162,30 @@ mod tests {
         let p = get_pod(&c, "web-0");
         let node = node_name(&p).to_string();
         assert!(node.starts_with("node-"));
-        let cond = &object::get_array(&p, &["status", "conditions"])[0];
-        assert_eq!(cond["type"], "PodScheduled");
+        let cond = scheduled_condition(&p);
         assert_eq!(cond["status"], "True");
-        // ADDED then exactly one MODIFIED from binding (kubelet is a placeholder here).
+        // ADDED, then exactly one MODIFIED from the binding that carries both the node and
+        // the condition; the kubelet's status writes come after it and never touch the spec.
         let pod_events: Vec<_> = c
             .api
             .store
             .events_since(head)
             .unwrap()
             .filter(|e| e.kind == Kind::Pod)
-            .map(|e| e.event_type)
+            .map(|e| (e.event_type, e.object.clone()))
             .collect();
-        assert_eq!(pod_events, [EventType::Added, EventType::Modified]);
+        assert!(pod_events.len() >= 2, "{pod_events:?}");
+        let (added, created) = &pod_events[0];
+        assert_eq!(*added, EventType::Added);
+        assert_eq!(node_name(created), "");
+        assert_eq!(scheduled_condition(created), Value::Null);
+        let (modified, bound) = &pod_events[1];
+        assert_eq!(*modified, EventType::Modified);
+        assert_eq!(node_name(bound), node);
+        assert_eq!(scheduled_condition(bound)["status"], "True");
+        for (_, later) in &pod_events[2..] {
+            assert_eq!(later["spec"], bound["spec"]);
+        }
         let ev = events_for(&c, "web-0", "Scheduled");
         assert_eq!(ev.len(), 1);
         assert_eq!(
@@ -1396,12 +1405,21 @@ mod tests {
     #[test]
     fn not_ready_nodes_are_avoided_even_without_taints() {
         let mut c = cluster();
+        // The kubelets of node-1 and node-2 stop, so nothing posts Ready=True again; their
+        // nodes read Ready=Unknown before the node lifecycle controller (50 s later) taints
+        // them. In that window only the Ready condition can keep pods off them.
         for n in ["node-1", "node-2"] {
+            c.sim_fail_node(n).unwrap();
             let mut node = (*c.api.get(Kind::Node, "", n).unwrap()).clone();
             node["status"]["conditions"][0]["status"] = json!("Unknown");
             c.api.update_status(node).unwrap();
         }
         c.run_now();
+        for n in ["node-1", "node-2"] {
+            let node = c.api.get(Kind::Node, "", n).unwrap();
+            assert_eq!(ready_status(&node), "Unknown");
+            assert!(object::get_array(&node, &["spec", "taints"]).is_empty());
+        }
         for i in 0..3 {
             c.api.create(pod(&format!("p{i}"), json!({}))).unwrap();
         }

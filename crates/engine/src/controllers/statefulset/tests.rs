@@ -833,6 +833,8 @@ fn cluster_bootstraps_and_the_controller_settles_with_pending_pods() {
     let mut set = new_set(3, json!({}));
     object::remove(&mut set, &["metadata", "uid"]);
     object::remove(&mut set, &["metadata", "generation"]);
+    // No node carries this label, so the scheduler can never place web-0.
+    set["spec"]["template"]["spec"]["nodeSelector"] = json!({"disktype": "none"});
     c.api.create(set).expect("set created");
     assert!(c.settle(60_000), "settles: no perpetual timers");
     assert!(!c.livelock);
@@ -841,13 +843,95 @@ fn cluster_bootstraps_and_the_controller_settles_with_pending_pods() {
         Some("default"),
         &crate::selector::Selector::everything(),
     );
-    // No kubelet in this branch: web-0 stays Pending, so OrderedReady creates nothing more.
+    // web-0 stays Pending, so OrderedReady creates nothing more (S3.9.1).
     assert_eq!(
         pods.iter().map(|p| object::name(p)).collect::<Vec<_>>(),
         ["web-0"]
     );
     assert_eq!(pods[0]["status"]["phase"], json!("Pending"));
+    assert_eq!(object::get_str(&pods[0], &["spec", "nodeName"]), None);
     let set = c.api.get(Kind::StatefulSet, "default", "web").expect("set");
     assert_eq!(set["status"]["replicas"], json!(1));
+    assert_eq!(set["status"]["observedGeneration"], json!(1));
+}
+
+#[test]
+fn cluster_runs_the_set_up_in_order_and_settles() {
+    let mut c = crate::Cluster::new(crate::Config::default());
+    let mut set = new_set(3, json!({}));
+    object::remove(&mut set, &["metadata", "uid"]);
+    object::remove(&mut set, &["metadata", "generation"]);
+    let head = c.api.store.head();
+    c.api.create(set).expect("set created");
+    assert!(c.settle(600_000), "settles: no perpetual timers");
+    assert!(!c.livelock);
+    let pods = c.api.list(
+        Kind::Pod,
+        Some("default"),
+        &crate::selector::Selector::everything(),
+    );
+    assert_eq!(
+        pods.iter().map(|p| object::name(p)).collect::<Vec<_>>(),
+        ["web-0", "web-1", "web-2"]
+    );
+    for p in &pods {
+        assert_eq!(p["status"]["phase"], json!("Running"));
+    }
+    // S3.9.1: each claim before its pod, and web-(i+1) only after web-i is Running and Ready.
+    let mut created: Vec<String> = Vec::new();
+    let mut ready: Vec<String> = Vec::new();
+    for ev in c.api.store.events_since(head).expect("log kept") {
+        let name = object::name(&ev.object).to_string();
+        match (ev.kind, ev.event_type) {
+            (Kind::PersistentVolumeClaim, crate::store::EventType::Added) => {
+                created.push(format!("claim {name}"))
+            }
+            (Kind::Pod, crate::store::EventType::Added) => {
+                if let Some(i) = name
+                    .strip_prefix("web-")
+                    .and_then(|i| i.parse::<usize>().ok())
+                {
+                    if i > 0 {
+                        assert!(
+                            ready.contains(&format!("web-{}", i - 1)),
+                            "{name} created before web-{} was Ready",
+                            i - 1
+                        );
+                    }
+                }
+                created.push(format!("pod {name}"))
+            }
+            (Kind::Pod, _) => {
+                let is_ready = object::get_array(&ev.object, &["status", "conditions"])
+                    .iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True");
+                if is_ready && !ready.contains(&name) {
+                    ready.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        created,
+        [
+            "claim www-web-0",
+            "pod web-0",
+            "claim www-web-1",
+            "pod web-1",
+            "claim www-web-2",
+            "pod web-2"
+        ]
+    );
+    let set = c.api.get(Kind::StatefulSet, "default", "web").expect("set");
+    for field in [
+        "replicas",
+        "readyReplicas",
+        "availableReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+    ] {
+        assert_eq!(set["status"][field], json!(3), "status.{field}");
+    }
     assert_eq!(set["status"]["observedGeneration"], json!(1));
 }
