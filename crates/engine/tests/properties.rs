@@ -38,6 +38,9 @@ const IMAGES: [&str; 2] = [
 ];
 /// How much virtual time a `Settle` step may take before the schedule moves on.
 const SETTLE_TIMEOUT_MS: u64 = 600_000;
+/// Enough for anything that is due to finish: the controller's error backoff tops out at
+/// 1000 s (S3.1) and a container's CrashLoopBackOff at 300 s (S8.4).
+const FINAL_SETTLE_MS: u64 = 3_600_000;
 
 // ---------------------------------------------------------------------------------------
 // Schedules
@@ -812,9 +815,9 @@ impl Run {
         self.observe()
     }
 
-    /// `Cluster::settle`, one timer at a time.
-    fn settle(&mut self) -> Result<(), String> {
-        let deadline = self.cluster.now().plus_ms(SETTLE_TIMEOUT_MS);
+    /// `Cluster::settle(timeout_ms)`, one timer at a time.
+    fn settle(&mut self, timeout_ms: u64) -> Result<(), String> {
+        let deadline = self.cluster.now().plus_ms(timeout_ms);
         self.cluster.run_now();
         self.observe()?;
         loop {
@@ -827,6 +830,61 @@ impl Run {
                 }
             }
         }
+    }
+
+    /// Once every node is back and nothing is pending, the set has exactly its replicas,
+    /// Running and Ready, and a rollout with partition 0 has finished (S3.9: nothing here
+    /// is broken for good: the images run, kills and node failures are one-off).
+    fn check_converged(&self) -> Result<(), String> {
+        let api = &self.cluster.api;
+        let Some(set) = api.try_get(Kind::StatefulSet, NS, SET) else {
+            return Ok(());
+        };
+        let r = replicas(set);
+        let pods = api.list(Kind::Pod, Some(NS), &Selector::everything());
+        let names: Vec<String> = pods.iter().map(|p| summary(p)).collect();
+        let want: Vec<String> = (0..r).map(Self::pod_name).collect();
+        let have: Vec<String> = pods.iter().map(|p| object::name(p).to_string()).collect();
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        if have != want_sorted || !pods.iter().all(|p| healthy(p)) {
+            return Err(format!(
+                "after recovery and settling, the set wants {r} replicas but the pods are {names:?}; set status {}",
+                set["status"]
+            ));
+        }
+        let update = object::get_str(set, &["status", "updateRevision"]).unwrap_or("");
+        let partition = object::get_i64(
+            set,
+            &["spec", "updateStrategy", "rollingUpdate", "partition"],
+        )
+        .unwrap_or(0);
+        let st = |f: &str| object::get_i64(set, &["status", f]).unwrap_or(0);
+        let counts_ok = st("replicas") == r
+            && st("readyReplicas") == r
+            && st("availableReplicas") == r
+            && st("observedGeneration") == object::generation(set);
+        let current = object::get_str(set, &["status", "currentRevision"]).unwrap_or("");
+        if !counts_ok || (partition == 0 && (current != update || st("updatedReplicas") != r)) {
+            return Err(format!(
+                "after settling, the set status does not match its {r} healthy pods: {}",
+                set["status"]
+            ));
+        }
+        if partition == 0 {
+            let stale: Vec<&str> = pods
+                .iter()
+                .filter(|p| object::label(p, "controller-revision-hash") != Some(update))
+                .map(|p| object::name(p))
+                .collect();
+            if !stale.is_empty() {
+                return Err(format!(
+                    "after settling, {stale:?} are not at the update revision {update}; set status {}",
+                    set["status"]
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn pod_name(k: i64) -> String {
@@ -963,7 +1021,7 @@ impl Run {
                 let target = self.cluster.now().plus_ms(secs * 1000);
                 return self.advance_to(target);
             }
-            Op::Settle => return self.settle(),
+            Op::Settle => return self.settle(SETTLE_TIMEOUT_MS),
             Op::WriteFiles => return self.write_files(i),
             Op::DeleteSet => {
                 let _ = api.delete(Kind::StatefulSet, NS, SET, &DeleteOptions::default());
@@ -1053,7 +1111,24 @@ fn run(s: &Schedule, check: bool) -> Result<(Vec<String>, Stats), String> {
         }
     }
     r.shadow.position = "final settle".to_string();
-    r.settle()?;
+    r.settle(SETTLE_TIMEOUT_MS)?;
+    // With every node back, everything finishes: no controller keeps a timer for ever.
+    let failed: Vec<String> = r.cluster.runtime.failed_nodes.keys().cloned().collect();
+    for node in failed {
+        let _ = r.cluster.sim_recover_node(&node);
+    }
+    r.shadow.position = "settle after recovering every node".to_string();
+    r.settle(FINAL_SETTLE_MS)?;
+    if let Some(t) = r.cluster.next_timer() {
+        return Err(format!(
+            "the cluster does not settle: a timer is still due at t={} ({} ms after now)",
+            t.0,
+            t.0.saturating_sub(r.cluster.now().0)
+        ));
+    }
+    if check {
+        r.check_converged()?;
+    }
     Ok((r.log, r.shadow.stats))
 }
 
