@@ -316,14 +316,13 @@ impl Shadow {
                     self.grant_licenses();
                 }
             }
-            Kind::Event => {
+            Kind::Event
                 if ev.event_type != EventType::Deleted
                     && object::get_str(&ev.object, &["source", "component"])
                         == Some("statefulset-controller")
-                    && object::get_str(&ev.object, &["reason"]) == Some("SuccessfulDelete")
-                {
-                    self.check_controller_deletion(&ev.object)?;
-                }
+                    && object::get_str(&ev.object, &["reason"]) == Some("SuccessfulDelete") =>
+            {
+                self.check_controller_deletion(&ev.object)?;
             }
             _ => {}
         }
@@ -485,7 +484,7 @@ impl Shadow {
                 continue;
             }
             let prefix = format!("{CLAIM_TEMPLATE}-{}-", object::name(set));
-            let r = replicas(&set);
+            let r = replicas(set);
             for (name, claim) in &self.claims {
                 if !name.starts_with(&prefix) {
                     continue;
