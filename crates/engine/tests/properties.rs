@@ -65,7 +65,7 @@ enum Op {
     DeletePod(i64),
     /// `sim kill web-N`: the container dies; the kubelet restarts it.
     KillContainer(i64),
-    /// POST pods/web-N/eviction, as the Eviction API does it with no PDB.
+    /// POST pods/web-N/eviction (`Api::evict`); no PDB selects the pods.
     Evict(i64),
     /// `sim fail-node` on the node of web-N (or node-(N%3+1) when web-N is not scheduled).
     FailNode(i64),
@@ -974,26 +974,8 @@ impl Run {
                 );
             }
             Op::Evict(k) => {
-                // The Eviction API with no PDB: mark DisruptionTarget on a live pod, then
-                // delete it with its own grace period (S8.7).
-                let name = Self::pod_name(*k);
-                if let Some(pod) = api.try_get(Kind::Pod, NS, &name).cloned() {
-                    let phase = object::get_str(&pod, &["status", "phase"]).unwrap_or("");
-                    if !object::is_terminating(&pod)
-                        && !matches!(phase, "Pending" | "Succeeded" | "Failed")
-                    {
-                        let mut p = (*pod).clone();
-                        let now = api.now.rfc3339();
-                        if let Some(conds) = p["status"]["conditions"].as_array_mut() {
-                            conds.push(json!({"type": "DisruptionTarget", "status": "True",
-                                "reason": "EvictionByEvictionAPI",
-                                "message": "Eviction API: evicting",
-                                "lastProbeTime": null, "lastTransitionTime": now}));
-                        }
-                        let _ = api.update_status(p);
-                    }
-                    let _ = api.delete(Kind::Pod, NS, &name, &DeleteOptions::default());
-                }
+                // POST pods/web-N/eviction (S8.7); with no PDB it is always allowed.
+                let _ = api.evict(NS, &Self::pod_name(*k), None);
             }
             Op::KillContainer(k) => {
                 let _ = self
