@@ -57,7 +57,20 @@ impl Selector {
         if self.requirements.is_empty() {
             return true;
         }
-        self.matches(&crate::object::labels(obj))
+        // Read the labels in place: this runs for every object of every list call.
+        let labels = obj
+            .get("metadata")
+            .and_then(|m| m.get("labels"))
+            .and_then(Value::as_object);
+        self.requirements.iter().all(|r| {
+            let v = labels.and_then(|l| l.get(&r.key)).and_then(Value::as_str);
+            match r.op {
+                Op::Equals | Op::In => v.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                Op::NotEquals | Op::NotIn => !v.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                Op::Exists => v.is_some(),
+                Op::DoesNotExist => v.is_none(),
+            }
+        })
     }
 
     /// A selector requiring exactly these labels (a Service's `spec.selector`).

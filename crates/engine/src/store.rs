@@ -50,6 +50,11 @@ pub type Key = (String, String);
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     objects: BTreeMap<Kind, BTreeMap<Key, Arc<Value>>>,
+    /// Index: controller owner uid → (kind, key) of the objects it controls. Controllers ask
+    /// "what do I own" on every sync; without this each sync would scan the whole kind.
+    controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
+    /// Index: objects with no controller reference, per kind (adoption candidates).
+    uncontrolled: BTreeMap<Kind, std::collections::BTreeSet<Key>>,
     resource_version: u64,
     log: std::collections::VecDeque<WatchEvent>,
     /// Absolute index of `log[0]`.
@@ -111,12 +116,103 @@ impl Store {
         );
         let rv = object::resource_version(&obj);
         let obj = Arc::new(obj);
-        self.objects
+        let old = self
+            .objects
             .entry(kind)
             .or_default()
-            .insert(key, obj.clone());
+            .insert(key.clone(), obj.clone());
+        if let Some(old) = old {
+            self.unindex(kind, &key, &old);
+        }
+        self.index(kind, &key, &obj);
         self.push_event(kind, event_type, obj.clone(), rv, time);
         obj
+    }
+
+    fn controller_uid(obj: &Value) -> Option<&str> {
+        object::get_array(obj, &["metadata", "ownerReferences"])
+            .iter()
+            .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+            .and_then(|r| r.get("uid"))
+            .and_then(Value::as_str)
+    }
+
+    fn index(&mut self, kind: Kind, key: &Key, obj: &Value) {
+        match Self::controller_uid(obj) {
+            Some(uid) => {
+                self.controlled
+                    .entry(uid.to_string())
+                    .or_default()
+                    .insert((kind, key.clone()));
+            }
+            None => {
+                self.uncontrolled
+                    .entry(kind)
+                    .or_default()
+                    .insert(key.clone());
+            }
+        }
+    }
+
+    fn unindex(&mut self, kind: Kind, key: &Key, obj: &Value) {
+        match Self::controller_uid(obj) {
+            Some(uid) => {
+                if let Some(set) = self.controlled.get_mut(uid) {
+                    set.remove(&(kind, key.clone()));
+                    if set.is_empty() {
+                        self.controlled.remove(uid);
+                    }
+                }
+            }
+            None => {
+                if let Some(set) = self.uncontrolled.get_mut(&kind) {
+                    set.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Objects of `kind` whose controller reference names `owner_uid`, in key order.
+    pub fn controlled_by<'a>(
+        &'a self,
+        kind: Kind,
+        owner_uid: &str,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let keys = self.controlled.get(owner_uid);
+        let map = self.objects.get(&kind);
+        keys.into_iter()
+            .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
+            .take_while(move |(k, _)| *k == kind)
+            .filter_map(move |(_, key)| map.and_then(|m| m.get(key)))
+    }
+
+    /// Objects of `kind` in `namespace` with no controller reference, in key order.
+    pub fn uncontrolled<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let keys = self.uncontrolled.get(&kind);
+        let map = self.objects.get(&kind);
+        keys.into_iter()
+            .flat_map(move |set| set.range((namespace.to_string(), String::new())..))
+            .take_while(move |(ns, _)| ns == namespace)
+            .filter_map(move |key| map.and_then(|m| m.get(key)))
+    }
+
+    /// Objects of `kind` in `namespace` whose name starts with `prefix`, in name order.
+    pub fn list_prefix<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: &'a str,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.objects
+            .get(&kind)
+            .into_iter()
+            .flat_map(move |m| m.range((namespace.to_string(), prefix.to_string())..))
+            .take_while(move |((ns, name), _)| ns == namespace && name.starts_with(prefix))
+            .map(|(_, v)| v)
     }
 
     /// Removes an object; the DELETED event carries `final_obj` (with a fresh resourceVersion).
@@ -128,10 +224,9 @@ impl Store {
         final_obj: Value,
         time: Time,
     ) -> Option<Arc<Value>> {
-        let removed = self
-            .objects
-            .get_mut(&kind)?
-            .remove(&(namespace.to_string(), name.to_string()))?;
+        let key = (namespace.to_string(), name.to_string());
+        let removed = self.objects.get_mut(&kind)?.remove(&key)?;
+        self.unindex(kind, &key, &removed);
         let rv = object::resource_version(&final_obj);
         let obj = Arc::new(final_obj);
         self.push_event(kind, EventType::Deleted, obj, rv, time);

@@ -26,6 +26,7 @@ use control::Gates;
 use pod_control::ApiObjects;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the controller remembers of a pod between watch events (an informer cache's old
 /// object, reduced to what `updatePod` compares).
@@ -191,7 +192,23 @@ impl StatefulSetController {
 
         // adoptOrphanRevisions
         let mut revisions: Vec<Value> = Vec::new();
-        for r in api.list(Kind::ControllerRevision, Some(&ns), &selector) {
+        // Candidates: revisions this set controls plus uncontrolled ones (via the store's owner
+        // index, so a sync costs what the set owns, not what the namespace holds).
+        let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
+            let mut v: Vec<Arc<Value>> = api
+                .store
+                .controlled_by(kind, &set_uid)
+                .chain(api.store.uncontrolled(kind, &ns))
+                .filter(|o| object::namespace(o) == ns)
+                .cloned()
+                .collect();
+            v.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+            v
+        };
+        for r in candidates(api, Kind::ControllerRevision)
+            .into_iter()
+            .filter(|r| selector.matches_object(r))
+        {
             match object::controller_ref(&r) {
                 None => {
                     can_adopt(api).map_err(|e| {
@@ -215,7 +232,7 @@ impl StatefulSetController {
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
         let mut pods: Vec<Value> = Vec::new();
         let set_terminating = object::is_terminating(&set);
-        for p in api.list(Kind::Pod, Some(&ns), &Selector::everything()) {
+        for p in candidates(api, Kind::Pod) {
             let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
             match object::controller_ref(&p) {
                 Some(c) if c.uid != set_uid => {}
@@ -256,15 +273,17 @@ impl StatefulSetController {
             }
         }
 
-        let claims = control::claims_by_name(
-            api.list(
-                Kind::PersistentVolumeClaim,
-                Some(&ns),
-                &Selector::everything(),
-            )
-            .into_iter()
-            .map(|c| (*c).clone()),
-        );
+        // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).
+        let mut claim_objs: Vec<Value> = Vec::new();
+        for t in object::get_array(&set, &["spec", "volumeClaimTemplates"]) {
+            let prefix = format!("{}-{}-", object::name(t), key.name);
+            claim_objs.extend(
+                api.store
+                    .list_prefix(Kind::PersistentVolumeClaim, &ns, &prefix)
+                    .map(|c| (**c).clone()),
+            );
+        }
+        let claims = control::claims_by_name(claim_objs.into_iter());
         let now = api.now;
         let mut objects = ApiObjects { api };
         let (status, err) = control::sync(
