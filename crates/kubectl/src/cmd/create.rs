@@ -40,22 +40,24 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
     }
     let docs = manifest::read_manifests(k, &p.all("filename"))?;
+    // The resource builder's errors (parse, decode, mapping) are reported first, as one
+    // group, then each object's; the good documents are still sent.
+    let mut builder_errors = Vec::new();
     let mut errors = Vec::new();
+    let mut found = Vec::new();
     for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(CmdError::Plain(e.message));
-                continue;
-            }
-        };
-        let kind = match manifest::document_kind(&doc, &ns) {
-            Ok(kind) => kind,
-            Err(m) => {
-                errors.push(CmdError::Plain(m));
-                continue;
-            }
-        };
+        match doc {
+            Ok(d) => match manifest::document_kind(&d, &ns) {
+                Ok(kind) => found.push((d, kind)),
+                Err(m) => builder_errors.push(CmdError::Plain(m)),
+            },
+            Err(e) => builder_errors.push(CmdError::Plain(e.message)),
+        }
+    }
+    if found.is_empty() && builder_errors.is_empty() {
+        return Err(CmdError::Plain("no objects passed to create".to_string()));
+    }
+    for (doc, kind) in found {
         let mut obj = doc.object.clone();
         if let Err(e) = set_namespace(&mut obj, kind, &ns, p.value("namespace")) {
             errors.push(e);
@@ -64,6 +66,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         if p.bool("save-config") {
             super::apply::set_last_applied(&mut obj);
         }
+        default_api_version(&mut obj, kind);
         let result = create_object(k, obj, dry);
         manifest::flush_warnings(k, out);
         match result {
@@ -78,7 +81,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             }),
         }
     }
-    manifest::finish(errors, out)
+    manifest::finish_grouped(builder_errors, errors, out)
 }
 
 /// Fills in the namespace of a manifest object, refusing a `-n` that contradicts it
@@ -103,6 +106,14 @@ pub fn set_namespace(
         }
     }
     Ok(())
+}
+
+/// A manifest without apiVersion was mapped through the core group's preferred version; the
+/// request goes to that version's URL, so the server reads the object as that version.
+pub fn default_api_version(obj: &mut Value, kind: Kind) {
+    if object::api_version(obj).is_empty() {
+        object::set(obj, &["apiVersion"], json!(kind.info().version));
+    }
 }
 
 fn create_object(
