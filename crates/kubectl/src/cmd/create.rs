@@ -40,24 +40,25 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
     }
     let docs = manifest::read_manifests(k, &p.all("filename"))?;
-    // The resource builder's errors (parse, decode, mapping) are reported first, as one
-    // group, then each object's; the good documents are still sent.
-    let mut builder_errors = Vec::new();
+    // create visits the stream once: builder errors (parse, decode, mapping) and failed
+    // creations are collected in stream order and printed after the objects created.
     let mut errors = Vec::new();
-    let mut found = Vec::new();
+    let mut sent = 0;
     for doc in docs {
-        match doc {
+        let (doc, kind) = match doc {
             Ok(d) => match manifest::document_kind(&d, &ns) {
-                Ok(kind) => found.push((d, kind)),
-                Err(m) => builder_errors.push(CmdError::Plain(m)),
+                Ok(kind) => (d, kind),
+                Err(m) => {
+                    errors.push(CmdError::Plain(m));
+                    continue;
+                }
             },
-            Err(e) => builder_errors.push(CmdError::Plain(e.message)),
-        }
-    }
-    if found.is_empty() && builder_errors.is_empty() {
-        return Err(CmdError::Plain("no objects passed to create".to_string()));
-    }
-    for (doc, kind) in found {
+            Err(e) => {
+                errors.push(CmdError::Plain(e.message));
+                continue;
+            }
+        };
+        sent += 1;
         let mut obj = doc.object.clone();
         if let Err(e) = set_namespace(&mut obj, kind, &ns, p.value("namespace")) {
             errors.push(e);
@@ -81,7 +82,10 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             }),
         }
     }
-    manifest::finish_grouped(builder_errors, errors, out)
+    if sent == 0 && errors.is_empty() {
+        return Err(CmdError::Plain("no objects passed to create".to_string()));
+    }
+    manifest::finish(errors, out)
 }
 
 /// Fills in the namespace of a manifest object, refusing a `-n` that contradicts it
