@@ -197,6 +197,7 @@ impl Api {
             ));
         }
         let (kind, legacy) = self.kind_of(&obj)?;
+        crate::decoding::check_body(kind, &obj)?;
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
@@ -303,6 +304,7 @@ impl Api {
         opts: &WriteOptions,
     ) -> ApiResult<Arc<Object>> {
         let (kind, legacy) = self.kind_of(&obj)?;
+        crate::decoding::check_body(kind, &obj)?;
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }

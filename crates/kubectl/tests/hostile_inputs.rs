@@ -308,6 +308,10 @@ fn settles(cluster: &mut Cluster) {
 }
 
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("HOSTILE_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: None,
@@ -447,13 +451,8 @@ fn damaged_text() -> impl Strategy<Value = String> {
                     text.replace_range(cut..end, "");
                 }
                 _ => {
-                    let tail = text[cut..].to_string();
-                    text.push_str(
-                        &tail[..tail
-                            .len()
-                            .min(40)
-                            .min(tail.char_indices().nth(40).map_or(tail.len(), |(i, _)| i))],
-                    );
+                    let tail: String = text[cut..].chars().take(40).collect();
+                    text.push_str(&tail);
                 }
             }
         }
@@ -507,7 +506,59 @@ fn token() -> impl Strategy<Value = String> {
         ]).prop_map(str::to_string),
         1 => "[a-z0-9./=:,{}\\[\\]-]{0,10}",
         1 => ".{0,6}",
+        1 => (
+            prop::sample::select(vec!["-o=jsonpath=", "-o=go-template=", "-o=custom-columns=", "--sort-by=", "--template=", "-l=", "--field-selector="]),
+            "[{}\\[\\]().*?@=!<>|$ \"'a-z0-9:,-]{0,16}",
+        ).prop_map(|(f, v)| format!("{f}{v}")),
     ]
+}
+
+fn verb() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "get",
+        "describe",
+        "apply",
+        "create",
+        "delete",
+        "scale",
+        "patch",
+        "set image",
+        "rollout status",
+        "rollout history",
+        "rollout undo",
+        "rollout restart",
+        "rollout pause",
+        "label",
+        "annotate",
+        "cordon",
+        "uncordon",
+        "drain",
+        "exec",
+        "run",
+        "logs",
+        "wait",
+        "explain",
+        "api-resources",
+        "version",
+        "create deployment",
+        "create configmap",
+        "create service clusterip",
+        "create namespace",
+        "get sts web -o",
+        "get pods -o",
+        "get pods -l",
+        "patch sts web -p",
+        "scale sts web",
+        "exec web-0 --",
+        "logs web-0",
+        "delete pod",
+        "wait --for=condition=Ready pod/web-0",
+        "explain sts.spec",
+        "label pod web-0",
+        "drain node-1",
+        "top",
+    ])
+    .prop_map(str::to_string)
 }
 
 /// Shell-quotes a token so the session's shell passes it to kubectl as one argument.
@@ -520,10 +571,11 @@ proptest! {
 
     /// (c) Random kubectl command lines.
     #[test]
-    fn kubectl_survives_random_command_lines(lines in prop::collection::vec(prop::collection::vec(token(), 0..7), 1..4)) {
+    fn kubectl_survives_random_command_lines(lines in prop::collection::vec((verb(), prop::collection::vec(token(), 0..7)), 1..4)) {
         let (mut cluster, mut session, files) = running_cluster();
-        for tokens in &lines {
-            let line = std::iter::once("kubectl".to_string())
+        for (verb, tokens) in &lines {
+            let line = ["kubectl".to_string(), verb.clone()]
+                .into_iter()
                 .chain(tokens.iter().map(|t| quote(t)))
                 .collect::<Vec<_>>()
                 .join(" ");
