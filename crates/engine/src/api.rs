@@ -197,6 +197,7 @@ impl Api {
             ));
         }
         let (kind, legacy) = self.kind_of(&obj)?;
+        crate::decoding::check_body(kind, &obj)?;
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
@@ -303,6 +304,7 @@ impl Api {
         opts: &WriteOptions,
     ) -> ApiResult<Arc<Object>> {
         let (kind, legacy) = self.kind_of(&obj)?;
+        crate::decoding::check_body(kind, &obj)?;
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
@@ -449,6 +451,20 @@ impl Api {
             PatchType::StrategicMerge => {
                 patch::strategic_merge_patch(kind, &mut target, patch_body)?
             }
+        }
+        // A merge patch that is not an object replaces the whole document (RFC 7386); the
+        // result then no longer decodes as an object.
+        if !target.is_object() {
+            let shown = match &target {
+                Value::Array(_) => "array",
+                Value::String(_) => "string",
+                Value::Number(_) => "number",
+                Value::Bool(_) => "bool",
+                _ => "null",
+            };
+            return Err(ApiError::bad_request(format!(
+                "json: cannot unmarshal {shown} into Go value of type map[string]interface {{}}"
+            )));
         }
         // A patch never changes identity; a patch that set a stale resourceVersion conflicts.
         if object::get(&target, &["metadata", "resourceVersion"])

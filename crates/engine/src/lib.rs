@@ -12,6 +12,7 @@ pub mod admission;
 pub mod api;
 pub mod cluster;
 pub mod controllers;
+pub mod decoding;
 pub mod defaults;
 pub mod dns;
 pub mod error;

@@ -9,6 +9,7 @@
 pub mod bundled;
 pub mod cmd;
 pub mod context;
+pub mod decode;
 pub mod flags;
 pub mod manifest;
 pub mod output;

@@ -80,179 +80,182 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     docs
 }
 
-/// A YAML parse error in go-yaml's words and line numbering (go-yaml v2 `parser.fail`): the
-/// line is the context mark's when there is one, else the problem mark's; both are 0-based
-/// and only scanner errors add one. libyaml and go-yaml share their problem texts.
-fn yaml_error(e: &serde_yaml::Error) -> (String, Option<usize>, Option<usize>) {
-    let dbg = format!("{e:?}");
-    let field = |name: &str| -> Option<&str> {
-        let at = dbg.find(&format!("{name}: "))? + name.len() + 2;
-        Some(&dbg[at..])
-    };
-    let mark_line = |name: &str| -> Option<usize> {
-        let rest = field(name)?;
-        let rest = rest.strip_prefix("Mark { line: ")?;
-        rest.split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
-    };
-    let mark_col = |name: &str| -> Option<usize> {
-        let rest = field(name)?;
-        let at = rest.find("column: ")? + 8;
-        rest[at..]
-            .split(|c: char| !c.is_ascii_digit())
-            .next()?
-            .parse()
-            .ok()
-    };
-    let problem = field("problem")
-        .and_then(|r| r.strip_prefix('"'))
-        .and_then(|r| r.split('"').next())
-        .map(str::to_string);
-    let Some(problem) = problem else {
-        // Not a libyaml error (e.g. a duplicate key found by serde_yaml).
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        let line = e.location().map(|l| l.line());
-        return (
-            format!("yaml: {msg}"),
-            line,
-            e.location().map(|l| l.column()),
-        );
-    };
-    let scanner = dbg.contains("kind: SCANNER");
-    // Debug prints marks 1-based; go-yaml works with 0-based lines.
-    let context = mark_line("context_mark").map(|l| l - 1).filter(|l| *l != 0);
-    let problem_line = mark_line("problem_mark").map(|l| l - 1).filter(|l| *l != 0);
-    let go_line = context
-        .or(problem_line)
-        .map(|l| if scanner { l + 1 } else { l });
-    let msg = match go_line {
-        Some(l) => format!("yaml: line {l}: {problem}"),
-        None => format!("yaml: {problem}"),
-    };
-    let abs_line = mark_line("problem_mark");
-    (msg, abs_line, mark_col("problem_mark"))
-}
-
-/// YAML → JSON as sigs.k8s.io/yaml does: integral floats print as integers, keys are strings.
-fn to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
+/// Go's name for a JSON value's type in `cannot unmarshal <type>` messages.
+fn go_json_type(v: &Value) -> &'static str {
     match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(0.0);
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    Value::from(f as i64)
-                } else {
-                    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
-                }
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(s) => Value::Array(s.into_iter().map(to_json).collect()),
-        Y::Mapping(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        Y::Bool(b) => b.to_string(),
-                        Y::Number(n) => n.to_string(),
-                        Y::Null => "null".to_string(),
-                        other => serde_yaml::to_string(&other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(t) => to_json(t.value),
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
     }
 }
 
-/// Parses one source's text into documents (`kind: List` expanded) and per-document errors.
-pub fn parse_stream(source: &str, text: &str) -> Vec<Result<Document, ManifestError>> {
-    let mut out = Vec::new();
-    for (start, doc) in split_documents(text) {
-        if doc
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-        {
-            continue;
-        }
-        let parsed: Result<serde_yaml::Value, _> = serde_yaml::from_str(&doc);
-        let value = match parsed {
-            Ok(v) => to_json(v),
-            Err(e) => {
-                let (msg, line, col) = yaml_error(&e);
-                out.push(Err(ManifestError {
-                    source: source.to_string(),
-                    message: format!(
-                        "error parsing {source}: error converting YAML to JSON: {msg}"
-                    ),
-                    line: line.map(|l| l + start - 1),
-                    column: col,
-                }));
-                continue;
+/// cli-runtime's `metadataValidatingDecoder`: the document must decode into a typed
+/// `metadataOnlyObject` (TypeMeta + ObjectMeta) before kubectl trusts its names. Returns Go
+/// `encoding/json`'s message for the first field of the wrong type.
+fn metadata_type_error(obj: &Value) -> Option<String> {
+    let wrong = |v: &Value, strukt: &str, field: &str, ty: &str| {
+        Some(format!(
+            "json: cannot unmarshal {} into Go struct field {strukt}.{field} of type {ty}",
+            go_json_type(v)
+        ))
+    };
+    for f in ["apiVersion", "kind"] {
+        if let Some(v) = obj.get(f) {
+            if !v.is_string() && !v.is_null() {
+                return wrong(v, "metadataOnlyObject", f, "string");
             }
-        };
-        if value.is_null() {
+        }
+    }
+    let meta = match obj.get("metadata") {
+        None | Some(Value::Null) => return None,
+        Some(Value::Object(m)) => m,
+        Some(v) => return wrong(v, "metadataOnlyObject", "metadata", "v1.ObjectMeta"),
+    };
+    for (key, v) in meta {
+        if v.is_null() {
             continue;
         }
-        let err = |message: String| ManifestError {
-            source: source.to_string(),
-            message,
-            line: Some(start),
-            column: None,
-        };
-        if !value.is_object() {
-            out.push(Err(err(format!(
-                "error parsing {source}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                match value {
-                    Value::Array(_) => "array",
-                    Value::String(_) => "string",
-                    Value::Number(_) => "number",
-                    _ => "bool",
+        let field = format!("metadata.{key}");
+        match key.as_str() {
+            "name" | "generateName" | "namespace" | "selfLink" | "uid" | "resourceVersion"
+                if !v.is_string() =>
+            {
+                return wrong(v, "ObjectMeta", &field, "string");
+            }
+            "generation" | "deletionGracePeriodSeconds" => match v {
+                Value::Number(n) if n.as_i64().is_none() => {
+                    return Some(format!(
+                        "json: cannot unmarshal number {n} into Go struct field ObjectMeta.{field} of type int64"
+                    ));
                 }
-            ))));
-            continue;
-        }
-        let compact = serde_json::to_string(&value).unwrap_or_default();
-        if object::kind(&value).is_empty() {
-            out.push(Err(err(format!(
-                "unable to decode \"{source}\": Object 'Kind' is missing in '{compact}'"
-            ))));
-            continue;
-        }
-        if object::api_version(&value).is_empty() {
-            out.push(Err(err(format!(
-                "unable to decode \"{source}\": Object 'apiVersion' is missing in '{compact}'"
-            ))));
-            continue;
-        }
-        if object::kind(&value) == "List" {
-            for item in object::get_array(&value, &["items"]) {
-                out.push(Ok(Document {
-                    source: source.to_string(),
-                    object: item.clone(),
-                    line: start,
-                }));
+                Value::Number(_) => {}
+                _ => return wrong(v, "ObjectMeta", &field, "int64"),
+            },
+            "labels" | "annotations" => match v {
+                Value::Object(m) => {
+                    if let Some(bad) = m.values().find(|x| !x.is_string() && !x.is_null()) {
+                        return wrong(bad, "ObjectMeta", &field, "string");
+                    }
+                }
+                _ => return wrong(v, "ObjectMeta", &field, "map[string]string"),
+            },
+            "finalizers" => match v {
+                Value::Array(items) => {
+                    if let Some(bad) = items.iter().find(|x| !x.is_string() && !x.is_null()) {
+                        return wrong(bad, "ObjectMeta", &field, "string");
+                    }
+                }
+                _ => return wrong(v, "ObjectMeta", &field, "[]string"),
+            },
+            "creationTimestamp" | "deletionTimestamp" if !v.is_string() => {
+                return Some(format!(
+                    "json: cannot unmarshal {} into Go value of type string",
+                    go_json_type(v)
+                ));
             }
-            continue;
+            "ownerReferences" | "managedFields" if !v.is_array() => {
+                let ty = if key == "ownerReferences" {
+                    "[]v1.OwnerReference"
+                } else {
+                    "[]v1.ManagedFieldsEntry"
+                };
+                return wrong(v, "ObjectMeta", &field, ty);
+            }
+            _ => {}
         }
-        out.push(Ok(Document {
+    }
+    None
+}
+
+/// What kubectl's unstructured decoder makes of one document: the object, a list's items
+/// (which inherit the list's apiVersion and kind without `List` when they have neither),
+/// or `unable to decode "<source>": ...`.
+fn decode_object(source: &str, raw: &crate::decode::RawDocument) -> Result<Vec<Value>, String> {
+    let fail = |m: String| format!("unable to decode {source:?}: {m}");
+    let Value::Object(map) = &raw.value else {
+        return Err(fail(format!(
+            "json: cannot unmarshal {} into Go value of type unstructured.detector",
+            go_json_type(&raw.value)
+        )));
+    };
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    let items = match map.get("items") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(items),
+        Some(v) => {
+            return Err(fail(format!(
+                "json: cannot unmarshal {} into Go struct field decodeList.items of type []json.RawMessage",
+                go_json_type(v)
+            )))
+        }
+    };
+    if let Some(items) = items {
+        let mut out = Vec::new();
+        for item in items {
+            let Value::Object(_) = item else {
+                return Err(fail(format!(
+                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    go_json_type(item)
+                )));
+            };
+            out.push(item.clone());
+        }
+        if kind.is_empty() {
+            return Err(fail(format!("Object 'Kind' is missing in '{}'", raw.raw)));
+        }
+        if let Some(m) = metadata_type_error(&raw.value) {
+            return Err(fail(m));
+        }
+        let item_kind = kind.strip_suffix("List").unwrap_or(kind);
+        let list_av = object::api_version(&raw.value).to_string();
+        for item in out.iter_mut() {
+            if object::kind(item).is_empty() && object::api_version(item).is_empty() {
+                object::set(item, &["kind"], Value::from(item_kind));
+                object::set(item, &["apiVersion"], Value::from(list_av.clone()));
+            }
+        }
+        return Ok(out);
+    }
+    if kind.is_empty() {
+        return Err(fail(format!("Object 'Kind' is missing in '{}'", raw.raw)));
+    }
+    if let Some(m) = metadata_type_error(&raw.value) {
+        return Err(fail(m));
+    }
+    Ok(vec![raw.value.clone()])
+}
+
+/// Parses one source's text into documents (lists expanded) and per-document errors, in
+/// kubectl's order: a parse error ends the stream and comes last; documents before it stay.
+pub fn parse_stream(source: &str, text: &str) -> Vec<Result<Document, ManifestError>> {
+    let (docs, err) = crate::decode::decode_stream(text);
+    let mut out = Vec::new();
+    for raw in &docs {
+        match decode_object(source, raw) {
+            Ok(objects) => out.extend(objects.into_iter().map(|object| {
+                Ok(Document {
+                    source: source.to_string(),
+                    object,
+                    line: raw.line,
+                })
+            })),
+            Err(message) => out.push(Err(ManifestError {
+                source: source.to_string(),
+                message,
+                line: Some(raw.line),
+                column: None,
+            })),
+        }
+    }
+    if let Some(e) = err {
+        out.push(Err(ManifestError {
             source: source.to_string(),
-            object: value,
-            line: start,
+            message: format!("error parsing {source}: {}", e.message),
+            line: e.line,
+            column: e.column,
         }));
     }
     out
@@ -272,28 +275,25 @@ pub fn read_manifests(
     Ok(out)
 }
 
-/// The kind of a manifest document, or kubectl's "resource mapping not found" message.
-pub fn document_kind(doc: &Document, namespace: &str) -> Result<Kind, String> {
+/// The kind of a manifest document, or kubectl's "resource mapping not found" message. A
+/// document without apiVersion maps through the core group's preferred version (kubectl does
+/// not require it), so only core kinds resolve that way.
+pub fn document_kind(doc: &Document, _namespace: &str) -> Result<Kind, String> {
     let av = object::api_version(&doc.object);
     let kind = object::kind(&doc.object);
-    match Kind::from_api_version_kind(av, kind) {
+    let found = if av.is_empty() {
+        Kind::from_api_version_kind("v1", kind).filter(|(k, _)| k.info().group.is_empty())
+    } else {
+        Kind::from_api_version_kind(av, kind)
+    };
+    match found {
         Some((k, _)) => Ok(k),
-        None => {
-            let (group, version) = av.split_once('/').unwrap_or(("", av));
-            let ns = if object::namespace(&doc.object).is_empty() {
-                namespace
-            } else {
-                object::namespace(&doc.object)
-            };
-            let _ = group;
-            Err(format!(
-                "resource mapping not found for name: \"{}\" namespace: \"{}\" from \"{}\": no matches for kind \"{kind}\" in version \"{}\"\nensure CRDs are installed first",
-                object::name(&doc.object),
-                if ns.is_empty() { "" } else { ns },
-                doc.source,
-                if group.is_empty() { version.to_string() } else { av.to_string() }
-            ))
-        }
+        None => Err(format!(
+            "resource mapping not found for name: {:?} namespace: {:?} from {:?}: no matches for kind {kind:?} in version {av:?}\nensure CRDs are installed first",
+            object::name(&doc.object),
+            object::namespace(&doc.object),
+            doc.source,
+        )),
     }
 }
 
@@ -455,16 +455,76 @@ impl DryRun {
     }
 }
 
-/// Prints per-object errors collected while continuing (kubectl's aggregate) and returns the
-/// command's result: exit 1 if there were any.
+/// Prints per-object errors collected while continuing and returns the command's result
+/// (exit 1 if there were any), as kubectl's `CheckErr` treats the aggregate it gets: one
+/// error prints as itself; several print one per line through `messageForError` (no
+/// `error: ` prefix, API errors as `Error from server (...)`).
 pub fn finish(errors: Vec<CmdError>, out: &mut crate::output::Output) -> crate::cmd::CmdResult {
-    if errors.is_empty() {
-        return Ok(());
-    }
-    for e in &errors {
+    finish_grouped(Vec::new(), errors, out)
+}
+
+/// `finish` for verbs whose resource builder errors (parse, decode, mapping) come first as
+/// one nested aggregate, followed by the per-object errors (apply, create): with other
+/// errors beside it, several builder errors print on one line as `[e1, e2]`.
+pub fn finish_grouped(
+    builder: Vec<CmdError>,
+    objects: Vec<CmdError>,
+    out: &mut crate::output::Output,
+) -> crate::cmd::CmdResult {
+    // Aggregates of one are unwrapped, so a lone error prints as `CheckErr` prints it.
+    let lone = match (builder.len(), objects.len()) {
+        (0, 0) => return Ok(()),
+        (1, 0) => builder.first(),
+        (0, 1) => objects.first(),
+        _ => None,
+    };
+    if let Some(e) = lone {
         crate::cmd::report(e, out);
+        return Err(CmdError::Exit(1));
+    }
+    if objects.is_empty() || builder.is_empty() {
+        for e in builder.iter().chain(objects.iter()) {
+            if let Some(m) = crate::cmd::message_for_error(e) {
+                out.errln(m);
+            }
+        }
+        return Err(CmdError::Exit(1));
+    }
+    if !builder.is_empty() {
+        let msgs: Vec<String> = builder.iter().filter_map(aggregate_error_text).collect();
+        let mut seen: Vec<&String> = Vec::new();
+        for m in &msgs {
+            if !seen.contains(&m) {
+                seen.push(m);
+            }
+        }
+        let joined = seen
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.errln(if seen.len() == 1 {
+            joined
+        } else {
+            format!("[{joined}]")
+        });
+    }
+    for e in &objects {
+        if let Some(m) = crate::cmd::message_for_error(e) {
+            out.errln(m);
+        }
     }
     Err(CmdError::Exit(1))
+}
+
+/// An error's `Error()` text, as a Go aggregate joins them.
+fn aggregate_error_text(e: &CmdError) -> Option<String> {
+    match e {
+        CmdError::Api { error, context } => {
+            Some(crate::cmd::sourced_message(error, context.as_ref()))
+        }
+        other => crate::cmd::message_for_error(other),
+    }
 }
 
 #[cfg(test)]

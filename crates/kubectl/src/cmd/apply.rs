@@ -62,22 +62,24 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
     }
     let docs = manifest::read_manifests(k, &p.all("filename"))?;
+    // The resource builder's errors (parse, decode, mapping) are reported first, as one
+    // group, then each object's; the good documents are still sent.
+    let mut builder_errors = Vec::new();
     let mut errors = Vec::new();
+    let mut found = Vec::new();
     for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(CmdError::Plain(e.message));
-                continue;
-            }
-        };
-        let kind = match manifest::document_kind(&doc, &ns) {
-            Ok(kind) => kind,
-            Err(m) => {
-                errors.push(CmdError::Plain(m));
-                continue;
-            }
-        };
+        match doc {
+            Ok(d) => match manifest::document_kind(&d, &ns) {
+                Ok(kind) => found.push((d, kind)),
+                Err(m) => builder_errors.push(CmdError::Plain(m)),
+            },
+            Err(e) => builder_errors.push(CmdError::Plain(e.message)),
+        }
+    }
+    if found.is_empty() && builder_errors.is_empty() {
+        return Err(CmdError::Plain("no objects passed to apply".to_string()));
+    }
+    for (doc, kind) in found {
         let mut modified = doc.object.clone();
         if let Err(e) = super::create::set_namespace(&mut modified, kind, &ns, p.value("namespace"))
         {
@@ -89,6 +91,21 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         let shown = manifest::resource_name(kind, &name);
         if !server_side {
             set_last_applied(&mut modified);
+        }
+        super::create::default_api_version(&mut modified, kind);
+        let i = kind.info();
+        let info = format!(
+            "Resource: \"{}/{}, Resource={}\", GroupVersionKind: \"{}/{}, Kind={}\"\nName: {name:?}, Namespace: {obj_ns:?}",
+            i.group, i.version, i.plural, i.group, i.version, i.kind_name
+        );
+        if name.is_empty() {
+            // apply GETs the live object first; client-go refuses an empty name
+            // (so apply cannot use generateName).
+            errors.push(CmdError::Plain(format!(
+                "error when retrieving current configuration of:\n{info}\nfrom server for: {:?}: resource name may not be empty",
+                doc.source
+            )));
+            continue;
         }
         let live = k.cluster.api.try_get(kind, &obj_ns, &name).cloned();
         let result = match live {
@@ -109,7 +126,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                         "created"
                     }
                 })
-                .map_err(|e| (e, "creating"))
+                .map_err(|e| (e, "creating".to_string()))
             }
             Some(live) => {
                 let original: Option<Value> = if server_side {
@@ -164,7 +181,13 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                             "configured"
                         }
                     })
-                    .map_err(|e| (e, "applying patch"))
+                    .map_err(|mut e| {
+                        // Patcher.Patch adds `error when patching`, applyOneObject the patch
+                        // and the object it was for.
+                        e.message = format!("error when patching {:?}: {}", doc.source, e.message);
+                        let body = serde_json::to_string(&patch_body).unwrap_or_default();
+                        (e, format!("applying patch:\n{body}\nto:\n{info}\nfor:"))
+                    })
                 }
             }
         };
@@ -173,9 +196,9 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             Ok(op) => out.outln(format!("{shown} {op}{}", dry.suffix())),
             Err((error, verb)) => errors.push(CmdError::Api {
                 error,
-                context: Some((verb.into(), doc.source.clone())),
+                context: Some((verb, doc.source.clone())),
             }),
         }
     }
-    manifest::finish(errors, out)
+    manifest::finish_grouped(builder_errors, errors, out)
 }

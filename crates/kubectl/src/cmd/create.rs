@@ -40,22 +40,25 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
     }
     let docs = manifest::read_manifests(k, &p.all("filename"))?;
+    // create visits the stream once: builder errors (parse, decode, mapping) and failed
+    // creations are collected in stream order and printed after the objects created.
     let mut errors = Vec::new();
+    let mut sent = 0;
     for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
+        let (doc, kind) = match doc {
+            Ok(d) => match manifest::document_kind(&d, &ns) {
+                Ok(kind) => (d, kind),
+                Err(m) => {
+                    errors.push(CmdError::Plain(m));
+                    continue;
+                }
+            },
             Err(e) => {
                 errors.push(CmdError::Plain(e.message));
                 continue;
             }
         };
-        let kind = match manifest::document_kind(&doc, &ns) {
-            Ok(kind) => kind,
-            Err(m) => {
-                errors.push(CmdError::Plain(m));
-                continue;
-            }
-        };
+        sent += 1;
         let mut obj = doc.object.clone();
         if let Err(e) = set_namespace(&mut obj, kind, &ns, p.value("namespace")) {
             errors.push(e);
@@ -64,6 +67,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         if p.bool("save-config") {
             super::apply::set_last_applied(&mut obj);
         }
+        default_api_version(&mut obj, kind);
         let result = create_object(k, obj, dry);
         manifest::flush_warnings(k, out);
         match result {
@@ -77,6 +81,9 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                 context: Some(("creating".into(), doc.source.clone())),
             }),
         }
+    }
+    if sent == 0 && errors.is_empty() {
+        return Err(CmdError::Plain("no objects passed to create".to_string()));
     }
     manifest::finish(errors, out)
 }
@@ -103,6 +110,14 @@ pub fn set_namespace(
         }
     }
     Ok(())
+}
+
+/// A manifest without apiVersion was mapped through the core group's preferred version; the
+/// request goes to that version's URL, so the server reads the object as that version.
+pub fn default_api_version(obj: &mut Value, kind: Kind) {
+    if object::api_version(obj).is_empty() {
+        object::set(obj, &["apiVersion"], json!(kind.info().version));
+    }
 }
 
 fn create_object(

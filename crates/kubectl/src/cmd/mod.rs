@@ -111,44 +111,76 @@ pub fn report(e: &CmdError, out: &mut Output) -> i32 {
     }
 }
 
-/// kubectl's `StandardErrorMessage` for an API error, with `AddSourceToErr` applied.
-pub fn standard_error_message(e: &ApiError, context: Option<&(String, String)>) -> String {
-    if e.reason == "Invalid" {
-        let head = if !e.kind.is_empty() || !e.name.is_empty() {
-            format!("The {} {:?} is invalid", e.kind, e.name)
-        } else {
-            "The request is invalid".to_string()
-        };
-        if e.causes.is_empty() {
-            // With no kind/name and no causes kubectl shows the server's message
-            // (e.g. a JSON patch that does not apply).
-            if e.kind.is_empty() && e.name.is_empty() && !e.message.is_empty() {
-                return format!("{head}: {}", e.message);
-            }
-            return head;
-        }
-        let causes: Vec<String> = e
-            .causes
-            .iter()
-            .map(|c| {
-                if c.field.is_empty() {
-                    c.message.clone()
-                } else {
-                    format!("{}: {}", c.field, c.message)
-                }
-            })
-            .collect();
-        return if causes.len() == 1 {
-            format!("{head}: {}", causes[0])
-        } else {
-            format!("{head}: [{}]", causes.join(", "))
-        };
-    }
-    let message = match context {
+/// The message an API error carries once kubectl's `AddSourceToErr` has prefixed it
+/// (`error when creating "web.yaml": ...`).
+pub fn sourced_message(e: &ApiError, context: Option<&(String, String)>) -> String {
+    match context {
         Some((verb, source)) if !source.is_empty() => {
             format!("error when {verb} {source:?}: {}", e.message)
         }
         _ => e.message.clone(),
-    };
-    format!("Error from server ({}): {}", e.reason, message)
+    }
+}
+
+/// How kubectl's `CheckErr` prints one API error: the `Invalid` reason from its details
+/// (`The StatefulSet "web" is invalid: <cause>`, or the causes as a `* ` list when there are
+/// several), anything else as `StandardErrorMessage`.
+pub fn standard_error_message(e: &ApiError, context: Option<&(String, String)>) -> String {
+    if e.reason == "Invalid" {
+        let mut head = if !e.kind.is_empty() || !e.name.is_empty() {
+            format!("The {} {:?} is invalid", e.kind, e.name)
+        } else {
+            "The request is invalid".to_string()
+        };
+        if e.kind.is_empty() && e.name.is_empty() && e.causes.is_empty() && !e.message.is_empty() {
+            // With no kind/name and no causes kubectl shows the server's message
+            // (e.g. a JSON patch that does not apply).
+            head = format!("{head}: {}", e.message);
+        }
+        // `statusCausesToAggrError`: `<field>: <message>`, duplicates dropped.
+        let mut causes: Vec<String> = Vec::new();
+        for c in &e.causes {
+            let line = format!("{}: {}", c.field, c.message);
+            if !causes.contains(&line) {
+                causes.push(line);
+            }
+        }
+        return match causes.len() {
+            0 => head,
+            1 => format!("{head}: {}", causes[0]),
+            _ => {
+                let mut s = format!("{head}: \n");
+                for c in &causes {
+                    s.push_str("* ");
+                    s.push_str(c);
+                    s.push('\n');
+                }
+                s.trim_end_matches('\n').to_string()
+            }
+        };
+    }
+    message_for_api_error(e, context)
+}
+
+/// kubectl's `StandardErrorMessage` for a Status error: `Error from server (<reason>): ...`.
+pub fn message_for_api_error(e: &ApiError, context: Option<&(String, String)>) -> String {
+    let message = sourced_message(e, context);
+    if e.reason.is_empty() {
+        format!("Error from server: {message}")
+    } else {
+        format!("Error from server ({}): {message}", e.reason)
+    }
+}
+
+/// kubectl's `messageForError`, used for each error of an aggregate (no `error: ` prefix,
+/// API errors as `Error from server (...)` even when Invalid).
+pub fn message_for_error(e: &CmdError) -> Option<String> {
+    match e {
+        CmdError::Exit(_) => None,
+        CmdError::Plain(m) => Some(m.clone()),
+        CmdError::Usage { command, message } => Some(format!(
+            "{message}\nSee 'kubectl {command} -h' for help and examples"
+        )),
+        CmdError::Api { error, context } => Some(message_for_api_error(error, context.as_ref())),
+    }
 }

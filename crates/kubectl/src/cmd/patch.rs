@@ -22,20 +22,11 @@ const FLAGS: &[flags::FlagSpec] = &[
     flag("local", None, FlagKind::Bool),
 ];
 
-/// Parses `-p` as kubectl does (`yaml.ToJSON`, so YAML flow syntax works too).
+/// Parses `-p` as kubectl does (`yaml.ToJSON`, so YAML flow syntax works too): only the
+/// first YAML document counts, and the errors are go-yaml's.
 pub fn parse_patch(text: &str) -> Result<Value, CmdError> {
-    let docs = manifest::split_documents(text);
-    let first = docs.first().map(|(_, d)| d.as_str()).unwrap_or("");
-    match serde_yaml::from_str::<serde_yaml::Value>(first) {
-        Ok(v) => Ok(serde_json::to_value(&v).unwrap_or(Value::Null)),
-        Err(e) => {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg);
-            Err(CmdError::Plain(format!(
-                "unable to parse {text:?}: yaml: {msg}"
-            )))
-        }
-    }
+    crate::decode::yaml_to_json(text)
+        .map_err(|e| CmdError::Plain(format!("unable to parse {text:?}: {}", e.message)))
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {

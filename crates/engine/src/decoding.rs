@@ -1,0 +1,544 @@
+//! The apiserver's typed decoding of request bodies: before any defaulting or validation, the
+//! JSON must fit the Go types of the API (`replicas` an int32, `image` a string, ...). A body
+//! that does not fit is a 400 in the apiserver's words, e.g.
+//! `StatefulSet in version "v1" cannot be handled as a StatefulSet: json: cannot unmarshal
+//! string into Go struct field StatefulSetSpec.spec.replicas of type int32`.
+//!
+//! It covers the fields kubeplay's controllers and printers read, so that a stored object
+//! always has the types the rest of the engine expects; unknown fields are ignored as the
+//! non-strict decoder ignores them. It never changes the object.
+
+use crate::error::ApiError;
+use crate::kinds::Kind;
+use crate::quantity::{Quantity, QUANTITY_ERROR};
+use serde_json::Value;
+
+/// A Go type as far as JSON decoding cares.
+enum Ty {
+    Str,
+    Bool,
+    Int32,
+    Int64,
+    IntOrString,
+    /// `map[string]string`
+    StrMap,
+    /// `map[string]resource.Quantity` (resource lists)
+    QtyMap,
+    /// `[]string`
+    StrList,
+    /// A struct: its Go name (`v1.StatefulSetSpec`) and the fields checked.
+    Struct(&'static str, Vec<(&'static str, Ty)>),
+    /// A slice of structs: its Go name (`[]v1.Container`) and the element.
+    List(&'static str, Box<Ty>),
+}
+
+fn st(name: &'static str, fields: Vec<(&'static str, Ty)>) -> Ty {
+    Ty::Struct(name, fields)
+}
+
+fn list(name: &'static str, elem: Ty) -> Ty {
+    Ty::List(name, Box::new(elem))
+}
+
+fn object_meta() -> Ty {
+    st(
+        "v1.ObjectMeta",
+        vec![
+            ("name", Ty::Str),
+            ("generateName", Ty::Str),
+            ("namespace", Ty::Str),
+            ("labels", Ty::StrMap),
+            ("annotations", Ty::StrMap),
+            ("finalizers", Ty::StrList),
+        ],
+    )
+}
+
+fn label_selector() -> Ty {
+    st(
+        "v1.LabelSelector",
+        vec![
+            ("matchLabels", Ty::StrMap),
+            (
+                "matchExpressions",
+                list(
+                    "[]v1.LabelSelectorRequirement",
+                    st(
+                        "v1.LabelSelectorRequirement",
+                        vec![
+                            ("key", Ty::Str),
+                            ("operator", Ty::Str),
+                            ("values", Ty::StrList),
+                        ],
+                    ),
+                ),
+            ),
+        ],
+    )
+}
+
+fn probe() -> Ty {
+    st(
+        "v1.Probe",
+        vec![
+            ("exec", st("v1.ExecAction", vec![("command", Ty::StrList)])),
+            (
+                "httpGet",
+                st(
+                    "v1.HTTPGetAction",
+                    vec![
+                        ("path", Ty::Str),
+                        ("port", Ty::IntOrString),
+                        ("scheme", Ty::Str),
+                    ],
+                ),
+            ),
+            (
+                "tcpSocket",
+                st("v1.TCPSocketAction", vec![("port", Ty::IntOrString)]),
+            ),
+            ("initialDelaySeconds", Ty::Int32),
+            ("timeoutSeconds", Ty::Int32),
+            ("periodSeconds", Ty::Int32),
+            ("successThreshold", Ty::Int32),
+            ("failureThreshold", Ty::Int32),
+            ("terminationGracePeriodSeconds", Ty::Int64),
+        ],
+    )
+}
+
+fn resources() -> Ty {
+    st(
+        "v1.ResourceRequirements",
+        vec![("limits", Ty::QtyMap), ("requests", Ty::QtyMap)],
+    )
+}
+
+fn container() -> Ty {
+    st(
+        "v1.Container",
+        vec![
+            ("name", Ty::Str),
+            ("image", Ty::Str),
+            ("command", Ty::StrList),
+            ("args", Ty::StrList),
+            ("workingDir", Ty::Str),
+            (
+                "ports",
+                list(
+                    "[]v1.ContainerPort",
+                    st(
+                        "v1.ContainerPort",
+                        vec![
+                            ("name", Ty::Str),
+                            ("containerPort", Ty::Int32),
+                            ("hostPort", Ty::Int32),
+                            ("protocol", Ty::Str),
+                        ],
+                    ),
+                ),
+            ),
+            (
+                "env",
+                list(
+                    "[]v1.EnvVar",
+                    st("v1.EnvVar", vec![("name", Ty::Str), ("value", Ty::Str)]),
+                ),
+            ),
+            ("resources", resources()),
+            (
+                "volumeMounts",
+                list(
+                    "[]v1.VolumeMount",
+                    st(
+                        "v1.VolumeMount",
+                        vec![
+                            ("name", Ty::Str),
+                            ("mountPath", Ty::Str),
+                            ("subPath", Ty::Str),
+                            ("readOnly", Ty::Bool),
+                        ],
+                    ),
+                ),
+            ),
+            ("livenessProbe", probe()),
+            ("readinessProbe", probe()),
+            ("startupProbe", probe()),
+            ("imagePullPolicy", Ty::Str),
+            ("terminationMessagePath", Ty::Str),
+            ("terminationMessagePolicy", Ty::Str),
+            ("stdin", Ty::Bool),
+            ("tty", Ty::Bool),
+        ],
+    )
+}
+
+fn pod_spec() -> Ty {
+    st(
+        "v1.PodSpec",
+        vec![
+            ("containers", list("[]v1.Container", container())),
+            ("initContainers", list("[]v1.Container", container())),
+            ("restartPolicy", Ty::Str),
+            ("terminationGracePeriodSeconds", Ty::Int64),
+            ("activeDeadlineSeconds", Ty::Int64),
+            ("dnsPolicy", Ty::Str),
+            ("nodeSelector", Ty::StrMap),
+            ("serviceAccountName", Ty::Str),
+            ("serviceAccount", Ty::Str),
+            ("automountServiceAccountToken", Ty::Bool),
+            ("nodeName", Ty::Str),
+            ("hostNetwork", Ty::Bool),
+            ("hostname", Ty::Str),
+            ("subdomain", Ty::Str),
+            ("schedulerName", Ty::Str),
+            ("priorityClassName", Ty::Str),
+            ("priority", Ty::Int32),
+            (
+                "tolerations",
+                list(
+                    "[]v1.Toleration",
+                    st(
+                        "v1.Toleration",
+                        vec![
+                            ("key", Ty::Str),
+                            ("operator", Ty::Str),
+                            ("value", Ty::Str),
+                            ("effect", Ty::Str),
+                            ("tolerationSeconds", Ty::Int64),
+                        ],
+                    ),
+                ),
+            ),
+            (
+                "volumes",
+                list(
+                    "[]v1.Volume",
+                    st(
+                        "v1.Volume",
+                        vec![
+                            ("name", Ty::Str),
+                            (
+                                "persistentVolumeClaim",
+                                st(
+                                    "v1.PersistentVolumeClaimVolumeSource",
+                                    vec![("claimName", Ty::Str), ("readOnly", Ty::Bool)],
+                                ),
+                            ),
+                            (
+                                "configMap",
+                                st("v1.ConfigMapVolumeSource", vec![("name", Ty::Str)]),
+                            ),
+                            (
+                                "emptyDir",
+                                st("v1.EmptyDirVolumeSource", vec![("medium", Ty::Str)]),
+                            ),
+                        ],
+                    ),
+                ),
+            ),
+        ],
+    )
+}
+
+fn pod_template() -> Ty {
+    st(
+        "v1.PodTemplateSpec",
+        vec![("metadata", object_meta()), ("spec", pod_spec())],
+    )
+}
+
+fn claim_spec() -> Ty {
+    st(
+        "v1.PersistentVolumeClaimSpec",
+        vec![
+            ("accessModes", Ty::StrList),
+            ("selector", label_selector()),
+            (
+                "resources",
+                st(
+                    "v1.VolumeResourceRequirements",
+                    vec![("limits", Ty::QtyMap), ("requests", Ty::QtyMap)],
+                ),
+            ),
+            ("volumeName", Ty::Str),
+            ("storageClassName", Ty::Str),
+            ("volumeMode", Ty::Str),
+        ],
+    )
+}
+
+fn claim() -> Ty {
+    st(
+        "v1.PersistentVolumeClaim",
+        vec![("metadata", object_meta()), ("spec", claim_spec())],
+    )
+}
+
+fn top(kind: Kind) -> Option<Ty> {
+    let spec = match kind {
+        Kind::StatefulSet => st(
+            "v1.StatefulSetSpec",
+            vec![
+                ("replicas", Ty::Int32),
+                ("selector", label_selector()),
+                ("template", pod_template()),
+                (
+                    "volumeClaimTemplates",
+                    list("[]v1.PersistentVolumeClaim", claim()),
+                ),
+                ("serviceName", Ty::Str),
+                ("podManagementPolicy", Ty::Str),
+                (
+                    "updateStrategy",
+                    st(
+                        "v1.StatefulSetUpdateStrategy",
+                        vec![
+                            ("type", Ty::Str),
+                            (
+                                "rollingUpdate",
+                                st(
+                                    "v1.RollingUpdateStatefulSetStrategy",
+                                    vec![
+                                        ("partition", Ty::Int32),
+                                        ("maxUnavailable", Ty::IntOrString),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    ),
+                ),
+                ("revisionHistoryLimit", Ty::Int32),
+                ("minReadySeconds", Ty::Int32),
+                (
+                    "persistentVolumeClaimRetentionPolicy",
+                    st(
+                        "v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
+                        vec![("whenDeleted", Ty::Str), ("whenScaled", Ty::Str)],
+                    ),
+                ),
+                (
+                    "ordinals",
+                    st("v1.StatefulSetOrdinals", vec![("start", Ty::Int32)]),
+                ),
+            ],
+        ),
+        Kind::Pod => pod_spec(),
+        Kind::Service => st(
+            "v1.ServiceSpec",
+            vec![
+                (
+                    "ports",
+                    list(
+                        "[]v1.ServicePort",
+                        st(
+                            "v1.ServicePort",
+                            vec![
+                                ("name", Ty::Str),
+                                ("protocol", Ty::Str),
+                                ("port", Ty::Int32),
+                                ("targetPort", Ty::IntOrString),
+                                ("nodePort", Ty::Int32),
+                            ],
+                        ),
+                    ),
+                ),
+                ("selector", Ty::StrMap),
+                ("clusterIP", Ty::Str),
+                ("clusterIPs", Ty::StrList),
+                ("type", Ty::Str),
+                ("publishNotReadyAddresses", Ty::Bool),
+            ],
+        ),
+        Kind::PersistentVolumeClaim => claim_spec(),
+        _ => return None,
+    };
+    let info = kind.info();
+    let go_name: &'static str = match kind {
+        Kind::StatefulSet => "v1.StatefulSet",
+        Kind::Pod => "v1.Pod",
+        Kind::Service => "v1.Service",
+        _ => "v1.PersistentVolumeClaim",
+    };
+    let _ = info;
+    Some(st(
+        go_name,
+        vec![("metadata", object_meta()), ("spec", spec)],
+    ))
+}
+
+fn go_type(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Number(_) => "number".into(),
+        Value::String(_) => "string".into(),
+        Value::Array(_) => "array".into(),
+        Value::Object(_) => "object".into(),
+    }
+}
+
+/// `Struct` is the innermost Go struct holding the field; `path` the JSON path from the top.
+fn field_err(v: &Value, strukt: &str, path: &str, ty: &str) -> String {
+    let shown = match v {
+        // A number that does not fit an integer field is shown with its digits, as Go does.
+        Value::Number(n) if ty.starts_with("int") => format!("number {n}"),
+        _ => go_type(v),
+    };
+    format!("json: cannot unmarshal {shown} into Go struct field {strukt}.{path} of type {ty}")
+}
+
+fn int_fits(v: &Value, bits32: bool) -> bool {
+    match v.as_i64() {
+        Some(i) => !bits32 || i32::try_from(i).is_ok(),
+        None => false,
+    }
+}
+
+fn short(go_name: &str) -> &str {
+    go_name.rsplit('.').next().unwrap_or(go_name)
+}
+
+fn check(v: &Value, ty: &Ty, strukt: &str, path: &str) -> Result<(), String> {
+    if v.is_null() {
+        return Ok(());
+    }
+    let simple = |ok: bool, name: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(field_err(v, strukt, path, name))
+        }
+    };
+    match ty {
+        Ty::Str => simple(v.is_string(), "string"),
+        Ty::Bool => simple(v.is_boolean(), "bool"),
+        Ty::Int32 => match v {
+            Value::Number(_) => simple(int_fits(v, true), "int32"),
+            _ => simple(false, "int32"),
+        },
+        Ty::Int64 => match v {
+            Value::Number(_) => simple(int_fits(v, false), "int64"),
+            _ => simple(false, "int64"),
+        },
+        // intstr.IntOrString.UnmarshalJSON: a string, else an int32 (a plain Go value).
+        Ty::IntOrString => match v {
+            Value::String(_) => Ok(()),
+            _ if int_fits(v, true) => Ok(()),
+            _ => Err(format!(
+                "json: cannot unmarshal {} into Go value of type int32",
+                match v {
+                    Value::Number(n) => format!("number {n}"),
+                    other => go_type(other),
+                }
+            )),
+        },
+        Ty::StrList => match v {
+            Value::Array(items) => items
+                .iter()
+                .try_for_each(|x| check(x, &Ty::Str, strukt, path)),
+            _ => simple(false, "[]string"),
+        },
+        Ty::StrMap => match v {
+            Value::Object(m) => m
+                .values()
+                .try_for_each(|x| check(x, &Ty::Str, strukt, path)),
+            _ => simple(false, "map[string]string"),
+        },
+        Ty::QtyMap => match v {
+            Value::Object(m) => m.values().try_for_each(quantity),
+            _ => simple(false, "v1.ResourceList"),
+        },
+        Ty::Struct(name, fields) => match v {
+            Value::Object(m) => {
+                for (f, t) in fields {
+                    if let Some(x) = m.get(*f) {
+                        let p = if path.is_empty() {
+                            (*f).to_string()
+                        } else {
+                            format!("{path}.{f}")
+                        };
+                        check(x, t, short(name), &p)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => simple(false, name),
+        },
+        Ty::List(name, elem) => match v {
+            Value::Array(items) => items.iter().try_for_each(|x| check(x, elem, strukt, path)),
+            _ => simple(false, name),
+        },
+    }
+}
+
+/// `resource.Quantity.UnmarshalJSON`: a string or a bare number that parses as a quantity.
+fn quantity(v: &Value) -> Result<(), String> {
+    let text = match v {
+        Value::Null => return Ok(()),
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return Err(QUANTITY_ERROR.to_string()),
+    };
+    Quantity::parse(&text).map(|_| ())
+}
+
+/// Checks a request body against the Go types of its kind; the error is the apiserver's
+/// 400 (`<Kind> in version "<v>" cannot be handled as a <Kind>: <json error>`).
+pub fn check_body(kind: Kind, obj: &Value) -> Result<(), ApiError> {
+    let Some(ty) = top(kind) else {
+        return Ok(());
+    };
+    check(obj, &ty, "", "").map_err(|e| {
+        let info = kind.info();
+        ApiError::bad_request(format!(
+            "{k} in version \"{v}\" cannot be handled as a {k}: {e}",
+            k = info.kind_name,
+            v = info.version
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(kind: Kind, v: Value) -> String {
+        check_body(kind, &v)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn wrong_types_are_the_apiservers_400() {
+        assert_eq!(
+            msg(Kind::StatefulSet, json!({"spec": {"replicas": "3"}})),
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32"
+        );
+        assert_eq!(
+            msg(Kind::StatefulSet, json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": 5}]}}}})),
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image of type string"
+        );
+        assert_eq!(
+            msg(Kind::Pod, json!({"metadata": {"labels": {"a": 1}}})),
+            "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"
+        );
+        assert_eq!(
+            msg(Kind::StatefulSet, json!({"spec": "x"})),
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSet.spec of type v1.StatefulSetSpec"
+        );
+        assert_eq!(
+            msg(Kind::StatefulSet, json!({"spec": {"replicas": 3000000000i64}})),
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal number 3000000000 into Go struct field StatefulSetSpec.spec.replicas of type int32"
+        );
+        assert_eq!(
+            msg(
+                Kind::StatefulSet,
+                json!({"spec": {"replicas": 3, "x": [1]}})
+            ),
+            ""
+        );
+    }
+}
