@@ -44,4 +44,5 @@ fn main() {
         total,
         (c.now().0 - Config::default().start.0) / 1000
     );
+    println!("reconciles: {:?}", c.reconciles);
 }

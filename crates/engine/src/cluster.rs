@@ -31,6 +31,8 @@ pub struct Cluster {
     scratch: Vec<ObjectKey>,
     /// Set when an instant hit MAX_RECONCILES_PER_INSTANT (a controller bug, surfaced in tests).
     pub livelock: bool,
+    /// How many reconciles each controller has run (benchmarks and tests read it).
+    pub reconciles: BTreeMap<&'static str, u64>,
 }
 
 impl Cluster {
@@ -52,6 +54,7 @@ impl Cluster {
             timer_seq: 0,
             scratch: Vec::new(),
             livelock: false,
+            reconciles: BTreeMap::new(),
         };
         c.run_now();
         c
@@ -87,6 +90,10 @@ impl Cluster {
             for i in 0..self.controllers.len() {
                 if let Some(key) = self.queues[i].pop() {
                     did_work = true;
+                    *self
+                        .reconciles
+                        .entry(self.controllers[i].name())
+                        .or_insert(0) += 1;
                     let action = {
                         let mut ctx = Ctx {
                             api: &mut self.api,

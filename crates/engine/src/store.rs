@@ -55,6 +55,8 @@ pub struct Store {
     controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
     /// Index: objects with no controller reference, per kind (adoption candidates).
     uncontrolled: BTreeMap<Kind, std::collections::BTreeSet<Key>>,
+    /// Index: pods by `spec.nodeName` (the scheduler, kubelet and pod GC ask per node).
+    pods_by_node: BTreeMap<String, std::collections::BTreeSet<Key>>,
     resource_version: u64,
     log: std::collections::VecDeque<WatchEvent>,
     /// Absolute index of `log[0]`.
@@ -137,7 +139,20 @@ impl Store {
             .and_then(Value::as_str)
     }
 
+    fn node_name(kind: Kind, obj: &Value) -> Option<&str> {
+        if kind != Kind::Pod {
+            return None;
+        }
+        object::get_str(obj, &["spec", "nodeName"]).filter(|n| !n.is_empty())
+    }
+
     fn index(&mut self, kind: Kind, key: &Key, obj: &Value) {
+        if let Some(node) = Self::node_name(kind, obj) {
+            self.pods_by_node
+                .entry(node.to_string())
+                .or_default()
+                .insert(key.clone());
+        }
         match Self::controller_uid(obj) {
             Some(uid) => {
                 self.controlled
@@ -155,6 +170,14 @@ impl Store {
     }
 
     fn unindex(&mut self, kind: Kind, key: &Key, obj: &Value) {
+        if let Some(node) = Self::node_name(kind, obj) {
+            if let Some(set) = self.pods_by_node.get_mut(node) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.pods_by_node.remove(node);
+                }
+            }
+        }
         match Self::controller_uid(obj) {
             Some(uid) => {
                 if let Some(set) = self.controlled.get_mut(uid) {
@@ -197,6 +220,15 @@ impl Store {
         keys.into_iter()
             .flat_map(move |set| set.range((namespace.to_string(), String::new())..))
             .take_while(move |(ns, _)| ns == namespace)
+            .filter_map(move |key| map.and_then(|m| m.get(key)))
+    }
+
+    /// Pods bound to `node` (any namespace), in key order.
+    pub fn pods_on_node<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let keys = self.pods_by_node.get(node);
+        let map = self.objects.get(&Kind::Pod);
+        keys.into_iter()
+            .flatten()
             .filter_map(move |key| map.and_then(|m| m.get(key)))
     }
 
@@ -334,5 +366,55 @@ mod tests {
         s.compact(mid);
         assert!(s.events_since(c0).is_err());
         assert_eq!(s.events_since(mid).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn owner_node_and_prefix_indexes_follow_writes() {
+        let mut s = Store::new();
+        let owned = |name: &str, node: &str| {
+            json!({"metadata": {"namespace": "d", "name": name, "resourceVersion": "1",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web",
+                                     "uid": "u1", "controller": true}]},
+                   "spec": {"nodeName": node}})
+        };
+        s.put(Kind::Pod, owned("web-0", "n1"), EventType::Added, Time(0));
+        s.put(Kind::Pod, owned("web-1", "n2"), EventType::Added, Time(0));
+        s.put(
+            Kind::Pod,
+            json!({"metadata": {"namespace": "d", "name": "lone"}}),
+            EventType::Added,
+            Time(0),
+        );
+        let names = |it: Vec<&Arc<Value>>| {
+            it.iter()
+                .map(|o| object::name(o).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "u1").collect()),
+            ["web-0", "web-1"]
+        );
+        assert_eq!(names(s.uncontrolled(Kind::Pod, "d").collect()), ["lone"]);
+        assert_eq!(names(s.pods_on_node("n2").collect()), ["web-1"]);
+        assert_eq!(
+            names(s.list_prefix(Kind::Pod, "d", "web-").collect()),
+            ["web-0", "web-1"]
+        );
+        // Moving a pod (a rewrite) and releasing it (no controller ref) update the indexes.
+        let mut moved = owned("web-1", "n1");
+        moved["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ownerReferences");
+        s.put(Kind::Pod, moved, EventType::Modified, Time(0));
+        assert_eq!(names(s.pods_on_node("n1").collect()), ["web-0", "web-1"]);
+        assert_eq!(s.pods_on_node("n2").count(), 0);
+        assert_eq!(
+            names(s.uncontrolled(Kind::Pod, "d").collect()),
+            ["lone", "web-1"]
+        );
+        s.remove(Kind::Pod, "d", "web-0", json!({}), Time(0));
+        assert_eq!(s.controlled_by(Kind::Pod, "u1").count(), 0);
+        assert_eq!(names(s.pods_on_node("n1").collect()), ["web-1"]);
     }
 }

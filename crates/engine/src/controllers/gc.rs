@@ -17,7 +17,6 @@ use crate::api::{Api, DeleteOptions, Propagation, FINALIZER_FOREGROUND, FINALIZE
 use crate::controllers::{Action, Controller, Ctx, ObjectKey};
 use crate::kinds::Kind;
 use crate::object::{self, OwnerRef};
-use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -331,12 +330,7 @@ impl GarbageCollector {
     /// Pod GC for one node name: orphaned pods once the node has been gone for the
     /// quarantine, and terminating pods on an out-of-service, not-ready node.
     fn pod_gc(&mut self, api: &mut Api, node: &str) -> Action {
-        let pods_on = |api: &Api| {
-            api.list(Kind::Pod, None, &Selector::everything())
-                .into_iter()
-                .filter(|p| object::get_str(p, &["spec", "nodeName"]) == Some(node))
-                .collect::<Vec<_>>()
-        };
+        let pods_on = |api: &Api| api.store.pods_on_node(node).cloned().collect::<Vec<_>>();
         match api.try_get(Kind::Node, "", node).cloned() {
             Some(n) => {
                 self.missing_nodes.remove(node);

@@ -687,11 +687,15 @@ impl Snapshot {
     fn take(api: &Api) -> Snapshot {
         let nodes = api.list(Kind::Node, None, &Selector::everything());
         let mut pods_on: BTreeMap<String, Vec<Arc<Value>>> = BTreeMap::new();
-        for p in api.list(Kind::Pod, None, &Selector::everything()) {
-            let n = node_name(&p);
-            if !n.is_empty() && !is_terminal(&p) {
-                pods_on.entry(n.to_string()).or_default().push(p);
-            }
+        for n in &nodes {
+            let name = object::name(n);
+            let pods: Vec<Arc<Value>> = api
+                .store
+                .pods_on_node(name)
+                .filter(|p| !is_terminal(p))
+                .cloned()
+                .collect();
+            pods_on.insert(name.to_string(), pods);
         }
         Snapshot { nodes, pods_on }
     }
