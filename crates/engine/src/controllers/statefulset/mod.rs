@@ -283,7 +283,7 @@ impl StatefulSetController {
                     .map(|c| (**c).clone()),
             );
         }
-        let claims = control::claims_by_name(claim_objs.into_iter());
+        let claims = control::claims_by_name(claim_objs);
         let now = api.now;
         let mut objects = ApiObjects { api };
         let (status, err) = control::sync(
