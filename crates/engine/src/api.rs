@@ -676,6 +676,22 @@ impl Api {
         Ok(Deleted::Terminating(updated))
     }
 
+    /// Drops one finalizer from `obj` (a controller finishing its part of a deletion); when it
+    /// was the last one on a terminating object, the update removes the object.
+    pub fn remove_finalizer(&mut self, obj: &Object, finalizer: &str) -> ApiResult<Arc<Object>> {
+        let fins: Vec<String> = object::finalizers(obj)
+            .into_iter()
+            .filter(|f| f != finalizer)
+            .collect();
+        let mut o = obj.clone();
+        if fins.is_empty() {
+            object::remove(&mut o, &["metadata", "finalizers"]);
+        } else {
+            object::set(&mut o, &["metadata", "finalizers"], json!(fins));
+        }
+        self.update(o)
+    }
+
     /// Removes an object from the store with a fresh resourceVersion on its DELETED event.
     fn remove_now(&mut self, kind: Kind, ns: &str, name: &str, mut obj: Object) -> Arc<Object> {
         let rv = self.store.next_resource_version();

@@ -87,7 +87,7 @@ fn requests_from_limits(c: &mut Value) {
 /// `qos.GetPodQOS`, enough for `kubectl describe` and `-o yaml`: BestEffort without any
 /// requests or limits, Guaranteed when every container limits cpu and memory equal to its
 /// requests, Burstable otherwise.
-fn qos_class(pod: &Value) -> &'static str {
+pub fn qos_class(pod: &Value) -> &'static str {
     let containers: Vec<&Value> = object::get_array(pod, &["spec", "containers"])
         .iter()
         .chain(object::get_array(pod, &["spec", "initContainers"]))

@@ -195,20 +195,6 @@ fn out_of_service(node: &Value) -> bool {
         .any(|t| object::get_str(t, &["key"]) == Some(OUT_OF_SERVICE_TAINT))
 }
 
-fn remove_finalizer(api: &mut Api, obj: &Value, finalizer: &str) {
-    let fins: Vec<String> = object::finalizers(obj)
-        .into_iter()
-        .filter(|f| f != finalizer)
-        .collect();
-    let mut o = obj.clone();
-    if fins.is_empty() {
-        object::remove(&mut o, &["metadata", "finalizers"]);
-    } else {
-        object::set(&mut o, &["metadata", "finalizers"], json!(fins));
-    }
-    let _ = api.update(o);
-}
-
 impl GarbageCollector {
     fn dependents_of(&self, uid: &str) -> Vec<ObjectKey> {
         self.dependents
@@ -302,7 +288,8 @@ impl GarbageCollector {
                 let _ = api.update(o);
             }
         }
-        remove_finalizer(api, owner, FINALIZER_ORPHAN);
+        // A conflict means the owner changed; its watch event brings it back here.
+        let _ = api.remove_finalizer(owner, FINALIZER_ORPHAN);
     }
 
     /// Foreground propagation: delete every dependent; drop `foregroundDeletion` once no
@@ -323,7 +310,7 @@ impl GarbageCollector {
                 })
         });
         if !blocking {
-            remove_finalizer(api, owner, FINALIZER_FOREGROUND);
+            let _ = api.remove_finalizer(owner, FINALIZER_FOREGROUND);
         }
     }
 

@@ -830,36 +830,6 @@ fn spec_of(pod: &Object, list: &str, name: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn qos_class(pod: &Object) -> &'static str {
-    let containers: Vec<&Value> = object::get_array(pod, &["spec", "containers"])
-        .iter()
-        .chain(object::get_array(pod, &["spec", "initContainers"]))
-        .collect();
-    let mut any = false;
-    let mut guaranteed = true;
-    for c in &containers {
-        let req = object::get(c, &["resources", "requests"]).and_then(Value::as_object);
-        let lim = object::get(c, &["resources", "limits"]).and_then(Value::as_object);
-        if req.is_some_and(|m| !m.is_empty()) || lim.is_some_and(|m| !m.is_empty()) {
-            any = true;
-        }
-        for r in ["cpu", "memory"] {
-            let l = lim.and_then(|m| m.get(r));
-            let q = req.and_then(|m| m.get(r)).or(l);
-            if l.is_none() || q != l {
-                guaranteed = false;
-            }
-        }
-    }
-    if !any {
-        "BestEffort"
-    } else if guaranteed {
-        "Guaranteed"
-    } else {
-        "Burstable"
-    }
-}
-
 /// The pod status the kubelet reports for `sb` (S8.1).
 fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
     let old = pod.get("status").cloned().unwrap_or_else(|| json!({}));
@@ -1024,7 +994,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         "podIP": sb.ip,
         "podIPs": [{"ip": sb.ip}],
         "startTime": ts(sb.start_time),
-        "qosClass": qos_class(pod),
+        "qosClass": crate::defaults::qos_class(pod),
         "containerStatuses": statuses,
     });
     if !init_statuses.is_empty() {

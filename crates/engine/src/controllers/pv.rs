@@ -203,20 +203,6 @@ fn claim_in_use(api: &Api, pvc: &Value) -> bool {
     })
 }
 
-fn remove_finalizer(api: &mut Api, obj: &Value, finalizer: &str) {
-    let fins: Vec<String> = object::finalizers(obj)
-        .into_iter()
-        .filter(|f| f != finalizer)
-        .collect();
-    let mut o = obj.clone();
-    if fins.is_empty() {
-        object::remove(&mut o, &["metadata", "finalizers"]);
-    } else {
-        object::set(&mut o, &["metadata", "finalizers"], json!(fins));
-    }
-    let _ = api.update(o);
-}
-
 fn quantity_of(v: &Value, path: &[&str]) -> Option<Quantity> {
     object::get(v, path).and_then(crate::quantity::from_value)
 }
@@ -240,7 +226,7 @@ impl PersistentVolumeController {
                 .any(|f| f == FINALIZER_PVC_PROTECTION)
                 && !claim_in_use(api, &pvc)
             {
-                remove_finalizer(api, &pvc, FINALIZER_PVC_PROTECTION);
+                let _ = api.remove_finalizer(&pvc, FINALIZER_PVC_PROTECTION);
             }
             return;
         }
@@ -580,7 +566,7 @@ fn sync_volume(api: &mut Api, pv: Arc<Value>) {
             .iter()
             .any(|f| f == FINALIZER_PV_PROTECTION)
     {
-        remove_finalizer(api, &pv, FINALIZER_PV_PROTECTION);
+        let _ = api.remove_finalizer(&pv, FINALIZER_PV_PROTECTION);
         return;
     }
     let set_phase = |api: &mut Api, pv: &Value, phase: &str| -> Option<Arc<Value>> {
