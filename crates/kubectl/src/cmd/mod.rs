@@ -81,14 +81,93 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "explain" => explain::run(k, rest, out),
         "api-resources" => api_resources::run(k, rest, out),
         "version" => version::run(k, rest, out),
-        other => Err(CmdError::Plain(format!(
-            "unknown command \"{other}\" for \"kubectl\"\n\nDid you mean this?\n\tget\n\nRun 'kubectl --help' for usage."
-        ))),
+        other => Err(CmdError::Plain(unknown_command(other))),
     };
     match result {
         Ok(()) => 0,
         Err(e) => report(&e, out),
     }
+}
+
+/// kubectl 1.33's commands in the order it registers them (cobra suggests in this order).
+const COMMANDS: &[&str] = &[
+    "create",
+    "expose",
+    "run",
+    "set",
+    "explain",
+    "get",
+    "edit",
+    "delete",
+    "rollout",
+    "scale",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "top",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "describe",
+    "logs",
+    "attach",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "debug",
+    "events",
+    "diff",
+    "apply",
+    "patch",
+    "replace",
+    "wait",
+    "kustomize",
+    "label",
+    "annotate",
+    "completion",
+    "api-resources",
+    "api-versions",
+    "config",
+    "plugin",
+    "version",
+];
+
+/// cobra's `unknown command` error with its suggestions: commands within Levenshtein
+/// distance 2 (case-insensitive) or starting with what was typed.
+fn unknown_command(typed: &str) -> String {
+    let lower = typed.to_lowercase();
+    let suggestions: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| levenshtein(&lower, c) <= 2 || c.starts_with(&lower))
+        .collect();
+    let mut msg = format!("unknown command \"{typed}\" for \"kubectl\"");
+    if !suggestions.is_empty() {
+        msg.push_str("\n\nDid you mean this?\n");
+        for s in suggestions {
+            msg.push_str(&format!("\t{s}\n"));
+        }
+        // cobra's text ends with a newline; `report` adds the line's own.
+        msg.pop();
+    }
+    msg
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Prints an error as kubectl's `cmdutil.CheckErr` does and returns the exit status.
@@ -182,5 +261,26 @@ pub fn message_for_error(e: &CmdError) -> Option<String> {
             "{message}\nSee 'kubectl {command} -h' for help and examples"
         )),
         CmdError::Api { error, context } => Some(message_for_api_error(error, context.as_ref())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_commands_get_cobras_suggestions() {
+        assert_eq!(
+            unknown_command("frob"),
+            "unknown command \"frob\" for \"kubectl\""
+        );
+        assert_eq!(
+            unknown_command("gt"),
+            "unknown command \"gt\" for \"kubectl\"\n\nDid you mean this?\n\tset\n\tget\n\tcp"
+        );
+        assert_eq!(
+            unknown_command("scal"),
+            "unknown command \"scal\" for \"kubectl\"\n\nDid you mean this?\n\tscale"
+        );
     }
 }
