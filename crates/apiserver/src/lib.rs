@@ -13,6 +13,7 @@
 
 mod body;
 mod discovery;
+mod openapi;
 mod query;
 mod rest;
 mod watch;

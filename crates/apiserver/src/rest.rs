@@ -186,6 +186,13 @@ pub async fn dispatch(shared: Rc<Shared>, req: Req) -> Response<Body> {
                 json_response(200, &discovery::api_group_list())
             }
         }
+        ["openapi", "v3"] if is_get => json_response(200, &crate::openapi::root()),
+        ["openapi", "v3", rest @ ..] if is_get => {
+            match crate::openapi::group_version(&rest.join("/")) {
+                Some(v) => json_response(200, &v),
+                None => not_found(),
+            }
+        }
         ["api", "v1"] if is_get => match discovery::api_resource_list("", "v1") {
             Some(v) => json_response(200, &v),
             None => not_found(),
