@@ -183,7 +183,15 @@ impl Builtin {
         // to the next clock move (`kubectl create` then `kubectl get pods` prints "No
         // resources found" there). Until the session does the same, mirror the server here.
         self.cluster.run_now();
-        out.combined()
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        for (stream, text) in &out.chunks {
+            match stream {
+                kubeplay_kubectl::Stream::Stdout => stdout.push_str(text),
+                kubeplay_kubectl::Stream::Stderr => stderr.push_str(text),
+            }
+        }
+        stdout + &stderr
     }
 }
 
@@ -213,6 +221,26 @@ fn real_kubectl_prints_what_the_builtin_prints() {
         K("get pods -l app=nginx"),
         K("get pod web-9"),
         K("get sts web -o jsonpath={.spec.replicas}"),
+        K("create -f web.yaml"),
+        K("apply -f web.yaml"),
+        K("apply -f web.yaml"),
+        K("get all"),
+        K("get pods -o name"),
+        K("get pods -A"),
+        K("get nodes"),
+        K("get pods --field-selector spec.nodeName=node-1"),
+        K("logs web-1"),
+        K("get foo"),
+        K("label pod web-1 role=primary"),
+        K("annotate pod web-1 note=x"),
+        K("get pods -L role"),
+        K("delete sts web --cascade=orphan --wait=false"),
+        Advance(5_000),
+        K("get pods"),
+        K("apply -f web.yaml"),
+        Advance(30_000),
+        K("get pods"),
+        K("get sts web -o yaml"),
     ];
     let real = Real::start();
     let mut builtin = Builtin::new();
