@@ -277,7 +277,7 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
         (&Method::GET, Some(name), None | Some("status")) => {
             let o = c.api.get(t.kind, &ns_of(t), name)?;
             if req.wants_table() {
-                let table = table_value(c, req, t.kind, &[o.clone()]);
+                let table = table_value(c, req, t.kind, std::slice::from_ref(&o));
                 return Ok(json_response(200, &table));
             }
             Ok(json_response(200, &with_type(t.kind, &o)))
@@ -437,7 +437,7 @@ fn patch_type(req: &Req) -> Result<PatchType, ApiError> {
         _ => Err(ApiError {
             code: 415,
             reason: "UnsupportedMediaType".to_string(),
-            message: format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"),
+            message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json".to_string(),
             ..ApiError::bad_request("")
         }),
     }
