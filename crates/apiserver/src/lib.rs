@@ -13,6 +13,7 @@
 
 mod body;
 mod discovery;
+mod exec;
 mod openapi;
 mod query;
 mod rest;
@@ -142,6 +143,7 @@ pub async fn serve(listener: TcpListener, shared: Rc<Shared>) {
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades()
                 .await;
         });
     }
@@ -195,7 +197,17 @@ pub fn spawn_thread(opts: Options) -> std::io::Result<String> {
     Ok(format!("http://{addr}"))
 }
 
-async fn handle(shared: Rc<Shared>, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+async fn handle(
+    shared: Rc<Shared>,
+    peer: SocketAddr,
+    mut req: Request<Incoming>,
+) -> Response<Body> {
+    if let Some((ns, name)) = exec_target(&req) {
+        let on_upgrade = hyper::upgrade::on(&mut req);
+        let (parts, _) = req.into_parts();
+        let r = rest::Req::new(parts, Vec::new());
+        return exec::upgrade(shared, &r, on_upgrade, &ns, &name);
+    }
     let (parts, incoming) = req.into_parts();
     // Read the body with a cap: larger requests get 413 without being buffered whole.
     let limited = http_body_util::Limited::new(incoming, MAX_BODY_BYTES);
@@ -217,6 +229,30 @@ async fn handle(shared: Rc<Shared>, peer: SocketAddr, req: Request<Incoming>) ->
         return control(&shared, peer, &req);
     }
     rest::dispatch(shared, req).await
+}
+
+/// `(namespace, pod)` of a WebSocket upgrade to `pods/<name>/exec`.
+fn exec_target(req: &Request<Incoming>) -> Option<(String, String)> {
+    let upgrade = req
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return None;
+    }
+    let segs: Vec<&str> = req
+        .uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segs.as_slice() {
+        ["api", "v1", "namespaces", ns, "pods", name, "exec"] => {
+            Some((query::decode(ns), query::decode(name)))
+        }
+        _ => None,
+    }
 }
 
 /// The test-only clock controls (loopback clients, and only when enabled).

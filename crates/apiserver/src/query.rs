@@ -29,14 +29,21 @@ pub fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `a=b&c=d` → decoded pairs in order.
+pub fn pairs(q: Option<&str>) -> Vec<(String, String)> {
+    q.unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
 /// `a=b&c=d` → map (last value wins).
 pub fn parse(q: Option<&str>) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        m.insert(decode(k), decode(v));
-    }
-    m
+    pairs(q).into_iter().collect()
 }
 
 /// One `field=value` / `field!=value` requirement.

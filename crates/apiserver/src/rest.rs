@@ -25,6 +25,8 @@ pub struct Req {
     pub method: Method,
     pub path: String,
     pub query: BTreeMap<String, String>,
+    /// Every `key=value` pair in order (repeated keys such as exec's `command`).
+    pub pairs: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
@@ -35,6 +37,7 @@ impl Req {
             method: parts.method,
             path: parts.uri.path().to_string(),
             query: query::parse(parts.uri.query()),
+            pairs: query::pairs(parts.uri.query()),
             headers: parts.headers,
             body,
         }
@@ -45,6 +48,14 @@ impl Req {
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
+    }
+
+    pub fn query_all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     fn q(&self, name: &str) -> Option<&str> {
@@ -357,6 +368,22 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
             Ok(json_response(200, &with_type(t.kind, d.object())))
         }
         (&Method::DELETE, None, None) => delete_collection(c, req, t),
+        (&Method::GET | &Method::POST, Some(name), Some("exec" | "attach")) => {
+            // Reached without a WebSocket upgrade (kubectl's SPDY fallback): check what the
+            // kubelet would, then refuse the protocol.
+            let pod = c.api.get(Kind::Pod, &ns_of(t), name)?;
+            if let Some(cn) = req.q("container").filter(|c| !c.is_empty()) {
+                let known = object::get_array(&pod, &["spec", "containers"])
+                    .iter()
+                    .any(|c| object::get_str(c, &["name"]) == Some(cn));
+                if !known {
+                    return Err(ApiError::bad_request(format!(
+                        "container {cn} is not valid for pod {name}"
+                    )));
+                }
+            }
+            Err(ApiError::bad_request("Upgrade request required"))
+        }
         (m, _, _) => Ok(method_not_allowed(m)),
     }
 }

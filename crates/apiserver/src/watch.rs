@@ -147,6 +147,7 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             method: req.method.clone(),
             path: req.path.clone(),
             query: req.query.clone(),
+            pairs: Vec::new(),
             headers: req.headers.clone(),
             body: Vec::new(),
         }),

@@ -241,6 +241,10 @@ fn real_kubectl_prints_what_the_builtin_prints() {
         Advance(30_000),
         K("get pods"),
         K("get sts web -o yaml"),
+        K("exec web-0 -- hostname"),
+        K("exec web-1 -- sh -c 'echo out; echo err >&2; exit 3'"),
+        K("exec web-0 -- nosuch"),
+        K("exec web-9 -- hostname"),
     ];
     let real = Real::start();
     let mut builtin = Builtin::new();
