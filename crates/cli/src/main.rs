@@ -22,7 +22,91 @@ impl Files for DiskFiles {
     }
 }
 
-const USAGE: &str = "Usage:\n  kubeplay                               interactive prompt on a fresh cluster\n  kubeplay run [--seed N] [--echo] FILE|-  run a script; --echo prints each command as `$ cmd`\n";
+const USAGE: &str = "Usage:\n  kubeplay                               interactive prompt on a fresh cluster\n  kubeplay run [--seed N] [--echo] FILE|-  run a script; --echo prints each command as `$ cmd`\n  kubeplay serve [--port P] [--address A] [--seed N] [--speed X] [--kubeconfig FILE] [--clock-control]\n                                         serve the Kubernetes API for the real kubectl\n";
+
+/// `kubeplay serve`: the Kubernetes API over HTTP (crate kubeplay-apiserver) plus a kubeconfig.
+fn serve(args: &[String]) -> i32 {
+    let mut port: u16 = 0;
+    let mut address = "127.0.0.1".to_string();
+    let mut kubeconfig = "kubeplay.kubeconfig".to_string();
+    let mut opts = kubeplay_apiserver::Options::default();
+    let mut i = 0;
+    while i < args.len() {
+        let (flag, inline) = match args[i].split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (args[i].clone(), None),
+        };
+        if flag == "--clock-control" {
+            opts.control = true;
+            i += 1;
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => {
+                i += 1;
+                match args.get(i) {
+                    Some(v) => v.clone(),
+                    None => {
+                        eprintln!("kubeplay serve: flag needs an argument: {flag}");
+                        return 2;
+                    }
+                }
+            }
+        };
+        let bad = |what: &str| {
+            eprintln!("kubeplay serve: invalid {what} \"{value}\"");
+            2
+        };
+        match flag.as_str() {
+            "--port" => match value.parse() {
+                Ok(p) => port = p,
+                Err(_) => return bad("port"),
+            },
+            "--address" => address = value.clone(),
+            "--seed" => match value.parse() {
+                Ok(s) => opts.seed = s,
+                Err(_) => return bad("seed"),
+            },
+            "--speed" => match value.parse::<f64>() {
+                Ok(s) if s >= 0.0 && s.is_finite() => opts.speed = s,
+                _ => return bad("speed"),
+            },
+            "--kubeconfig" => kubeconfig = value.clone(),
+            other => {
+                eprintln!("kubeplay serve: unknown flag: {other}");
+                return 2;
+            }
+        }
+        i += 1;
+    }
+    let addr: std::net::SocketAddr = match format!("{address}:{port}").parse() {
+        Ok(a) => a,
+        Err(_) => match format!("[{address}]:{port}").parse() {
+            Ok(a) => a,
+            Err(_) => {
+                eprintln!("kubeplay serve: invalid address \"{address}\"");
+                return 2;
+            }
+        },
+    };
+    let result = kubeplay_apiserver::run_blocking(addr, &opts, |bound| {
+        let url = format!("http://{bound}");
+        if let Err(e) = std::fs::write(&kubeconfig, kubeplay_apiserver::kubeconfig(&url)) {
+            eprintln!("kubeplay serve: writing {kubeconfig}: {e}");
+        }
+        println!("Serving the Kubernetes API of a simulated cluster on {url}");
+        println!("kubeconfig written to {kubeconfig}; try:\n  kubectl --kubeconfig {kubeconfig} get nodes");
+        let _ = std::io::stdout().flush();
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kubeplay serve: {e}");
+            1
+        }
+    }
+}
 
 fn write_output(out: &Output, merged: bool) {
     let mut so = std::io::stdout().lock();
@@ -173,6 +257,7 @@ fn main() {
                 }
             }
         }
+        Some("serve") => serve(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             0

@@ -137,7 +137,8 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                         None => {
                             out.errln(format!(
                                 "Warning: resource {}/{name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.",
-                                kind.group_resource()
+                                // `Info.ObjectName()`: the mapping's bare resource, no group.
+                                kind.plural()
                             ));
                             None
                         }

@@ -1,0 +1,198 @@
+//! `pods/<name>/exec` over WebSocket (`v5.channel.k8s.io` / `v4.channel.k8s.io`), the
+//! protocol kubectl 1.33 tries first. Commands run to completion in the simulated container
+//! (through the built-in kubectl's pod shell) before the stream starts; their output is sent
+//! on channels 1 (stdout) and 2 (stderr), then the exit status as a `Status` on channel 3.
+//! Not supported: interactive stdin and TTYs (stdin is ignored), `attach`, and SPDY (kubectl
+//! only falls back to it when the WebSocket upgrade itself fails).
+
+use crate::body::Body;
+use crate::rest::{self, Req};
+use crate::Shared;
+use futures_util::SinkExt;
+use hyper::upgrade::OnUpgrade;
+use hyper::Response;
+use hyper_util::rt::TokioIo;
+use kubeplay_engine::{object, ApiError, Kind};
+use kubeplay_kubectl::pod_shell::PodHost;
+use kubeplay_shell::{Host, Io, Stream};
+use serde_json::{json, Value};
+use std::rc::Rc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::Message;
+
+const PROTOCOLS: &[&str] = &["v5.channel.k8s.io", "v4.channel.k8s.io"];
+
+/// What the command printed and how it ended.
+struct Outcome {
+    stdout: String,
+    stderr: String,
+    status: Value,
+}
+
+fn run(shared: &Shared, req: &Req, ns: &str, name: &str) -> Result<Outcome, ApiError> {
+    let argv: Vec<String> = req
+        .query_all("command")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if argv.is_empty() {
+        return Err(ApiError::bad_request(
+            "you must specify at least one command for the container",
+        ));
+    }
+    let mut cluster = shared.lock();
+    let pod = cluster.api.get(Kind::Pod, ns, name)?;
+    let containers = object::get_array(&pod, &["spec", "containers"]);
+    let container = match req.query.get("container").map(String::as_str) {
+        Some(c) if !c.is_empty() => c.to_string(),
+        _ => containers
+            .first()
+            .and_then(|c| object::get_str(c, &["name"]))
+            .unwrap_or("")
+            .to_string(),
+    };
+    if !containers
+        .iter()
+        .any(|c| object::get_str(c, &["name"]) == Some(container.as_str()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
+    }
+    let not_found = || {
+        ApiError::bad_request(format!(
+            "unable to upgrade connection: container not found (\"{container}\")"
+        ))
+    };
+    if !kubeplay_kubectl::cmd::exec::container_running(&pod, &container) {
+        return Err(not_found());
+    }
+    let Some(mut host) = PodHost::new(&mut cluster, ns, name, Some(&container)) else {
+        return Err(not_found());
+    };
+    let program = argv.first().cloned().unwrap_or_default();
+    if !host.has_command(&program) {
+        // containerd's wording, with its 64-hex-digit exec id (as the built-in kubectl draws it).
+        let rng = &mut host.cluster.api.rng;
+        let id = format!(
+            "{:016x}{:016x}{:016x}{:016x}",
+            rng.next_u64(),
+            rng.next_u64(),
+            rng.next_u64(),
+            rng.next_u64()
+        );
+        return Err(ApiError::internal(format!(
+            "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"{id}\": OCI runtime exec failed: exec failed: unable to start container process: exec: \"{program}\": executable file not found in $PATH: unknown"
+        )));
+    }
+    let mut io = Io::default();
+    let code = host.run_argv(&argv, "", &mut io);
+    drop(host);
+    cluster.run_now();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    for (s, t) in io.chunks {
+        match s {
+            Stream::Stdout => stdout.push_str(&t),
+            Stream::Stderr => stderr.push_str(&t),
+        }
+    }
+    let status = if code == 0 {
+        json!({"metadata": {}, "status": "Success"})
+    } else {
+        json!({
+            "metadata": {}, "status": "Failure",
+            "message": format!("command terminated with non-zero exit code: error executing command [{}], exit code {code}", argv.join(" ")),
+            "reason": "NonZeroExitCode",
+            "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]},
+        })
+    };
+    Ok(Outcome {
+        stdout,
+        stderr,
+        status,
+    })
+}
+
+/// Answers a WebSocket exec request: 101 and a task streaming the outcome, or a Status error.
+pub fn upgrade(
+    shared: Rc<Shared>,
+    req: &Req,
+    on_upgrade: OnUpgrade,
+    ns: &str,
+    name: &str,
+) -> Response<Body> {
+    let offered = req.header("sec-websocket-protocol").to_string();
+    let Some(protocol) = PROTOCOLS
+        .iter()
+        .find(|p| offered.split(',').any(|o| o.trim() == **p))
+    else {
+        return rest::status_response(
+            400,
+            "BadRequest",
+            "unable to upgrade connection: no supported channel protocol was requested",
+        );
+    };
+    let outcome = match run(&shared, req, ns, name) {
+        Ok(o) => o,
+        // A missing pod is refused before the upgrade (kubectl looked it up first anyway);
+        // failures inside the container arrive on the error channel, as from the kubelet.
+        Err(e) if e.is_not_found() || e.code == 400 => return rest::error_response(&e),
+        Err(e) => Outcome {
+            stdout: String::new(),
+            stderr: String::new(),
+            status: e.to_status(),
+        },
+    };
+    shared.notify();
+    let key = req.header("sec-websocket-key").as_bytes().to_vec();
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
+    let want_stdout = req
+        .query
+        .get("stdout")
+        .is_some_and(|v| v == "true" || v == "1");
+    let want_stderr = req
+        .query
+        .get("stderr")
+        .is_some_and(|v| v == "true" || v == "1");
+    tokio::task::spawn_local(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            None,
+        )
+        .await;
+        let frame = |ch: u8, data: &[u8]| {
+            let mut v = Vec::with_capacity(data.len() + 1);
+            v.push(ch);
+            v.extend_from_slice(data);
+            Message::Binary(v.into())
+        };
+        if want_stdout && !outcome.stdout.is_empty() {
+            let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
+        }
+        if want_stderr && !outcome.stderr.is_empty() {
+            let _ = ws.send(frame(2, outcome.stderr.as_bytes())).await;
+        }
+        let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
+        let _ = ws.send(frame(3, &status)).await;
+        // A normal closure (1000): kubectl reads it as the end of every stream.
+        let _ = ws
+            .close(Some(CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }))
+            .await;
+    });
+    Response::builder()
+        .status(101)
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-accept", accept)
+        .header("sec-websocket-protocol", *protocol)
+        .body(Body::full(Vec::new()))
+        .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
+}

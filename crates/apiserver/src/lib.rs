@@ -1,0 +1,287 @@
+//! The Kubernetes HTTP API over a simulated cluster: what `kubeplay serve` runs so the real
+//! kubectl (or any client-go program) can drive the engine.
+//!
+//! It is a thin translation layer: requests become `Api` calls on one shared `Cluster`, errors
+//! become the `Status` objects `ApiError::to_status` builds, tables come from the same printers
+//! the built-in kubectl uses. It must never hold simulation logic of its own, never be a
+//! dependency of the engine, kubectl or web crates (it is native only), and never panic on a
+//! request: every handler answers with a `Status` on error.
+//!
+//! The virtual clock runs at real time × `speed`. With `speed == 0` it only moves when a test
+//! asks through `POST /kubeplay/advance?ms=N` or `POST /kubeplay/settle` (enabled by
+//! `Options::control`, loopback clients only).
+
+mod body;
+mod discovery;
+mod exec;
+mod openapi;
+mod query;
+mod rest;
+mod watch;
+
+use body::Body;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use kubeplay_engine::{Cluster, Config};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::{Mutex, MutexGuard};
+use tokio::net::TcpListener;
+
+/// Largest request body accepted (kube-apiserver's limit is 3 MiB for most writes).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// How `serve` runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub seed: u64,
+    /// Virtual milliseconds per real millisecond; 0 freezes the clock.
+    pub speed: f64,
+    /// Enables the `/kubeplay/advance` and `/kubeplay/settle` endpoints.
+    pub control: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            seed: 1,
+            speed: 1.0,
+            control: false,
+        }
+    }
+}
+
+/// The state every connection shares.
+pub struct Shared {
+    cluster: Mutex<Cluster>,
+    /// Bumped after every change so watchers wake up.
+    changed: tokio::sync::watch::Sender<u64>,
+    control: bool,
+    addr: Mutex<String>,
+}
+
+impl Shared {
+    pub fn new(opts: &Options) -> Rc<Shared> {
+        let cluster = Cluster::new(Config {
+            seed: opts.seed,
+            ..Config::default()
+        });
+        let (tx, _rx) = tokio::sync::watch::channel(0);
+        Rc::new(Shared {
+            cluster: Mutex::new(cluster),
+            changed: tx,
+            control: opts.control,
+            addr: Mutex::new(String::new()),
+        })
+    }
+
+    /// Locks the cluster. A poisoned lock (a panic elsewhere) still yields the cluster.
+    pub fn lock(&self) -> MutexGuard<'_, Cluster> {
+        self.cluster.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes watchers after a change.
+    pub fn notify(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn server_address(&self) -> String {
+        self.addr.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+/// A kubeconfig pointing at `server` (plain http, no credentials).
+pub fn kubeconfig(server: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: {server}\n  name: kubeplay\ncontexts:\n- context:\n    cluster: kubeplay\n    namespace: default\n    user: kubeplay\n  name: kubeplay\ncurrent-context: kubeplay\npreferences: {{}}\nusers:\n- name: kubeplay\n  user: {{}}\n"
+    )
+}
+
+/// Advances the virtual clock at `speed` × real time until the process ends.
+pub async fn run_clock(shared: Rc<Shared>, speed: f64) {
+    if speed <= 0.0 || !speed.is_finite() {
+        return;
+    }
+    let tick = std::time::Duration::from_millis(50);
+    let mut interval = tokio::time::interval(tick);
+    let mut last = tokio::time::Instant::now();
+    let mut carry = 0.0f64;
+    loop {
+        interval.tick().await;
+        let now = tokio::time::Instant::now();
+        let real_ms = now.duration_since(last).as_secs_f64() * 1000.0;
+        last = now;
+        carry += real_ms * speed;
+        let ms = carry.floor();
+        carry -= ms;
+        if ms >= 1.0 {
+            shared.lock().advance(ms as u64);
+            shared.notify();
+        }
+    }
+}
+
+/// Serves the API on `listener` until the process ends. One task per connection.
+pub async fn serve(listener: TcpListener, shared: Rc<Shared>) {
+    if let Ok(a) = listener.local_addr() {
+        if let Ok(mut s) = shared.addr.lock() {
+            *s = a.to_string();
+        }
+    }
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
+        let shared = shared.clone();
+        tokio::task::spawn_local(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(shared, peer, req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
+
+/// Binds `addr`, starts the clock and the server on the current runtime; returns the bound
+/// address. The tasks run until the runtime shuts down.
+pub async fn start(addr: SocketAddr, opts: &Options) -> std::io::Result<(SocketAddr, Rc<Shared>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let shared = Shared::new(opts);
+    tokio::task::spawn_local(run_clock(shared.clone(), opts.speed));
+    tokio::task::spawn_local(serve(listener, shared.clone()));
+    Ok((local, shared))
+}
+
+/// Runs the server on this thread until the process ends (a current-thread runtime: the
+/// cluster is not `Send`). `ready` is called once with the bound address.
+pub fn run_blocking(
+    addr: SocketAddr,
+    opts: &Options,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let (bound, _shared) = start(addr, opts).await?;
+        ready(bound);
+        std::future::pending::<()>().await;
+        Ok(())
+    })
+}
+
+/// Starts a server on a thread of its own (tests): returns its `http://` URL.
+pub fn spawn_thread(opts: Options) -> std::io::Result<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let tx2 = tx.clone();
+        if let Err(e) = run_blocking(addr, &opts, move |a| {
+            let _ = tx2.send(Ok(a));
+        }) {
+            let _ = tx.send(Err(e));
+        }
+    });
+    let addr = rx
+        .recv()
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+    Ok(format!("http://{addr}"))
+}
+
+async fn handle(
+    shared: Rc<Shared>,
+    peer: SocketAddr,
+    mut req: Request<Incoming>,
+) -> Response<Body> {
+    if let Some((ns, name)) = exec_target(&req) {
+        let on_upgrade = hyper::upgrade::on(&mut req);
+        let (parts, _) = req.into_parts();
+        let r = rest::Req::new(parts, Vec::new());
+        return exec::upgrade(shared, &r, on_upgrade, &ns, &name);
+    }
+    let (parts, incoming) = req.into_parts();
+    // Read the body with a cap: larger requests get 413 without being buffered whole.
+    let limited = http_body_util::Limited::new(incoming, MAX_BODY_BYTES);
+    let bytes = match limited.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            if e.is::<http_body_util::LengthLimitError>() {
+                return rest::status_response(
+                    413,
+                    "RequestEntityTooLarge",
+                    "the server has received a request that is too large",
+                );
+            }
+            return rest::status_response(400, "BadRequest", "error reading the request body");
+        }
+    };
+    let req = rest::Req::new(parts, bytes.to_vec());
+    if req.path.starts_with("/kubeplay/") {
+        return control(&shared, peer, &req);
+    }
+    rest::dispatch(shared, req).await
+}
+
+/// `(namespace, pod)` of a WebSocket upgrade to `pods/<name>/exec`.
+fn exec_target(req: &Request<Incoming>) -> Option<(String, String)> {
+    let upgrade = req
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return None;
+    }
+    let segs: Vec<&str> = req
+        .uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segs.as_slice() {
+        ["api", "v1", "namespaces", ns, "pods", name, "exec"] => {
+            Some((query::decode(ns), query::decode(name)))
+        }
+        _ => None,
+    }
+}
+
+/// The test-only clock controls (loopback clients, and only when enabled).
+fn control(shared: &Shared, peer: SocketAddr, req: &rest::Req) -> Response<Body> {
+    if !shared.control || !peer.ip().is_loopback() || req.method != hyper::Method::POST {
+        return rest::status_response(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
+    }
+    let ms = req.query.get("ms").and_then(|v| v.parse::<u64>().ok());
+    let now = {
+        let mut c = shared.lock();
+        match req.path.as_str() {
+            "/kubeplay/advance" => c.advance(ms.unwrap_or(0)),
+            "/kubeplay/settle" => {
+                c.settle(ms.unwrap_or(600_000));
+            }
+            _ => {
+                return rest::status_response(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                )
+            }
+        }
+        c.now().rfc3339()
+    };
+    shared.notify();
+    rest::json_response(200, &serde_json::json!({ "now": now }))
+}

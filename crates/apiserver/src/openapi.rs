@@ -1,0 +1,77 @@
+//! A minimal OpenAPI v3 document set: enough for kubectl to learn that every kind accepts
+//! the `fieldValidation` query parameter (so `create`/`apply` validate on the server) and
+//! strategic-merge patches. It carries no component schemas, so kubectl's apply computes
+//! strategic merge patches from its compiled-in types, exactly as against a server whose
+//! schemas it cannot use. `kubectl explain` needs real schemas and is not served.
+//! `/openapi/v2` stays 404: kubectl treats that as "no v2 schema" and falls back.
+
+use kubeplay_engine::kinds::{ResourceInfo, RESOURCES};
+use serde_json::{json, Value};
+
+fn gv_key(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// A content hash stands in for kube-apiserver's ETag-derived one: stable per build.
+const HASH: &str = "kubeplay1";
+
+/// `/openapi/v3`: the group-versions and where their documents are.
+pub fn root() -> Value {
+    let mut paths = serde_json::Map::new();
+    for r in RESOURCES {
+        let key = gv_key(r.group, r.version);
+        paths.insert(
+            key.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={HASH}")}),
+        );
+    }
+    json!({ "paths": paths })
+}
+
+fn patch_op(r: &ResourceInfo) -> Value {
+    let param = |n: &str| json!({"name": n, "in": "query", "schema": {"type": "string"}});
+    let body = json!({"schema": {"type": "object"}});
+    json!({
+        "operationId": format!("patch{}", r.kind_name),
+        "x-kubernetes-action": "patch",
+        "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind_name},
+        "parameters": [param("dryRun"), param("fieldManager"), param("fieldValidation"), param("force")],
+        "requestBody": {"required": true, "content": {
+            "application/json-patch+json": body,
+            "application/merge-patch+json": body,
+            "application/strategic-merge-patch+json": body,
+            "application/apply-patch+yaml": body,
+        }},
+        "responses": {"200": {"description": "OK"}},
+    })
+}
+
+/// `/openapi/v3/api/v1`, `/openapi/v3/apis/<g>/<v>`: None when the group-version is not served.
+pub fn group_version(path: &str) -> Option<Value> {
+    let mut paths = serde_json::Map::new();
+    for r in RESOURCES {
+        if gv_key(r.group, r.version) != path {
+            continue;
+        }
+        let prefix = format!("/{path}");
+        let url = if r.namespaced {
+            format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
+        } else {
+            format!("{prefix}/{}/{{name}}", r.plural)
+        };
+        paths.insert(url, json!({"patch": patch_op(r)}));
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.35.0"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }))
+}
