@@ -178,11 +178,6 @@ impl Builtin {
         let (out, _) =
             self.session
                 .run_line(&mut self.cluster, &self.files, &format!("kubectl {line}"));
-        // The API server lets the controllers react at the instant of each request, as
-        // kube-controller-manager does within milliseconds; the built-in session defers that
-        // to the next clock move (`kubectl create` then `kubectl get pods` prints "No
-        // resources found" there). Until the session does the same, mirror the server here.
-        self.cluster.run_now();
         let mut stdout = String::new();
         let mut stderr = String::new();
         for (stream, text) in &out.chunks {

@@ -113,6 +113,10 @@ impl SessionHost<'_> {
             },
             _ => cmd::run(&mut k, args, &mut out),
         };
+        // Controllers react to what the command wrote at once (within the same virtual
+        // instant, as real ones do within milliseconds, S3.10), so the next command sees
+        // their work, exactly as a client of `kubeplay serve` does.
+        self.cluster.run_now();
         for (s, t) in out.chunks {
             io.chunks.push((to_shell_stream(s), t));
         }
