@@ -243,29 +243,24 @@ fn describe_statefulset_layout_and_events() {
     let (code, out) = kubectl(&mut c, "describe sts web");
     assert_eq!(code, 0, "{}", out.stderr());
     expect![[r#"
-        Name:                   web
-        Namespace:              default
-        CreationTimestamp:      Thu, 01 Jan 2026 00:00:00 +0000
-        Selector:               app=nginx
-        Labels:                 <none>
-        Annotations:            <none>
-        Service Name:           nginx
-        Pod Management Policy:  OrderedReady
-        Replicas:               2 desired | 1 total
-        Update Strategy:        RollingUpdate
-          Partition:            0
-          MaxUnavailable:       1
-        Persistent Volume Claim Retention Policy:
-          WhenDeleted:  Retain
-          WhenScaled:   Retain
-        Pods Status:    0 Running / 1 Waiting / 0 Succeeded / 0 Failed
+        Name:               web
+        Namespace:          default
+        CreationTimestamp:  Thu, 01 Jan 2026 00:00:00 +0000
+        Selector:           app=nginx
+        Labels:             <none>
+        Annotations:        <none>
+        Replicas:           2 desired | 1 total
+        Update Strategy:    RollingUpdate
+          Partition:        0
+          MaxUnavailable:   1
+        Pods Status:        0 Running / 1 Waiting / 0 Succeeded / 0 Failed
         Pod Template:
           Labels:  app=nginx
           Containers:
            nginx:
             Image:        registry.k8s.io/nginx-slim:0.21
-            Port:         80/TCP (web)
-            Host Port:    0/TCP (web)
+            Port:         80/TCP
+            Host Port:    0/TCP
             Environment:  <none>
             Mounts:
               /usr/share/nginx/html from www (rw)

@@ -221,11 +221,10 @@ fn port_list(ports: &[Value], host: bool) -> String {
             } else {
                 get_i64(p, &["containerPort"]).unwrap_or(0)
             };
+            // kubectl 1.33 prints `80/TCP` without the port's name (checked against the
+            // real binary through `kubeplay serve`); later releases append ` (web)`.
             let proto = get_str(p, &["protocol"]).unwrap_or("TCP");
-            match get_str(p, &["name"]) {
-                Some(name) if !name.is_empty() => format!("{n}/{proto} ({name})"),
-                _ => format!("{n}/{proto}"),
-            }
+            format!("{n}/{proto}")
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -787,14 +786,8 @@ fn describe_statefulset(k: &Kubectl<'_>, sts: &Value, now: Time) -> String {
     );
     labels_multiline(&mut w, "", "Labels", &object::labels(sts));
     annotations_multiline(&mut w, "Annotations", &object::annotations(sts));
-    let svc = s(sts, &["spec", "serviceName"]);
-    if !svc.is_empty() {
-        w.w(0, &format!("Service Name:\t{svc}\n"));
-    }
-    let pmp = s(sts, &["spec", "podManagementPolicy"]);
-    if !pmp.is_empty() {
-        w.w(0, &format!("Pod Management Policy:\t{pmp}\n"));
-    }
+    // kubectl 1.33 shows neither Service Name, Pod Management Policy nor the PVC retention
+    // policy here (spec S6.9 lists a later kubectl's layout; the 1.33 binary is the oracle).
     w.w(
         0,
         &format!(
@@ -823,13 +816,6 @@ fn describe_statefulset(k: &Kubectl<'_>, sts: &Value, now: Time) -> String {
                 w.w(1, &format!("MaxUnavailable:\t{t}\n"));
             }
         }
-    }
-    if let Some(rp) =
-        get(sts, &["spec", "persistentVolumeClaimRetentionPolicy"]).filter(|v| v.is_object())
-    {
-        w.w(0, "Persistent Volume Claim Retention Policy:\n");
-        w.w(1, &format!("WhenDeleted:\t{}\n", s(rp, &["whenDeleted"])));
-        w.w(1, &format!("WhenScaled:\t{}\n", s(rp, &["whenScaled"])));
     }
     let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
     if let Ok(sel) =
