@@ -801,12 +801,22 @@ impl Runtime {
     /// Hands out the next pod IP from the node's podCIDR (`10.244.N.x`): a new address on
     /// every sandbox, as re-created pods usually get (S7.5).
     pub fn allocate_ip(&mut self, node: &str, cidr_prefix: &str) -> String {
-        let used: BTreeSet<String> = self.pods.values().map(|p| p.ip.clone()).collect();
+        // Only addresses under this prefix can collide; borrowing them (rather than cloning
+        // and sorting every sandbox's address) keeps a pod start cheap in a big cluster.
+        let used: BTreeSet<&str> = self
+            .pods
+            .values()
+            .map(|p| p.ip.as_str())
+            .filter(|ip| {
+                ip.strip_prefix(cidr_prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .collect();
         let counter = self.ip_counters.entry(node.to_string()).or_insert(1);
         for _ in 0..260 {
             *counter = if *counter >= 254 { 2 } else { *counter + 1 };
             let ip = format!("{cidr_prefix}.{counter}");
-            if !used.contains(&ip) {
+            if !used.contains(ip.as_str()) {
                 return ip;
             }
         }

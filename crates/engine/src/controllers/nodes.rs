@@ -42,7 +42,6 @@ use crate::error::ApiResult;
 use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
-use crate::selector::Selector;
 use crate::store::WatchEvent;
 use std::collections::BTreeMap;
 
@@ -94,10 +93,9 @@ fn source(component: &str) -> Source<'_> {
 }
 
 fn pods_on(api: &Api, node: &str) -> Vec<std::sync::Arc<Object>> {
-    api.list(Kind::Pod, None, &Selector::everything())
-        .into_iter()
-        .filter(|p| object::get_str(p, &["spec", "nodeName"]) == Some(node))
-        .collect()
+    // The store's node index holds exactly the pods whose spec.nodeName is `node`, in key
+    // order, as the full list would give them.
+    api.store.pods_on_node(node).cloned().collect()
 }
 
 /// Seconds a pod tolerates the `unreachable:NoExecute` taint; `None` is forever.

@@ -20,7 +20,7 @@ use crate::kinds::Kind;
 use crate::object;
 use crate::quantity::{Format, Quantity};
 use crate::selector::Selector;
-use crate::store::{EventType, WatchEvent};
+use crate::store::{Cursor, EventType, Store, WatchEvent};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -64,6 +64,126 @@ pub struct Scheduler {
     nodes: BTreeMap<String, String>,
     /// What each assigned pod looked like (node, labels, terminal).
     assigned: BTreeMap<ObjectKey, String>,
+    /// Per-node sums of the bound, non-terminal pods, so an attempt costs O(nodes) and not
+    /// O(all pods).
+    placed: Placed,
+}
+
+/// One bound, non-terminal pod as the filters and scores see it.
+#[derive(Debug)]
+struct PlacedPod {
+    node: String,
+    requests: BTreeMap<String, Quantity>,
+    non_zero: (i128, i128),
+    object: Arc<Value>,
+}
+
+/// What the pods bound to one node take.
+#[derive(Debug, Default)]
+struct NodeUsage {
+    pods: usize,
+    /// Exact milli sums of `pod_requests` (requests are never negative, so clamping the sum
+    /// once equals clamping every partial sum).
+    requested: BTreeMap<String, i128>,
+    non_zero_cpu: i128,
+    non_zero_memory: i128,
+}
+
+/// The scheduler's cache of bound pods (kube-scheduler keeps the same in its NodeInfo
+/// snapshot). It follows the store's watch log with its own cursor and catches up at the
+/// start of every attempt, so it always equals the store at that moment: the cluster
+/// delivers events between reconciles, but other controllers may have written since.
+#[derive(Debug, Default)]
+struct Placed {
+    /// `None` until built, or after the log was compacted past us.
+    cursor: Option<Cursor>,
+    pods: BTreeMap<ObjectKey, PlacedPod>,
+    nodes: BTreeMap<String, NodeUsage>,
+    /// Bound pods that carry required pod anti-affinity terms (usually none).
+    with_anti_affinity: BTreeSet<ObjectKey>,
+}
+
+impl Placed {
+    fn sync(&mut self, store: &Store) {
+        let head = store.head();
+        if let Some(cursor) = self.cursor.filter(|c| *c <= head) {
+            if let Ok(events) = store.events_since(cursor) {
+                let changes: Vec<(ObjectKey, Option<Arc<Value>>)> = events
+                    .filter(|e| e.kind == Kind::Pod)
+                    .map(|e| {
+                        let key = ObjectKey::of(Kind::Pod, &e.object);
+                        let obj = (e.event_type != EventType::Deleted).then(|| e.object.clone());
+                        (key, obj)
+                    })
+                    .collect();
+                for (key, obj) in changes {
+                    self.apply(key, obj);
+                }
+                self.cursor = Some(head);
+                return;
+            }
+        }
+        *self = Placed::default();
+        for pod in store.list(Kind::Pod, None) {
+            self.apply(ObjectKey::of(Kind::Pod, pod), Some(pod.clone()));
+        }
+        self.cursor = Some(head);
+    }
+
+    fn apply(&mut self, key: ObjectKey, obj: Option<Arc<Value>>) {
+        if let Some(old) = self.pods.remove(&key) {
+            if let Some(usage) = self.nodes.get_mut(&old.node) {
+                usage.pods = usage.pods.saturating_sub(1);
+                for (res, q) in &old.requests {
+                    if let Some(sum) = usage.requested.get_mut(res) {
+                        *sum -= q.milli_value();
+                    }
+                }
+                usage.non_zero_cpu -= old.non_zero.0;
+                usage.non_zero_memory -= old.non_zero.1;
+                if usage.pods == 0 {
+                    self.nodes.remove(&old.node);
+                }
+            }
+            self.with_anti_affinity.remove(&key);
+        }
+        let Some(obj) = obj else { return };
+        let node = node_name(&obj);
+        if node.is_empty() || is_terminal(&obj) {
+            return;
+        }
+        let entry = PlacedPod {
+            node: node.to_string(),
+            requests: pod_requests(&obj),
+            non_zero: non_zero_requests(&obj),
+            object: obj.clone(),
+        };
+        let usage = self.nodes.entry(entry.node.clone()).or_default();
+        usage.pods += 1;
+        for (res, q) in &entry.requests {
+            *usage.requested.entry(res.clone()).or_insert(0) += q.milli_value();
+        }
+        usage.non_zero_cpu += entry.non_zero.0;
+        usage.non_zero_memory += entry.non_zero.1;
+        if !object::get_array(
+            &obj,
+            &[
+                "spec",
+                "affinity",
+                "podAntiAffinity",
+                "requiredDuringSchedulingIgnoredDuringExecution",
+            ],
+        )
+        .is_empty()
+        {
+            self.with_anti_affinity.insert(key.clone());
+        }
+        self.pods.insert(key, entry);
+    }
+
+    fn usage(&self, node: &str) -> Option<&NodeUsage> {
+        self.nodes.get(node)
+    }
 }
 
 impl Scheduler {
@@ -244,7 +364,8 @@ impl Controller for Scheduler {
                 }
             }
         }
-        match schedule(api, &pod) {
+        self.placed.sync(&api.store);
+        match schedule(api, &self.placed, &pod) {
             Ok(Decision::Bind(node)) => {
                 self.unschedulable.remove(key);
                 bind(api, &pod, &node);
@@ -676,48 +797,51 @@ fn required_terms(pod: &Value, which: &str, api: &Api) -> Vec<AffinityTerm> {
     .collect()
 }
 
-/// Everything the filters need about the cluster, built once per attempt.
-struct Snapshot {
+/// Everything the filters need about the cluster, built once per attempt: the nodes and the
+/// scheduler's cache of bound pods. Only the rare plugins that must look at individual pods
+/// (host ports, the incoming pod's own inter-pod terms) read the store's per-node index.
+struct Snapshot<'a> {
     nodes: Vec<Arc<Value>>,
-    /// Non-terminal pods per node name.
-    pods_on: BTreeMap<String, Vec<Arc<Value>>>,
+    placed: &'a Placed,
+    store: &'a Store,
 }
 
-impl Snapshot {
-    fn take(api: &Api) -> Snapshot {
+impl<'a> Snapshot<'a> {
+    fn take(api: &'a Api, placed: &'a Placed) -> Snapshot<'a> {
         let nodes = api.list(Kind::Node, None, &Selector::everything());
-        let mut pods_on: BTreeMap<String, Vec<Arc<Value>>> = BTreeMap::new();
-        for n in &nodes {
-            let name = object::name(n);
-            let pods: Vec<Arc<Value>> = api
-                .store
-                .pods_on_node(name)
-                .filter(|p| !is_terminal(p))
-                .cloned()
-                .collect();
-            pods_on.insert(name.to_string(), pods);
+        Snapshot {
+            nodes,
+            placed,
+            store: &api.store,
         }
-        Snapshot { nodes, pods_on }
     }
 
-    fn pods(&self, node: &str) -> &[Arc<Value>] {
-        self.pods_on.get(node).map(Vec::as_slice).unwrap_or(&[])
+    /// Non-terminal pods bound to `node`.
+    fn pods(&self, node: &str) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.store.pods_on_node(node).filter(|p| !is_terminal(p))
     }
 
-    fn label<'a>(node: &'a Value, key: &str) -> Option<&'a str> {
+    fn label<'b>(node: &'b Value, key: &str) -> Option<&'b str> {
         object::label(node, key)
     }
 
     /// Pods on nodes in the same topology domain as `node` for `key`.
-    fn pods_in_domain<'a>(&'a self, node: &'a Value, key: &'a str) -> Vec<&'a Arc<Value>> {
+    fn pods_in_domain(&self, node: &Value, key: &str) -> Vec<&'a Arc<Value>> {
         let Some(v) = Snapshot::label(node, key) else {
             return Vec::new();
         };
         self.nodes
             .iter()
             .filter(|n| Snapshot::label(n, key) == Some(v))
-            .flat_map(|n| self.pods(object::name(n)).iter())
+            .flat_map(|n| self.pods(object::name(n)))
             .collect()
+    }
+
+    /// Whether any non-terminal pod on a snapshot node satisfies `f`.
+    fn any_pod(&self, f: impl Fn(&Value) -> bool) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| self.pods(object::name(n)).any(|p| f(p)))
     }
 }
 
@@ -743,7 +867,7 @@ fn resolvable(reason: &str) -> NodeFailure {
 
 fn filter_node(
     api: &Api,
-    snap: &Snapshot,
+    snap: &Snapshot<'_>,
     pod: &Value,
     node: &Value,
     claims: &Claims,
@@ -776,7 +900,7 @@ fn filter_node(
     // NodePorts
     let wanted = host_ports(pod);
     if !wanted.is_empty() {
-        let used: Vec<_> = snap.pods(name).iter().flat_map(|p| host_ports(p)).collect();
+        let used: Vec<_> = snap.pods(name).flat_map(|p| host_ports(p)).collect();
         let conflict = wanted.iter().any(|(ip, port, proto)| {
             used.iter().any(|(uip, uport, uproto)| {
                 uport == port
@@ -797,21 +921,14 @@ fn filter_node(
                 .collect()
         })
         .unwrap_or_default();
-    let on_node = snap.pods(name);
+    let usage = snap.placed.usage(name);
     let mut reasons = Vec::new();
     let mut fits_empty_node = true;
     let max_pods = alloc.get("pods").map(|q| q.value()).unwrap_or(110);
-    if on_node.len() as i128 + 1 > max_pods {
+    if usage.map_or(0, |u| u.pods) as i128 + 1 > max_pods {
         reasons.push(REASON_TOO_MANY_PODS.to_string());
     }
     let requests = pod_requests(pod);
-    let mut used: BTreeMap<String, Quantity> = BTreeMap::new();
-    for p in on_node {
-        for (k, q) in pod_requests(p) {
-            let e = used.entry(k).or_insert_with(Quantity::zero);
-            *e = e.add(&q);
-        }
-    }
     for (res, want) in &requests {
         if want.milli_value() <= 0 {
             continue;
@@ -820,7 +937,10 @@ fn filter_node(
             .get(res)
             .copied()
             .unwrap_or_else(|| Quantity::from_milli(0, Format::DecimalSI));
-        let taken = used.get(res).copied().unwrap_or_else(Quantity::zero);
+        let taken = usage
+            .and_then(|u| u.requested.get(res))
+            .map(|m| Quantity::from_milli(*m, Format::DecimalSI))
+            .unwrap_or_else(Quantity::zero);
         if *want > have.sub(&taken) {
             reasons.push(format!("Insufficient {res}"));
             if *want > have {
@@ -859,7 +979,7 @@ fn filter_node(
         let satisfied = in_domain.iter().any(|p| term.matches_pod(p));
         if !satisfied {
             // A pod that matches its own term may start the group when no pod matches yet.
-            let any_match = snap.pods_on.values().flatten().any(|p| term.matches_pod(p));
+            let any_match = snap.any_pod(|p| term.matches_pod(p));
             let self_match = term.matches_pod(pod);
             if any_match || !self_match || Snapshot::label(node, &term.topology_key).is_none() {
                 return Err(unresolvable(REASON_POD_AFFINITY));
@@ -875,9 +995,15 @@ fn filter_node(
             return Err(resolvable(REASON_POD_ANTI_AFFINITY));
         }
     }
-    for n in &snap.nodes {
-        for existing in snap.pods(object::name(n)) {
-            for term in required_terms(existing, "podAntiAffinity", api) {
+    for key in &snap.placed.with_anti_affinity {
+        let Some(placed) = snap.placed.pods.get(key) else {
+            continue;
+        };
+        let Some(n) = snap.nodes.iter().find(|n| object::name(n) == placed.node) else {
+            continue;
+        };
+        {
+            for term in required_terms(&placed.object, "podAntiAffinity", api) {
                 let same_domain = match (
                     Snapshot::label(n, &term.topology_key),
                     Snapshot::label(node, &term.topology_key),
@@ -945,8 +1071,8 @@ fn fit_error(
 }
 
 /// Runs one scheduling cycle for `pod`: the chosen node, or the FailedScheduling message.
-pub fn schedule(api: &mut Api, pod: &Value) -> Result<Decision, String> {
-    let snap = Snapshot::take(api);
+fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, String> {
+    let snap = Snapshot::take(api, placed);
     let total = snap.nodes.len();
     if total == 0 {
         return Err("no nodes available to schedule pods".to_string());
@@ -967,7 +1093,11 @@ pub fn schedule(api: &mut Api, pod: &Value) -> Result<Decision, String> {
     if feasible.is_empty() {
         return Err(fit_error(total, None, &failures, preemption_never));
     }
-    let node = pick(api, &snap, pod, &feasible);
+    let best = best_nodes(api, &snap, pod, &feasible);
+    // Ties go to a random node among the best, as the real scheduler's reservoir sampling
+    // does (deterministic through the cluster RNG).
+    let i = api.rng.range(0, best.len().saturating_sub(1) as u64) as usize;
+    let node = best.get(i).or(best.first()).cloned().unwrap_or_default();
     if claims.unbound_wait.is_empty() {
         return Ok(Decision::Bind(node));
     }
@@ -982,9 +1112,9 @@ pub fn schedule(api: &mut Api, pod: &Value) -> Result<Decision, String> {
     Ok(Decision::WaitForVolumes(node))
 }
 
-/// Pods the default PodTopologySpread constraints spread `pod` against: same controller, or
-/// selected by a Service that selects `pod`.
-fn spread_peers(api: &Api, pod: &Value) -> impl Fn(&Value) -> bool {
+/// How many of the pods the default PodTopologySpread constraints spread `pod` against (same
+/// controller, or selected by a Service that selects `pod`) are on each node.
+fn spread_counts(api: &Api, snap: &Snapshot<'_>, pod: &Value) -> BTreeMap<String, i64> {
     let ns = object::namespace(pod).to_string();
     let owner = object::controller_ref(pod).map(|r| r.uid);
     let labels = object::labels(pod);
@@ -996,18 +1126,39 @@ fn spread_peers(api: &Api, pod: &Value) -> impl Fn(&Value) -> bool {
         .map(|sel| Selector::from_map(&sel))
         .filter(|sel| sel.matches(&labels))
         .collect();
-    move |p: &Value| {
+    let is_peer = |p: &Value| {
         object::namespace(p) == ns
             && ((owner.is_some() && object::controller_ref(p).map(|r| r.uid) == owner)
                 || services.iter().any(|s| s.matches_object(p)))
+    };
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut count = |p: &Value| {
+        if !is_terminal(p) && is_peer(p) {
+            let node = node_name(p);
+            if !node.is_empty() {
+                *counts.entry(node.to_string()).or_insert(0) += 1;
+            }
+        }
+    };
+    match (&owner, services.is_empty()) {
+        // Only the owner's pods can be peers: the owner index lists them.
+        (Some(uid), true) => api
+            .store
+            .controlled_by(Kind::Pod, uid)
+            .for_each(|p| count(p)),
+        (None, true) => {}
+        _ => snap
+            .nodes
+            .iter()
+            .for_each(|n| snap.pods(object::name(n)).for_each(|p| count(p))),
     }
+    counts
 }
 
-/// Scores the feasible nodes and picks the best; ties go to a random node among the best,
-/// as the real scheduler's reservoir sampling does (deterministic through the cluster RNG).
-fn pick(api: &mut Api, snap: &Snapshot, pod: &Value, feasible: &[Arc<Value>]) -> String {
+/// Scores the feasible nodes; returns the names of those with the best score, in order.
+fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value>]) -> Vec<String> {
     let (pod_cpu, pod_mem) = non_zero_requests(pod);
-    let peers = spread_peers(api, pod);
+    let spread = spread_counts(api, snap, pod);
     let tolerations = object::get_array(pod, &["spec", "tolerations"]);
     struct Raw {
         name: String,
@@ -1026,16 +1177,10 @@ fn pick(api: &mut Api, snap: &Snapshot, pod: &Value, feasible: &[Arc<Value>]) ->
                 .map(|q| q.milli_value())
                 .unwrap_or(0)
         };
-        let (mut cpu, mut mem) = (pod_cpu, pod_mem);
-        let mut spread_count = 0;
-        for p in snap.pods(&name) {
-            let (c, m) = non_zero_requests(p);
-            cpu += c;
-            mem += m;
-            if peers(p) {
-                spread_count += 1;
-            }
-        }
+        let usage = snap.placed.usage(&name);
+        let cpu = pod_cpu + usage.map_or(0, |u| u.non_zero_cpu);
+        let mem = pod_mem + usage.map_or(0, |u| u.non_zero_memory);
+        let spread_count = spread.get(&name).copied().unwrap_or(0);
         let frac = |used: i128, cap: i128| {
             if cap <= 0 {
                 1.0
@@ -1103,11 +1248,7 @@ fn pick(api: &mut Api, snap: &Snapshot, pod: &Value, feasible: &[Arc<Value>]) ->
             _ => best = vec![(total, &r.name)],
         }
     }
-    let i = api.rng.range(0, best.len().saturating_sub(1) as u64) as usize;
-    best.get(i)
-        .or(best.first())
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_default()
+    best.into_iter().map(|(_, n)| n.to_string()).collect()
 }
 
 #[cfg(test)]

@@ -360,13 +360,13 @@ fn next_availability_check(set: &Value, status: &control::SetStatus, api: &Api) 
         return Action::Done;
     }
     let uid = object::uid(set);
+    let ns = object::namespace(set);
+    // The owner index, not the namespace: this runs after every sync of a set with
+    // minReadySeconds.
     let next = api
-        .list(
-            Kind::Pod,
-            Some(object::namespace(set)),
-            &Selector::everything(),
-        )
-        .iter()
+        .store
+        .controlled_by(Kind::Pod, uid)
+        .filter(|p| object::namespace(p) == ns)
         .filter(|p| object::controller_ref(p).is_some_and(|r| r.uid == uid))
         .filter(|p| utils::is_running_and_ready(p) && !utils::is_available(p, mrs, api.now))
         .filter_map(|p| utils::ready_since(p))
