@@ -51,8 +51,8 @@ pub fn controls(p: &Props) -> Html {
                     }
                 }) }
             </div>
-            <button onclick={step} title="Jump to the next thing that will happen">{ "⏭ Step" }</button>
-            <button onclick={settle} title="Run until nothing is left to do (at most 10 minutes of cluster time)">{ "⏩ Settle now" }</button>
+            <button onclick={step} title="Jump to the next thing that will happen">{ "Step ›" }</button>
+            <button onclick={settle} title="Run until nothing is left to do (at most 10 minutes of cluster time)">{ "Settle now »" }</button>
             <span class="clock" aria-label="cluster time">
                 <span class="clock-label">{ "cluster time " }</span>
                 <time>{ p.clock.clone() }</time>
