@@ -1,0 +1,571 @@
+//! The page's state and everything that changes it: one `State`, one `enum Action`, one
+//! reducer. The simulated cluster, the terminals (kubectl `Session`s) and the editor's files
+//! live in a `World` that the reducer mutates in place; the rest of the page only reads it
+//! through `view::*` snapshots.
+//!
+//! Why a `RefCell` inside a reducer: the `Cluster` is large and not `Clone`, so copying it on
+//! every action (as a textbook reducer would) is out of the question. The reducer is still the
+//! only code that mutates the world, and every action bumps `revision`, so renders stay a pure
+//! function of (state, revision).
+//!
+//! This module must never touch the DOM, timers or storage: effects live in hooks (`main.rs`).
+
+use kubeplay_engine::{Cluster, Config};
+use kubeplay_kubectl::bundled::WithUrls;
+use kubeplay_kubectl::cmd::get::Watch;
+use kubeplay_kubectl::context::MemFiles;
+use kubeplay_kubectl::shell::Shell;
+use kubeplay_kubectl::{cmd, Kubectl, Output, Session, Stream};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// The StatefulSet Basics manifest, preloaded as the first editor tab.
+pub const WEB_YAML: &str = include_str!("../../static/examples/application/web/web.yaml");
+
+/// How much scrollback a terminal keeps (segments, not lines).
+const SCROLLBACK: usize = 4_000;
+/// `sim settle` / "settle now" gives up after this much virtual time.
+const SETTLE_MS: u64 = 10 * 60 * 1000;
+
+/// What a piece of terminal text is, for colouring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// The prompt and the command the user typed.
+    Input,
+    Stdout,
+    Stderr,
+    /// Notes from the page itself (`^C`, "session restarted").
+    Note,
+}
+
+/// One terminal tab: a kubectl session plus what the screen shows.
+pub struct Terminal {
+    pub session: Session,
+    pub scrollback: Vec<(LineKind, String)>,
+    pub history: Vec<String>,
+    /// Position while browsing history with ↑/↓ (None: editing a fresh line).
+    pub history_pos: Option<usize>,
+    /// Lines typed so far of a command the shell says is not complete yet.
+    pub pending: String,
+    pub input: String,
+    /// A `kubectl get -w` streaming as the page clock moves.
+    pub watch: Option<Watch>,
+}
+
+impl Terminal {
+    fn new() -> Terminal {
+        Terminal {
+            session: Session::new(),
+            scrollback: Vec::new(),
+            history: Vec::new(),
+            history_pos: None,
+            pending: String::new(),
+            input: String::new(),
+            watch: None,
+        }
+    }
+
+    fn write(&mut self, kind: LineKind, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match self.scrollback.last_mut() {
+            Some((k, t)) if *k == kind => t.push_str(text),
+            _ => self.scrollback.push((kind, text.to_string())),
+        }
+        if self.scrollback.len() > SCROLLBACK {
+            let extra = self.scrollback.len() - SCROLLBACK;
+            self.scrollback.drain(..extra);
+        }
+    }
+
+    fn write_output(&mut self, out: &Output) {
+        for (s, t) in &out.chunks {
+            let kind = match s {
+                Stream::Stdout => LineKind::Stdout,
+                Stream::Stderr => LineKind::Stderr,
+            };
+            self.write(kind, t);
+        }
+    }
+
+    /// The prompt the next line is typed at.
+    pub fn prompt(&self) -> &'static str {
+        if self.pending.is_empty() {
+            self.session.prompt()
+        } else {
+            "> "
+        }
+    }
+}
+
+/// Everything the simulation owns: the cluster, the terminals and the workspace files.
+pub struct World {
+    pub cluster: Cluster,
+    pub terminals: Vec<Terminal>,
+    /// Editor tabs: (file name, text), in tab order. Terminal commands see them by name.
+    pub files: Vec<(String, String)>,
+}
+
+impl World {
+    pub fn new(seed: u64, files: Vec<(String, String)>) -> World {
+        World {
+            cluster: Cluster::new(Config {
+                seed,
+                ..Config::default()
+            }),
+            terminals: vec![Terminal::new(), Terminal::new()],
+            files,
+        }
+    }
+
+    fn mem_files(&self) -> MemFiles {
+        MemFiles(self.files.iter().cloned().collect::<BTreeMap<_, _>>())
+    }
+
+    /// Feeds typed or pasted text to terminal `t`, one line at a time, as a terminal would.
+    pub fn type_text(&mut self, t: usize, text: &str) {
+        let text = text.replace("\r\n", "\n");
+        for line in text.split('\n') {
+            self.submit_line(t, line);
+        }
+    }
+
+    fn submit_line(&mut self, t: usize, line: &str) {
+        let files = self.mem_files();
+        let files = WithUrls { inner: &files };
+        let World {
+            cluster, terminals, ..
+        } = self;
+        let Some(term) = terminals.get_mut(t) else {
+            return;
+        };
+        if term.watch.is_some() {
+            // A watch owns the terminal until Ctrl-C, as in a real shell; typed lines are
+            // echoed but not run.
+            term.write(LineKind::Input, &format!("{line}\n"));
+            return;
+        }
+        let prompt = term.prompt();
+        term.write(LineKind::Input, &format!("{prompt}{line}\n"));
+        term.pending.push_str(line);
+        term.pending.push('\n');
+        if !Shell::is_complete(&term.pending) {
+            return;
+        }
+        let src = std::mem::take(&mut term.pending);
+        let src = src.trim_end_matches('\n');
+        if src.trim().is_empty() {
+            return;
+        }
+        if term.history.last().map(String::as_str) != Some(src) {
+            term.history.push(src.to_string());
+        }
+        term.history_pos = None;
+        if src.trim() == "clear" {
+            term.scrollback.clear();
+            return;
+        }
+        if let Some(args) = watch_args(src) {
+            let mut k = Kubectl {
+                cluster,
+                namespace: term.session.namespace.clone(),
+                files: &files,
+                stdin: String::new(),
+            };
+            match Watch::start(&mut k, &args) {
+                Ok((w, out)) => {
+                    term.write_output(&out);
+                    term.watch = Some(w);
+                }
+                Err(e) => {
+                    let mut out = Output::new();
+                    cmd::report(&e, &mut out);
+                    term.write_output(&out);
+                }
+            }
+            return;
+        }
+        let (out, _code) = term.session.run_line(cluster, &files, src);
+        term.write_output(&out);
+        if term.session.exited() {
+            term.session = Session::new();
+            term.write(
+                LineKind::Note,
+                "[the shell exited; a new one was started]\n",
+            );
+        }
+        // The command may have moved the clock (sleep, rollout status): other terminals'
+        // watches catch up now.
+        self.poll_watches();
+    }
+
+    /// Prints what every running watch saw since its last poll.
+    pub fn poll_watches(&mut self) {
+        let World {
+            cluster, terminals, ..
+        } = self;
+        for term in terminals.iter_mut() {
+            if let Some(w) = term.watch.as_mut() {
+                let mut out = Output::new();
+                w.poll(cluster, &mut out);
+                term.write_output(&out);
+            }
+        }
+    }
+
+    /// Runs a command in terminal `t` as if typed (used by buttons and menus).
+    pub fn run_command(&mut self, t: usize, command: &str) {
+        if let Some(term) = self.terminals.get_mut(t) {
+            if term.watch.is_some() {
+                // Buttons must not be swallowed by a running watch: use the other terminal.
+                let other = (0..self.terminals.len())
+                    .find(|&i| i != t && self.terminals.get(i).is_some_and(|x| x.watch.is_none()));
+                if let Some(o) = other {
+                    self.submit_line(o, command);
+                    return;
+                }
+                self.interrupt(t);
+            }
+        }
+        self.submit_line(t, command);
+    }
+
+    /// Ctrl-C: stops a watch, or abandons the line being typed.
+    pub fn interrupt(&mut self, t: usize) {
+        if let Some(term) = self.terminals.get_mut(t) {
+            let typed = std::mem::take(&mut term.input);
+            if term.watch.take().is_some() {
+                term.write(LineKind::Note, "^C\n");
+            } else {
+                let prompt = term.prompt();
+                term.write(LineKind::Input, &format!("{prompt}{typed}"));
+                term.write(LineKind::Note, "^C\n");
+                term.pending.clear();
+            }
+            term.history_pos = None;
+        }
+    }
+
+    /// Moves the virtual clock and lets watches print.
+    pub fn advance(&mut self, ms: u64) {
+        if ms > 0 {
+            self.cluster.advance(ms);
+        }
+        self.poll_watches();
+    }
+}
+
+/// The arguments after `get` when a line is a plain `kubectl get ... -w` the page can stream
+/// frame by frame. Anything with shell syntax (pipes, quotes, `$`) runs through the shell
+/// instead, synchronously in virtual time like the CLI.
+pub fn watch_args(line: &str) -> Option<Vec<String>> {
+    if line.contains(|c: char| "|;&<>$`'\"(){}\\#\n".contains(c)) {
+        return None;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.first() != Some(&"kubectl") || words.get(1) != Some(&"get") {
+        return None;
+    }
+    let watching = words.iter().any(|w| {
+        matches!(
+            *w,
+            "-w" | "--watch" | "--watch=true" | "-w=true" | "--watch-only" | "--watch-only=true"
+        )
+    });
+    watching.then(|| words.iter().skip(2).map(|s| s.to_string()).collect())
+}
+
+/// The whole page state. Cheap to clone: the world is shared.
+#[derive(Clone)]
+pub struct State {
+    pub world: Rc<RefCell<World>>,
+    /// Bumped by every action so components know the world changed.
+    pub revision: u64,
+    pub seed: u64,
+    pub playing: bool,
+    /// Virtual milliseconds per wall-clock millisecond.
+    pub speed: f64,
+    /// Fractions of a virtual millisecond not yet given to the cluster.
+    carry_ms: f64,
+    pub active_terminal: usize,
+    pub active_file: usize,
+    pub selection: Option<Selection>,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        Rc::ptr_eq(&self.world, &other.world) && self.revision == other.revision
+    }
+}
+
+/// What the user clicked in the cluster view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Pod(String),
+    Node(String),
+}
+
+pub const SPEEDS: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0];
+
+impl State {
+    pub fn new(seed: u64) -> State {
+        State {
+            world: Rc::new(RefCell::new(World::new(
+                seed,
+                vec![("web.yaml".to_string(), WEB_YAML.to_string())],
+            ))),
+            revision: 0,
+            seed,
+            playing: true,
+            speed: 1.0,
+            carry_ms: 0.0,
+            active_terminal: 0,
+            active_file: 0,
+            selection: None,
+        }
+    }
+}
+
+pub enum Action {
+    /// Wall-clock milliseconds passed while playing.
+    Tick(f64),
+    TogglePlay,
+    SetSpeed(f64),
+    /// Jump to the cluster's next timer.
+    Step,
+    Settle,
+    /// A fresh cluster with this seed (files are kept, terminals start over).
+    Reset(u64),
+    SetInput(usize, String),
+    /// Enter in terminal `t` (or a multi-line paste).
+    Submit(usize),
+    Paste(usize, String),
+    HistoryPrev(usize),
+    HistoryNext(usize),
+    Interrupt(usize),
+    ClearScreen(usize),
+    SelectTerminal(usize),
+    SelectFile(usize),
+    EditFile(usize, String),
+    NewFile,
+    /// `kubectl apply -f <active file>` in the active terminal.
+    Apply,
+    /// Run a command line in the active terminal, echoed as if typed.
+    Run(String),
+    Select(Option<Selection>),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s.revision += 1;
+        let world = s.world.clone();
+        let mut w = world.borrow_mut();
+        match action {
+            Action::Tick(wall_ms) => {
+                if !s.playing || !(0.0..=5_000.0).contains(&wall_ms) {
+                    // A background tab wakes up with a huge gap: don't jump minutes ahead.
+                    return self;
+                }
+                s.carry_ms += wall_ms * s.speed;
+                let whole = s.carry_ms.floor();
+                s.carry_ms -= whole;
+                w.advance(whole as u64);
+            }
+            Action::TogglePlay => s.playing = !s.playing,
+            Action::SetSpeed(x) => s.speed = x.clamp(0.5, 20.0),
+            Action::Step => {
+                w.cluster.step_to_next_event();
+                w.poll_watches();
+            }
+            Action::Settle => {
+                w.cluster.settle(SETTLE_MS);
+                w.poll_watches();
+            }
+            Action::Reset(seed) => {
+                let files = std::mem::take(&mut w.files);
+                *w = World::new(seed, files);
+                s.seed = seed;
+                s.selection = None;
+            }
+            Action::SetInput(t, text) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    term.input = text;
+                }
+            }
+            Action::Submit(t) => {
+                let text = w
+                    .terminals
+                    .get_mut(t)
+                    .map(|term| std::mem::take(&mut term.input))
+                    .unwrap_or_default();
+                w.type_text(t, &text);
+            }
+            Action::Paste(t, text) => {
+                // Every complete line runs; the last (unterminated) one stays in the input.
+                let text = text.replace("\r\n", "\n");
+                let (done, rest) = match text.rfind('\n') {
+                    Some(i) => (&text[..i], &text[i + 1..]),
+                    None => ("", text.as_str()),
+                };
+                let typed = w
+                    .terminals
+                    .get_mut(t)
+                    .map(|term| std::mem::take(&mut term.input))
+                    .unwrap_or_default();
+                if !done.is_empty() || !typed.is_empty() {
+                    w.type_text(t, &format!("{typed}{done}"));
+                }
+                if let Some(term) = w.terminals.get_mut(t) {
+                    term.input = rest.to_string();
+                }
+            }
+            Action::HistoryPrev(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    let pos = match term.history_pos {
+                        None => term.history.len().checked_sub(1),
+                        Some(p) => Some(p.saturating_sub(1)),
+                    };
+                    if let Some(p) = pos {
+                        if let Some(h) = term.history.get(p) {
+                            term.input = h.clone();
+                            term.history_pos = Some(p);
+                        }
+                    }
+                }
+            }
+            Action::HistoryNext(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    if let Some(p) = term.history_pos {
+                        match term.history.get(p + 1) {
+                            Some(h) => {
+                                term.input = h.clone();
+                                term.history_pos = Some(p + 1);
+                            }
+                            None => {
+                                term.input.clear();
+                                term.history_pos = None;
+                            }
+                        }
+                    }
+                }
+            }
+            Action::Interrupt(t) => w.interrupt(t),
+            Action::ClearScreen(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    term.scrollback.clear();
+                }
+            }
+            Action::SelectTerminal(t) => {
+                if t < w.terminals.len() {
+                    s.active_terminal = t;
+                }
+            }
+            Action::SelectFile(f) => {
+                if f < w.files.len() {
+                    s.active_file = f;
+                }
+            }
+            Action::EditFile(f, text) => {
+                if let Some(file) = w.files.get_mut(f) {
+                    file.1 = text;
+                }
+            }
+            Action::NewFile => {
+                let mut n = w.files.len() + 1;
+                while w
+                    .files
+                    .iter()
+                    .any(|(name, _)| *name == format!("file{n}.yaml"))
+                {
+                    n += 1;
+                }
+                w.files.push((format!("file{n}.yaml"), String::new()));
+                s.active_file = w.files.len() - 1;
+            }
+            Action::Apply => {
+                if let Some((name, _)) = w.files.get(s.active_file) {
+                    let line = format!("kubectl apply -f {name}");
+                    w.run_command(s.active_terminal, &line);
+                }
+            }
+            Action::Run(line) => w.run_command(s.active_terminal, &line),
+            Action::Select(sel) => s.selection = sel,
+        }
+        drop(w);
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(w: &World, t: usize) -> String {
+        w.terminals[t]
+            .scrollback
+            .iter()
+            .map(|(_, s)| s.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn only_plain_get_watch_lines_stream() {
+        assert_eq!(
+            watch_args("kubectl get pods -w -l app=nginx"),
+            Some(vec![
+                "pods".into(),
+                "-w".into(),
+                "-l".into(),
+                "app=nginx".into()
+            ])
+        );
+        assert_eq!(watch_args("kubectl get pods"), None);
+        assert_eq!(watch_args("kubectl get pods -w | grep web"), None);
+        assert_eq!(watch_args("kubectl describe pods -w"), None);
+    }
+
+    #[test]
+    fn a_watch_streams_as_the_clock_moves_and_ctrl_c_stops_it() {
+        let mut w = World::new(1, vec![("web.yaml".into(), WEB_YAML.into())]);
+        w.type_text(0, "kubectl get pods -w -l app=nginx");
+        assert!(w.terminals[0].watch.is_some());
+        w.type_text(1, "kubectl apply -f web.yaml");
+        assert!(text(&w, 1).contains("statefulset.apps/web created"));
+        for _ in 0..600 {
+            w.advance(100);
+        }
+        let shown = text(&w, 0);
+        let first_running = shown.find("web-0   1/1     Running").expect("web-0 runs");
+        let web1 = shown.find("web-1").expect("web-1 appears");
+        assert!(
+            first_running < web1,
+            "OrderedReady: web-0 Running before web-1:\n{shown}"
+        );
+        w.interrupt(0);
+        assert!(w.terminals[0].watch.is_none());
+        let before = text(&w, 0);
+        w.type_text(1, "kubectl delete pod web-0");
+        w.advance(60_000);
+        assert_eq!(text(&w, 0), before, "a stopped watch prints nothing more");
+    }
+
+    #[test]
+    fn continuation_lines_wait_for_a_complete_command() {
+        let mut w = World::new(1, Vec::new());
+        w.type_text(0, "for i in 1 2; do\necho $i\ndone");
+        assert_eq!(text(&w, 0), "$ for i in 1 2; do\n> echo $i\n> done\n1\n2\n");
+    }
+
+    #[test]
+    fn yaml_tabs_are_files_for_kubectl() {
+        let mut w = World::new(1, vec![("bad.yaml".into(), "a: [\n".into())]);
+        w.type_text(0, "kubectl apply -f bad.yaml");
+        assert!(text(&w, 0).contains("error: error parsing bad.yaml"));
+    }
+}

@@ -1,0 +1,500 @@
+//! Plain view data read from the cluster for the components: node lanes, pod tiles, PVC disks,
+//! DNS names, events, editor errors. Everything here is computed through the engine's and
+//! kubectl's public read APIs (`Api::list`, kubectl's own `pod_summary`, `manifest::parse_stream`)
+//! so the picture says exactly what `kubectl get` would.
+//!
+//! Nothing here mutates the cluster or touches the DOM; it is ordinary Rust, tested natively.
+
+use kubeplay_engine::object::{self, get, get_array, get_str};
+use kubeplay_engine::{Cluster, Kind, Selector, Time};
+use kubeplay_kubectl::manifest;
+use kubeplay_kubectl::printers::table::{age, pod_summary};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How a pod tile is coloured and labelled; the class name is the CSS hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodLook {
+    Pending,
+    Creating,
+    /// Running, not all containers ready.
+    Running,
+    Ready,
+    Terminating,
+    Failed,
+    Completed,
+}
+
+impl PodLook {
+    pub fn class(self) -> &'static str {
+        match self {
+            PodLook::Pending => "pending",
+            PodLook::Creating => "creating",
+            PodLook::Running => "running",
+            PodLook::Ready => "ready",
+            PodLook::Terminating => "terminating",
+            PodLook::Failed => "failed",
+            PodLook::Completed => "completed",
+        }
+    }
+
+    /// A glyph, so state never depends on colour alone.
+    pub fn icon(self) -> &'static str {
+        match self {
+            PodLook::Pending => "…",
+            PodLook::Creating => "↻",
+            PodLook::Running => "◐",
+            PodLook::Ready => "✓",
+            PodLook::Terminating => "✕",
+            PodLook::Failed => "!",
+            PodLook::Completed => "■",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodTile {
+    pub name: String,
+    pub lane: usize,
+    pub column: usize,
+    /// kubectl's STATUS column (Running, ContainerCreating, CrashLoopBackOff, ...).
+    pub status: String,
+    pub ready: String,
+    pub restarts: String,
+    pub ip: String,
+    pub look: PodLook,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeLane {
+    pub name: String,
+    pub ready: bool,
+    pub unschedulable: bool,
+    /// `Ready`, `NotReady`, `Ready,SchedulingDisabled` as `kubectl get nodes` shows.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimDisk {
+    pub name: String,
+    pub column: usize,
+    pub phase: String,
+    pub capacity: String,
+    /// A pod that exists now mounts it.
+    pub attached: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DnsName {
+    /// `web-0.nginx`
+    pub name: String,
+    pub column: usize,
+    /// Published by the headless Service's endpoints (the pod is Ready).
+    pub lit: bool,
+    pub ip: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub age: String,
+    pub warning: bool,
+    pub reason: String,
+    pub object: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterView {
+    /// Virtual time since the cluster started, `mm:ss`.
+    pub clock: String,
+    pub lanes: Vec<NodeLane>,
+    /// Label of each column (a StatefulSet ordinal like `web-0`, or a pod name).
+    pub columns: Vec<String>,
+    pub pods: Vec<PodTile>,
+    pub claims: Vec<ClaimDisk>,
+    pub dns: Vec<DnsName>,
+    pub events: Vec<EventRow>,
+    pub idle: bool,
+}
+
+/// The sort key of a column: StatefulSet pods by (set, ordinal); anything else by name after.
+type ColumnKey = (u8, String, i64);
+
+fn ordinal_of(pod_name: &str, set: &str) -> Option<i64> {
+    pod_name
+        .strip_prefix(set)?
+        .strip_prefix('-')?
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+}
+
+fn pod_key(pod: &Value) -> ColumnKey {
+    let name = object::name(pod);
+    if let Some(owner) = object::controller_ref(pod) {
+        if owner.kind == "StatefulSet" {
+            if let Some(n) = ordinal_of(name, &owner.name) {
+                return (0, owner.name.clone(), n);
+            }
+        }
+    }
+    (1, name.to_string(), 0)
+}
+
+fn column_label(key: &ColumnKey) -> String {
+    match key.0 {
+        0 => format!("{}-{}", key.1, key.2),
+        _ => key.1.clone(),
+    }
+}
+
+fn is_ready(pod: &Value) -> bool {
+    get_array(pod, &["status", "conditions"])
+        .iter()
+        .any(|c| get_str(c, &["type"]) == Some("Ready") && get_str(c, &["status"]) == Some("True"))
+}
+
+fn look(status: &str, ready: bool, terminating: bool) -> PodLook {
+    if terminating || status == "Terminating" {
+        return PodLook::Terminating;
+    }
+    match status {
+        "Running" if ready => PodLook::Ready,
+        "Running" => PodLook::Running,
+        "Pending" | "SchedulingGated" => PodLook::Pending,
+        "ContainerCreating" | "PodInitializing" => PodLook::Creating,
+        s if s.starts_with("Init:") && !s.contains("Err") && !s.contains("BackOff") => {
+            PodLook::Creating
+        }
+        "Completed" | "Succeeded" => PodLook::Completed,
+        _ => PodLook::Failed,
+    }
+}
+
+/// Everything the cluster pane draws, for the `default` namespace (the tutorials' namespace).
+pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
+    let api = &cluster.api;
+    let now = cluster.now();
+    let all = Selector::everything();
+    let nodes = api.list(Kind::Node, None, &all);
+    let pods = api.list(Kind::Pod, Some(namespace), &all);
+    let claims = api.list(Kind::PersistentVolumeClaim, Some(namespace), &all);
+    let sets = api.list(Kind::StatefulSet, Some(namespace), &all);
+
+    let mut lanes: Vec<NodeLane> = nodes
+        .iter()
+        .map(|n| {
+            let ready = get_array(n, &["status", "conditions"]).iter().any(|c| {
+                get_str(c, &["type"]) == Some("Ready") && get_str(c, &["status"]) == Some("True")
+            });
+            let unschedulable = object::get_bool(n, &["spec", "unschedulable"]).unwrap_or(false);
+            let mut status = if ready { "Ready" } else { "NotReady" }.to_string();
+            if unschedulable {
+                status.push_str(",SchedulingDisabled");
+            }
+            NodeLane {
+                name: object::name(n).to_string(),
+                ready,
+                unschedulable,
+                status,
+            }
+        })
+        .collect();
+
+    // Which column each claim belongs to: a claim made from a StatefulSet's template
+    // (`<template>-<set>-<ordinal>`) sits under that ordinal even when the pod is gone.
+    let mut claim_keys: BTreeMap<String, ColumnKey> = BTreeMap::new();
+    for c in &claims {
+        let cname = object::name(c);
+        for s in &sets {
+            let set = object::name(s);
+            for t in get_array(s, &["spec", "volumeClaimTemplates"]) {
+                let tname = get_str(t, &["metadata", "name"]).unwrap_or("");
+                let Some(rest) = cname.strip_prefix(tname).and_then(|r| r.strip_prefix('-')) else {
+                    continue;
+                };
+                if let Some(n) = ordinal_of(rest, set) {
+                    claim_keys.insert(cname.to_string(), (0, set.to_string(), n));
+                }
+            }
+        }
+    }
+    let mut mounted: BTreeMap<String, ColumnKey> = BTreeMap::new();
+    for p in &pods {
+        for v in get_array(p, &["spec", "volumes"]) {
+            if let Some(claim) = get_str(v, &["persistentVolumeClaim", "claimName"]) {
+                mounted.insert(claim.to_string(), pod_key(p));
+            }
+        }
+    }
+
+    let mut keys: BTreeMap<ColumnKey, usize> = BTreeMap::new();
+    for p in &pods {
+        keys.insert(pod_key(p), 0);
+    }
+    for c in &claims {
+        let name = object::name(c);
+        let key = claim_keys
+            .get(name)
+            .or_else(|| mounted.get(name))
+            .cloned()
+            .unwrap_or((1, name.to_string(), 0));
+        keys.insert(key, 0);
+    }
+    let columns: Vec<String> = keys.keys().map(column_label).collect();
+    for (i, v) in keys.values_mut().enumerate() {
+        *v = i;
+    }
+    let column = |k: &ColumnKey| keys.get(k).copied().unwrap_or(0);
+
+    let mut unscheduled = false;
+    let mut tiles = Vec::new();
+    for p in &pods {
+        let summary = pod_summary(p, now);
+        let node = get_str(p, &["spec", "nodeName"]).unwrap_or("");
+        let lane = match lanes.iter().position(|l| l.name == node) {
+            Some(i) => i,
+            None => {
+                unscheduled = true;
+                lanes.len()
+            }
+        };
+        tiles.push(PodTile {
+            name: object::name(p).to_string(),
+            lane,
+            column: column(&pod_key(p)),
+            look: look(&summary.status, is_ready(p), object::is_terminating(p)),
+            status: summary.status,
+            ready: summary.ready,
+            restarts: summary.restarts,
+            ip: get_str(p, &["status", "podIP"]).unwrap_or("").to_string(),
+        });
+    }
+    if unscheduled {
+        lanes.push(NodeLane {
+            name: "(not scheduled)".to_string(),
+            ready: true,
+            unschedulable: false,
+            status: "Pending pods".to_string(),
+        });
+    }
+
+    let disks = claims
+        .iter()
+        .map(|c| {
+            let name = object::name(c).to_string();
+            let key = claim_keys
+                .get(&name)
+                .or_else(|| mounted.get(&name))
+                .cloned()
+                .unwrap_or((1, name.clone(), 0));
+            ClaimDisk {
+                column: column(&key),
+                attached: mounted.contains_key(&name),
+                phase: get_str(c, &["status", "phase"])
+                    .unwrap_or("Pending")
+                    .to_string(),
+                capacity: get_str(c, &["status", "capacity", "storage"])
+                    .or_else(|| get_str(c, &["spec", "resources", "requests", "storage"]))
+                    .unwrap_or("")
+                    .to_string(),
+                name,
+            }
+        })
+        .collect();
+
+    ClusterView {
+        clock: clock(cluster.config.start, now),
+        lanes,
+        columns,
+        pods: tiles,
+        claims: disks,
+        dns: dns_names(cluster, namespace, &pods, &column),
+        events: events(cluster, 40),
+        idle: cluster.is_idle(),
+    }
+}
+
+/// The per-pod names of headless Services (`web-0.nginx`), lit when the Service's endpoints
+/// publish the pod as ready — the same data CoreDNS answers from.
+fn dns_names(
+    cluster: &Cluster,
+    namespace: &str,
+    pods: &[std::sync::Arc<Value>],
+    column: &dyn Fn(&ColumnKey) -> usize,
+) -> Vec<DnsName> {
+    let all = Selector::everything();
+    let mut out = Vec::new();
+    for svc in cluster.api.list(Kind::Service, Some(namespace), &all) {
+        if get_str(&svc, &["spec", "clusterIP"]) != Some("None") {
+            continue;
+        }
+        let svc_name = object::name(&svc);
+        let ready_ips: BTreeMap<String, String> = cluster
+            .api
+            .get(Kind::Endpoints, namespace, svc_name)
+            .map(|ep| {
+                get_array(&ep, &["subsets"])
+                    .iter()
+                    .flat_map(|s| get_array(s, &["addresses"]).iter())
+                    .filter_map(|a| {
+                        let pod = get_str(a, &["targetRef", "name"])?;
+                        Some((
+                            pod.to_string(),
+                            get_str(a, &["ip"]).unwrap_or("").to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in pods {
+            if get_str(p, &["spec", "subdomain"]) != Some(svc_name) {
+                continue;
+            }
+            let Some(host) = get_str(p, &["spec", "hostname"]) else {
+                continue;
+            };
+            let ip = ready_ips.get(object::name(p)).cloned();
+            out.push(DnsName {
+                name: format!("{host}.{svc_name}"),
+                column: column(&pod_key(p)),
+                lit: ip.is_some(),
+                ip: ip.unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
+fn clock(start: Time, now: Time) -> String {
+    let s = now.0.saturating_sub(start.0) / 1000;
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// The newest `limit` events, newest first, as `kubectl events` words them.
+pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
+    let now = cluster.now();
+    let mut evs = cluster.api.list(Kind::Event, None, &Selector::everything());
+    evs.sort_by_key(|e| {
+        (
+            get_str(e, &["lastTimestamp"]).unwrap_or("").to_string(),
+            object::resource_version(e),
+        )
+    });
+    evs.iter()
+        .rev()
+        .take(limit)
+        .map(|e| {
+            let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
+            let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
+            EventRow {
+                age: age(get_str(e, &["lastTimestamp"]), now),
+                warning: get_str(e, &["type"]) == Some("Warning"),
+                reason: get_str(e, &["reason"]).unwrap_or("").to_string(),
+                object: format!("{}/{}", kind.to_lowercase(), name),
+                message: get_str(e, &["message"]).unwrap_or("").to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A YAML problem in an editor tab, at a 1-based line and column when known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlProblem {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+/// The problems `kubectl apply -f` would report for this file, with where they are.
+pub fn yaml_problems(file: &str, text: &str) -> Vec<YamlProblem> {
+    manifest::parse_stream(file, text)
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|e| YamlProblem {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })
+        .collect()
+}
+
+/// The kinds of object a selected pod or node menu acts on, with the facts the menu shows.
+pub fn describe_selection(cluster: &Cluster, namespace: &str, pod: &str) -> Option<String> {
+    let p = cluster.api.get(Kind::Pod, namespace, pod).ok()?;
+    let node = get_str(&p, &["spec", "nodeName"]).unwrap_or("<none>");
+    let ip = get(&p, &["status", "podIP"])
+        .and_then(Value::as_str)
+        .unwrap_or("<none>");
+    let s = pod_summary(&p, cluster.now());
+    Some(format!(
+        "{} · {} · ready {} · restarts {} · node {} · IP {}",
+        object::name(&p),
+        s.status,
+        s.ready,
+        s.restarts,
+        node,
+        ip
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeplay_engine::Config;
+    use kubeplay_kubectl::bundled::WithUrls;
+    use kubeplay_kubectl::context::MemFiles;
+    use kubeplay_kubectl::Session;
+
+    fn run(c: &mut Cluster, line: &str) -> String {
+        let files = MemFiles(
+            [("web.yaml".to_string(), crate::state::WEB_YAML.to_string())]
+                .into_iter()
+                .collect(),
+        );
+        let files = WithUrls { inner: &files };
+        Session::new().run_line(c, &files, line).0.combined()
+    }
+
+    #[test]
+    fn retained_claims_keep_their_ordinal_column_and_dns_follows_readiness() {
+        let mut c = Cluster::new(Config::default());
+        run(&mut c, "kubectl apply -f web.yaml");
+        c.settle(600_000);
+        let v = cluster_view(&c, "default");
+        assert_eq!(v.columns, vec!["web-0", "web-1"]);
+        assert!(v.pods.iter().all(|p| p.look == PodLook::Ready));
+        assert_eq!(v.claims.len(), 2);
+        assert!(v.claims.iter().all(|d| d.attached && d.phase == "Bound"));
+        assert!(v.dns.iter().all(|d| d.lit), "{:?}", v.dns);
+
+        run(&mut c, "kubectl scale sts web --replicas=1");
+        c.settle(600_000);
+        let v = cluster_view(&c, "default");
+        assert_eq!(v.pods.len(), 1);
+        let www1 = v.claims.iter().find(|d| d.name == "www-web-1").unwrap();
+        assert_eq!(
+            v.columns[www1.column], "web-1",
+            "the retained PVC stays under web-1"
+        );
+        assert!(!www1.attached);
+    }
+
+    #[test]
+    fn hostile_names_stay_plain_data() {
+        let mut c = Cluster::new(Config::default());
+        run(&mut c, "kubectl run x --image=nginx --labels='a=<b>'");
+        let v = cluster_view(&c, "default");
+        assert_eq!(v.pods[0].name, "x");
+        assert_eq!(v.pods[0].look, PodLook::Pending);
+    }
+
+    #[test]
+    fn yaml_errors_carry_line_and_column() {
+        let p = yaml_problems("web.yaml", "a: 1\nb: [\n");
+        assert_eq!(p.len(), 1);
+        assert!(p[0].line.is_some(), "{p:?}");
+        assert!(p[0].message.starts_with("error parsing web.yaml"));
+        assert!(yaml_problems("web.yaml", crate::state::WEB_YAML).is_empty());
+    }
+}
