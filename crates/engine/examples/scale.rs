@@ -51,5 +51,8 @@ fn main() {
     for _ in 0..steps {
         c.advance(16);
     }
-    println!("steady-state step with {pods} pods: {:?} per step", t.elapsed() / steps);
+    println!(
+        "steady-state step with {pods} pods: {:?} per step",
+        t.elapsed() / steps
+    );
 }
