@@ -34,12 +34,14 @@ fn done(errs: Errs) -> Result<(), Errs> {
 pub fn validate_create(kind: Kind, obj: &Value) -> Result<(), Vec<FieldError>> {
     let mut errs = Vec::new();
     validate_name(kind, obj, &mut errs);
+    validate_labels(obj, &mut errs);
     validate_kind(kind, obj, &mut errs);
     done(errs)
 }
 
 pub fn validate_update(kind: Kind, old: &Value, new: &Value) -> Result<(), Vec<FieldError>> {
     let mut errs = Vec::new();
+    validate_labels(new, &mut errs);
     match kind {
         Kind::StatefulSet => {
             // ValidateStatefulSetUpdate: the new spec is revalidated (without the name), then
@@ -167,6 +169,77 @@ fn validate_name(kind: Kind, obj: &Value, errs: &mut Errs) {
     }
     for msg in name_errors(kind, name) {
         errs.push(FieldError::invalid("metadata.name", &json!(name), &msg));
+    }
+}
+
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`: label values and qualified-name name parts.
+fn is_label_token(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// apimachinery `IsQualifiedName`: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63.
+fn qualified_name_errors(key: &str) -> Vec<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let mut errs = Vec::new();
+    if let Some(p) = prefix {
+        if p.is_empty() {
+            errs.push("prefix part must be non-empty".to_string());
+        } else {
+            errs.extend(
+                dns1123_subdomain_errors(p)
+                    .into_iter()
+                    .map(|m| format!("prefix part {m}")),
+            );
+        }
+    }
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else {
+        if name.len() > 63 {
+            errs.push("name part must be no more than 63 characters".to_string());
+        }
+        if !is_label_token(name) {
+            errs.push(QUALIFIED_NAME_MSG.to_string());
+        }
+    }
+    errs
+}
+
+/// `ValidateLabels` (ObjectMeta): every key a qualified name, every value a label value.
+fn validate_labels(obj: &Value, errs: &mut Errs) {
+    let Some(labels) = object::get(obj, &["metadata", "labels"]).and_then(Value::as_object) else {
+        return;
+    };
+    for (k, v) in labels {
+        for msg in qualified_name_errors(k) {
+            errs.push(FieldError::invalid("metadata.labels", &json!(k), &msg));
+        }
+        let v = v.as_str().unwrap_or_default();
+        if v.len() > 63 {
+            errs.push(FieldError::invalid(
+                "metadata.labels",
+                &json!(v),
+                "must be no more than 63 characters",
+            ));
+        }
+        if !v.is_empty() && !is_label_token(v) {
+            errs.push(FieldError::invalid(
+                "metadata.labels",
+                &json!(v),
+                LABEL_VALUE_MSG,
+            ));
+        }
     }
 }
 
@@ -821,5 +894,30 @@ mod tests {
             messages(validate_update(Kind::PersistentVolumeClaim, &old, &new)),
             vec![format!("spec: Forbidden: {PVC_UPDATE_FORBIDDEN}")]
         );
+    }
+
+    #[test]
+    fn labels_must_be_qualified_names_and_label_values() {
+        let pod = |labels: Value| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "x", "namespace": "default", "labels": labels},
+                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        };
+        assert!(validate_create(Kind::Pod, &pod(json!({"app": "nginx", "k8s.io/x": ""}))).is_ok());
+        let errs = validate_create(Kind::Pod, &pod(json!({"a": "<b>"}))).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            format!("metadata.labels: Invalid value: \"<b>\": {LABEL_VALUE_MSG}")
+        );
+        let errs = validate_create(Kind::Pod, &pod(json!({"a b": "x"}))).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            format!("metadata.labels: Invalid value: \"a b\": {QUALIFIED_NAME_MSG}")
+        );
+        let long = "v".repeat(64);
+        let errs = validate_create(Kind::Pod, &pod(json!({"a": long}))).unwrap_err();
+        assert!(errs[0]
+            .to_string()
+            .ends_with("must be no more than 63 characters"));
     }
 }
