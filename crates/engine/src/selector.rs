@@ -310,38 +310,27 @@ impl Parser<'_> {
     }
 }
 
+// The rules are ObjectMeta's (validation.rs); the selector parser reports them with its own
+// field prefixes, as apimachinery's `labels.Parse` does.
 fn validate_key(key: &str) -> Result<(), String> {
     let name = key.rsplit('/').next().unwrap_or(key);
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric();
-    if ok {
+    if name.len() <= 63 && crate::validation::is_label_token(name) {
         Ok(())
     } else {
         Err(format!(
-            "key: Invalid value: {key:?}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+            "key: Invalid value: {key:?}: {}",
+            crate::validation::QUALIFIED_NAME_MSG
         ))
     }
 }
 
 fn validate_value(v: &str) -> Result<(), String> {
-    if v.is_empty() {
-        return Ok(());
-    }
-    let ok = v.len() <= 63
-        && v.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        && v.as_bytes()[0].is_ascii_alphanumeric()
-        && v.as_bytes()[v.len() - 1].is_ascii_alphanumeric();
-    if ok {
+    if v.is_empty() || (v.len() <= 63 && crate::validation::is_label_token(v)) {
         Ok(())
     } else {
         Err(format!(
-            "values[0][{v}]: Invalid value: {v:?}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+            "values[0][{v}]: Invalid value: {v:?}: {}",
+            crate::validation::LABEL_VALUE_MSG
         ))
     }
 }
