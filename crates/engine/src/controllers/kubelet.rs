@@ -523,12 +523,15 @@ impl Sync<'_> {
             }
             ContainerState::Starting { at } if now >= at => {
                 let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
+                // The image decides how long its server takes to answer a probe.
                 let ready_at = match object::get(&spec, &["readinessProbe"]) {
-                    Some(p) => now.plus_secs(
-                        object::get_i64(p, &["initialDelaySeconds"])
-                            .unwrap_or(0)
-                            .max(0) as u64,
-                    ),
+                    Some(p) => now
+                        .plus_secs(
+                            object::get_i64(p, &["initialDelaySeconds"])
+                                .unwrap_or(0)
+                                .max(0) as u64,
+                        )
+                        .plus_ms(c.image.def().warmup_ms(&c.image)),
                     None => now,
                 };
                 let exit_at = c.behavior.exits.map(|(ms, code)| (now.plus_ms(ms), code));
