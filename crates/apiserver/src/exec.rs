@@ -316,15 +316,16 @@ pub fn attach(
         )
         .await;
         let mut input = Vec::new();
-        while want_stdin {
+        let mut reading = want_stdin;
+        while reading {
             match ws.next().await {
                 Some(Ok(Message::Binary(data))) => match data.first() {
                     Some(0) => input.extend_from_slice(&data[1..]),
                     // v5: the client closed a stream (channel 0 is stdin).
-                    Some(255) if data.get(1) == Some(&0) => break,
+                    Some(255) if data.get(1) == Some(&0) => reading = false,
                     _ => {}
                 },
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => reading = false,
                 Some(Ok(_)) => {}
             }
         }
