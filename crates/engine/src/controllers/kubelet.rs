@@ -1047,6 +1047,23 @@ impl Cluster {
         self.advance(0);
         Ok(())
     }
+
+    /// The container's main process exits with `code`, as an attached shell does on `exit`
+    /// (the kubelet then applies the pod's restart policy).
+    pub fn sim_exit_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        code: i32,
+    ) -> Result<(), FsError> {
+        let now = self.api.now;
+        self.runtime
+            .exit_container(namespace, pod, container, code, now)?;
+        self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, namespace, pod), 0);
+        self.advance(0);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

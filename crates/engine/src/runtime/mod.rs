@@ -178,13 +178,25 @@ impl Runtime {
         container: Option<&str>,
         now: Time,
     ) -> Result<(), FsError> {
+        self.exit_container(namespace, pod, container, 137, now)
+    }
+
+    /// The container's main process ends now with `code` (an attached shell that exits).
+    pub fn exit_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        code: i32,
+        now: Time,
+    ) -> Result<(), FsError> {
         let ct = self
             .sandbox_mut(namespace, pod)
             .and_then(|sb| sb.container_mut(container))
             .ok_or(FsError::NoContainer)?;
         match &mut ct.state {
             ContainerState::Running { exit_at, .. } => {
-                *exit_at = Some((now, 137));
+                *exit_at = Some((now, code));
                 Ok(())
             }
             _ => Err(FsError::NoContainer),
