@@ -574,10 +574,8 @@ impl Controller for ReplicaSetController {
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         let obj = &event.object;
         match event.kind {
-            Kind::ReplicaSet => {
-                if event.event_type != EventType::Deleted {
-                    out.push(ObjectKey::of(Kind::ReplicaSet, obj));
-                }
+            Kind::ReplicaSet if event.event_type != EventType::Deleted => {
+                out.push(ObjectKey::of(Kind::ReplicaSet, obj));
             }
             Kind::Pod => {
                 let ns = object::namespace(obj);

@@ -368,7 +368,7 @@ fn history(
             .cloned()
             .unwrap_or(json!({}));
         out.outln(format!("{shown} with revision #{n}"));
-        out.out(&super::describe::pod_template_text(&template));
+        out.out(super::describe::pod_template_text(&template));
         out.outln("");
         return Ok(());
     }

@@ -236,10 +236,8 @@ impl Controller for DeploymentController {
         let obj = &event.object;
         let ns = object::namespace(obj);
         match event.kind {
-            Kind::Deployment => {
-                if event.event_type != EventType::Deleted {
-                    out.push(ObjectKey::of(Kind::Deployment, obj));
-                }
+            Kind::Deployment if event.event_type != EventType::Deleted => {
+                out.push(ObjectKey::of(Kind::Deployment, obj));
             }
             Kind::ReplicaSet => match object::controller_ref(obj) {
                 Some(r) => out.extend(Self::resolve(api, ns, &r)),

@@ -373,7 +373,8 @@ mod tests {
     #[test]
     fn new_rs_annotations_keep_revision_history_on_rollback() {
         let d = json!({"metadata": {"annotations": {"team": "a", REVISION: "3",
-            LAST_APPLIED: "{}"}}, "spec": {"replicas": 3}});
+            LAST_APPLIED: "{}"}}, "spec": {"replicas": 3, "strategy": {"type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}}});
         let mut rs = json!({"metadata": {"annotations": {REVISION: "1"}}});
         assert!(set_new_rs_annotations(&d, &mut rs, 4, true));
         assert_eq!(object::annotation(&rs, REVISION), Some("4"));
