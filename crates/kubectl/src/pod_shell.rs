@@ -508,6 +508,12 @@ impl<'a> PodHost<'a> {
                 }
                 7
             }
+            Err(NetError::EmptyReply { .. }) => {
+                if !quiet {
+                    io_err(io, "curl: (52) Empty reply from server\n");
+                }
+                52
+            }
             Err(NetError::Timeout { host, port }) => {
                 if !quiet {
                     io_err(
@@ -621,6 +627,10 @@ impl<'a> PodHost<'a> {
                         "wget: can't connect to remote host ({host}:{port}): Connection refused\n"
                     ),
                 );
+                1
+            }
+            Err(NetError::EmptyReply { .. }) => {
+                io_err(io, "wget: error getting response\n");
                 1
             }
             Err(NetError::Timeout { .. }) => {

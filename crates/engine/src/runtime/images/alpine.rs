@@ -2,6 +2,7 @@
 //! is `/bin/sh`, which exits at once without a terminal, as busybox's does.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
+use serde_json::Value;
 
 pub struct Alpine;
 
@@ -44,7 +45,7 @@ impl ImageDef for Alpine {
         );
     }
 
-    fn entrypoint(&self, image: &Image, interactive: bool) -> Behavior {
-        super::busybox::Busybox.entrypoint(image, interactive)
+    fn entrypoint(&self, image: &Image, container: &Value) -> Behavior {
+        super::busybox::Busybox.entrypoint(image, container)
     }
 }

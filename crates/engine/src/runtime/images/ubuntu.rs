@@ -2,6 +2,7 @@
 //! its entrypoint (`bash` with a terminal, or the pod's command) runs until stopped.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
+use serde_json::Value;
 
 pub struct Ubuntu;
 
@@ -41,7 +42,7 @@ impl ImageDef for Ubuntu {
         fs.put("/etc/os-release", 0o644, os_release(&image.tag).as_bytes());
     }
 
-    fn entrypoint(&self, _image: &Image, _interactive: bool) -> Behavior {
+    fn entrypoint(&self, _image: &Image, _container: &Value) -> Behavior {
         Behavior::long_running(200, Vec::new())
     }
 }
