@@ -24,7 +24,13 @@ impl ImageDef for Alpine {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/busybox"]
+        &[
+            "/bin/sh",
+            "/bin/busybox",
+            "/usr/bin/wget",
+            "/usr/bin/nslookup",
+            "/bin/ash",
+        ]
     }
 
     fn layer(&self, _image: &Image, fs: &mut Fs) {

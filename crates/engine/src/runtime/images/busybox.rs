@@ -38,6 +38,9 @@ impl ImageDef for Busybox {
             "/bin/nslookup",
             "/bin/wget",
             "/bin/sleep",
+            "/bin/ash",
+            "/bin/cp",
+            "/bin/mv",
         ]
     }
 

@@ -26,7 +26,7 @@ impl ImageDef for Generic {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/bash"]
+        &["/bin/sh", "/bin/bash", "/usr/bin/curl"]
     }
 
     fn layer(&self, _image: &Image, fs: &mut Fs) {

@@ -1,4 +1,5 @@
-//! `ubuntu` (seed 000's VM-like StatefulSet runs `ubuntu:15.10`): a shell and GNU coreutils;
+//! `ubuntu` (seed 000's VM-like StatefulSet runs `ubuntu:15.10`): a shell, GNU coreutils and
+//! `apt-get` (no curl, nginx or netcat until installed);
 //! its entrypoint (`bash` with a terminal, or the pod's command) runs until stopped.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
@@ -24,7 +25,7 @@ impl ImageDef for Ubuntu {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/bash"]
+        &["/bin/sh", "/bin/bash", "/usr/bin/apt-get", "/usr/bin/dpkg"]
     }
 
     fn layer(&self, image: &Image, fs: &mut Fs) {
