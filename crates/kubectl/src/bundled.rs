@@ -20,6 +20,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../../static/examples/controllers/nginx-deployment.yaml"),
     ),
     (
+        "mehdb/app.yaml",
+        include_str!("../../../static/examples/mehdb/app.yaml"),
+    ),
+    (
         "tutorials/web-2017.yaml",
         include_str!("../../../static/examples/tutorials/web-2017.yaml"),
     ),
