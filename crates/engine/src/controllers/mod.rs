@@ -5,6 +5,7 @@
 //! it may ask to be called again later (`Action::RequeueAfter`), which the cluster turns into
 //! a timer on the virtual clock.
 
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod kubelet;
@@ -113,5 +114,6 @@ pub fn all(config: &crate::Config) -> Vec<Box<dyn Controller>> {
         Box::new(kubelet::Kubelet::new(config)),
         Box::new(endpoints::EndpointsController::new()),
         Box::new(nodes::NodeLifecycleController::new()),
+        Box::new(disruption::DisruptionController::new()),
     ]
 }
