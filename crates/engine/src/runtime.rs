@@ -567,6 +567,17 @@ impl Behavior {
             };
         }
         let script = words.join(" ");
+        // A ZooKeeper image whose command starts the server runs until told to stop.
+        let zk =
+            object::get_str(container, &["image"]).and_then(crate::zookeeper::Flavor::of_image);
+        if zk.is_some() && (script.contains("zkServer.sh") || script.contains("start-zookeeper")) {
+            return Behavior {
+                exits: None,
+                on_sigterm: Some(1_000),
+                listens: vec![2181, 2888, 3888],
+                output: String::new(),
+            };
+        }
         let mut output = String::new();
         // Collect `echo` output for the log; good enough for `sh -c 'echo hi; sleep 3600'`.
         for part in script.split([';', '&', '\n']) {
@@ -1486,6 +1497,38 @@ impl Runtime {
             ct.fs = fs;
             ct.log = log;
             ct.container_id = container_id;
+        }
+        // Images whose start command writes files (ZooKeeper's myid and zoo.cfg) do it now
+        // that the writable layer and the volumes are in place.
+        if !init {
+            let spec = api.try_get(Kind::Pod, namespace, pod).and_then(|p| {
+                object::get_array(p, &["spec", "containers"])
+                    .get(index)
+                    .cloned()
+            });
+            if let Some(spec) = spec.filter(|s| {
+                object::get_str(s, &["image"])
+                    .and_then(crate::zookeeper::Flavor::of_image)
+                    .is_some()
+            }) {
+                let log = crate::zookeeper::on_start(
+                    api,
+                    self,
+                    namespace,
+                    pod,
+                    &hostname,
+                    fqdn.as_deref(),
+                    &spec,
+                    now,
+                );
+                if let Some(ct) = self
+                    .pods
+                    .get_mut(&key)
+                    .and_then(|sb| sb.containers.get_mut(index))
+                {
+                    ct.log = log;
+                }
+            }
         }
     }
 }
