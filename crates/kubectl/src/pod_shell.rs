@@ -10,7 +10,7 @@
 use crate::shell::{Env, Host, Io, Shell, Stream};
 use kubeplay_engine::dns;
 use kubeplay_engine::object;
-use kubeplay_engine::runtime::{ContainerRef, FsError, NetError};
+use kubeplay_engine::runtime::{ContainerRef, FsError, Image, NetError, Userland};
 use kubeplay_engine::zookeeper;
 use kubeplay_engine::{Cluster, Kind};
 
@@ -34,12 +34,11 @@ pub enum Flavor {
 }
 
 impl Flavor {
+    /// The userland the image catalog declares for `image`.
     pub fn of_image(image: &str) -> Flavor {
-        let name = image.rsplit('/').next().unwrap_or(image);
-        if name.starts_with("busybox") || name.starts_with("alpine") {
-            Flavor::Busybox
-        } else {
-            Flavor::Gnu
+        match Image::parse(image).def().userland() {
+            Userland::Busybox => Flavor::Busybox,
+            Userland::Gnu => Flavor::Gnu,
         }
     }
 }
