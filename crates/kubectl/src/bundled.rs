@@ -32,6 +32,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../../static/examples/tutorials/web-2019.yaml"),
     ),
     (
+        "tutorials/zookeeper-2016.yaml",
+        include_str!("../../../static/examples/tutorials/zookeeper-2016.yaml"),
+    ),
+    (
+        "application/zookeeper/zookeeper.yaml",
+        include_str!("../../../static/examples/application/zookeeper/zookeeper.yaml"),
+    ),
+    (
         "tutorials/web-parallel-2019.yaml",
         include_str!("../../../static/examples/tutorials/web-parallel-2019.yaml"),
     ),

@@ -15,6 +15,7 @@ use crate::shell::{Env, Host, Io, Shell, Stream};
 use kubeplay_engine::dns;
 use kubeplay_engine::object;
 use kubeplay_engine::runtime::{ContainerRef, FsError, Image, NetError, Userland};
+use kubeplay_engine::zookeeper;
 use kubeplay_engine::{Cluster, Kind};
 
 /// Where an attached terminal goes: the container, and whether to delete the pod on exit
@@ -1304,6 +1305,84 @@ fn package_file(path: &str) -> String {
     }
 }
 
+impl PodHost<'_> {
+    /// The ZooKeeper image flavour of this container, if it runs one.
+    fn zookeeper(&self) -> Option<zookeeper::Flavor> {
+        let p = self.pod_obj()?;
+        let c = object::get_array(&p, &["spec", "containers"])
+            .iter()
+            .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))?
+            .clone();
+        zookeeper::Flavor::of_image(object::get_str(&c, &["image"])?)
+    }
+
+    /// The ZooKeeper image's own programs (engine `zookeeper` module).
+    fn zookeeper_tool(&mut self, base: &str, rest: &[String], io: &mut Io) -> i32 {
+        let Some(flavor) = self.zookeeper() else {
+            return 127;
+        };
+        let (ns, pod) = (self.namespace.clone(), self.pod.clone());
+        let now = self.cluster.now();
+        let run = match base {
+            "zkCli.sh" => {
+                let c = &mut *self.cluster;
+                zookeeper::zk_cli(&c.api, &mut c.runtime, &ns, &pod, flavor, rest, now)
+            }
+            "zkOk.sh" | "zookeeper-ready" => zookeeper::zk_ok(&self.cluster.runtime, &ns, &pod),
+            "zkServer.sh" => match rest.first().map(String::as_str) {
+                Some("status") => zookeeper::zk_server_status(
+                    &self.cluster.api,
+                    &self.cluster.runtime,
+                    &ns,
+                    &pod,
+                    flavor,
+                ),
+                _ => zookeeper::Run {
+                    stdout: format!("ZooKeeper JMX enabled by default\nUsing config: /opt/zookeeper/conf/zoo.cfg\nUsage: {base} {{start|start-foreground|stop|restart|status|upgrade|print-cmd}}\n"),
+                    ..Default::default()
+                },
+            },
+            _ => {
+                // ps -ef
+                let Some(p) = self.pod_obj() else {
+                    return 1;
+                };
+                let Some(c) = object::get_array(&p, &["spec", "containers"])
+                    .iter()
+                    .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                    .cloned()
+                else {
+                    return 1;
+                };
+                let env = zookeeper::container_env(&self.cluster.api, &ns, &c);
+                let started = self
+                    .cluster
+                    .runtime
+                    .sandbox(&ns, &pod)
+                    .and_then(|sb| sb.container(Some(&self.container)))
+                    .and_then(|ct| match ct.state {
+                        kubeplay_engine::runtime::ContainerState::Running { started, .. } => {
+                            Some(started)
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(now);
+                zookeeper::Run {
+                    stdout: zookeeper::ps_ef(flavor, &c, &env, started),
+                    ..Default::default()
+                }
+            }
+        };
+        if !run.stdout.is_empty() {
+            io_out(io, run.stdout);
+        }
+        if !run.stderr.is_empty() {
+            io_err(io, run.stderr);
+        }
+        run.code
+    }
+}
+
 /// One `ls -l` line, GNU layout.
 fn long_line(e: &kubeplay_engine::runtime::DirEntry, name: &str) -> String {
     let mut m = String::with_capacity(10);
@@ -1388,6 +1467,11 @@ impl Host for PodHost<'_> {
                 self.sleep(secs);
                 0
             }
+            "zkCli.sh" | "zkOk.sh" | "zookeeper-ready" | "zkServer.sh" | "ps"
+                if self.zookeeper().is_some() =>
+            {
+                self.zookeeper_tool(base, rest, io)
+            }
             "sh" | "bash" | "ash" => {
                 if rest.first().map(String::as_str) == Some("-c") {
                     let script = rest.get(1).cloned().unwrap_or_default();
@@ -1441,6 +1525,12 @@ impl Host for PodHost<'_> {
     fn has_command(&self, name: &str) -> bool {
         let base = name.rsplit('/').next().unwrap_or(name);
         if COMMON_TOOLS.contains(&base) {
+            return true;
+        }
+        if self
+            .zookeeper()
+            .is_some_and(|f| f.commands().contains(&base))
+        {
             return true;
         }
         let api = &self.cluster.api;

@@ -756,7 +756,7 @@ impl Runtime {
         ct.log = log;
         ct.container_id = container_id;
         let (def, name) = (ct.image.def(), ct.name.clone());
-        def.on_start(&mut images::Process {
+        let replaced_log = def.on_start(&mut images::Process {
             runtime: self,
             api,
             namespace,
@@ -764,6 +764,20 @@ impl Runtime {
             container: &name,
             spec: &spec,
             hostname: &hostname,
+            fqdn: fqdn.as_deref(),
+            init,
+            now,
         });
+        if let Some(log) = replaced_log {
+            if let Some(ct) = self.pods.get_mut(&key).and_then(|sb| {
+                if init {
+                    sb.init.get_mut(index)
+                } else {
+                    sb.containers.get_mut(index)
+                }
+            }) {
+                ct.log = log;
+            }
+        }
     }
 }

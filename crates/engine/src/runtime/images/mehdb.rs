@@ -97,9 +97,10 @@ impl ImageDef for Mehdb {
     }
 
     /// mehdb creates its data directory when it is missing.
-    fn on_start(&self, process: &mut Process<'_>) {
+    fn on_start(&self, process: &mut Process<'_>) -> Option<String> {
         let dir = datadir(process.spec);
         let _ = process.mkdir_all(&dir);
+        None
     }
 
     fn serve_http(&self, server: &Server<'_>, path: &str) -> Option<HttpResponse> {

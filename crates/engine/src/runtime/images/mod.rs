@@ -32,6 +32,7 @@ mod generic;
 mod mehdb;
 mod nginx;
 mod ubuntu;
+mod zookeeper;
 
 pub use nginx::nginx_error_page;
 
@@ -159,6 +160,11 @@ pub struct Process<'a> {
     pub container: &'a str,
     pub spec: &'a Value,
     pub hostname: &'a str,
+    /// The pod's DNS name when it has `subdomain` (`zk-0.zk-hs.default.svc.cluster.local`).
+    pub fqdn: Option<&'a str>,
+    /// Whether this is an init container.
+    pub init: bool,
+    pub now: Time,
 }
 
 impl Process<'_> {
@@ -220,8 +226,11 @@ pub trait ImageDef: Sync {
         Vec::new()
     }
     /// What the process does to its files when it starts (mehdb creates its data
-    /// directory, ZooKeeper writes `myid`); runs after the mounts are in place.
-    fn on_start(&self, _process: &mut Process<'_>) {}
+    /// directory, ZooKeeper writes `myid` and `zoo.cfg`); runs after the mounts are in
+    /// place. `Some(log)` replaces the startup log.
+    fn on_start(&self, _process: &mut Process<'_>) -> Option<String> {
+        None
+    }
     /// What the main process writes to its log when it starts.
     fn startup_log(&self, start: &Start<'_>) -> String {
         start.behavior.output.clone()
@@ -256,6 +265,7 @@ pub static CATALOG: &[&dyn ImageDef] = &[
     &alpine::Alpine,
     &ubuntu::Ubuntu,
     &mehdb::Mehdb,
+    &zookeeper::ZooKeeper,
     &generic::Generic,
 ];
 
