@@ -18,6 +18,7 @@
 //! This module never writes API objects: the kubelet reads the state here and reports it.
 
 mod fs;
+pub mod pod_shell;
 pub mod images;
 mod sandbox;
 
