@@ -223,7 +223,22 @@ pub struct PodHost<'a> {
     pub pod: String,
     pub container: String,
     pub flavor: Flavor,
+    /// Set when this is the container's own command line, run by the kubelet at start
+    /// (not `kubectl exec`): a long-running program then becomes the container's process.
+    pub at_start: bool,
+    /// The long-running program the script handed over to (`nginx`, `sleep`, a loop that
+    /// never ends); the script stops there.
+    pub foreground: Option<String>,
+    /// Commands run so far at start, to tell a loop that never ends.
+    polls: u64,
 }
+
+/// How many commands a container's own script may run at start before it counts as a loop
+/// that never ends (`while true; do sleep 1; done`): the container keeps running.
+const START_LOOP_LIMIT: u64 = 5_000;
+
+/// A sleep at start this long (or `infinity`) means the process never exits by itself.
+const FOREVER_MS: u64 = 30 * 24 * 3600 * 1000;
 
 impl<'a> PodHost<'a> {
     /// A host for `container` (or the pod's first container) of a pod that exists.
@@ -250,7 +265,31 @@ impl<'a> PodHost<'a> {
                 .to_string(),
             flavor: Flavor::of_image(image),
             cluster,
+            at_start: false,
+            foreground: None,
+            polls: 0,
         })
+    }
+
+    /// The host a container's own command line runs in when the kubelet starts it (init
+    /// containers included).
+    pub fn for_start(
+        world: &'a mut dyn PodWorld,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        image: &str,
+    ) -> PodHost<'a> {
+        PodHost {
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+            container: container.to_string(),
+            flavor: Flavor::of_image(image),
+            cluster: world,
+            at_start: true,
+            foreground: None,
+            polls: 0,
+        }
     }
 
     fn cref(&self) -> ContainerRef<'_> {
@@ -1359,6 +1398,364 @@ fn long_line(e: &crate::runtime::DirEntry, name: &str) -> String {
     format!("{m} {links} root root {:>5} Jan  1 00:00 {name}", e.size)
 }
 
+/// Go's `log` prefix: `2026/01/01 00:00:05 `.
+fn go_log_stamp(t: Time) -> String {
+    let s = t.rfc3339();
+    format!(
+        "{} {} ",
+        s.get(0..10).unwrap_or("").replace('-', "/"),
+        s.get(11..19).unwrap_or("")
+    )
+}
+
+/// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`).
+fn http_date(t: Time) -> String {
+    let z = t.rfc1123z();
+    match z.rsplit_once(' ') {
+        Some((d, _)) => format!("{d} GMT"),
+        None => z,
+    }
+}
+
+impl PodHost<'_> {
+    /// The container's image reference.
+    fn image(&self) -> Image {
+        let spec = self.pod_obj().and_then(|p| {
+            object::get_array(&p, &["spec", "containers"])
+                .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                .and_then(|c| object::get_str(c, &["image"]).map(str::to_string))
+        });
+        Image::parse(&spec.unwrap_or_default())
+    }
+
+    /// `nginx [-c FILE] [-g DIRECTIVES] [-t] [-v]`: reads its configuration once, then serves
+    /// (in the foreground with `daemon off;`, which at container start becomes the
+    /// container's process; typed into `kubectl exec`, the terminal would stay attached to
+    /// it — the simulation hands the prompt back while it keeps serving).
+    fn nginx(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let image = self.image();
+        let version = if image.catalog == "nginx" {
+            image.version.clone()
+        } else {
+            "1.9.3 (Ubuntu)".to_string()
+        };
+        let mut conf = "/etc/nginx/nginx.conf".to_string();
+        let mut globals = String::new();
+        let mut test = false;
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.as_str() {
+                "-c" => {
+                    i += 1;
+                    conf = args.get(i).cloned().unwrap_or_default();
+                }
+                "-g" => {
+                    i += 1;
+                    globals = args.get(i).cloned().unwrap_or_default();
+                }
+                "-p" => i += 1,
+                "-t" | "-T" | "-q" => test = true,
+                "-v" | "-V" => {
+                    io_err(io, format!("nginx version: nginx/{version}\n"));
+                    return 0;
+                }
+                o => {
+                    let o = o.trim_start_matches('-');
+                    io_err(io, format!("nginx: invalid option: \"{o}\"\n"));
+                    return 1;
+                }
+            }
+            i += 1;
+        }
+        let conf = Self::abs(&conf);
+        let (api, rt) = self.cluster.parts();
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let read = |p: &str| {
+            rt.read_file(api, &cref, p)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        let list = |p: &str| {
+            rt.list_dir(api, &cref, p)
+                .map(|l| l.into_iter().map(|e| e.name).collect())
+                .unwrap_or_default()
+        };
+        let site = match crate::runtime::images::parse_site(&conf, &read, &list) {
+            Ok(s) => s,
+            Err(e) => {
+                io_err(io, format!("nginx: [emerg] {e}\n"));
+                if test {
+                    io_err(
+                        io,
+                        format!("nginx: configuration file {conf} test failed\n"),
+                    );
+                }
+                return 1;
+            }
+        };
+        let exists = |p: &str| rt.stat(api, &cref, p).is_ok();
+        if image.catalog != "nginx" {
+            // The Ubuntu package logs and buffers under /var, which is not on a volume.
+            if !exists("/var/log/nginx") {
+                io_err(io, "nginx: [alert] could not open error log file: open() \"/var/log/nginx/error.log\" failed (2: No such file or directory)\n");
+            }
+            if !exists("/var/lib/nginx") {
+                io_err(io, "nginx: [emerg] mkdir() \"/var/lib/nginx/body\" failed (2: No such file or directory)\n");
+                return 1;
+            }
+        }
+        if test {
+            io_err(
+                io,
+                format!("nginx: the configuration file {conf} syntax is ok\nnginx: configuration file {conf} test is successful\n"),
+            );
+            return 0;
+        }
+        let proc = crate::runtime::ServerProc {
+            program: "nginx".to_string(),
+            ports: site.listens.clone(),
+            site,
+            version,
+        };
+        if let Err(port) = rt.start_server(&cref, proc) {
+            for _ in 0..5 {
+                io_err(
+                    io,
+                    format!("nginx: [emerg] bind() to 0.0.0.0:{port} failed (98: Address already in use)\n"),
+                );
+            }
+            io_err(io, "nginx: [emerg] still could not bind()\n");
+            return 1;
+        }
+        if self.at_start && globals.replace(' ', "").contains("daemonoff") {
+            self.foreground = Some("nginx".to_string());
+        }
+        0
+    }
+
+    /// `nc`/`netcat HOST PORT` (`-v`, `-z`, `-w N`): sends its input to the server and prints
+    /// the raw reply (an HTTP request gets the status line and headers too).
+    fn netcat(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let (mut verbose, mut zero) = (false, false);
+        let mut words = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.as_str() {
+                "-w" | "-W" | "-i" | "-p" | "-s" => i += 1,
+                "-v" | "-vv" => verbose = true,
+                "-z" => zero = true,
+                "-zv" | "-vz" => (verbose, zero) = (true, true),
+                "-n" | "-q" | "-N" | "-4" => {}
+                o if o.starts_with('-') => {
+                    let flag = o.trim_start_matches('-');
+                    match self.flavor {
+                        Flavor::Busybox => {
+                            io_err(io, format!("nc: unrecognized option '{o}'\n"))
+                        }
+                        Flavor::Gnu => io_err(io, format!("nc: invalid option -- '{flag}'\n")),
+                    }
+                    return 1;
+                }
+                w => words.push(w.to_string()),
+            }
+            i += 1;
+        }
+        let (Some(host), Some(port)) = (words.first(), words.get(1)) else {
+            match self.flavor {
+                Flavor::Busybox => io_err(io, "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect\n"),
+                Flavor::Gnu => io_err(io, "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n\t  [-q seconds] [-s source] [-T keyword] [-V rtable] [-W recvlimit] [-w timeout]\n\t  [-X proxy_protocol] [-x proxy_address[:port]] \t  [destination] [port]\n"),
+            }
+            return 1;
+        };
+        let Ok(port) = port.parse::<u16>() else {
+            io_err(io, format!("nc: port number invalid: {port}\n"));
+            return 1;
+        };
+        let request = stdin.lines().next().unwrap_or("");
+        let path = request
+            .strip_prefix("GET ")
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or("/")
+            .to_string();
+        let is_http = request.starts_with("GET ");
+        let now = self.cluster.now();
+        let r = self
+            .cluster
+            .runtime()
+            .http_exchange(self.cluster.api(), &self.cref(), host, port, &path);
+        match r {
+            Ok((resp, software)) => {
+                if verbose {
+                    io_err(
+                        io,
+                        format!("Connection to {host} {port} port [tcp/*] succeeded!\n"),
+                    );
+                }
+                if zero || !is_http {
+                    return 0;
+                }
+                let mut head = format!(
+                    "HTTP/1.1 {} {}\r\n",
+                    resp.status,
+                    reason_phrase(resp.status)
+                );
+                if let Some(sw) = software {
+                    head.push_str(&format!("Server: {sw}\r\n"));
+                }
+                head.push_str(&format!(
+                    "Date: {}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    http_date(now),
+                    resp.body.len()
+                ));
+                if resp.status == 200 {
+                    head.push_str("Accept-Ranges: bytes\r\n");
+                }
+                head.push_str("\r\n");
+                io_out(io, head);
+                io_out(io, resp.body);
+                0
+            }
+            Err(NetError::EmptyReply { .. }) => 0,
+            Err(NetError::UnknownHost(h)) => {
+                match self.flavor {
+                    Flavor::Busybox => io_err(io, format!("nc: bad address '{h}'\n")),
+                    Flavor::Gnu => io_err(
+                        io,
+                        format!("nc: getaddrinfo for host \"{h}\" port {port}: Name or service not known\n"),
+                    ),
+                }
+                1
+            }
+            Err(e @ (NetError::Refused { .. } | NetError::Timeout { .. })) => {
+                let (why, host, port) = match e {
+                    NetError::Refused { host, port } => ("Connection refused", host, port),
+                    NetError::Timeout { host, port } => ("Connection timed out", host, port),
+                    _ => ("", String::new(), 0),
+                };
+                match self.flavor {
+                    Flavor::Busybox => {
+                        io_err(io, format!("nc: can't connect to remote host: {why}\n"))
+                    }
+                    Flavor::Gnu if verbose => io_err(
+                        io,
+                        format!("nc: connect to {host} port {port} (tcp) failed: {why}\n"),
+                    ),
+                    Flavor::Gnu => {}
+                }
+                1
+            }
+        }
+    }
+
+    /// The peer-finder init helper: polls the DNS SRV records of `-service` until this pod's
+    /// own name shows up, then pipes the sorted peer names to the `-on-start` script; without
+    /// `-on-change` it exits with the script's status.
+    fn peer_finder(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut flags: Vec<(String, String)> = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            let name = a.trim_start_matches('-');
+            if let Some((k, v)) = name.split_once('=') {
+                flags.push((k.to_string(), v.to_string()));
+            } else if a.starts_with('-') {
+                i += 1;
+                flags.push((name.to_string(), args.get(i).cloned().unwrap_or_default()));
+            }
+            i += 1;
+        }
+        let flag = |k: &str| {
+            flags
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let (on_start, on_change, service) = (flag("on-start"), flag("on-change"), flag("service"));
+        let domain = Some(flag("domain"))
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "cluster.local".to_string());
+        let mut ns = flag("ns");
+        if ns.is_empty() {
+            let mut env = Io::new();
+            self.env(&mut env);
+            ns = env
+                .stdout()
+                .lines()
+                .find_map(|l| l.strip_prefix("POD_NAMESPACE=").map(str::to_string))
+                .unwrap_or_default();
+        }
+        let stamp = |t: Time| go_log_stamp(t);
+        if (on_start.is_empty() && on_change.is_empty()) || service.is_empty() || ns.is_empty() {
+            io_err(io, format!("{}Incomplete args, require -on-change and/or -on-start, -service and -ns or an env var for POD_NAMESPACE.\n", stamp(self.cluster.now())));
+            return 1;
+        }
+        let me = format!("{}.{service}.{ns}.svc.{domain}", self.hostname());
+        let fqdn = format!("{service}.{ns}.svc.{domain}");
+        let mut polls = 0;
+        let peers = loop {
+            let mut peers: Vec<String> = dns::lookup_srv(self.cluster.api(), &fqdn)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.target)
+                .collect();
+            peers.sort();
+            peers.dedup();
+            if peers.contains(&me) {
+                break peers;
+            }
+            polls += 1;
+            if self.at_start || polls > 120 {
+                // Nothing changes while it waits here: it polls for as long as the pod runs.
+                self.foreground = Some("peer-finder".to_string());
+                return 0;
+            }
+            self.sleep(1.0);
+        };
+        let now = self.cluster.now();
+        io_err(
+            io,
+            format!(
+                "{}Peer list updated\nwas []\nnow [{}]\n",
+                stamp(now),
+                peers.join(" ")
+            ),
+        );
+        let script = if on_start.is_empty() { &on_change } else { &on_start };
+        let input = peers.join("\\n");
+        io_err(
+            io,
+            format!("{}execing: {script} with stdin: {}\n", stamp(now), peers.join("\n")),
+        );
+        let mut out = Io::new();
+        let status = self.run_script(
+            &format!("printf '{input}\\n' | {{\n{script}\n}}"),
+            &mut out,
+        );
+        let text = out.text();
+        if status != 0 {
+            io_err(
+                io,
+                format!("{}Failed to execute {script}: {text}, err: exit status {status}\n", stamp(now)),
+            );
+            return 1;
+        }
+        io_err(io, format!("{}{text}\n", stamp(now)));
+        if on_change.is_empty() {
+            io_err(io, format!("{}Peer finder exiting\n", stamp(now)));
+            return 0;
+        }
+        self.foreground = Some("peer-finder".to_string());
+        0
+    }
+}
+
 impl Host for PodHost<'_> {
     fn exec(&mut self, _env: &Env, args: &[String], stdin: &str, io: &mut Io) -> i32 {
         let Some(cmd) = args.first() else {
@@ -1425,8 +1822,24 @@ impl Host for PodHost<'_> {
                 0
             }
             "sleep" => {
-                let secs: f64 = rest.first().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+                let arg = rest.first().map(String::as_str).unwrap_or("");
+                let secs: f64 = if arg == "infinity" {
+                    f64::INFINITY
+                } else {
+                    arg.parse().unwrap_or(0.0)
+                };
+                if self.at_start && !(secs * 1000.0 < FOREVER_MS as f64) {
+                    self.foreground = Some("sleep".to_string());
+                    return 0;
+                }
                 self.sleep(secs);
+                0
+            }
+            "nginx" => self.nginx(rest, io),
+            "nc" | "netcat" => self.netcat(rest, stdin, io),
+            "peer-finder" => self.peer_finder(rest, io),
+            "tail" if self.at_start && rest.iter().any(|a| a == "-f" || a == "-F") => {
+                self.foreground = Some("tail".to_string());
                 0
             }
             "sh" | "bash" | "ash" => {
@@ -1450,6 +1863,17 @@ impl Host for PodHost<'_> {
                 127
             }
         }
+    }
+
+    fn interrupted(&mut self) -> bool {
+        if !self.at_start {
+            return false;
+        }
+        self.polls += 1;
+        if self.polls > START_LOOP_LIMIT && self.foreground.is_none() {
+            self.foreground = Some("sh".to_string());
+        }
+        self.foreground.is_some()
     }
 
     fn sleep(&mut self, seconds: f64) {
