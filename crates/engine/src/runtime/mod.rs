@@ -18,17 +18,15 @@
 //! This module never writes API objects: the kubelet reads the state here and reports it.
 
 mod fs;
-pub mod pod_shell;
 pub mod images;
+pub mod pod_shell;
 mod sandbox;
 
 pub use fs::{normalize_path, DirEntry, Fs, FsEntry, FsError};
 pub use images::{
     hex_digest, image_layer, nginx_error_page, Behavior, Image, ImageDef, Userland, CATALOG,
 };
-pub use sandbox::{
-    ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping, Terminated,
-};
+pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping, Terminated};
 
 use crate::api::Api;
 use crate::kinds::Kind;
@@ -529,7 +527,8 @@ impl Runtime {
         port: u16,
         path: &str,
     ) -> Result<HttpResponse, NetError> {
-        self.http_exchange(api, from, host, port, path).map(|(r, _)| r)
+        self.http_exchange(api, from, host, port, path)
+            .map(|(r, _)| r)
     }
 
     /// [`Runtime::http_get`], also naming the server software that answered (`nginx/1.9.3

@@ -381,10 +381,10 @@ impl<'a> PodHost<'a> {
                 io_out(io, stdin);
                 continue;
             }
-            let r = self
-                .cluster
-                .runtime()
-                .read_file(self.cluster.api(), &self.cref(), &Self::abs(f));
+            let r =
+                self.cluster
+                    .runtime()
+                    .read_file(self.cluster.api(), &self.cref(), &Self::abs(f));
             match r {
                 Ok(bytes) => io_out(io, String::from_utf8_lossy(&bytes).into_owned()),
                 Err(e) => {
@@ -538,8 +538,7 @@ impl<'a> PodHost<'a> {
                 pod: &self.pod,
                 container: Some(&self.container),
             };
-            if let Err(e) = rt.mkdir(api, &cref, &Self::abs(d), parents)
-            {
+            if let Err(e) = rt.mkdir(api, &cref, &Self::abs(d), parents) {
                 status = 1;
                 let m = Self::fs_msg(e);
                 match self.flavor {
@@ -571,8 +570,7 @@ impl<'a> PodHost<'a> {
                 pod: &self.pod,
                 container: Some(&self.container),
             };
-            match rt.remove(api, &cref, &Self::abs(f), recursive)
-            {
+            match rt.remove(api, &cref, &Self::abs(f), recursive) {
                 Ok(()) => {}
                 Err(FsError::NotFound) if force => {}
                 Err(e) => {
@@ -597,8 +595,7 @@ impl<'a> PodHost<'a> {
                 pod: &self.pod,
                 container: Some(&self.container),
             };
-            if let Err(e) = rt.write_file(api, &cref, &Self::abs(f), b"", true)
-            {
+            if let Err(e) = rt.write_file(api, &cref, &Self::abs(f), b"", true) {
                 status = 1;
                 let m = Self::fs_msg(e);
                 match self.flavor {
@@ -651,10 +648,10 @@ impl<'a> PodHost<'a> {
             return 3;
         };
         let quiet = silent && !show_error;
-        let r = self
-            .cluster
-            .runtime()
-            .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
+        let r =
+            self.cluster
+                .runtime()
+                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
         match r {
             Ok(resp) => {
                 if fail && resp.status >= 400 {
@@ -743,10 +740,10 @@ impl<'a> PodHost<'a> {
         if !quiet {
             io_err(io, format!("Connecting to {host}:{port} ({host}:{port})\n"));
         }
-        let r = self
-            .cluster
-            .runtime()
-            .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
+        let r =
+            self.cluster
+                .runtime()
+                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
         match r {
             Ok(resp) if resp.status >= 400 => {
                 io_err(
@@ -777,13 +774,9 @@ impl<'a> PodHost<'a> {
                         container: Some(&self.container),
                     };
                     let (api, rt) = self.cluster.parts();
-                    if let Err(e) = rt.write_file(
-                        api,
-                        &cref,
-                        &Self::abs(&name),
-                        resp.body.as_bytes(),
-                        false,
-                    ) {
+                    if let Err(e) =
+                        rt.write_file(api, &cref, &Self::abs(&name), resp.body.as_bytes(), false)
+                    {
                         io_err(
                             io,
                             format!("wget: can't open '{name}': {}\n", Self::fs_msg(e)),
@@ -976,7 +969,7 @@ impl<'a> PodHost<'a> {
             pod: &self.pod,
             container: Some(&self.container),
         };
-                let (api, rt) = self.cluster.parts();
+        let (api, rt) = self.cluster.parts();
         let st = match rt.stat(api, &cref, &Self::abs(src)) {
             Ok(st) => st,
             Err(e) => {
@@ -1105,8 +1098,7 @@ impl<'a> PodHost<'a> {
             container: Some(&self.container),
         };
         let (api, rt) = self.cluster.parts();
-        if let Err(e) = rt.remove(api, &cref, &Self::abs(src), true)
-        {
+        if let Err(e) = rt.remove(api, &cref, &Self::abs(src), true) {
             self.report_fs(io, "mv", "remove", src, e);
             return 1;
         }
@@ -1140,7 +1132,7 @@ impl<'a> PodHost<'a> {
         let lists = "/var/lib/apt/lists";
         match words.first().copied() {
             Some("update") => {
-                                if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {
+                if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {
                     rt.write_file(
                         api,
                         &cref,
@@ -1174,9 +1166,7 @@ Reading package lists... Done\n"
             }
             Some("install") => {
                 let names = words.get(1..).unwrap_or(&[]);
-                let updated = rt
-                    .list_dir(api, &cref, lists)
-                    .is_ok_and(|l| !l.is_empty());
+                let updated = rt.list_dir(api, &cref, lists).is_ok_and(|l| !l.is_empty());
                 io_out(io, "Reading package lists... Done\nBuilding dependency tree       \nReading state information... Done\n");
                 let mut wanted: Vec<&'static Package> = Vec::new();
                 for n in names {
@@ -1219,7 +1209,7 @@ Reading package lists... Done\n"
                         p.version
                     ));
                 }
-                                for p in &wanted {
+                for p in &wanted {
                     io_out(
                         io,
                         format!(
@@ -1278,13 +1268,22 @@ Reading package lists... Done\n"
             let containers = object::get_array(&p, &["spec", "containers"]);
             if let Some(c) = containers
                 .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
                 .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
             {
                 for e in object::get_array(c, &["env"]) {
-                    if let (Some(n), Some(v)) = (
-                        object::get_str(e, &["name"]),
-                        object::get_str(e, &["value"]),
-                    ) {
+                    let value = object::get_str(e, &["value"])
+                        .map(str::to_string)
+                        .or_else(|| {
+                            // The downward API fields tutorials use.
+                            match object::get_str(e, &["valueFrom", "fieldRef", "fieldPath"])? {
+                                "metadata.namespace" => Some(self.namespace.clone()),
+                                "metadata.name" => Some(self.pod.clone()),
+                                "status.podIP" => Some(self.pod_ip()),
+                                _ => None,
+                            }
+                        });
+                    if let (Some(n), Some(v)) = (object::get_str(e, &["name"]), value) {
                         s.push_str(&format!("{n}={v}\n"));
                     }
                 }
@@ -1555,9 +1554,7 @@ impl PodHost<'_> {
                 o if o.starts_with('-') => {
                     let flag = o.trim_start_matches('-');
                     match self.flavor {
-                        Flavor::Busybox => {
-                            io_err(io, format!("nc: unrecognized option '{o}'\n"))
-                        }
+                        Flavor::Busybox => io_err(io, format!("nc: unrecognized option '{o}'\n")),
                         Flavor::Gnu => io_err(io, format!("nc: invalid option -- '{flag}'\n")),
                     }
                     return 1;
@@ -1585,10 +1582,13 @@ impl PodHost<'_> {
             .to_string();
         let is_http = request.starts_with("GET ");
         let now = self.cluster.now();
-        let r = self
-            .cluster
-            .runtime()
-            .http_exchange(self.cluster.api(), &self.cref(), host, port, &path);
+        let r = self.cluster.runtime().http_exchange(
+            self.cluster.api(),
+            &self.cref(),
+            host,
+            port,
+            &path,
+        );
         match r {
             Ok((resp, software)) => {
                 if verbose {
@@ -1727,22 +1727,30 @@ impl PodHost<'_> {
                 peers.join(" ")
             ),
         );
-        let script = if on_start.is_empty() { &on_change } else { &on_start };
+        let script = if on_start.is_empty() {
+            &on_change
+        } else {
+            &on_start
+        };
         let input = peers.join("\\n");
         io_err(
             io,
-            format!("{}execing: {script} with stdin: {}\n", stamp(now), peers.join("\n")),
+            format!(
+                "{}execing: {script} with stdin: {}\n",
+                stamp(now),
+                peers.join("\n")
+            ),
         );
         let mut out = Io::new();
-        let status = self.run_script(
-            &format!("printf '{input}\\n' | {{\n{script}\n}}"),
-            &mut out,
-        );
+        let status = self.run_script(&format!("printf '{input}\\n' | {{\n{script}\n}}"), &mut out);
         let text = out.text();
         if status != 0 {
             io_err(
                 io,
-                format!("{}Failed to execute {script}: {text}, err: exit status {status}\n", stamp(now)),
+                format!(
+                    "{}Failed to execute {script}: {text}, err: exit status {status}\n",
+                    stamp(now)
+                ),
             );
             return 1;
         }
@@ -1828,7 +1836,7 @@ impl Host for PodHost<'_> {
                 } else {
                     arg.parse().unwrap_or(0.0)
                 };
-                if self.at_start && !(secs * 1000.0 < FOREVER_MS as f64) {
+                if self.at_start && (secs.is_nan() || secs * 1000.0 >= FOREVER_MS as f64) {
                     self.foreground = Some("sleep".to_string());
                     return 0;
                 }

@@ -292,10 +292,12 @@ pub fn parse_site(
         }
     }
     if !stack.is_empty() {
-        return Err(format!("unexpected end of file, expecting \"}}\" in {conf}"));
+        return Err(format!(
+            "unexpected end of file, expecting \"}}\" in {conf}"
+        ));
     }
     if !text.contains("events") {
-        return Err(format!("no \"events\" section in configuration"));
+        return Err("no \"events\" section in configuration".to_string());
     }
     if site.listens.is_empty() && servers > 0 {
         site.listens.push(80);
@@ -314,7 +316,13 @@ pub fn serve_started(
 ) -> Option<HttpResponse> {
     let version = p.version.as_str();
     let Some(upstream) = &p.site.proxy_pass else {
-        return Some(serve_root(server, path, &p.site.root, &p.site.index, version));
+        return Some(serve_root(
+            server,
+            path,
+            &p.site.root,
+            &p.site.index,
+            version,
+        ));
     };
     let err = |status| {
         Some(HttpResponse {
