@@ -72,13 +72,13 @@ fn run(shared: &Shared, req: &Req, ns: &str, name: &str) -> Result<Outcome, ApiE
     if !kubeplay_kubectl::cmd::exec::container_running(&pod, &container) {
         return Err(not_found());
     }
-    let Some(mut host) = PodHost::new(&mut cluster, ns, name, Some(&container)) else {
+    let Some(mut host) = PodHost::new(&mut *cluster, ns, name, Some(&container)) else {
         return Err(not_found());
     };
     let program = argv.first().cloned().unwrap_or_default();
     if !host.has_command(&program) {
         // containerd's wording, with its 64-hex-digit exec id (as the built-in kubectl draws it).
-        let rng = &mut host.cluster.api.rng;
+        let rng = &mut host.cluster.api_mut().rng;
         let id = format!(
             "{:016x}{:016x}{:016x}{:016x}",
             rng.next_u64(),
@@ -255,7 +255,7 @@ fn run_attached(shared: &Shared, ns: &str, name: &str, container: &str, input: &
         })
         .unwrap_or_default();
     let mut io = Io::default();
-    let code = match PodHost::new(&mut cluster, ns, name, Some(container)) {
+    let code = match PodHost::new(&mut *cluster, ns, name, Some(container)) {
         Some(mut host) if !argv.is_empty() => host.run_argv(&argv, input, &mut io),
         _ => 0,
     };

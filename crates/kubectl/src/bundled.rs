@@ -43,6 +43,16 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "tutorials/web-parallel-2019.yaml",
         include_str!("../../../static/examples/tutorials/web-parallel-2019.yaml"),
     ),
+    (
+        "tutorials/stateful-application/statefulset_vm.yaml",
+        include_str!("../../../static/examples/tutorials/stateful-application/statefulset_vm.yaml"),
+    ),
+    (
+        "tutorials/stateful-application/statefulset_peers.yaml",
+        include_str!(
+            "../../../static/examples/tutorials/stateful-application/statefulset_peers.yaml"
+        ),
+    ),
 ];
 
 /// A bundled example by its path under `static/examples/`.

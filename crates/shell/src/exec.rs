@@ -62,9 +62,40 @@ enum Sink {
 
 /// Names the shell always implements itself, whatever the host provides.
 pub(crate) const SHELL_BUILTINS: &[&str] = &[
-    ":", ".", "[", "alias", "break", "cd", "command", "continue", "echo", "eval", "exec", "exit",
-    "export", "false", "hash", "local", "printf", "pwd", "read", "readonly", "return", "set",
-    "shift", "source", "test", "trap", "true", "type", "umask", "unalias", "unset", "wait",
+    ":",
+    ".",
+    "[",
+    "alias",
+    "break",
+    "cd",
+    "command",
+    "continue",
+    "echo",
+    "eval",
+    "exec",
+    "exit",
+    "export",
+    "false",
+    "hash",
+    "local",
+    "printf",
+    "pwd",
+    "read",
+    "readarray",
+    "mapfile",
+    "readonly",
+    "return",
+    "set",
+    "shift",
+    "source",
+    "test",
+    "trap",
+    "true",
+    "type",
+    "umask",
+    "unalias",
+    "unset",
+    "wait",
 ];
 
 impl Shell {
@@ -915,6 +946,7 @@ impl Shell {
                 st
             }
             "read" => self.read(rest, stdin, io),
+            "readarray" | "mapfile" => self.readarray(rest, stdin, io),
             "exec" => {
                 if rest.is_empty() {
                     return 0;
@@ -1102,6 +1134,39 @@ impl Shell {
                     'u' => self.options.nounset = on,
                     _ => {}
                 }
+            }
+            i += 1;
+        }
+        0
+    }
+
+    /// bash's `readarray [-t] NAME` (`mapfile`): one element per input line, each keeping its
+    /// newline unless `-t`. Elements are stored as the variables `NAME[0]`, `NAME[1]`, ...;
+    /// `$NAME` is element 0, as in bash.
+    fn readarray(&mut self, rest: &[String], stdin: &mut Stdin, io: &mut Io) -> i32 {
+        let mut trim = false;
+        let mut name = "MAPFILE".to_string();
+        for a in rest {
+            match a.as_str() {
+                "-t" => trim = true,
+                s if s.starts_with('-') => {
+                    io.err(&format!("{}: {s}: invalid option\n", self.name));
+                    return 2;
+                }
+                s => name = s.to_string(),
+            }
+        }
+        self.env.clear_array(&name);
+        let mut i = 0usize;
+        while let Some((line, nl)) = stdin.read_line() {
+            let v = if nl && !trim {
+                format!("{line}\n")
+            } else {
+                line
+            };
+            self.env.set(&format!("{name}[{i}]"), &v);
+            if i == 0 {
+                self.env.set(&name, &v);
             }
             i += 1;
         }

@@ -386,6 +386,31 @@ impl Shell {
         host: &mut dyn Host,
         io: &mut Io,
     ) -> ExpResult<()> {
+        // bash arrays: `${#A[@]}`, `${A[@]}`, `${A[N]}` (see `readarray`).
+        if let Some((name, idx)) = inner.strip_suffix(']').and_then(|s| s.split_once('[')) {
+            let (count, name) = match name.strip_prefix('#') {
+                Some(n) => (true, n),
+                None => (false, name),
+            };
+            if is_param_name(name) {
+                let items = self.env.array(name);
+                let v = match (count, idx) {
+                    (true, "@" | "*") => items.len().to_string(),
+                    (false, "@" | "*") => items.join(" "),
+                    (c, i) => {
+                        let n: usize = i.trim().parse().map_err(|_| bad_subst())?;
+                        let item = items.get(n).cloned().unwrap_or_default();
+                        if c {
+                            item.chars().count().to_string()
+                        } else {
+                            item
+                        }
+                    }
+                };
+                self.push_value(v, quoted, mode, out);
+                return Ok(());
+            }
+        }
         if let Some(name) = inner.strip_prefix('#') {
             if !name.is_empty() && is_param_name(name) {
                 let v = self.lookup(name)?.unwrap_or_default();

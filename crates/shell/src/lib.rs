@@ -216,6 +216,36 @@ impl Env {
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect()
     }
+    /// Removes every element of the array `name` (`name[0]`, `name[1]`, ...) and `name`.
+    pub fn clear_array(&mut self, name: &str) {
+        let prefix = format!("{name}[");
+        let keys: Vec<String> = self
+            .vars
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for k in keys {
+            self.vars.remove(&k);
+        }
+        self.vars.remove(name);
+    }
+
+    /// The elements of the array `name` in index order (a plain variable is a one-element
+    /// array, as in bash).
+    pub fn array(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(v) = self.get(&format!("{name}[{}]", out.len())) {
+            out.push(v.to_string());
+        }
+        if out.is_empty() {
+            if let Some(v) = self.get(name) {
+                out.push(v.to_string());
+            }
+        }
+        out
+    }
+
     /// A parameter by its name as written after `$`: variables, `?`, `#`, `0`..`9`, `$`, `!`, `-`,
     /// `@`/`*` (joined with spaces).
     pub fn param(&self, name: &str) -> Option<String> {

@@ -861,3 +861,18 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let _ = run(&re);
     let _ = run("echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | grep -E '(a*)*b'");
 }
+
+#[test]
+fn readarray_and_array_expansion() {
+    // peer-finder's on-start script (seed 000): one peer is the master, more proxy to the first.
+    let script = "printf 'a.x\\nb.x\\n' | { readarray PEERS; echo ${#PEERS[@]} \"${PEERS[0]}\" ${PEERS[1]}; }";
+    assert_eq!(out(script), "2 a.x\n b.x\n");
+    assert_eq!(
+        out("printf 'a\\nb' | { readarray -t P; echo \"${P[@]}|$P|${#P[1]}\"; }"),
+        "a b|a|1\n"
+    );
+    assert_eq!(out("echo \"${#NONE[@]}\""), "0\n");
+    let (code, _, err) = run("echo ${A[x]}");
+    assert_ne!(code, 0);
+    assert!(err.contains("bad substitution"), "{err}");
+}

@@ -174,10 +174,21 @@ impl Controller for Kubelet {
         let started = std::mem::take(&mut sync.started);
         let stopped = sb.stopped;
         ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+        let any_started = !started.is_empty();
         for (init, index, id) in started {
             ctx.runtime
                 .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
+            ctx.runtime
+                .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
         }
+        // A command line decides when its process exits only once it has run.
+        let due = match ctx.runtime.pods.get(&sandbox_key) {
+            Some(sb) if any_started => match (due, next_due(sb, now)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            _ => due,
+        };
         let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
             return Action::Done;
         };

@@ -19,13 +19,14 @@
 
 mod fs;
 pub mod images;
+pub mod pod_shell;
 mod sandbox;
 
 pub use fs::{normalize_path, DirEntry, Fs, FsEntry, FsError};
 pub use images::{
     hex_digest, image_layer, nginx_error_page, Behavior, Image, ImageDef, Userland, CATALOG,
 };
-pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, Stopping, Terminated};
+pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping, Terminated};
 
 use crate::api::Api;
 use crate::kinds::Kind;
@@ -92,6 +93,9 @@ pub struct Runtime {
     access_logs: RefCell<BTreeMap<String, String>>,
     /// The virtual time of the last kubelet sync, stamped on access log lines.
     pub clock: Time,
+    /// How many proxies deep the request being served is (nginx `proxy_pass` to a peer that
+    /// proxies again); a loop answers 502 instead of recursing forever.
+    proxy_depth: std::cell::Cell<u8>,
 }
 
 /// Where a path inside a container lives.
@@ -523,6 +527,20 @@ impl Runtime {
         port: u16,
         path: &str,
     ) -> Result<HttpResponse, NetError> {
+        self.http_exchange(api, from, host, port, path)
+            .map(|(r, _)| r)
+    }
+
+    /// [`Runtime::http_get`], also naming the server software that answered (`nginx/1.9.3
+    /// (Ubuntu)`, for the `Server:` header a raw `nc` client sees), if it names itself.
+    pub fn http_exchange(
+        &self,
+        api: &Api,
+        from: &ContainerRef<'_>,
+        host: &str,
+        port: u16,
+        path: &str,
+    ) -> Result<(HttpResponse, Option<String>), NetError> {
         let from_sb = self.sandbox(from.namespace, from.pod);
         let client_ip = from_sb.map(|s| s.ip.clone()).unwrap_or_default();
         let (target, client) = if host == "localhost" || host == "127.0.0.1" {
@@ -558,11 +576,11 @@ impl Runtime {
                 port,
             });
         }
-        let Some(server) = target
-            .containers
-            .iter()
-            .find(|c| c.is_running() && c.behavior.listens.contains(&port))
-        else {
+        let Some(server) = target.containers.iter().find(|c| {
+            c.is_running()
+                && (c.behavior.listens.contains(&port)
+                    || c.servers.iter().any(|p| p.ports.contains(&port)))
+        }) else {
             return Err(NetError::Refused {
                 host: host.to_string(),
                 port,
@@ -583,7 +601,25 @@ impl Runtime {
             container: &server.name,
             image: &server.image,
         };
-        let Some(r) = def.serve_http(&ctx, path) else {
+        let started = server
+            .servers
+            .iter()
+            .rev()
+            .find(|p| p.ports.contains(&port));
+        let depth = self.proxy_depth.get();
+        self.proxy_depth.set(depth.saturating_add(1));
+        let (reply, software) = match started {
+            Some(p) => (
+                images::serve_started(&ctx, p, path, depth),
+                Some(format!("nginx/{}", p.version)),
+            ),
+            None => (
+                def.serve_http(&ctx, path),
+                (def.name() == "nginx").then(|| format!("nginx/{}", server.image.version)),
+            ),
+        };
+        self.proxy_depth.set(depth);
+        let Some(r) = reply else {
             return Err(NetError::EmptyReply {
                 host: host.to_string(),
                 port,
@@ -596,7 +632,23 @@ impl Runtime {
                 .or_default()
                 .push_str(&line);
         }
-        Ok(r)
+        Ok((r, software))
+    }
+
+    /// Registers a server a command line started in a running container. Fails with the
+    /// port already taken when another process of the container listens there.
+    pub fn start_server(&mut self, c: &ContainerRef<'_>, proc: ServerProc) -> Result<(), u16> {
+        let ct = self
+            .sandbox_mut(c.namespace, c.pod)
+            .and_then(|sb| sb.container_mut(c.container))
+            .ok_or(0u16)?;
+        if let Some(port) = proc.ports.iter().find(|p| {
+            ct.behavior.listens.contains(p) || ct.servers.iter().any(|s| s.ports.contains(p))
+        }) {
+            return Err(*port);
+        }
+        ct.servers.push(proc);
+        Ok(())
     }
 
     /// A ClusterIP address maps to one ready backend pod IP (the first, deterministically).
@@ -778,6 +830,106 @@ impl Runtime {
             }) {
                 ct.log = log;
             }
+        }
+    }
+
+    /// Runs a container's own command line (`command` and `args`, or the image's entrypoint
+    /// program with `args`) through the in-pod programs, right after [`Runtime::start_container`]:
+    /// its output goes to the container's log; if it ends in a long-running program
+    /// (`nginx -g 'daemon off;'`, `sleep infinity`, a loop) the container keeps running,
+    /// otherwise its process exits with the script's status once the time it slept has
+    /// passed. Images whose programs the catalog does not model, and interactive
+    /// containers (`stdin: true`), keep the process their command describes.
+    pub fn run_container_command(
+        &mut self,
+        api: &mut Api,
+        namespace: &str,
+        pod: &str,
+        index: usize,
+        init: bool,
+    ) {
+        let Some(sb) = self.sandbox(namespace, pod) else {
+            return;
+        };
+        let list = if init { &sb.init } else { &sb.containers };
+        let Some(ct) = list.get(index) else {
+            return;
+        };
+        let (name, image) = (ct.name.clone(), ct.image.clone());
+        let def = image.def();
+        let spec = api
+            .try_get(Kind::Pod, namespace, pod)
+            .and_then(|p| {
+                object::get_array(
+                    p,
+                    &["spec", if init { "initContainers" } else { "containers" }],
+                )
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(name.as_str()))
+                .cloned()
+            })
+            .unwrap_or(Value::Null);
+        if !def.runs_commands() || images::interactive(&spec) {
+            return;
+        }
+        let words = |f: &str| -> Vec<String> {
+            object::get_array(&spec, &[f])
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let (command, args) = (words("command"), words("args"));
+        let argv: Vec<String> = if !command.is_empty() {
+            command.into_iter().chain(args).collect()
+        } else if let Some(entry) = def.entrypoint_argv() {
+            entry.iter().map(|s| s.to_string()).chain(args).collect()
+        } else if !args.is_empty() {
+            args
+        } else {
+            return;
+        };
+        let raw_image = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+        // The program owns the ports it opens itself.
+        let declared = self
+            .sandbox_mut(namespace, pod)
+            .and_then(|sb| sb.container_mut(Some(&name)))
+            .map(|c| std::mem::take(&mut c.behavior.listens))
+            .unwrap_or_default();
+        let mut world = pod_shell::StartWorld {
+            api,
+            runtime: self,
+            elapsed_ms: 0,
+        };
+        let mut io = kubeplay_shell::Io::new();
+        let (status, foreground) = {
+            let mut host =
+                pod_shell::PodHost::for_start(&mut world, namespace, pod, &name, &raw_image);
+            let status = host.run_argv(&argv, "", &mut io);
+            (status, host.foreground.take())
+        };
+        let elapsed = world.elapsed_ms;
+        let Some(ct) = self
+            .sandbox_mut(namespace, pod)
+            .and_then(|sb| sb.container_mut(Some(&name)))
+        else {
+            return;
+        };
+        ct.log.push_str(&io.text());
+        if foreground.is_some() && ct.servers.is_empty() {
+            ct.behavior.listens = declared;
+        }
+        let serving = !ct.servers.is_empty();
+        ct.behavior.on_sigterm = if serving { Some(300) } else { None };
+        let exit = match foreground {
+            Some(_) => None,
+            None => Some((if elapsed == 0 { 50 } else { elapsed }, status)),
+        };
+        ct.behavior.exits = exit;
+        if let ContainerState::Running {
+            started, exit_at, ..
+        } = &mut ct.state
+        {
+            *exit_at = exit.map(|(ms, code)| (started.plus_ms(ms), code));
         }
     }
 }

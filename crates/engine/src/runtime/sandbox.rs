@@ -3,7 +3,7 @@
 //! layer. The kubelet moves containers through these states; nothing here reads the clock.
 
 use super::fs::Fs;
-use super::images::{Behavior, Image};
+use super::images::{Behavior, Image, Site};
 use crate::object;
 use crate::time::Time;
 use serde_json::Value;
@@ -48,6 +48,20 @@ pub enum ContainerState {
     },
 }
 
+/// A server a command line started inside a running container (`nginx -g 'daemon off;'`
+/// typed into `kubectl exec`, or ending the container's own command): it listens on `ports`
+/// until the container stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerProc {
+    /// The program (`nginx`), which decides how requests are answered.
+    pub program: String,
+    pub ports: Vec<u16>,
+    /// What its configuration said when it started (nginx reads it once).
+    pub site: Site,
+    /// The release it reports (`1.9.3 (Ubuntu)`).
+    pub version: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct ContainerRuntime {
     pub name: String,
@@ -68,6 +82,8 @@ pub struct ContainerRuntime {
     pub has_readiness_probe: bool,
     /// Set while an `Unhealthy` event has been reported for the current failing streak.
     pub reported_unready: bool,
+    /// Servers started by command lines in this container instance.
+    pub servers: Vec<ServerProc>,
 }
 
 impl ContainerRuntime {
@@ -88,6 +104,7 @@ impl ContainerRuntime {
             probe_passing: true,
             has_readiness_probe: object::get(spec, &["readinessProbe"]).is_some(),
             reported_unready: false,
+            servers: Vec::new(),
         }
     }
 

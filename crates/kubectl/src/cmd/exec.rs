@@ -153,10 +153,10 @@ pub fn run_attachable(
         // containerd's wording for a missing executable (exec id: 64 hex digits).
         let id = format!(
             "{:016x}{:016x}{:016x}{:016x}",
-            host.cluster.api.rng.next_u64(),
-            host.cluster.api.rng.next_u64(),
-            host.cluster.api.rng.next_u64(),
-            host.cluster.api.rng.next_u64()
+            host.cluster.api_mut().rng.next_u64(),
+            host.cluster.api_mut().rng.next_u64(),
+            host.cluster.api_mut().rng.next_u64(),
+            host.cluster.api_mut().rng.next_u64()
         );
         return Err(CmdError::Plain(format!(
             "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"{id}\": OCI runtime exec failed: exec failed: unable to start container process: exec: \"{program}\": executable file not found in $PATH: unknown"

@@ -31,6 +31,7 @@ impl ImageDef for Busybox {
         &[
             "/bin/sh",
             "/bin/busybox",
+            "/bin/nc",
             "/bin/cat",
             "/bin/ls",
             "/bin/echo",

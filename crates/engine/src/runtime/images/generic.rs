@@ -46,6 +46,10 @@ impl ImageDef for Generic {
 
     /// Listens on the ports the pod declares; what it answers there is unknown, so a
     /// request gets an empty reply.
+    fn runs_commands(&self) -> bool {
+        false
+    }
+
     fn entrypoint(&self, _image: &Image, container: &Value) -> Behavior {
         Behavior::long_running(200, declared_ports(container))
     }

@@ -63,6 +63,10 @@ impl ImageDef for Mehdb {
         let _ = fs.mkdir_all("/app/data", 0o777);
     }
 
+    fn runs_commands(&self) -> bool {
+        false
+    }
+
     fn entrypoint(&self, _image: &Image, container: &Value) -> Behavior {
         let port = env_value(container, "MEHDB_PORT")
             .and_then(|p| p.parse::<u16>().ok())

@@ -31,10 +31,11 @@ mod busybox;
 mod generic;
 mod mehdb;
 mod nginx;
+mod peer_finder;
 mod ubuntu;
 mod zookeeper;
 
-pub use nginx::nginx_error_page;
+pub use nginx::{nginx_error_page, parse_site, serve_started, Site};
 
 use super::fs::Fs;
 use super::{ContainerRef, HttpResponse, Runtime};
@@ -220,6 +221,17 @@ pub trait ImageDef: Sync {
     /// The main process when the pod gives neither `command` nor `args`; `container` is the
     /// container's spec (its `ports`, `env`, `stdin`).
     fn entrypoint(&self, image: &Image, container: &Value) -> Behavior;
+    /// The program the image's entrypoint runs with the pod's `args` when the pod gives no
+    /// `command` (peer-finder's `/peer-finder`); `None` when the image has no such program.
+    fn entrypoint_argv(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+    /// Whether a container's command line runs through the in-pod programs when it starts
+    /// (false for images whose programs the catalog does not model: the command only
+    /// shapes the process, as [`Behavior::of`] reads it).
+    fn runs_commands(&self) -> bool {
+        true
+    }
     /// The ports a container command line listens on when it starts this image's server
     /// (`nginx -g 'daemon off;'`).
     fn command_listens(&self, _image: &Image, _script: &str) -> Vec<u16> {
@@ -266,6 +278,7 @@ pub static CATALOG: &[&dyn ImageDef] = &[
     &ubuntu::Ubuntu,
     &mehdb::Mehdb,
     &zookeeper::ZooKeeper,
+    &peer_finder::PeerFinder,
     &generic::Generic,
 ];
 
@@ -474,6 +487,13 @@ impl Behavior {
             None
         } else {
             Some((sleep_secs.map_or(50, |s| s * 1000), exit_code))
+        };
+        // A command line the in-pod programs run writes its own output when it starts
+        // (`Runtime::run_container_command`).
+        let output = if image.def().runs_commands() {
+            String::new()
+        } else {
+            output
         };
         Behavior {
             exits,

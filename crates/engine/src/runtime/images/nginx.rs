@@ -113,11 +113,271 @@ impl ImageDef for Nginx {
     }
 }
 
+/// What nginx's configuration says about the first server it defines: what it serves and
+/// where it proxies (`location /`), the ports it listens on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Site {
+    pub listens: Vec<u16>,
+    /// The document root (`root`; nginx's default is `html` under its prefix).
+    pub root: String,
+    pub index: Vec<String>,
+    /// `proxy_pass http://host[:port]` of `location /`.
+    pub proxy_pass: Option<String>,
+}
+
+/// The prefix `root html` is relative to (`--prefix=/usr/share/nginx`, as Debian, Ubuntu and
+/// nginx-slim build it).
+const PREFIX: &str = "/usr/share/nginx";
+
+/// Splits nginx configuration text into words, `{`, `}` and `;` (comments dropped).
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            } else {
+                cur.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '#' if cur.is_empty() => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' | '}' | ';' => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                out.push(c.to_string());
+            }
+            c if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Reads `conf` as nginx does at start, following `include` (with a `*` in the last part),
+/// and returns the first server's site. `read` gives a file's text, `list` a directory's
+/// names. Errors are nginx's `[emerg]` messages.
+pub fn parse_site(
+    conf: &str,
+    read: &dyn Fn(&str) -> Option<String>,
+    list: &dyn Fn(&str) -> Vec<String>,
+) -> Result<Site, String> {
+    let text = read(conf)
+        .ok_or_else(|| format!("open() \"{conf}\" failed (2: No such file or directory)"))?;
+    let mut toks = tokens(&text);
+    // Splice includes (bounded, so an include loop cannot run forever).
+    let mut spliced = 0;
+    while let Some(i) = toks.iter().position(|t| t == "include") {
+        spliced += 1;
+        let pattern = toks.get(i + 1).cloned().unwrap_or_default();
+        let end = (i + 3).min(toks.len());
+        let mut inserted = Vec::new();
+        if spliced < 64 {
+            let pattern = if pattern.starts_with('/') {
+                pattern
+            } else {
+                format!("/etc/nginx/{pattern}")
+            };
+            let files = match pattern.rsplit_once('/') {
+                Some((dir, name)) if name.contains('*') => {
+                    let (pre, suf) = name.split_once('*').unwrap_or((name, ""));
+                    let mut names: Vec<String> = list(dir)
+                        .into_iter()
+                        .filter(|n| n.starts_with(pre) && n.ends_with(suf))
+                        .map(|n| format!("{dir}/{n}"))
+                        .collect();
+                    names.sort();
+                    names
+                }
+                _ => vec![pattern],
+            };
+            for f in files {
+                if f.ends_with("mime.types") {
+                    continue;
+                }
+                match read(&f) {
+                    Some(t) => inserted.extend(tokens(&t)),
+                    None if f.contains('*') => {}
+                    None => {
+                        return Err(format!(
+                            "open() \"{f}\" failed (2: No such file or directory) in {conf}"
+                        ))
+                    }
+                }
+            }
+        }
+        toks.splice(i..end, inserted);
+    }
+    let mut site = Site {
+        root: format!("{PREFIX}/html"),
+        index: vec!["index.html".to_string()],
+        ..Site::default()
+    };
+    // Walk the blocks: http-level `root`/`index` are inherited by the first server.
+    let mut stack: Vec<String> = Vec::new();
+    let mut servers = 0;
+    let mut stmt: Vec<String> = Vec::new();
+    for t in toks {
+        match t.as_str() {
+            "{" => {
+                let name = stmt.first().cloned().unwrap_or_default();
+                let arg = stmt.get(1).cloned().unwrap_or_default();
+                if name == "server" && stack.last().map(String::as_str) == Some("http") {
+                    servers += 1;
+                }
+                stack.push(if name == "location" {
+                    format!("location {arg}")
+                } else {
+                    name
+                });
+                stmt.clear();
+            }
+            "}" => {
+                if stack.pop().is_none() {
+                    return Err(format!("unexpected \"}}\" in {conf}"));
+                }
+                stmt.clear();
+            }
+            ";" => {
+                let in_first = servers <= 1;
+                let ctx = stack.last().map(String::as_str).unwrap_or("");
+                let relevant = in_first
+                    && (ctx == "http" || ctx == "server" || ctx == "location /")
+                    && stack.first().map(String::as_str) == Some("http");
+                if relevant {
+                    let arg = stmt.get(1).cloned().unwrap_or_default();
+                    match stmt.first().map(String::as_str) {
+                        Some("root") => {
+                            site.root = if arg.starts_with('/') {
+                                arg
+                            } else {
+                                format!("{PREFIX}/{arg}")
+                            }
+                        }
+                        Some("index") => site.index = stmt[1..].to_vec(),
+                        Some("proxy_pass") if ctx == "location /" => site.proxy_pass = Some(arg),
+                        Some("listen") if ctx == "server" => {
+                            let port = arg.rsplit(':').next().unwrap_or("");
+                            if let Ok(p) = port.parse::<u16>() {
+                                if !site.listens.contains(&p) {
+                                    site.listens.push(p);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                stmt.clear();
+            }
+            _ => stmt.push(t),
+        }
+    }
+    if !stack.is_empty() {
+        return Err(format!(
+            "unexpected end of file, expecting \"}}\" in {conf}"
+        ));
+    }
+    if !text.contains("events") {
+        return Err("no \"events\" section in configuration".to_string());
+    }
+    if site.listens.is_empty() && servers > 0 {
+        site.listens.push(80);
+    }
+    Ok(site)
+}
+
+/// Answers a request to an nginx a command line started: its document root, or the peer
+/// `location /` proxies to (fetched from this container, as the worker would). `depth`
+/// counts the proxies already on the way, so a proxy loop ends in 502.
+pub fn serve_started(
+    server: &Server<'_>,
+    p: &super::super::ServerProc,
+    path: &str,
+    depth: u8,
+) -> Option<HttpResponse> {
+    let version = p.version.as_str();
+    let Some(upstream) = &p.site.proxy_pass else {
+        return Some(serve_root(
+            server,
+            path,
+            &p.site.root,
+            &p.site.index,
+            version,
+        ));
+    };
+    let err = |status| {
+        Some(HttpResponse {
+            status,
+            body: nginx_error_page(status, version),
+        })
+    };
+    if depth >= 4 {
+        return err(502);
+    }
+    let rest = upstream.strip_prefix("http://").unwrap_or(upstream);
+    let (hostport, base) = match rest.split_once('/') {
+        Some((h, b)) => (h, format!("/{b}")),
+        None => (rest, String::new()),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().unwrap_or(80)),
+        None => (hostport, 80),
+    };
+    let target = if base.is_empty() {
+        path.to_string()
+    } else {
+        format!("{}{}", base.trim_end_matches('/'), path)
+    };
+    match server
+        .runtime
+        .http_get(server.api, &server.cref(), host, port, &target)
+    {
+        Ok(r) => Some(r),
+        Err(super::super::NetError::Timeout { .. }) => err(504),
+        Err(_) => err(502),
+    }
+}
+
 /// `GET path` against the default server: the document root, its index, 403 and 404.
 fn serve(server: &Server<'_>, path: &str) -> HttpResponse {
+    let version = server.image.version.clone();
+    serve_root(
+        server,
+        path,
+        "/usr/share/nginx/html",
+        &["index.html".to_string()],
+        &version,
+    )
+}
+
+/// `GET path` under `docroot`: the file, a directory's index, 403 and 404.
+fn serve_root(
+    server: &Server<'_>,
+    path: &str,
+    docroot: &str,
+    index: &[String],
+    version: &str,
+) -> HttpResponse {
     let (rt, api, cref) = (server.runtime, server.api, server.cref());
-    let version = server.image.version.as_str();
-    let docroot = "/usr/share/nginx/html";
     let url_path = path.split(['?', '#']).next().unwrap_or("/");
     let full = normalize_path(&format!("{docroot}/{url_path}"));
     let err = |status| HttpResponse {
@@ -146,7 +406,11 @@ fn serve(server: &Server<'_>, path: &str) -> HttpResponse {
             if st.mode & 0o001 == 0 {
                 return err(403);
             }
-            let index = format!("{full}/index.html");
+            let index = index
+                .iter()
+                .map(|i| format!("{full}/{i}"))
+                .find(|i| rt.stat(api, &cref, i).is_ok())
+                .unwrap_or_else(|| format!("{full}/index.html"));
             match rt.stat(api, &cref, &index) {
                 Ok(ix) if !ix.is_dir => {
                     if ix.mode & 0o004 == 0 {
@@ -240,6 +504,8 @@ pub fn nginx_error_page(status: u16, version: &str) -> String {
         403 => "403 Forbidden",
         404 => "404 Not Found",
         405 => "405 Not Allowed",
+        502 => "502 Bad Gateway",
+        504 => "504 Gateway Time-out",
         _ => "500 Internal Server Error",
     };
     let body_tag = if version_tuple(version) >= (1, 17) {

@@ -68,6 +68,12 @@ impl ImageDef for ZooKeeper {
         fs.put("/etc/os-release", 0o644, DEBIAN_OS_RELEASE.as_bytes());
     }
 
+    // The start script (`start-zookeeper`, `zkGenConfig.sh && zkServer.sh start-foreground`)
+    // is modelled by `on_start` and `command_listens`, not run line by line.
+    fn runs_commands(&self) -> bool {
+        false
+    }
+
     fn entrypoint(&self, _image: &Image, container: &Value) -> Behavior {
         // Without a command the image's default is a shell, which exits without a terminal.
         if super::interactive(container) {

@@ -1,0 +1,2053 @@
+//! The programs inside a container: what `kubectl exec web-0 -- ...` and an attached
+//! `kubectl run -it` shell can run (`hostname`, `cat`, `ls`, `curl`, busybox `nslookup`, ...).
+//!
+//! `PodHost` is the shell `Host` of one container. It reads and changes the container only
+//! through the engine's runtime (files, HTTP) and DNS, so what a tool sees is what the kubelet
+//! and the volumes hold. Messages copy the real tools: busybox wording for busybox images,
+//! GNU coreutils/curl wording for the others (nginx images are Debian based). Beyond the
+//! tools every image has (`COMMON_TOOLS`), a command exists only if its executable is on the
+//! container's PATH in its file system, as the image catalog (engine `runtime::images`) or
+//! `apt-get install` put it there; so an installed program survives a restart exactly when
+//! its directory is a volume.
+//! It must never change API objects: in-pod programs cannot talk to the API server.
+
+use crate::api::Api;
+use crate::cluster::Cluster;
+use crate::dns;
+use crate::kinds::Kind;
+use crate::object;
+use crate::runtime::{ContainerRef, FsError, Image, NetError, Runtime, Userland};
+use crate::time::Time;
+use crate::zookeeper;
+use kubeplay_shell::{Env, Host, Io, Shell, Stream};
+
+/// Where an attached terminal goes: the container, and whether to delete the pod on exit
+/// (`kubectl run --rm`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachTarget {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub remove_on_exit: bool,
+}
+
+/// Which userland the image ships: decides tool availability and message wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// busybox and alpine images: busybox applets (`nslookup`, `wget`, no `curl`).
+    Busybox,
+    /// Debian-based images (nginx, nginx-slim): GNU coreutils and curl.
+    Gnu,
+}
+
+impl Flavor {
+    /// The userland the image catalog declares for `image`.
+    pub fn of_image(image: &str) -> Flavor {
+        match Image::parse(image).def().userland() {
+            Userland::Busybox => Flavor::Busybox,
+            Userland::Gnu => Flavor::Gnu,
+        }
+    }
+}
+
+/// Tools every image has (coreutils or busybox applets); other commands exist only when
+/// their executable is on the container's PATH (the image ships it, or `apt-get` put it there).
+const COMMON_TOOLS: &[&str] = &[
+    "hostname", "cat", "ls", "chmod", "mkdir", "rm", "touch", "env", "sh", "sleep", "echo",
+    "printf", "true", "false", "date", "cp", "mv", "whoami", "printenv",
+];
+
+/// The directories a container's `PATH` lists, in order.
+const PATH_DIRS: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+/// A package `apt-get install` knows: its version, what it pulls in and the files it installs.
+struct Package {
+    name: &'static str,
+    version: &'static str,
+    depends: &'static [&'static str],
+    files: &'static [&'static str],
+}
+
+/// The packages of the simulated Ubuntu/Debian archive. Files land under /usr, /lib and
+/// /etc (where seed 000 mounts volumes) and /var (which it does not).
+const PACKAGES: &[Package] = &[
+    Package {
+        name: "nginx",
+        version: "1.9.3-1ubuntu1",
+        depends: &["nginx-core"],
+        files: &["/usr/share/doc/nginx/copyright"],
+    },
+    Package {
+        name: "nginx-core",
+        version: "1.9.3-1ubuntu1",
+        depends: &["nginx-common"],
+        files: &["/usr/sbin/nginx"],
+    },
+    Package {
+        name: "nginx-common",
+        version: "1.9.3-1ubuntu1",
+        depends: &[],
+        files: &[
+            "/etc/nginx/nginx.conf",
+            "/etc/nginx/mime.types",
+            "/etc/nginx/sites-available/default",
+            "/etc/nginx/sites-enabled/default",
+            "/etc/init.d/nginx",
+            "/lib/systemd/system/nginx.service",
+            "/usr/share/nginx/html/index.html",
+            "/var/www/html/index.nginx-debian.html",
+        ],
+    },
+    Package {
+        name: "netcat",
+        version: "1.10-41",
+        depends: &["netcat-openbsd"],
+        files: &["/usr/share/doc/netcat/copyright"],
+    },
+    Package {
+        name: "netcat-openbsd",
+        version: "1.105-7ubuntu1",
+        depends: &[],
+        files: &["/bin/nc.openbsd", "/bin/nc", "/bin/netcat"],
+    },
+    Package {
+        name: "curl",
+        version: "7.43.0-1ubuntu2",
+        depends: &["libcurl3"],
+        files: &["/usr/bin/curl"],
+    },
+    Package {
+        name: "libcurl3",
+        version: "7.43.0-1ubuntu2",
+        depends: &[],
+        files: &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
+    },
+    Package {
+        name: "wget",
+        version: "1.16.1-1ubuntu1",
+        depends: &[],
+        files: &["/usr/bin/wget"],
+    },
+];
+
+fn package(name: &str) -> Option<&'static Package> {
+    PACKAGES.iter().find(|p| p.name == name)
+}
+
+/// Writes to an `Io` stream.
+pub fn io_out(io: &mut Io, s: impl Into<String>) {
+    io.chunks.push((Stream::Stdout, s.into()));
+}
+
+pub fn io_err(io: &mut Io, s: impl Into<String>) {
+    io.chunks.push((Stream::Stderr, s.into()));
+}
+
+/// The world an in-pod program runs in: the API objects it may read (DNS, its pod), the node
+/// runtime it changes (files, servers), and a clock. `kubectl exec` runs against the whole
+/// [`Cluster`] (a `sleep` lets the cluster run on); a container's own command line, run by
+/// the kubelet when the container starts, runs in a [`StartWorld`] whose `sleep` only adds
+/// to the time the process has been running.
+pub trait PodWorld {
+    fn api(&self) -> &Api;
+    fn api_mut(&mut self) -> &mut Api;
+    fn runtime(&self) -> &Runtime;
+    /// The API (read-only) and the runtime (mutable) at once.
+    fn parts(&mut self) -> (&Api, &mut Runtime);
+    fn now(&self) -> Time;
+    /// Lets `ms` of virtual time pass for the program.
+    fn advance(&mut self, ms: u64);
+}
+
+impl PodWorld for Cluster {
+    fn api(&self) -> &Api {
+        &self.api
+    }
+    fn api_mut(&mut self) -> &mut Api {
+        &mut self.api
+    }
+    fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+    fn parts(&mut self) -> (&Api, &mut Runtime) {
+        (&self.api, &mut self.runtime)
+    }
+    fn now(&self) -> Time {
+        Cluster::now(self)
+    }
+    fn advance(&mut self, ms: u64) {
+        Cluster::advance(self, ms);
+    }
+}
+
+/// A container's process as the kubelet starts it: time does not move for the rest of the
+/// cluster while its script runs; `elapsed_ms` counts how long the script has slept, which
+/// is when the process exits.
+pub struct StartWorld<'a> {
+    pub api: &'a mut Api,
+    pub runtime: &'a mut Runtime,
+    pub elapsed_ms: u64,
+}
+
+impl PodWorld for StartWorld<'_> {
+    fn api(&self) -> &Api {
+        self.api
+    }
+    fn api_mut(&mut self) -> &mut Api {
+        self.api
+    }
+    fn runtime(&self) -> &Runtime {
+        self.runtime
+    }
+    fn parts(&mut self) -> (&Api, &mut Runtime) {
+        (self.api, self.runtime)
+    }
+    fn now(&self) -> Time {
+        self.api.now.plus_ms(self.elapsed_ms)
+    }
+    fn advance(&mut self, ms: u64) {
+        self.elapsed_ms = self.elapsed_ms.saturating_add(ms);
+    }
+}
+
+/// The shell host of one running container.
+pub struct PodHost<'a> {
+    pub cluster: &'a mut dyn PodWorld,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub flavor: Flavor,
+    /// Set when this is the container's own command line, run by the kubelet at start
+    /// (not `kubectl exec`): a long-running program then becomes the container's process.
+    pub at_start: bool,
+    /// The long-running program the script handed over to (`nginx`, `sleep`, a loop that
+    /// never ends); the script stops there.
+    pub foreground: Option<String>,
+    /// Commands run so far at start, to tell a loop that never ends.
+    polls: u64,
+}
+
+/// How many commands a container's own script may run at start before it counts as a loop
+/// that never ends (`while true; do sleep 1; done`): the container keeps running.
+const START_LOOP_LIMIT: u64 = 5_000;
+
+/// A sleep at start this long (or `infinity`) means the process never exits by itself.
+const FOREVER_MS: u64 = 30 * 24 * 3600 * 1000;
+
+impl<'a> PodHost<'a> {
+    /// A host for `container` (or the pod's first container) of a pod that exists.
+    pub fn new(
+        cluster: &'a mut dyn PodWorld,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+    ) -> Option<PodHost<'a>> {
+        let p = cluster.api().try_get(Kind::Pod, namespace, pod)?.clone();
+        let containers = object::get_array(&p, &["spec", "containers"]);
+        let c = match container {
+            Some(name) => containers
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(name))?,
+            None => containers.first()?,
+        };
+        let image = object::get_str(c, &["image"]).unwrap_or_default();
+        Some(PodHost {
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+            container: object::get_str(c, &["name"])
+                .unwrap_or_default()
+                .to_string(),
+            flavor: Flavor::of_image(image),
+            cluster,
+            at_start: false,
+            foreground: None,
+            polls: 0,
+        })
+    }
+
+    /// The host a container's own command line runs in when the kubelet starts it (init
+    /// containers included).
+    pub fn for_start(
+        world: &'a mut dyn PodWorld,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        image: &str,
+    ) -> PodHost<'a> {
+        PodHost {
+            namespace: namespace.to_string(),
+            pod: pod.to_string(),
+            container: container.to_string(),
+            flavor: Flavor::of_image(image),
+            cluster: world,
+            at_start: true,
+            foreground: None,
+            polls: 0,
+        }
+    }
+
+    fn cref(&self) -> ContainerRef<'_> {
+        ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        }
+    }
+
+    fn pod_obj(&self) -> Option<std::sync::Arc<serde_json::Value>> {
+        self.cluster
+            .api()
+            .try_get(Kind::Pod, &self.namespace, &self.pod)
+            .cloned()
+    }
+
+    /// Runs a command line with `sh -c` semantics and returns its status.
+    pub fn run_script(&mut self, script: &str, io: &mut Io) -> i32 {
+        let mut sh = Shell::new();
+        sh.run(script, self, io)
+    }
+
+    /// Runs `argv` as the container runtime would exec it (no shell around it).
+    pub fn run_argv(&mut self, argv: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let env = Env::default();
+        self.exec(&env, argv, stdin, io)
+    }
+
+    /// The pod's hostname as `hostname` prints it (S7.5): `spec.hostname` or the pod name.
+    fn hostname(&self) -> String {
+        let Some(p) = self.pod_obj() else {
+            return self.pod.clone();
+        };
+        object::get_str(&p, &["spec", "hostname"])
+            .filter(|h| !h.is_empty())
+            .unwrap_or(&self.pod)
+            .to_string()
+    }
+
+    /// `hostname -f`: the FQDN kubelet writes into /etc/hosts when the subdomain is set (S7.5).
+    fn fqdn(&self) -> String {
+        let host = self.hostname();
+        let sub = self
+            .pod_obj()
+            .and_then(|p| object::get_str(&p, &["spec", "subdomain"]).map(str::to_string))
+            .unwrap_or_default();
+        if sub.is_empty() {
+            host
+        } else {
+            format!("{host}.{sub}.{}.svc.cluster.local", self.namespace)
+        }
+    }
+
+    fn pod_ip(&self) -> String {
+        self.pod_obj()
+            .and_then(|p| object::get_str(&p, &["status", "podIP"]).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    fn fs_msg(e: FsError) -> &'static str {
+        match e {
+            FsError::NotFound | FsError::NoContainer => "No such file or directory",
+            FsError::NotADirectory => "Not a directory",
+            FsError::IsADirectory => "Is a directory",
+            FsError::PermissionDenied => "Permission denied",
+            FsError::ReadOnly => "Read-only file system",
+        }
+    }
+
+    fn abs(path: &str) -> String {
+        if path.starts_with('/') {
+            path.to_string()
+        } else {
+            // Containers start in `/` unless workingDir says otherwise.
+            format!("/{path}")
+        }
+    }
+
+    fn cat(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        if files.is_empty() {
+            io_out(io, stdin);
+            return 0;
+        }
+        let mut status = 0;
+        for f in files {
+            if f == "-" {
+                io_out(io, stdin);
+                continue;
+            }
+            let r =
+                self.cluster
+                    .runtime()
+                    .read_file(self.cluster.api(), &self.cref(), &Self::abs(f));
+            match r {
+                Ok(bytes) => io_out(io, String::from_utf8_lossy(&bytes).into_owned()),
+                Err(e) => {
+                    status = 1;
+                    let m = Self::fs_msg(e);
+                    match self.flavor {
+                        Flavor::Busybox => io_err(io, format!("cat: can't open '{f}': {m}\n")),
+                        Flavor::Gnu => io_err(io, format!("cat: {f}: {m}\n")),
+                    }
+                }
+            }
+        }
+        status
+    }
+
+    fn ls(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut long = false;
+        let mut all = false;
+        let mut paths = Vec::new();
+        for a in args {
+            if let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) {
+                long |= flags.contains('l');
+                all |= flags.contains('a');
+            } else {
+                paths.push(a.clone());
+            }
+        }
+        if paths.is_empty() {
+            paths.push(".".to_string());
+        }
+        let many = paths.len() > 1;
+        let mut status = 0;
+        for (i, p) in paths.iter().enumerate() {
+            let abs = if p == "." {
+                "/".to_string()
+            } else {
+                Self::abs(p)
+            };
+            let api = self.cluster.api();
+            let st = self.cluster.runtime().stat(api, &self.cref(), &abs);
+            let entry = match st {
+                Ok(e) => e,
+                Err(e) => {
+                    let m = Self::fs_msg(e);
+                    match self.flavor {
+                        Flavor::Busybox => {
+                            io_err(io, format!("ls: {p}: {m}\n"));
+                            status = status.max(1);
+                        }
+                        Flavor::Gnu => {
+                            io_err(io, format!("ls: cannot access '{p}': {m}\n"));
+                            status = 2;
+                        }
+                    }
+                    continue;
+                }
+            };
+            if !entry.is_dir {
+                let line = if long {
+                    long_line(&entry, p)
+                } else {
+                    p.clone()
+                };
+                io_out(io, format!("{line}\n"));
+                continue;
+            }
+            let mut entries = match self.cluster.runtime().list_dir(api, &self.cref(), &abs) {
+                Ok(v) => v,
+                Err(e) => {
+                    io_err(io, format!("ls: {p}: {}\n", Self::fs_msg(e)));
+                    status = status.max(1);
+                    continue;
+                }
+            };
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            if many {
+                if i > 0 {
+                    io_out(io, "\n");
+                }
+                io_out(io, format!("{p}:\n"));
+            }
+            let mut shown = Vec::new();
+            if all {
+                for dot in [".", ".."] {
+                    shown.push(crate::runtime::DirEntry {
+                        name: dot.to_string(),
+                        is_dir: true,
+                        mode: 0o755,
+                        size: 4096,
+                    });
+                }
+            }
+            shown.extend(
+                entries
+                    .into_iter()
+                    .filter(|e| all || !e.name.starts_with('.')),
+            );
+            if long {
+                let blocks: u64 = shown.iter().map(|e| e.size.div_ceil(4096) * 4).sum();
+                io_out(io, format!("total {blocks}\n"));
+            }
+            for e in &shown {
+                let line = if long {
+                    long_line(e, &e.name)
+                } else {
+                    e.name.clone()
+                };
+                io_out(io, format!("{line}\n"));
+            }
+        }
+        status
+    }
+
+    fn chmod(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let args: Vec<&String> = args.iter().filter(|a| *a != "-R").collect();
+        let (Some(mode), files) = (args.first(), args.get(1..).unwrap_or(&[])) else {
+            io_err(io, "chmod: missing operand\n");
+            return 1;
+        };
+        let Ok(bits) = u32::from_str_radix(mode, 8) else {
+            io_err(io, format!("chmod: invalid mode: '{mode}'\n"));
+            return 1;
+        };
+        let mut status = 0;
+        for f in files {
+            let (api, rt) = self.cluster.parts();
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            if let Err(e) = rt.chmod(api, &cref, &Self::abs(f), bits) {
+                status = 1;
+                let m = Self::fs_msg(e);
+                match self.flavor {
+                    Flavor::Busybox => io_err(io, format!("chmod: {f}: {m}\n")),
+                    Flavor::Gnu => io_err(io, format!("chmod: cannot access '{f}': {m}\n")),
+                }
+            }
+        }
+        status
+    }
+
+    fn mkdir(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let parents = args.iter().any(|a| a == "-p");
+        let mut status = 0;
+        for d in args.iter().filter(|a| !a.starts_with('-')) {
+            let (api, rt) = self.cluster.parts();
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            if let Err(e) = rt.mkdir(api, &cref, &Self::abs(d), parents) {
+                status = 1;
+                let m = Self::fs_msg(e);
+                match self.flavor {
+                    Flavor::Busybox => {
+                        io_err(io, format!("mkdir: can't create directory '{d}': {m}\n"))
+                    }
+                    Flavor::Gnu => {
+                        io_err(io, format!("mkdir: cannot create directory '{d}': {m}\n"))
+                    }
+                }
+            }
+        }
+        status
+    }
+
+    fn rm(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let flags: String = args
+            .iter()
+            .filter(|a| a.starts_with('-'))
+            .flat_map(|a| a.chars())
+            .collect();
+        let recursive = flags.contains('r') || flags.contains('R');
+        let force = flags.contains('f');
+        let mut status = 0;
+        for f in args.iter().filter(|a| !a.starts_with('-')) {
+            let (api, rt) = self.cluster.parts();
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            match rt.remove(api, &cref, &Self::abs(f), recursive) {
+                Ok(()) => {}
+                Err(FsError::NotFound) if force => {}
+                Err(e) => {
+                    status = 1;
+                    let m = Self::fs_msg(e);
+                    match self.flavor {
+                        Flavor::Busybox => io_err(io, format!("rm: can't remove '{f}': {m}\n")),
+                        Flavor::Gnu => io_err(io, format!("rm: cannot remove '{f}': {m}\n")),
+                    }
+                }
+            }
+        }
+        status
+    }
+
+    fn touch(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut status = 0;
+        for f in args.iter().filter(|a| !a.starts_with('-')) {
+            let (api, rt) = self.cluster.parts();
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            if let Err(e) = rt.write_file(api, &cref, &Self::abs(f), b"", true) {
+                status = 1;
+                let m = Self::fs_msg(e);
+                match self.flavor {
+                    Flavor::Busybox => io_err(io, format!("touch: {f}: {m}\n")),
+                    Flavor::Gnu => io_err(io, format!("touch: cannot touch '{f}': {m}\n")),
+                }
+            }
+        }
+        status
+    }
+
+    /// `curl [-s] [-S] [-f] [-v] [-i] [-L] URL` (curl 8 wording).
+    fn curl(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut silent = false;
+        let mut show_error = false;
+        let mut fail = false;
+        let mut url = None;
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            match a.as_str() {
+                "-m" | "--max-time" | "-o" | "--output" | "-H" | "--header" | "-X" => i += 1,
+                "--silent" => silent = true,
+                "--show-error" => show_error = true,
+                "--fail" => fail = true,
+                _ if a.starts_with("--") => {}
+                _ if a.starts_with('-') && a.len() > 1 => {
+                    silent |= a.contains('s');
+                    show_error |= a.contains('S');
+                    fail |= a.contains('f');
+                }
+                _ => url = Some(a.clone()),
+            }
+            i += 1;
+        }
+        let Some(url) = url else {
+            io_err(
+                io,
+                "curl: try 'curl --help' or 'curl --manual' for more information\n",
+            );
+            return 2;
+        };
+        let Some((host, port, path)) = parse_url(&url) else {
+            if !silent || show_error {
+                io_err(
+                    io,
+                    "curl: (3) URL using bad/illegal format or missing URL\n",
+                );
+            }
+            return 3;
+        };
+        let quiet = silent && !show_error;
+        let r =
+            self.cluster
+                .runtime()
+                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
+        match r {
+            Ok(resp) => {
+                if fail && resp.status >= 400 {
+                    if !quiet {
+                        io_err(
+                            io,
+                            format!(
+                                "curl: (22) The requested URL returned error: {}\n",
+                                resp.status
+                            ),
+                        );
+                    }
+                    return 22;
+                }
+                io_out(io, resp.body);
+                0
+            }
+            Err(NetError::UnknownHost(h)) => {
+                if !quiet {
+                    let h = if h.is_empty() { host.clone() } else { h };
+                    io_err(io, format!("curl: (6) Could not resolve host: {h}\n"));
+                }
+                6
+            }
+            Err(NetError::Refused { host, port }) => {
+                if !quiet {
+                    io_err(
+                        io,
+                        format!("curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n"),
+                    );
+                }
+                7
+            }
+            Err(NetError::EmptyReply { .. }) => {
+                if !quiet {
+                    io_err(io, "curl: (52) Empty reply from server\n");
+                }
+                52
+            }
+            Err(NetError::Timeout { host, port }) => {
+                if !quiet {
+                    io_err(
+                        io,
+                        format!("curl: (28) Failed to connect to {host} port {port} after 130000 ms: Couldn't connect to server\n"),
+                    );
+                }
+                // Waiting out the connect timeout takes virtual time too.
+                self.cluster.advance(130_000);
+                28
+            }
+        }
+    }
+
+    /// busybox `wget [-q] [-O FILE|-] URL`.
+    fn wget(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut quiet = false;
+        let mut to_stdout = false;
+        let mut url = None;
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            if a == "-O" {
+                to_stdout = args.get(i + 1).is_some_and(|v| v == "-");
+                i += 1;
+            } else if let Some(f) = a.strip_prefix('-') {
+                quiet |= f.contains('q');
+                if f.ends_with("O-") {
+                    to_stdout = true;
+                } else if f.ends_with('O') {
+                    to_stdout = args.get(i + 1).is_some_and(|v| v == "-");
+                    i += 1;
+                }
+            } else {
+                url = Some(a.clone());
+            }
+            i += 1;
+        }
+        let Some(url) = url else {
+            io_err(io, "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: wget [-c|--continue] [--spider] [-q|--quiet] [-O|--output-document FILE]\n");
+            return 1;
+        };
+        let Some((host, port, path)) = parse_url(&url) else {
+            io_err(io, format!("wget: bad address '{url}'\n"));
+            return 1;
+        };
+        if !quiet {
+            io_err(io, format!("Connecting to {host}:{port} ({host}:{port})\n"));
+        }
+        let r =
+            self.cluster
+                .runtime()
+                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
+        match r {
+            Ok(resp) if resp.status >= 400 => {
+                io_err(
+                    io,
+                    format!(
+                        "wget: server returned error: HTTP/1.1 {} {}\n",
+                        resp.status,
+                        reason_phrase(resp.status)
+                    ),
+                );
+                1
+            }
+            Ok(resp) => {
+                if to_stdout {
+                    if !quiet {
+                        io_err(io, "writing to stdout\n");
+                    }
+                    io_out(io, resp.body);
+                    if !quiet {
+                        io_err(io, "written to stdout\n");
+                    }
+                } else {
+                    let name = path.rsplit('/').next().filter(|s| !s.is_empty());
+                    let name = name.unwrap_or("index.html").to_string();
+                    let cref = ContainerRef {
+                        namespace: &self.namespace,
+                        pod: &self.pod,
+                        container: Some(&self.container),
+                    };
+                    let (api, rt) = self.cluster.parts();
+                    if let Err(e) =
+                        rt.write_file(api, &cref, &Self::abs(&name), resp.body.as_bytes(), false)
+                    {
+                        io_err(
+                            io,
+                            format!("wget: can't open '{name}': {}\n", Self::fs_msg(e)),
+                        );
+                        return 1;
+                    }
+                    if !quiet {
+                        io_err(io, format!("saving to '{name}'\n'{name}' saved\n"));
+                    }
+                }
+                0
+            }
+            Err(NetError::UnknownHost(_)) => {
+                io_err(io, format!("wget: bad address '{host}'\n"));
+                1
+            }
+            Err(NetError::Refused { host, port }) => {
+                io_err(
+                    io,
+                    format!(
+                        "wget: can't connect to remote host ({host}:{port}): Connection refused\n"
+                    ),
+                );
+                1
+            }
+            Err(NetError::EmptyReply { .. }) => {
+                io_err(io, "wget: error getting response\n");
+                1
+            }
+            Err(NetError::Timeout { .. }) => {
+                self.cluster.advance(130_000);
+                io_err(
+                    io,
+                    "wget: can't connect to remote host: Connection timed out\n",
+                );
+                1
+            }
+        }
+    }
+
+    /// busybox 1.28 `nslookup NAME` (S7.6).
+    fn nslookup(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
+            io_err(io, "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: nslookup [HOST] [SERVER]\n\nQuery the nameserver for the IP address of the given HOST\noptionally using a specified DNS server\n");
+            return 1;
+        };
+        let api = self.cluster.api();
+        let server_name = dns::reverse(api, dns::DNS_SERVICE_IP)
+            .unwrap_or_else(|| "kube-dns.kube-system.svc.cluster.local".to_string());
+        io_out(
+            io,
+            format!(
+                "Server:    {ip}\nAddress 1: {ip} {server_name}\n\n",
+                ip = dns::DNS_SERVICE_IP
+            ),
+        );
+        let addrs = if is_ipv4(name) {
+            Ok(vec![dns::Address {
+                ip: name.clone(),
+                ptr: dns::reverse(api, name),
+            }])
+        } else {
+            dns::resolve(api, &self.namespace, name)
+        };
+        match addrs {
+            Ok(list) if !list.is_empty() => {
+                let mut s = format!("Name:      {name}\n");
+                for (i, a) in list.iter().enumerate() {
+                    match &a.ptr {
+                        Some(p) => s.push_str(&format!("Address {}: {} {p}\n", i + 1, a.ip)),
+                        None => s.push_str(&format!("Address {}: {}\n", i + 1, a.ip)),
+                    }
+                }
+                io_out(io, s);
+                0
+            }
+            _ => {
+                io_err(io, format!("nslookup: can't resolve '{name}'\n"));
+                1
+            }
+        }
+    }
+
+    fn report_fs(&self, io: &mut Io, tool: &str, what: &str, path: &str, e: FsError) {
+        let m = Self::fs_msg(e);
+        match self.flavor {
+            Flavor::Busybox => io_err(io, format!("{tool}: can't {what} '{path}': {m}\n")),
+            Flavor::Gnu => io_err(io, format!("{tool}: cannot {what} '{path}': {m}\n")),
+        }
+    }
+
+    /// Expands a trailing `/*` the way the calling shell's glob would (the shell has no
+    /// directory listing of the container; `cp -vnpr /$d/* /${d}mnt` needs it).
+    fn expand_star(&self, arg: &str) -> Vec<String> {
+        let Some(dir) = arg.strip_suffix("/*") else {
+            return vec![arg.to_string()];
+        };
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let api = self.cluster.api();
+        match self
+            .cluster
+            .runtime()
+            .list_dir(api, &self.cref(), &Self::abs(dir))
+        {
+            Ok(entries) if !entries.is_empty() => entries
+                .iter()
+                .filter(|e| !e.name.starts_with('.'))
+                .map(|e| format!("{}/{}", dir.trim_end_matches('/'), e.name))
+                .collect(),
+            _ => vec![arg.to_string()],
+        }
+    }
+
+    /// `cp [-vnpr] SRC... DEST` (GNU coreutils wording; busybox's where it differs).
+    fn cp(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let (mut verbose, mut no_clobber, mut recursive) = (false, false, false);
+        let mut operands = Vec::new();
+        for a in args {
+            match a
+                .strip_prefix('-')
+                .filter(|f| !f.is_empty() && !a.starts_with("--"))
+            {
+                Some(flags) => {
+                    for c in flags.chars() {
+                        match c {
+                            'v' => verbose = true,
+                            'n' => no_clobber = true,
+                            'r' | 'R' | 'a' => recursive = true,
+                            'p' | 'f' | 'd' => {}
+                            other => {
+                                io_err(io, format!("cp: invalid option -- '{other}'\nTry 'cp --help' for more information.\n"));
+                                return 1;
+                            }
+                        }
+                    }
+                }
+                None => operands.extend(self.expand_star(a)),
+            }
+        }
+        if operands.len() < 2 {
+            let msg = match operands.first() {
+                Some(f) => format!("cp: missing destination file operand after '{f}'\n"),
+                None => "cp: missing file operand\n".to_string(),
+            };
+            io_err(io, format!("{msg}Try 'cp --help' for more information.\n"));
+            return 1;
+        }
+        let Some(dest) = operands.pop() else {
+            return 1;
+        };
+        let api = self.cluster.api();
+        let dest_is_dir = self
+            .cluster
+            .runtime()
+            .stat(api, &self.cref(), &Self::abs(&dest))
+            .is_ok_and(|e| e.is_dir);
+        if operands.len() > 1 && !dest_is_dir {
+            io_err(io, format!("cp: target '{dest}' is not a directory\n"));
+            return 1;
+        }
+        let mut status = 0;
+        for src in operands {
+            let name = src
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let target = if dest_is_dir {
+                format!("{}/{name}", dest.trim_end_matches('/'))
+            } else {
+                dest.clone()
+            };
+            status |= self.copy_tree(&src, &target, recursive, no_clobber, verbose, io);
+        }
+        status
+    }
+
+    fn copy_tree(
+        &mut self,
+        src: &str,
+        dst: &str,
+        recursive: bool,
+        no_clobber: bool,
+        verbose: bool,
+        io: &mut Io,
+    ) -> i32 {
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        let st = match rt.stat(api, &cref, &Self::abs(src)) {
+            Ok(st) => st,
+            Err(e) => {
+                io_err(
+                    io,
+                    format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                );
+                return 1;
+            }
+        };
+        let existing = rt.stat(api, &cref, &Self::abs(dst)).ok();
+        if st.is_dir {
+            if !recursive {
+                io_err(
+                    io,
+                    format!("cp: -r not specified; omitting directory '{src}'\n"),
+                );
+                return 1;
+            }
+            if existing.is_none() {
+                if let Err(e) = rt.mkdir(api, &cref, &Self::abs(dst), false) {
+                    io_err(
+                        io,
+                        format!("cp: cannot create directory '{dst}': {}\n", Self::fs_msg(e)),
+                    );
+                    return 1;
+                }
+                let _ = rt.chmod(api, &cref, &Self::abs(dst), st.mode);
+                if verbose {
+                    io_out(io, format!("'{src}' -> '{dst}'\n"));
+                }
+            }
+            let children = rt.list_dir(api, &cref, &Self::abs(src)).unwrap_or_default();
+            let mut status = 0;
+            for c in children {
+                let (s, d) = (format!("{src}/{}", c.name), format!("{dst}/{}", c.name));
+                status |= self.copy_tree(&s, &d, recursive, no_clobber, verbose, io);
+            }
+            return status;
+        }
+        if existing.is_some() && no_clobber {
+            return 0;
+        }
+        let data = match rt.read_file(api, &cref, &Self::abs(src)) {
+            Ok(d) => d,
+            Err(e) => {
+                io_err(
+                    io,
+                    format!("cp: cannot open '{src}' for reading: {}\n", Self::fs_msg(e)),
+                );
+                return 1;
+            }
+        };
+        if let Err(e) = rt.write_file(api, &cref, &Self::abs(dst), &data, false) {
+            io_err(
+                io,
+                format!(
+                    "cp: cannot create regular file '{dst}': {}\n",
+                    Self::fs_msg(e)
+                ),
+            );
+            return 1;
+        }
+        let _ = rt.chmod(api, &cref, &Self::abs(dst), st.mode);
+        if verbose {
+            io_out(io, format!("'{src}' -> '{dst}'\n"));
+        }
+        0
+    }
+
+    /// `mv SRC DEST`: a copy then a removal of the source.
+    fn mv(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let [src, dst] = ops.as_slice() else {
+            let msg = match ops.first() {
+                Some(f) if ops.len() == 1 => {
+                    format!("mv: missing destination file operand after '{f}'\n")
+                }
+                _ if ops.is_empty() => "mv: missing file operand\n".to_string(),
+                _ => String::new(),
+            };
+            if !msg.is_empty() {
+                io_err(io, format!("{msg}Try 'mv --help' for more information.\n"));
+                return 1;
+            }
+            // Several sources: into a directory.
+            let mut status = 0;
+            if let Some((last, srcs)) = ops.split_last() {
+                for s in srcs {
+                    status |= self.mv(&[s.to_string(), last.to_string()], io);
+                }
+            }
+            return status;
+        };
+        let api = self.cluster.api();
+        if let Err(e) = self
+            .cluster
+            .runtime()
+            .stat(api, &self.cref(), &Self::abs(src))
+        {
+            io_err(
+                io,
+                format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+            );
+            return 1;
+        }
+        let into_dir = self
+            .cluster
+            .runtime()
+            .stat(api, &self.cref(), &Self::abs(dst))
+            .is_ok_and(|e| e.is_dir);
+        let target = if into_dir {
+            let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            format!("{}/{name}", dst.trim_end_matches('/'))
+        } else {
+            dst.to_string()
+        };
+        let mut sink = Io::new();
+        if self.copy_tree(src, &target, true, false, false, &mut sink) != 0 {
+            io_err(io, sink.stderr().replace("cp: ", "mv: "));
+            return 1;
+        }
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        if let Err(e) = rt.remove(api, &cref, &Self::abs(src), true) {
+            self.report_fs(io, "mv", "remove", src, e);
+            return 1;
+        }
+        0
+    }
+
+    /// `apt-get update` / `apt-get install [-y] PKG...` against the simulated archive. The
+    /// package lists live in /var/lib/apt/lists and the packages' files where Debian puts
+    /// them, so what survives a restart is decided by the volumes, as in real life.
+    fn apt_get(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let words: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        let codename = rt
+            .read_file(api, &cref, "/etc/os-release")
+            .ok()
+            .and_then(|b| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VERSION_CODENAME=").map(str::to_string))
+            })
+            .unwrap_or_else(|| "stable".to_string());
+        let lists = "/var/lib/apt/lists";
+        match words.first().copied() {
+            Some("update") => {
+                if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {
+                    rt.write_file(
+                        api,
+                        &cref,
+                        &format!("{lists}/archive.ubuntu.com_ubuntu_dists_{codename}_InRelease"),
+                        b"",
+                        false,
+                    )
+                }) {
+                    io_err(
+                        io,
+                        format!(
+                            "E: Could not open lock file /var/lib/apt/lists/lock - open ({})\n",
+                            Self::fs_msg(e)
+                        ),
+                    );
+                    return 100;
+                }
+                io_out(
+                    io,
+                    format!(
+                        "Get:1 http://archive.ubuntu.com/ubuntu {codename} InRelease [218 kB]\n\
+Get:2 http://archive.ubuntu.com/ubuntu {codename}-updates InRelease [65.9 kB]\n\
+Get:3 http://archive.ubuntu.com/ubuntu {codename}-security InRelease [65.9 kB]\n\
+Get:4 http://archive.ubuntu.com/ubuntu {codename}/main amd64 Packages [1,366 kB]\n\
+Get:5 http://archive.ubuntu.com/ubuntu {codename}/universe amd64 Packages [7,045 kB]\n\
+Fetched 8,761 kB in 3s (2,548 kB/s)\n\
+Reading package lists... Done\n"
+                    ),
+                );
+                0
+            }
+            Some("install") => {
+                let names = words.get(1..).unwrap_or(&[]);
+                let updated = rt.list_dir(api, &cref, lists).is_ok_and(|l| !l.is_empty());
+                io_out(io, "Reading package lists... Done\nBuilding dependency tree       \nReading state information... Done\n");
+                let mut wanted: Vec<&'static Package> = Vec::new();
+                for n in names {
+                    match package(n).filter(|_| updated) {
+                        Some(p) => {
+                            let mut stack = vec![p];
+                            while let Some(p) = stack.pop() {
+                                if !wanted.iter().any(|w| w.name == p.name) {
+                                    wanted.push(p);
+                                    stack.extend(p.depends.iter().filter_map(|d| package(d)));
+                                }
+                            }
+                        }
+                        None => {
+                            io_err(io, format!("E: Unable to locate package {n}\n"));
+                            return 100;
+                        }
+                    }
+                }
+                if wanted.is_empty() {
+                    io_out(
+                        io,
+                        "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n",
+                    );
+                    return 0;
+                }
+                wanted.reverse();
+                let mut all: Vec<&str> = wanted.iter().map(|p| p.name).collect();
+                all.sort_unstable();
+                io_out(io, format!(
+                    "The following NEW packages will be installed:\n  {}\n0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.\n",
+                    all.join(" "),
+                    all.len()
+                ));
+                for (i, p) in wanted.iter().enumerate() {
+                    io_out(io, format!(
+                        "Get:{} http://archive.ubuntu.com/ubuntu {codename}/main amd64 {} amd64 {}\n",
+                        i + 1,
+                        p.name,
+                        p.version
+                    ));
+                }
+                for p in &wanted {
+                    io_out(
+                        io,
+                        format!(
+                            "Selecting previously unselected package {}.\nUnpacking {} ({}) ...\n",
+                            p.name, p.name, p.version
+                        ),
+                    );
+                    for f in p.files {
+                        let dir = f.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
+                        let exec = f.contains("/bin/")
+                            || f.contains("/sbin/")
+                            || f.starts_with("/etc/init.d/");
+                        let data = package_file(f);
+                        let r = rt
+                            .mkdir(api, &cref, dir, true)
+                            .and_then(|_| rt.write_file(api, &cref, f, data.as_bytes(), false))
+                            .and_then(|_| {
+                                rt.chmod(api, &cref, f, if exec { 0o755 } else { 0o644 })
+                            });
+                        if let Err(e) = r {
+                            io_err(io, format!("dpkg: error processing archive {}: unable to create '{f}': {}\n", p.name, Self::fs_msg(e)));
+                            return 100;
+                        }
+                    }
+                    let _ = rt.mkdir(api, &cref, "/var/lib/dpkg/info", true);
+                    let _ = rt.write_file(
+                        api,
+                        &cref,
+                        &format!("/var/lib/dpkg/info/{}.list", p.name),
+                        p.files.join("\n").as_bytes(),
+                        false,
+                    );
+                }
+                for p in &wanted {
+                    io_out(io, format!("Setting up {} ({}) ...\n", p.name, p.version));
+                }
+                0
+            }
+            Some(other) => {
+                io_err(io, format!("E: Invalid operation {other}\n"));
+                100
+            }
+            None => {
+                io_out(io, "apt 1.0.10.2ubuntu1 for amd64 compiled on Oct  5 2015 15:55:05\nUsage: apt-get [options] command\n");
+                0
+            }
+        }
+    }
+
+    /// `env`: the process environment kubelet gives the container.
+    fn env(&self, io: &mut Io) -> i32 {
+        let mut s =
+            String::from("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+        s.push_str(&format!("HOSTNAME={}\n", self.hostname()));
+        if let Some(p) = self.pod_obj() {
+            let containers = object::get_array(&p, &["spec", "containers"]);
+            if let Some(c) = containers
+                .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+            {
+                for e in object::get_array(c, &["env"]) {
+                    let value = object::get_str(e, &["value"])
+                        .map(str::to_string)
+                        .or_else(|| {
+                            // The downward API fields tutorials use.
+                            match object::get_str(e, &["valueFrom", "fieldRef", "fieldPath"])? {
+                                "metadata.namespace" => Some(self.namespace.clone()),
+                                "metadata.name" => Some(self.pod.clone()),
+                                "status.podIP" => Some(self.pod_ip()),
+                                _ => None,
+                            }
+                        });
+                    if let (Some(n), Some(v)) = (object::get_str(e, &["name"]), value) {
+                        s.push_str(&format!("{n}={v}\n"));
+                    }
+                }
+            }
+        }
+        // enableServiceLinks (default true): variables for every Service with a cluster IP.
+        let sel = crate::selector::Selector::everything();
+        let mut svcs = self
+            .cluster
+            .api()
+            .list(Kind::Service, Some(&self.namespace), &sel);
+        svcs.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+        for svc in svcs {
+            let ip = object::get_str(&svc, &["spec", "clusterIP"]).unwrap_or("None");
+            if ip == "None" || ip.is_empty() {
+                continue;
+            }
+            let n = object::name(&svc).to_uppercase().replace('-', "_");
+            let ports = object::get_array(&svc, &["spec", "ports"]);
+            if let Some(first) = ports.first() {
+                let port = object::get_i64(first, &["port"]).unwrap_or(0);
+                let proto = object::get_str(first, &["protocol"]).unwrap_or("TCP");
+                s.push_str(&format!("{n}_SERVICE_HOST={ip}\n{n}_SERVICE_PORT={port}\n"));
+                s.push_str(&format!(
+                    "{n}_PORT={}://{ip}:{port}\n",
+                    proto.to_lowercase()
+                ));
+            }
+            for p in ports {
+                let port = object::get_i64(p, &["port"]).unwrap_or(0);
+                let proto = object::get_str(p, &["protocol"]).unwrap_or("TCP");
+                let l = proto.to_lowercase();
+                s.push_str(&format!(
+                    "{n}_PORT_{port}_{proto}={l}://{ip}:{port}\n{n}_PORT_{port}_{proto}_PROTO={l}\n{n}_PORT_{port}_{proto}_PORT={port}\n{n}_PORT_{port}_{proto}_ADDR={ip}\n"
+                ));
+            }
+        }
+        s.push_str("HOME=/root\n");
+        io_out(io, s);
+        0
+    }
+}
+
+fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        200 => "OK",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+fn is_ipv4(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4 && parts.iter().all(|p| p.parse::<u8>().is_ok())
+}
+
+/// `http://host:port/path`, `host:port`, `localhost` → (host, port, path).
+pub fn parse_url(url: &str) -> Option<(String, u16, String)> {
+    let (default_port, rest) = if let Some(r) = url.strip_prefix("http://") {
+        (80, r)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (443, r)
+    } else if url.contains("://") {
+        return None;
+    } else {
+        (80, url)
+    };
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().ok()?),
+        None => (hostport, default_port),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((host.to_string(), port, path))
+}
+
+/// The contents apt-get writes for a package file: the configuration nginx reads, the
+/// pages it serves, ELF stubs for programs.
+fn package_file(path: &str) -> String {
+    match path {
+        "/etc/nginx/sites-available/default" | "/etc/nginx/sites-enabled/default" => {
+            "server {\n\tlisten 80 default_server;\n\tlisten [::]:80 default_server;\n\troot /var/www/html;\n\tindex index.html index.htm index.nginx-debian.html;\n\tserver_name _;\n\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n}\n".to_string()
+        }
+        "/etc/nginx/nginx.conf" => "user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\taccess_log /var/log/nginx/access.log;\n\terror_log /var/log/nginx/error.log;\n\tinclude /etc/nginx/conf.d/*.conf;\n\tinclude /etc/nginx/sites-enabled/*;\n}\n".to_string(),
+        p if p.ends_with(".html") => "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n".to_string(),
+        p if p.contains("/bin/") || p.contains("/sbin/") || p.ends_with(".so.4") => "\u{7f}ELF".to_string(),
+        _ => String::new(),
+    }
+}
+
+impl PodHost<'_> {
+    /// The ZooKeeper image flavour of this container, if it runs one.
+    fn zookeeper(&self) -> Option<zookeeper::Flavor> {
+        let p = self.pod_obj()?;
+        let c = object::get_array(&p, &["spec", "containers"])
+            .iter()
+            .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))?
+            .clone();
+        zookeeper::Flavor::of_image(object::get_str(&c, &["image"])?)
+    }
+
+    /// The ZooKeeper image's own programs (engine `zookeeper` module).
+    fn zookeeper_tool(&mut self, base: &str, rest: &[String], io: &mut Io) -> i32 {
+        let Some(flavor) = self.zookeeper() else {
+            return 127;
+        };
+        let (ns, pod) = (self.namespace.clone(), self.pod.clone());
+        let now = self.cluster.now();
+        let run = match base {
+            "zkCli.sh" => {
+                let (api, runtime) = self.cluster.parts();
+                zookeeper::zk_cli(api, runtime, &ns, &pod, flavor, rest, now)
+            }
+            "zkOk.sh" | "zookeeper-ready" => zookeeper::zk_ok(self.cluster.runtime(), &ns, &pod),
+            "zkServer.sh" => match rest.first().map(String::as_str) {
+                Some("status") => zookeeper::zk_server_status(
+                    self.cluster.api(),
+                    self.cluster.runtime(),
+                    &ns,
+                    &pod,
+                    flavor,
+                ),
+                _ => zookeeper::Run {
+                    stdout: format!("ZooKeeper JMX enabled by default\nUsing config: /opt/zookeeper/conf/zoo.cfg\nUsage: {base} {{start|start-foreground|stop|restart|status|upgrade|print-cmd}}\n"),
+                    ..Default::default()
+                },
+            },
+            _ => {
+                // ps -ef
+                let Some(p) = self.pod_obj() else {
+                    return 1;
+                };
+                let Some(c) = object::get_array(&p, &["spec", "containers"])
+                    .iter()
+                    .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                    .cloned()
+                else {
+                    return 1;
+                };
+                let env = zookeeper::container_env(self.cluster.api(), &ns, &c);
+                let started = self
+                    .cluster
+                    .runtime()
+                    .sandbox(&ns, &pod)
+                    .and_then(|sb| sb.container(Some(&self.container)))
+                    .and_then(|ct| match ct.state {
+                        crate::runtime::ContainerState::Running { started, .. } => Some(started),
+                        _ => None,
+                    })
+                    .unwrap_or(now);
+                zookeeper::Run {
+                    stdout: zookeeper::ps_ef(flavor, &c, &env, started),
+                    ..Default::default()
+                }
+            }
+        };
+        if !run.stdout.is_empty() {
+            io_out(io, run.stdout);
+        }
+        if !run.stderr.is_empty() {
+            io_err(io, run.stderr);
+        }
+        run.code
+    }
+}
+
+/// One `ls -l` line, GNU layout.
+fn long_line(e: &crate::runtime::DirEntry, name: &str) -> String {
+    let mut m = String::with_capacity(10);
+    m.push(if e.is_dir { 'd' } else { '-' });
+    for shift in [6u32, 3, 0] {
+        let bits = (e.mode >> shift) & 7;
+        m.push(if bits & 4 != 0 { 'r' } else { '-' });
+        m.push(if bits & 2 != 0 { 'w' } else { '-' });
+        m.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    let links = if e.is_dir { 2 } else { 1 };
+    format!("{m} {links} root root {:>5} Jan  1 00:00 {name}", e.size)
+}
+
+/// Go's `log` prefix: `2026/01/01 00:00:05 `.
+fn go_log_stamp(t: Time) -> String {
+    let s = t.rfc3339();
+    format!(
+        "{} {} ",
+        s.get(0..10).unwrap_or("").replace('-', "/"),
+        s.get(11..19).unwrap_or("")
+    )
+}
+
+/// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`).
+fn http_date(t: Time) -> String {
+    let z = t.rfc1123z();
+    match z.rsplit_once(' ') {
+        Some((d, _)) => format!("{d} GMT"),
+        None => z,
+    }
+}
+
+impl PodHost<'_> {
+    /// The container's image reference.
+    fn image(&self) -> Image {
+        let spec = self.pod_obj().and_then(|p| {
+            object::get_array(&p, &["spec", "containers"])
+                .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                .and_then(|c| object::get_str(c, &["image"]).map(str::to_string))
+        });
+        Image::parse(&spec.unwrap_or_default())
+    }
+
+    /// `nginx [-c FILE] [-g DIRECTIVES] [-t] [-v]`: reads its configuration once, then serves
+    /// (in the foreground with `daemon off;`, which at container start becomes the
+    /// container's process; typed into `kubectl exec`, the terminal would stay attached to
+    /// it — the simulation hands the prompt back while it keeps serving).
+    fn nginx(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let image = self.image();
+        let version = if image.catalog == "nginx" {
+            image.version.clone()
+        } else {
+            "1.9.3 (Ubuntu)".to_string()
+        };
+        let mut conf = "/etc/nginx/nginx.conf".to_string();
+        let mut globals = String::new();
+        let mut test = false;
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.as_str() {
+                "-c" => {
+                    i += 1;
+                    conf = args.get(i).cloned().unwrap_or_default();
+                }
+                "-g" => {
+                    i += 1;
+                    globals = args.get(i).cloned().unwrap_or_default();
+                }
+                "-p" => i += 1,
+                "-t" | "-T" | "-q" => test = true,
+                "-v" | "-V" => {
+                    io_err(io, format!("nginx version: nginx/{version}\n"));
+                    return 0;
+                }
+                o => {
+                    let o = o.trim_start_matches('-');
+                    io_err(io, format!("nginx: invalid option: \"{o}\"\n"));
+                    return 1;
+                }
+            }
+            i += 1;
+        }
+        let conf = Self::abs(&conf);
+        let (api, rt) = self.cluster.parts();
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let read = |p: &str| {
+            rt.read_file(api, &cref, p)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        let list = |p: &str| {
+            rt.list_dir(api, &cref, p)
+                .map(|l| l.into_iter().map(|e| e.name).collect())
+                .unwrap_or_default()
+        };
+        let site = match crate::runtime::images::parse_site(&conf, &read, &list) {
+            Ok(s) => s,
+            Err(e) => {
+                io_err(io, format!("nginx: [emerg] {e}\n"));
+                if test {
+                    io_err(
+                        io,
+                        format!("nginx: configuration file {conf} test failed\n"),
+                    );
+                }
+                return 1;
+            }
+        };
+        let exists = |p: &str| rt.stat(api, &cref, p).is_ok();
+        if image.catalog != "nginx" {
+            // The Ubuntu package logs and buffers under /var, which is not on a volume.
+            if !exists("/var/log/nginx") {
+                io_err(io, "nginx: [alert] could not open error log file: open() \"/var/log/nginx/error.log\" failed (2: No such file or directory)\n");
+            }
+            if !exists("/var/lib/nginx") {
+                io_err(io, "nginx: [emerg] mkdir() \"/var/lib/nginx/body\" failed (2: No such file or directory)\n");
+                return 1;
+            }
+        }
+        if test {
+            io_err(
+                io,
+                format!("nginx: the configuration file {conf} syntax is ok\nnginx: configuration file {conf} test is successful\n"),
+            );
+            return 0;
+        }
+        let proc = crate::runtime::ServerProc {
+            program: "nginx".to_string(),
+            ports: site.listens.clone(),
+            site,
+            version,
+        };
+        if let Err(port) = rt.start_server(&cref, proc) {
+            for _ in 0..5 {
+                io_err(
+                    io,
+                    format!("nginx: [emerg] bind() to 0.0.0.0:{port} failed (98: Address already in use)\n"),
+                );
+            }
+            io_err(io, "nginx: [emerg] still could not bind()\n");
+            return 1;
+        }
+        if self.at_start && globals.replace(' ', "").contains("daemonoff") {
+            self.foreground = Some("nginx".to_string());
+        }
+        0
+    }
+
+    /// `nc`/`netcat HOST PORT` (`-v`, `-z`, `-w N`): sends its input to the server and prints
+    /// the raw reply (an HTTP request gets the status line and headers too).
+    fn netcat(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let (mut verbose, mut zero) = (false, false);
+        let mut words = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.as_str() {
+                "-w" | "-W" | "-i" | "-p" | "-s" => i += 1,
+                "-v" | "-vv" => verbose = true,
+                "-z" => zero = true,
+                "-zv" | "-vz" => (verbose, zero) = (true, true),
+                "-n" | "-q" | "-N" | "-4" => {}
+                o if o.starts_with('-') => {
+                    let flag = o.trim_start_matches('-');
+                    match self.flavor {
+                        Flavor::Busybox => io_err(io, format!("nc: unrecognized option '{o}'\n")),
+                        Flavor::Gnu => io_err(io, format!("nc: invalid option -- '{flag}'\n")),
+                    }
+                    return 1;
+                }
+                w => words.push(w.to_string()),
+            }
+            i += 1;
+        }
+        let (Some(host), Some(port)) = (words.first(), words.get(1)) else {
+            match self.flavor {
+                Flavor::Busybox => io_err(io, "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect\n"),
+                Flavor::Gnu => io_err(io, "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n\t  [-q seconds] [-s source] [-T keyword] [-V rtable] [-W recvlimit] [-w timeout]\n\t  [-X proxy_protocol] [-x proxy_address[:port]] \t  [destination] [port]\n"),
+            }
+            return 1;
+        };
+        let Ok(port) = port.parse::<u16>() else {
+            io_err(io, format!("nc: port number invalid: {port}\n"));
+            return 1;
+        };
+        let request = stdin.lines().next().unwrap_or("");
+        let path = request
+            .strip_prefix("GET ")
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or("/")
+            .to_string();
+        let is_http = request.starts_with("GET ");
+        let now = self.cluster.now();
+        let r = self.cluster.runtime().http_exchange(
+            self.cluster.api(),
+            &self.cref(),
+            host,
+            port,
+            &path,
+        );
+        match r {
+            Ok((resp, software)) => {
+                if verbose {
+                    io_err(
+                        io,
+                        format!("Connection to {host} {port} port [tcp/*] succeeded!\n"),
+                    );
+                }
+                if zero || !is_http {
+                    return 0;
+                }
+                let mut head = format!(
+                    "HTTP/1.1 {} {}\r\n",
+                    resp.status,
+                    reason_phrase(resp.status)
+                );
+                if let Some(sw) = software {
+                    head.push_str(&format!("Server: {sw}\r\n"));
+                }
+                head.push_str(&format!(
+                    "Date: {}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    http_date(now),
+                    resp.body.len()
+                ));
+                if resp.status == 200 {
+                    head.push_str("Accept-Ranges: bytes\r\n");
+                }
+                head.push_str("\r\n");
+                io_out(io, head);
+                io_out(io, resp.body);
+                0
+            }
+            Err(NetError::EmptyReply { .. }) => 0,
+            Err(NetError::UnknownHost(h)) => {
+                match self.flavor {
+                    Flavor::Busybox => io_err(io, format!("nc: bad address '{h}'\n")),
+                    Flavor::Gnu => io_err(
+                        io,
+                        format!("nc: getaddrinfo for host \"{h}\" port {port}: Name or service not known\n"),
+                    ),
+                }
+                1
+            }
+            Err(e @ (NetError::Refused { .. } | NetError::Timeout { .. })) => {
+                let (why, host, port) = match e {
+                    NetError::Refused { host, port } => ("Connection refused", host, port),
+                    NetError::Timeout { host, port } => ("Connection timed out", host, port),
+                    _ => ("", String::new(), 0),
+                };
+                match self.flavor {
+                    Flavor::Busybox => {
+                        io_err(io, format!("nc: can't connect to remote host: {why}\n"))
+                    }
+                    Flavor::Gnu if verbose => io_err(
+                        io,
+                        format!("nc: connect to {host} port {port} (tcp) failed: {why}\n"),
+                    ),
+                    Flavor::Gnu => {}
+                }
+                1
+            }
+        }
+    }
+
+    /// The peer-finder init helper: polls the DNS SRV records of `-service` until this pod's
+    /// own name shows up, then pipes the sorted peer names to the `-on-start` script; without
+    /// `-on-change` it exits with the script's status.
+    fn peer_finder(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let mut flags: Vec<(String, String)> = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            let name = a.trim_start_matches('-');
+            if let Some((k, v)) = name.split_once('=') {
+                flags.push((k.to_string(), v.to_string()));
+            } else if a.starts_with('-') {
+                i += 1;
+                flags.push((name.to_string(), args.get(i).cloned().unwrap_or_default()));
+            }
+            i += 1;
+        }
+        let flag = |k: &str| {
+            flags
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let (on_start, on_change, service) = (flag("on-start"), flag("on-change"), flag("service"));
+        let domain = Some(flag("domain"))
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "cluster.local".to_string());
+        let mut ns = flag("ns");
+        if ns.is_empty() {
+            let mut env = Io::new();
+            self.env(&mut env);
+            ns = env
+                .stdout()
+                .lines()
+                .find_map(|l| l.strip_prefix("POD_NAMESPACE=").map(str::to_string))
+                .unwrap_or_default();
+        }
+        let stamp = |t: Time| go_log_stamp(t);
+        if (on_start.is_empty() && on_change.is_empty()) || service.is_empty() || ns.is_empty() {
+            io_err(io, format!("{}Incomplete args, require -on-change and/or -on-start, -service and -ns or an env var for POD_NAMESPACE.\n", stamp(self.cluster.now())));
+            return 1;
+        }
+        let me = format!("{}.{service}.{ns}.svc.{domain}", self.hostname());
+        let fqdn = format!("{service}.{ns}.svc.{domain}");
+        let mut polls = 0;
+        let peers = loop {
+            let mut peers: Vec<String> = dns::lookup_srv(self.cluster.api(), &fqdn)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.target)
+                .collect();
+            peers.sort();
+            peers.dedup();
+            if peers.contains(&me) {
+                break peers;
+            }
+            polls += 1;
+            if self.at_start || polls > 120 {
+                // Nothing changes while it waits here: it polls for as long as the pod runs.
+                self.foreground = Some("peer-finder".to_string());
+                return 0;
+            }
+            self.sleep(1.0);
+        };
+        let now = self.cluster.now();
+        io_err(
+            io,
+            format!(
+                "{}Peer list updated\nwas []\nnow [{}]\n",
+                stamp(now),
+                peers.join(" ")
+            ),
+        );
+        let script = if on_start.is_empty() {
+            &on_change
+        } else {
+            &on_start
+        };
+        let input = peers.join("\\n");
+        io_err(
+            io,
+            format!(
+                "{}execing: {script} with stdin: {}\n",
+                stamp(now),
+                peers.join("\n")
+            ),
+        );
+        let mut out = Io::new();
+        let status = self.run_script(&format!("printf '{input}\\n' | {{\n{script}\n}}"), &mut out);
+        let text = out.text();
+        if status != 0 {
+            io_err(
+                io,
+                format!(
+                    "{}Failed to execute {script}: {text}, err: exit status {status}\n",
+                    stamp(now)
+                ),
+            );
+            return 1;
+        }
+        io_err(io, format!("{}{text}\n", stamp(now)));
+        if on_change.is_empty() {
+            io_err(io, format!("{}Peer finder exiting\n", stamp(now)));
+            return 0;
+        }
+        self.foreground = Some("peer-finder".to_string());
+        0
+    }
+}
+
+impl Host for PodHost<'_> {
+    fn exec(&mut self, _env: &Env, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let Some(cmd) = args.first() else {
+            return 0;
+        };
+        let rest = &args[1..];
+        let base = cmd.rsplit('/').next().unwrap_or(cmd);
+        if !self.has_command(base) {
+            io_err(io, format!("sh: {cmd}: not found\n"));
+            return 127;
+        }
+        match base {
+            "hostname" => {
+                let line = match rest.first().map(String::as_str) {
+                    Some("-f") | Some("--fqdn") => self.fqdn(),
+                    Some("-i") | Some("--ip-address") => self.pod_ip(),
+                    _ => self.hostname(),
+                };
+                io_out(io, format!("{line}\n"));
+                0
+            }
+            "cat" => self.cat(rest, stdin, io),
+            "ls" => self.ls(rest, io),
+            "chmod" => self.chmod(rest, io),
+            "mkdir" => self.mkdir(rest, io),
+            "rm" => self.rm(rest, io),
+            "touch" => self.touch(rest, io),
+            "curl" => self.curl(rest, io),
+            "wget" => self.wget(rest, io),
+            "nslookup" => self.nslookup(rest, io),
+            "env" | "printenv" if rest.is_empty() => self.env(io),
+            "printenv" => {
+                let mut env = Io::new();
+                self.env(&mut env);
+                let text = env.stdout();
+                let mut status = 0;
+                for name in rest {
+                    match text
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                    {
+                        Some(v) => io_out(io, format!("{v}\n")),
+                        None => status = 1,
+                    }
+                }
+                status
+            }
+            "whoami" => {
+                io_out(io, "root\n");
+                0
+            }
+            "cp" => self.cp(rest, io),
+            "mv" => self.mv(rest, io),
+            "apt-get" => self.apt_get(rest, io),
+            "true" => 0,
+            "false" => 1,
+            "echo" => {
+                io_out(io, format!("{}\n", rest.join(" ")));
+                0
+            }
+            "date" => {
+                let t = self.cluster.now().rfc1123z();
+                io_out(io, format!("{t}\n"));
+                0
+            }
+            "zkCli.sh" | "zkOk.sh" | "zookeeper-ready" | "zkServer.sh" | "ps"
+                if self.zookeeper().is_some() =>
+            {
+                self.zookeeper_tool(base, rest, io)
+            }
+            "sleep" => {
+                let arg = rest.first().map(String::as_str).unwrap_or("");
+                let secs: f64 = if arg == "infinity" {
+                    f64::INFINITY
+                } else {
+                    arg.parse().unwrap_or(0.0)
+                };
+                if self.at_start && (secs.is_nan() || secs * 1000.0 >= FOREVER_MS as f64) {
+                    self.foreground = Some("sleep".to_string());
+                    return 0;
+                }
+                self.sleep(secs);
+                0
+            }
+            "nginx" => self.nginx(rest, io),
+            "nc" | "netcat" => self.netcat(rest, stdin, io),
+            "peer-finder" => self.peer_finder(rest, io),
+            "tail" if self.at_start && rest.iter().any(|a| a == "-f" || a == "-F") => {
+                self.foreground = Some("tail".to_string());
+                0
+            }
+            "sh" | "bash" | "ash" => {
+                if rest.first().map(String::as_str) == Some("-c") {
+                    let script = rest.get(1).cloned().unwrap_or_default();
+                    self.run_script(&script, io)
+                } else if let Some(file) = rest.first() {
+                    match self.read_file(file) {
+                        Ok(script) => self.run_script(&script, io),
+                        Err(_) => {
+                            io_err(io, format!("{base}: can't open '{file}'\n"));
+                            127
+                        }
+                    }
+                } else {
+                    self.run_script(stdin, io)
+                }
+            }
+            _ => {
+                io_err(io, format!("sh: {cmd}: not found\n"));
+                127
+            }
+        }
+    }
+
+    fn interrupted(&mut self) -> bool {
+        if !self.at_start {
+            return false;
+        }
+        self.polls += 1;
+        if self.polls > START_LOOP_LIMIT && self.foreground.is_none() {
+            self.foreground = Some("sh".to_string());
+        }
+        self.foreground.is_some()
+    }
+
+    fn sleep(&mut self, seconds: f64) {
+        if seconds > 0.0 && seconds.is_finite() {
+            self.cluster.advance((seconds * 1000.0) as u64);
+        }
+    }
+
+    fn read_file(&mut self, path: &str) -> Result<String, String> {
+        self.cluster
+            .runtime()
+            .read_file(self.cluster.api(), &self.cref(), &Self::abs(path))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| format!("can't open '{path}': {}", Self::fs_msg(e)))
+    }
+
+    fn write_file(&mut self, path: &str, data: &str, append: bool) -> Result<(), String> {
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        rt.write_file(api, &cref, &Self::abs(path), data.as_bytes(), append)
+            .map_err(|e| format!("can't create {path}: {}", Self::fs_msg(e)))
+    }
+
+    fn has_command(&self, name: &str) -> bool {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if COMMON_TOOLS.contains(&base) {
+            return true;
+        }
+        if self
+            .zookeeper()
+            .is_some_and(|f| f.commands().contains(&base))
+        {
+            return true;
+        }
+        let api = self.cluster.api();
+        let found = |path: &str| {
+            self.cluster
+                .runtime()
+                .stat(api, &self.cref(), path)
+                .is_ok_and(|e| !e.is_dir && e.mode & 0o111 != 0)
+        };
+        if name.contains('/') {
+            return found(&Self::abs(name));
+        }
+        PATH_DIRS.iter().any(|d| found(&format!("{d}/{base}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_as_curl_reads_them() {
+        assert_eq!(
+            parse_url("localhost"),
+            Some(("localhost".into(), 80, "/".into()))
+        );
+        assert_eq!(
+            parse_url("http://web-0.nginx:8080/index.html"),
+            Some(("web-0.nginx".into(), 8080, "/index.html".into()))
+        );
+        assert_eq!(
+            parse_url("mehdb:9876/status"),
+            Some(("mehdb".into(), 9876, "/status".into()))
+        );
+        assert_eq!(parse_url("ftp://x"), None);
+        assert_eq!(parse_url("http://:80"), None);
+    }
+
+    #[test]
+    fn image_flavor_follows_the_userland() {
+        assert_eq!(Flavor::of_image("busybox:1.28"), Flavor::Busybox);
+        assert_eq!(
+            Flavor::of_image("docker.io/library/alpine"),
+            Flavor::Busybox
+        );
+        assert_eq!(
+            Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
+            Flavor::Gnu
+        );
+    }
+}
