@@ -183,9 +183,9 @@ impl Controller for Kubelet {
         };
         let status = pod_status(&pod, sb, &node, now);
         if pod.get("status") != Some(&status) {
-            let mut updated = (*pod).clone();
-            updated["status"] = status;
-            let _ = ctx.api.update_status(updated);
+            let _ = ctx
+                .api
+                .update_status(object::status_update_body(&pod, status));
         }
         if stopped {
             if let Some(p) = ctx
@@ -225,7 +225,11 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
         .rsplit_once('.')
         .map(|(p, _)| p.to_string())
         .unwrap_or_else(|| "10.244.0".to_string());
-    let ip = runtime.allocate_ip(&node_name, &prefix);
+    let key = (
+        object::namespace(pod).to_string(),
+        object::name(pod).to_string(),
+    );
+    let ip = runtime.allocate_ip_for(&key, &node_name, &prefix);
     let host_ip = object::get_array(node, &["status", "addresses"])
         .iter()
         .find(|a| object::get_str(a, &["type"]) == Some("InternalIP"))

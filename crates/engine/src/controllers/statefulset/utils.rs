@@ -588,8 +588,9 @@ pub fn equal_revision(a: &Value, b: &Value) -> bool {
 }
 
 /// `SortControllerRevisions`: by revision, creation time, then name.
-pub fn sort_revisions(revs: &mut [Value]) {
+pub fn sort_revisions<R: std::borrow::Borrow<Value>>(revs: &mut [R]) {
     revs.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         revision_number(a)
             .cmp(&revision_number(b))
             .then_with(|| {
@@ -610,6 +611,33 @@ pub fn apply_revision(set: &Value, rev: &Value) -> Value {
         object::set(&mut out, &["spec", "template"], t);
     }
     out
+}
+
+/// `ApplyRevision` without the copy when it would change nothing: the set itself when its
+/// template already is the revision's (every sync once a rollout is done).
+pub fn apply_revision_shared<'s>(set: &'s Value, rev: &Value) -> std::borrow::Cow<'s, Value> {
+    use std::borrow::Cow;
+    let Some(t) = object::get(rev, &["data", "spec", "template"]) else {
+        return Cow::Borrowed(set);
+    };
+    let current = object::get(set, &["spec", "template"]);
+    let same = match (t, current) {
+        (Value::Object(rt), Some(Value::Object(st))) => {
+            rt.len() - usize::from(rt.contains_key("$patch")) == st.len()
+                && rt
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "$patch")
+                    .all(|(k, v)| st.get(k) == Some(v))
+        }
+        (Value::Object(_), _) => false,
+        (t, Some(st)) => t == st,
+        (_, None) => false,
+    };
+    if same {
+        Cow::Borrowed(set)
+    } else {
+        Cow::Owned(apply_revision(set, rev))
+    }
 }
 
 #[cfg(test)]
