@@ -199,9 +199,10 @@ impl OwnerRef {
 }
 
 pub fn owner_refs(v: &Value) -> Vec<OwnerRef> {
+    use serde::Deserialize;
     get_array(v, &["metadata", "ownerReferences"])
         .iter()
-        .filter_map(|r| serde_json::from_value(r.clone()).ok())
+        .filter_map(|r| OwnerRef::deserialize(r).ok())
         .collect()
 }
 
@@ -219,12 +220,15 @@ pub fn set_owner_refs(v: &mut Value, refs: &[OwnerRef]) {
 
 /// The owner reference with `controller: true`, if any.
 pub fn controller_ref(v: &Value) -> Option<OwnerRef> {
-    owner_refs(v)
-        .into_iter()
+    use serde::Deserialize;
+    // Only a literal `controller: true` can decode as one; the others are not decoded at all.
+    get_array(v, &["metadata", "ownerReferences"])
+        .iter()
+        .filter(|r| r.get("controller") == Some(&Value::Bool(true)))
+        .filter_map(|r| OwnerRef::deserialize(r).ok())
         .find(|r| r.controller == Some(true))
 }
 
-/// Parses a YAML/JSON-ish scalar into an i64 if it is an integer or an integer string.
 /// The body of an UpdateStatus of `obj` with `status`: what the status subresource reads
 /// (identity, resourceVersion for the conflict check, the status) and nothing else, so a
 /// controller reporting status does not copy the whole object only for the server to drop it.
@@ -259,6 +263,7 @@ pub fn clone_without(v: &Value, field: &str) -> Value {
     }
 }
 
+/// Parses a YAML/JSON-ish scalar into an i64 if it is an integer or an integer string.
 pub fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),

@@ -813,12 +813,16 @@ fn container_status(
         "imageID": if ever_started { c.image.image_id() } else { String::new() },
         "ready": container_ready(c, now) && running,
         "restartCount": c.restart_count,
-        "state": state,
-        "lastState": c.last_terminated.as_ref().map(terminated_json).unwrap_or_else(|| json!({})),
     });
+    s["state"] = state;
+    s["lastState"] = c
+        .last_terminated
+        .as_ref()
+        .map(terminated_json)
+        .unwrap_or_else(|| json!({}));
     s["started"] = json!(started.unwrap_or(false));
     if !mounts.is_empty() {
-        s["volumeMounts"] = json!(mounts);
+        s["volumeMounts"] = Value::Array(mounts);
     }
     if ever_started {
         s["containerID"] = json!(format!("containerd://{}", c.container_id));
@@ -826,17 +830,20 @@ fn container_status(
     s
 }
 
-fn spec_of(pod: &Object, list: &str, name: &str) -> Value {
+static NO_SPEC: Value = Value::Null;
+
+fn spec_of<'a>(pod: &'a Object, list: &str, name: &str) -> &'a Value {
     object::get_array(pod, &["spec", list])
         .iter()
         .find(|c| object::get_str(c, &["name"]) == Some(name))
-        .cloned()
-        .unwrap_or(Value::Null)
+        .unwrap_or(&NO_SPEC)
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
 fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
-    let old = pod.get("status").cloned().unwrap_or_else(|| json!({}));
+    // Built values are moved into the status (`json!` would copy them through serde).
+    let empty = json!({});
+    let old = pod.get("status").unwrap_or(&empty);
     let pod_ref = format!(
         "{}_{}({})",
         object::name(pod),
@@ -859,7 +866,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| {
             container_status(
                 c,
-                &spec_of(pod, "containers", &c.name),
+                spec_of(pod, "containers", &c.name),
                 main_waiting,
                 now,
                 &pod_ref,
@@ -872,7 +879,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .iter()
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
-            container_status(c, &spec, "PodInitializing", now, &pod_ref)
+            container_status(c, spec, "PodInitializing", now, &pod_ref)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -914,7 +921,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| c.name.clone())
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
-    let old_conds = object::get_array(&old, &["conditions"]).to_vec();
+    let old_conds = object::get_array(old, &["conditions"]);
     let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
         let since = old_conds
@@ -923,7 +930,8 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
             .filter(|c| object::get_str(c, &["status"]) == Some(status))
             .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
             .unwrap_or_else(|| ts(now));
-        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
+        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null});
+        v["lastTransitionTime"] = since;
         if let Some(r) = reason {
             v["reason"] = json!(r);
         }
@@ -992,17 +1000,17 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     }
     let mut status = json!({
         "phase": phase,
-        "conditions": conditions,
         "hostIP": sb.host_ip,
         "hostIPs": [{"ip": sb.host_ip}],
         "podIP": sb.ip,
         "podIPs": [{"ip": sb.ip}],
         "startTime": ts(sb.start_time),
         "qosClass": crate::defaults::qos_class(pod),
-        "containerStatuses": statuses,
     });
+    status["conditions"] = Value::Array(conditions);
+    status["containerStatuses"] = Value::Array(statuses);
     if !init_statuses.is_empty() {
-        status["initContainerStatuses"] = json!(init_statuses);
+        status["initContainerStatuses"] = Value::Array(init_statuses);
     }
     for keep in ["nominatedNodeName", "reason", "message"] {
         if let Some(v) = old.get(keep) {
