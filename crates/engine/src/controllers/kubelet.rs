@@ -36,6 +36,10 @@ const SYNC_DELAY_MS: u64 = 1_000;
 pub struct Kubelet {
     /// The earliest pending timer per pod, so a reconcile never stacks duplicate timers.
     timers: BTreeMap<ObjectKey, Time>,
+    /// The resourceVersion of the kubelet's own last status write per pod. Its watch event
+    /// needs no sync: the status already says what a sync at that instant would (the
+    /// kubelet ran every due transition before writing), so it is not queued again.
+    own_writes: BTreeMap<ObjectKey, u64>,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
 }
@@ -44,6 +48,7 @@ impl Kubelet {
     pub fn new(config: &crate::Config) -> Kubelet {
         Kubelet {
             timers: BTreeMap::new(),
+            own_writes: BTreeMap::new(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
         }
@@ -80,7 +85,13 @@ impl Controller for Kubelet {
                     .is_some_and(|n| !n.is_empty())
                     || event.event_type == EventType::Deleted =>
             {
-                out.push(ObjectKey::of(Kind::Pod, &event.object));
+                let key = ObjectKey::of(Kind::Pod, &event.object);
+                if event.event_type == EventType::Deleted {
+                    self.own_writes.remove(&key);
+                } else if self.own_writes.get(&key) == Some(&event.resource_version) {
+                    return;
+                }
+                out.push(key);
             }
             Kind::PersistentVolumeClaim => {
                 // A claim that became bound lets pods waiting to mount it start.
@@ -183,9 +194,13 @@ impl Controller for Kubelet {
         };
         let status = pod_status(&pod, sb, &node, now);
         if pod.get("status") != Some(&status) {
-            let _ = ctx
+            if let Ok(written) = ctx
                 .api
-                .update_status(object::status_update_body(&pod, status));
+                .update_status(object::status_update_body(&pod, status))
+            {
+                self.own_writes
+                    .insert(key.clone(), object::resource_version(&written));
+            }
         }
         if stopped {
             if let Some(p) = ctx
@@ -284,7 +299,7 @@ struct Sync<'a> {
     started: Vec<(bool, usize, String)>,
 }
 
-impl Sync<'_> {
+impl<'a> Sync<'a> {
     fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
         let list = if init { "initContainers" } else { "containers" };
         let fp = format!("spec.{list}{{{container}}}");
@@ -306,13 +321,10 @@ impl Sync<'_> {
         );
     }
 
-    fn spec_of(&self, init: bool, name: &str) -> Value {
+    fn spec_of(&self, init: bool, name: &str) -> &'a Value {
         let list = if init { "initContainers" } else { "containers" };
-        object::get_array(self.pod, &["spec", list])
-            .iter()
-            .find(|c| object::get_str(c, &["name"]) == Some(name))
-            .cloned()
-            .unwrap_or(Value::Null)
+        let pod: &'a Object = self.pod;
+        spec_of(pod, list, name)
     }
 
     /// Volumes the kubelet must mount before containers start: PVCs must be bound.
@@ -431,15 +443,8 @@ impl Sync<'_> {
     /// Advances one container by one transition if it is due. Returns whether it changed.
     fn step(&mut self, sb: &mut PodSandbox, init: bool, i: usize) -> bool {
         let now = self.now;
-        let restart_policy = object::get_str(self.pod, &["spec", "restartPolicy"])
-            .unwrap_or("Always")
-            .to_string();
-        let pod_ref = format!(
-            "{}_{}({})",
-            object::name(self.pod),
-            object::namespace(self.pod),
-            object::uid(self.pod)
-        );
+        let pod: &Object = self.pod;
+        let restart_policy = object::get_str(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
         let list = if init {
             &mut sb.init
         } else {
@@ -455,13 +460,13 @@ impl Sync<'_> {
                 if !self.volumes_ready() {
                     return false;
                 }
-                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw.clone()
                 } else {
                     c.image.full.clone()
                 };
-                let policy = object::get_str(&spec, &["imagePullPolicy"])
+                let policy = object::get_str(spec, &["imagePullPolicy"])
                     .map(str::to_string)
                     .unwrap_or_else(|| {
                         if c.image.tag == "latest" {
@@ -503,7 +508,7 @@ impl Sync<'_> {
                 true
             }
             ContainerState::Pulling { since, until } if now >= until => {
-                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw
                 } else {
@@ -527,7 +532,7 @@ impl Sync<'_> {
             }
             ContainerState::Starting { at } if now >= at => {
                 let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
-                let ready_at = match object::get(&spec, &["readinessProbe"]) {
+                let ready_at = match object::get(spec, &["readinessProbe"]) {
                     Some(p) => now.plus_secs(
                         object::get_i64(p, &["initialDelaySeconds"])
                             .unwrap_or(0)
@@ -568,7 +573,7 @@ impl Sync<'_> {
                 );
                 if probe_failing && !reported {
                     c.reported_unready = true;
-                    let msg = readiness_failure_message(&spec, &sb_ip_of(self.runtime, self.pod));
+                    let msg = readiness_failure_message(spec, &sb_ip_of(self.runtime, self.pod));
                     self.event(&name, init, "Warning", "Unhealthy", &msg);
                 } else if !probe_failing && reported {
                     c.reported_unready = false;
@@ -580,7 +585,7 @@ impl Sync<'_> {
                 let restart = if init {
                     t.exit_code != 0 && restart_policy != "Never"
                 } else {
-                    match restart_policy.as_str() {
+                    match restart_policy {
                         "Never" => false,
                         "OnFailure" => t.exit_code != 0,
                         _ => true,
@@ -607,6 +612,12 @@ impl Sync<'_> {
                         until: t.finished.plus_ms(delay),
                         delay_ms: delay,
                     };
+                    let pod_ref = format!(
+                        "{}_{}({})",
+                        object::name(pod),
+                        object::namespace(pod),
+                        object::uid(pod)
+                    );
                     let msg =
                         format!("Back-off restarting failed container {name} in pod {pod_ref}");
                     self.event(&name, init, "Warning", "BackOff", &msg);

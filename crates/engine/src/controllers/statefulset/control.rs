@@ -702,13 +702,12 @@ fn choose_revisions<'r, M: ObjectManager + ?Sized>(
         .max()
         .unwrap_or(0)
         + 1;
-    // EqualRevision compares only the data, so the candidate's data is all the search needs;
-    // the whole candidate (name hash, labels, owner) is built only when it gets created.
-    let candidate_data = revision_patch(set);
+    // EqualRevision compares only the data, so the candidate's data is all the search needs
+    // (compared in place); the whole candidate is built only when it gets created.
     let last_equal = revisions
         .iter()
         .rev()
-        .find(|r| r.get("data") == Some(&candidate_data));
+        .find(|r| revision_data_matches(r.get("data"), set));
     let update: Cow<'r, Value> = match last_equal {
         Some(eq) if revisions.last().is_some_and(|l| equal_revision(l, eq)) => {
             match revisions.last() {
