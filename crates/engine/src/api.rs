@@ -334,12 +334,10 @@ impl Api {
             return Err(ApiError::conflict(kind, &name));
         }
         let mut new = if status_only {
-            let mut n = (*old).clone();
-            match obj.get("status") {
-                Some(s) => n["status"] = s.clone(),
-                None => {
-                    object::remove(&mut n, &["status"]);
-                }
+            // The stored object with the sent status (moved, not copied).
+            let mut n = object::clone_without(&old, "status");
+            if let Some(s) = obj.as_object_mut().and_then(|m| m.remove("status")) {
+                n["status"] = s;
             }
             // The Deployment status strategy keeps only spec and labels from the stored
             // object, so the controller writes its revision annotation with the status.

@@ -199,9 +199,10 @@ impl OwnerRef {
 }
 
 pub fn owner_refs(v: &Value) -> Vec<OwnerRef> {
+    use serde::Deserialize;
     get_array(v, &["metadata", "ownerReferences"])
         .iter()
-        .filter_map(|r| serde_json::from_value(r.clone()).ok())
+        .filter_map(|r| OwnerRef::deserialize(r).ok())
         .collect()
 }
 
@@ -219,9 +220,47 @@ pub fn set_owner_refs(v: &mut Value, refs: &[OwnerRef]) {
 
 /// The owner reference with `controller: true`, if any.
 pub fn controller_ref(v: &Value) -> Option<OwnerRef> {
-    owner_refs(v)
-        .into_iter()
+    use serde::Deserialize;
+    // Only a literal `controller: true` can decode as one; the others are not decoded at all.
+    get_array(v, &["metadata", "ownerReferences"])
+        .iter()
+        .filter(|r| r.get("controller") == Some(&Value::Bool(true)))
+        .filter_map(|r| OwnerRef::deserialize(r).ok())
         .find(|r| r.controller == Some(true))
+}
+
+/// The body of an UpdateStatus of `obj` with `status`: what the status subresource reads
+/// (identity, resourceVersion for the conflict check, the status) and nothing else, so a
+/// controller reporting status does not copy the whole object only for the server to drop it.
+pub fn status_update_body(obj: &Value, status: Value) -> Value {
+    let mut meta = Map::new();
+    for f in ["name", "namespace", "resourceVersion"] {
+        if let Some(v) = get(obj, &["metadata", f]) {
+            meta.insert(f.to_string(), v.clone());
+        }
+    }
+    let mut body = Map::new();
+    for f in ["apiVersion", "kind"] {
+        if let Some(v) = obj.get(f) {
+            body.insert(f.to_string(), v.clone());
+        }
+    }
+    body.insert("metadata".to_string(), Value::Object(meta));
+    body.insert("status".to_string(), status);
+    Value::Object(body)
+}
+
+/// A copy of `v` without its top-level `field` (cheaper than copying it and removing it).
+pub fn clone_without(v: &Value, field: &str) -> Value {
+    match v.as_object() {
+        Some(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != field)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        None => v.clone(),
+    }
 }
 
 /// Parses a YAML/JSON-ish scalar into an i64 if it is an integer or an integer string.

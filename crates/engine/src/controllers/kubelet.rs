@@ -36,6 +36,10 @@ const SYNC_DELAY_MS: u64 = 1_000;
 pub struct Kubelet {
     /// The earliest pending timer per pod, so a reconcile never stacks duplicate timers.
     timers: BTreeMap<ObjectKey, Time>,
+    /// The resourceVersion of the kubelet's own last status write per pod. Its watch event
+    /// needs no sync: the status already says what a sync at that instant would (the
+    /// kubelet ran every due transition before writing), so it is not queued again.
+    own_writes: BTreeMap<ObjectKey, u64>,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
 }
@@ -44,6 +48,7 @@ impl Kubelet {
     pub fn new(config: &crate::Config) -> Kubelet {
         Kubelet {
             timers: BTreeMap::new(),
+            own_writes: BTreeMap::new(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
         }
@@ -80,7 +85,13 @@ impl Controller for Kubelet {
                     .is_some_and(|n| !n.is_empty())
                     || event.event_type == EventType::Deleted =>
             {
-                out.push(ObjectKey::of(Kind::Pod, &event.object));
+                let key = ObjectKey::of(Kind::Pod, &event.object);
+                if event.event_type == EventType::Deleted {
+                    self.own_writes.remove(&key);
+                } else if self.own_writes.get(&key) == Some(&event.resource_version) {
+                    return;
+                }
+                out.push(key);
             }
             Kind::PersistentVolumeClaim => {
                 // A claim that became bound lets pods waiting to mount it start.
@@ -194,9 +205,13 @@ impl Controller for Kubelet {
         };
         let status = pod_status(&pod, sb, &node, now);
         if pod.get("status") != Some(&status) {
-            let mut updated = (*pod).clone();
-            updated["status"] = status;
-            let _ = ctx.api.update_status(updated);
+            if let Ok(written) = ctx
+                .api
+                .update_status(object::status_update_body(&pod, status))
+            {
+                self.own_writes
+                    .insert(key.clone(), object::resource_version(&written));
+            }
         }
         if stopped {
             if let Some(p) = ctx
@@ -236,7 +251,11 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
         .rsplit_once('.')
         .map(|(p, _)| p.to_string())
         .unwrap_or_else(|| "10.244.0".to_string());
-    let ip = runtime.allocate_ip(&node_name, &prefix);
+    let key = (
+        object::namespace(pod).to_string(),
+        object::name(pod).to_string(),
+    );
+    let ip = runtime.allocate_ip_for(&key, &node_name, &prefix);
     let host_ip = object::get_array(node, &["status", "addresses"])
         .iter()
         .find(|a| object::get_str(a, &["type"]) == Some("InternalIP"))
@@ -291,7 +310,7 @@ struct Sync<'a> {
     started: Vec<(bool, usize, String)>,
 }
 
-impl Sync<'_> {
+impl<'a> Sync<'a> {
     fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
         let list = if init { "initContainers" } else { "containers" };
         let fp = format!("spec.{list}{{{container}}}");
@@ -313,13 +332,10 @@ impl Sync<'_> {
         );
     }
 
-    fn spec_of(&self, init: bool, name: &str) -> Value {
+    fn spec_of(&self, init: bool, name: &str) -> &'a Value {
         let list = if init { "initContainers" } else { "containers" };
-        object::get_array(self.pod, &["spec", list])
-            .iter()
-            .find(|c| object::get_str(c, &["name"]) == Some(name))
-            .cloned()
-            .unwrap_or(Value::Null)
+        let pod: &'a Object = self.pod;
+        spec_of(pod, list, name)
     }
 
     /// Volumes the kubelet must mount before containers start: PVCs must be bound.
@@ -438,15 +454,8 @@ impl Sync<'_> {
     /// Advances one container by one transition if it is due. Returns whether it changed.
     fn step(&mut self, sb: &mut PodSandbox, init: bool, i: usize) -> bool {
         let now = self.now;
-        let restart_policy = object::get_str(self.pod, &["spec", "restartPolicy"])
-            .unwrap_or("Always")
-            .to_string();
-        let pod_ref = format!(
-            "{}_{}({})",
-            object::name(self.pod),
-            object::namespace(self.pod),
-            object::uid(self.pod)
-        );
+        let pod: &Object = self.pod;
+        let restart_policy = object::get_str(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
         let list = if init {
             &mut sb.init
         } else {
@@ -462,13 +471,13 @@ impl Sync<'_> {
                 if !self.volumes_ready() {
                     return false;
                 }
-                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw.clone()
                 } else {
                     c.image.full.clone()
                 };
-                let policy = object::get_str(&spec, &["imagePullPolicy"])
+                let policy = object::get_str(spec, &["imagePullPolicy"])
                     .map(str::to_string)
                     .unwrap_or_else(|| {
                         if c.image.tag == "latest" {
@@ -510,7 +519,7 @@ impl Sync<'_> {
                 true
             }
             ContainerState::Pulling { since, until } if now >= until => {
-                let raw = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw
                 } else {
@@ -535,7 +544,7 @@ impl Sync<'_> {
             ContainerState::Starting { at } if now >= at => {
                 let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
                 // The image decides how long its server takes to answer a probe.
-                let ready_at = match object::get(&spec, &["readinessProbe"]) {
+                let ready_at = match object::get(spec, &["readinessProbe"]) {
                     Some(p) => now
                         .plus_secs(
                             object::get_i64(p, &["initialDelaySeconds"])
@@ -578,7 +587,7 @@ impl Sync<'_> {
                 );
                 if probe_failing && !reported {
                     c.reported_unready = true;
-                    let msg = readiness_failure_message(&spec, &sb_ip_of(self.runtime, self.pod));
+                    let msg = readiness_failure_message(spec, &sb_ip_of(self.runtime, self.pod));
                     self.event(&name, init, "Warning", "Unhealthy", &msg);
                 } else if !probe_failing && reported {
                     c.reported_unready = false;
@@ -590,7 +599,7 @@ impl Sync<'_> {
                 let restart = if init {
                     t.exit_code != 0 && restart_policy != "Never"
                 } else {
-                    match restart_policy.as_str() {
+                    match restart_policy {
                         "Never" => false,
                         "OnFailure" => t.exit_code != 0,
                         _ => true,
@@ -617,6 +626,12 @@ impl Sync<'_> {
                         until: t.finished.plus_ms(delay),
                         delay_ms: delay,
                     };
+                    let pod_ref = format!(
+                        "{}_{}({})",
+                        object::name(pod),
+                        object::namespace(pod),
+                        object::uid(pod)
+                    );
                     let msg =
                         format!("Back-off restarting failed container {name} in pod {pod_ref}");
                     self.event(&name, init, "Warning", "BackOff", &msg);
@@ -823,12 +838,16 @@ fn container_status(
         "imageID": if ever_started { c.image.image_id() } else { String::new() },
         "ready": container_ready(c, now) && running,
         "restartCount": c.restart_count,
-        "state": state,
-        "lastState": c.last_terminated.as_ref().map(terminated_json).unwrap_or_else(|| json!({})),
     });
+    s["state"] = state;
+    s["lastState"] = c
+        .last_terminated
+        .as_ref()
+        .map(terminated_json)
+        .unwrap_or_else(|| json!({}));
     s["started"] = json!(started.unwrap_or(false));
     if !mounts.is_empty() {
-        s["volumeMounts"] = json!(mounts);
+        s["volumeMounts"] = Value::Array(mounts);
     }
     if ever_started {
         s["containerID"] = json!(format!("containerd://{}", c.container_id));
@@ -836,17 +855,20 @@ fn container_status(
     s
 }
 
-fn spec_of(pod: &Object, list: &str, name: &str) -> Value {
+static NO_SPEC: Value = Value::Null;
+
+fn spec_of<'a>(pod: &'a Object, list: &str, name: &str) -> &'a Value {
     object::get_array(pod, &["spec", list])
         .iter()
         .find(|c| object::get_str(c, &["name"]) == Some(name))
-        .cloned()
-        .unwrap_or(Value::Null)
+        .unwrap_or(&NO_SPEC)
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
 fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
-    let old = pod.get("status").cloned().unwrap_or_else(|| json!({}));
+    // Built values are moved into the status (`json!` would copy them through serde).
+    let empty = json!({});
+    let old = pod.get("status").unwrap_or(&empty);
     let pod_ref = format!(
         "{}_{}({})",
         object::name(pod),
@@ -869,7 +891,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| {
             container_status(
                 c,
-                &spec_of(pod, "containers", &c.name),
+                spec_of(pod, "containers", &c.name),
                 main_waiting,
                 now,
                 &pod_ref,
@@ -882,7 +904,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .iter()
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
-            container_status(c, &spec, "PodInitializing", now, &pod_ref)
+            container_status(c, spec, "PodInitializing", now, &pod_ref)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -924,7 +946,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| c.name.clone())
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
-    let old_conds = object::get_array(&old, &["conditions"]).to_vec();
+    let old_conds = object::get_array(old, &["conditions"]);
     let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
         let since = old_conds
@@ -933,7 +955,8 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
             .filter(|c| object::get_str(c, &["status"]) == Some(status))
             .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
             .unwrap_or_else(|| ts(now));
-        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
+        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null});
+        v["lastTransitionTime"] = since;
         if let Some(r) = reason {
             v["reason"] = json!(r);
         }
@@ -1002,17 +1025,17 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     }
     let mut status = json!({
         "phase": phase,
-        "conditions": conditions,
         "hostIP": sb.host_ip,
         "hostIPs": [{"ip": sb.host_ip}],
         "podIP": sb.ip,
         "podIPs": [{"ip": sb.ip}],
         "startTime": ts(sb.start_time),
         "qosClass": crate::defaults::qos_class(pod),
-        "containerStatuses": statuses,
     });
+    status["conditions"] = Value::Array(conditions);
+    status["containerStatuses"] = Value::Array(statuses);
     if !init_statuses.is_empty() {
-        status["initContainerStatuses"] = json!(init_statuses);
+        status["initContainerStatuses"] = Value::Array(init_statuses);
     }
     for keep in ["nominatedNodeName", "reason", "message"] {
         if let Some(v) = old.get(keep) {

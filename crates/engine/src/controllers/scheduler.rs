@@ -101,6 +101,21 @@ struct Placed {
     nodes: BTreeMap<String, NodeUsage>,
     /// Bound pods that carry required pod anti-affinity terms (usually none).
     with_anti_affinity: BTreeSet<ObjectKey>,
+    /// Each node's parsed `status.allocatable`, kept with the nodes (NodeResourcesFit reads
+    /// it for every node on every attempt).
+    allocatable: BTreeMap<String, BTreeMap<String, Quantity>>,
+}
+
+/// A node's `status.allocatable` as quantities (entries that do not parse are skipped).
+fn parse_allocatable(node: &Value) -> BTreeMap<String, Quantity> {
+    object::get(node, &["status", "allocatable"])
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| crate::quantity::from_value(v).map(|q| (k.clone(), q)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Placed {
@@ -109,14 +124,21 @@ impl Placed {
         if let Some(cursor) = self.cursor.filter(|c| *c <= head) {
             if let Ok(events) = store.events_since(cursor) {
                 let changes: Vec<(ObjectKey, Option<Arc<Value>>)> = events
-                    .filter(|e| e.kind == Kind::Pod)
+                    .filter(|e| matches!(e.kind, Kind::Pod | Kind::Node))
                     .map(|e| {
-                        let key = ObjectKey::of(Kind::Pod, &e.object);
+                        let key = ObjectKey::of(e.kind, &e.object);
                         let obj = (e.event_type != EventType::Deleted).then(|| e.object.clone());
                         (key, obj)
                     })
                     .collect();
                 for (key, obj) in changes {
+                    if key.kind == Kind::Node {
+                        match obj {
+                            Some(n) => self.allocatable.insert(key.name, parse_allocatable(&n)),
+                            None => self.allocatable.remove(&key.name),
+                        };
+                        continue;
+                    }
                     self.apply(key, obj);
                 }
                 self.cursor = Some(head);
@@ -126,6 +148,10 @@ impl Placed {
         *self = Placed::default();
         for pod in store.list(Kind::Pod, None) {
             self.apply(ObjectKey::of(Kind::Pod, pod), Some(pod.clone()));
+        }
+        for node in store.list(Kind::Node, None) {
+            self.allocatable
+                .insert(object::name(node).to_string(), parse_allocatable(node));
         }
         self.cursor = Some(head);
     }
@@ -687,10 +713,12 @@ fn term_matches(term: &Value, node: &Value) -> bool {
 
 /// `nodeSelector` plus required node affinity (terms are ORed).
 fn node_affinity_matches(pod: &Value, node: &Value) -> bool {
-    let labels = object::labels(node);
     let selector = object::string_map(pod, &["spec", "nodeSelector"]);
-    if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-        return false;
+    if !selector.is_empty() {
+        let labels = object::labels(node);
+        if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            return false;
+        }
     }
     match object::get(
         pod,
@@ -869,6 +897,7 @@ fn filter_node(
     api: &Api,
     snap: &Snapshot<'_>,
     pod: &Value,
+    requests: &BTreeMap<String, Quantity>,
     node: &Value,
     claims: &Claims,
 ) -> Result<(), NodeFailure> {
@@ -913,14 +942,14 @@ fn filter_node(
         }
     }
     // NodeResourcesFit
-    let alloc: BTreeMap<String, Quantity> = object::get(node, &["status", "allocatable"])
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| crate::quantity::from_value(v).map(|q| (k.clone(), q)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let parsed;
+    let alloc = match snap.placed.allocatable.get(name) {
+        Some(a) => a,
+        None => {
+            parsed = parse_allocatable(node);
+            &parsed
+        }
+    };
     let usage = snap.placed.usage(name);
     let mut reasons = Vec::new();
     let mut fits_empty_node = true;
@@ -928,8 +957,7 @@ fn filter_node(
     if usage.map_or(0, |u| u.pods) as i128 + 1 > max_pods {
         reasons.push(REASON_TOO_MANY_PODS.to_string());
     }
-    let requests = pod_requests(pod);
-    for (res, want) in &requests {
+    for (res, want) in requests {
         if want.milli_value() <= 0 {
             continue;
         }
@@ -1084,8 +1112,9 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     };
     let mut feasible = Vec::new();
     let mut failures = Vec::new();
+    let requests = pod_requests(pod);
     for node in &snap.nodes {
-        match filter_node(api, &snap, pod, node, &claims) {
+        match filter_node(api, &snap, pod, &requests, node, &claims) {
             Ok(()) => feasible.push(node.clone()),
             Err(f) => failures.push(f),
         }
@@ -1171,11 +1200,13 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
     let mut raws = Vec::new();
     for node in feasible {
         let name = object::name(node).to_string();
-        let alloc = |r: &str| {
-            object::get(node, &["status", "allocatable", r])
+        let cached = snap.placed.allocatable.get(&name);
+        let alloc = |r: &str| match cached {
+            Some(a) => a.get(r).map(|q| q.milli_value()).unwrap_or(0),
+            None => object::get(node, &["status", "allocatable", r])
                 .and_then(crate::quantity::from_value)
                 .map(|q| q.milli_value())
-                .unwrap_or(0)
+                .unwrap_or(0),
         };
         let usage = snap.placed.usage(&name);
         let cpu = pod_cpu + usage.map_or(0, |u| u.non_zero_cpu);

@@ -96,6 +96,10 @@ pub struct Runtime {
     /// How many proxies deep the request being served is (nginx `proxy_pass` to a peer that
     /// proxies again); a loop answers 502 instead of recursing forever.
     proxy_depth: std::cell::Cell<u8>,
+    /// Which sandbox each address went to (`allocate_ip_for`), so allocating one looks up
+    /// its candidates instead of scanning every sandbox. Entries may be stale (the sandbox is
+    /// gone or was replaced); a lookup checks the sandbox still holds the address.
+    ip_owners: BTreeMap<String, (String, String)>,
 }
 
 /// Where a path inside a container lives.
@@ -140,6 +144,38 @@ impl Runtime {
             }
         }
         format!("{cidr_prefix}.{counter}")
+    }
+
+    /// `allocate_ip` for the sandbox `key` is about to hold: the same address, found through
+    /// the address index (sandboxes are only created through this), not a scan of them all.
+    pub fn allocate_ip_for(
+        &mut self,
+        key: &(String, String),
+        node: &str,
+        cidr_prefix: &str,
+    ) -> String {
+        let counter = self.ip_counters.entry(node.to_string()).or_insert(1);
+        let mut ip = String::new();
+        for _ in 0..260 {
+            *counter = if *counter >= 254 { 2 } else { *counter + 1 };
+            ip = format!("{cidr_prefix}.{counter}");
+            let used = self
+                .ip_owners
+                .get(&ip)
+                .and_then(|owner| self.pods.get(owner))
+                .is_some_and(|sb| sb.ip == ip);
+            if !used {
+                break;
+            }
+        }
+        // Drop index entries whose sandbox is gone, so the index stays as big as the cluster.
+        if self.ip_owners.len() > 2 * self.pods.len() + 1024 {
+            let pods = &self.pods;
+            self.ip_owners
+                .retain(|ip, owner| pods.get(owner).is_some_and(|sb| sb.ip == *ip));
+        }
+        self.ip_owners.insert(ip.clone(), key.clone());
+        ip
     }
 
     pub fn sandbox(&self, namespace: &str, pod: &str) -> Option<&PodSandbox> {

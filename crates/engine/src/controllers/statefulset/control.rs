@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::object;
 use crate::time::Time;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Feature gates that change the algorithm (spec §9).
@@ -102,23 +103,24 @@ impl SetStatus {
     }
 }
 
-/// One thing the controller wants done, as upstream's pod control calls.
+/// One thing the controller wants done, as upstream's pod control calls. Pods that exist are
+/// borrowed from the inputs (a sync must not copy every pod it looks at); new ones are owned.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Intent {
+pub enum Intent<'a> {
     /// `CreateStatefulPod`: claims (S4.1), the pod, then claim owner refs.
-    CreatePod { pod: Value },
+    CreatePod { pod: Cow<'a, Value> },
     /// `createMissingPersistentVolumeClaims` for a Pending pod.
-    CreateMissingClaims { pod: Value },
+    CreateMissingClaims { pod: Cow<'a, Value> },
     /// `DeleteStatefulPod`; `rolling` deletions decrement `currentReplicas` (S3.7b/d) and
     /// tolerate NotFound.
-    DeletePod { pod: Value, rolling: bool },
+    DeletePod { pod: Cow<'a, Value>, rolling: bool },
     /// `UpdateStatefulPod(updateSet, pod)`: identity, storage or retention repair.
-    UpdatePod { pod: Value },
+    UpdatePod { pod: Cow<'a, Value> },
     /// `UpdatePodClaimForRetentionPolicy(updateSet, pod)` for a condemned pod (S4.3).
-    UpdateClaimOwnerRefs { pod: Value },
+    UpdateClaimOwnerRefs { pod: Cow<'a, Value> },
 }
 
-impl Intent {
+impl Intent<'_> {
     pub fn pod(&self) -> &Value {
         match self {
             Intent::CreatePod { pod }
@@ -134,17 +136,17 @@ impl Intent {
 /// the unit's first error; an error anywhere in a `batch` stops every later batch (upstream's
 /// sequential loop in OrderedReady, `slowStartBatch` in Parallel).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub intent: Intent,
+pub struct Step<'a> {
+    pub intent: Intent<'a>,
     pub batch: usize,
     pub unit: usize,
 }
 
 /// What one sync wants: the status to write and the steps to take.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Plan {
+pub struct Plan<'a> {
     pub status: SetStatus,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Step<'a>>,
     /// Why the sync stopped early in OrderedReady mode, for people ("web-2 waits: ...").
     pub waiting: Option<String>,
 }
@@ -153,9 +155,9 @@ pub struct Plan {
 pub struct Inputs<'a> {
     pub set: &'a Value,
     /// Pods claimed by the set (members, selector-matching, owned).
-    pub pods: &'a [Value],
+    pub pods: &'a [&'a Value],
     /// Claims in the set's namespace, by name.
-    pub claims: &'a BTreeMap<String, Value>,
+    pub claims: &'a BTreeMap<String, &'a Value>,
     pub current_revision: &'a Value,
     pub update_revision: &'a Value,
     pub collision_count: i64,
@@ -164,13 +166,18 @@ pub struct Inputs<'a> {
 }
 
 /// `computeReplicaStatus` over pod lists, into `status` (counts reset first).
-fn count_status(status: &mut SetStatus, mrs: i64, now: Time, lists: &[&[Value]]) {
+fn count_status<'p>(
+    status: &mut SetStatus,
+    mrs: i64,
+    now: Time,
+    pods: impl IntoIterator<Item = &'p Value>,
+) {
     status.replicas = 0;
     status.ready_replicas = 0;
     status.available_replicas = 0;
     status.current_replicas = 0;
     status.updated_replicas = 0;
-    for p in lists.iter().flat_map(|l| l.iter()) {
+    for p in pods {
         if is_created(p) {
             status.replicas += 1;
         }
@@ -193,7 +200,7 @@ fn count_status(status: &mut SetStatus, mrs: i64, now: Time, lists: &[&[Value]])
 }
 
 /// `PodClaimIsStale` (S4.4), over the known claims.
-fn pod_claim_is_stale(set: &Value, pod: &Value, claims: &BTreeMap<String, Value>) -> bool {
+fn pod_claim_is_stale(set: &Value, pod: &Value, claims: &BTreeMap<String, &Value>) -> bool {
     if !retention_policy(set).1 {
         return false;
     }
@@ -205,7 +212,7 @@ fn pod_claim_is_stale(set: &Value, pod: &Value, claims: &BTreeMap<String, Value>
 }
 
 /// `ClaimsMatchRetentionPolicy`, over the known claims.
-fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, Value>) -> bool {
+fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, &Value>) -> bool {
     claim_templates(set).iter().all(|t| {
         claims
             .get(&claim_name(set, t, ordinal(pod)))
@@ -213,16 +220,24 @@ fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, Value
     })
 }
 
-struct Planner<'a> {
-    steps: Vec<Step>,
+struct Planner<'a, 'i> {
+    steps: Vec<Step<'a>>,
     batch: usize,
     unit: usize,
     waiting: Option<String>,
-    inp: &'a Inputs<'a>,
+    inp: &'i Inputs<'a>,
 }
 
-impl Planner<'_> {
-    fn push(&mut self, intent: Intent) {
+/// A pod of the replica list as an intent's pod: existing pods stay borrowed.
+fn share<'a>(p: &Cow<'a, Value>) -> Cow<'a, Value> {
+    match p {
+        Cow::Borrowed(b) => Cow::Borrowed(b),
+        Cow::Owned(o) => Cow::Owned(o.clone()),
+    }
+}
+
+impl<'a> Planner<'a, '_> {
+    fn push(&mut self, intent: Intent<'a>) {
         self.steps.push(Step {
             intent,
             batch: self.batch,
@@ -266,14 +281,19 @@ impl Planner<'_> {
 }
 
 /// `updateStatefulSet` as a pure decision (S3.6–S3.8).
-pub fn plan_update(inp: &Inputs<'_>) -> Plan {
+pub fn plan_update<'a>(inp: &Inputs<'a>) -> Plan<'a> {
+    let current_set = apply_revision_shared(inp.set, inp.current_revision);
+    let update_set = apply_revision_shared(inp.set, inp.update_revision);
+    plan_with_sets(inp, &current_set, &update_set)
+}
+
+/// `plan_update` with the set already applied to its current and update revisions.
+fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value) -> Plan<'a> {
     let set = inp.set;
     let now = inp.now;
     let mrs = min_ready_seconds(set);
     let current_name = object::name(inp.current_revision).to_string();
     let update_name = object::name(inp.update_revision).to_string();
-    let current_set = apply_revision(set, inp.current_revision);
-    let update_set = apply_revision(set, inp.update_revision);
 
     let mut status = SetStatus {
         observed_generation: object::generation(set),
@@ -282,36 +302,35 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
         collision_count: inp.collision_count,
         ..SetStatus::default()
     };
-    count_status(&mut status, mrs, now, &[inp.pods]);
+    count_status(&mut status, mrs, now, inp.pods.iter().copied());
 
     // Partition pods into in-range replicas (by index) and condemned (S3.6 step 3).
     let start = start_ordinal(set);
-    let n = replicas(set) as usize;
-    let mut slots: Vec<Option<Value>> = vec![None; n];
-    let mut condemned: Vec<Value> = Vec::new();
-    for p in inp.pods {
+    let n = replicas(set).max(0) as usize;
+    let mut slots: Vec<Option<&'a Value>> = vec![None; n];
+    let mut condemned: Vec<&'a Value> = Vec::new();
+    for &p in inp.pods {
         if in_ordinal_range(p, set) {
             let idx = (ordinal(p) - start) as usize;
             if let Some(slot) = slots.get_mut(idx) {
-                *slot = Some(p.clone());
+                *slot = Some(p);
             }
         } else if ordinal(p) >= 0 {
-            condemned.push(p.clone());
+            condemned.push(p);
         }
     }
-    let replicas_list: Vec<Value> = slots
+    let replicas_list: Vec<Cow<'a, Value>> = slots
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.unwrap_or_else(|| {
-                new_versioned_pod(
-                    &current_set,
-                    &update_set,
-                    &current_name,
-                    &update_name,
-                    start + i as i64,
-                )
-            })
+        .map(|(i, p)| match p {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(new_versioned_pod(
+                current_set,
+                update_set,
+                &current_name,
+                &update_name,
+                start + i as i64,
+            )),
         })
         .collect();
     condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(p)));
@@ -319,7 +338,8 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
     // Step 4: the first unavailable pod, replicas ascending then condemned ascending.
     let first_unavailable: Option<String> = replicas_list
         .iter()
-        .chain(condemned.iter().rev())
+        .map(|p| &**p)
+        .chain(condemned.iter().rev().copied())
         .find(|p| is_unavailable(p, mrs, now))
         .map(|p| object::name(p).to_string());
 
@@ -330,15 +350,25 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
         waiting: None,
         inp,
     };
-    let finish =
-        |pl: Planner<'_>, mut status: SetStatus, replicas_list: &[Value], condemned: &[Value]| {
-            count_status(&mut status, mrs, now, &[replicas_list, condemned]);
-            Plan {
-                status,
-                steps: pl.steps,
-                waiting: pl.waiting,
-            }
-        };
+    let finish = |pl: Planner<'a, '_>,
+                  mut status: SetStatus,
+                  replicas_list: &[Cow<'a, Value>],
+                  condemned: &[&'a Value]| {
+        count_status(
+            &mut status,
+            mrs,
+            now,
+            replicas_list
+                .iter()
+                .map(|p| &**p)
+                .chain(condemned.iter().copied()),
+        );
+        Plan {
+            status,
+            steps: pl.steps,
+            waiting: pl.waiting,
+        }
+    };
 
     // Step 5: a set being deleted only gets its status.
     if object::is_terminating(set) {
@@ -352,7 +382,7 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
 
     // Step 6: processReplica (S3.7a).
     let exit = pl.run_for_all(replicas_list.len(), monotonic, |pl, i| {
-        process_replica(pl, set, &update_set, monotonic, &replicas_list, i, mrs, now)
+        process_replica(pl, set, update_set, monotonic, &replicas_list, i, mrs, now)
     });
     if exit {
         return finish(pl, status, &replicas_list, &condemned);
@@ -360,16 +390,18 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
 
     // Step 7: retention owner refs of condemned pods (S4.3).
     pl.run_for_all(condemned.len(), monotonic, |pl, i| {
-        let pod = &condemned[i];
-        if !claims_match_policy(&update_set, pod, pl.inp.claims) {
-            pl.push(Intent::UpdateClaimOwnerRefs { pod: pod.clone() });
+        let pod = condemned[i];
+        if !claims_match_policy(update_set, pod, pl.inp.claims) {
+            pl.push(Intent::UpdateClaimOwnerRefs {
+                pod: Cow::Borrowed(pod),
+            });
         }
         false
     });
 
     // Step 8: processCondemned (S3.7c).
     let exit = pl.run_for_all(condemned.len(), monotonic, |pl, i| {
-        let pod = &condemned[i];
+        let pod = condemned[i];
         let name = object::name(pod);
         if is_terminating(pod) {
             if monotonic {
@@ -386,7 +418,7 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
             return true;
         }
         pl.push(Intent::DeletePod {
-            pod: pod.clone(),
+            pod: Cow::Borrowed(pod),
             rolling: false,
         });
         true
@@ -395,7 +427,15 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
         return finish(pl, status, &replicas_list, &condemned);
     }
 
-    count_status(&mut status, mrs, now, &[&replicas_list, &condemned]);
+    count_status(
+        &mut status,
+        mrs,
+        now,
+        replicas_list
+            .iter()
+            .map(|p| &**p)
+            .chain(condemned.iter().copied()),
+    );
     // Step 10: OnDelete never updates pods by itself.
     if strategy_type(set) == "OnDelete" {
         return Plan {
@@ -429,7 +469,7 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
                 let p = &replicas_list[target];
                 if pod_revision(p) != update_name && !is_terminating(p) {
                     pl.push(Intent::DeletePod {
-                        pod: p.clone(),
+                        pod: share(p),
                         rolling: true,
                     });
                     budget -= 1;
@@ -446,7 +486,7 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
             let p = &replicas_list[target];
             if pod_revision(p) != update_name && !is_terminating(p) {
                 pl.push(Intent::DeletePod {
-                    pod: p.clone(),
+                    pod: share(p),
                     rolling: true,
                 });
                 break;
@@ -469,25 +509,26 @@ pub fn plan_update(inp: &Inputs<'_>) -> Plan {
 
 /// `processReplica` (S3.7a). Returns shouldExit.
 #[allow(clippy::too_many_arguments)]
-fn process_replica(
-    pl: &mut Planner<'_>,
+fn process_replica<'a>(
+    pl: &mut Planner<'a, '_>,
     set: &Value,
     update_set: &Value,
     monotonic: bool,
-    replicas_list: &[Value],
+    replicas_list: &[Cow<'a, Value>],
     i: usize,
     mrs: i64,
     now: Time,
 ) -> bool {
-    let Some(pod) = replicas_list.get(i) else {
+    let Some(shared) = replicas_list.get(i) else {
         return false;
     };
+    let pod: &Value = shared;
     let name = object::name(pod).to_string();
     let ph = phase(pod);
     if ph == "Failed" || ph == "Succeeded" {
         if !is_terminating(pod) {
             pl.push(Intent::DeletePod {
-                pod: pod.clone(),
+                pod: share(shared),
                 rolling: false,
             });
         }
@@ -501,7 +542,7 @@ fn process_replica(
             ));
             return true;
         }
-        pl.push(Intent::CreatePod { pod: pod.clone() });
+        pl.push(Intent::CreatePod { pod: share(shared) });
         if monotonic {
             return true;
         }
@@ -509,7 +550,7 @@ fn process_replica(
         return false;
     }
     if ph == "Pending" {
-        pl.push(Intent::CreateMissingClaims { pod: pod.clone() });
+        pl.push(Intent::CreateMissingClaims { pod: share(shared) });
     }
     if monotonic {
         if is_terminating(pod) {
@@ -531,7 +572,7 @@ fn process_replica(
     if identity_matches(set, pod) && storage_matches(set, pod) && retention_match {
         return false;
     }
-    pl.push(Intent::UpdatePod { pod: pod.clone() });
+    pl.push(Intent::UpdatePod { pod: share(shared) });
     false
 }
 
@@ -541,8 +582,24 @@ pub fn sync<M: ObjectManager + ?Sized>(
     objects: &mut M,
     set: &Value,
     pods: &[Value],
-    mut revisions: Vec<Value>,
+    revisions: Vec<Value>,
     claims: &BTreeMap<String, Value>,
+    now: Time,
+    gates: Gates,
+) -> (Option<SetStatus>, Option<ApiError>) {
+    let pods: Vec<&Value> = pods.iter().collect();
+    let revisions: Vec<&Value> = revisions.iter().collect();
+    let claims: BTreeMap<String, &Value> = claims.iter().map(|(k, v)| (k.clone(), v)).collect();
+    sync_shared(objects, set, &pods, revisions, &claims, now, gates)
+}
+
+/// `sync` over borrowed objects (the controller hands in what the store holds, uncopied).
+pub fn sync_shared<M: ObjectManager + ?Sized>(
+    objects: &mut M,
+    set: &Value,
+    pods: &[&Value],
+    mut revisions: Vec<&Value>,
+    claims: &BTreeMap<String, &Value>,
     now: Time,
     gates: Gates,
 ) -> (Option<SetStatus>, Option<ApiError>) {
@@ -562,8 +619,10 @@ pub fn sync<M: ObjectManager + ?Sized>(
         now,
         gates,
     };
-    let plan = plan_update(&inputs);
-    let update_set = apply_revision(set, &update);
+    // ApplyRevision once each (plan_update would compute them again).
+    let current_set = apply_revision_shared(set, &current);
+    let update_set = apply_revision_shared(set, &update);
+    let plan = plan_with_sets(&inputs, &current_set, &update_set);
     let mut status = plan.status.clone();
     let mut first_err: Option<ApiError> = None;
     let mut failed_batch: Option<usize> = None;
@@ -629,29 +688,39 @@ pub fn sync<M: ObjectManager + ?Sized>(
 }
 
 /// `getStatefulSetRevisions` (S3.4): reuse the latest, roll back to an equal one by bumping
-/// its `.revision`, or create a new one (with collision handling, S3.3).
-fn choose_revisions<M: ObjectManager + ?Sized>(
+/// its `.revision`, or create a new one (with collision handling, S3.3). Revisions that
+/// exist come back borrowed.
+fn choose_revisions<'r, M: ObjectManager + ?Sized>(
     objects: &mut M,
     set: &Value,
-    revisions: &[Value],
-) -> ApiResult<(Value, Value, i64)> {
+    revisions: &[&'r Value],
+) -> ApiResult<(Cow<'r, Value>, Cow<'r, Value>, i64)> {
     let mut collision = object::get_i64(set, &["status", "collisionCount"]).unwrap_or(0);
-    let next = revisions.iter().map(revision_number).max().unwrap_or(0) + 1;
-    let candidate = new_revision(set, next, collision);
+    let next = revisions
+        .iter()
+        .map(|r| revision_number(r))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    // EqualRevision compares only the data, so the candidate's data is all the search needs
+    // (compared in place); the whole candidate is built only when it gets created.
     let last_equal = revisions
         .iter()
         .rev()
-        .find(|r| equal_revision(r, &candidate));
-    let update = match last_equal {
+        .find(|r| revision_data_matches(r.get("data"), set));
+    let update: Cow<'r, Value> = match last_equal {
         Some(eq) if revisions.last().is_some_and(|l| equal_revision(l, eq)) => {
-            revisions.last().cloned().unwrap_or(candidate)
+            match revisions.last() {
+                Some(l) => Cow::Borrowed(*l),
+                None => Cow::Owned(new_revision(set, next, collision)),
+            }
         }
         Some(eq) => {
-            let mut bumped = eq.clone();
+            let mut bumped = (*eq).clone();
             bumped["revision"] = json!(next);
-            objects.update_revision(bumped)?
+            Cow::Owned(objects.update_revision(bumped)?)
         }
-        None => loop {
+        None => Cow::Owned(loop {
             let attempt = new_revision(set, next, collision);
             match objects.create_revision(attempt.clone()) {
                 Ok(created) => break created,
@@ -668,22 +737,21 @@ fn choose_revisions<M: ObjectManager + ?Sized>(
                 }
                 Err(e) => return Err(e),
             }
-        },
+        }),
     };
     let wanted = object::get_str(set, &["status", "currentRevision"]).unwrap_or("");
-    let current = revisions
-        .iter()
-        .find(|r| object::name(r) == wanted)
-        .cloned()
-        .unwrap_or_else(|| update.clone());
+    let current = match revisions.iter().find(|r| object::name(r) == wanted) {
+        Some(r) => Cow::Borrowed(*r),
+        None => update.clone(),
+    };
     Ok((current, update, collision))
 }
 
 /// Which revisions `truncateHistory` would delete (S3.5), lowest `.revision` first.
 pub fn revisions_to_truncate(
     set: &Value,
-    pods: &[Value],
-    sorted_revisions: &[Value],
+    pods: &[&Value],
+    sorted_revisions: &[&Value],
     current: &str,
     update: &str,
 ) -> Vec<String> {
@@ -692,6 +760,7 @@ pub fn revisions_to_truncate(
     };
     let history: Vec<&Value> = sorted_revisions
         .iter()
+        .copied()
         .filter(|r| !live(object::name(r)))
         .collect();
     let limit = object::get_i64(set, &["spec", "revisionHistoryLimit"]).unwrap_or(10);
@@ -708,8 +777,8 @@ pub fn revisions_to_truncate(
 fn truncate_history<M: ObjectManager + ?Sized>(
     objects: &mut M,
     set: &Value,
-    pods: &[Value],
-    revisions: &[Value],
+    pods: &[&Value],
+    revisions: &[&Value],
     current: &Value,
     update: &Value,
 ) -> ApiResult<()> {

@@ -148,14 +148,15 @@ impl StatefulSetController {
         &mut self,
         key: &ObjectKey,
         api: &mut Api,
-    ) -> Result<Option<(Value, control::SetStatus)>, ApiError> {
+    ) -> Result<Option<(Arc<Value>, control::SetStatus)>, ApiError> {
+        // The store's objects are shared (`Arc`), never copied: a sync reads the set and all
+        // its pods, and copies only what it writes.
         let Some(set) = api
             .try_get(Kind::StatefulSet, &key.namespace, &key.name)
             .cloned()
         else {
             return Ok(None);
         };
-        let set: Value = (*set).clone();
         let selector =
             match object::get(&set, &["spec", "selector"]).map(Selector::from_label_selector) {
                 Some(Ok(s)) => s,
@@ -191,7 +192,7 @@ impl StatefulSetController {
         };
 
         // adoptOrphanRevisions
-        let mut revisions: Vec<Value> = Vec::new();
+        let mut revisions: Vec<Arc<Value>> = Vec::new();
         // Candidates: revisions this set controls plus uncontrolled ones (via the store's owner
         // index, so a sync costs what the set owns, not what the namespace holds).
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
@@ -219,24 +220,24 @@ impl StatefulSetController {
                     refs.push(set_ref.clone());
                     object::set_owner_refs(&mut adopted, &refs);
                     match api.update(adopted) {
-                        Ok(a) => revisions.push((*a).clone()),
+                        Ok(a) => revisions.push(a),
                         Err(e) if e.is_not_found() => {}
                         Err(e) => return Err(e),
                     }
                 }
-                Some(c) if c.uid == set_uid => revisions.push((*r).clone()),
+                Some(c) if c.uid == set_uid => revisions.push(r),
                 Some(_) => {}
             }
         }
 
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
-        let mut pods: Vec<Value> = Vec::new();
+        let mut pods: Vec<Arc<Value>> = Vec::new();
         let set_terminating = object::is_terminating(&set);
         for p in candidates(api, Kind::Pod) {
             let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
             match object::controller_ref(&p) {
                 Some(c) if c.uid != set_uid => {}
-                Some(_) if matches => pods.push((*p).clone()),
+                Some(_) if matches => pods.push(p),
                 Some(_) => {
                     if set_terminating {
                         continue;
@@ -265,7 +266,7 @@ impl StatefulSetController {
                     refs.push(set_ref.clone());
                     object::set_owner_refs(&mut adopted, &refs);
                     match api.update(adopted) {
-                        Ok(a) => pods.push((*a).clone()),
+                        Ok(a) => pods.push(a),
                         Err(e) if e.is_not_found() => {}
                         Err(e) => return Err(e),
                     }
@@ -274,23 +275,27 @@ impl StatefulSetController {
         }
 
         // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).
-        let mut claim_objs: Vec<Value> = Vec::new();
+        let mut claim_objs: Vec<Arc<Value>> = Vec::new();
         for t in object::get_array(&set, &["spec", "volumeClaimTemplates"]) {
             let prefix = format!("{}-{}-", object::name(t), key.name);
             claim_objs.extend(
                 api.store
                     .list_prefix(Kind::PersistentVolumeClaim, &ns, &prefix)
-                    .map(|c| (**c).clone()),
+                    .cloned(),
             );
         }
-        let claims = control::claims_by_name(claim_objs);
+        let claims: BTreeMap<String, &Value> = claim_objs
+            .iter()
+            .map(|c| (object::name(c).to_string(), &**c))
+            .collect();
+        let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
         let now = api.now;
         let mut objects = ApiObjects { api };
-        let (status, err) = control::sync(
+        let (status, err) = control::sync_shared(
             &mut objects,
             &set,
-            &pods,
-            revisions,
+            &pod_refs,
+            revisions.iter().map(|r| &**r).collect(),
             &claims,
             now,
             self.gates,

@@ -90,9 +90,10 @@ impl ObjectManager for ApiObjects<'_> {
             .map(|_| ())
     }
     fn update_set_status(&mut self, set: &Value, status: Value) -> ApiResult<()> {
-        let mut s = set.clone();
-        s["status"] = status.clone();
-        match self.api.update_status(s) {
+        match self
+            .api
+            .update_status(object::status_update_body(set, status.clone()))
+        {
             Err(e) if e.is_conflict() => {
                 let fresh =
                     self.api

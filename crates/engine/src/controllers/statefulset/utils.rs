@@ -135,9 +135,12 @@ pub fn in_ordinal_range(pod: &Value, set: &Value) -> bool {
 
 pub fn identity_matches(set: &Value, pod: &Value) -> bool {
     let (parent, ord) = parent_and_ordinal(object::name(pod));
+    // `name == pod_name(set, ord)` without formatting it: given the parent matches, the name
+    // is that exactly when its digits are the canonical ones (no leading zero).
+    let digits = object::name(pod).get(parent.len() + 1..).unwrap_or("");
     ord >= 0
         && parent == object::name(set)
-        && object::name(pod) == pod_name(set, ord)
+        && (digits == "0" || !digits.starts_with('0'))
         && object::namespace(pod) == object::namespace(set)
         && object::label(pod, POD_NAME_LABEL) == Some(object::name(pod))
 }
@@ -501,6 +504,54 @@ pub fn revision_patch(set: &Value) -> Value {
     json!({"spec": {"template": template}})
 }
 
+/// Whether `data` equals `revision_patch(set)`, compared in place: every sync asks this of
+/// the newest revision, and building the patch would copy the whole template each time.
+pub fn revision_data_matches(data: Option<&Value>, set: &Value) -> bool {
+    let Some(template) = data
+        .and_then(Value::as_object)
+        .filter(|d| d.len() == 1)
+        .and_then(|d| d.get("spec"))
+        .and_then(Value::as_object)
+        .filter(|s| s.len() == 1)
+        .and_then(|s| s.get("template"))
+    else {
+        return false;
+    };
+    let Some(Value::Object(want)) = object::get(set, &["spec", "template"]) else {
+        // Not an object: the patch is a copy of it (or `{}` made into an object when absent).
+        return match object::get(set, &["spec", "template"]) {
+            Some(t) => t == template,
+            None => *template == revision_patch(set)["spec"]["template"],
+        };
+    };
+    let Some(got) = template.as_object() else {
+        return false;
+    };
+    let expected_len = want.len()
+        + usize::from(!want.contains_key("$patch"))
+        + usize::from(!want.contains_key("metadata"));
+    if got.len() != expected_len {
+        return false;
+    }
+    got.iter().all(|(k, v)| match k.as_str() {
+        "$patch" => v.as_str() == Some("replace"),
+        "metadata" => match want.get("metadata") {
+            None => v.as_object().is_some_and(|m| m.is_empty()),
+            Some(Value::Object(meta))
+                if meta.get("creationTimestamp").is_some_and(Value::is_null) =>
+            {
+                v.as_object().is_some_and(|m| {
+                    m.len() + 1 == meta.len()
+                        && m.iter()
+                            .all(|(mk, mv)| mk != "creationTimestamp" && meta.get(mk) == Some(mv))
+                })
+            }
+            Some(meta) => v == meta,
+        },
+        _ => want.get(k) == Some(v),
+    })
+}
+
 /// Go `json.Marshal` bytes of a value: sorted keys, no spaces, and `<`, `>`, `&`, U+2028 and
 /// U+2029 escaped as Go's encoder does.
 pub fn go_json(v: &Value) -> String {
@@ -588,8 +639,9 @@ pub fn equal_revision(a: &Value, b: &Value) -> bool {
 }
 
 /// `SortControllerRevisions`: by revision, creation time, then name.
-pub fn sort_revisions(revs: &mut [Value]) {
+pub fn sort_revisions<R: std::borrow::Borrow<Value>>(revs: &mut [R]) {
     revs.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         revision_number(a)
             .cmp(&revision_number(b))
             .then_with(|| {
@@ -610,6 +662,33 @@ pub fn apply_revision(set: &Value, rev: &Value) -> Value {
         object::set(&mut out, &["spec", "template"], t);
     }
     out
+}
+
+/// `ApplyRevision` without the copy when it would change nothing: the set itself when its
+/// template already is the revision's (every sync once a rollout is done).
+pub fn apply_revision_shared<'s>(set: &'s Value, rev: &Value) -> std::borrow::Cow<'s, Value> {
+    use std::borrow::Cow;
+    let Some(t) = object::get(rev, &["data", "spec", "template"]) else {
+        return Cow::Borrowed(set);
+    };
+    let current = object::get(set, &["spec", "template"]);
+    let same = match (t, current) {
+        (Value::Object(rt), Some(Value::Object(st))) => {
+            rt.len() - usize::from(rt.contains_key("$patch")) == st.len()
+                && rt
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "$patch")
+                    .all(|(k, v)| st.get(k) == Some(v))
+        }
+        (Value::Object(_), _) => false,
+        (t, Some(st)) => t == st,
+        (_, None) => false,
+    };
+    if same {
+        Cow::Borrowed(set)
+    } else {
+        Cow::Owned(apply_revision(set, rev))
+    }
 }
 
 #[cfg(test)]
@@ -637,6 +716,60 @@ mod tests {
         assert_eq!(fnv1_32(b"", 2_166_136_261), 0x811c9dc5);
         assert_eq!(fnv1_32(b"a", 2_166_136_261), 0x050c5d7e);
         assert_eq!(fnv1_32(b"foobar", 2_166_136_261), 0x31f0b262);
+    }
+
+    #[test]
+    fn identity_needs_the_canonical_ordinal() {
+        let set = json!({"metadata": {"name": "web", "namespace": "d"}});
+        let pod = |name: &str| {
+            json!({"metadata": {"name": name, "namespace": "d",
+                "labels": {POD_NAME_LABEL: name}}})
+        };
+        for (name, ok) in [
+            ("web-0", true),
+            ("web-10", true),
+            ("web-00", false),
+            ("web-01", false),
+            ("web", false),
+            ("db-1", false),
+            ("é", false),
+        ] {
+            let p = pod(name);
+            let want = ok && object::name(&p) == pod_name(&set, ordinal(&p));
+            assert_eq!(identity_matches(&set, &p), want, "{name}");
+            assert_eq!(identity_matches(&set, &p), ok, "{name}");
+        }
+    }
+
+    #[test]
+    fn revision_data_matches_is_equality_with_the_patch() {
+        let base = json!({"spec": {"template": {"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}});
+        let mut null_ts = base.clone();
+        null_ts["spec"]["template"]["metadata"]["creationTimestamp"] = Value::Null;
+        let mut no_meta = base.clone();
+        no_meta["spec"]["template"]
+            .as_object_mut()
+            .unwrap()
+            .remove("metadata");
+        let mut own_patch = base.clone();
+        own_patch["spec"]["template"]["$patch"] = json!("merge");
+        let mut scalar = base.clone();
+        scalar["spec"]["template"] = json!("x");
+        let none = json!({"spec": {}});
+        let sets = [base, null_ts, no_meta, own_patch, scalar, none];
+        for a in &sets {
+            for b in &sets {
+                let data = revision_patch(b);
+                assert_eq!(
+                    revision_data_matches(Some(&data), a),
+                    data == revision_patch(a),
+                    "{a} vs {b}"
+                );
+            }
+            assert!(!revision_data_matches(None, a));
+            assert!(!revision_data_matches(Some(&json!({"spec": 1})), a));
+        }
     }
 
     #[test]
