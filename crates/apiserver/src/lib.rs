@@ -22,6 +22,9 @@
 //!   `kubectl run -i` does while it waits for the pod to run and, later, to complete;
 //! - `POST /kubeplay/await-attach?count=N`: answers once N attach sessions have ended (their
 //!   process has exited in the container), or after 10 real seconds;
+//! - `POST /kubeplay/await-rollout?resource=R&name=N[&namespace=NS]`: runs the clock event
+//!   by event until an event of that object reports the rollout done, as the built-in
+//!   `kubectl rollout status` does while it watches;
 //! - `POST /kubeplay/finish-deletions[?ms=N]`: runs the clock event by event until every
 //!   object terminating now is gone (or N ms passed), as the built-in `kubectl delete` does
 //!   while it waits; a test calls it once the real `kubectl delete` is watching.
@@ -383,6 +386,17 @@ async fn control(shared: &Shared, peer: SocketAddr, req: &rest::Req) -> Response
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
         }
+        "/kubeplay/await-rollout" => {
+            let q = |k: &str| req.query.get(k).map(String::as_str).unwrap_or("");
+            if let Some(kind) = kubeplay_engine::Kind::resolve(q("resource")) {
+                let ns = if q("namespace").is_empty() {
+                    "default"
+                } else {
+                    q("namespace")
+                };
+                await_rollout(&mut shared.lock(), kind, ns, q("name"));
+            }
+        }
         "/kubeplay/finish-deletions" => {
             finish_deletions(&mut shared.lock(), ms.unwrap_or(7 * 24 * 3600 * 1000));
         }
@@ -464,4 +478,51 @@ fn await_pod_phase(
             None => or_gone,
         }
     });
+}
+
+/// Steps the cluster until a watch event of `kind` `ns/name` reports its rollout done (or it
+/// is deleted, or nothing more can happen): the built-in `kubectl rollout status` loop,
+/// started where the real kubectl's watch starts.
+fn await_rollout(c: &mut Cluster, kind: kubeplay_engine::Kind, ns: &str, name: &str) {
+    use kubeplay_engine::object;
+    use kubeplay_engine::store::EventType;
+    if c.api
+        .try_get(kind, ns, name)
+        .is_none_or(|o| kubeplay_kubectl::cmd::rollout::status_message(kind, o).is_ok_and(|s| s.1))
+    {
+        return;
+    }
+    let mut cursor = c.api.store.head();
+    loop {
+        match c.next_timer() {
+            None => c.run_now(),
+            Some(_) => {
+                c.step_to_next_event();
+            }
+        }
+        let events: Vec<_> = match c.api.store.events_since(cursor) {
+            Ok(evs) => evs
+                .filter(|e| {
+                    e.kind == kind
+                        && object::name(&e.object) == name
+                        && object::namespace(&e.object) == ns
+                })
+                .map(|e| (e.event_type, e.object.clone()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        cursor = c.api.store.head();
+        for (typ, o) in events {
+            if typ == EventType::Deleted {
+                return;
+            }
+            match kubeplay_kubectl::cmd::rollout::status_message(kind, &o) {
+                Ok((_, true)) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+        if c.next_timer().is_none() && c.is_idle() {
+            return;
+        }
+    }
 }
