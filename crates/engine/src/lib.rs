@@ -28,6 +28,7 @@ pub mod selector;
 pub mod store;
 pub mod time;
 pub mod validation;
+pub mod zookeeper;
 
 pub use api::{Api, DeleteOptions, Deleted, PatchType, Propagation, WriteOptions};
 pub use cluster::Cluster;

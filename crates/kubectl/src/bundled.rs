@@ -20,12 +20,24 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../../static/examples/controllers/nginx-deployment.yaml"),
     ),
     (
+        "mehdb/app.yaml",
+        include_str!("../../../static/examples/mehdb/app.yaml"),
+    ),
+    (
         "tutorials/web-2017.yaml",
         include_str!("../../../static/examples/tutorials/web-2017.yaml"),
     ),
     (
         "tutorials/web-2019.yaml",
         include_str!("../../../static/examples/tutorials/web-2019.yaml"),
+    ),
+    (
+        "tutorials/zookeeper-2016.yaml",
+        include_str!("../../../static/examples/tutorials/zookeeper-2016.yaml"),
+    ),
+    (
+        "application/zookeeper/zookeeper.yaml",
+        include_str!("../../../static/examples/application/zookeeper/zookeeper.yaml"),
     ),
     (
         "tutorials/web-parallel-2019.yaml",

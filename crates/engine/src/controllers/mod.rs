@@ -6,6 +6,7 @@
 //! a timer on the virtual clock.
 
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod kubelet;
@@ -117,5 +118,6 @@ pub fn all(config: &crate::Config) -> Vec<Box<dyn Controller>> {
         Box::new(kubelet::Kubelet::new(config)),
         Box::new(endpoints::EndpointsController::new()),
         Box::new(nodes::NodeLifecycleController::new()),
+        Box::new(disruption::DisruptionController::new()),
     ]
 }

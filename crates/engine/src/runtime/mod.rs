@@ -57,6 +57,12 @@ pub enum NetError {
         host: String,
         port: u16,
     },
+    /// The server accepted the connection and closed it without answering (curl's
+    /// `(52) Empty reply from server`).
+    EmptyReply {
+        host: String,
+        port: u16,
+    },
 }
 
 /// Which container of which pod: `container: None` means the pod's first container.
@@ -578,7 +584,7 @@ impl Runtime {
             image: &server.image,
         };
         let Some(r) = def.serve_http(&ctx, path) else {
-            return Err(NetError::Refused {
+            return Err(NetError::EmptyReply {
                 host: host.to_string(),
                 port,
             });
@@ -683,7 +689,25 @@ impl Runtime {
             )
             .as_bytes(),
         );
-        let log = ct.image.def().startup_log(&ct.image, &ct.behavior, now);
+        let spec = api
+            .try_get(Kind::Pod, namespace, pod)
+            .and_then(|p| {
+                object::get_array(
+                    p,
+                    &["spec", if init { "initContainers" } else { "containers" }],
+                )
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(ct.name.as_str()))
+                .cloned()
+            })
+            .unwrap_or(Value::Null);
+        let log = ct.image.def().startup_log(&images::Start {
+            image: &ct.image,
+            behavior: &ct.behavior,
+            spec: &spec,
+            hostname: &hostname,
+            now,
+        });
         let cref = ContainerRef {
             namespace,
             pod,
@@ -725,10 +749,35 @@ impl Runtime {
         } else {
             &mut sb.containers
         };
-        if let Some(ct) = list.get_mut(index) {
-            ct.fs = fs;
-            ct.log = log;
-            ct.container_id = container_id;
+        let Some(ct) = list.get_mut(index) else {
+            return;
+        };
+        ct.fs = fs;
+        ct.log = log;
+        ct.container_id = container_id;
+        let (def, name) = (ct.image.def(), ct.name.clone());
+        let replaced_log = def.on_start(&mut images::Process {
+            runtime: self,
+            api,
+            namespace,
+            pod,
+            container: &name,
+            spec: &spec,
+            hostname: &hostname,
+            fqdn: fqdn.as_deref(),
+            init,
+            now,
+        });
+        if let Some(log) = replaced_log {
+            if let Some(ct) = self.pods.get_mut(&key).and_then(|sb| {
+                if init {
+                    sb.init.get_mut(index)
+                } else {
+                    sb.containers.get_mut(index)
+                }
+            }) {
+                ct.log = log;
+            }
         }
     }
 }

@@ -1537,6 +1537,47 @@ fn describe_node(k: &Kubectl<'_>, node: &Value, now: Time) -> String {
     w.finish()
 }
 
+/// `describePodDisruptionBudgetV1`.
+fn describe_pdb(k: &Kubectl<'_>, pdb: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(pdb)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(pdb)));
+    let int_or_string = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(min) = get(pdb, &["spec", "minAvailable"]).filter(|v| !v.is_null()) {
+        w.w(0, &format!("Min available:\t{}\n", int_or_string(min)));
+    } else if let Some(max) = get(pdb, &["spec", "maxUnavailable"]).filter(|v| !v.is_null()) {
+        w.w(0, &format!("Max unavailable:\t{}\n", int_or_string(max)));
+    }
+    match get(pdb, &["spec", "selector"]).filter(|v| !v.is_null()) {
+        Some(sel) => w.w(
+            0,
+            &format!(
+                "Selector:\t{}\n",
+                crate::printers::table::format_label_selector(Some(sel))
+            ),
+        ),
+        None => w.w(0, "Selector:\t<unset>\n"),
+    }
+    let st = |f: &str| {
+        get(pdb, &["status", f])
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    w.w(0, "Status:\n");
+    w.w(
+        2,
+        &format!("Allowed disruptions:\t{}\n", st("disruptionsAllowed")),
+    );
+    w.w(2, &format!("Current:\t{}\n", st("currentHealthy")));
+    w.w(2, &format!("Desired:\t{}\n", st("desiredHealthy")));
+    w.w(2, &format!("Total:\t{}\n", st("expectedPods")));
+    describe_events(&mut w, &events_for(k, pdb), now);
+    w.finish()
+}
+
 fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<String, CmdError> {
     Ok(match kind {
         Kind::Pod => describe_pod(k, o, now),
@@ -1547,6 +1588,7 @@ fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<Str
         Kind::PersistentVolumeClaim => describe_pvc(k, o, now),
         Kind::PersistentVolume => describe_pv(k, o, now),
         Kind::Node => describe_node(k, o, now),
+        Kind::PodDisruptionBudget => describe_pdb(k, o, now),
         other => {
             return Err(CmdError::Plain(format!(
                 "describe for {} is not supported in this playground yet",

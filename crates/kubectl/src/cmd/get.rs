@@ -218,6 +218,13 @@ fn parse_request(k: &Kubectl<'_>, args: &[String]) -> Result<Request, CmdError> 
         }
     }
     if positional.is_empty() && p.all("filename").is_empty() {
+        // kubectl 1.33 runs the watch path before its "Required resource" check, so the
+        // resource builder's own error shows there.
+        if (p.bool("watch") || p.bool("watch-only")) && p.value("selector").is_some() {
+            return Err(CmdError::Plain(
+                "at least one resource must be specified to use a selector".into(),
+            ));
+        }
         return Err(CmdError::Plain(
             "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples".into(),
         ));

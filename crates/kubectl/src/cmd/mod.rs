@@ -9,6 +9,7 @@ pub mod cordon;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod drain;
 pub mod exec;
 pub mod explain;
 pub mod get;
@@ -73,7 +74,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "annotate" => annotate_label::run_annotate(k, rest, out),
         "cordon" => cordon::run_cordon(k, rest, out),
         "uncordon" => cordon::run_uncordon(k, rest, out),
-        "drain" => cordon::run_drain(k, rest, out),
+        "drain" => drain::run(k, rest, out),
         "exec" => exec::run(k, rest, out),
         "run" => run::run(k, rest, out),
         "logs" => logs::run(k, rest, out),

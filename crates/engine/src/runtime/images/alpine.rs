@@ -2,6 +2,7 @@
 //! is `/bin/sh`, which exits at once without a terminal, as busybox's does.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
+use serde_json::Value;
 
 pub struct Alpine;
 
@@ -23,7 +24,13 @@ impl ImageDef for Alpine {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/busybox"]
+        &[
+            "/bin/sh",
+            "/bin/busybox",
+            "/usr/bin/wget",
+            "/usr/bin/nslookup",
+            "/bin/ash",
+        ]
     }
 
     fn layer(&self, _image: &Image, fs: &mut Fs) {
@@ -44,7 +51,7 @@ impl ImageDef for Alpine {
         );
     }
 
-    fn entrypoint(&self, image: &Image, interactive: bool) -> Behavior {
-        super::busybox::Busybox.entrypoint(image, interactive)
+    fn entrypoint(&self, image: &Image, container: &Value) -> Behavior {
+        super::busybox::Busybox.entrypoint(image, container)
     }
 }

@@ -5,7 +5,8 @@
 //! Its default command is `sh`, which exits at once without a terminal: a busybox pod without
 //! a command (or `stdin: true`) completes and restarts, as the real one does.
 
-use super::{Behavior, Fs, Image, ImageDef, Userland};
+use super::{interactive, Behavior, Fs, Image, ImageDef, Userland};
+use serde_json::Value;
 
 pub struct Busybox;
 
@@ -37,13 +38,16 @@ impl ImageDef for Busybox {
             "/bin/nslookup",
             "/bin/wget",
             "/bin/sleep",
+            "/bin/ash",
+            "/bin/cp",
+            "/bin/mv",
         ]
     }
 
     fn layer(&self, _image: &Image, _fs: &mut Fs) {}
 
-    fn entrypoint(&self, _image: &Image, interactive: bool) -> Behavior {
-        if interactive {
+    fn entrypoint(&self, _image: &Image, container: &Value) -> Behavior {
+        if interactive(container) {
             Behavior::long_running(200, Vec::new())
         } else {
             Behavior {

@@ -3,7 +3,8 @@
 //!
 //! It must stay last in `CATALOG`: it provides every image.
 
-use super::{Behavior, Fs, Image, ImageDef, Userland, DEBIAN_OS_RELEASE};
+use super::{declared_ports, Behavior, Fs, Image, ImageDef, Userland, DEBIAN_OS_RELEASE};
+use serde_json::Value;
 
 pub struct Generic;
 
@@ -25,7 +26,7 @@ impl ImageDef for Generic {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/bash"]
+        &["/bin/sh", "/bin/bash", "/usr/bin/curl"]
     }
 
     fn layer(&self, _image: &Image, fs: &mut Fs) {
@@ -43,7 +44,9 @@ impl ImageDef for Generic {
         fs.put("/etc/os-release", 0o644, DEBIAN_OS_RELEASE.as_bytes());
     }
 
-    fn entrypoint(&self, _image: &Image, _interactive: bool) -> Behavior {
-        Behavior::long_running(200, Vec::new())
+    /// Listens on the ports the pod declares; what it answers there is unknown, so a
+    /// request gets an empty reply.
+    fn entrypoint(&self, _image: &Image, container: &Value) -> Behavior {
+        Behavior::long_running(200, declared_ports(container))
     }
 }

@@ -1,6 +1,6 @@
 //! The image catalog: what each container image ships and what its main process does.
 //!
-//! One module per image (`nginx`, `busybox`, `alpine`, `ubuntu`, `generic`), each a unit struct
+//! One module per image (`nginx`, `busybox`, `alpine`, `ubuntu`, `mehdb`, `generic`), each a unit struct
 //! implementing [`ImageDef`] and listed once in [`CATALOG`]. An entry declares:
 //! - which image references it provides ([`ImageDef::provides`]), its version and size;
 //! - its file layer ([`ImageDef::layer`]) on top of the base every image shares, including the
@@ -29,8 +29,10 @@
 mod alpine;
 mod busybox;
 mod generic;
+mod mehdb;
 mod nginx;
 mod ubuntu;
+mod zookeeper;
 
 pub use nginx::nginx_error_page;
 
@@ -61,12 +63,139 @@ pub struct Server<'a> {
 }
 
 impl Server<'_> {
+    /// The container's spec in its pod (Null when the pod is gone).
+    pub fn spec(&self) -> Value {
+        let pod = self
+            .api
+            .try_get(crate::kinds::Kind::Pod, self.namespace, self.pod);
+        pod.map(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .chain(object::get_array(p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container))
+                .cloned()
+                .unwrap_or(Value::Null)
+        })
+        .unwrap_or(Value::Null)
+    }
+
+    /// The pod's hostname: `spec.hostname`, or the pod's name.
+    pub fn hostname(&self) -> String {
+        self.api
+            .try_get(crate::kinds::Kind::Pod, self.namespace, self.pod)
+            .and_then(|p| object::get_str(p, &["spec", "hostname"]))
+            .filter(|h| !h.is_empty())
+            .unwrap_or(self.pod)
+            .to_string()
+    }
+
+    /// Reads a file of the container (mounts included).
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, super::FsError> {
+        self.runtime.read_file(self.api, &self.cref(), path)
+    }
+
+    /// Lists a directory of the container (mounts included).
+    pub fn list(&self, path: &str) -> Result<Vec<super::DirEntry>, super::FsError> {
+        self.runtime.list_dir(self.api, &self.cref(), path)
+    }
+
     pub fn cref(&self) -> ContainerRef<'_> {
         ContainerRef {
             namespace: self.namespace,
             pod: self.pod,
             container: Some(self.container),
         }
+    }
+}
+
+/// A container instance being started, as its image's start-up hook sees it.
+pub struct Start<'a> {
+    pub image: &'a Image,
+    pub behavior: &'a Behavior,
+    /// The container's spec in the pod.
+    pub spec: &'a Value,
+    /// The pod's hostname (`spec.hostname` or its name).
+    pub hostname: &'a str,
+    pub now: Time,
+}
+
+impl Start<'_> {
+    /// The value of an environment variable the pod spec sets with `value`.
+    pub fn env(&self, name: &str) -> Option<String> {
+        env_value(self.spec, name)
+    }
+}
+
+/// `env[].value` of a container spec (variables from `valueFrom` are not resolved).
+pub fn env_value(spec: &Value, name: &str) -> Option<String> {
+    object::get_array(spec, &["env"])
+        .iter()
+        .find(|e| object::get_str(e, &["name"]) == Some(name))
+        .and_then(|e| object::get_str(e, &["value"]))
+        .map(str::to_string)
+}
+
+/// The TCP ports a container spec declares (`ports[].containerPort`).
+pub fn declared_ports(spec: &Value) -> Vec<u16> {
+    object::get_array(spec, &["ports"])
+        .iter()
+        .filter(|p| object::get_str(p, &["protocol"]).is_none_or(|x| x == "TCP"))
+        .filter_map(|p| object::get_i64(p, &["containerPort"]))
+        .filter_map(|p| u16::try_from(p).ok())
+        .collect()
+}
+
+/// Whether the container keeps a standard input open (`stdin: true`, `kubectl run -i`).
+pub fn interactive(spec: &Value) -> bool {
+    object::get_bool(spec, &["stdin"]).unwrap_or(false)
+}
+
+/// A started container's process, as its image's `on_start` hook sees it: it may read and
+/// write the container's files (mounts included).
+pub struct Process<'a> {
+    pub runtime: &'a mut Runtime,
+    pub api: &'a Api,
+    pub namespace: &'a str,
+    pub pod: &'a str,
+    pub container: &'a str,
+    pub spec: &'a Value,
+    pub hostname: &'a str,
+    /// The pod's DNS name when it has `subdomain` (`zk-0.zk-hs.default.svc.cluster.local`).
+    pub fqdn: Option<&'a str>,
+    /// Whether this is an init container.
+    pub init: bool,
+    pub now: Time,
+}
+
+impl Process<'_> {
+    fn cref(&self) -> ContainerRef<'_> {
+        ContainerRef {
+            namespace: self.namespace,
+            pod: self.pod,
+            container: Some(self.container),
+        }
+    }
+
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, super::FsError> {
+        self.runtime.read_file(self.api, &self.cref(), path)
+    }
+
+    pub fn write(&mut self, path: &str, data: &[u8]) -> Result<(), super::FsError> {
+        let c = ContainerRef {
+            namespace: self.namespace,
+            pod: self.pod,
+            container: Some(self.container),
+        };
+        self.runtime.write_file(self.api, &c, path, data, false)
+    }
+
+    pub fn mkdir_all(&mut self, path: &str) -> Result<(), super::FsError> {
+        let c = ContainerRef {
+            namespace: self.namespace,
+            pod: self.pod,
+            container: Some(self.container),
+        };
+        self.runtime.mkdir(self.api, &c, path, true)
     }
 }
 
@@ -88,16 +217,23 @@ pub trait ImageDef: Sync {
     fn commands(&self) -> &'static [&'static str];
     /// Adds the image's own files to the shared base layer.
     fn layer(&self, image: &Image, fs: &mut Fs);
-    /// The main process when the pod gives neither `command` nor `args`.
-    fn entrypoint(&self, image: &Image, interactive: bool) -> Behavior;
+    /// The main process when the pod gives neither `command` nor `args`; `container` is the
+    /// container's spec (its `ports`, `env`, `stdin`).
+    fn entrypoint(&self, image: &Image, container: &Value) -> Behavior;
     /// The ports a container command line listens on when it starts this image's server
     /// (`nginx -g 'daemon off;'`).
     fn command_listens(&self, _image: &Image, _script: &str) -> Vec<u16> {
         Vec::new()
     }
+    /// What the process does to its files when it starts (mehdb creates its data
+    /// directory, ZooKeeper writes `myid` and `zoo.cfg`); runs after the mounts are in
+    /// place. `Some(log)` replaces the startup log.
+    fn on_start(&self, _process: &mut Process<'_>) -> Option<String> {
+        None
+    }
     /// What the main process writes to its log when it starts.
-    fn startup_log(&self, _image: &Image, behavior: &Behavior, _now: Time) -> String {
-        behavior.output.clone()
+    fn startup_log(&self, start: &Start<'_>) -> String {
+        start.behavior.output.clone()
     }
     /// Answers `GET path` on one of the ports the process listens on; `None` closes the
     /// connection without a reply.
@@ -128,6 +264,8 @@ pub static CATALOG: &[&dyn ImageDef] = &[
     &busybox::Busybox,
     &alpine::Alpine,
     &ubuntu::Ubuntu,
+    &mehdb::Mehdb,
+    &zookeeper::ZooKeeper,
     &generic::Generic,
 ];
 
@@ -295,9 +433,9 @@ impl Behavior {
             .flat_map(|f| object::get_array(container, &[f]))
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
-        let interactive = object::get_bool(container, &["stdin"]).unwrap_or(false);
+        let interactive = interactive(container);
         if words.is_empty() {
-            return image.def().entrypoint(image, interactive);
+            return image.def().entrypoint(image, container);
         }
         let script = words.join(" ");
         let mut output = String::new();
@@ -358,6 +496,7 @@ mod tests {
             ("busybox:1.28", "busybox"),
             ("alpine:3.20", "alpine"),
             ("ubuntu:15.10", "ubuntu"),
+            ("quay.io/mhausenblas/mehdb:0.6", "mehdb"),
             ("quay.io/mhausenblas/jump:0.2", "generic"),
         ] {
             assert_eq!(Image::parse(reference).catalog, entry, "{reference}");

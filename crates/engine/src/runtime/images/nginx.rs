@@ -6,9 +6,12 @@
 //! o+x or whose files lack o+r answers 403, as the real server does (S-rules on volumes whose
 //! permissions the user changed with `chmod`).
 
-use super::{Behavior, Fs, HttpResponse, Image, ImageDef, Server, Userland, DEBIAN_OS_RELEASE};
+use super::{
+    Behavior, Fs, HttpResponse, Image, ImageDef, Server, Start, Userland, DEBIAN_OS_RELEASE,
+};
 use crate::runtime::fs::normalize_path;
 use crate::time::Time;
+use serde_json::Value;
 
 pub struct Nginx;
 
@@ -70,7 +73,7 @@ impl ImageDef for Nginx {
         );
     }
 
-    fn entrypoint(&self, _image: &Image, _interactive: bool) -> Behavior {
+    fn entrypoint(&self, _image: &Image, _container: &Value) -> Behavior {
         Behavior::long_running(300, vec![80])
     }
 
@@ -82,11 +85,11 @@ impl ImageDef for Nginx {
         }
     }
 
-    fn startup_log(&self, image: &Image, behavior: &Behavior, now: Time) -> String {
-        if behavior.listens.contains(&80) {
-            nginx_startup_log(&image.version, now)
+    fn startup_log(&self, start: &Start<'_>) -> String {
+        if start.behavior.listens.contains(&80) {
+            nginx_startup_log(&start.image.version, start.now)
         } else {
-            behavior.output.clone()
+            start.behavior.output.clone()
         }
     }
 

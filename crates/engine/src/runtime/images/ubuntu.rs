@@ -1,7 +1,9 @@
-//! `ubuntu` (seed 000's VM-like StatefulSet runs `ubuntu:15.10`): a shell and GNU coreutils;
+//! `ubuntu` (seed 000's VM-like StatefulSet runs `ubuntu:15.10`): a shell, GNU coreutils and
+//! `apt-get` (no curl, nginx or netcat until installed);
 //! its entrypoint (`bash` with a terminal, or the pod's command) runs until stopped.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
+use serde_json::Value;
 
 pub struct Ubuntu;
 
@@ -23,7 +25,7 @@ impl ImageDef for Ubuntu {
     }
 
     fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/bash"]
+        &["/bin/sh", "/bin/bash", "/usr/bin/apt-get", "/usr/bin/dpkg"]
     }
 
     fn layer(&self, image: &Image, fs: &mut Fs) {
@@ -41,7 +43,7 @@ impl ImageDef for Ubuntu {
         fs.put("/etc/os-release", 0o644, os_release(&image.tag).as_bytes());
     }
 
-    fn entrypoint(&self, _image: &Image, _interactive: bool) -> Behavior {
+    fn entrypoint(&self, _image: &Image, _container: &Value) -> Behavior {
         Behavior::long_running(200, Vec::new())
     }
 }
