@@ -1,6 +1,11 @@
 //! Discovery documents (`/version`, `/api`, `/apis`, `/api/v1`, `/apis/<g>/<v>`, and the
 //! aggregated `apidiscovery.k8s.io/v2` form), all built from the engine's `kinds::RESOURCES`
 //! so kubectl resolves exactly the names the built-in kubectl resolves.
+//!
+//! Besides each kind's served version, the deprecated group-versions the engine accepts
+//! (`apps/v1beta1`, `apps/v1beta2`, `policy/v1beta1`: issue 2 requires the 2016–2017 tutorial
+//! manifests to run) are listed as a server that still serves them lists them: after the
+//! preferred version, so kubectl maps them without ever preferring them.
 
 use kubeplay_engine::api::has_status_subresource;
 use kubeplay_engine::kinds::{ResourceInfo, RESOURCES};
@@ -36,12 +41,37 @@ pub fn groups() -> Vec<&'static str> {
     gs
 }
 
+/// Older versions the engine may accept for a group's kinds, newest first.
+const LEGACY_VERSIONS: &[&str] = &["v1beta2", "v1beta1"];
+
+/// Whether resource `r` is served at `version`: its own version, or a deprecated one the
+/// engine accepts for it (`Kind::from_api_version_kind` is the one table of those).
+pub fn serves(r: &ResourceInfo, version: &str) -> bool {
+    if r.version == version {
+        return true;
+    }
+    !r.group.is_empty()
+        && Kind::from_api_version_kind(&format!("{}/{version}", r.group), r.kind_name)
+            == Some((r.kind, true))
+}
+
 fn version_of(group: &str) -> &'static str {
     RESOURCES
         .iter()
         .find(|r| r.group == group)
         .map(|r| r.version)
         .unwrap_or("v1")
+}
+
+/// Every version served for `group`, the preferred one first.
+pub fn versions_of(group: &str) -> Vec<&'static str> {
+    let mut out = vec![version_of(group)];
+    for v in LEGACY_VERSIONS {
+        if RESOURCES.iter().any(|r| r.group == group && serves(r, v)) && !out.contains(v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 pub fn api_versions(server: &str) -> Value {
@@ -53,9 +83,9 @@ pub fn api_versions(server: &str) -> Value {
 }
 
 fn group_value(g: &str) -> Value {
-    let v = version_of(g);
-    let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
-    json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
+    let gv = |v: &str| json!({"groupVersion": format!("{g}/{v}"), "version": v});
+    let versions: Vec<Value> = versions_of(g).into_iter().map(gv).collect();
+    json!({"name": g, "versions": versions, "preferredVersion": gv(version_of(g))})
 }
 
 pub fn api_group_list() -> Value {
@@ -113,7 +143,7 @@ fn resources_in<'a>(
 ) -> impl Iterator<Item = &'static ResourceInfo> + 'a {
     RESOURCES
         .iter()
-        .filter(move |r| r.group == group && r.version == version)
+        .filter(move |r| r.group == group && serves(r, version))
 }
 
 /// `APIResourceList` for `/api/v1` or `/apis/<group>/<version>`; None when not served.
@@ -167,12 +197,24 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
 
 /// `APIGroupDiscovery` for one group (aggregated discovery v2).
 fn group_discovery(group: &str) -> Value {
-    let version = version_of(group);
+    let versions: Vec<Value> = versions_of(group)
+        .into_iter()
+        .map(|v| version_discovery(group, v))
+        .collect();
+    let mut meta = json!({});
+    if !group.is_empty() {
+        meta["name"] = json!(group);
+    }
+    json!({"metadata": meta, "versions": versions})
+}
+
+/// `APIVersionDiscovery` for one version of a group.
+fn version_discovery(group: &str, version: &str) -> Value {
     let resources: Vec<Value> = resources_in(group, version)
         .map(|r| {
             let mut v = json!({
                 "resource": r.plural,
-                "responseKind": {"group": r.group, "version": r.version, "kind": r.kind_name},
+                "responseKind": {"group": r.group, "version": version, "kind": r.kind_name},
                 "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
                 "singularResource": r.singular,
                 "verbs": r.verbs,
@@ -186,6 +228,12 @@ fn group_discovery(group: &str) -> Value {
             let subs: Vec<Value> = subresources(r.kind)
                 .into_iter()
                 .map(|(sub, g, ver, k, verbs)| {
+                    // Status (and the like) come back in the version asked for.
+                    let ver = if g == r.group && ver == r.version {
+                        version
+                    } else {
+                        ver
+                    };
                     json!({
                         "subresource": sub,
                         "responseKind": {"group": g, "version": ver, "kind": k},
@@ -199,14 +247,7 @@ fn group_discovery(group: &str) -> Value {
             v
         })
         .collect();
-    let mut meta = json!({});
-    if !group.is_empty() {
-        meta["name"] = json!(group);
-    }
-    json!({
-        "metadata": meta,
-        "versions": [{"version": version, "resources": resources, "freshness": "Current"}],
-    })
+    json!({"version": version, "resources": resources, "freshness": "Current"})
 }
 
 pub const AGGREGATED_CONTENT_TYPE: &str =

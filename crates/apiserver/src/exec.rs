@@ -183,13 +183,7 @@ pub fn upgrade(
         }
         let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
         let _ = ws.send(frame(3, &status)).await;
-        // A normal closure (1000): kubectl reads it as the end of every stream.
-        let _ = ws
-            .close(Some(CloseFrame {
-                code: CloseCode::Normal,
-                reason: "".into(),
-            }))
-            .await;
+        close(ws).await;
     });
     Response::builder()
         .status(101)
@@ -199,6 +193,25 @@ pub fn upgrade(
         .header("sec-websocket-protocol", *protocol)
         .body(Body::full(Vec::new()))
         .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
+}
+
+/// Ends the stream with a normal closure (1000), which kubectl reads as the end of every
+/// stream, and completes the closing handshake: reading on until the client's own close
+/// frame arrives means nothing it sent (stdin, a v5 stream close) is left unread when the
+/// socket closes, which would make the kernel reset the connection under kubectl's reader.
+async fn close<S>(mut ws: tokio_tungstenite::WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures_util::StreamExt;
+    let _ = ws
+        .close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        }))
+        .await;
+    let drain = async { while let Some(Ok(_)) = ws.next().await {} };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
 }
 
 /// The container an attach request names (or the first), if it is running.
@@ -336,6 +349,7 @@ pub fn attach(
             &container,
             &String::from_utf8_lossy(&input),
         );
+        shared.note_attach_ended();
         shared.notify();
         let frame = |ch: u8, data: &[u8]| {
             let mut v = Vec::with_capacity(data.len() + 1);
@@ -351,12 +365,7 @@ pub fn attach(
         }
         let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
         let _ = ws.send(frame(3, &status)).await;
-        let _ = ws
-            .close(Some(CloseFrame {
-                code: CloseCode::Normal,
-                reason: "".into(),
-            }))
-            .await;
+        close(ws).await;
     });
     Response::builder()
         .status(101)

@@ -16,7 +16,18 @@
 //! - `POST /kubeplay/await-watch?count=N`: answers once N watches are open (a client such as
 //!   `kubectl get -w` has listed and started watching), or after 10 real seconds;
 //! - `POST /kubeplay/close-watches`: every open watch sends what happened so far and ends,
-//!   as a watch does when its `timeoutSeconds` expire; `kubectl get -w` then exits.
+//!   as a watch does when its `timeoutSeconds` expire; `kubectl get -w` then exits;
+//! - `POST /kubeplay/await-pod-phase?pod=NS/NAME&phase=P1,P2[&orGone=true][&ms=N]`: runs the
+//!   clock event by event until the pod is in one of the phases (or gone), as the built-in
+//!   `kubectl run -i` does while it waits for the pod to run and, later, to complete;
+//! - `POST /kubeplay/await-attach?count=N`: answers once N attach sessions have ended (their
+//!   process has exited in the container), or after 10 real seconds;
+//! - `POST /kubeplay/await-rollout?resource=R&name=N[&namespace=NS]`: runs the clock event
+//!   by event until an event of that object reports the rollout done, as the built-in
+//!   `kubectl rollout status` does while it watches;
+//! - `POST /kubeplay/finish-deletions[?ms=N]`: runs the clock event by event until every
+//!   object terminating now is gone (or N ms passed), as the built-in `kubectl delete` does
+//!   while it waits; a test calls it once the real `kubectl delete` is watching.
 
 mod body;
 mod discovery;
@@ -77,6 +88,8 @@ pub struct Shared {
     open_watches: AtomicU64,
     /// Bumped by `/kubeplay/close-watches`: streams opened before the bump end.
     close_generation: AtomicU64,
+    /// Attach sessions whose process has exited.
+    attaches: AtomicU64,
 }
 
 impl Shared {
@@ -95,6 +108,7 @@ impl Shared {
             addr: Mutex::new(String::new()),
             open_watches: AtomicU64::new(0),
             close_generation: AtomicU64::new(0),
+            attaches: AtomicU64::new(0),
         })
     }
 
@@ -102,6 +116,11 @@ impl Shared {
     fn watch_opened(self: &Rc<Shared>) -> WatchGuard {
         self.open_watches.fetch_add(1, Ordering::SeqCst);
         WatchGuard(self.clone())
+    }
+
+    /// Counts an attach session whose process has exited (`/kubeplay/await-attach`).
+    fn note_attach_ended(&self) {
+        self.attaches.fetch_add(1, Ordering::SeqCst);
     }
 
     fn close_generation(&self) -> u64 {
@@ -340,15 +359,170 @@ async fn control(shared: &Shared, peer: SocketAddr, req: &rest::Req) -> Response
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
         }
+        "/kubeplay/await-pod-phase" => {
+            let q = |k: &str| req.query.get(k).map(String::as_str).unwrap_or("");
+            let (ns, name) = q("pod").split_once('/').unwrap_or(("default", q("pod")));
+            let phases: Vec<&str> = q("phase").split(',').collect();
+            let or_gone = q("orGone") == "true";
+            await_pod_phase(
+                &mut shared.lock(),
+                ns,
+                name,
+                &phases,
+                or_gone,
+                ms.unwrap_or(60_000),
+            );
+        }
+        "/kubeplay/await-attach" => {
+            let want = req
+                .query
+                .get("count")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            while shared.attaches.load(Ordering::SeqCst) < want
+                && tokio::time::Instant::now() < give_up
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+        "/kubeplay/await-rollout" => {
+            let q = |k: &str| req.query.get(k).map(String::as_str).unwrap_or("");
+            if let Some(kind) = kubeplay_engine::Kind::resolve(q("resource")) {
+                let ns = if q("namespace").is_empty() {
+                    "default"
+                } else {
+                    q("namespace")
+                };
+                await_rollout(&mut shared.lock(), kind, ns, q("name"));
+            }
+        }
+        "/kubeplay/finish-deletions" => {
+            finish_deletions(&mut shared.lock(), ms.unwrap_or(7 * 24 * 3600 * 1000));
+        }
         "/kubeplay/close-watches" => {
             shared.close_generation.fetch_add(1, Ordering::SeqCst);
         }
         _ => return not_found(),
     }
-    let now = shared.lock().now().rfc3339();
+    let now = shared.lock().now().rfc3339_micro();
     shared.notify();
     rest::json_response(
         200,
-        &serde_json::json!({ "now": now, "openWatches": shared.open_watches.load(Ordering::SeqCst) }),
+        &serde_json::json!({
+            "now": now,
+            "openWatches": shared.open_watches.load(Ordering::SeqCst),
+            "attaches": shared.attaches.load(Ordering::SeqCst),
+        }),
     )
+}
+
+/// Steps the cluster until the objects terminating now are gone (matched by uid), `timeout_ms`
+/// passes, or nothing more can happen: the built-in `kubectl delete --wait` loop.
+fn finish_deletions(c: &mut Cluster, timeout_ms: u64) {
+    use kubeplay_engine::object;
+    let terminating: Vec<(kubeplay_engine::Kind, String, String, String)> = c
+        .api
+        .store
+        .all_objects()
+        .filter(|(_, o)| object::get(o, &["metadata", "deletionTimestamp"]).is_some())
+        .map(|(k, o)| {
+            (
+                k,
+                object::namespace(o).to_string(),
+                object::name(o).to_string(),
+                object::uid(o).to_string(),
+            )
+        })
+        .collect();
+    let deadline = c.now().plus_ms(timeout_ms);
+    c.run_now();
+    loop {
+        let left = terminating.iter().any(|(k, ns, name, uid)| {
+            c.api
+                .try_get(*k, ns, name)
+                .is_some_and(|o| object::uid(o) == uid)
+        });
+        match c.next_timer() {
+            _ if !left => return,
+            Some(t) if t <= deadline => {
+                c.step_to_next_event();
+            }
+            Some(_) => {
+                c.advance_to(deadline);
+                return;
+            }
+            // Nothing will ever change: the built-in delete stops waiting here too.
+            None => return,
+        }
+    }
+}
+
+/// Steps the cluster until pod `ns/name` is in one of `phases` (or, with `or_gone`, is
+/// gone), or `timeout_ms` passes: what the built-in `kubectl run -i` waits for before it
+/// attaches and, after the shell exits, before `--rm` deletes the pod.
+fn await_pod_phase(
+    c: &mut Cluster,
+    ns: &str,
+    name: &str,
+    phases: &[&str],
+    or_gone: bool,
+    timeout_ms: u64,
+) {
+    use kubeplay_engine::{object, Kind};
+    kubeplay_kubectl::sim::wait_until(c, timeout_ms, |c| {
+        match c.api.try_get(Kind::Pod, ns, name) {
+            Some(p) => {
+                object::get_str(p, &["status", "phase"]).is_some_and(|ph| phases.contains(&ph))
+            }
+            None => or_gone,
+        }
+    });
+}
+
+/// Steps the cluster until a watch event of `kind` `ns/name` reports its rollout done (or it
+/// is deleted, or nothing more can happen): the built-in `kubectl rollout status` loop,
+/// started where the real kubectl's watch starts.
+fn await_rollout(c: &mut Cluster, kind: kubeplay_engine::Kind, ns: &str, name: &str) {
+    use kubeplay_engine::object;
+    use kubeplay_engine::store::EventType;
+    if c.api
+        .try_get(kind, ns, name)
+        .is_none_or(|o| kubeplay_kubectl::cmd::rollout::status_message(kind, o).is_ok_and(|s| s.1))
+    {
+        return;
+    }
+    let mut cursor = c.api.store.head();
+    loop {
+        match c.next_timer() {
+            None => c.run_now(),
+            Some(_) => {
+                c.step_to_next_event();
+            }
+        }
+        let events: Vec<_> = match c.api.store.events_since(cursor) {
+            Ok(evs) => evs
+                .filter(|e| {
+                    e.kind == kind
+                        && object::name(&e.object) == name
+                        && object::namespace(&e.object) == ns
+                })
+                .map(|e| (e.event_type, e.object.clone()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        cursor = c.api.store.head();
+        for (typ, o) in events {
+            if typ == EventType::Deleted {
+                return;
+            }
+            match kubeplay_kubectl::cmd::rollout::status_message(kind, &o) {
+                Ok((_, true)) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+        if c.next_timer().is_none() && c.is_idle() {
+            return;
+        }
+    }
 }

@@ -19,11 +19,25 @@ fn gv_key(group: &str, version: &str) -> String {
 /// A content hash stands in for kube-apiserver's ETag-derived one: stable per build.
 const HASH: &str = "kubeplay1";
 
+/// Every served group-version (deprecated ones included: kubectl asks for the document of
+/// the version a manifest names before it creates the object).
+fn group_versions() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for r in RESOURCES {
+        for v in crate::discovery::versions_of(r.group) {
+            if !out.contains(&(r.group, v)) {
+                out.push((r.group, v));
+            }
+        }
+    }
+    out
+}
+
 /// `/openapi/v3`: the group-versions and where their documents are.
 pub fn root() -> Value {
     let mut paths = serde_json::Map::new();
-    for r in RESOURCES {
-        let key = gv_key(r.group, r.version);
+    for (group, version) in group_versions() {
+        let key = gv_key(group, version);
         paths.insert(
             key.clone(),
             json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={HASH}")}),
@@ -32,13 +46,13 @@ pub fn root() -> Value {
     json!({ "paths": paths })
 }
 
-fn patch_op(r: &ResourceInfo) -> Value {
+fn patch_op(r: &ResourceInfo, version: &str) -> Value {
     let param = |n: &str| json!({"name": n, "in": "query", "schema": {"type": "string"}});
     let body = json!({"schema": {"type": "object"}});
     json!({
         "operationId": format!("patch{}", r.kind_name),
         "x-kubernetes-action": "patch",
-        "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind_name},
+        "x-kubernetes-group-version-kind": {"group": r.group, "version": version, "kind": r.kind_name},
         "parameters": [param("dryRun"), param("fieldManager"), param("fieldValidation"), param("force")],
         "requestBody": {"required": true, "content": {
             "application/json-patch+json": body,
@@ -54,16 +68,19 @@ fn patch_op(r: &ResourceInfo) -> Value {
 pub fn group_version(path: &str) -> Option<Value> {
     let mut paths = serde_json::Map::new();
     for r in RESOURCES {
-        if gv_key(r.group, r.version) != path {
+        let Some(version) = crate::discovery::versions_of(r.group)
+            .into_iter()
+            .find(|v| gv_key(r.group, v) == path && crate::discovery::serves(r, v))
+        else {
             continue;
-        }
+        };
         let prefix = format!("/{path}");
         let url = if r.namespaced {
             format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
         } else {
             format!("{prefix}/{}/{{name}}", r.plural)
         };
-        paths.insert(url, json!({"patch": patch_op(r)}));
+        paths.insert(url, json!({"patch": patch_op(r, version)}));
     }
     if paths.is_empty() {
         return None;

@@ -119,6 +119,9 @@ fn method_not_allowed(method: &Method) -> Response<Body> {
 #[derive(Clone, Debug)]
 pub struct Target {
     pub kind: Kind,
+    /// The group-version of the URL (`apps/v1`, or a deprecated `apps/v1beta1`): objects are
+    /// answered in it.
+    pub group_version: String,
     /// None: all namespaces (or cluster-scoped).
     pub namespace: Option<String>,
     pub name: Option<String>,
@@ -128,8 +131,25 @@ pub struct Target {
 fn kind_for(group: &str, version: &str, plural: &str) -> Option<Kind> {
     kubeplay_engine::kinds::RESOURCES
         .iter()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+        .find(|r| r.group == group && r.plural == plural && discovery::serves(r, version))
         .map(|r| r.kind)
+}
+
+impl Target {
+    /// Whether the URL names a deprecated group-version.
+    fn deprecated(&self) -> bool {
+        self.group_version != self.kind.api_version()
+    }
+
+    /// `o` with the URL's apiVersion and the kind set.
+    pub fn typed(&self, o: &Value) -> Value {
+        let mut v = o.clone();
+        if v.is_object() {
+            v["apiVersion"] = json!(self.group_version);
+            v["kind"] = json!(self.kind.name());
+        }
+        v
+    }
 }
 
 /// Parses the part after `/api/v1` or `/apis/<g>/<v>`.
@@ -157,6 +177,11 @@ fn parse_target(group: &str, version: &str, segs: &[&str]) -> Option<Target> {
     }
     Some(Target {
         kind,
+        group_version: if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        },
         namespace,
         name,
         sub,
@@ -264,7 +289,14 @@ async fn resource(shared: Rc<Shared>, req: Req, t: Target) -> Response<Body> {
         if mutating {
             cluster.run_now();
         }
-        let warnings = cluster.api.take_warnings();
+        let mut warnings = cluster.api.take_warnings();
+        // kube-apiserver warns on every request to a deprecated group-version.
+        if t.deprecated() {
+            let w = kubeplay_engine::api::deprecation_warning(&t.group_version, t.kind);
+            if !warnings.contains(&w) {
+                warnings.insert(0, w);
+            }
+        }
         let resp = match result {
             Ok(r) => r,
             Err(e) => error_response(&e),
@@ -291,7 +323,7 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
                 let table = table_value(c, req, t.kind, std::slice::from_ref(&o));
                 return Ok(json_response(200, &table));
             }
-            Ok(json_response(200, &with_type(t.kind, &o)))
+            Ok(json_response(200, &t.typed(&o)))
         }
         (&Method::GET, Some(name), Some("scale")) => {
             let o = c.api.get(t.kind, &ns_of(t), name)?;
@@ -328,7 +360,7 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
             } else {
                 c.api.update_with(obj, &opts)?
             };
-            Ok(json_response(200, &with_type(t.kind, &o)))
+            Ok(json_response(200, &t.typed(&o)))
         }
         (&Method::PUT, Some(name), Some("scale")) => {
             let body = body_json(req)?;
@@ -349,7 +381,7 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
                 sub == Some("status"),
                 &opts,
             )?;
-            Ok(json_response(200, &with_type(t.kind, &o)))
+            Ok(json_response(200, &t.typed(&o)))
         }
         (&Method::PATCH, Some(name), Some("scale")) => {
             let pt = patch_type(req)?;
@@ -365,7 +397,7 @@ fn handle_locked(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body
         (&Method::DELETE, Some(name), None) => {
             let opts = delete_options(req)?;
             let d = c.api.delete(t.kind, &ns_of(t), name, &opts)?;
-            Ok(json_response(200, &with_type(t.kind, d.object())))
+            Ok(json_response(200, &t.typed(d.object())))
         }
         (&Method::DELETE, None, None) => delete_collection(c, req, t),
         (&Method::GET | &Method::POST, Some(name), Some("exec" | "attach")) => {
@@ -440,18 +472,18 @@ fn create(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     }
     fill_namespace(t, &mut obj)?;
     let (kind, _) = c.api.kind_of(&obj)?;
-    if kind != t.kind {
+    if kind != t.kind || object::api_version(&obj) != t.group_version {
         return Err(ApiError::bad_request(format!(
             "the API version in the data ({}) does not match the expected API version ({})",
             object::api_version(&obj),
-            t.kind.api_version()
+            t.group_version
         )));
     }
     let opts = WriteOptions {
         dry_run: req.dry_run(),
     };
     let o = c.api.create_with(obj, &opts)?;
-    Ok(json_response(201, &with_type(t.kind, &o)))
+    Ok(json_response(201, &t.typed(&o)))
 }
 
 fn patch_type(req: &Req) -> Result<PatchType, ApiError> {
@@ -543,12 +575,12 @@ fn list(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<Body>, ApiErr
         table["metadata"] = json!({"resourceVersion": rv});
         return Ok(json_response(200, &table));
     }
-    let items: Vec<Value> = objs.iter().map(|o| with_type(t.kind, o)).collect();
+    let items: Vec<Value> = objs.iter().map(|o| t.typed(o)).collect();
     Ok(json_response(
         200,
         &json!({
             "kind": format!("{}List", t.kind.name()),
-            "apiVersion": t.kind.api_version(),
+            "apiVersion": t.group_version,
             "metadata": {"resourceVersion": rv},
             "items": items,
         }),
@@ -618,13 +650,13 @@ fn delete_collection(c: &mut Cluster, req: &Req, t: &Target) -> Result<Response<
         let d = c
             .api
             .delete(t.kind, object::namespace(&o), object::name(&o), &opts)?;
-        items.push(with_type(t.kind, d.object()));
+        items.push(t.typed(d.object()));
     }
     Ok(json_response(
         200,
         &json!({
             "kind": format!("{}List", t.kind.name()),
-            "apiVersion": t.kind.api_version(),
+            "apiVersion": t.group_version,
             "metadata": {"resourceVersion": c.api.store.resource_version().to_string()},
             "items": items,
         }),

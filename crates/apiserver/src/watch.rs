@@ -45,6 +45,8 @@ impl Filter {
 struct Encoder {
     table: Option<Req>,
     kind: Kind,
+    /// The URL's group-version: objects are sent in it.
+    group_version: String,
     sent_headers: bool,
 }
 
@@ -64,7 +66,7 @@ impl Encoder {
             }
             None => {
                 let mut v = (**o).clone();
-                v["apiVersion"] = json!(self.kind.api_version());
+                v["apiVersion"] = json!(self.group_version);
                 v["kind"] = json!(self.kind.name());
                 v
             }
@@ -152,6 +154,7 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             body: Vec::new(),
         }),
         kind: t.kind,
+        group_version: t.group_version.clone(),
         sent_headers: false,
     };
     // Initial state and the starting cursor, read under one lock so nothing is missed.
@@ -193,6 +196,7 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
     let mut changed = shared.changed.subscribe();
     let guard = shared.watch_opened();
     let generation = shared.close_generation();
+    let group_version = t.group_version.clone();
     tokio::task::spawn_local(async move {
         let _guard = guard;
         for b in initial {
@@ -252,7 +256,7 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             }
             if bookmarks && now >= next_bookmark {
                 next_bookmark = now + BOOKMARK_EVERY;
-                let obj = json!({"kind": filter.kind.name(), "apiVersion": filter.kind.api_version(),
+                let obj = json!({"kind": filter.kind.name(), "apiVersion": group_version,
                                  "metadata": {"resourceVersion": rv_now.to_string()}});
                 let mut line = serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj}))
                     .unwrap_or_default();

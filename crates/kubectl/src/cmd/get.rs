@@ -541,8 +541,18 @@ impl Watch {
             let now = k.cluster.now();
             let list: Vec<Arc<Value>> = objs.into_iter().map(|(_, o)| o).collect();
             let ev = req.watch_events.then_some(EventType::Added);
-            for o in &list {
-                w.print_one(o, ev, now, &mut out);
+            if matches!(w.format, OutputFormat::Table { .. }) {
+                // kubectl prints the listed Table as one object: its rows share column
+                // widths (only later watch events are aligned one by one).
+                let table = table_for(kind, &list, now, true);
+                w.printer.print(&table, ev, &mut w.writer);
+                w.writer.flush();
+                out.out(w.writer.take_output());
+                w.printed += list.len();
+            } else {
+                for o in &list {
+                    w.print_one(o, ev, now, &mut out);
+                }
             }
             if list.is_empty() {
                 w.writer.flush();
