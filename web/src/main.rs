@@ -20,6 +20,7 @@ use components::cluster::ClusterPicture;
 use components::controls::Controls;
 use components::editor::Editor;
 use components::events::Events;
+use components::sets::Sets;
 use components::terminal::Terminal;
 use state::{Action, Notice, Selection, State};
 use std::cell::Cell;
@@ -373,7 +374,13 @@ fn app() -> Html {
                                 on_paste={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Paste(t, s))) }}
                                 on_history={{ let d = d.clone(); Callback::from(move |up: bool| d.dispatch(if up { Action::HistoryPrev(t) } else { Action::HistoryNext(t) })) }}
                                 on_interrupt={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Interrupt(t))) }}
-                                on_clear={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearScreen(t))) }} />
+                                on_clear={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearScreen(t))) }}
+                                search={term.search.as_ref().map(|(q, i)| (AttrValue::from(q.clone()), AttrValue::from(i.and_then(|i| term.history.get(i)).cloned().unwrap_or_default())))}
+                                on_complete={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Complete(t))) }}
+                                on_search_back={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::SearchBack(t))) }}
+                                on_search_input={{ let d = d.clone(); Callback::from(move |q| d.dispatch(Action::SetSearch(t, q))) }}
+                                on_search_accept={{ let d = d.clone(); Callback::from(move |run| d.dispatch(Action::AcceptSearch(t, run))) }}
+                                on_search_cancel={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::CancelSearch(t))) }} />
                         }
                     </section>
                 </div>
@@ -387,6 +394,7 @@ fn app() -> Html {
                             <span class="chip terminating">{ "✕ Terminating" }</span>
                             <span class="chip failed">{ "! Failed" }</span>
                         </span></h2>
+                        <Sets sets={view.sets.clone()} on_run={{ let d = d.clone(); Callback::from(move |c: String| d.dispatch(Action::Run(c))) }} />
                         <ClusterPicture view={view.clone()} selection={state.selection.clone()}
                             on_select={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Select(s))) }} />
                         { for menu }

@@ -53,6 +53,8 @@ pub struct Terminal {
     pub input: String,
     /// A `kubectl get -w` streaming as the page clock moves.
     pub watch: Option<Watch>,
+    /// Ctrl-R: (what is typed, the history entry it matches).
+    pub search: Option<(String, Option<usize>)>,
 }
 
 impl Terminal {
@@ -65,7 +67,15 @@ impl Terminal {
             pending: String::new(),
             input: String::new(),
             watch: None,
+            search: None,
         }
+    }
+
+    /// The newest history entry before `before` containing `query`.
+    fn find_back(&self, query: &str, before: usize) -> Option<usize> {
+        (0..before.min(self.history.len()))
+            .rev()
+            .find(|&i| self.history.get(i).is_some_and(|h| h.contains(query)))
     }
 
     fn write(&mut self, kind: LineKind, text: &str) {
@@ -193,6 +203,47 @@ impl World {
             Op::Interrupt(t) => self.interrupt(*t),
             Op::Clear(t) => self.clear_screen(*t),
             Op::Files(files) => self.files = files.clone(),
+        }
+    }
+
+    /// Tab: completes the word at the end of terminal `t`'s input, or lists the choices.
+    pub fn complete(&mut self, t: usize) {
+        let names: Vec<String> = self.files.iter().map(|(n, _)| n.clone()).collect();
+        let World {
+            cluster, terminals, ..
+        } = self;
+        let Some(term) = terminals.get_mut(t) else {
+            return;
+        };
+        let line = term.input.clone();
+        let c = kubeplay_kubectl::complete::complete(
+            &line,
+            &cluster.api,
+            &term.session.namespace,
+            &names,
+        );
+        let head = line.get(..c.start).unwrap_or("");
+        let word = line.get(c.start..).unwrap_or("");
+        match c.candidates.as_slice() {
+            [] => {}
+            [one] => {
+                let space = if one.ends_with('=') || one.ends_with('/') {
+                    ""
+                } else {
+                    " "
+                };
+                term.input = format!("{head}{one}{space}");
+            }
+            many => {
+                let common = kubeplay_kubectl::complete::common_prefix(many);
+                if common.len() > word.len() {
+                    term.input = format!("{head}{common}");
+                } else {
+                    let prompt = term.prompt();
+                    term.write(LineKind::Input, &format!("{prompt}{line}\n"));
+                    term.write(LineKind::Note, &format!("{}\n", many.join("  ")));
+                }
+            }
         }
     }
 
@@ -551,6 +602,16 @@ pub enum Action {
     /// Give the shared script's next input now (jumping the clock to its time).
     NextStep,
     ToggleAutoplay,
+    /// Tab in terminal `t`.
+    Complete(usize),
+    /// Ctrl-R: start a reverse history search, or look further back.
+    SearchBack(usize),
+    /// The search text changed.
+    SetSearch(usize, String),
+    /// Leave the search keeping the match in the input (`run`: and run it, as Enter does).
+    AcceptSearch(usize, bool),
+    /// Ctrl-G / Ctrl-C / Escape in a search: back to an empty line.
+    CancelSearch(usize),
 }
 
 impl Reducible for State {
@@ -733,6 +794,45 @@ impl Reducible for State {
                             s.script_pos += 1;
                         }
                     }
+                }
+            }
+            Action::Complete(t) => w.complete(t),
+            Action::SearchBack(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    let (q, at) = term.search.clone().unwrap_or_default();
+                    let before = at.unwrap_or(term.history.len());
+                    let found = if q.is_empty() && term.search.is_none() {
+                        None
+                    } else {
+                        term.find_back(&q, before).or(at)
+                    };
+                    term.search = Some((q, found));
+                }
+            }
+            Action::SetSearch(t, q) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    let found = term.find_back(&q, term.history.len());
+                    term.search = Some((q, found));
+                }
+            }
+            Action::AcceptSearch(t, run) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    if let Some((_, Some(i))) = term.search.take() {
+                        term.input = term.history.get(i).cloned().unwrap_or_default();
+                    }
+                }
+                if run {
+                    let text = w
+                        .terminals
+                        .get_mut(t)
+                        .map(|term| std::mem::take(&mut term.input))
+                        .unwrap_or_default();
+                    w.type_text(t, &text);
+                }
+            }
+            Action::CancelSearch(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    term.search = None;
                 }
             }
             Action::ToggleAutoplay => {

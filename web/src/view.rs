@@ -103,8 +103,21 @@ pub struct EventRow {
     pub message: String,
 }
 
+/// A StatefulSet's replica handle and its "why".
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetRow {
+    pub name: String,
+    pub replicas: i64,
+    pub ready: i64,
+    /// `OrderedReady` or `Parallel`.
+    pub policy: String,
+    /// What its controller waits for, in words (None: nothing).
+    pub waiting: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterView {
+    pub sets: Vec<SetRow>,
     /// Virtual time since the cluster started, `mm:ss`.
     pub clock: String,
     pub lanes: Vec<NodeLane>,
@@ -303,7 +316,23 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         })
         .collect();
 
+    let set_rows = sets
+        .iter()
+        .map(|s| {
+            let name = object::name(s);
+            SetRow {
+                name: name.to_string(),
+                replicas: object::get_i64(s, &["spec", "replicas"]).unwrap_or(1),
+                ready: object::get_i64(s, &["status", "readyReplicas"]).unwrap_or(0),
+                policy: get_str(s, &["spec", "podManagementPolicy"])
+                    .unwrap_or("OrderedReady")
+                    .to_string(),
+                waiting: kubeplay_engine::controllers::statefulset::explain(api, namespace, name),
+            }
+        })
+        .collect();
     ClusterView {
+        sets: set_rows,
         clock: clock(cluster.config.start, now),
         lanes,
         columns,

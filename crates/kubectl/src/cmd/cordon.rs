@@ -14,7 +14,7 @@ use crate::output::Output;
 use kubeplay_engine::{object, time, ApiError, Kind, PatchType, Selector};
 use serde_json::json;
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("selector", Some('l'), FlagKind::Value),
     flag("dry-run", None, FlagKind::Value),
     flag("ignore-daemonsets", None, FlagKind::Bool),
