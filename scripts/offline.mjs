@@ -1,4 +1,4 @@
-// Trunk post_build hook (after externalize-boot.mjs): makes the build work offline. Copies
+// Trunk post_build step, run by externalize-boot.mjs once it is done: makes the build work offline. Copies
 // static/sw.js into the build with the list of files to cache and a version (a hash of their
 // contents), and adds static/sw-register.js, the external script that registers it (the CSP
 // allows no inline script).

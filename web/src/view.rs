@@ -403,13 +403,21 @@ fn clock(start: Time, now: Time) -> String {
 /// The newest `limit` events, newest first, as `kubectl events` words them.
 pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
     let now = cluster.now();
-    let mut evs = cluster.api.list(Kind::Event, None, &Selector::everything());
-    evs.sort_by_key(|e| {
-        (
-            get_str(e, &["lastTimestamp"]).unwrap_or("").to_string(),
-            object::resource_version(e),
-        )
-    });
+    // Borrowed keys: this runs every frame over every Event in the cluster.
+    let mut evs: Vec<(&str, u64, &Value)> = cluster
+        .api
+        .store
+        .list(Kind::Event, None)
+        .map(|e| {
+            (
+                get_str(e, &["lastTimestamp"]).unwrap_or(""),
+                object::resource_version(e),
+                &**e,
+            )
+        })
+        .collect();
+    evs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let evs: Vec<&Value> = evs.into_iter().map(|(_, _, e)| e).collect();
     evs.iter()
         .rev()
         .take(limit)
@@ -533,5 +541,58 @@ mod tests {
         assert!(p[0].line.is_some(), "{p:?}");
         assert!(p[0].message.starts_with("error parsing web.yaml"));
         assert!(yaml_problems("web.yaml", crate::state::WEB_YAML).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    /// Not a check: prints what one frame's view costs with 200 pods (`cargo test -p
+    /// kubeplay-web --release view_cost -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn view_cost() {
+        let mut w = crate::state::World::new(
+            1,
+            vec![(
+                "web.yaml".into(),
+                crate::state::WEB_YAML.replace(
+                    "replicas: 2",
+                    "replicas: 200\n  podManagementPolicy: Parallel",
+                ),
+            )],
+        );
+        w.type_text(0, "kubectl apply -f web.yaml");
+        let t = std::time::Instant::now();
+        for _ in 0..100 {
+            w.advance(1000);
+        }
+        eprintln!("advance 100 s: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            let _ = super::cluster_view(&w.cluster, "default");
+        }
+        eprintln!("cluster_view: {:?} each", t.elapsed() / 20);
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            let _ = kubeplay_engine::controllers::statefulset::explain(
+                &w.cluster.api,
+                "default",
+                "web",
+            );
+        }
+        eprintln!("explain: {:?} each", t.elapsed() / 20);
+        let t = std::time::Instant::now();
+        for _ in 0..20 {
+            let _ = super::events(&w.cluster, 40);
+        }
+        eprintln!("events: {:?} each", t.elapsed() / 20);
+        eprintln!(
+            "pods: {}",
+            w.cluster
+                .api
+                .store
+                .list(kubeplay_engine::Kind::Pod, None)
+                .count()
+        );
     }
 }
