@@ -204,7 +204,25 @@ fn app() -> Html {
     let d = state.dispatcher();
 
     let world = state.world.borrow();
-    let view = view::cluster_view(&world.cluster, NAMESPACE);
+    // The picture only changes when the store does, or when a shown age/clock second turns:
+    // typing in a terminal must not recompute it (200 pods make it tens of milliseconds).
+    let key = (
+        world.cluster.api.store.resource_version(),
+        world.cluster.now().0 / 1000,
+        world.cluster.is_idle(),
+    );
+    let cache = use_mut_ref(|| None::<((u64, u64, bool), view::ClusterView)>);
+    let view = {
+        let mut c = cache.borrow_mut();
+        match c.as_ref() {
+            Some((k, v)) if *k == key => v.clone(),
+            _ => {
+                let v = view::cluster_view(&world.cluster, NAMESPACE);
+                *c = Some((key, v.clone()));
+                v
+            }
+        }
+    };
     let t = state.active_terminal;
     let term = world.terminals.get(t);
     let (file_name, file_text) = world
@@ -283,7 +301,7 @@ fn app() -> Html {
         };
         html! {
             <div class="session" role="group" aria-label="session">
-                <button onclick={share} title="A link that rebuilds this cluster: files, commands and seed">{ "🔗 Share" }</button>
+                <button onclick={share} title="A link that rebuilds this cluster: files, commands and seed">{ "↗ Share" }</button>
                 <button onclick={export} title="Download this session as a file">{ "⤓ Export" }</button>
                 <label class="button" title="Open a session file">{ "⤒ Import" }
                     <input type="file" accept=".json,application/json" class="visually-hidden" aria-label="import a session file" onchange={import} />
