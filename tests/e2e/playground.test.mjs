@@ -140,6 +140,8 @@ test("delete web-0 by clicking: it comes back with the same name and the same cl
   await page.getByRole("button", { name: /Delete/ }).click();
   assert.match(await screen(page), /kubectl delete pod web-0 --wait=false\npod "web-0" deleted/);
   assert.match(await podClass(page, "web-0"), /terminating/);
+  // Why: the controller names what it waits for (the engine's own plan), in words.
+  assert.match(await page.locator(".why").innerText(), /^Why: .*web-0.* — podManagementPolicy OrderedReady$/);
   // While it is gone its claim stays, unmounted.
   await page.getByRole("button", { name: "Step ›" }).click();
   await settle(page);

@@ -212,7 +212,7 @@ fn app() -> Html {
         world.cluster.is_idle(),
     );
     let cache = use_mut_ref(|| None::<((u64, u64, bool), view::ClusterView)>);
-    let view = {
+    let mut view = {
         let mut c = cache.borrow_mut();
         match c.as_ref() {
             Some((k, v)) if *k == key => v.clone(),
@@ -223,6 +223,27 @@ fn app() -> Html {
             }
         }
     };
+    // "Why" replans every set over all its pods: while the clock runs, at most every 300 ms
+    // (frames come every 50 ms, so the text is never staler than that); paused, at once.
+    let why = use_mut_ref(|| (u64::MAX, 0.0f64, Vec::<Option<String>>::new()));
+    {
+        let mut why = why.borrow_mut();
+        let now = js_sys::Date::now();
+        let rv = key.0;
+        if why.0 != rv && (!state.playing || now - why.1 >= 300.0 || why.2.len() != view.sets.len())
+        {
+            view::explain_sets(&world.cluster, NAMESPACE, &mut view.sets);
+            *why = (
+                rv,
+                now,
+                view.sets.iter().map(|s| s.waiting.clone()).collect(),
+            );
+        } else {
+            for (s, w) in view.sets.iter_mut().zip(&why.2) {
+                s.waiting = w.clone();
+            }
+        }
+    }
     let t = state.active_terminal;
     let term = world.terminals.get(t);
     let (file_name, file_text) = world

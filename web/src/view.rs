@@ -111,7 +111,8 @@ pub struct SetRow {
     pub ready: i64,
     /// `OrderedReady` or `Parallel`.
     pub policy: String,
-    /// What its controller waits for, in words (None: nothing).
+    /// What its controller waits for, in words (None: nothing). Filled by `explain_sets`,
+    /// which costs a plan over every pod of the set, so the page refreshes it less often.
     pub waiting: Option<String>,
 }
 
@@ -327,7 +328,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
                 policy: get_str(s, &["spec", "podManagementPolicy"])
                     .unwrap_or("OrderedReady")
                     .to_string(),
-                waiting: kubeplay_engine::controllers::statefulset::explain(api, namespace, name),
+                waiting: None,
             }
         })
         .collect();
@@ -341,6 +342,14 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         dns: dns_names(cluster, namespace, &pods, &column),
         events: events(cluster, 40),
         idle: cluster.is_idle(),
+    }
+}
+
+/// Fills each set's "why" from the engine's own plan (`statefulset::explain`).
+pub fn explain_sets(cluster: &Cluster, namespace: &str, sets: &mut [SetRow]) {
+    for s in sets {
+        s.waiting =
+            kubeplay_engine::controllers::statefulset::explain(&cluster.api, namespace, &s.name);
     }
 }
 
@@ -541,58 +550,5 @@ mod tests {
         assert!(p[0].line.is_some(), "{p:?}");
         assert!(p[0].message.starts_with("error parsing web.yaml"));
         assert!(yaml_problems("web.yaml", crate::state::WEB_YAML).is_empty());
-    }
-}
-
-#[cfg(test)]
-mod speed {
-    /// Not a check: prints what one frame's view costs with 200 pods (`cargo test -p
-    /// kubeplay-web --release view_cost -- --ignored --nocapture`).
-    #[test]
-    #[ignore]
-    fn view_cost() {
-        let mut w = crate::state::World::new(
-            1,
-            vec![(
-                "web.yaml".into(),
-                crate::state::WEB_YAML.replace(
-                    "replicas: 2",
-                    "replicas: 200\n  podManagementPolicy: Parallel",
-                ),
-            )],
-        );
-        w.type_text(0, "kubectl apply -f web.yaml");
-        let t = std::time::Instant::now();
-        for _ in 0..100 {
-            w.advance(1000);
-        }
-        eprintln!("advance 100 s: {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            let _ = super::cluster_view(&w.cluster, "default");
-        }
-        eprintln!("cluster_view: {:?} each", t.elapsed() / 20);
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            let _ = kubeplay_engine::controllers::statefulset::explain(
-                &w.cluster.api,
-                "default",
-                "web",
-            );
-        }
-        eprintln!("explain: {:?} each", t.elapsed() / 20);
-        let t = std::time::Instant::now();
-        for _ in 0..20 {
-            let _ = super::events(&w.cluster, 40);
-        }
-        eprintln!("events: {:?} each", t.elapsed() / 20);
-        eprintln!(
-            "pods: {}",
-            w.cluster
-                .api
-                .store
-                .list(kubeplay_engine::Kind::Pod, None)
-                .count()
-        );
     }
 }
