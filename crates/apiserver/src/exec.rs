@@ -2,8 +2,12 @@
 //! protocol kubectl 1.33 tries first. Commands run to completion in the simulated container
 //! (through the built-in kubectl's pod shell) before the stream starts; their output is sent
 //! on channels 1 (stdout) and 2 (stderr), then the exit status as a `Status` on channel 3.
-//! Not supported: interactive stdin and TTYs (stdin is ignored), `attach`, and SPDY (kubectl
-//! only falls back to it when the WebSocket upgrade itself fails).
+//! `pods/<name>/attach` (what `kubectl run -i` uses) reads the client's stdin to its end (a
+//! v5 stream close, or the socket closing), runs the container's main process — the shell the
+//! pod was started with — over it, sends the output, and then that process exits with the
+//! shell's status, so the pod completes under `restartPolicy: Never` as a real one does.
+//! Not supported: TTYs and interactive (line-by-line) stdin, stdin for exec (ignored), and
+//! SPDY (kubectl only falls back to it when the WebSocket upgrade itself fails).
 
 use crate::body::Body;
 use crate::rest::{self, Req};
@@ -180,6 +184,173 @@ pub fn upgrade(
         let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
         let _ = ws.send(frame(3, &status)).await;
         // A normal closure (1000): kubectl reads it as the end of every stream.
+        let _ = ws
+            .close(Some(CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }))
+            .await;
+    });
+    Response::builder()
+        .status(101)
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-accept", accept)
+        .header("sec-websocket-protocol", *protocol)
+        .body(Body::full(Vec::new()))
+        .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
+}
+
+/// The container an attach request names (or the first), if it is running.
+fn attach_container(shared: &Shared, req: &Req, ns: &str, name: &str) -> Result<String, ApiError> {
+    let cluster = shared.lock();
+    let pod = cluster.api.get(Kind::Pod, ns, name)?;
+    let containers = object::get_array(&pod, &["spec", "containers"]);
+    let container = match req.query.get("container").map(String::as_str) {
+        Some(c) if !c.is_empty() => c.to_string(),
+        _ => containers
+            .first()
+            .and_then(|c| object::get_str(c, &["name"]))
+            .unwrap_or("")
+            .to_string(),
+    };
+    if !containers
+        .iter()
+        .any(|c| object::get_str(c, &["name"]) == Some(container.as_str()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "container {container} is not valid for pod {name}"
+        )));
+    }
+    if !kubeplay_kubectl::cmd::exec::container_running(&pod, &container) {
+        return Err(ApiError::bad_request(format!(
+            "unable to upgrade connection: container not found (\"{container}\")"
+        )));
+    }
+    Ok(container)
+}
+
+/// Runs the container's main process over `input`; then it exits with its status.
+fn run_attached(shared: &Shared, ns: &str, name: &str, container: &str, input: &str) -> Outcome {
+    let mut cluster = shared.lock();
+    let argv: Vec<String> = cluster
+        .api
+        .try_get(Kind::Pod, ns, name)
+        .map(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(container))
+                .map(|c| {
+                    let mut v: Vec<String> = object::get_array(c, &["command"])
+                        .iter()
+                        .chain(object::get_array(c, &["args"]))
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect();
+                    if v.is_empty() {
+                        v.push("sh".to_string());
+                    }
+                    v
+                })
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let mut io = Io::default();
+    let code = match PodHost::new(&mut cluster, ns, name, Some(container)) {
+        Some(mut host) if !argv.is_empty() => host.run_argv(&argv, input, &mut io),
+        _ => 0,
+    };
+    let _ = cluster.sim_exit_container(ns, name, Some(container), code);
+    cluster.run_now();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    for (s, t) in io.chunks {
+        match s {
+            Stream::Stdout => stdout.push_str(&t),
+            Stream::Stderr => stderr.push_str(&t),
+        }
+    }
+    Outcome {
+        stdout,
+        stderr,
+        status: json!({"metadata": {}, "status": "Success"}),
+    }
+}
+
+/// Answers a WebSocket attach request: 101, then stdin is read to its end before the main
+/// process runs over it (see the module docs).
+pub fn attach(
+    shared: Rc<Shared>,
+    req: &Req,
+    on_upgrade: OnUpgrade,
+    ns: &str,
+    name: &str,
+) -> Response<Body> {
+    let offered = req.header("sec-websocket-protocol").to_string();
+    let Some(protocol) = PROTOCOLS
+        .iter()
+        .find(|p| offered.split(',').any(|o| o.trim() == **p))
+    else {
+        return rest::status_response(
+            400,
+            "BadRequest",
+            "unable to upgrade connection: no supported channel protocol was requested",
+        );
+    };
+    let container = match attach_container(&shared, req, ns, name) {
+        Ok(c) => c,
+        Err(e) => return rest::error_response(&e),
+    };
+    let flag = |k: &str| req.query.get(k).is_some_and(|v| v == "true" || v == "1");
+    let (want_stdin, want_stdout, want_stderr) = (flag("stdin"), flag("stdout"), flag("stderr"));
+    let key = req.header("sec-websocket-key").as_bytes().to_vec();
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
+    let (ns, name) = (ns.to_string(), name.to_string());
+    tokio::task::spawn_local(async move {
+        use futures_util::StreamExt;
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            None,
+        )
+        .await;
+        let mut input = Vec::new();
+        let mut reading = want_stdin;
+        while reading {
+            match ws.next().await {
+                Some(Ok(Message::Binary(data))) => match data.first() {
+                    Some(0) => input.extend_from_slice(&data[1..]),
+                    // v5: the client closed a stream (channel 0 is stdin).
+                    Some(255) if data.get(1) == Some(&0) => reading = false,
+                    _ => {}
+                },
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => reading = false,
+                Some(Ok(_)) => {}
+            }
+        }
+        let outcome = run_attached(
+            &shared,
+            &ns,
+            &name,
+            &container,
+            &String::from_utf8_lossy(&input),
+        );
+        shared.notify();
+        let frame = |ch: u8, data: &[u8]| {
+            let mut v = Vec::with_capacity(data.len() + 1);
+            v.push(ch);
+            v.extend_from_slice(data);
+            Message::Binary(v.into())
+        };
+        if want_stdout && !outcome.stdout.is_empty() {
+            let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
+        }
+        if want_stderr && !outcome.stderr.is_empty() {
+            let _ = ws.send(frame(2, outcome.stderr.as_bytes())).await;
+        }
+        let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
+        let _ = ws.send(frame(3, &status)).await;
         let _ = ws
             .close(Some(CloseFrame {
                 code: CloseCode::Normal,

@@ -7,9 +7,16 @@
 //! dependency of the engine, kubectl or web crates (it is native only), and never panic on a
 //! request: every handler answers with a `Status` on error.
 //!
-//! The virtual clock runs at real time × `speed`. With `speed == 0` it only moves when a test
-//! asks through `POST /kubeplay/advance?ms=N` or `POST /kubeplay/settle` (enabled by
-//! `Options::control`, loopback clients only).
+//! The virtual clock starts at `Options::start` (the CLI passes the wall-clock time, so AGE
+//! columns look right to the real kubectl; the engine itself never reads a wall clock) and runs
+//! at real time × `speed`. With `speed == 0` it only moves when a test asks through the
+//! loopback-only control endpoints (enabled by `Options::control`):
+//! - `POST /kubeplay/advance?ms=N`, `POST /kubeplay/settle[?ms=N]`: move the clock, as
+//!   `sim advance` and `sim settle` do in the built-in terminal;
+//! - `POST /kubeplay/await-watch?count=N`: answers once N watches are open (a client such as
+//!   `kubectl get -w` has listed and started watching), or after 10 real seconds;
+//! - `POST /kubeplay/close-watches`: every open watch sends what happened so far and ends,
+//!   as a watch does when its `timeoutSeconds` expire; `kubectl get -w` then exits.
 
 mod body;
 mod discovery;
@@ -24,9 +31,11 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
+use kubeplay_engine::Time;
 use kubeplay_engine::{Cluster, Config};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tokio::net::TcpListener;
 
@@ -39,8 +48,11 @@ pub struct Options {
     pub seed: u64,
     /// Virtual milliseconds per real millisecond; 0 freezes the clock.
     pub speed: f64,
-    /// Enables the `/kubeplay/advance` and `/kubeplay/settle` endpoints.
+    /// Enables the `/kubeplay/...` clock and watch controls.
     pub control: bool,
+    /// Where the virtual clock starts (`None`: the engine's fixed default start). The CLI
+    /// passes the wall-clock time; tests pass a fixed time to compare with the built-in side.
+    pub start: Option<Time>,
 }
 
 impl Default for Options {
@@ -49,6 +61,7 @@ impl Default for Options {
             seed: 1,
             speed: 1.0,
             control: false,
+            start: None,
         }
     }
 }
@@ -60,13 +73,19 @@ pub struct Shared {
     changed: tokio::sync::watch::Sender<u64>,
     control: bool,
     addr: Mutex<String>,
+    /// Watch streams currently open.
+    open_watches: AtomicU64,
+    /// Bumped by `/kubeplay/close-watches`: streams opened before the bump end.
+    close_generation: AtomicU64,
 }
 
 impl Shared {
     pub fn new(opts: &Options) -> Rc<Shared> {
+        let defaults = Config::default();
         let cluster = Cluster::new(Config {
             seed: opts.seed,
-            ..Config::default()
+            start: opts.start.unwrap_or(defaults.start),
+            ..defaults
         });
         let (tx, _rx) = tokio::sync::watch::channel(0);
         Rc::new(Shared {
@@ -74,7 +93,19 @@ impl Shared {
             changed: tx,
             control: opts.control,
             addr: Mutex::new(String::new()),
+            open_watches: AtomicU64::new(0),
+            close_generation: AtomicU64::new(0),
         })
+    }
+
+    /// Counts an open watch stream until the returned guard drops.
+    fn watch_opened(self: &Rc<Shared>) -> WatchGuard {
+        self.open_watches.fetch_add(1, Ordering::SeqCst);
+        WatchGuard(self.clone())
+    }
+
+    fn close_generation(&self) -> u64 {
+        self.close_generation.load(Ordering::SeqCst)
     }
 
     /// Locks the cluster. A poisoned lock (a panic elsewhere) still yields the cluster.
@@ -89,6 +120,15 @@ impl Shared {
 
     fn server_address(&self) -> String {
         self.addr.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+/// Held by a running watch stream (see `Shared::watch_opened`).
+struct WatchGuard(Rc<Shared>);
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        self.0.open_watches.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -202,10 +242,13 @@ async fn handle(
     peer: SocketAddr,
     mut req: Request<Incoming>,
 ) -> Response<Body> {
-    if let Some((ns, name)) = exec_target(&req) {
+    if let Some((ns, name, attach)) = exec_target(&req) {
         let on_upgrade = hyper::upgrade::on(&mut req);
         let (parts, _) = req.into_parts();
         let r = rest::Req::new(parts, Vec::new());
+        if attach {
+            return exec::attach(shared, &r, on_upgrade, &ns, &name);
+        }
         return exec::upgrade(shared, &r, on_upgrade, &ns, &name);
     }
     let (parts, incoming) = req.into_parts();
@@ -226,13 +269,13 @@ async fn handle(
     };
     let req = rest::Req::new(parts, bytes.to_vec());
     if req.path.starts_with("/kubeplay/") {
-        return control(&shared, peer, &req);
+        return control(&shared, peer, &req).await;
     }
     rest::dispatch(shared, req).await
 }
 
-/// `(namespace, pod)` of a WebSocket upgrade to `pods/<name>/exec`.
-fn exec_target(req: &Request<Incoming>) -> Option<(String, String)> {
+/// `(namespace, pod, is_attach)` of a WebSocket upgrade to `pods/<name>/exec` or `/attach`.
+fn exec_target(req: &Request<Incoming>) -> Option<(String, String, bool)> {
     let upgrade = req
         .headers()
         .get("upgrade")
@@ -249,39 +292,63 @@ fn exec_target(req: &Request<Incoming>) -> Option<(String, String)> {
         .collect();
     match segs.as_slice() {
         ["api", "v1", "namespaces", ns, "pods", name, "exec"] => {
-            Some((query::decode(ns), query::decode(name)))
+            Some((query::decode(ns), query::decode(name), false))
+        }
+        ["api", "v1", "namespaces", ns, "pods", name, "attach"] => {
+            Some((query::decode(ns), query::decode(name), true))
         }
         _ => None,
     }
 }
 
-/// The test-only clock controls (loopback clients, and only when enabled).
-fn control(shared: &Shared, peer: SocketAddr, req: &rest::Req) -> Response<Body> {
-    if !shared.control || !peer.ip().is_loopback() || req.method != hyper::Method::POST {
-        return rest::status_response(
+/// The test-only clock and watch controls (loopback clients, and only when enabled).
+async fn control(shared: &Shared, peer: SocketAddr, req: &rest::Req) -> Response<Body> {
+    let not_found = || {
+        rest::status_response(
             404,
             "NotFound",
             "the server could not find the requested resource",
-        );
+        )
+    };
+    if !shared.control || !peer.ip().is_loopback() || req.method != hyper::Method::POST {
+        return not_found();
     }
     let ms = req.query.get("ms").and_then(|v| v.parse::<u64>().ok());
-    let now = {
-        let mut c = shared.lock();
-        match req.path.as_str() {
-            "/kubeplay/advance" => c.advance(ms.unwrap_or(0)),
-            "/kubeplay/settle" => {
-                c.settle(ms.unwrap_or(600_000));
-            }
-            _ => {
-                return rest::status_response(
-                    404,
-                    "NotFound",
-                    "the server could not find the requested resource",
-                )
+    match req.path.as_str() {
+        "/kubeplay/advance" => {
+            shared.lock().advance(ms.unwrap_or(0));
+        }
+        "/kubeplay/settle" => {
+            shared.lock().settle(ms.unwrap_or(600_000));
+        }
+        "/kubeplay/await-watch" => {
+            let want = req
+                .query
+                .get("count")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            let wait_ms = req
+                .query
+                .get("timeoutMs")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(10_000)
+                .min(60_000);
+            let give_up = tokio::time::Instant::now() + std::time::Duration::from_millis(wait_ms);
+            while shared.open_watches.load(Ordering::SeqCst) < want
+                && tokio::time::Instant::now() < give_up
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
             }
         }
-        c.now().rfc3339()
-    };
+        "/kubeplay/close-watches" => {
+            shared.close_generation.fetch_add(1, Ordering::SeqCst);
+        }
+        _ => return not_found(),
+    }
+    let now = shared.lock().now().rfc3339();
     shared.notify();
-    rest::json_response(200, &serde_json::json!({ "now": now }))
+    rest::json_response(
+        200,
+        &serde_json::json!({ "now": now, "openWatches": shared.open_watches.load(Ordering::SeqCst) }),
+    )
 }

@@ -191,7 +191,10 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
     let content_type = "application/json";
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(256);
     let mut changed = shared.changed.subscribe();
+    let guard = shared.watch_opened();
+    let generation = shared.close_generation();
     tokio::task::spawn_local(async move {
+        let _guard = guard;
         for b in initial {
             if tx.send(b).await.is_err() {
                 return;
@@ -207,6 +210,8 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             let mut lines = Vec::new();
             let mut expired = false;
             let mut rv_now = 0;
+            // Read before the events: a close asked for before this point sees them all sent.
+            let closing = shared.close_generation() != generation;
             {
                 let c = shared.lock();
                 match c.api.store.events_since(cursor) {
@@ -242,7 +247,7 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
                 }
             }
             let now = tokio::time::Instant::now();
-            if now >= deadline {
+            if now >= deadline || closing {
                 return;
             }
             if bookmarks && now >= next_bookmark {

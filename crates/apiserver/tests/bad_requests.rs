@@ -20,6 +20,7 @@ impl Server {
             seed: 3,
             speed: 0.0,
             control: false,
+            start: None,
         })
         .expect("server starts");
         let dir = std::env::temp_dir().join(format!(

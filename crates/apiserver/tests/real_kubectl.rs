@@ -38,6 +38,7 @@ impl Real {
             seed: SEED,
             speed: 0.0,
             control: true,
+            start: None,
         })
         .expect("server starts");
         let dir = std::env::temp_dir().join(format!(

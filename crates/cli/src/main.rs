@@ -24,6 +24,16 @@ impl Files for DiskFiles {
 
 const USAGE: &str = "Usage:\n  kubeplay                               interactive prompt on a fresh cluster\n  kubeplay run [--seed N] [--echo] FILE|-  run a script; --echo prints each command as `$ cmd`\n  kubeplay serve [--port P] [--address A] [--seed N] [--speed X] [--kubeconfig FILE] [--clock-control]\n                                         serve the Kubernetes API for the real kubectl\n";
 
+/// The host's current time, read once to start `kubeplay serve`'s virtual clock.
+#[allow(clippy::disallowed_methods)] // the one deliberate wall-clock read: a start time passed in
+fn wall_clock_now() -> Option<kubeplay_engine::Time> {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    u64::try_from(ms).ok().map(kubeplay_engine::Time)
+}
+
 /// `kubeplay serve`: the Kubernetes API over HTTP (crate kubeplay-apiserver) plus a kubeconfig.
 fn serve(args: &[String]) -> i32 {
     let mut port: u16 = 0;
@@ -90,6 +100,10 @@ fn serve(args: &[String]) -> i32 {
             }
         },
     };
+    // The virtual clock starts now, so the real kubectl's AGE columns (computed from the
+    // cluster's clock) and creation timestamps read like a real cluster's. The engine never
+    // reads the wall clock itself; this is the one place it is passed in.
+    opts.start = wall_clock_now();
     let result = kubeplay_apiserver::run_blocking(addr, &opts, |bound| {
         let url = format!("http://{bound}");
         if let Err(e) = std::fs::write(&kubeconfig, kubeplay_apiserver::kubeconfig(&url)) {

@@ -341,6 +341,16 @@ impl Api {
                     object::remove(&mut n, &["status"]);
                 }
             }
+            // The Deployment status strategy keeps only spec and labels from the stored
+            // object, so the controller writes its revision annotation with the status.
+            if kind == Kind::Deployment {
+                match object::get(&obj, &["metadata", "annotations"]) {
+                    Some(a) => object::set(&mut n, &["metadata", "annotations"], a.clone()),
+                    None => {
+                        object::remove(&mut n, &["metadata", "annotations"]);
+                    }
+                }
+            }
             n
         } else {
             if has_status_subresource(kind) {

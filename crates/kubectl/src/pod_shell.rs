@@ -4,13 +4,17 @@
 //! `PodHost` is the shell `Host` of one container. It reads and changes the container only
 //! through the engine's runtime (files, HTTP) and DNS, so what a tool sees is what the kubelet
 //! and the volumes hold. Messages copy the real tools: busybox wording for busybox images,
-//! GNU coreutils/curl wording for the others (nginx images are Debian based).
+//! GNU coreutils/curl wording for the others (nginx images are Debian based). Beyond the
+//! tools every image has (`COMMON_TOOLS`), a command exists only if its executable is on the
+//! container's PATH in its file system, as the image catalog (engine `runtime::images`) or
+//! `apt-get install` put it there; so an installed program survives a restart exactly when
+//! its directory is a volume.
 //! It must never change API objects: in-pod programs cannot talk to the API server.
 
 use crate::shell::{Env, Host, Io, Shell, Stream};
 use kubeplay_engine::dns;
 use kubeplay_engine::object;
-use kubeplay_engine::runtime::{ContainerRef, FsError, NetError};
+use kubeplay_engine::runtime::{ContainerRef, FsError, Image, NetError, Userland};
 use kubeplay_engine::{Cluster, Kind};
 
 /// Where an attached terminal goes: the container, and whether to delete the pod on exit
@@ -33,20 +37,105 @@ pub enum Flavor {
 }
 
 impl Flavor {
+    /// The userland the image catalog declares for `image`.
     pub fn of_image(image: &str) -> Flavor {
-        let name = image.rsplit('/').next().unwrap_or(image);
-        if name.starts_with("busybox") || name.starts_with("alpine") {
-            Flavor::Busybox
-        } else {
-            Flavor::Gnu
+        match Image::parse(image).def().userland() {
+            Userland::Busybox => Flavor::Busybox,
+            Userland::Gnu => Flavor::Gnu,
         }
     }
 }
 
+/// Tools every image has (coreutils or busybox applets); other commands exist only when
+/// their executable is on the container's PATH (the image ships it, or `apt-get` put it there).
 const COMMON_TOOLS: &[&str] = &[
     "hostname", "cat", "ls", "chmod", "mkdir", "rm", "touch", "env", "sh", "sleep", "echo",
-    "printf", "true", "false", "date",
+    "printf", "true", "false", "date", "cp", "mv", "whoami", "printenv",
 ];
+
+/// The directories a container's `PATH` lists, in order.
+const PATH_DIRS: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+/// A package `apt-get install` knows: its version, what it pulls in and the files it installs.
+struct Package {
+    name: &'static str,
+    version: &'static str,
+    depends: &'static [&'static str],
+    files: &'static [&'static str],
+}
+
+/// The packages of the simulated Ubuntu/Debian archive. Files land under /usr, /lib and
+/// /etc (where seed 000 mounts volumes) and /var (which it does not).
+const PACKAGES: &[Package] = &[
+    Package {
+        name: "nginx",
+        version: "1.9.3-1ubuntu1",
+        depends: &["nginx-core"],
+        files: &["/usr/share/doc/nginx/copyright"],
+    },
+    Package {
+        name: "nginx-core",
+        version: "1.9.3-1ubuntu1",
+        depends: &["nginx-common"],
+        files: &["/usr/sbin/nginx"],
+    },
+    Package {
+        name: "nginx-common",
+        version: "1.9.3-1ubuntu1",
+        depends: &[],
+        files: &[
+            "/etc/nginx/nginx.conf",
+            "/etc/nginx/mime.types",
+            "/etc/nginx/sites-available/default",
+            "/etc/nginx/sites-enabled/default",
+            "/etc/init.d/nginx",
+            "/lib/systemd/system/nginx.service",
+            "/usr/share/nginx/html/index.html",
+            "/var/www/html/index.nginx-debian.html",
+        ],
+    },
+    Package {
+        name: "netcat",
+        version: "1.10-41",
+        depends: &["netcat-openbsd"],
+        files: &["/usr/share/doc/netcat/copyright"],
+    },
+    Package {
+        name: "netcat-openbsd",
+        version: "1.105-7ubuntu1",
+        depends: &[],
+        files: &["/bin/nc.openbsd", "/bin/nc", "/bin/netcat"],
+    },
+    Package {
+        name: "curl",
+        version: "7.43.0-1ubuntu2",
+        depends: &["libcurl3"],
+        files: &["/usr/bin/curl"],
+    },
+    Package {
+        name: "libcurl3",
+        version: "7.43.0-1ubuntu2",
+        depends: &[],
+        files: &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
+    },
+    Package {
+        name: "wget",
+        version: "1.16.1-1ubuntu1",
+        depends: &[],
+        files: &["/usr/bin/wget"],
+    },
+];
+
+fn package(name: &str) -> Option<&'static Package> {
+    PACKAGES.iter().find(|p| p.name == name)
+}
 
 /// Writes to an `Io` stream.
 pub fn io_out(io: &mut Io, s: impl Into<String>) {
@@ -509,6 +598,12 @@ impl<'a> PodHost<'a> {
                 }
                 7
             }
+            Err(NetError::EmptyReply { .. }) => {
+                if !quiet {
+                    io_err(io, "curl: (52) Empty reply from server\n");
+                }
+                52
+            }
             Err(NetError::Timeout { host, port }) => {
                 if !quiet {
                     io_err(
@@ -624,6 +719,10 @@ impl<'a> PodHost<'a> {
                 );
                 1
             }
+            Err(NetError::EmptyReply { .. }) => {
+                io_err(io, "wget: error getting response\n");
+                1
+            }
             Err(NetError::Timeout { .. }) => {
                 self.cluster.advance(130_000);
                 io_err(
@@ -674,6 +773,418 @@ impl<'a> PodHost<'a> {
             _ => {
                 io_err(io, format!("nslookup: can't resolve '{name}'\n"));
                 1
+            }
+        }
+    }
+
+    fn report_fs(&self, io: &mut Io, tool: &str, what: &str, path: &str, e: FsError) {
+        let m = Self::fs_msg(e);
+        match self.flavor {
+            Flavor::Busybox => io_err(io, format!("{tool}: can't {what} '{path}': {m}\n")),
+            Flavor::Gnu => io_err(io, format!("{tool}: cannot {what} '{path}': {m}\n")),
+        }
+    }
+
+    /// Expands a trailing `/*` the way the calling shell's glob would (the shell has no
+    /// directory listing of the container; `cp -vnpr /$d/* /${d}mnt` needs it).
+    fn expand_star(&self, arg: &str) -> Vec<String> {
+        let Some(dir) = arg.strip_suffix("/*") else {
+            return vec![arg.to_string()];
+        };
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let api = &self.cluster.api;
+        match self
+            .cluster
+            .runtime
+            .list_dir(api, &self.cref(), &Self::abs(dir))
+        {
+            Ok(entries) if !entries.is_empty() => entries
+                .iter()
+                .filter(|e| !e.name.starts_with('.'))
+                .map(|e| format!("{}/{}", dir.trim_end_matches('/'), e.name))
+                .collect(),
+            _ => vec![arg.to_string()],
+        }
+    }
+
+    /// `cp [-vnpr] SRC... DEST` (GNU coreutils wording; busybox's where it differs).
+    fn cp(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let (mut verbose, mut no_clobber, mut recursive) = (false, false, false);
+        let mut operands = Vec::new();
+        for a in args {
+            match a
+                .strip_prefix('-')
+                .filter(|f| !f.is_empty() && !a.starts_with("--"))
+            {
+                Some(flags) => {
+                    for c in flags.chars() {
+                        match c {
+                            'v' => verbose = true,
+                            'n' => no_clobber = true,
+                            'r' | 'R' | 'a' => recursive = true,
+                            'p' | 'f' | 'd' => {}
+                            other => {
+                                io_err(io, format!("cp: invalid option -- '{other}'\nTry 'cp --help' for more information.\n"));
+                                return 1;
+                            }
+                        }
+                    }
+                }
+                None => operands.extend(self.expand_star(a)),
+            }
+        }
+        if operands.len() < 2 {
+            let msg = match operands.first() {
+                Some(f) => format!("cp: missing destination file operand after '{f}'\n"),
+                None => "cp: missing file operand\n".to_string(),
+            };
+            io_err(io, format!("{msg}Try 'cp --help' for more information.\n"));
+            return 1;
+        }
+        let Some(dest) = operands.pop() else {
+            return 1;
+        };
+        let api = &self.cluster.api;
+        let dest_is_dir = self
+            .cluster
+            .runtime
+            .stat(api, &self.cref(), &Self::abs(&dest))
+            .is_ok_and(|e| e.is_dir);
+        if operands.len() > 1 && !dest_is_dir {
+            io_err(io, format!("cp: target '{dest}' is not a directory\n"));
+            return 1;
+        }
+        let mut status = 0;
+        for src in operands {
+            let name = src
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let target = if dest_is_dir {
+                format!("{}/{name}", dest.trim_end_matches('/'))
+            } else {
+                dest.clone()
+            };
+            status |= self.copy_tree(&src, &target, recursive, no_clobber, verbose, io);
+        }
+        status
+    }
+
+    fn copy_tree(
+        &mut self,
+        src: &str,
+        dst: &str,
+        recursive: bool,
+        no_clobber: bool,
+        verbose: bool,
+        io: &mut Io,
+    ) -> i32 {
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let rt = &mut self.cluster.runtime;
+        let api = &self.cluster.api;
+        let st = match rt.stat(api, &cref, &Self::abs(src)) {
+            Ok(st) => st,
+            Err(e) => {
+                io_err(
+                    io,
+                    format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                );
+                return 1;
+            }
+        };
+        let existing = rt.stat(api, &cref, &Self::abs(dst)).ok();
+        if st.is_dir {
+            if !recursive {
+                io_err(
+                    io,
+                    format!("cp: -r not specified; omitting directory '{src}'\n"),
+                );
+                return 1;
+            }
+            if existing.is_none() {
+                if let Err(e) = rt.mkdir(api, &cref, &Self::abs(dst), false) {
+                    io_err(
+                        io,
+                        format!("cp: cannot create directory '{dst}': {}\n", Self::fs_msg(e)),
+                    );
+                    return 1;
+                }
+                let _ = rt.chmod(api, &cref, &Self::abs(dst), st.mode);
+                if verbose {
+                    io_out(io, format!("'{src}' -> '{dst}'\n"));
+                }
+            }
+            let children = rt.list_dir(api, &cref, &Self::abs(src)).unwrap_or_default();
+            let mut status = 0;
+            for c in children {
+                let (s, d) = (format!("{src}/{}", c.name), format!("{dst}/{}", c.name));
+                status |= self.copy_tree(&s, &d, recursive, no_clobber, verbose, io);
+            }
+            return status;
+        }
+        if existing.is_some() && no_clobber {
+            return 0;
+        }
+        let data = match rt.read_file(api, &cref, &Self::abs(src)) {
+            Ok(d) => d,
+            Err(e) => {
+                io_err(
+                    io,
+                    format!("cp: cannot open '{src}' for reading: {}\n", Self::fs_msg(e)),
+                );
+                return 1;
+            }
+        };
+        if let Err(e) = rt.write_file(api, &cref, &Self::abs(dst), &data, false) {
+            io_err(
+                io,
+                format!(
+                    "cp: cannot create regular file '{dst}': {}\n",
+                    Self::fs_msg(e)
+                ),
+            );
+            return 1;
+        }
+        let _ = rt.chmod(api, &cref, &Self::abs(dst), st.mode);
+        if verbose {
+            io_out(io, format!("'{src}' -> '{dst}'\n"));
+        }
+        0
+    }
+
+    /// `mv SRC DEST`: a copy then a removal of the source.
+    fn mv(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let [src, dst] = ops.as_slice() else {
+            let msg = match ops.first() {
+                Some(f) if ops.len() == 1 => {
+                    format!("mv: missing destination file operand after '{f}'\n")
+                }
+                _ if ops.is_empty() => "mv: missing file operand\n".to_string(),
+                _ => String::new(),
+            };
+            if !msg.is_empty() {
+                io_err(io, format!("{msg}Try 'mv --help' for more information.\n"));
+                return 1;
+            }
+            // Several sources: into a directory.
+            let mut status = 0;
+            if let Some((last, srcs)) = ops.split_last() {
+                for s in srcs {
+                    status |= self.mv(&[s.to_string(), last.to_string()], io);
+                }
+            }
+            return status;
+        };
+        let api = &self.cluster.api;
+        if let Err(e) = self
+            .cluster
+            .runtime
+            .stat(api, &self.cref(), &Self::abs(src))
+        {
+            io_err(
+                io,
+                format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+            );
+            return 1;
+        }
+        let into_dir = self
+            .cluster
+            .runtime
+            .stat(api, &self.cref(), &Self::abs(dst))
+            .is_ok_and(|e| e.is_dir);
+        let target = if into_dir {
+            let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            format!("{}/{name}", dst.trim_end_matches('/'))
+        } else {
+            dst.to_string()
+        };
+        let mut sink = Io::new();
+        if self.copy_tree(src, &target, true, false, false, &mut sink) != 0 {
+            io_err(io, sink.stderr().replace("cp: ", "mv: "));
+            return 1;
+        }
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let api = &self.cluster.api;
+        if let Err(e) = self
+            .cluster
+            .runtime
+            .remove(api, &cref, &Self::abs(src), true)
+        {
+            self.report_fs(io, "mv", "remove", src, e);
+            return 1;
+        }
+        0
+    }
+
+    /// `apt-get update` / `apt-get install [-y] PKG...` against the simulated archive. The
+    /// package lists live in /var/lib/apt/lists and the packages' files where Debian puts
+    /// them, so what survives a restart is decided by the volumes, as in real life.
+    fn apt_get(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let words: Vec<&str> = args
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        let api = &self.cluster.api;
+        let codename = self
+            .cluster
+            .runtime
+            .read_file(api, &self.cref(), "/etc/os-release")
+            .ok()
+            .and_then(|b| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VERSION_CODENAME=").map(str::to_string))
+            })
+            .unwrap_or_else(|| "stable".to_string());
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let lists = "/var/lib/apt/lists";
+        match words.first().copied() {
+            Some("update") => {
+                let rt = &mut self.cluster.runtime;
+                if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {
+                    rt.write_file(
+                        api,
+                        &cref,
+                        &format!("{lists}/archive.ubuntu.com_ubuntu_dists_{codename}_InRelease"),
+                        b"",
+                        false,
+                    )
+                }) {
+                    io_err(
+                        io,
+                        format!(
+                            "E: Could not open lock file /var/lib/apt/lists/lock - open ({})\n",
+                            Self::fs_msg(e)
+                        ),
+                    );
+                    return 100;
+                }
+                io_out(
+                    io,
+                    format!(
+                        "Get:1 http://archive.ubuntu.com/ubuntu {codename} InRelease [218 kB]\n\
+Get:2 http://archive.ubuntu.com/ubuntu {codename}-updates InRelease [65.9 kB]\n\
+Get:3 http://archive.ubuntu.com/ubuntu {codename}-security InRelease [65.9 kB]\n\
+Get:4 http://archive.ubuntu.com/ubuntu {codename}/main amd64 Packages [1,366 kB]\n\
+Get:5 http://archive.ubuntu.com/ubuntu {codename}/universe amd64 Packages [7,045 kB]\n\
+Fetched 8,761 kB in 3s (2,548 kB/s)\n\
+Reading package lists... Done\n"
+                    ),
+                );
+                0
+            }
+            Some("install") => {
+                let names = words.get(1..).unwrap_or(&[]);
+                let updated = self
+                    .cluster
+                    .runtime
+                    .list_dir(api, &cref, lists)
+                    .is_ok_and(|l| !l.is_empty());
+                io_out(io, "Reading package lists... Done\nBuilding dependency tree       \nReading state information... Done\n");
+                let mut wanted: Vec<&'static Package> = Vec::new();
+                for n in names {
+                    match package(n).filter(|_| updated) {
+                        Some(p) => {
+                            let mut stack = vec![p];
+                            while let Some(p) = stack.pop() {
+                                if !wanted.iter().any(|w| w.name == p.name) {
+                                    wanted.push(p);
+                                    stack.extend(p.depends.iter().filter_map(|d| package(d)));
+                                }
+                            }
+                        }
+                        None => {
+                            io_err(io, format!("E: Unable to locate package {n}\n"));
+                            return 100;
+                        }
+                    }
+                }
+                if wanted.is_empty() {
+                    io_out(
+                        io,
+                        "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n",
+                    );
+                    return 0;
+                }
+                wanted.reverse();
+                let mut all: Vec<&str> = wanted.iter().map(|p| p.name).collect();
+                all.sort_unstable();
+                io_out(io, format!(
+                    "The following NEW packages will be installed:\n  {}\n0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.\n",
+                    all.join(" "),
+                    all.len()
+                ));
+                for (i, p) in wanted.iter().enumerate() {
+                    io_out(io, format!(
+                        "Get:{} http://archive.ubuntu.com/ubuntu {codename}/main amd64 {} amd64 {}\n",
+                        i + 1,
+                        p.name,
+                        p.version
+                    ));
+                }
+                let rt = &mut self.cluster.runtime;
+                for p in &wanted {
+                    io_out(
+                        io,
+                        format!(
+                            "Selecting previously unselected package {}.\nUnpacking {} ({}) ...\n",
+                            p.name, p.name, p.version
+                        ),
+                    );
+                    for f in p.files {
+                        let dir = f.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
+                        let exec = f.contains("/bin/")
+                            || f.contains("/sbin/")
+                            || f.starts_with("/etc/init.d/");
+                        let data = package_file(f);
+                        let r = rt
+                            .mkdir(api, &cref, dir, true)
+                            .and_then(|_| rt.write_file(api, &cref, f, data.as_bytes(), false))
+                            .and_then(|_| {
+                                rt.chmod(api, &cref, f, if exec { 0o755 } else { 0o644 })
+                            });
+                        if let Err(e) = r {
+                            io_err(io, format!("dpkg: error processing archive {}: unable to create '{f}': {}\n", p.name, Self::fs_msg(e)));
+                            return 100;
+                        }
+                    }
+                    let _ = rt.mkdir(api, &cref, "/var/lib/dpkg/info", true);
+                    let _ = rt.write_file(
+                        api,
+                        &cref,
+                        &format!("/var/lib/dpkg/info/{}.list", p.name),
+                        p.files.join("\n").as_bytes(),
+                        false,
+                    );
+                }
+                for p in &wanted {
+                    io_out(io, format!("Setting up {} ({}) ...\n", p.name, p.version));
+                }
+                0
+            }
+            Some(other) => {
+                io_err(io, format!("E: Invalid operation {other}\n"));
+                100
+            }
+            None => {
+                io_out(io, "apt 1.0.10.2ubuntu1 for amd64 compiled on Oct  5 2015 15:55:05\nUsage: apt-get [options] command\n");
+                0
             }
         }
     }
@@ -779,6 +1290,20 @@ pub fn parse_url(url: &str) -> Option<(String, u16, String)> {
     Some((host.to_string(), port, path))
 }
 
+/// The contents apt-get writes for a package file: the configuration nginx reads, the
+/// pages it serves, ELF stubs for programs.
+fn package_file(path: &str) -> String {
+    match path {
+        "/etc/nginx/sites-available/default" | "/etc/nginx/sites-enabled/default" => {
+            "server {\n\tlisten 80 default_server;\n\tlisten [::]:80 default_server;\n\troot /var/www/html;\n\tindex index.html index.htm index.nginx-debian.html;\n\tserver_name _;\n\tlocation / {\n\t\ttry_files $uri $uri/ =404;\n\t}\n}\n".to_string()
+        }
+        "/etc/nginx/nginx.conf" => "user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\taccess_log /var/log/nginx/access.log;\n\terror_log /var/log/nginx/error.log;\n\tinclude /etc/nginx/conf.d/*.conf;\n\tinclude /etc/nginx/sites-enabled/*;\n}\n".to_string(),
+        p if p.ends_with(".html") => "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n".to_string(),
+        p if p.contains("/bin/") || p.contains("/sbin/") || p.ends_with(".so.4") => "\u{7f}ELF".to_string(),
+        _ => String::new(),
+    }
+}
+
 /// One `ls -l` line, GNU layout.
 fn long_line(e: &kubeplay_engine::runtime::DirEntry, name: &str) -> String {
     let mut m = String::with_capacity(10);
@@ -823,7 +1348,30 @@ impl Host for PodHost<'_> {
             "curl" => self.curl(rest, io),
             "wget" => self.wget(rest, io),
             "nslookup" => self.nslookup(rest, io),
-            "env" => self.env(io),
+            "env" | "printenv" if rest.is_empty() => self.env(io),
+            "printenv" => {
+                let mut env = Io::new();
+                self.env(&mut env);
+                let text = env.stdout();
+                let mut status = 0;
+                for name in rest {
+                    match text
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}=")))
+                    {
+                        Some(v) => io_out(io, format!("{v}\n")),
+                        None => status = 1,
+                    }
+                }
+                status
+            }
+            "whoami" => {
+                io_out(io, "root\n");
+                0
+            }
+            "cp" => self.cp(rest, io),
+            "mv" => self.mv(rest, io),
+            "apt-get" => self.apt_get(rest, io),
             "true" => 0,
             "false" => 1,
             "echo" => {
@@ -895,10 +1443,17 @@ impl Host for PodHost<'_> {
         if COMMON_TOOLS.contains(&base) {
             return true;
         }
-        match self.flavor {
-            Flavor::Busybox => matches!(base, "nslookup" | "wget" | "ash"),
-            Flavor::Gnu => matches!(base, "curl" | "bash"),
+        let api = &self.cluster.api;
+        let found = |path: &str| {
+            self.cluster
+                .runtime
+                .stat(api, &self.cref(), path)
+                .is_ok_and(|e| !e.is_dir && e.mode & 0o111 != 0)
+        };
+        if name.contains('/') {
+            return found(&Self::abs(name));
         }
+        PATH_DIRS.iter().any(|d| found(&format!("{d}/{base}")))
     }
 }
 

@@ -295,8 +295,39 @@ impl Session {
         out
     }
 
+    /// The attached shell is the container's main process: when it ends (`exit`, EOF), the
+    /// container exits with its status and the pod completes under `restartPolicy: Never`.
+    /// kubectl waits for that before `--rm` deletes the pod, as the real one does.
     fn detach(&mut self, cluster: &mut Cluster, out: &mut Output) {
         if let Some(att) = self.attached.take() {
+            let t = &att.target;
+            let code = att.shell.exited().unwrap_or(0);
+            // kubectl waits for the exit code only when the pod will not restart the shell.
+            let completes = cluster
+                .api
+                .try_get(kubeplay_engine::Kind::Pod, &t.namespace, &t.pod)
+                .is_some_and(|p| {
+                    matches!(
+                        kubeplay_engine::object::get_str(p, &["spec", "restartPolicy"]),
+                        Some("Never" | "OnFailure")
+                    )
+                });
+            if completes
+                && cluster
+                    .sim_exit_container(&t.namespace, &t.pod, Some(&t.container), code)
+                    .is_ok()
+            {
+                crate::sim::wait_until(cluster, 60_000, |c| {
+                    c.api
+                        .try_get(kubeplay_engine::Kind::Pod, &t.namespace, &t.pod)
+                        .is_none_or(|p| {
+                            matches!(
+                                kubeplay_engine::object::get_str(p, &["status", "phase"]),
+                                Some("Succeeded" | "Failed")
+                            )
+                        })
+                });
+            }
             if att.target.remove_on_exit {
                 cmd::run::remove_pod(cluster, &att.target.namespace, &att.target.pod, out);
             }

@@ -523,12 +523,15 @@ impl Sync<'_> {
             }
             ContainerState::Starting { at } if now >= at => {
                 let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
+                // The image decides how long its server takes to answer a probe.
                 let ready_at = match object::get(&spec, &["readinessProbe"]) {
-                    Some(p) => now.plus_secs(
-                        object::get_i64(p, &["initialDelaySeconds"])
-                            .unwrap_or(0)
-                            .max(0) as u64,
-                    ),
+                    Some(p) => now
+                        .plus_secs(
+                            object::get_i64(p, &["initialDelaySeconds"])
+                                .unwrap_or(0)
+                                .max(0) as u64,
+                        )
+                        .plus_ms(c.image.def().warmup_ms(&c.image)),
                     None => now,
                 };
                 let exit_at = c.behavior.exits.map(|(ms, code)| (now.plus_ms(ms), code));
@@ -1040,6 +1043,23 @@ impl Cluster {
         let now = self.api.now;
         self.runtime
             .kill_container(namespace, pod, container, now)?;
+        self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, namespace, pod), 0);
+        self.advance(0);
+        Ok(())
+    }
+
+    /// The container's main process exits with `code`, as an attached shell does on `exit`
+    /// (the kubelet then applies the pod's restart policy).
+    pub fn sim_exit_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        code: i32,
+    ) -> Result<(), FsError> {
+        let now = self.api.now;
+        self.runtime
+            .exit_container(namespace, pod, container, code, now)?;
         self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, namespace, pod), 0);
         self.advance(0);
         Ok(())

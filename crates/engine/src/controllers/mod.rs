@@ -5,11 +5,13 @@
 //! it may ask to be called again later (`Action::RequeueAfter`), which the cluster turns into
 //! a timer on the virtual clock.
 
+pub mod deployment;
 pub mod endpoints;
 pub mod gc;
 pub mod kubelet;
 pub mod nodes;
 pub mod pv;
+pub mod replicaset;
 pub mod scheduler;
 pub mod statefulset;
 
@@ -107,6 +109,8 @@ impl WorkQueue {
 pub fn all(config: &crate::Config) -> Vec<Box<dyn Controller>> {
     vec![
         Box::new(statefulset::StatefulSetController::new()),
+        Box::new(deployment::DeploymentController::new()),
+        Box::new(replicaset::ReplicaSetController::new()),
         Box::new(gc::GarbageCollector::new()),
         Box::new(pv::PersistentVolumeController::new()),
         Box::new(scheduler::Scheduler::new()),

@@ -608,6 +608,13 @@ fn pod_template(w: &mut W, t: &Value) {
     );
 }
 
+/// `DescribePodTemplate` on its own (`rollout history --revision=N`).
+pub fn pod_template_text(t: &Value) -> String {
+    let mut w = W::new();
+    pod_template(&mut w, t);
+    w.finish()
+}
+
 fn qos_class(pod: &Value) -> String {
     if let Some(q) = get_str(pod, &["status", "qosClass"]) {
         return q.to_string();
@@ -866,6 +873,232 @@ fn describe_statefulset(k: &Kubectl<'_>, sts: &Value, now: Time) -> String {
         }
     }
     describe_events(&mut w, &events_for(k, sts), now);
+    w.finish()
+}
+
+/// `getPodStatusForController`: pod phases of the pods `owner` controls among its selector's.
+fn pod_status_for_controller(k: &Kubectl<'_>, owner: &Value) -> String {
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    if let Ok(sel) =
+        Selector::from_label_selector(get(owner, &["spec", "selector"]).unwrap_or(&Value::Null))
+    {
+        for p in k
+            .cluster
+            .api
+            .list(Kind::Pod, Some(object::namespace(owner)), &sel)
+        {
+            if object::controller_ref(&p).map(|r| r.uid) != Some(object::uid(owner).to_string()) {
+                continue;
+            }
+            match s(&p, &["status", "phase"]) {
+                "Running" => running += 1,
+                "Pending" => waiting += 1,
+                "Succeeded" => succeeded += 1,
+                "Failed" => failed += 1,
+                _ => {}
+            }
+        }
+    }
+    format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed")
+}
+
+fn int_or_string(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(x)) => x.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "0".into(),
+    }
+}
+
+fn describe_conditions(w: &mut W, o: &Value) {
+    let conds = get_array(o, &["status", "conditions"]);
+    if conds.is_empty() {
+        return;
+    }
+    w.w(0, "Conditions:\n  Type\tStatus\tReason\n");
+    w.w(1, "----\t------\t------\n");
+    for c in conds {
+        w.w(
+            1,
+            &format!(
+                "{} \t{}\t{}\n",
+                s(c, &["type"]),
+                s(c, &["status"]),
+                s(c, &["reason"])
+            ),
+        );
+    }
+}
+
+/// The template with the pod-template-hash label removed, for finding a deployment's new set.
+fn template_ignoring_hash(o: &Value) -> Value {
+    let mut t = get(o, &["spec", "template"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    object::remove(&mut t, &["metadata", "labels", "pod-template-hash"]);
+    if get(&t, &["metadata", "labels"]).is_some_and(|l| l.as_object().is_some_and(|m| m.is_empty()))
+    {
+        object::remove(&mut t, &["metadata", "labels"]);
+    }
+    t
+}
+
+/// kubectl's `GetAllReplicaSets`: (all old sets, the new set) a deployment controls.
+pub fn deployment_replica_sets(k: &Kubectl<'_>, d: &Value) -> (Vec<Value>, Option<Value>) {
+    let uid = object::uid(d);
+    let mut owned: Vec<Value> = k
+        .cluster
+        .api
+        .list(
+            Kind::ReplicaSet,
+            Some(object::namespace(d)),
+            &Selector::everything(),
+        )
+        .into_iter()
+        .filter(|r| object::controller_ref(r).is_some_and(|c| c.uid == uid))
+        .map(|r| (*r).clone())
+        .collect();
+    let mut by_age = owned.clone();
+    by_age.sort_by(|a, b| {
+        s(a, &["metadata", "creationTimestamp"]).cmp(s(b, &["metadata", "creationTimestamp"]))
+    });
+    let want = template_ignoring_hash(d);
+    let new = by_age
+        .into_iter()
+        .find(|r| template_ignoring_hash(r) == want);
+    if let Some(n) = &new {
+        owned.retain(|r| object::uid(r) != object::uid(n));
+    }
+    (owned, new)
+}
+
+fn replica_sets_by_labels(rss: &[Value]) -> String {
+    let parts: Vec<String> = rss
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({}/{} replicas created)",
+                object::name(r),
+                get_i64(r, &["status", "replicas"]).unwrap_or(0),
+                get_i64(r, &["spec", "replicas"]).unwrap_or(1)
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        "<none>".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn describe_deployment(k: &Kubectl<'_>, d: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(d)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(d)));
+    w.w(
+        0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            rfc1123z(s(d, &["metadata", "creationTimestamp"]))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", &object::labels(d));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(d));
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            format_label_selector(get(d, &["spec", "selector"]))
+        ),
+    );
+    let st = |f: &str| get_i64(d, &["status", f]).unwrap_or(0);
+    w.w(
+        0,
+        &format!(
+            "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
+            get_i64(d, &["spec", "replicas"]).unwrap_or(1),
+            st("updatedReplicas"),
+            st("replicas"),
+            st("availableReplicas"),
+            st("unavailableReplicas")
+        ),
+    );
+    w.w(
+        0,
+        &format!("StrategyType:\t{}\n", s(d, &["spec", "strategy", "type"])),
+    );
+    w.w(
+        0,
+        &format!(
+            "MinReadySeconds:\t{}\n",
+            get_i64(d, &["spec", "minReadySeconds"]).unwrap_or(0)
+        ),
+    );
+    if let Some(ru) = get(d, &["spec", "strategy", "rollingUpdate"]).filter(|v| v.is_object()) {
+        w.w(
+            0,
+            &format!(
+                "RollingUpdateStrategy:\t{} max unavailable, {} max surge\n",
+                int_or_string(ru.get("maxUnavailable")),
+                int_or_string(ru.get("maxSurge"))
+            ),
+        );
+    }
+    pod_template(
+        &mut w,
+        get(d, &["spec", "template"]).unwrap_or(&Value::Null),
+    );
+    describe_conditions(&mut w, d);
+    let (olds, new) = deployment_replica_sets(k, d);
+    if !olds.is_empty() || new.is_some() {
+        w.w(
+            0,
+            &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(&olds)),
+        );
+        let new: Vec<Value> = new.into_iter().collect();
+        w.w(
+            0,
+            &format!("NewReplicaSet:\t{}\n", replica_sets_by_labels(&new)),
+        );
+    }
+    describe_events(&mut w, &events_for(k, d), now);
+    w.finish()
+}
+
+fn describe_replicaset(k: &Kubectl<'_>, rs: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(rs)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(rs)));
+    w.w(
+        0,
+        &format!(
+            "Selector:\t{}\n",
+            format_label_selector(get(rs, &["spec", "selector"]))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", &object::labels(rs));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(rs));
+    if let Some(r) = object::controller_ref(rs) {
+        w.w(0, &format!("Controlled By:\t{}/{}\n", r.kind, r.name));
+    }
+    w.w(
+        0,
+        &format!(
+            "Replicas:\t{} current / {} desired\n",
+            get_i64(rs, &["status", "replicas"]).unwrap_or(0),
+            get_i64(rs, &["spec", "replicas"]).unwrap_or(1)
+        ),
+    );
+    w.w(
+        0,
+        &format!("Pods Status:\t{}\n", pod_status_for_controller(k, rs)),
+    );
+    pod_template(
+        &mut w,
+        get(rs, &["spec", "template"]).unwrap_or(&Value::Null),
+    );
+    describe_conditions(&mut w, rs);
+    describe_events(&mut w, &events_for(k, rs), now);
     w.finish()
 }
 
@@ -1308,6 +1541,8 @@ fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<Str
     Ok(match kind {
         Kind::Pod => describe_pod(k, o, now),
         Kind::StatefulSet => describe_statefulset(k, o, now),
+        Kind::Deployment => describe_deployment(k, o, now),
+        Kind::ReplicaSet => describe_replicaset(k, o, now),
         Kind::Service => describe_service(k, o, now),
         Kind::PersistentVolumeClaim => describe_pvc(k, o, now),
         Kind::PersistentVolume => describe_pv(k, o, now),

@@ -356,9 +356,21 @@ fn history(
                 "unable to find the specified revision".into(),
             ));
         }
-        return Err(CmdError::Plain(
-            "kubeplay does not show a single revision's pod template yet (rollout history --revision)".into(),
-        ));
+        if kind != Kind::Deployment {
+            return Err(CmdError::Plain(
+                "kubeplay does not show a single revision's pod template yet (rollout history --revision)".into(),
+            ));
+        }
+        let template = revs
+            .iter()
+            .find(|(rv, _, _)| *rv == n)
+            .and_then(|(_, _, rs)| object::get(rs, &["spec", "template"]))
+            .cloned()
+            .unwrap_or(json!({}));
+        out.outln(format!("{shown} with revision #{n}"));
+        out.out(super::describe::pod_template_text(&template));
+        out.outln("");
+        return Ok(());
     }
     if revs.is_empty() {
         out.outln(format!("No rollout history found in {shown}"));
@@ -404,6 +416,11 @@ fn undo(
     };
     let revs = revisions(k, kind, ns, &obj)?;
     let target = if to == 0 {
+        if revs.len() <= 1 && kind == Kind::Deployment {
+            return Err(CmdError::Plain(format!(
+                "no rollout history found for deployment {name:?}"
+            )));
+        }
         if revs.len() <= 1 {
             return Err(CmdError::Plain("no last revision to roll back to".into()));
         }
@@ -419,6 +436,11 @@ fn undo(
     let shown = manifest::resource_name(kind, name);
     let body = match kind {
         Kind::Deployment => {
+            // kubectl's DeploymentRollbacker: refuse paused deployments, then replace the
+            // template and the annotations (kept: the controller's own) in one JSON patch.
+            if object::get_bool(&obj, &["spec", "paused"]) == Some(true) {
+                return Err(CmdError::Plain("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".into()));
+            }
             let mut t = object::get(rev, &["spec", "template"])
                 .cloned()
                 .unwrap_or(json!({}));
@@ -429,8 +451,39 @@ fn undo(
                 ));
                 return Ok(());
             }
-            t["$patch"] = json!("replace");
-            json!({"spec": {"template": t}})
+            const SKIP: &[&str] = &[
+                "kubectl.kubernetes.io/last-applied-configuration",
+                "deployment.kubernetes.io/revision",
+                "deployment.kubernetes.io/revision-history",
+                "deployment.kubernetes.io/desired-replicas",
+                "deployment.kubernetes.io/max-replicas",
+                "deprecated.deployment.rollback.to",
+            ];
+            let mut annotations = serde_json::Map::new();
+            for (k2, v) in object::annotations(&obj) {
+                if SKIP.contains(&k2.as_str()) {
+                    annotations.insert(k2, json!(v));
+                }
+            }
+            for (k2, v) in object::annotations(rev) {
+                if !SKIP.contains(&k2.as_str()) {
+                    annotations.insert(k2, json!(v));
+                }
+            }
+            if p.value("dry-run").is_some_and(|d| d != "none") {
+                out.outln(format!("{shown} rolled back (dry run)"));
+                return Ok(());
+            }
+            let patch = json!([
+                {"op": "replace", "path": "/spec/template", "value": t},
+                {"op": "replace", "path": "/metadata/annotations", "value": annotations},
+            ]);
+            k.cluster
+                .api
+                .patch(kind, ns, name, PatchType::Json, &patch)
+                .map_err(|e| CmdError::Plain(format!("failed restoring revision {to}: {e}")))?;
+            out.outln(format!("{shown} rolled back"));
+            return Ok(());
         }
         _ => {
             let data = rev.get("data").cloned().unwrap_or(json!({}));

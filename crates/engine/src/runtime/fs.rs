@@ -1,0 +1,215 @@
+//! Container file systems: a tree of files and directories keyed by normalised absolute path.
+//! Image layers, writable layers and every volume kind (PV contents, emptyDir, hostPath, the
+//! view of a ConfigMap) are `Fs` values; `super::Runtime` decides which one a path lands in.
+//!
+//! It knows nothing of pods, mounts or users: permission checks that depend on who asks (the
+//! nginx worker reading a document root) are made by the caller.
+
+use std::collections::BTreeMap;
+
+/// A file system error, rendered by the in-pod tools (`cat: can't open 'x': No such file or directory`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsError {
+    NotFound,
+    NotADirectory,
+    IsADirectory,
+    PermissionDenied,
+    ReadOnly,
+    /// The pod or container does not exist or is not running.
+    NoContainer,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: String,
+    pub is_dir: bool,
+    /// Unix permission bits (0o644, 0o755 ...).
+    pub mode: u32,
+    pub size: u64,
+}
+
+/// One file or directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsEntry {
+    pub is_dir: bool,
+    pub mode: u32,
+    pub data: Vec<u8>,
+}
+
+/// A tree of files keyed by absolute, normalised path (`/`, `/etc`, `/etc/hosts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fs {
+    pub entries: BTreeMap<String, FsEntry>,
+}
+
+impl Fs {
+    /// An empty directory tree whose root has `mode`.
+    pub fn new(root_mode: u32) -> Fs {
+        let mut entries = BTreeMap::new();
+        entries.insert(
+            "/".to_string(),
+            FsEntry {
+                is_dir: true,
+                mode: root_mode,
+                data: Vec::new(),
+            },
+        );
+        Fs { entries }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FsEntry> {
+        self.entries.get(path)
+    }
+
+    /// Creates every missing directory up to and including `path`.
+    pub fn mkdir_all(&mut self, path: &str, mode: u32) -> Result<(), FsError> {
+        let mut cur = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            cur.push('/');
+            cur.push_str(part);
+            match self.entries.get(&cur) {
+                Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
+                Some(_) => {}
+                None => {
+                    self.entries.insert(
+                        cur.clone(),
+                        FsEntry {
+                            is_dir: true,
+                            mode,
+                            data: Vec::new(),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a file, creating parent directories (used to build image layers).
+    pub fn put(&mut self, path: &str, mode: u32, data: &[u8]) {
+        let _ = self.mkdir_all(parent(path), 0o755);
+        self.entries.insert(
+            path.to_string(),
+            FsEntry {
+                is_dir: false,
+                mode,
+                data: data.to_vec(),
+            },
+        );
+    }
+
+    pub(crate) fn write(&mut self, path: &str, data: &[u8], append: bool) -> Result<(), FsError> {
+        match self.entries.get(parent(path)) {
+            None => return Err(FsError::NotFound),
+            Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
+            _ => {}
+        }
+        match self.entries.get_mut(path) {
+            Some(e) if e.is_dir => Err(FsError::IsADirectory),
+            Some(e) => {
+                if !append {
+                    e.data.clear();
+                }
+                e.data.extend_from_slice(data);
+                Ok(())
+            }
+            None => {
+                self.entries.insert(
+                    path.to_string(),
+                    FsEntry {
+                        is_dir: false,
+                        mode: 0o644,
+                        data: data.to_vec(),
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn list(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
+        let e = self.entries.get(path).ok_or(FsError::NotFound)?;
+        if !e.is_dir {
+            return Err(FsError::NotADirectory);
+        }
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
+        Ok(self
+            .entries
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, e)| {
+                let rest = k.get(prefix.len()..)?;
+                if rest.is_empty() || rest.contains('/') {
+                    return None;
+                }
+                Some(dir_entry(rest, e))
+            })
+            .collect())
+    }
+
+    pub(crate) fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
+        let e = self.entries.get(path).ok_or(FsError::NotFound)?;
+        if e.is_dir {
+            let prefix = format!("{path}/");
+            let children: Vec<String> = self
+                .entries
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone())
+                .collect();
+            if !recursive {
+                return Err(FsError::IsADirectory);
+            }
+            for c in children {
+                self.entries.remove(&c);
+            }
+        }
+        if path != "/" {
+            self.entries.remove(path);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn dir_entry(name: &str, e: &FsEntry) -> DirEntry {
+    DirEntry {
+        name: name.to_string(),
+        is_dir: e.is_dir,
+        mode: e.mode,
+        size: if e.is_dir { 4096 } else { e.data.len() as u64 },
+    }
+}
+
+pub(crate) fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => path.get(..i).unwrap_or("/"),
+    }
+}
+
+/// Normalises a path as the kernel would resolve it from `/` (no symlinks).
+pub fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}", parts.join("/"))
+    }
+}
+
+pub(crate) fn join(base: &str, rel: &str) -> String {
+    normalize_path(&format!("{base}/{rel}"))
+}

@@ -1,0 +1,769 @@
+//! The simulated node runtime: pod sandboxes (IPs), containers (state, restarts, logs),
+//! container file systems (image layer + writable layer + volume mounts) and the volume
+//! store whose contents outlive pods. The kubelet controller drives it; `kubectl exec`,
+//! `logs` and in-pod networking read and change it through the methods below.
+//!
+//! A container's root file system is a copy of its image layer made when the container
+//! starts (the writable layer), so a restart loses what was written there. Volume mounts
+//! shadow the paths below them: a PVC mounted at `/usr/share/nginx/html` hides the image's
+//! `index.html`. PV contents live in `volumes` keyed by PV name and survive the pod;
+//! emptyDir lives with the pod sandbox; hostPath lives with the node; configMap volumes are
+//! read from the ConfigMap object on every access and are read-only.
+//!
+//! Module map: `fs` (file trees), `sandbox` (pod sandboxes and container states), `images`
+//! (the image catalog: one module per image declaring its files, processes, readiness and
+//! commands — the place to add an image). This module resolves paths through mounts and
+//! carries requests between pods.
+//!
+//! This module never writes API objects: the kubelet reads the state here and reports it.
+
+mod fs;
+pub mod images;
+mod sandbox;
+
+pub use fs::{normalize_path, DirEntry, Fs, FsEntry, FsError};
+pub use images::{
+    hex_digest, image_layer, nginx_error_page, Behavior, Image, ImageDef, Userland, CATALOG,
+};
+pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, Stopping, Terminated};
+
+use crate::api::Api;
+use crate::kinds::Kind;
+use crate::object;
+use crate::time::Time;
+use fs::{dir_entry, join, parent};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An HTTP response from a simulated server (nginx serving its document root ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Why a connection failed, as curl/wget report it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetError {
+    /// `Could not resolve host: x`
+    UnknownHost(String),
+    /// `Failed to connect to x port 80: Connection refused`
+    Refused {
+        host: String,
+        port: u16,
+    },
+    Timeout {
+        host: String,
+        port: u16,
+    },
+    /// The server accepted the connection and closed it without answering (curl's
+    /// `(52) Empty reply from server`).
+    EmptyReply {
+        host: String,
+        port: u16,
+    },
+}
+
+/// Which container of which pod: `container: None` means the pod's first container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerRef<'a> {
+    pub namespace: &'a str,
+    pub pod: &'a str,
+    pub container: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Runtime {
+    /// Files of each persistent volume, keyed by PV name; they outlive pods.
+    pub volumes: BTreeMap<String, Fs>,
+    /// Pod sandboxes by (namespace, name).
+    pub pods: BTreeMap<(String, String), PodSandbox>,
+    /// Images present on each node (the kubelet's image cache).
+    pub node_images: BTreeMap<String, BTreeSet<String>>,
+    /// Each node's own file system, for hostPath volumes.
+    pub host_paths: BTreeMap<String, Fs>,
+    /// Nodes whose kubelet is down (`sim fail-node`), with the time it went down.
+    pub failed_nodes: BTreeMap<String, Time>,
+    /// Per-node counter for pod IPs (the last host number handed out).
+    pub ip_counters: BTreeMap<String, u32>,
+    /// Access log lines servers wrote since start, by container ID. Serving a request is a
+    /// read-only operation for callers, so the log sits behind a cell.
+    access_logs: RefCell<BTreeMap<String, String>>,
+    /// The virtual time of the last kubelet sync, stamped on access log lines.
+    pub clock: Time,
+}
+
+/// Where a path inside a container lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Backing {
+    Root,
+    Pv(String),
+    EmptyDir(String),
+    HostPath(String),
+    ConfigMap { namespace: String, name: String },
+    Secret,
+}
+
+struct Resolved {
+    backing: Backing,
+    /// Path inside the backing file system.
+    path: String,
+    read_only: bool,
+}
+
+impl Runtime {
+    /// Hands out the next pod IP from the node's podCIDR (`10.244.N.x`): a new address on
+    /// every sandbox, as re-created pods usually get (S7.5).
+    pub fn allocate_ip(&mut self, node: &str, cidr_prefix: &str) -> String {
+        // Only addresses under this prefix can collide; borrowing them (rather than cloning
+        // and sorting every sandbox's address) keeps a pod start cheap in a big cluster.
+        let used: BTreeSet<&str> = self
+            .pods
+            .values()
+            .map(|p| p.ip.as_str())
+            .filter(|ip| {
+                ip.strip_prefix(cidr_prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .collect();
+        let counter = self.ip_counters.entry(node.to_string()).or_insert(1);
+        for _ in 0..260 {
+            *counter = if *counter >= 254 { 2 } else { *counter + 1 };
+            let ip = format!("{cidr_prefix}.{counter}");
+            if !used.contains(ip.as_str()) {
+                return ip;
+            }
+        }
+        format!("{cidr_prefix}.{counter}")
+    }
+
+    pub fn sandbox(&self, namespace: &str, pod: &str) -> Option<&PodSandbox> {
+        self.pods.get(&(namespace.to_string(), pod.to_string()))
+    }
+
+    pub fn sandbox_mut(&mut self, namespace: &str, pod: &str) -> Option<&mut PodSandbox> {
+        self.pods.get_mut(&(namespace.to_string(), pod.to_string()))
+    }
+
+    /// The sandbox and container a reference names, if that container is running.
+    fn running(&self, c: &ContainerRef<'_>) -> Result<(&PodSandbox, &ContainerRuntime), FsError> {
+        let sb = self
+            .sandbox(c.namespace, c.pod)
+            .ok_or(FsError::NoContainer)?;
+        let ct = sb.container(c.container).ok_or(FsError::NoContainer)?;
+        if !ct.is_running() {
+            return Err(FsError::NoContainer);
+        }
+        Ok((sb, ct))
+    }
+
+    /// `sim probe-fail` / `sim probe-pass`: makes the container's readiness probe fail or
+    /// pass from now on. Call `Cluster::sim_set_probe` so the kubelet reports it.
+    pub fn set_probe_result(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        passing: bool,
+    ) -> Result<(), FsError> {
+        let ct = self
+            .sandbox_mut(namespace, pod)
+            .and_then(|sb| sb.container_mut(container))
+            .ok_or(FsError::NoContainer)?;
+        ct.probe_passing = passing;
+        Ok(())
+    }
+
+    /// `sim kill`: the container's process dies now (SIGKILL, exit 137). Call
+    /// `Cluster::sim_kill_container` so the kubelet notices and restarts it.
+    pub fn kill_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        now: Time,
+    ) -> Result<(), FsError> {
+        self.exit_container(namespace, pod, container, 137, now)
+    }
+
+    /// The container's main process ends now with `code` (an attached shell that exits).
+    pub fn exit_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        code: i32,
+        now: Time,
+    ) -> Result<(), FsError> {
+        let ct = self
+            .sandbox_mut(namespace, pod)
+            .and_then(|sb| sb.container_mut(container))
+            .ok_or(FsError::NoContainer)?;
+        match &mut ct.state {
+            ContainerState::Running { exit_at, .. } => {
+                *exit_at = Some((now, code));
+                Ok(())
+            }
+            _ => Err(FsError::NoContainer),
+        }
+    }
+
+    /// The mounts of a container, longest mount path first.
+    fn mounts(&self, api: &Api, c: &ContainerRef<'_>, sb: &PodSandbox) -> Vec<(String, Resolved)> {
+        let Some(pod) = api.try_get(Kind::Pod, c.namespace, c.pod) else {
+            return Vec::new();
+        };
+        let name = sb
+            .container(c.container)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
+        let spec = object::get_array(pod, &["spec", "containers"])
+            .iter()
+            .chain(object::get_array(pod, &["spec", "initContainers"]))
+            .find(|x| object::get_str(x, &["name"]) == Some(name.as_str()))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let volumes = object::get_array(pod, &["spec", "volumes"]);
+        let mut out: Vec<(String, Resolved)> = Vec::new();
+        for m in object::get_array(&spec, &["volumeMounts"]) {
+            let (Some(vname), Some(mpath)) = (
+                object::get_str(m, &["name"]),
+                object::get_str(m, &["mountPath"]),
+            ) else {
+                continue;
+            };
+            let Some(vol) = volumes
+                .iter()
+                .find(|v| object::get_str(v, &["name"]) == Some(vname))
+            else {
+                continue;
+            };
+            let sub = object::get_str(m, &["subPath"]).unwrap_or("");
+            let mut read_only = object::get_bool(m, &["readOnly"]).unwrap_or(false);
+            let backing = if let Some(claim) =
+                object::get_str(vol, &["persistentVolumeClaim", "claimName"])
+            {
+                let pv = api
+                    .try_get(Kind::PersistentVolumeClaim, c.namespace, claim)
+                    .and_then(|pvc| object::get_str(pvc, &["spec", "volumeName"]))
+                    .unwrap_or("")
+                    .to_string();
+                if pv.is_empty() {
+                    continue;
+                }
+                Backing::Pv(pv)
+            } else if object::get(vol, &["emptyDir"]).is_some() {
+                Backing::EmptyDir(vname.to_string())
+            } else if let Some(hp) = object::get_str(vol, &["hostPath", "path"]) {
+                out.push((
+                    normalize_path(mpath),
+                    Resolved {
+                        backing: Backing::HostPath(sb.node.clone()),
+                        path: join(hp, sub),
+                        read_only,
+                    },
+                ));
+                continue;
+            } else if let Some(cm) = object::get_str(vol, &["configMap", "name"]) {
+                read_only = true;
+                Backing::ConfigMap {
+                    namespace: c.namespace.to_string(),
+                    name: cm.to_string(),
+                }
+            } else if object::get(vol, &["secret"]).is_some() {
+                read_only = true;
+                Backing::Secret
+            } else {
+                continue;
+            };
+            out.push((
+                normalize_path(mpath),
+                Resolved {
+                    backing,
+                    path: join("/", sub),
+                    read_only,
+                },
+            ));
+        }
+        out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    fn resolve(&self, api: &Api, c: &ContainerRef<'_>, sb: &PodSandbox, path: &str) -> Resolved {
+        let path = normalize_path(path);
+        for (mpath, r) in self.mounts(api, c, sb) {
+            let rest = if mpath == "/" {
+                Some(path.as_str())
+            } else if path == mpath {
+                Some("")
+            } else {
+                path.strip_prefix(&format!("{mpath}/"))
+            };
+            if let Some(rest) = rest {
+                return Resolved {
+                    path: join(&r.path, rest),
+                    ..r
+                };
+            }
+        }
+        Resolved {
+            backing: Backing::Root,
+            path,
+            read_only: false,
+        }
+    }
+
+    /// A read-only view of a backing file system (ConfigMaps are built from the object).
+    fn view(&self, api: &Api, sb: &PodSandbox, ct: &ContainerRuntime, r: &Resolved) -> Fs {
+        match &r.backing {
+            Backing::Root => ct.fs.clone(),
+            Backing::Pv(pv) => self
+                .volumes
+                .get(pv)
+                .cloned()
+                .unwrap_or_else(|| Fs::new(0o777)),
+            Backing::EmptyDir(n) => sb
+                .empty_dirs
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| Fs::new(0o777)),
+            Backing::HostPath(node) => self
+                .host_paths
+                .get(node)
+                .cloned()
+                .unwrap_or_else(|| Fs::new(0o755)),
+            Backing::ConfigMap { namespace, name } => {
+                let mut fs = Fs::new(0o777);
+                if let Some(cm) = api.try_get(Kind::ConfigMap, namespace, name) {
+                    for (k, v) in object::string_map(cm, &["data"]) {
+                        fs.put(&format!("/{k}"), 0o644, v.as_bytes());
+                    }
+                }
+                fs
+            }
+            Backing::Secret => Fs::new(0o777),
+        }
+    }
+
+    fn with_fs_mut<T>(
+        &mut self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+        f: impl FnOnce(&mut Fs, &str) -> Result<T, FsError>,
+    ) -> Result<T, FsError> {
+        let (sb, _) = self.running(c)?;
+        let r = self.resolve(api, c, sb, path);
+        if r.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        let key = (c.namespace.to_string(), c.pod.to_string());
+        match r.backing {
+            Backing::Root => {
+                let ct = self
+                    .pods
+                    .get_mut(&key)
+                    .and_then(|sb| sb.container_mut(c.container))
+                    .ok_or(FsError::NoContainer)?;
+                f(&mut ct.fs, &r.path)
+            }
+            Backing::Pv(pv) => f(
+                self.volumes.entry(pv).or_insert_with(|| Fs::new(0o777)),
+                &r.path,
+            ),
+            Backing::EmptyDir(n) => {
+                let sb = self.pods.get_mut(&key).ok_or(FsError::NoContainer)?;
+                f(
+                    sb.empty_dirs.entry(n).or_insert_with(|| Fs::new(0o777)),
+                    &r.path,
+                )
+            }
+            Backing::HostPath(node) => f(
+                self.host_paths
+                    .entry(node)
+                    .or_insert_with(|| Fs::new(0o755)),
+                &r.path,
+            ),
+            Backing::ConfigMap { .. } | Backing::Secret => Err(FsError::ReadOnly),
+        }
+    }
+
+    fn lookup(&self, api: &Api, c: &ContainerRef<'_>, path: &str) -> Result<(Fs, String), FsError> {
+        let (sb, ct) = self.running(c)?;
+        let r = self.resolve(api, c, sb, path);
+        let fs = self.view(api, sb, ct, &r);
+        Ok((fs, r.path))
+    }
+
+    pub fn read_file(
+        &self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+    ) -> Result<Vec<u8>, FsError> {
+        let (fs, p) = self.lookup(api, c, path)?;
+        match fs.get(&p) {
+            None => Err(FsError::NotFound),
+            Some(e) if e.is_dir => Err(FsError::IsADirectory),
+            Some(e) => Ok(e.data.clone()),
+        }
+    }
+
+    /// Writes (or appends to) a file, creating it with mode 0644.
+    pub fn write_file(
+        &mut self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+        data: &[u8],
+        append: bool,
+    ) -> Result<(), FsError> {
+        self.with_fs_mut(api, c, path, |fs, p| fs.write(p, data, append))
+    }
+
+    pub fn list_dir(
+        &self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+    ) -> Result<Vec<DirEntry>, FsError> {
+        let (fs, p) = self.lookup(api, c, path)?;
+        let mut out = fs.list(&p)?;
+        // Mount points directly below this directory show up even if the layer lacks them.
+        let (sb, _) = self.running(c)?;
+        let dir = normalize_path(path);
+        for (mpath, _) in self.mounts(api, c, sb) {
+            if parent(&mpath) == dir && mpath != "/" {
+                let name = mpath.rsplit('/').next().unwrap_or("").to_string();
+                if !out.iter().any(|e| e.name == name) {
+                    out.push(DirEntry {
+                        name,
+                        is_dir: true,
+                        mode: 0o777,
+                        size: 4096,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    pub fn stat(&self, api: &Api, c: &ContainerRef<'_>, path: &str) -> Result<DirEntry, FsError> {
+        let (fs, p) = self.lookup(api, c, path)?;
+        let norm = normalize_path(path);
+        let name = norm.rsplit('/').next().unwrap_or("").to_string();
+        let name = if name.is_empty() {
+            "/".to_string()
+        } else {
+            name
+        };
+        fs.get(&p)
+            .map(|e| dir_entry(&name, e))
+            .ok_or(FsError::NotFound)
+    }
+
+    pub fn mkdir(
+        &mut self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+        parents: bool,
+    ) -> Result<(), FsError> {
+        self.with_fs_mut(api, c, path, |fs, p| {
+            if parents {
+                return fs.mkdir_all(p, 0o755);
+            }
+            match fs.get(parent(p)) {
+                None => return Err(FsError::NotFound),
+                Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
+                _ => {}
+            }
+            if fs.get(p).is_some() {
+                // busybox: `mkdir: can't create directory 'x': File exists`; the caller
+                // distinguishes with `stat` first.
+                return Err(FsError::IsADirectory);
+            }
+            fs.mkdir_all(p, 0o755)
+        })
+    }
+
+    pub fn remove(
+        &mut self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+        recursive: bool,
+    ) -> Result<(), FsError> {
+        self.with_fs_mut(api, c, path, |fs, p| fs.remove(p, recursive))
+    }
+
+    pub fn chmod(
+        &mut self,
+        api: &Api,
+        c: &ContainerRef<'_>,
+        path: &str,
+        mode: u32,
+    ) -> Result<(), FsError> {
+        self.with_fs_mut(api, c, path, |fs, p| {
+            let e = fs.entries.get_mut(p).ok_or(FsError::NotFound)?;
+            e.mode = mode & 0o7777;
+            Ok(())
+        })
+    }
+
+    /// An HTTP GET from inside `from` to `host:port/path` (host may be `localhost`, a pod IP,
+    /// or a DNS name resolved with the pod's search path).
+    pub fn http_get(
+        &self,
+        api: &Api,
+        from: &ContainerRef<'_>,
+        host: &str,
+        port: u16,
+        path: &str,
+    ) -> Result<HttpResponse, NetError> {
+        let from_sb = self.sandbox(from.namespace, from.pod);
+        let client_ip = from_sb.map(|s| s.ip.clone()).unwrap_or_default();
+        let (target, client) = if host == "localhost" || host == "127.0.0.1" {
+            (
+                from_sb.ok_or_else(|| NetError::UnknownHost(host.to_string()))?,
+                "127.0.0.1".to_string(),
+            )
+        } else {
+            let ip = if host.parse::<std::net::Ipv4Addr>().is_ok() {
+                host.to_string()
+            } else {
+                crate::dns::resolve(api, from.namespace, host)
+                    .ok()
+                    .and_then(|a| a.into_iter().next())
+                    .map(|a| a.ip)
+                    .ok_or_else(|| NetError::UnknownHost(host.to_string()))?
+            };
+            let ip = self.service_backend(api, &ip, port).unwrap_or(ip);
+            let port_target = port;
+            let sb = self
+                .pods
+                .values()
+                .find(|p| p.ip == ip)
+                .ok_or_else(|| NetError::Timeout {
+                    host: host.to_string(),
+                    port: port_target,
+                })?;
+            (sb, client_ip)
+        };
+        if self.failed_nodes.contains_key(&target.node) {
+            return Err(NetError::Timeout {
+                host: host.to_string(),
+                port,
+            });
+        }
+        let Some(server) = target
+            .containers
+            .iter()
+            .find(|c| c.is_running() && c.behavior.listens.contains(&port))
+        else {
+            return Err(NetError::Refused {
+                host: host.to_string(),
+                port,
+            });
+        };
+        let key = self
+            .pods
+            .iter()
+            .find(|(_, p)| p.uid == target.uid)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_default();
+        let def = server.image.def();
+        let ctx = images::Server {
+            runtime: self,
+            api,
+            namespace: &key.0,
+            pod: &key.1,
+            container: &server.name,
+            image: &server.image,
+        };
+        let Some(r) = def.serve_http(&ctx, path) else {
+            return Err(NetError::EmptyReply {
+                host: host.to_string(),
+                port,
+            });
+        };
+        if let Some(line) = def.access_log_line(&client, path, &r, self.clock) {
+            self.access_logs
+                .borrow_mut()
+                .entry(server.container_id.clone())
+                .or_default()
+                .push_str(&line);
+        }
+        Ok(r)
+    }
+
+    /// A ClusterIP address maps to one ready backend pod IP (the first, deterministically).
+    fn service_backend(&self, api: &Api, ip: &str, _port: u16) -> Option<String> {
+        let svc = api
+            .list(
+                Kind::Service,
+                None,
+                &crate::selector::Selector::everything(),
+            )
+            .into_iter()
+            .find(|s| object::get_str(s, &["spec", "clusterIP"]) == Some(ip))?;
+        crate::dns::ready_endpoints(api, &svc)
+            .into_iter()
+            .next()
+            .map(|e| e.ip)
+    }
+
+    /// A container's log so far (`kubectl logs`); `previous` reads the last terminated instance.
+    pub fn logs(
+        &self,
+        _api: &Api,
+        c: &ContainerRef<'_>,
+        previous: bool,
+    ) -> Result<String, FsError> {
+        let sb = self
+            .sandbox(c.namespace, c.pod)
+            .ok_or(FsError::NoContainer)?;
+        let ct = sb.container(c.container).ok_or(FsError::NoContainer)?;
+        let access = self.access_logs.borrow();
+        if previous {
+            let prev = ct.last_terminated.as_ref().ok_or(FsError::NotFound)?;
+            let mut out = ct.previous_log.clone();
+            if let Some(a) = access.get(&prev.container_id) {
+                out.push_str(a);
+            }
+            return Ok(out);
+        }
+        if matches!(
+            ct.state,
+            ContainerState::Waiting
+                | ContainerState::Pulling { .. }
+                | ContainerState::Starting { .. }
+        ) {
+            return Err(FsError::NoContainer);
+        }
+        let mut out = ct.log.clone();
+        if let Some(a) = access.get(&ct.container_id) {
+            out.push_str(a);
+        }
+        Ok(out)
+    }
+
+    /// Starts a container instance: fresh writable layer from the image, kubelet-managed
+    /// files, mount points, and the process's startup output.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_container(
+        &mut self,
+        api: &Api,
+        namespace: &str,
+        pod: &str,
+        index: usize,
+        init: bool,
+        now: Time,
+        container_id: String,
+    ) {
+        let key = (namespace.to_string(), pod.to_string());
+        let Some(sb) = self.pods.get(&key) else {
+            return;
+        };
+        let (ip, hostname, fqdn) = (sb.ip.clone(), sb.hostname.clone(), sb.fqdn.clone());
+        let list = if init { &sb.init } else { &sb.containers };
+        let Some(ct) = list.get(index) else {
+            return;
+        };
+        let mut fs = image_layer(&ct.image);
+        fs.put("/etc/hostname", 0o644, format!("{hostname}\n").as_bytes());
+        let mut hosts = String::from("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
+        match &fqdn {
+            Some(f) => hosts.push_str(&format!("{ip}\t{f}\t{hostname}\n")),
+            None => hosts.push_str(&format!("{ip}\t{hostname}\n")),
+        }
+        fs.put("/etc/hosts", 0o644, hosts.as_bytes());
+        fs.put(
+            "/etc/resolv.conf",
+            0o644,
+            format!(
+                "search {namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver {}\noptions ndots:5\n",
+                crate::dns::DNS_SERVICE_IP
+            )
+            .as_bytes(),
+        );
+        let spec = api
+            .try_get(Kind::Pod, namespace, pod)
+            .and_then(|p| {
+                object::get_array(
+                    p,
+                    &["spec", if init { "initContainers" } else { "containers" }],
+                )
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(ct.name.as_str()))
+                .cloned()
+            })
+            .unwrap_or(Value::Null);
+        let log = ct.image.def().startup_log(&images::Start {
+            image: &ct.image,
+            behavior: &ct.behavior,
+            spec: &spec,
+            hostname: &hostname,
+            now,
+        });
+        let cref = ContainerRef {
+            namespace,
+            pod,
+            container: Some(&ct.name),
+        };
+        let mounts = self.mounts(api, &cref, sb);
+        for (mpath, r) in &mounts {
+            let _ = fs.mkdir_all(mpath, 0o755);
+            match &r.backing {
+                Backing::Pv(pv) => {
+                    let v = self
+                        .volumes
+                        .entry(pv.clone())
+                        .or_insert_with(|| Fs::new(0o777));
+                    let _ = v.mkdir_all(&r.path, 0o777);
+                }
+                Backing::HostPath(node) => {
+                    let h = self
+                        .host_paths
+                        .entry(node.clone())
+                        .or_insert_with(|| Fs::new(0o755));
+                    let _ = h.mkdir_all(&r.path, 0o755);
+                }
+                _ => {}
+            }
+        }
+        let Some(sb) = self.pods.get_mut(&key) else {
+            return;
+        };
+        for (_, r) in &mounts {
+            if let Backing::EmptyDir(n) = &r.backing {
+                sb.empty_dirs
+                    .entry(n.clone())
+                    .or_insert_with(|| Fs::new(0o777));
+            }
+        }
+        let list = if init {
+            &mut sb.init
+        } else {
+            &mut sb.containers
+        };
+        let Some(ct) = list.get_mut(index) else {
+            return;
+        };
+        ct.fs = fs;
+        ct.log = log;
+        ct.container_id = container_id;
+        let (def, name) = (ct.image.def(), ct.name.clone());
+        def.on_start(&mut images::Process {
+            runtime: self,
+            api,
+            namespace,
+            pod,
+            container: &name,
+            spec: &spec,
+            hostname: &hostname,
+        });
+    }
+}

@@ -1,0 +1,148 @@
+//! Pod sandboxes and the containers in them, as the node's container runtime tracks them:
+//! state (waiting, pulling, running, terminated, back-off), restarts, logs, the writable
+//! layer. The kubelet moves containers through these states; nothing here reads the clock.
+
+use super::fs::Fs;
+use super::images::{Behavior, Image};
+use crate::object;
+use crate::time::Time;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How a container instance ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terminated {
+    pub exit_code: i32,
+    pub reason: String,
+    pub started: Time,
+    pub finished: Time,
+    pub container_id: String,
+}
+
+/// Where a container is in its life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Not started yet (its turn has not come, or the sandbox is being set up).
+    Waiting,
+    /// The image is being pulled since `since`; done at `until`.
+    Pulling {
+        since: Time,
+        until: Time,
+    },
+    /// Pulled; the container is created and started at `at`.
+    Starting {
+        at: Time,
+    },
+    Running {
+        started: Time,
+        /// When the process exits by itself (or because it was told to stop).
+        exit_at: Option<(Time, i32)>,
+        /// When the readiness probe first succeeds.
+        ready_at: Time,
+    },
+    Terminated(Terminated),
+    /// Waiting for the restart back-off to expire.
+    BackOff {
+        until: Time,
+        delay_ms: u64,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerRuntime {
+    pub name: String,
+    pub image: Image,
+    pub behavior: Behavior,
+    pub state: ContainerState,
+    pub restart_count: u32,
+    pub last_terminated: Option<Terminated>,
+    /// The back-off the next crash will wait (0 for the first crash: restart at once).
+    pub next_backoff_ms: u64,
+    pub container_id: String,
+    /// The writable layer (a copy of the image made at start).
+    pub fs: Fs,
+    pub log: String,
+    pub previous_log: String,
+    /// False while `sim probe-fail` holds the readiness probe failing.
+    pub probe_passing: bool,
+    pub has_readiness_probe: bool,
+    /// Set while an `Unhealthy` event has been reported for the current failing streak.
+    pub reported_unready: bool,
+}
+
+impl ContainerRuntime {
+    pub fn new(spec: &Value) -> ContainerRuntime {
+        let image = Image::parse(object::get_str(spec, &["image"]).unwrap_or(""));
+        ContainerRuntime {
+            name: object::get_str(spec, &["name"]).unwrap_or("").to_string(),
+            behavior: Behavior::of(&image, spec),
+            image,
+            state: ContainerState::Waiting,
+            restart_count: 0,
+            last_terminated: None,
+            next_backoff_ms: 0,
+            container_id: String::new(),
+            fs: Fs::new(0o755),
+            log: String::new(),
+            previous_log: String::new(),
+            probe_passing: true,
+            has_readiness_probe: object::get(spec, &["readinessProbe"]).is_some(),
+            reported_unready: false,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, ContainerState::Running { .. })
+    }
+}
+
+/// Termination in progress (S8.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopping {
+    pub started: Time,
+    /// SIGKILL time: start + grace period.
+    pub deadline: Time,
+}
+
+/// A pod's sandbox on its node: network identity, containers and pod-lifetime volumes.
+#[derive(Clone, Debug)]
+pub struct PodSandbox {
+    pub uid: String,
+    pub node: String,
+    pub ip: String,
+    pub host_ip: String,
+    pub hostname: String,
+    /// `web-0.nginx.default.svc.cluster.local` when spec.subdomain is set.
+    pub fqdn: Option<String>,
+    pub start_time: Time,
+    pub init: Vec<ContainerRuntime>,
+    pub containers: Vec<ContainerRuntime>,
+    pub empty_dirs: BTreeMap<String, Fs>,
+    pub stopping: Option<Stopping>,
+    /// Set when every container stopped during termination; the pod is then deleted.
+    pub stopped: bool,
+}
+
+impl PodSandbox {
+    pub fn container(&self, name: Option<&str>) -> Option<&ContainerRuntime> {
+        match name {
+            None => self.containers.first(),
+            Some(n) => self
+                .containers
+                .iter()
+                .chain(self.init.iter())
+                .find(|c| c.name == n),
+        }
+    }
+
+    pub(crate) fn container_mut(&mut self, name: Option<&str>) -> Option<&mut ContainerRuntime> {
+        match name {
+            None => self.containers.first_mut(),
+            Some(n) => self
+                .containers
+                .iter_mut()
+                .chain(self.init.iter_mut())
+                .find(|c| c.name == n),
+        }
+    }
+}
