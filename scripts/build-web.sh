@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Builds the playground into dist/ (release, offline) and prints what the page sends: raw and
-# gzip sizes of every file.
-# Usage: ./scripts/build-web.sh
+# Builds the playground into dist/ (release, offline) and writes the size and speed report,
+# dist-report.md: raw, gzip and brotli sizes of every file dist/ sends, plus the speed numbers
+# the e2e suite measured (tests/e2e/perf.json: navigation → interactive, frame time with 200
+# pods), when it has run.
+# Usage: ./scripts/build-web.sh                 build, then report
+#        ./scripts/build-web.sh --no-report     build only
+#        ./scripts/build-web.sh --report-only   report on the dist/ already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-setup_web
-trunk build --release
-echo "dist/ (bytes)            raw       gzip"
-total_raw=0; total_gz=0
-while IFS= read -r f; do
-  raw=$(wc -c < "$f"); gz=$(gzip -9 -c "$f" | wc -c)
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
-  printf '%-22s %10d %10d\n' "${f#dist/}" "$raw" "$gz"
-done < <(find dist -type f | sort)
-printf '%-22s %10d %10d\n' "total" "$total_raw" "$total_gz"
+mode="${1:-}"
+if [ "$mode" != "--report-only" ]; then
+  setup_web
+  trunk build --release
+fi
+[ "$mode" = "--no-report" ] && exit 0
+exec node scripts/size-report.mjs

@@ -25,3 +25,6 @@ html = html.replace(/<script([^>]*)>([\s\S]*?)<\/script>/g, (whole, attrs, body)
 html = html.replace(/\s+nonce="[^"]*"/g, "");
 writeFileSync(file, html);
 console.error(`externalize-boot: moved ${count} inline script(s) out of index.html`);
+
+// Then the service worker, which must see the boot file written above.
+await import("./offline.mjs");

@@ -47,6 +47,19 @@ setup_wasm_opt() {
   fi
 }
 
+# The e2e tests: Debian's Chromium (never a browser download) and playwright-core.
+setup_e2e() {
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    log "installing Debian's chromium (first time only)"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -d "$KUBEPLAY_ROOT/tests/e2e/node_modules/playwright-core" ]; then
+    log "installing the e2e test dependencies (npm ci in tests/e2e)"
+    (cd "$KUBEPLAY_ROOT/tests/e2e" && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
 setup_web() {
   setup_rust
   setup_trunk

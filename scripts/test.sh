@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, lints, all Rust tests (unit, transcripts, properties),
-# and the engine built for wasm32. Usage: ./scripts/test.sh
+# the engine built for wasm32, then the page: one release build into dist/ (with its size
+# report) and the Playwright end-to-end tests against that same dist/ in Chromium.
+# Usage: ./scripts/test.sh            (everything)
+#        KUBEPLAY_SKIP_E2E=1 ./scripts/test.sh   (Rust only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,4 +17,14 @@ echo "== cargo test"
 cargo test --workspace --quiet
 echo "== the engine, shell and kubectl build for wasm32-unknown-unknown"
 cargo build --quiet --target wasm32-unknown-unknown -p kubeplay-engine -p kubeplay-shell -p kubeplay-kubectl
+if [ -z "${KUBEPLAY_SKIP_E2E:-}" ]; then
+  setup_web
+  setup_e2e
+  echo "== the page: trunk build --release into dist/ (built once, reused by the e2e tests)"
+  ./scripts/build-web.sh --no-report
+  echo "== end-to-end tests (Playwright + Chromium) on dist/"
+  (cd tests/e2e && npm test)
+  echo "== size and speed report"
+  ./scripts/build-web.sh --report-only
+fi
 echo "== all checks passed"

@@ -11,15 +11,20 @@
 
 mod clock;
 mod components;
+mod session;
 mod state;
+mod storage;
 mod view;
 
 use components::cluster::ClusterPicture;
 use components::controls::Controls;
 use components::editor::Editor;
 use components::events::Events;
+use components::sets::Sets;
 use components::terminal::Terminal;
-use state::{Action, Selection, State};
+use state::{Action, Notice, Selection, State};
+use std::cell::Cell;
+use std::rc::Rc;
 use yew::prelude::*;
 
 const NAMESPACE: &str = "default";
@@ -80,10 +85,117 @@ fn menu(p: &MenuProps) -> Html {
     }
 }
 
+/// Autosave: at most every half second while something changes, and when the page is hidden
+/// or closed (`pagehide`), so a reload finds everything as it was.
+#[hook]
+fn use_autosave(state: &State) {
+    let latest = use_mut_ref(|| None::<State>);
+    *latest.borrow_mut() = Some(state.clone());
+    let saved = use_mut_ref(|| Rc::new(Cell::new(state.revision)));
+    let saved = saved.borrow().clone();
+    use_effect_with((), move |_| {
+        let flush = {
+            let latest = latest.clone();
+            move || {
+                if let Some(s) = latest.borrow().as_ref() {
+                    if s.revision != saved.get() {
+                        saved.set(s.revision);
+                        storage::save(s);
+                    }
+                }
+            }
+        };
+        let flush = Rc::new(flush);
+        let f = flush.clone();
+        let interval = gloo_timers::callback::Interval::new(500, move || f());
+        let f = flush.clone();
+        let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || f());
+        if let Some(w) = web_sys::window() {
+            use wasm_bindgen::JsCast;
+            let _ =
+                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+        }
+        on_hide.forget();
+        move || drop(interval)
+    });
+}
+
+#[derive(Properties, PartialEq)]
+struct NoticeProps {
+    notice: Notice,
+    on_dismiss: Callback<()>,
+    on_discard: Callback<()>,
+}
+
+/// A message over the page; for an unreadable saved session, the way out.
+#[function_component(NoticeBar)]
+fn notice_bar(p: &NoticeProps) -> Html {
+    match &p.notice {
+        Notice::Info(text) => html! {
+            <div class="notice" role="status">
+                <span>{ text.clone() }</span>
+                <button onclick={p.on_dismiss.reform(|_: MouseEvent| ())}>{ "OK" }</button>
+            </div>
+        },
+        Notice::Unreadable { why, raw } => {
+            let raw = raw.clone();
+            let export = Callback::from(move |_: MouseEvent| {
+                storage::download("kubeplay-session-raw.txt", "text/plain", &raw)
+            });
+            let discard = p.on_discard.reform(|_: MouseEvent| {
+                storage::forget();
+            });
+            html! {
+                <div class="notice bad" role="alertdialog" aria-label="saved session unreadable">
+                    <span>{ format!("Your saved session could not be read: {why}. The page started a fresh cluster and is not saving over it until you choose.") }</span>
+                    <button onclick={export}>{ "Export raw" }</button>
+                    <button onclick={discard}>{ "Reset (discard it)" }</button>
+                </div>
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShareProps {
+    link: AttrValue,
+    embed: AttrValue,
+    on_close: Callback<()>,
+}
+
+#[function_component(ShareBox)]
+fn share_box(p: &ShareProps) -> Html {
+    let select = Callback::from(|e: FocusEvent| {
+        use wasm_bindgen::JsCast;
+        if let Some(t) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        {
+            t.select();
+        }
+    });
+    html! {
+        <div class="menu share" role="dialog" aria-label="share this session">
+            <div class="menu-head">
+                <strong>{ "Share this session" }</strong>
+                <button class="close" aria-label="close" onclick={p.on_close.reform(|_: MouseEvent| ())}>{ "✕" }</button>
+            </div>
+            <label>{ "Link (files, commands and seed, compressed in the fragment — nothing is uploaded)" }
+                <textarea class="share-link" readonly=true rows="3" value={p.link.clone()} onfocus={select.clone()} />
+            </label>
+            <label>{ "Embed (plays the commands step by step)" }
+                <textarea class="share-embed" readonly=true rows="3" value={p.embed.clone()} onfocus={select} />
+            </label>
+        </div>
+    }
+}
+
 #[function_component(App)]
 fn app() -> Html {
-    let state = use_reducer(|| State::new(1));
+    let state = use_reducer(storage::boot);
     clock::use_clock(state.playing, state.dispatcher());
+    use_autosave(&state);
+    let sharing = use_state(|| None::<(AttrValue, AttrValue)>);
     let d = state.dispatcher();
     let on = move |f: fn(()) -> Action| {
         let d = d.clone();
@@ -92,7 +204,46 @@ fn app() -> Html {
     let d = state.dispatcher();
 
     let world = state.world.borrow();
-    let view = view::cluster_view(&world.cluster, NAMESPACE);
+    // The picture only changes when the store does, or when a shown age/clock second turns:
+    // typing in a terminal must not recompute it (200 pods make it tens of milliseconds).
+    let key = (
+        world.cluster.api.store.resource_version(),
+        world.cluster.now().0 / 1000,
+        world.cluster.is_idle(),
+    );
+    let cache = use_mut_ref(|| None::<((u64, u64, bool), view::ClusterView)>);
+    let mut view = {
+        let mut c = cache.borrow_mut();
+        match c.as_ref() {
+            Some((k, v)) if *k == key => v.clone(),
+            _ => {
+                let v = view::cluster_view(&world.cluster, NAMESPACE);
+                *c = Some((key, v.clone()));
+                v
+            }
+        }
+    };
+    // "Why" replans every set over all its pods: while the clock runs, at most every 300 ms
+    // (frames come every 50 ms, so the text is never staler than that); paused, at once.
+    let why = use_mut_ref(|| (u64::MAX, 0.0f64, Vec::<Option<String>>::new()));
+    {
+        let mut why = why.borrow_mut();
+        let now = js_sys::Date::now();
+        let rv = key.0;
+        if why.0 != rv && (!state.playing || now - why.1 >= 300.0 || why.2.len() != view.sets.len())
+        {
+            view::explain_sets(&world.cluster, NAMESPACE, &mut view.sets);
+            *why = (
+                rv,
+                now,
+                view.sets.iter().map(|s| s.waiting.clone()).collect(),
+            );
+        } else {
+            for (s, w) in view.sets.iter_mut().zip(&why.2) {
+                s.waiting = w.clone();
+            }
+        }
+    }
     let t = state.active_terminal;
     let term = world.terminals.get(t);
     let (file_name, file_text) = world
@@ -128,8 +279,91 @@ fn app() -> Html {
         html! { <Menu selection={sel.clone()} summary={summary} node_cordoned={cordoned} on_run={run} on_close={close} /> }
     });
 
+    let session_bar = if state.embed {
+        let full = format!("./#s={}", state.snapshot().to_link_data());
+        html! { <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in kubeplay ↗" }</a> }
+    } else {
+        let export = {
+            let state = (*state).clone();
+            Callback::from(move |_: MouseEvent| {
+                storage::download(
+                    "kubeplay-session.json",
+                    "application/json",
+                    &state.snapshot().to_json(),
+                )
+            })
+        };
+        let import = {
+            let d = d.clone();
+            Callback::from(move |e: Event| {
+                let d = d.clone();
+                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                storage::read_file(
+                    &input,
+                    Rc::new(move |r: Result<String, String>| {
+                        match r.and_then(|t| session::Snapshot::from_json(&t)) {
+                            Ok(snap) => d.dispatch(Action::Load(Box::new(snap))),
+                            Err(why) => d.dispatch(Action::LoadFailed(why)),
+                        }
+                    }),
+                );
+                input.set_value("");
+            })
+        };
+        let share = {
+            let state = (*state).clone();
+            let sharing = sharing.clone();
+            Callback::from(move |_: MouseEvent| {
+                sharing.set(Some((
+                    storage::share_link(&state).into(),
+                    storage::embed_snippet(&state).into(),
+                )))
+            })
+        };
+        html! {
+            <div class="session" role="group" aria-label="session">
+                <button onclick={share} title="A link that rebuilds this cluster: files, commands and seed">{ "↗ Share" }</button>
+                <button onclick={export} title="Download this session as a file">{ "⤓ Export" }</button>
+                <label class="button" title="Open a session file">{ "⤒ Import" }
+                    <input type="file" accept=".json,application/json" class="visually-hidden" aria-label="import a session file" onchange={import} />
+                </label>
+            </div>
+        }
+    };
+    let script_bar = (!state.script.is_empty()).then(|| {
+        let n = state.script.iter().filter(|(_, op)| !matches!(op, state::Op::Files(_))).count();
+        let done = state.script.iter().take(state.script_pos).filter(|(_, op)| !matches!(op, state::Op::Files(_))).count();
+        let next = state.script.iter().skip(state.script_pos).find_map(|(_, op)| match op {
+            state::Op::Line(_, l) => Some(l.clone()),
+            state::Op::Interrupt(_) => Some("^C".to_string()),
+            state::Op::Clear(_) => Some("clear".to_string()),
+            state::Op::Files(_) => None,
+        });
+        html! {
+            <div class="script" role="group" aria-label="shared script">
+                <span class="step-count">{ format!("step {done}/{n}") }</span>
+                if let Some(next) = next {
+                    <code class="next">{ next }</code>
+                    <button class="primary" onclick={on(|_| Action::NextStep).reform(|_: MouseEvent| ())}>{ "Run next ›" }</button>
+                } else {
+                    <span>{ "all steps given" }</span>
+                }
+                <button aria-pressed={state.autoplay.to_string()} onclick={on(|_| Action::ToggleAutoplay).reform(|_: MouseEvent| ())}>
+                    { if state.autoplay { "❚❚ Autoplay on" } else { "▶ Autoplay" } }
+                </button>
+            </div>
+        }
+    });
+    let notice = state.notice.clone().map(|n| html! {
+        <NoticeBar notice={n} on_dismiss={on(|_| Action::DismissNotice)} on_discard={on(|_| Action::Discard)} />
+    });
+    let share_box = (*sharing).clone().map(|(link, embed)| {
+        let sharing = sharing.clone();
+        html! { <ShareBox {link} {embed} on_close={Callback::from(move |_| sharing.set(None))} /> }
+    });
+
     html! {
-        <div class="app">
+        <div class={classes!("app", state.embed.then_some("embed"))}>
             <header class="top">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">{ "⎈" }</span>
@@ -143,7 +377,11 @@ fn app() -> Html {
                     on_step={on(|_| Action::Step)}
                     on_settle={on(|_| Action::Settle)}
                     on_reset={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Reset(s))) }} />
+                { session_bar }
             </header>
+            { for notice }
+            { for share_box }
+            { for script_bar }
             <main class="panes">
                 <div class="left">
                     <Editor files={world.files.iter().map(|(n, _)| AttrValue::from(n.clone())).collect::<Vec<_>>()}
@@ -175,7 +413,13 @@ fn app() -> Html {
                                 on_paste={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Paste(t, s))) }}
                                 on_history={{ let d = d.clone(); Callback::from(move |up: bool| d.dispatch(if up { Action::HistoryPrev(t) } else { Action::HistoryNext(t) })) }}
                                 on_interrupt={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Interrupt(t))) }}
-                                on_clear={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearScreen(t))) }} />
+                                on_clear={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearScreen(t))) }}
+                                search={term.search.as_ref().map(|(q, i)| (AttrValue::from(q.clone()), AttrValue::from(i.and_then(|i| term.history.get(i)).cloned().unwrap_or_default())))}
+                                on_complete={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Complete(t))) }}
+                                on_search_back={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::SearchBack(t))) }}
+                                on_search_input={{ let d = d.clone(); Callback::from(move |q| d.dispatch(Action::SetSearch(t, q))) }}
+                                on_search_accept={{ let d = d.clone(); Callback::from(move |run| d.dispatch(Action::AcceptSearch(t, run))) }}
+                                on_search_cancel={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::CancelSearch(t))) }} />
                         }
                     </section>
                 </div>
@@ -189,6 +433,7 @@ fn app() -> Html {
                             <span class="chip terminating">{ "✕ Terminating" }</span>
                             <span class="chip failed">{ "! Failed" }</span>
                         </span></h2>
+                        <Sets sets={view.sets.clone()} on_run={{ let d = d.clone(); Callback::from(move |c: String| d.dispatch(Action::Run(c))) }} />
                         <ClusterPicture view={view.clone()} selection={state.selection.clone()}
                             on_select={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Select(s))) }} />
                         { for menu }

@@ -10,6 +10,7 @@
 //!
 //! This module must never touch the DOM, timers or storage: effects live in hooks (`main.rs`).
 
+use crate::session::{Snapshot, Ui};
 use kubeplay_engine::{Cluster, Config};
 use kubeplay_kubectl::bundled::WithUrls;
 use kubeplay_kubectl::cmd::get::Watch;
@@ -52,6 +53,8 @@ pub struct Terminal {
     pub input: String,
     /// A `kubectl get -w` streaming as the page clock moves.
     pub watch: Option<Watch>,
+    /// Ctrl-R: (what is typed, the history entry it matches).
+    pub search: Option<(String, Option<usize>)>,
 }
 
 impl Terminal {
@@ -64,7 +67,15 @@ impl Terminal {
             pending: String::new(),
             input: String::new(),
             watch: None,
+            search: None,
         }
+    }
+
+    /// The newest history entry before `before` containing `query`.
+    fn find_back(&self, query: &str, before: usize) -> Option<usize> {
+        (0..before.min(self.history.len()))
+            .rev()
+            .find(|&i| self.history.get(i).is_some_and(|h| h.contains(query)))
     }
 
     fn write(&mut self, kind: LineKind, text: &str) {
@@ -101,12 +112,35 @@ impl Terminal {
     }
 }
 
+/// One input the user gave the cluster, as the journal records it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// A line typed (or pasted, or run by a button) into terminal `t`.
+    Line(usize, String),
+    /// Ctrl-C in terminal `t`.
+    Interrupt(usize),
+    /// Ctrl-L in terminal `t`.
+    Clear(usize),
+    /// The workspace files as the next command saw them.
+    Files(Vec<(String, String)>),
+}
+
 /// Everything the simulation owns: the cluster, the terminals and the workspace files.
+///
+/// The journal is what makes a session durable and shareable: the engine is deterministic, so
+/// the seed plus every input with the virtual time it was given at rebuilds the same cluster,
+/// terminals and history (`World::replay`). Time passing needs no entry: advancing the clock
+/// to T fires the same timers in the same order however the advance is cut up.
 pub struct World {
     pub cluster: Cluster,
     pub terminals: Vec<Terminal>,
     /// Editor tabs: (file name, text), in tab order. Terminal commands see them by name.
     pub files: Vec<(String, String)>,
+    pub seed: u64,
+    /// (virtual ms since the cluster started, input), in order.
+    pub journal: Vec<(u64, Op)>,
+    /// The files as last recorded in the journal.
+    journal_files: Option<Vec<(String, String)>>,
 }
 
 impl World {
@@ -118,6 +152,106 @@ impl World {
             }),
             terminals: vec![Terminal::new(), Terminal::new()],
             files,
+            seed,
+            journal: Vec::new(),
+            journal_files: None,
+        }
+    }
+
+    /// Virtual milliseconds since the cluster started.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.cluster
+            .now()
+            .0
+            .saturating_sub(Config::default().start.0)
+    }
+
+    fn record(&mut self, op: Op) {
+        let at = self.elapsed_ms();
+        self.journal.push((at, op));
+    }
+
+    /// Rebuilds a world from a seed and a journal by giving the same inputs at the same
+    /// virtual times, then lets the clock run to `now_ms`. `files` are the workspace's files
+    /// now (the journal holds the ones earlier commands saw).
+    pub fn replay(
+        seed: u64,
+        journal: &[(u64, Op)],
+        files: Vec<(String, String)>,
+        now_ms: u64,
+    ) -> World {
+        let mut w = World::new(seed, Vec::new());
+        for (at, op) in journal {
+            w.advance_to_elapsed(*at);
+            w.apply(op);
+        }
+        w.advance_to_elapsed(now_ms);
+        w.files = files;
+        w
+    }
+
+    /// Moves the clock to `ms` after the start (never backwards) and lets watches print.
+    pub fn advance_to_elapsed(&mut self, ms: u64) {
+        let now = self.elapsed_ms();
+        self.advance(ms.saturating_sub(now));
+    }
+
+    /// Gives one journal input (recording it again, so a replayed journal equals the original).
+    pub fn apply(&mut self, op: &Op) {
+        match op {
+            Op::Line(t, line) => self.submit_line(*t, line),
+            Op::Interrupt(t) => self.interrupt(*t),
+            Op::Clear(t) => self.clear_screen(*t),
+            Op::Files(files) => self.files = files.clone(),
+        }
+    }
+
+    /// Tab: completes the word at the end of terminal `t`'s input, or lists the choices.
+    pub fn complete(&mut self, t: usize) {
+        let names: Vec<String> = self.files.iter().map(|(n, _)| n.clone()).collect();
+        let World {
+            cluster, terminals, ..
+        } = self;
+        let Some(term) = terminals.get_mut(t) else {
+            return;
+        };
+        let line = term.input.clone();
+        let c = kubeplay_kubectl::complete::complete(
+            &line,
+            &cluster.api,
+            &term.session.namespace,
+            &names,
+        );
+        let head = line.get(..c.start).unwrap_or("");
+        let word = line.get(c.start..).unwrap_or("");
+        match c.candidates.as_slice() {
+            [] => {}
+            [one] => {
+                let space = if one.ends_with('=') || one.ends_with('/') {
+                    ""
+                } else {
+                    " "
+                };
+                term.input = format!("{head}{one}{space}");
+            }
+            many => {
+                let common = kubeplay_kubectl::complete::common_prefix(many);
+                if common.len() > word.len() {
+                    term.input = format!("{head}{common}");
+                } else {
+                    let prompt = term.prompt();
+                    term.write(LineKind::Input, &format!("{prompt}{line}\n"));
+                    term.write(LineKind::Note, &format!("{}\n", many.join("  ")));
+                }
+            }
+        }
+    }
+
+    /// Ctrl-L.
+    pub fn clear_screen(&mut self, t: usize) {
+        if let Some(term) = self.terminals.get_mut(t) {
+            term.scrollback.clear();
+            self.record(Op::Clear(t));
         }
     }
 
@@ -134,6 +268,14 @@ impl World {
     }
 
     fn submit_line(&mut self, t: usize, line: &str) {
+        if t >= self.terminals.len() {
+            return;
+        }
+        if self.journal_files.as_ref() != Some(&self.files) {
+            self.journal_files = Some(self.files.clone());
+            self.record(Op::Files(self.files.clone()));
+        }
+        self.record(Op::Line(t, line.to_string()));
         let files = self.mem_files();
         let files = WithUrls { inner: &files };
         let World {
@@ -235,6 +377,9 @@ impl World {
 
     /// Ctrl-C: stops a watch, or abandons the line being typed.
     pub fn interrupt(&mut self, t: usize) {
+        if t < self.terminals.len() {
+            self.record(Op::Interrupt(t));
+        }
         if let Some(term) = self.terminals.get_mut(t) {
             let typed = std::mem::take(&mut term.input);
             if term.watch.take().is_some() {
@@ -293,6 +438,30 @@ pub struct State {
     pub active_terminal: usize,
     pub active_file: usize,
     pub selection: Option<Selection>,
+    /// Embedded in an <iframe>: minimal chrome, nothing saved.
+    pub embed: bool,
+    /// Inputs of a shared script not given yet (embed mode plays them step by step).
+    pub script: Rc<Vec<(u64, Op)>>,
+    /// How many of `script` have been given.
+    pub script_pos: usize,
+    /// Give the script's inputs as the clock reaches their times.
+    pub autoplay: bool,
+    /// A message over the page (an unreadable saved session, a shared session opened).
+    pub notice: Option<Notice>,
+    /// Autosave is on (off while an unreadable snapshot waits for the user's decision, and
+    /// in embed mode).
+    pub saving: bool,
+}
+
+/// A message shown over the page until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The saved session could not be read: why, and its raw text for "export raw".
+    Unreadable {
+        why: String,
+        raw: String,
+    },
+    Info(String),
 }
 
 impl PartialEq for State {
@@ -325,7 +494,74 @@ impl State {
             active_terminal: 0,
             active_file: 0,
             selection: None,
+            embed: false,
+            script: Rc::new(Vec::new()),
+            script_pos: 0,
+            autoplay: false,
+            notice: None,
+            saving: true,
         }
+    }
+
+    /// The state a snapshot describes (replayed in full).
+    pub fn from_snapshot(snap: &Snapshot) -> State {
+        let mut s = State::new(snap.seed);
+        s.world = Rc::new(RefCell::new(snap.replay()));
+        s.apply_ui(&snap.ui);
+        s
+    }
+
+    /// A shared session to play step by step: the files, the seed, and the journal as a
+    /// script not yet given.
+    pub fn scripted(snap: &Snapshot, autoplay: bool) -> State {
+        let mut s = State::new(snap.seed);
+        let files = snap
+            .journal
+            .iter()
+            .find_map(|(_, op)| match op {
+                Op::Files(f) => Some(f.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| snap.files.clone());
+        s.world = Rc::new(RefCell::new(World::new(snap.seed, files)));
+        s.script = Rc::new(snap.journal.clone());
+        s.autoplay = autoplay;
+        s.playing = autoplay;
+        s
+    }
+
+    fn apply_ui(&mut self, ui: &Ui) {
+        let w = self.world.borrow();
+        self.speed = ui.speed.clamp(0.5, 20.0);
+        self.playing = ui.playing;
+        self.active_terminal = ui.active_terminal.min(w.terminals.len().saturating_sub(1));
+        self.active_file = ui.active_file.min(w.files.len().saturating_sub(1));
+        drop(w);
+        let mut w = self.world.borrow_mut();
+        for (term, input) in w.terminals.iter_mut().zip(&ui.inputs) {
+            term.input = input.clone();
+        }
+    }
+
+    pub fn ui(&self) -> Ui {
+        Ui {
+            speed: self.speed,
+            playing: self.playing,
+            active_terminal: self.active_terminal,
+            active_file: self.active_file,
+            inputs: self
+                .world
+                .borrow()
+                .terminals
+                .iter()
+                .map(|t| t.input.clone())
+                .collect(),
+        }
+    }
+
+    /// The session as it would be saved now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::of(&self.world.borrow(), self.ui())
     }
 }
 
@@ -356,6 +592,26 @@ pub enum Action {
     /// Run a command line in the active terminal, echoed as if typed.
     Run(String),
     Select(Option<Selection>),
+    /// Replace the session (an imported file).
+    Load(Box<Snapshot>),
+    /// An imported file could not be read.
+    LoadFailed(String),
+    DismissNotice,
+    /// "Reset" on an unreadable snapshot: start fresh and save again.
+    Discard,
+    /// Give the shared script's next input now (jumping the clock to its time).
+    NextStep,
+    ToggleAutoplay,
+    /// Tab in terminal `t`.
+    Complete(usize),
+    /// Ctrl-R: start a reverse history search, or look further back.
+    SearchBack(usize),
+    /// The search text changed.
+    SetSearch(usize, String),
+    /// Leave the search keeping the match in the input (`run`: and run it, as Enter does).
+    AcceptSearch(usize, bool),
+    /// Ctrl-G / Ctrl-C / Escape in a search: back to an empty line.
+    CancelSearch(usize),
 }
 
 impl Reducible for State {
@@ -375,7 +631,20 @@ impl Reducible for State {
                 s.carry_ms += wall_ms * s.speed;
                 let whole = s.carry_ms.floor();
                 s.carry_ms -= whole;
-                w.advance(whole as u64);
+                let target = w.elapsed_ms() + whole as u64;
+                // Shared script inputs fall due on the way, at their own times.
+                while s.autoplay {
+                    let Some((at, op)) = s.script.get(s.script_pos).cloned() else {
+                        break;
+                    };
+                    if at > target {
+                        break;
+                    }
+                    w.advance_to_elapsed(at);
+                    w.apply(&op);
+                    s.script_pos += 1;
+                }
+                w.advance_to_elapsed(target);
             }
             Action::TogglePlay => s.playing = !s.playing,
             Action::SetSpeed(x) => s.speed = x.clamp(0.5, 20.0),
@@ -392,6 +661,9 @@ impl Reducible for State {
                 *w = World::new(seed, files);
                 s.seed = seed;
                 s.selection = None;
+                s.script = Rc::new(Vec::new());
+                s.script_pos = 0;
+                s.autoplay = false;
             }
             Action::SetInput(t, text) => {
                 if let Some(term) = w.terminals.get_mut(t) {
@@ -456,11 +728,7 @@ impl Reducible for State {
                 }
             }
             Action::Interrupt(t) => w.interrupt(t),
-            Action::ClearScreen(t) => {
-                if let Some(term) = w.terminals.get_mut(t) {
-                    term.scrollback.clear();
-                }
-            }
+            Action::ClearScreen(t) => w.clear_screen(t),
             Action::SelectTerminal(t) => {
                 if t < w.terminals.len() {
                     s.active_terminal = t;
@@ -496,6 +764,83 @@ impl Reducible for State {
             }
             Action::Run(line) => w.run_command(s.active_terminal, &line),
             Action::Select(sel) => s.selection = sel,
+            Action::Load(snap) => {
+                drop(w);
+                let mut fresh = State::from_snapshot(&snap);
+                fresh.revision = s.revision;
+                fresh.notice = Some(Notice::Info("Session imported.".into()));
+                return Rc::new(fresh);
+            }
+            Action::LoadFailed(why) => {
+                s.notice = Some(Notice::Info(format!(
+                    "That file could not be imported: {why}."
+                )))
+            }
+            Action::DismissNotice => s.notice = None,
+            Action::Discard => {
+                s.notice = None;
+                s.saving = !s.embed;
+            }
+            Action::NextStep => {
+                if let Some((at, op)) = s.script.get(s.script_pos).cloned() {
+                    w.advance_to_elapsed(at);
+                    w.apply(&op);
+                    s.script_pos += 1;
+                    // Files are not a step of their own: give the input they were for too.
+                    if matches!(op, Op::Files(_)) {
+                        if let Some((at, op)) = s.script.get(s.script_pos).cloned() {
+                            w.advance_to_elapsed(at);
+                            w.apply(&op);
+                            s.script_pos += 1;
+                        }
+                    }
+                }
+            }
+            Action::Complete(t) => w.complete(t),
+            Action::SearchBack(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    let (q, at) = term.search.clone().unwrap_or_default();
+                    let before = at.unwrap_or(term.history.len());
+                    let found = if q.is_empty() && term.search.is_none() {
+                        None
+                    } else {
+                        term.find_back(&q, before).or(at)
+                    };
+                    term.search = Some((q, found));
+                }
+            }
+            Action::SetSearch(t, q) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    let found = term.find_back(&q, term.history.len());
+                    term.search = Some((q, found));
+                }
+            }
+            Action::AcceptSearch(t, run) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    if let Some((_, Some(i))) = term.search.take() {
+                        term.input = term.history.get(i).cloned().unwrap_or_default();
+                    }
+                }
+                if run {
+                    let text = w
+                        .terminals
+                        .get_mut(t)
+                        .map(|term| std::mem::take(&mut term.input))
+                        .unwrap_or_default();
+                    w.type_text(t, &text);
+                }
+            }
+            Action::CancelSearch(t) => {
+                if let Some(term) = w.terminals.get_mut(t) {
+                    term.search = None;
+                }
+            }
+            Action::ToggleAutoplay => {
+                s.autoplay = !s.autoplay;
+                if s.autoplay {
+                    s.playing = true;
+                }
+            }
         }
         drop(w);
         Rc::new(s)

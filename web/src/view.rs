@@ -103,8 +103,22 @@ pub struct EventRow {
     pub message: String,
 }
 
+/// A StatefulSet's replica handle and its "why".
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetRow {
+    pub name: String,
+    pub replicas: i64,
+    pub ready: i64,
+    /// `OrderedReady` or `Parallel`.
+    pub policy: String,
+    /// What its controller waits for, in words (None: nothing). Filled by `explain_sets`,
+    /// which costs a plan over every pod of the set, so the page refreshes it less often.
+    pub waiting: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterView {
+    pub sets: Vec<SetRow>,
     /// Virtual time since the cluster started, `mm:ss`.
     pub clock: String,
     pub lanes: Vec<NodeLane>,
@@ -303,7 +317,23 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         })
         .collect();
 
+    let set_rows = sets
+        .iter()
+        .map(|s| {
+            let name = object::name(s);
+            SetRow {
+                name: name.to_string(),
+                replicas: object::get_i64(s, &["spec", "replicas"]).unwrap_or(1),
+                ready: object::get_i64(s, &["status", "readyReplicas"]).unwrap_or(0),
+                policy: get_str(s, &["spec", "podManagementPolicy"])
+                    .unwrap_or("OrderedReady")
+                    .to_string(),
+                waiting: None,
+            }
+        })
+        .collect();
     ClusterView {
+        sets: set_rows,
         clock: clock(cluster.config.start, now),
         lanes,
         columns,
@@ -312,6 +342,14 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         dns: dns_names(cluster, namespace, &pods, &column),
         events: events(cluster, 40),
         idle: cluster.is_idle(),
+    }
+}
+
+/// Fills each set's "why" from the engine's own plan (`statefulset::explain`).
+pub fn explain_sets(cluster: &Cluster, namespace: &str, sets: &mut [SetRow]) {
+    for s in sets {
+        s.waiting =
+            kubeplay_engine::controllers::statefulset::explain(&cluster.api, namespace, &s.name);
     }
 }
 
@@ -374,13 +412,21 @@ fn clock(start: Time, now: Time) -> String {
 /// The newest `limit` events, newest first, as `kubectl events` words them.
 pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
     let now = cluster.now();
-    let mut evs = cluster.api.list(Kind::Event, None, &Selector::everything());
-    evs.sort_by_key(|e| {
-        (
-            get_str(e, &["lastTimestamp"]).unwrap_or("").to_string(),
-            object::resource_version(e),
-        )
-    });
+    // Borrowed keys: this runs every frame over every Event in the cluster.
+    let mut evs: Vec<(&str, u64, &Value)> = cluster
+        .api
+        .store
+        .list(Kind::Event, None)
+        .map(|e| {
+            (
+                get_str(e, &["lastTimestamp"]).unwrap_or(""),
+                object::resource_version(e),
+                &**e,
+            )
+        })
+        .collect();
+    evs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let evs: Vec<&Value> = evs.into_iter().map(|(_, _, e)| e).collect();
     evs.iter()
         .rev()
         .take(limit)

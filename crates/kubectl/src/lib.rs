@@ -8,6 +8,7 @@
 
 pub mod bundled;
 pub mod cmd;
+pub mod complete;
 pub mod context;
 pub mod decode;
 pub mod flags;

@@ -5,4 +5,5 @@ pub mod cluster;
 pub mod controls;
 pub mod editor;
 pub mod events;
+pub mod sets;
 pub mod terminal;

@@ -1,5 +1,6 @@
 //! A terminal tab: scrollback, prompt and input line. Keys: Enter runs, ↑/↓ walk history,
-//! Ctrl-C stops a watch or drops the line, Ctrl-L clears; a multi-line paste runs line by line.
+//! Tab completes (commands, flags, types, names), Ctrl-R searches history backwards, Ctrl-C
+//! stops a watch or drops the line, Ctrl-L clears; a multi-line paste runs line by line.
 
 use crate::state::LineKind;
 use web_sys::{HtmlElement, HtmlInputElement};
@@ -18,6 +19,14 @@ pub struct Props {
     pub on_history: Callback<bool>,
     pub on_interrupt: Callback<()>,
     pub on_clear: Callback<()>,
+    /// Ctrl-R in progress: (what is typed, the history entry it matches).
+    pub search: Option<(AttrValue, AttrValue)>,
+    pub on_complete: Callback<()>,
+    pub on_search_back: Callback<()>,
+    pub on_search_input: Callback<String>,
+    /// Leave the search with its match (true: run it).
+    pub on_search_accept: Callback<bool>,
+    pub on_search_cancel: Callback<()>,
 }
 
 #[function_component(Terminal)]
@@ -34,9 +43,14 @@ pub fn terminal(p: &Props) -> Html {
             }
         });
     }
-    let oninput = p
-        .on_input
-        .reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value());
+    let searching = p.search.is_some();
+    let oninput = if searching {
+        p.on_search_input
+            .reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value())
+    } else {
+        p.on_input
+            .reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value())
+    };
     let onkeydown = {
         let (submit, history, interrupt, clear) = (
             p.on_submit.clone(),
@@ -44,8 +58,36 @@ pub fn terminal(p: &Props) -> Html {
             p.on_interrupt.clone(),
             p.on_clear.clone(),
         );
+        let (complete, back, accept, cancel) = (
+            p.on_complete.clone(),
+            p.on_search_back.clone(),
+            p.on_search_accept.clone(),
+            p.on_search_cancel.clone(),
+        );
         Callback::from(move |e: KeyboardEvent| {
             let key = e.key();
+            if e.ctrl_key() && (key == "r" || key == "R") {
+                e.prevent_default();
+                back.emit(());
+                return;
+            }
+            if searching {
+                match key.as_str() {
+                    "Enter" => accept.emit(true),
+                    "Escape" | "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" | "Tab" => {
+                        accept.emit(false)
+                    }
+                    "c" | "C" | "g" | "G" if e.ctrl_key() => cancel.emit(()),
+                    _ => return,
+                }
+                e.prevent_default();
+                return;
+            }
+            if key == "Tab" && !e.shift_key() {
+                e.prevent_default();
+                complete.emit(());
+                return;
+            }
             if e.ctrl_key() && (key == "c" || key == "C") {
                 // With text selected, Ctrl-C copies; otherwise it is the terminal's interrupt.
                 let selected = e
@@ -123,12 +165,22 @@ pub fn terminal(p: &Props) -> Html {
                 }) }
             </pre>
             <div class="prompt-line">
-                <label for={id.clone()} class="prompt">{ if p.watching { "" } else { p.prompt.as_str() } }</label>
-                <input id={id} ref={input_ref} type="text" class="cmd" value={p.input.clone()}
+                <label for={id.clone()} class="prompt">{
+                    match &p.search {
+                        Some(_) => "(reverse-i-search)",
+                        None if p.watching => "",
+                        None => p.prompt.as_str(),
+                    }
+                }</label>
+                <input id={id} ref={input_ref} type="text" class="cmd"
+                    value={p.search.as_ref().map(|s| s.0.clone()).unwrap_or_else(|| p.input.clone())}
                     autocomplete="off" autocapitalize="off" spellcheck="false"
                     aria-label={format!("terminal {} command line", p.index + 1)}
                     placeholder={if p.watching { "watching… press Ctrl-C to stop" } else { "kubectl get pods" }}
                     {oninput} {onkeydown} {onpaste} />
+                if let Some((_, found)) = &p.search {
+                    <span class="search-match" aria-live="polite">{ if found.is_empty() { "no match".into() } else { found.clone() } }</span>
+                }
             </div>
         </div>
     }

@@ -8,7 +8,7 @@ use crate::flags::{self, flag, FlagKind, FlagSpec};
 use crate::output::Output;
 use kubeplay_engine::kinds::{ResourceInfo, RESOURCES};
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("output", Some('o'), FlagKind::Value),
     flag("namespaced", None, FlagKind::Bool),
     flag("api-group", None, FlagKind::Value),

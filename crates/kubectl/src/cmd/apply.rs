@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("dry-run", None, FlagKind::Value),

@@ -9,7 +9,7 @@ use crate::output::Output;
 use kubeplay_engine::{object, ApiError, Kind, PatchType, Selector};
 use serde_json::json;
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("selector", Some('l'), FlagKind::Value),
     flag("dry-run", None, FlagKind::Value),
     flag("namespace", Some('n'), FlagKind::Value),

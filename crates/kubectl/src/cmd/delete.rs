@@ -13,7 +13,7 @@ use crate::manifest::{self, DryRun, Selection};
 use crate::output::Output;
 use kubeplay_engine::{object, time, DeleteOptions, Kind, Propagation};
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("selector", Some('l'), FlagKind::Value),

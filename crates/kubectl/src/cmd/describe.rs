@@ -20,7 +20,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-const FLAGS: &[FlagSpec] = &[
+pub(crate) const FLAGS: &[FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("all-namespaces", Some('A'), FlagKind::Bool),
     flag("selector", Some('l'), FlagKind::Value),

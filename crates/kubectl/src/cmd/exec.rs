@@ -10,7 +10,7 @@ use crate::pod_shell::{io_into_output, AttachTarget, PodHost};
 use crate::shell::{Host, Io};
 use kubeplay_engine::{object, Kind};
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("container", Some('c'), FlagKind::Value),
     flag("stdin", Some('i'), FlagKind::Bool),

@@ -8,7 +8,7 @@ use crate::flags::{self, flag, FlagKind, FlagSpec};
 use crate::output::Output;
 use kubeplay_engine::Kind;
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("recursive", None, FlagKind::Bool),
     flag("api-version", None, FlagKind::Value),
     flag("output", None, FlagKind::Value),

@@ -10,7 +10,7 @@ use crate::output::Output;
 use kubeplay_engine::runtime::ContainerRef;
 use kubeplay_engine::{object, ApiError, Kind};
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("container", Some('c'), FlagKind::Value),
     flag("follow", Some('f'), FlagKind::Bool),

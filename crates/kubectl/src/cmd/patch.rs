@@ -10,7 +10,7 @@ use crate::output::Output;
 use kubeplay_engine::{object, patch, ApiError, Kind, PatchType, WriteOptions};
 use serde_json::{json, Value};
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("patch", Some('p'), FlagKind::Value),

@@ -15,7 +15,7 @@ use kubeplay_engine::store::EventType;
 use kubeplay_engine::{object, time, Kind, PatchType, Selector};
 use serde_json::{json, Value};
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("selector", Some('l'), FlagKind::Value),

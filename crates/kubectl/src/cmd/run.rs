@@ -13,7 +13,7 @@ use kubeplay_engine::time::parse_go_duration;
 use kubeplay_engine::{object, Cluster, DeleteOptions, Kind};
 use serde_json::{json, Value};
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("image", None, FlagKind::Value),
     flag("restart", None, FlagKind::Value),

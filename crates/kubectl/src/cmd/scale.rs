@@ -10,7 +10,7 @@ use crate::output::Output;
 use kubeplay_engine::{object, ApiError, Kind, PatchType, WriteOptions};
 use serde_json::json;
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("selector", Some('l'), FlagKind::Value),

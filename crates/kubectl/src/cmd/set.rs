@@ -9,7 +9,7 @@ use crate::output::Output;
 use kubeplay_engine::{patch, Kind, PatchType, WriteOptions};
 use serde_json::Value;
 
-const FLAGS: &[flags::FlagSpec] = &[
+pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("filename", Some('f'), FlagKind::Multi),
     flag("selector", Some('l'), FlagKind::Value),

@@ -8,7 +8,7 @@ use crate::context::Kubectl;
 use crate::flags::{self, flag, FlagKind, FlagSpec};
 use crate::output::Output;
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("client", None, FlagKind::Bool),
     flag("output", Some('o'), FlagKind::Value),
 ];

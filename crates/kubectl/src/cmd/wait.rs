@@ -11,7 +11,7 @@ use kubeplay_engine::time::parse_go_duration;
 use kubeplay_engine::{object, Cluster, Kind, Selector};
 use serde_json::Value;
 
-const SPECS: &[FlagSpec] = &[
+pub(crate) const SPECS: &[FlagSpec] = &[
     flag("namespace", Some('n'), FlagKind::Value),
     flag("for", None, FlagKind::Value),
     flag("timeout", None, FlagKind::Value),

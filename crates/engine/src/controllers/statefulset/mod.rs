@@ -9,6 +9,7 @@
 //! never read anything but the `Api` it is handed.
 
 pub mod control;
+pub mod explain;
 pub mod pod_control;
 pub mod utils;
 
@@ -23,6 +24,7 @@ use crate::object::{self, OwnerRef};
 use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
 use control::Gates;
+pub use explain::explain;
 use pod_control::ApiObjects;
 use serde_json::Value;
 use std::collections::BTreeMap;
