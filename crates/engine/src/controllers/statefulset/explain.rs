@@ -6,6 +6,7 @@
 //! It must never write anything: no adoption, no new revision, no status. Where the sync would
 //! first have to adopt or create something, the answer is None (nothing to wait for yet).
 
+use std::collections::BTreeMap;
 use super::control::{self, Gates, Inputs};
 use super::utils;
 use crate::api::Api;
@@ -52,10 +53,14 @@ pub fn explain(api: &Api, namespace: &str, name: &str) -> Option<String> {
                 .map(|c| (**c).clone()),
         );
     }
-    let claims = control::claims_by_name(claim_objs);
+    let claims: BTreeMap<String, &Value> = claim_objs
+        .iter()
+        .map(|c| (object::name(c).to_string(), c))
+        .collect();
+    let pod_refs: Vec<&Value> = pods.iter().collect();
     let plan = control::plan_update(&Inputs {
         set,
-        pods: &pods,
+        pods: &pod_refs,
         claims: &claims,
         current_revision: &current,
         update_revision: &update,
