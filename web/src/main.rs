@@ -224,13 +224,18 @@ fn app() -> Html {
         }
     };
     // "Why" replans every set over all its pods: while the clock runs, at most every 300 ms
-    // (frames come every 50 ms, so the text is never staler than that); paused, at once.
+    // (frames come every 50 ms, so the text is never staler than that); paused or settled,
+    // at once (a settled cluster renders no further frames, so a skipped replan would stay).
     let why = use_mut_ref(|| (u64::MAX, 0.0f64, Vec::<Option<String>>::new()));
     {
         let mut why = why.borrow_mut();
         let now = js_sys::Date::now();
         let rv = key.0;
-        if why.0 != rv && (!state.playing || now - why.1 >= 300.0 || why.2.len() != view.sets.len())
+        if why.0 != rv
+            && (!state.playing
+                || world.cluster.is_idle()
+                || now - why.1 >= 300.0
+                || why.2.len() != view.sets.len())
         {
             view::explain_sets(&world.cluster, NAMESPACE, &mut view.sets);
             *why = (
