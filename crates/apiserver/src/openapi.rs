@@ -3,6 +3,16 @@
 //! strategic-merge patches. It carries no component schemas, so kubectl's apply computes
 //! strategic merge patches from its compiled-in types, exactly as against a server whose
 //! schemas it cannot use. `kubectl explain` needs real schemas and is not served.
+//!
+//! Why not a schema for just the explained path: kubectl 1.33's apply looks up the schema
+//! whose `x-kubernetes-group-version-kind` names the applied kind and, when there is one,
+//! computes its strategic merge patch from that schema instead of its compiled-in types.
+//! Every field of the manifest (and every `$ref` on the way, ObjectMeta included) must then
+//! resolve, or apply prints `warning: error calculating patch from openapi v3 spec: unable
+//! to resolve #/components/schemas/...` before falling back (tried: the oracle tests fail on
+//! exactly that line). So a StatefulSet schema must be the whole upstream tree, with its
+//! patch-merge-key/list-type extensions, and with the enum values a live 1.35 server adds
+//! (the committed upstream api/openapi-spec/v3 files leave them out).
 //! `/openapi/v2` stays 404: kubectl treats that as "no v2 schema" and falls back.
 
 use kubeplay_engine::kinds::{ResourceInfo, RESOURCES};

@@ -47,7 +47,7 @@ static DOCS: &[Doc] = &[
         description: STS_UPDATE_STRATEGY,
         fields: &[
             ("rollingUpdate", "<RollingUpdateStatefulSetStrategy>", "RollingUpdate is used to communicate parameters when Type is\nRollingUpdateStatefulSetStrategyType."),
-            ("type", "<string>\n  enum: OnDelete, RollingUpdate", "Type indicates the type of the StatefulSetUpdateStrategy. Default is\nRollingUpdate.\n\nPossible enum values:\n - `\"OnDelete\"` triggers the legacy behavior. Version tracking and ordered\nrolling restarts are disabled. Pods are recreated from the StatefulSetSpec\nwhen they are manually deleted. When a scale operation is performed with\nthis strategy,specification version indicated by the StatefulSet's\ncurrentRevision.\n - `\"RollingUpdate\"` indicates that update will be applied to all Pods in\nthe StatefulSet with respect to the StatefulSet ordering constraints. When\na scale operation is performed with this strategy, new Pods will be created\nfrom the specification version indicated by the StatefulSet's\nupdateRevision."),
+            ("type", "<string>\n  enum: OnDelete, RollingUpdate", "Type indicates the type of the StatefulSetUpdateStrategy. Default is\nRollingUpdate.\n\nPossible enum values:\n - `\"OnDelete\"` triggers the legacy behavior. Version tracking and ordered\nrolling restarts are disabled. Pods are recreated from the StatefulSetSpec\nwhen they are manually deleted. When a scale operation is performed with\nthis strategy,specification version indicated by the StatefulSet's\ncurrentRevision.\n - `\"RollingUpdate\"` indicates that update will be applied to all Pods in\nthe StatefulSet with respect to the StatefulSet ordering constraints. When a\nscale operation is performed with this strategy, new Pods will be created\nfrom the specification version indicated by the StatefulSet's\nupdateRevision."),
         ],
     },
     Doc {
@@ -64,7 +64,7 @@ static DOCS: &[Doc] = &[
         kind: Kind::StatefulSet,
         path: "spec.podManagementPolicy",
         type_name: "<string>\nENUM:\n    OrderedReady\n    Parallel",
-        description: "podManagementPolicy controls how pods are created during initial scale up,\nwhen replacing pods on nodes, or when scaling down. The default policy is\n`OrderedReady`, where pods are created in increasing order (pod-0, then\npod-1, etc) and the controller will wait until each pod is ready before\ncontinuing. When scaling down, the pods are removed in the opposite order.\nThe alternative policy is `Parallel` which will create pods in parallel to\nmatch the desired scale without waiting, and on scale down will delete all\npods at once.\n\nPossible enum values:\n - `\"OrderedReady\"` will create pods in strictly increasing order on scale\nup and strictly decreasing order on scale down, progressing only when the\nprevious pod is ready or terminated. At most one pod will be changed at any\ntime.\n - `\"Parallel\"` will create and delete pods as soon as the stateful set\nreplica count is changed, and will not wait for pods to be ready or\ncomplete termination.",
+        description: "podManagementPolicy controls how pods are created during initial scale up,\nwhen replacing pods on nodes, or when scaling down. The default policy is\n`OrderedReady`, where pods are created in increasing order (pod-0, then\npod-1, etc) and the controller will wait until each pod is ready before\ncontinuing. When scaling down, the pods are removed in the opposite order.\nThe alternative policy is `Parallel` which will create pods in parallel to\nmatch the desired scale without waiting, and on scale down will delete all\npods at once.\n\nPossible enum values:\n - `\"OrderedReady\"` will create pods in strictly increasing order on scale\nup and strictly decreasing order on scale down, progressing only when the\nprevious pod is ready or terminated. At most one pod will be changed at any\ntime.\n - `\"Parallel\"` will create and delete pods as soon as the stateful set\nreplica count is changed, and will not wait for pods to be ready or complete\ntermination.",
         fields: &[],
     },
     Doc {
@@ -111,11 +111,12 @@ fn render(doc: &Doc) -> String {
             Some((t, rest)) => (t, Some(rest)),
             None => (doc.type_name, None),
         };
+        // kubectl 1.33's plaintext template prints the FIELD line, then the field's ENUM
+        // block or nothing, each followed by a newline, then a blank line: a field without
+        // an enum therefore has two empty lines before DESCRIPTION.
         s.push_str(&format!("FIELD: {field} {ty}\n"));
-        if let Some(e) = extra {
-            s.push_str(&format!("{e}\n"));
-        }
-        s.push('\n');
+        s.push_str(extra.unwrap_or(""));
+        s.push_str("\n\n");
     }
     s.push_str("DESCRIPTION:\n");
     s.push_str(&indent(doc.description, "    "));
@@ -182,8 +183,48 @@ mod tests {
             .unwrap();
         let text = render(doc);
         assert!(text.starts_with(
-            "GROUP:      apps\nKIND:       StatefulSet\nVERSION:    v1\n\nFIELD: updateStrategy <StatefulSetUpdateStrategy>\n\nDESCRIPTION:\n    updateStrategy indicates"
+            "GROUP:      apps\nKIND:       StatefulSet\nVERSION:    v1\n\nFIELD: updateStrategy <StatefulSetUpdateStrategy>\n\n\nDESCRIPTION:\n    updateStrategy indicates"
         ));
         assert!(text.contains("    \nFIELDS:\n  rollingUpdate\t<RollingUpdateStatefulSetStrategy>\n    RollingUpdate is used"));
+    }
+    #[test]
+    fn enum_fields_print_their_values_between_field_and_description() {
+        let doc = DOCS
+            .iter()
+            .find(|d| d.path == "spec.podManagementPolicy")
+            .unwrap();
+        assert!(render(doc).contains(
+            "FIELD: podManagementPolicy <string>\nENUM:\n    OrderedReady\n    Parallel\n\nDESCRIPTION:\n"
+        ));
+    }
+
+    /// kubectl wraps every description at 76 columns, filling each line greedily (a word
+    /// moves down only when it does not fit). A line may end early only where the text
+    /// itself breaks: an empty line, an indented list item, or a sentence followed by the
+    /// next schema's own description.
+    #[test]
+    fn descriptions_fill_lines_as_kubectl_wraps_them() {
+        let mut texts: Vec<&str> = Vec::new();
+        for d in DOCS {
+            texts.push(d.description);
+            texts.extend(d.fields.iter().map(|f| f.2));
+        }
+        for text in texts {
+            let lines: Vec<&str> = text.lines().collect();
+            for pair in lines.windows(2) {
+                let (line, next) = (pair[0], pair[1]);
+                assert!(line.chars().count() <= 76, "too long: {line:?}");
+                let paragraph_ends = line.is_empty()
+                    || next.is_empty()
+                    || next.starts_with(' ')
+                    || (line.ends_with(['.', ':'])
+                        && next.starts_with(|c: char| c.is_ascii_uppercase()));
+                let first_word = next.split(' ').next().unwrap_or("");
+                assert!(
+                    paragraph_ends || line.chars().count() + 1 + first_word.chars().count() > 76,
+                    "{first_word:?} fits on {line:?}"
+                );
+            }
+        }
     }
 }
