@@ -1848,7 +1848,8 @@ impl Host for PodHost<'_> {
         };
         let rest = &args[1..];
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
-        if !self.has_command(base) {
+        // The path as given: `/peer-finder` lives at the root, on no PATH directory.
+        if !self.has_command(cmd) {
             io_err(io, format!("sh: {cmd}: not found\n"));
             return 127;
         }

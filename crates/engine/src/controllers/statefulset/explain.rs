@@ -6,7 +6,6 @@
 //! It must never write anything: no adoption, no new revision, no status. Where the sync would
 //! first have to adopt or create something, the answer is None (nothing to wait for yet).
 
-use std::collections::BTreeMap;
 use super::control::{self, Gates, Inputs};
 use super::utils;
 use crate::api::Api;
@@ -14,6 +13,7 @@ use crate::kinds::Kind;
 use crate::object;
 use crate::selector::Selector;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The waiting reason of the set `namespace/name`'s next sync (e.g. "waiting for web-1 to be
 /// Running and Ready"), or None when it waits for nothing (or does not exist).
