@@ -306,3 +306,21 @@ fn peer_finder_init_container_writes_the_master_config() {
         "Defaulted container \"nginx\" out of: nginx, peerfinder (init)\n"
     );
 }
+
+/// An attached terminal shows its shell's prompt for root: dash (Ubuntu's `sh`) prints `# `,
+/// busybox `sh` prints the directory too (`/ # `).
+#[test]
+fn attached_shells_show_their_own_prompt() {
+    let mut t = Term::new();
+    t.ok("kubectl apply -f vm.yaml");
+    t.ok("kubectl run b --image=busybox:1.28 --command -- sleep 3600");
+    t.cluster.settle(120_000);
+    assert_eq!(t.session.prompt(), "$ ");
+    t.ok("kubectl exec -it vm-0 -- /bin/sh");
+    assert_eq!(t.session.prompt(), "# ");
+    t.ok("exit");
+    assert_eq!(t.session.prompt(), "$ ");
+    t.ok("kubectl exec -it b -- sh");
+    assert_eq!(t.session.prompt(), "/ # ");
+    t.ok("exit");
+}

@@ -29,6 +29,8 @@ pub struct AttachTarget {
     pub pod: String,
     pub container: String,
     pub remove_on_exit: bool,
+    /// The shell the terminal runs (`/bin/sh`, `bash`): it decides the prompt.
+    pub shell: String,
 }
 
 /// Which userland the image ships: decides tool availability and message wording.

@@ -191,6 +191,7 @@ pub fn run_attachable(
             pod: pod_name,
             container,
             remove_on_exit: false,
+            shell: program,
         }));
     }
     let stdin = if stdin_flag {
