@@ -1,9 +1,12 @@
 //! Shared helpers for the cross-crate test suites: the transcript harness.
 //!
-//! A transcript (`tests/transcripts/*.txt`) is a terminal session. `$ command` lines (or
-//! `/ # command` inside an attached container) start a case; `> ` lines continue the command
+//! A transcript (`tests/transcripts/*.txt`) is a terminal session. `$ command` lines (or,
+//! inside an attached container, `/ # command`, and `# command` at dash's prompt, the `sh`
+//! of Debian and Ubuntu images) start a case; `> ` lines continue the command
 //! (heredocs, loops); the lines up to the next command are the expected output (stdout and
-//! stderr interleaved as a terminal shows them). `#` lines are notes; `#! file NAME = PATH`
+//! stderr interleaved as a terminal shows them). `#` lines are notes, except between a `$ `
+//! command that attaches a terminal (`kubectl exec -it POD -- sh`) and its `exit`, where a
+//! `# ` line is a command at dash's prompt: notes for such a session go before it; `#! file NAME = PATH`
 //! puts the bundled `static/examples/PATH` into the working files as NAME.
 //!
 //! Each file runs in a fresh cluster with a fixed seed through `Session`. Only what is truly
@@ -39,10 +42,40 @@ pub struct Transcript {
     pub trailer: Vec<String>,
 }
 
-fn command_text(line: &str) -> Option<&str> {
-    line.strip_prefix("$ ")
-        .or_else(|| line.strip_prefix("/ # "))
-        .or_else(|| (line == "$").then_some(""))
+/// The command on a prompt line, and whether it was typed in an attached container.
+/// `dash_session`: the terminal may be attached to a container whose prompt is dash's `# `.
+fn command_text(line: &str, dash_session: bool) -> Option<(&str, bool)> {
+    if let Some(c) = line.strip_prefix("$ ") {
+        return Some((c, false));
+    }
+    if line == "$" {
+        return Some(("", false));
+    }
+    if let Some(c) = line.strip_prefix("/ # ") {
+        return Some((c, true));
+    }
+    if dash_session {
+        return line.strip_prefix("# ").map(|c| (c, true));
+    }
+    None
+}
+
+/// Whether a machine command attaches the terminal to a shell in a container (so the lines
+/// after it may be typed at the container's prompt).
+fn attaches(cmd: &str) -> bool {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let interactive = words
+        .iter()
+        .any(|w| matches!(*w, "-it" | "-ti" | "-i" | "--stdin" | "--stdin=true"));
+    let kubectl = words.first() == Some(&"kubectl")
+        && words
+            .get(1)
+            .is_some_and(|v| matches!(*v, "exec" | "run" | "attach"));
+    let shell = words
+        .last()
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .is_some_and(|w| matches!(w, "sh" | "bash" | "ash"));
+    kubectl && interactive && shell
 }
 
 pub fn parse(text: &str) -> Result<Transcript, String> {
@@ -50,6 +83,7 @@ pub fn parse(text: &str) -> Result<Transcript, String> {
     let mut pending: Vec<String> = Vec::new();
     let mut cur: Option<Case> = None;
     let mut in_command = false;
+    let mut dash_session = false;
     for (n, line) in text.lines().enumerate() {
         if let Some(why) = line.strip_prefix("#! pending:") {
             t.pending = Some(why.trim().to_string());
@@ -65,7 +99,12 @@ pub fn parse(text: &str) -> Result<Transcript, String> {
             t.header.push(line.to_string());
             continue;
         }
-        if let Some(cmd) = command_text(line) {
+        if let Some((cmd, in_container)) = command_text(line, dash_session) {
+            dash_session = if in_container {
+                cmd.trim() != "exit"
+            } else {
+                attaches(cmd)
+            };
             if let Some(c) = cur.take() {
                 t.cases.push(c);
             }
@@ -318,6 +357,30 @@ mod tests {
             t.header,
             ["#! file web.yaml = tutorials/web-2019.yaml", "# note"]
         );
+    }
+
+    #[test]
+    fn a_dash_prompt_is_a_command_only_inside_an_attached_shell() {
+        let text = "# note\n$ kubectl exec -it vm-0 -- /bin/sh\nDefaulted\n# apt-get update\nGet:1\n# exit\n# note 2\n$ true\n/ # ls\n";
+        let t = parse(text).unwrap();
+        let cmds: Vec<&str> = t.cases.iter().map(|c| c.command.as_str()).collect();
+        assert_eq!(
+            cmds,
+            [
+                "kubectl exec -it vm-0 -- /bin/sh",
+                "apt-get update",
+                "exit",
+                "true",
+                "ls"
+            ]
+        );
+        assert_eq!(t.header, ["# note"]);
+        assert_eq!(t.cases[3].comments, ["# note 2"]);
+        assert_eq!(t.cases[1].expected, "Get:1\n");
+        // A command that does not attach leaves `# ` lines as notes.
+        let t = parse("$ kubectl exec vm-0 -- ls\n# not a command\n$ true\n").unwrap();
+        assert_eq!(t.cases.len(), 2);
+        assert_eq!(t.cases[1].comments, ["# not a command"]);
     }
 
     #[test]

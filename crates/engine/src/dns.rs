@@ -234,54 +234,70 @@ pub fn resolve_srv(api: &Api, namespace: &str, name: &str) -> Result<Vec<SrvReco
 }
 
 /// SRV for a fully qualified `_<port>._<proto>.<svc>.<ns>.svc.cluster.local` (S7.3, S7.4).
+/// A query for the bare `<svc>.<ns>.svc.cluster.local` is answered as CoreDNS does, with the
+/// port and protocol as wildcards: every named port of the service (peer-finder asks this).
 pub fn lookup_srv(api: &Api, fqdn: &str) -> Option<Vec<SrvRecord>> {
     let fqdn = fqdn.trim_end_matches('.').to_ascii_lowercase();
     let (labels, ns) = split_svc_name(&fqdn)?;
-    let [port_label, proto_label, svc_name] = labels.as_slice() else {
-        return None;
+    let (port_name, proto, svc_name) = match labels.as_slice() {
+        [port_label, proto_label, svc_name] => (
+            Some(port_label.strip_prefix('_')?),
+            Some(proto_label.strip_prefix('_')?),
+            svc_name,
+        ),
+        [svc_name] => (None, None, svc_name),
+        _ => return None,
     };
-    let port_name = port_label.strip_prefix('_')?;
-    let proto = proto_label.strip_prefix('_')?;
     let svc = service(api, &ns, svc_name)?;
-    let port = object::get_array(&svc, &["spec", "ports"])
+    // Unnamed ports get no SRV record (S7.3).
+    let ports: Vec<Object> = object::get_array(&svc, &["spec", "ports"])
         .iter()
-        .find(|p| {
-            object::get_str(p, &["name"]) == Some(port_name)
-                && object::get_str(p, &["protocol"])
-                    .unwrap_or("TCP")
-                    .eq_ignore_ascii_case(proto)
-        })?
-        .clone();
-    let port_num = object::get_i64(&port, &["port"]).unwrap_or(0) as u16;
+        .filter(|p| {
+            let name = object::get_str(p, &["name"]).unwrap_or("");
+            !name.is_empty()
+                && port_name.is_none_or(|want| name == want)
+                && proto.is_none_or(|want| {
+                    object::get_str(p, &["protocol"])
+                        .unwrap_or("TCP")
+                        .eq_ignore_ascii_case(want)
+                })
+        })
+        .cloned()
+        .collect();
+    if ports.is_empty() {
+        return None;
+    }
+    let mut records = Vec::new();
     if is_headless(&svc) {
         let eps = ready_endpoints(api, &svc);
         if eps.is_empty() {
             return None;
         }
-        // The endpoint's port is the target port; for the usual `targetPort == port` (or
-        // a named/omitted one) it is the service port.
-        let target_port = object::get_i64(&port, &["targetPort"])
-            .map(|p| p as u16)
-            .unwrap_or(port_num);
-        let weight = (100 / eps.len().max(1)) as u16;
-        Some(
-            eps.iter()
-                .map(|e| SrvRecord {
-                    priority: 0,
-                    weight,
-                    port: target_port,
-                    target: endpoint_fqdn(e, svc_name, &ns),
-                })
-                .collect(),
-        )
+        let weight = (100 / (eps.len() * ports.len()).max(1)) as u16;
+        for port in &ports {
+            // The endpoint's port is the target port; for the usual `targetPort == port` (or
+            // a named/omitted one) it is the service port.
+            let port_num = object::get_i64(port, &["port"]).unwrap_or(0) as u16;
+            let target_port = object::get_i64(port, &["targetPort"])
+                .map(|p| p as u16)
+                .unwrap_or(port_num);
+            records.extend(eps.iter().map(|e| SrvRecord {
+                priority: 0,
+                weight,
+                port: target_port,
+                target: endpoint_fqdn(e, svc_name, &ns),
+            }));
+        }
     } else {
-        Some(vec![SrvRecord {
+        let weight = (100 / ports.len()) as u16;
+        records.extend(ports.iter().map(|port| SrvRecord {
             priority: 0,
-            weight: 100,
-            port: port_num,
+            weight,
+            port: object::get_i64(port, &["port"]).unwrap_or(0) as u16,
             target: format!("{svc_name}.{ns}.svc.{ZONE}"),
-        }])
+        }));
     }
+    Some(records)
 }
 
 /// The PTR name for an IP, if any (`web-0.nginx.default.svc.cluster.local`).

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 struct Attached {
     target: AttachTarget,
     shell: Shell,
+    prompt: &'static str,
 }
 
 /// One terminal's state: its shell, namespace, working files, and any attached container.
@@ -213,12 +214,35 @@ impl Session {
         }
     }
 
-    /// The prompt to show: `$ ` on the machine, `/ # ` inside an attached container.
+    /// The prompt to show: `$ ` on the machine; inside an attached container, the default
+    /// prompt of its `sh` for root: busybox shows the directory (`/ # `), dash (the `sh` of
+    /// Debian and Ubuntu images) only `# `. (bash's `root@<hostname>:/# ` is not modelled:
+    /// the prompt is static text, and bash sessions show the busybox form.)
     pub fn prompt(&self) -> &'static str {
-        if self.attached.is_some() {
-            "/ # "
-        } else {
-            "$ "
+        match &self.attached {
+            Some(att) => att.prompt,
+            None => "$ ",
+        }
+    }
+
+    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> &'static str {
+        use crate::pod_shell::Flavor;
+        use kubeplay_engine::object;
+        let shell = target.shell.rsplit('/').next().unwrap_or("");
+        let image = cluster
+            .api
+            .try_get(kubeplay_engine::Kind::Pod, &target.namespace, &target.pod)
+            .and_then(|p| {
+                object::get_array(p, &["spec", "containers"])
+                    .iter()
+                    .find(|c| object::get_str(c, &["name"]) == Some(target.container.as_str()))
+                    .and_then(|c| object::get_str(c, &["image"]))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        match Flavor::of_image(&image) {
+            Flavor::Gnu if shell == "sh" => "# ",
+            _ => "/ # ",
         }
     }
 
@@ -278,9 +302,11 @@ impl Session {
         let attach = host.attach.take();
         io_into_output(io, &mut out);
         if let Some(target) = attach {
+            let prompt = Self::shell_prompt(cluster, &target);
             self.attached = Some(Attached {
                 target,
                 shell: Shell::new(),
+                prompt,
             });
         }
         (out, code)

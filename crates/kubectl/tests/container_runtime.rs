@@ -267,3 +267,60 @@ fn cp_copies_trees_without_clobbering() {
     let (code, _, err) = t.run("kubectl exec u -- cp /src/d /tmp");
     assert_eq!((code, err.as_str()), (1, "cp: -r not specified; omitting directory '/src/d'\ncommand terminated with exit code 1\n"));
 }
+
+/// Seed 000's peers StatefulSet: web-0's peer-finder init container finds its own name in the
+/// SRV records of the headless Service (which publishes not-ready addresses, S7.2), writes the
+/// master's nginx config and exits 0; web-1 proxies to web-0. `kubectl logs -c` reads the init
+/// container's log by name.
+#[test]
+fn peer_finder_init_container_writes_the_master_config() {
+    let mut t = Term::new();
+    t.files.0.insert(
+        "peers.yaml".into(),
+        include_str!(
+            "../../../static/examples/tutorials/stateful-application/statefulset_peers.yaml"
+        )
+        .to_string(),
+    );
+    t.ok("kubectl apply -f peers.yaml");
+    t.cluster.settle(120_000);
+    let pods = t.ok("kubectl get pods");
+    assert!(pods.contains("web-0   1/1     Running   0"), "{pods}");
+    assert!(pods.contains("web-1   1/1     Running   0"), "{pods}");
+    let log = t.ok("kubectl logs web-0 -c peerfinder");
+    assert!(
+        log.contains("Peer list updated\nwas []\nnow [web-0.nginx.default.svc.cluster.local]\n"),
+        "{log}"
+    );
+    assert!(log.contains("Peer finder exiting\n"), "{log}");
+    assert_eq!(t.ok("kubectl exec web-0 -- curl -s localhost"), "web-0\n");
+    assert_eq!(t.ok("kubectl exec web-1 -- curl -s localhost"), "web-0\n");
+    // An init container's name that the pod does not have is still an error.
+    let (code, _, err) = t.run("kubectl logs web-0 -c nope");
+    assert_eq!(code, 1);
+    assert_eq!(err, "error: container nope is not valid for pod web-0\n");
+    // Without -c kubectl names the init container among the ones it chose from.
+    let (_, _, err) = t.run("kubectl exec web-1 -- hostname");
+    assert_eq!(
+        err,
+        "Defaulted container \"nginx\" out of: nginx, peerfinder (init)\n"
+    );
+}
+
+/// An attached terminal shows its shell's prompt for root: dash (Ubuntu's `sh`) prints `# `,
+/// busybox `sh` prints the directory too (`/ # `).
+#[test]
+fn attached_shells_show_their_own_prompt() {
+    let mut t = Term::new();
+    t.ok("kubectl apply -f vm.yaml");
+    t.ok("kubectl run b --image=busybox:1.28 --command -- sleep 3600");
+    t.cluster.settle(120_000);
+    assert_eq!(t.session.prompt(), "$ ");
+    t.ok("kubectl exec -it vm-0 -- /bin/sh");
+    assert_eq!(t.session.prompt(), "# ");
+    t.ok("exit");
+    assert_eq!(t.session.prompt(), "$ ");
+    t.ok("kubectl exec -it b -- sh");
+    assert_eq!(t.session.prompt(), "/ # ");
+    t.ok("exit");
+}

@@ -636,7 +636,10 @@ impl Shell {
         let saved_loop = self.loop_depth;
         self.loop_depth = 0;
         let mut sub = Io::new();
-        let mut st = self.run_list(&list, &mut Stdin::default(), host, &mut sub);
+        // It shares the command's standard input: what it reads is gone for the command.
+        let mut input = self.subst_stdin.take().unwrap_or_default();
+        let mut st = self.run_list(&list, &mut input, host, &mut sub);
+        self.subst_stdin = Some(input);
         if let Flow::Exit(c) = self.flow {
             st = c;
         }
@@ -669,23 +672,24 @@ impl Shell {
         io: &mut Io,
     ) -> i32 {
         self.last_subst = None;
-        let fields = match self.expand_words(words, host, io) {
-            Ok(f) => f,
+        let outer = self.subst_stdin.replace(std::mem::take(stdin));
+        let expanded = self.expand_words(words, host, io).and_then(|fields| {
+            let mut values = Vec::new();
+            for (name, raw) in assigns {
+                values.push((name.clone(), self.expand_string(raw, host, io)?));
+            }
+            Ok((fields, values))
+        });
+        if let Some(rest) = std::mem::replace(&mut self.subst_stdin, outer) {
+            *stdin = rest;
+        }
+        let (fields, values) = match expanded {
+            Ok(x) => x,
             Err(e) => {
                 io.err(&format!("{}: {e}\n", self.name));
                 return 2;
             }
         };
-        let mut values = Vec::new();
-        for (name, raw) in assigns {
-            match self.expand_string(raw, host, io) {
-                Ok(v) => values.push((name.clone(), v)),
-                Err(e) => {
-                    io.err(&format!("{}: {e}\n", self.name));
-                    return 2;
-                }
-            }
-        }
         if self.options.xtrace {
             let mut parts: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
             parts.extend(fields.iter().cloned());

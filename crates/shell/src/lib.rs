@@ -300,6 +300,9 @@ pub struct Shell {
     stopped: bool,
     /// Status of the last command substitution in the current simple command.
     last_subst: Option<i32>,
+    /// The standard input of the simple command whose words are being expanded: a command
+    /// substitution inherits it (``echo `readarray P` `` reads the pipe feeding the command).
+    subst_stdin: Option<exec::Stdin>,
     options: Options,
 }
 
@@ -333,6 +336,7 @@ impl Shell {
             cond_depth: 0,
             stopped: false,
             last_subst: None,
+            subst_stdin: None,
             options: Options::default(),
         }
     }

@@ -876,3 +876,16 @@ fn readarray_and_array_expansion() {
     assert_ne!(code, 0);
     assert!(err.contains("bad substitution"), "{err}");
 }
+
+#[test]
+fn command_substitution_reads_the_commands_stdin() {
+    // seed 000's on-start script reads the peers inside backticks, from the group's pipe.
+    let script = "printf 'a.x\\nb.x\\n' | { echo `readarray P; echo ${#P[@]} ${P[1]}`; }";
+    assert_eq!(out(script), "2 b.x\n");
+    // What the substitution reads is gone for the command; without a pipe it reads nothing.
+    assert_eq!(
+        out("printf '1\\n2\\n' | { echo $(read a; echo $a); cat; }"),
+        "1\n2\n"
+    );
+    assert_eq!(out("echo \"[$(cat)]\""), "[]\n");
+}

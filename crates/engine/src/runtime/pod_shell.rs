@@ -29,6 +29,8 @@ pub struct AttachTarget {
     pub pod: String,
     pub container: String,
     pub remove_on_exit: bool,
+    /// The shell the terminal runs (`/bin/sh`, `bash`): it decides the prompt.
+    pub shell: String,
 }
 
 /// Which userland the image ships: decides tool availability and message wording.
@@ -1848,7 +1850,8 @@ impl Host for PodHost<'_> {
         };
         let rest = &args[1..];
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
-        if !self.has_command(base) {
+        // The path as given: `/peer-finder` lives at the root, on no PATH directory.
+        if !self.has_command(cmd) {
             io_err(io, format!("sh: {cmd}: not found\n"));
             return 127;
         }

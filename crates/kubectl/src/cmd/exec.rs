@@ -39,42 +39,65 @@ pub fn is_bare_shell(argv: &[String]) -> bool {
     matches!(base, "sh" | "bash" | "ash") && argv.len() == 1
 }
 
-/// Picks the container as kubectl does, printing `Defaulted container ...` when it had to
-/// choose among several. Returns kubectl's error when a named container does not exist.
+/// Picks the container as kubectl's `exec` does (`podcmd.FindOrDefaultContainerByName`): a
+/// named container may be an app, ephemeral or init container; without a name it is the first
+/// app container, with `Defaulted container ...` when the pod has any other. Returns kubectl's
+/// error when a named container does not exist.
 pub fn choose_container(
     pod: &serde_json::Value,
     wanted: Option<&str>,
     out: &mut Output,
 ) -> Result<String, CmdError> {
-    let names: Vec<String> = object::get_array(pod, &["spec", "containers"])
-        .iter()
-        .filter_map(|c| object::get_str(c, &["name"]).map(str::to_string))
-        .collect();
-    match wanted {
-        Some(c) => {
-            if names.iter().any(|n| n == c) {
-                Ok(c.to_string())
-            } else {
-                Err(CmdError::Plain(format!(
-                    "container {c} not found in pod {}",
-                    object::name(pod)
-                )))
-            }
-        }
-        None => {
-            let first = names
-                .first()
-                .cloned()
-                .ok_or_else(|| CmdError::Plain("pod has no containers".into()))?;
-            if names.len() > 1 {
-                out.errln(format!(
-                    "Defaulted container \"{first}\" out of: {}",
-                    names.join(", ")
-                ));
-            }
-            Ok(first)
-        }
+    find_or_default_container(pod, wanted, out).map_err(|c| {
+        CmdError::Plain(format!(
+            "container {c} not found in pod {}",
+            object::name(pod)
+        ))
+    })
+}
+
+/// The container a command addresses: the named one among the app, ephemeral and init
+/// containers, or the first app container (announcing the choice when there were others, with
+/// the names in kubectl's order: app, `(ephem)`, `(init)`). `Err` carries a name the pod lacks.
+pub fn find_or_default_container(
+    pod: &serde_json::Value,
+    wanted: Option<&str>,
+    out: &mut Output,
+) -> Result<String, String> {
+    let names = |field: &str| -> Vec<String> {
+        object::get_array(pod, &["spec", field])
+            .iter()
+            .filter_map(|c| object::get_str(c, &["name"]).map(str::to_string))
+            .collect()
+    };
+    let (app, ephemeral, init) = (
+        names("containers"),
+        names("ephemeralContainers"),
+        names("initContainers"),
+    );
+    if let Some(c) = wanted {
+        return if app.iter().chain(&ephemeral).chain(&init).any(|n| n == c) {
+            Ok(c.to_string())
+        } else {
+            Err(c.to_string())
+        };
     }
+    let Some(first) = app.first().cloned() else {
+        return Err(String::new());
+    };
+    if app.len() > 1 || !ephemeral.is_empty() || !init.is_empty() {
+        let all: Vec<String> = app
+            .iter()
+            .cloned()
+            .chain(ephemeral.iter().map(|n| format!("{n} (ephem)")))
+            .chain(init.iter().map(|n| format!("{n} (init)")))
+            .collect();
+        out.errln(format!(
+            "Defaulted container \"{first}\" out of: {}",
+            all.join(", ")
+        ));
+    }
+    Ok(first)
 }
 
 /// True when the container's status says it is running (S8.1).
@@ -168,6 +191,7 @@ pub fn run_attachable(
             pod: pod_name,
             container,
             remove_on_exit: false,
+            shell: program,
         }));
     }
     let stdin = if stdin_flag {

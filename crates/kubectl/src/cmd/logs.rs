@@ -74,7 +74,9 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         .value("container")
         .map(str::to_string)
         .or_else(|| p.positional.get(1).cloned());
-    let container = super::exec::choose_container(&pod, wanted.as_deref(), out)?;
+    // kubectl checks the name itself (`logsForObjectWithClient`), init containers included.
+    let container = super::exec::find_or_default_container(&pod, wanted.as_deref(), out)
+        .map_err(|c| CmdError::Plain(format!("container {c} is not valid for pod {pod_name}")))?;
     let previous = p.bool("previous");
     let tail_n = match p.value("tail") {
         Some(v) => v
@@ -100,6 +102,10 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             } else {
                 let reason = object::get_array(&pod, &["status", "containerStatuses"])
                     .iter()
+                    .chain(object::get_array(
+                        &pod,
+                        &["status", "initContainerStatuses"],
+                    ))
                     .find(|s| object::get_str(s, &["name"]) == Some(container.as_str()))
                     .and_then(|s| object::get_str(s, &["state", "waiting", "reason"]))
                     .unwrap_or("ContainerCreating")

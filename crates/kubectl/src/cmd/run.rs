@@ -226,6 +226,7 @@ pub fn run_attachable(
             pod: name.clone(),
             container: name,
             remove_on_exit: remove,
+            shell: words.first().cloned().unwrap_or_else(|| "sh".to_string()),
         }));
     }
     let mut code = 0;
