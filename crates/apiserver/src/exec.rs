@@ -118,6 +118,23 @@ fn run(shared: &Shared, req: &Req, ns: &str, name: &str) -> Result<Outcome, ApiE
     })
 }
 
+/// The channel protocol both sides speak (the first of ours the client offers), or the 400
+/// kube-apiserver answers when there is none.
+fn negotiate(req: &Req) -> Result<&'static str, Box<Response<Body>>> {
+    let offered = req.header("sec-websocket-protocol");
+    PROTOCOLS
+        .iter()
+        .find(|p| offered.split(',').any(|o| o.trim() == **p))
+        .copied()
+        .ok_or_else(|| {
+            Box::new(rest::status_response(
+                400,
+                "BadRequest",
+                "unable to upgrade connection: no supported channel protocol was requested",
+            ))
+        })
+}
+
 /// Answers a WebSocket exec request: 101 and a task streaming the outcome, or a Status error.
 pub fn upgrade(
     shared: Rc<Shared>,
@@ -126,16 +143,9 @@ pub fn upgrade(
     ns: &str,
     name: &str,
 ) -> Response<Body> {
-    let offered = req.header("sec-websocket-protocol").to_string();
-    let Some(protocol) = PROTOCOLS
-        .iter()
-        .find(|p| offered.split(',').any(|o| o.trim() == **p))
-    else {
-        return rest::status_response(
-            400,
-            "BadRequest",
-            "unable to upgrade connection: no supported channel protocol was requested",
-        );
+    let protocol = match negotiate(req) {
+        Ok(p) => p,
+        Err(refused) => return *refused,
     };
     let outcome = match run(&shared, req, ns, name) {
         Ok(o) => o,
@@ -190,7 +200,7 @@ pub fn upgrade(
         .header("connection", "Upgrade")
         .header("upgrade", "websocket")
         .header("sec-websocket-accept", accept)
-        .header("sec-websocket-protocol", *protocol)
+        .header("sec-websocket-protocol", protocol)
         .body(Body::full(Vec::new()))
         .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
 }
@@ -297,16 +307,9 @@ pub fn attach(
     ns: &str,
     name: &str,
 ) -> Response<Body> {
-    let offered = req.header("sec-websocket-protocol").to_string();
-    let Some(protocol) = PROTOCOLS
-        .iter()
-        .find(|p| offered.split(',').any(|o| o.trim() == **p))
-    else {
-        return rest::status_response(
-            400,
-            "BadRequest",
-            "unable to upgrade connection: no supported channel protocol was requested",
-        );
+    let protocol = match negotiate(req) {
+        Ok(p) => p,
+        Err(refused) => return *refused,
     };
     let container = match attach_container(&shared, req, ns, name) {
         Ok(c) => c,
@@ -372,7 +375,7 @@ pub fn attach(
         .header("connection", "Upgrade")
         .header("upgrade", "websocket")
         .header("sec-websocket-accept", accept)
-        .header("sec-websocket-protocol", *protocol)
+        .header("sec-websocket-protocol", protocol)
         .body(Body::full(Vec::new()))
         .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
 }

@@ -824,28 +824,10 @@ fn describe_statefulset(k: &Kubectl<'_>, sts: &Value, now: Time) -> String {
             }
         }
     }
-    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
-    if let Ok(sel) =
-        Selector::from_label_selector(get(sts, &["spec", "selector"]).unwrap_or(&Value::Null))
-    {
-        for p in k
-            .cluster
-            .api
-            .list(Kind::Pod, Some(object::namespace(sts)), &sel)
-        {
-            if object::controller_ref(&p).map(|r| r.uid) != Some(object::uid(sts).to_string()) {
-                continue;
-            }
-            match s(&p, &["status", "phase"]) {
-                "Running" => running += 1,
-                "Pending" => waiting += 1,
-                "Succeeded" => succeeded += 1,
-                "Failed" => failed += 1,
-                _ => {}
-            }
-        }
-    }
-    w.w(0, &format!("Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n"));
+    w.w(
+        0,
+        &format!("Pods Status:\t{}\n", pod_status_for_controller(k, sts)),
+    );
     pod_template(
         &mut w,
         get(sts, &["spec", "template"]).unwrap_or(&Value::Null),
