@@ -185,6 +185,11 @@ pub fn upgrade(
             v.extend_from_slice(data);
             Message::Binary(v.into())
         };
+        // client-go starts reading the socket before it has registered its stdout/stderr
+        // streams, and drops a frame that arrives in between ("Unknown stream id 1,
+        // discarding message"). A real kubelet's process takes a moment to start; give the
+        // client that moment before the output it already has goes out.
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         if want_stdout && !outcome.stdout.is_empty() {
             let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
         }
