@@ -173,33 +173,24 @@ pub fn upgrade(
         let Ok(upgraded) = on_upgrade.await else {
             return;
         };
-        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
             TokioIo::new(upgraded),
             Role::Server,
             None,
         )
         .await;
-        let frame = |ch: u8, data: &[u8]| {
-            let mut v = Vec::with_capacity(data.len() + 1);
-            v.push(ch);
-            v.extend_from_slice(data);
-            Message::Binary(v.into())
-        };
         // client-go starts reading the socket before it has registered its stdout/stderr
         // streams, and drops a frame that arrives in between ("Unknown stream id 1,
         // discarding message"). A real kubelet's process takes a moment to start; give the
         // client that moment before the output it already has goes out.
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-        if want_stdout && !outcome.stdout.is_empty() {
-            let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
-        }
-        if want_stderr && !outcome.stderr.is_empty() {
-            let _ = ws.send(frame(2, outcome.stderr.as_bytes())).await;
-        }
-        let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
-        let _ = ws.send(frame(3, &status)).await;
-        close(ws).await;
+        send_outcome(ws, &outcome, want_stdout, want_stderr).await;
     });
+    switching_protocols(&accept, protocol)
+}
+
+/// The 101 answer that hands the connection to the WebSocket task.
+fn switching_protocols(accept: &str, protocol: &str) -> Response<Body> {
     Response::builder()
         .status(101)
         .header("connection", "Upgrade")
@@ -208,6 +199,35 @@ pub fn upgrade(
         .header("sec-websocket-protocol", protocol)
         .body(Body::full(Vec::new()))
         .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
+}
+
+/// One channel frame: the channel byte (1 stdout, 2 stderr, 3 the exit Status), then data.
+fn frame(channel: u8, data: &[u8]) -> Message {
+    let mut v = Vec::with_capacity(data.len() + 1);
+    v.push(channel);
+    v.extend_from_slice(data);
+    Message::Binary(v.into())
+}
+
+/// Sends what the process printed on the streams the client asked for, its exit Status,
+/// and closes.
+async fn send_outcome<S>(
+    mut ws: tokio_tungstenite::WebSocketStream<S>,
+    outcome: &Outcome,
+    want_stdout: bool,
+    want_stderr: bool,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    if want_stdout && !outcome.stdout.is_empty() {
+        let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
+    }
+    if want_stderr && !outcome.stderr.is_empty() {
+        let _ = ws.send(frame(2, outcome.stderr.as_bytes())).await;
+    }
+    let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
+    let _ = ws.send(frame(3, &status)).await;
+    close(ws).await;
 }
 
 /// Ends the stream with a normal closure (1000), which kubectl reads as the end of every
@@ -359,28 +379,7 @@ pub fn attach(
         );
         shared.note_attach_ended();
         shared.notify();
-        let frame = |ch: u8, data: &[u8]| {
-            let mut v = Vec::with_capacity(data.len() + 1);
-            v.push(ch);
-            v.extend_from_slice(data);
-            Message::Binary(v.into())
-        };
-        if want_stdout && !outcome.stdout.is_empty() {
-            let _ = ws.send(frame(1, outcome.stdout.as_bytes())).await;
-        }
-        if want_stderr && !outcome.stderr.is_empty() {
-            let _ = ws.send(frame(2, outcome.stderr.as_bytes())).await;
-        }
-        let status = serde_json::to_vec(&outcome.status).unwrap_or_default();
-        let _ = ws.send(frame(3, &status)).await;
-        close(ws).await;
+        send_outcome(ws, &outcome, want_stdout, want_stderr).await;
     });
-    Response::builder()
-        .status(101)
-        .header("connection", "Upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-accept", accept)
-        .header("sec-websocket-protocol", protocol)
-        .body(Body::full(Vec::new()))
-        .unwrap_or_else(|_| Response::new(Body::full(Vec::new())))
+    switching_protocols(&accept, protocol)
 }
