@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_rust
+# A fresh clone builds everything once: incremental caches would only double the disk it needs.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+disk() { echo "   (disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free)"; }
+disk
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -15,6 +19,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
+disk
 echo "== the engine, shell and kubectl build for wasm32-unknown-unknown"
 cargo build --quiet --target wasm32-unknown-unknown -p kubeplay-engine -p kubeplay-shell -p kubeplay-kubectl
 if [ -z "${KUBEPLAY_SKIP_E2E:-}" ]; then
@@ -26,5 +31,6 @@ if [ -z "${KUBEPLAY_SKIP_E2E:-}" ]; then
   (cd tests/e2e && npm test)
   echo "== size and speed report"
   ./scripts/build-web.sh --report-only
+  disk
 fi
 echo "== all checks passed"
