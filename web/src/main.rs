@@ -411,7 +411,7 @@ fn app() -> Html {
                         </div>
                         if let Some(term) = term {
                             <Terminal key={t} index={t} scrollback={term.scrollback.clone()}
-                                prompt={AttrValue::from(term.prompt())} input={AttrValue::from(term.input.clone())}
+                                prompt={AttrValue::from(term.prompt().to_string())} input={AttrValue::from(term.input.clone())}
                                 watching={term.watch.is_some()}
                                 on_input={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::SetInput(t, s))) }}
                                 on_submit={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Submit(t))) }}

@@ -103,7 +103,7 @@ impl Terminal {
     }
 
     /// The prompt the next line is typed at.
-    pub fn prompt(&self) -> &'static str {
+    pub fn prompt(&self) -> &str {
         if self.pending.is_empty() {
             self.session.prompt()
         } else {
@@ -239,7 +239,7 @@ impl World {
                 if common.len() > word.len() {
                     term.input = format!("{head}{common}");
                 } else {
-                    let prompt = term.prompt();
+                    let prompt = term.prompt().to_string();
                     term.write(LineKind::Input, &format!("{prompt}{line}\n"));
                     term.write(LineKind::Note, &format!("{}\n", many.join("  ")));
                 }
@@ -290,7 +290,7 @@ impl World {
             term.write(LineKind::Input, &format!("{line}\n"));
             return;
         }
-        let prompt = term.prompt();
+        let prompt = term.prompt().to_string();
         term.write(LineKind::Input, &format!("{prompt}{line}\n"));
         term.pending.push_str(line);
         term.pending.push('\n');
@@ -385,7 +385,7 @@ impl World {
             if term.watch.take().is_some() {
                 term.write(LineKind::Note, "^C\n");
             } else {
-                let prompt = term.prompt();
+                let prompt = term.prompt().to_string();
                 term.write(LineKind::Input, &format!("{prompt}{typed}"));
                 term.write(LineKind::Note, "^C\n");
                 term.pending.clear();

@@ -67,30 +67,6 @@ impl Flavor {
         }
     }
 
-    /// The commands this image carries besides a shell's builtins.
-    pub fn commands(self) -> &'static [&'static str] {
-        match self {
-            Flavor::K8sZk => &[
-                "zkCli.sh",
-                "zkOk.sh",
-                "zkServer.sh",
-                "zkGenConfig.sh",
-                "ps",
-                "java",
-                "nc",
-            ],
-            Flavor::KubernetesZookeeper => &[
-                "zkCli.sh",
-                "zkServer.sh",
-                "zookeeper-ready",
-                "start-zookeeper",
-                "ps",
-                "java",
-                "nc",
-            ],
-        }
-    }
-
     fn conf_path(self) -> &'static str {
         "/opt/zookeeper/conf/zoo.cfg"
     }

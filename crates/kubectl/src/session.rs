@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 struct Attached {
     target: AttachTarget,
     shell: Shell,
-    prompt: &'static str,
+    prompt: String,
 }
 
 /// One terminal's state: its shell, namespace, working files, and any attached container.
@@ -215,23 +215,24 @@ impl Session {
     }
 
     /// The prompt to show: `$ ` on the machine; inside an attached container, the default
-    /// prompt of its `sh` for root: busybox shows the directory (`/ # `), dash (the `sh` of
-    /// Debian and Ubuntu images) only `# `. (bash's `root@<hostname>:/# ` is not modelled:
-    /// the prompt is static text, and bash sessions show the busybox form.)
-    pub fn prompt(&self) -> &'static str {
+    /// prompt of its shell for root: busybox `sh` shows the directory (`/ # `), dash (the `sh`
+    /// of Debian and Ubuntu images) only `# `, and bash the Debian default PS1
+    /// `root@<hostname>:/# ` (the session starts in `/`; `cd` inside it is not reflected).
+    pub fn prompt(&self) -> &str {
         match &self.attached {
-            Some(att) => att.prompt,
+            Some(att) => &att.prompt,
             None => "$ ",
         }
     }
 
-    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> &'static str {
+    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> String {
         use crate::pod_shell::Flavor;
         use kubeplay_engine::object;
         let shell = target.shell.rsplit('/').next().unwrap_or("");
-        let image = cluster
+        let pod = cluster
             .api
-            .try_get(kubeplay_engine::Kind::Pod, &target.namespace, &target.pod)
+            .try_get(kubeplay_engine::Kind::Pod, &target.namespace, &target.pod);
+        let image = pod
             .and_then(|p| {
                 object::get_array(p, &["spec", "containers"])
                     .iter()
@@ -240,9 +241,16 @@ impl Session {
                     .map(str::to_string)
             })
             .unwrap_or_default();
+        // bash's `\h`: the hostname up to its first dot.
+        let hostname = pod
+            .and_then(|p| object::get_str(p, &["spec", "hostname"]))
+            .filter(|h| !h.is_empty())
+            .unwrap_or(&target.pod);
+        let host = hostname.split('.').next().unwrap_or(hostname);
         match Flavor::of_image(&image) {
-            Flavor::Gnu if shell == "sh" => "# ",
-            _ => "/ # ",
+            Flavor::Gnu if shell == "bash" => format!("root@{host}:/# "),
+            Flavor::Gnu => "# ".to_string(),
+            Flavor::Busybox => "/ # ".to_string(),
         }
     }
 

@@ -54,7 +54,7 @@ impl Flavor {
 
 /// Tools every image has (coreutils or busybox applets); other commands exist only when
 /// their executable is on the container's PATH (the image ships it, or `apt-get` put it there).
-const COMMON_TOOLS: &[&str] = &[
+pub const COMMON_TOOLS: &[&str] = &[
     "hostname", "cat", "ls", "chmod", "mkdir", "rm", "touch", "env", "sh", "sleep", "echo",
     "printf", "true", "false", "date", "cp", "mv", "whoami", "printenv",
 ];
@@ -1462,6 +1462,46 @@ impl PodHost<'_> {
     }
 }
 
+/// `busybox` without an applet: its banner and usage (1.28.4, the tutorials' busybox).
+const BUSYBOX_BANNER: &str = "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\nBusyBox is copyrighted by many authors between 1998-2015.\nLicensed under GPLv2. See source distribution for detailed\ncopyright notices.\n\nUsage: busybox [function [arguments]...]\n   or: busybox --list[-full]\n   or: busybox --install [-s] [DIR]\n   or: function [arguments]...\n\n\tBusyBox is a multi-call binary that combines many common Unix\n\tutilities into a single executable.  Most people will create a\n\tlink to busybox for each function they wish to use and BusyBox\n\twill act like whatever it was invoked as.\n";
+
+impl PodHost<'_> {
+    /// busybox `ps` (its default `pid,user,time,args` format): the container's main process
+    /// as PID 1 and the `ps` that `kubectl exec` started.
+    fn busybox_ps(&mut self, io: &mut Io) -> i32 {
+        let spec = self.pod_obj().and_then(|p| {
+            object::get_array(&p, &["spec", "containers"])
+                .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                .cloned()
+        });
+        let words: Vec<String> = spec
+            .iter()
+            .flat_map(|c| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
+            })
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        // Without a command the image's default is `sh`.
+        let main = if words.is_empty() {
+            "sh".to_string()
+        } else {
+            words.join(" ")
+        };
+        io_out(
+            io,
+            format!(
+                "PID   USER     TIME  COMMAND\n{:>5} {:<8} {:>5} {main}\n{:>5} {:<8} {:>5} ps\n",
+                1, "root", "0:00", 7, "root", "0:00"
+            ),
+        );
+        0
+    }
+}
+
 /// One `ls -l` line, GNU layout.
 fn long_line(e: &crate::runtime::DirEntry, name: &str) -> String {
     let mut m = String::with_capacity(10);
@@ -1914,6 +1954,22 @@ impl Host for PodHost<'_> {
             {
                 self.zookeeper_tool(base, rest, io)
             }
+            "ps" => self.busybox_ps(io),
+            "busybox" => match rest.first() {
+                None => {
+                    io_out(io, BUSYBOX_BANNER);
+                    0
+                }
+                Some(applet)
+                    if COMMON_TOOLS.contains(&applet.as_str()) || self.has_command(applet) =>
+                {
+                    self.exec(_env, rest, stdin, io)
+                }
+                Some(applet) => {
+                    io_err(io, format!("{applet}: applet not found\n"));
+                    127
+                }
+            },
             "sleep" => {
                 let arg = rest.first().map(String::as_str).unwrap_or("");
                 let secs: f64 = if arg == "infinity" {
@@ -1997,12 +2053,6 @@ impl Host for PodHost<'_> {
     fn has_command(&self, name: &str) -> bool {
         let base = name.rsplit('/').next().unwrap_or(name);
         if COMMON_TOOLS.contains(&base) {
-            return true;
-        }
-        if self
-            .zookeeper()
-            .is_some_and(|f| f.commands().contains(&base))
-        {
             return true;
         }
         let api = self.cluster.api();

@@ -110,9 +110,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                     .and_then(|s| object::get_str(s, &["state", "waiting", "reason"]))
                     .unwrap_or("ContainerCreating")
                     .to_string();
-                format!(
-                    "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
-                )
+                kubeplay_engine::runtime::waiting_to_start_message(&container, &pod_name, &reason)
             };
             Err(ApiError::bad_request(message).into())
         }

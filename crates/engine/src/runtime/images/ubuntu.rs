@@ -24,7 +24,7 @@ impl ImageDef for Ubuntu {
         30_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &["/bin/sh", "/bin/bash", "/usr/bin/apt-get", "/usr/bin/dpkg"]
     }
 
