@@ -978,7 +978,10 @@ impl<'a> PodHost<'a> {
             Err(e) => {
                 io_err(
                     io,
-                    format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                    match self.flavor {
+                        Flavor::Busybox => format!("cp: can't stat '{src}': {}\n", Self::fs_msg(e)),
+                        Flavor::Gnu => format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                    },
                 );
                 return 1;
             }
@@ -1075,7 +1078,10 @@ impl<'a> PodHost<'a> {
         {
             io_err(
                 io,
-                format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                match self.flavor {
+                    Flavor::Busybox => format!("mv: can't rename '{src}': {}\n", Self::fs_msg(e)),
+                    Flavor::Gnu => format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                },
             );
             return 1;
         }
@@ -1459,6 +1465,88 @@ impl PodHost<'_> {
             io_err(io, run.stderr);
         }
         run.code
+    }
+}
+
+/// Long options the modelled tools accept; any other `--word` is a usage error.
+const KNOWN_LONG_OPTIONS: &[(&str, &[&str])] = &[
+    ("cat", &[]),
+    (
+        "ls",
+        &[
+            "--all",
+            "--almost-all",
+            "--color",
+            "--color=auto",
+            "--color=never",
+        ],
+    ),
+    ("chmod", &["--recursive"]),
+    ("mkdir", &["--parents"]),
+    ("rm", &["--recursive", "--force"]),
+    ("touch", &[]),
+    ("sleep", &[]),
+    ("env", &[]),
+    (
+        "cp",
+        &["--recursive", "--no-clobber", "--verbose", "--preserve"],
+    ),
+    ("mv", &["--no-clobber", "--verbose", "--force"]),
+    ("hostname", &["--fqdn", "--ip-address"]),
+];
+
+impl PodHost<'_> {
+    /// A long option the tool does not know: getopt's complaint, then busybox's usage banner
+    /// or GNU's pointer to `--help`; `None` when every option is known.
+    fn reject_unknown_long_option(&self, tool: &str, args: &[String], io: &mut Io) -> Option<i32> {
+        let known = KNOWN_LONG_OPTIONS.iter().find(|(t, _)| *t == tool)?.1;
+        let bad = args
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .find(|a| a.starts_with("--") && a.len() > 2 && !known.contains(&a.as_str()))?;
+        match self.flavor {
+            Flavor::Busybox => {
+                io_err(
+                    io,
+                    format!(
+                        "{tool}: unrecognized option '{bad}'\nBusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: {tool} {}\n",
+                        busybox_trivial_usage(tool)
+                    ),
+                );
+                Some(1)
+            }
+            Flavor::Gnu => {
+                // (Debian's `hostname` prints its usage instead of the `--help` pointer; not
+                // modelled.)
+                io_err(
+                    io,
+                    format!("{tool}: unrecognized option '{bad}'\nTry '{tool} --help' for more information.\n"),
+                );
+                Some(match tool {
+                    "ls" => 2,
+                    "env" => 125,
+                    _ => 1,
+                })
+            }
+        }
+    }
+}
+
+/// The one-line usage busybox prints after a usage error (`<applet>_trivial_usage`).
+fn busybox_trivial_usage(tool: &str) -> &'static str {
+    match tool {
+        "cat" => "[-nbvteA] [FILE]...",
+        "ls" => "[-1AaCxdLHRFplinshrSXvctu] [-w WIDTH] [FILE]...",
+        "chmod" => "[-Rcvf] MODE[,MODE]... FILE...",
+        "mkdir" => "[-m MODE] [-p] DIRECTORY...",
+        "rm" => "[-irf] FILE...",
+        "touch" => "[-c] [-d DATE] [-t DATE] [-r FILE] FILE...",
+        "sleep" => "[N]...",
+        "env" => "[-iu] [-] [name=value]... [PROG ARGS]",
+        "cp" => "[OPTIONS] SOURCE... DEST",
+        "mv" => "[-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY",
+        "hostname" => "[OPTIONS] [HOSTNAME | -F FILE]",
+        _ => "",
     }
 }
 
@@ -1895,6 +1983,9 @@ impl Host for PodHost<'_> {
             io_err(io, format!("sh: {cmd}: not found\n"));
             return 127;
         }
+        if let Some(code) = self.reject_unknown_long_option(base, rest, io) {
+            return code;
+        }
         match base {
             "hostname" => {
                 let line = match rest.first().map(String::as_str) {
@@ -1915,6 +2006,27 @@ impl Host for PodHost<'_> {
             "wget" => self.wget(rest, io),
             "nslookup" => self.nslookup(rest, io),
             "env" | "printenv" if rest.is_empty() => self.env(io),
+            // `env NAME=VALUE... COMMAND`: runs the command (the assignments are not modelled).
+            "env" => {
+                let cmd: Vec<String> = rest
+                    .iter()
+                    .skip_while(|a| a.contains('=') || a.as_str() == "-i" || a.as_str() == "-")
+                    .cloned()
+                    .collect();
+                if cmd.is_empty() {
+                    self.env(io)
+                } else {
+                    self.exec(_env, &cmd, stdin, io)
+                }
+            }
+            // The shell's own printf, as the coreutils/busybox one prints the same.
+            "printf" => {
+                let quoted: Vec<String> = args
+                    .iter()
+                    .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+                    .collect();
+                self.run_script(&quoted.join(" "), io)
+            }
             "printenv" => {
                 let mut env = Io::new();
                 self.env(&mut env);
