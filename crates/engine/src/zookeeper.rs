@@ -138,8 +138,13 @@ pub fn params(flavor: Flavor, env: &[(String, String)], container: &Value) -> Op
             if !script.contains("zkGenConfig.sh") && !script.contains("zkServer.sh") {
                 return None;
             }
+            // The blog's v1 image took `ZK_ENSEMBLE` (host;host;host), the tutorial's v3
+            // `ZK_REPLICAS` (a count).
             let ensemble = getenv("ZK_ENSEMBLE", "");
-            let servers = ensemble.split(';').filter(|s| !s.is_empty()).count().max(1) as u32;
+            let servers = match getenv("ZK_REPLICAS", "").parse::<u32>() {
+                Ok(n) if n > 0 => n.min(255),
+                _ => ensemble.split(';').filter(|s| !s.is_empty()).count().max(1) as u32,
+            };
             let tick = getenv("ZK_TICK_TIME", "2000");
             let tick_ms: u64 = tick.parse().unwrap_or(2000);
             Some(Params {
@@ -369,11 +374,13 @@ fn write_tree(api: &Api, rt: &mut Runtime, c: &ContainerRef<'_>, data_dir: &str,
 // ---------------------------------------------------------------------------------------
 // Members
 
-/// Is the member's server process up (its container running)?
+/// Is the member's server process up and reachable (its container running, on a node that
+/// has not failed — the network treats a failed node's pods as unreachable)?
 fn member_up(rt: &Runtime, namespace: &str, pod: &str) -> bool {
-    rt.sandbox(namespace, pod)
-        .and_then(|sb| sb.container(None))
-        .is_some_and(|c| c.is_running())
+    rt.sandbox(namespace, pod).is_some_and(|sb| {
+        !rt.failed_nodes.contains_key(&sb.node)
+            && sb.container(None).is_some_and(|c| c.is_running())
+    })
 }
 
 /// What a member knows about itself, read from its own files.

@@ -73,6 +73,10 @@ const PATH_DIRS: &[&str] = &[
 struct Package {
     name: &'static str,
     version: &'static str,
+    /// `all` for architecture-independent packages, else `amd64`.
+    arch: &'static str,
+    /// The first line of the package's description (what `dpkg -l` shows).
+    summary: &'static str,
     depends: &'static [&'static str],
     files: &'static [&'static str],
 }
@@ -83,18 +87,24 @@ const PACKAGES: &[Package] = &[
     Package {
         name: "nginx",
         version: "1.9.3-1ubuntu1",
+        arch: "all",
+        summary: "small, powerful, scalable web/proxy server",
         depends: &["nginx-core"],
         files: &["/usr/share/doc/nginx/copyright"],
     },
     Package {
         name: "nginx-core",
         version: "1.9.3-1ubuntu1",
+        arch: "amd64",
+        summary: "nginx web/proxy server (core version)",
         depends: &["nginx-common"],
         files: &["/usr/sbin/nginx"],
     },
     Package {
         name: "nginx-common",
         version: "1.9.3-1ubuntu1",
+        arch: "all",
+        summary: "small, powerful, scalable web/proxy server - common files",
         depends: &[],
         files: &[
             "/etc/nginx/nginx.conf",
@@ -110,30 +120,40 @@ const PACKAGES: &[Package] = &[
     Package {
         name: "netcat",
         version: "1.10-41",
+        arch: "all",
+        summary: "TCP/IP swiss army knife -- transitional package",
         depends: &["netcat-openbsd"],
         files: &["/usr/share/doc/netcat/copyright"],
     },
     Package {
         name: "netcat-openbsd",
         version: "1.105-7ubuntu1",
+        arch: "amd64",
+        summary: "TCP/IP swiss army knife",
         depends: &[],
         files: &["/bin/nc.openbsd", "/bin/nc", "/bin/netcat"],
     },
     Package {
         name: "curl",
         version: "7.43.0-1ubuntu2",
+        arch: "amd64",
+        summary: "command line tool for transferring data with URL syntax",
         depends: &["libcurl3"],
         files: &["/usr/bin/curl"],
     },
     Package {
         name: "libcurl3",
         version: "7.43.0-1ubuntu2",
+        arch: "amd64",
+        summary: "easy-to-use client-side URL transfer library (OpenSSL flavour)",
         depends: &[],
         files: &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
     },
     Package {
         name: "wget",
         version: "1.16.1-1ubuntu1",
+        arch: "amd64",
+        summary: "retrieves files from the web",
         depends: &[],
         files: &["/usr/bin/wget"],
     },
@@ -1864,6 +1884,26 @@ impl PodHost<'_> {
     /// own name shows up, then pipes the sorted peer names to the `-on-start` script; without
     /// `-on-change` it exits with the script's status.
     fn peer_finder(&mut self, args: &[String], io: &mut Io) -> i32 {
+        // Go's flag package: an undefined flag prints the defaults and exits 2.
+        for a in args {
+            let Some(name) = a.strip_prefix('-') else {
+                break;
+            };
+            let name = name.strip_prefix('-').unwrap_or(name);
+            let name = name.split_once('=').map_or(name, |(k, _)| k);
+            if name.is_empty() {
+                break;
+            }
+            if !PEER_FINDER_FLAGS.iter().any(|(f, _)| *f == name) {
+                let mut usage =
+                    format!("flag provided but not defined: -{name}\nUsage of /peer-finder:\n");
+                for (f, text) in PEER_FINDER_FLAGS {
+                    usage.push_str(&format!("  -{f} string\n    \t{text}\n"));
+                }
+                io_err(io, usage);
+                return 2;
+            }
+        }
         let mut flags: Vec<(String, String)> = Vec::new();
         let mut i = 0;
         while let Some(a) = args.get(i) {
@@ -1971,6 +2011,584 @@ impl PodHost<'_> {
     }
 }
 
+/// dpkg's pointer to its help, printed after a usage error.
+const DPKG_HELP_HINT: &str = "Type dpkg --help for help about installing and deinstalling packages [*];\nUse 'apt' or 'aptitude' for user-friendly package management;\nType dpkg -Dhelp for a list of dpkg debug flag values;\nType dpkg --force-help for a list of forcing options;\nType dpkg-deb --help for help about manipulating *.deb files;\n\nOptions marked [*] produce a lot of output - pipe it through 'less' or 'more' !\n";
+
+/// dpkg-query's advice after naming a package that is not installed (dpkg 1.18, xenial).
+const DPKG_ARCHIVE_HINT: &str = "Use dpkg --info (= dpkg-deb --info) to examine archive files,\nand dpkg --contents (= dpkg-deb --contents) to list their contents.\n";
+
+/// Shell-style glob match (`*`, `?`) as dpkg-query matches package names.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some(pi);
+                mark = ni;
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ni = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// peer-finder's flags and their help, in the order Go's `PrintDefaults` lists them (by name).
+const PEER_FINDER_FLAGS: &[(&str, &str)] = &[
+    ("domain", "The Cluster Domain which is used by the Cluster, if not set tries to determine it from /etc/resolv.conf file."),
+    ("ns", "The namespace this pod is running in. If unspecified, the POD_NAMESPACE env var is used."),
+    ("on-change", "Script to run on change, must accept a new line separated list of peers via stdin."),
+    ("on-start", "Script to run on start, must accept a new line separated list of peers via stdin."),
+    ("service", "Governing service responsible for the DNS records of the domain this pod is in."),
+];
+
+/// The OpenJDK 8 build each ZooKeeper image installed from Ubuntu 16.04's archive when it
+/// was built (k8szk in late 2016, kubernetes-zookeeper 1.0-3.4.10 in spring 2017):
+/// (update, build number, Ubuntu package revision).
+fn openjdk_build(flavor: zookeeper::Flavor) -> (u32, &'static str, &'static str) {
+    match flavor {
+        zookeeper::Flavor::K8sZk => (111, "b14", "2ubuntu0.16.04.2"),
+        zookeeper::Flavor::KubernetesZookeeper => (131, "b11", "0ubuntu1.16.04.2"),
+    }
+}
+
+/// `start-zookeeper --help` (the script's `print_usage`).
+const START_ZOOKEEPER_USAGE: &str = "Usage: start-zookeeper [OPTIONS]
+Starts a ZooKeeper server based on the supplied options.
+    --servers           The number of servers in the ensemble. The default 
+                        value is 1.
+
+    --data_dir          The directory where the ZooKeeper process will store its
+                        snapshots. The default is /var/lib/zookeeper/data.
+
+    --data_log_dir      The directory where the ZooKeeper process will store its 
+                        write ahead log. The default is 
+                        /var/lib/zookeeper/data/log.
+
+    --conf_dir          The directoyr where the ZooKeeper process will store its
+                        configuration. The default is /opt/zookeeper/conf.
+
+    --client_port       The port on which the ZooKeeper process will listen for 
+                        client requests. The default is 2181.
+
+    --election_port     The port on which the ZooKeeper process will perform 
+                        leader election. The default is 3888.
+
+    --server_port       The port on which the ZooKeeper process will listen for 
+                        requests from other servers in the ensemble. The 
+                        default is 2888. 
+
+    --tick_time         The length of a ZooKeeper tick in ms. The default is 
+                        2000.
+
+    --init_limit        The number of Ticks that an ensemble member is allowed 
+                        to perform leader election. The default is 10.
+
+    --sync_limit        The maximum session timeout that the ensemble will 
+                        allows a client to request. The default is 5.
+
+    --heap              The maximum amount of heap to use. The format is the 
+                        same as that used for the Xmx and Xms parameters to the 
+                        JVM. e.g. --heap=2G. The default is 2G.
+
+    --max_client_cnxns  The maximum number of client connections that the 
+                        ZooKeeper process will accept simultaneously. The 
+                        default is 60.
+
+    --snap_retain_count The maximum number of snapshots the ZooKeeper process 
+                        will retain if purge_interval is greater than 0. The 
+                        default is 3.
+
+    --purge_interval    The number of hours the ZooKeeper process will wait 
+                        between purging its old snapshots. If set to 0 old 
+                        snapshots will never be purged. The default is 0.
+
+    --max_session_timeout The maximum time in milliseconds for a client session 
+                        timeout. The default value is 2 * tick time.
+
+    --min_session_timeout The minimum time in milliseconds for a client session 
+                        timeout. The default value is 20 * tick time.
+
+    --log_level         The log level for the zookeeeper server. Either FATAL,
+                        ERROR, WARN, INFO, DEBUG. The default is INFO.
+
+";
+
+/// The long options `start-zookeeper` accepts (each as `--name=value`).
+const START_ZOOKEEPER_OPTIONS: &[&str] = &[
+    "servers",
+    "data_dir",
+    "data_log_dir",
+    "log_dir",
+    "conf_dir",
+    "client_port",
+    "election_port",
+    "server_port",
+    "tick_time",
+    "init_limit",
+    "sync_limit",
+    "heap",
+    "max_client_cnxns",
+    "snap_retain_count",
+    "purge_interval",
+    "max_session_timeout",
+    "min_session_timeout",
+    "log_level",
+];
+
+/// `<name>-<ordinal>` as bash's `[[ $HOST =~ (.*)-([0-9]+)$ ]]` matches it.
+fn bash_ordinal(host: &str) -> Option<u64> {
+    let (_, ord) = host.rsplit_once('-')?;
+    if ord.is_empty() || !ord.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    ord.parse().ok()
+}
+
+impl PodHost<'_> {
+    /// The package `apt-get install` left in dpkg's database (its `.list` file), if any.
+    fn dpkg_installed(&self, name: &str) -> Option<&'static Package> {
+        let p = package(name)?;
+        self.cluster
+            .runtime()
+            .read_file(
+                self.cluster.api(),
+                &self.cref(),
+                &format!("/var/lib/dpkg/info/{name}.list"),
+            )
+            .ok()
+            .map(|_| p)
+    }
+
+    /// `dpkg -l|-L|-s|-i ...` over the packages `apt-get install` put in dpkg's database.
+    /// The image's own base packages are not in the model, so a bare `dpkg -l` lists only
+    /// what was installed since.
+    fn dpkg(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let Some(action) = args.first().map(String::as_str) else {
+            io_err(
+                io,
+                format!("dpkg: error: need an action option\n\n{DPKG_HELP_HINT}"),
+            );
+            return 2;
+        };
+        let names = &args[1..];
+        match action {
+            "-l" | "--list" => {
+                let mut rows: Vec<&'static Package> = Vec::new();
+                let mut status = 0;
+                if names.is_empty() {
+                    rows.extend(
+                        PACKAGES
+                            .iter()
+                            .filter(|p| self.dpkg_installed(p.name).is_some()),
+                    );
+                }
+                for pat in names {
+                    let found: Vec<&'static Package> = PACKAGES
+                        .iter()
+                        .filter(|p| glob_match(pat, p.name))
+                        .filter(|p| self.dpkg_installed(p.name).is_some())
+                        .collect();
+                    if found.is_empty() {
+                        io_err(
+                            io,
+                            format!("dpkg-query: no packages found matching {pat}\n"),
+                        );
+                        status = 1;
+                    }
+                    for p in found {
+                        if !rows.iter().any(|r| r.name == p.name) {
+                            rows.push(p);
+                        }
+                    }
+                }
+                if rows.is_empty() {
+                    if names.is_empty() {
+                        io_err(io, "No packages found.\n");
+                    }
+                    return status;
+                }
+                rows.sort_by_key(|p| p.name);
+                // dpkg-query's columns: at least 14/12/12/33 wide, widened to the longest value.
+                let nw = rows.iter().map(|p| p.name.len()).max().unwrap_or(0).max(14);
+                let vw = rows
+                    .iter()
+                    .map(|p| p.version.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(12);
+                let aw = rows.iter().map(|p| p.arch.len()).max().unwrap_or(0).max(12);
+                let dw = rows
+                    .iter()
+                    .map(|p| p.summary.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(33);
+                let mut out = String::from("Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n");
+                out.push_str(&format!(
+                    "||/ {:<nw$} {:<vw$} {:<aw$} Description\n",
+                    "Name", "Version", "Architecture"
+                ));
+                out.push_str(&format!(
+                    "+++-{}-{}-{}-{}\n",
+                    "=".repeat(nw),
+                    "=".repeat(vw),
+                    "=".repeat(aw),
+                    "=".repeat(dw)
+                ));
+                for p in rows {
+                    out.push_str(&format!(
+                        "ii  {:<nw$} {:<vw$} {:<aw$} {}\n",
+                        p.name, p.version, p.arch, p.summary
+                    ));
+                }
+                io_out(io, out);
+                status
+            }
+            "-L" | "--listfiles" | "-s" | "--status" => {
+                let listing = matches!(action, "-L" | "--listfiles");
+                if names.is_empty() {
+                    io_err(
+                        io,
+                        format!("dpkg-query: error: {action} needs at least one package name argument\n\nUse --help for help about querying packages.\n"),
+                    );
+                    return 2;
+                }
+                let mut status = 0;
+                for (i, name) in names.iter().enumerate() {
+                    let Some(p) = self.dpkg_installed(name) else {
+                        let what = if listing {
+                            "is not installed"
+                        } else {
+                            "is not installed and no information is available"
+                        };
+                        io_err(
+                            io,
+                            format!("dpkg-query: package '{name}' {what}\n{DPKG_ARCHIVE_HINT}"),
+                        );
+                        status = 1;
+                        continue;
+                    };
+                    let mut out = String::new();
+                    if listing {
+                        // The .list file: `/.`, then each directory before what it holds.
+                        let mut seen: Vec<String> = vec!["/.".to_string()];
+                        for f in p.files {
+                            let mut dir = String::new();
+                            for part in f.trim_start_matches('/').split('/') {
+                                dir.push('/');
+                                dir.push_str(part);
+                                if !seen.contains(&dir) {
+                                    seen.push(dir.clone());
+                                }
+                            }
+                        }
+                        for s in seen {
+                            out.push_str(&s);
+                            out.push('\n');
+                        }
+                    } else {
+                        if i > 0 {
+                            out.push('\n');
+                        }
+                        // Only the fields the model knows; the archive's other control fields
+                        // (Maintainer, Installed-Size, Depends, the long description) are not kept.
+                        out.push_str(&format!(
+                            "Package: {}\nStatus: install ok installed\nArchitecture: {}\nVersion: {}\nDescription: {}\n",
+                            p.name, p.arch, p.version, p.summary
+                        ));
+                    }
+                    io_out(io, out);
+                }
+                status
+            }
+            "-i" | "--install" => {
+                let Some(file) = names.first() else {
+                    io_err(io, format!("dpkg: error: --install needs at least one package archive file argument\n\n{DPKG_HELP_HINT}"));
+                    return 2;
+                };
+                io_err(io, format!("dpkg: error processing archive {file} (--install):\n cannot access archive: No such file or directory\nErrors were encountered while processing:\n {file}\n"));
+                1
+            }
+            opt if opt.starts_with('-') => {
+                io_err(
+                    io,
+                    format!("dpkg: error: unknown option {opt}\n\n{DPKG_HELP_HINT}"),
+                );
+                2
+            }
+            _ => {
+                io_err(
+                    io,
+                    format!("dpkg: error: need an action option\n\n{DPKG_HELP_HINT}"),
+                );
+                2
+            }
+        }
+    }
+
+    /// `java -version`, `java CLASS`: the images' OpenJDK 8 (`/usr/bin/java`). No class but
+    /// ZooKeeper's own is on its class path, and those run through the image's scripts.
+    fn java(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let Some(flavor) = self.zookeeper() else {
+            return 127;
+        };
+        let (update, build, revision) = openjdk_build(flavor);
+        let mut args = args.iter();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "-version" => {
+                    io_err(io, format!("openjdk version \"1.8.0_{update}\"\nOpenJDK Runtime Environment (build 1.8.0_{update}-8u{update}-{build}-{revision}-{build})\nOpenJDK 64-Bit Server VM (build 25.{update}-{build}, mixed mode)\n"));
+                    return 0;
+                }
+                "-cp" | "-classpath" => {
+                    args.next();
+                }
+                o if o.starts_with("-D") => {}
+                o if o.starts_with('-') => {
+                    io_err(io, format!("Unrecognized option: {o}\nError: Could not create the Java Virtual Machine.\nError: A fatal exception has occurred. Program will exit.\n"));
+                    return 1;
+                }
+                class => {
+                    io_err(
+                        io,
+                        format!("Error: Could not find or load main class {class}\n"),
+                    );
+                    return 1;
+                }
+            }
+        }
+        // No class: the launcher's usage (its first lines; the option list is not kept).
+        io_err(io, "Usage: java [-options] class [args...]\n           (to execute a class)\n   or  java [-options] -jar jarfile [args...]\n           (to execute a jar file)\n");
+        1
+    }
+
+    /// The container spec this shell runs in.
+    fn container_spec(&self) -> Option<serde_json::Value> {
+        let p = self.pod_obj()?;
+        object::get_array(&p, &["spec", "containers"])
+            .iter()
+            .chain(object::get_array(&p, &["spec", "initContainers"]))
+            .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+            .cloned()
+    }
+
+    /// Rewrites `myid` and `zoo.cfg` as the image's generator does for `script` (the
+    /// engine's ZooKeeper model reads them back).
+    fn zookeeper_generate(&mut self, script: &str) {
+        let Some(mut spec) = self.container_spec() else {
+            return;
+        };
+        if let Some(obj) = spec.as_object_mut() {
+            obj.insert("command".into(), serde_json::json!(["sh", "-c", script]));
+            obj.remove("args");
+        }
+        let (ns, pod) = (self.namespace.clone(), self.pod.clone());
+        let (host, fqdn) = (self.hostname(), self.fqdn());
+        let fqdn = (fqdn != host).then_some(fqdn);
+        let now = self.cluster.now();
+        let (api, rt) = self.cluster.parts();
+        let _ = zookeeper::on_start(api, rt, &ns, &pod, &host, fqdn.as_deref(), &spec, now);
+    }
+
+    /// k8szk's `zkGenConfig.sh`: validates the `ZK_*` environment, then writes `zoo.cfg`,
+    /// `log4j.properties`, the data directories with `myid`, and `java.env`.
+    fn zk_gen_config(&mut self, io: &mut Io) -> i32 {
+        let Some(spec) = self.container_spec() else {
+            return 1;
+        };
+        let env = zookeeper::container_env(self.cluster.api(), &self.namespace, &spec);
+        let get = |k: &str, d: &str| {
+            env.iter()
+                .find(|(n, v)| n == k && !v.is_empty())
+                .map_or(d.to_string(), |(_, v)| v.clone())
+        };
+        let mut out = String::from("Validating environment\n");
+        let replicas = get("ZK_REPLICAS", "");
+        if replicas.is_empty() {
+            out.push_str("ZK_REPLICAS is a mandatory environment variable\n");
+            io_out(io, out);
+            return 1;
+        }
+        let host = self.hostname();
+        let Some(ord) = bash_ordinal(&host) else {
+            out.push_str(&format!("Failed to extract ordinal from hostname {host}\n"));
+            io_out(io, out);
+            return 1;
+        };
+        let name = host.rsplit_once('-').map_or("", |(n, _)| n).to_string();
+        let domain = self
+            .fqdn()
+            .strip_prefix(&format!("{host}."))
+            .unwrap_or("")
+            .to_string();
+        let tick: u64 = get("ZK_TICK_TIME", "2000").parse().unwrap_or(2000);
+        let (sp, ep) = (
+            get("ZK_SERVER_PORT", "2888"),
+            get("ZK_ELECTION_PORT", "3888"),
+        );
+        let data_dir = get("ZK_DATA_DIR", "/var/lib/zookeeper/data");
+        out.push_str(&format!("ZK_REPLICAS={replicas}\nMY_ID={}\n", ord + 1));
+        for (k, d) in [
+            ("ZK_LOG_LEVEL", "INFO".to_string()),
+            ("ZK_DATA_DIR", "/var/lib/zookeeper/data".to_string()),
+            ("ZK_DATA_LOG_DIR", "/var/lib/zookeeper/log".to_string()),
+            // (sic) the script's default has no leading slash.
+            ("ZK_LOG_DIR", "var/log/zookeeper".to_string()),
+            ("ZK_CLIENT_PORT", "2181".to_string()),
+            ("ZK_SERVER_PORT", "2888".to_string()),
+            ("ZK_ELECTION_PORT", "3888".to_string()),
+            ("ZK_TICK_TIME", "2000".to_string()),
+            ("ZK_INIT_LIMIT", "10".to_string()),
+            ("ZK_SYNC_LIMIT", "5".to_string()),
+            ("ZK_MAX_CLIENT_CNXNS", "60".to_string()),
+            // `${X:- $((...))}`: the default keeps its leading space.
+            ("ZK_MIN_SESSION_TIMEOUT", format!(" {}", tick * 2)),
+            ("ZK_MAX_SESSION_TIMEOUT", format!(" {}", tick * 20)),
+            ("ZK_HEAP_SIZE", "2G".to_string()),
+            ("ZK_SNAP_RETAIN_COUNT", "3".to_string()),
+            ("ZK_PURGE_INTERVAL", "0".to_string()),
+        ] {
+            out.push_str(&format!("{k}={}\n", get(k, &d)));
+        }
+        out.push_str("ENSEMBLE\n");
+        let n: u64 = replicas.parse().unwrap_or(0);
+        for i in 1..=n.min(1000) {
+            out.push_str(&format!("server.{i}={name}-{}.{domain}:{sp}:{ep}\n", i - 1));
+        }
+        out.push_str("Environment validation successful\n");
+        let conf = get("ZK_CONF_DIR", "/opt/zookeeper/conf");
+        out.push_str(&format!("Creating ZooKeeper configuration\nWrote ZooKeeper configuration file to {conf}/zoo.cfg\nCreating ZooKeeper log4j configuration\nWrote log4j configuration to {conf}/log4j.properties\nCreating ZooKeeper data directories and setting permissions\nCreated ZooKeeper data directories and set permissions in {data_dir}\nCreating JVM configuration file\nWrote JVM configuration to {conf}/java.env\n"));
+        self.zookeeper_generate("zkGenConfig.sh && zkServer.sh start-foreground");
+        io_out(io, out);
+        0
+    }
+
+    /// kubernetes-zookeeper's `start-zookeeper [--name=value...]`: parses its options with
+    /// bash `getopts`, writes `zoo.cfg` (echoed to stderr) and the log4j properties, then
+    /// execs `zkServer.sh start-foreground`.
+    fn start_zookeeper(&mut self, args: &[String], io: &mut Io) -> i32 {
+        for a in args {
+            let Some(opt) = a.strip_prefix('-') else {
+                break; // getopts stops at the first operand
+            };
+            if let Some(long) = opt.strip_prefix('-') {
+                let key = long.split_once('=').map(|(k, _)| k);
+                if !key.is_some_and(|k| START_ZOOKEEPER_OPTIONS.contains(&k)) {
+                    io_err(io, format!("Unknown option --{long}\n"));
+                    return 1;
+                }
+                continue;
+            }
+            for c in opt.chars() {
+                match c {
+                    'h' => {
+                        io_out(io, START_ZOOKEEPER_USAGE);
+                        return 0;
+                    }
+                    'v' => io_err(io, "Parsing option: '-v'\n"),
+                    other => io_err(io, format!("Non-option argument: '-{other}'\n")),
+                }
+            }
+        }
+        if bash_ordinal(&self.hostname()).is_none() {
+            io_out(
+                io,
+                "Kubernetes-zookeeper: Failed to parse name and ordinal of Pod\n",
+            );
+            return 1;
+        }
+        let script = format!("start-zookeeper {}", args.join(" "));
+        self.zookeeper_generate(&script);
+        let cfg = self
+            .read_file("/opt/zookeeper/conf/zoo.cfg")
+            .unwrap_or_default();
+        io_err(io, cfg);
+        io_out(io, "Creating ZooKeeper log4j configuration\nZooKeeper JMX enabled by default\nUsing config: /opt/zookeeper/conf/zoo.cfg\n");
+        // The server it execs stays in the foreground; typed into `kubectl exec` the
+        // simulation hands the prompt back (as for `nginx`).
+        0
+    }
+
+    /// Whether a process of this pod listens on `port`.
+    fn pod_listens(&self, port: u16) -> bool {
+        self.cluster
+            .runtime()
+            .sandbox(&self.namespace, &self.pod)
+            .is_some_and(|sb| {
+                sb.containers.iter().any(|c| {
+                    c.is_running()
+                        && (c.behavior.listens.contains(&port)
+                            || c.servers.iter().any(|s| s.ports.contains(&port)))
+                })
+            })
+    }
+
+    /// `/app/mehdb`: logs where it serves from and its role, then binds its port — which
+    /// fails when the pod's own mehdb already holds it (Go's `log.Fatal`, exit 1).
+    fn mehdb(&mut self, io: &mut Io) -> i32 {
+        let spec = self.container_spec().unwrap_or_default();
+        let env = |k: &str| crate::runtime::images::env_value(&spec, k).filter(|v| !v.is_empty());
+        let host = env("MEHDB_HOST").unwrap_or_else(|| self.hostname());
+        let port_s = env("MEHDB_PORT").unwrap_or_else(|| "9876".to_string());
+        // The image's WORKDIR is /app: the default data directory is ./data there.
+        let dir = env("MEHDB_DATADIR").unwrap_or_else(|| "/app/data".to_string());
+        let _ = self.write_mkdir(&dir);
+        let stamp = go_log_stamp(self.cluster.now());
+        let role = if host == "mehdb-0" {
+            "I am the leading shard, accepting both WRITES and READS"
+        } else {
+            "I am a follower shard, accepting READS"
+        };
+        io_err(
+            io,
+            format!("{stamp}mehdb serving from {host}:{port_s} using {dir} as the data directory\n{stamp}{role}\n"),
+        );
+        match port_s.parse::<u16>() {
+            Ok(port) if self.pod_listens(port) => {
+                io_err(
+                    io,
+                    format!("{stamp}listen tcp 0.0.0.0:{port}: bind: address already in use\n"),
+                );
+                1
+            }
+            Ok(_) => 0,
+            Err(_) => {
+                io_err(
+                    io,
+                    format!("{stamp}listen tcp: lookup tcp/{port_s}: unknown port\n"),
+                );
+                1
+            }
+        }
+    }
+
+    fn write_mkdir(&mut self, dir: &str) -> Result<(), FsError> {
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        if rt.stat(api, &cref, dir).is_ok() {
+            return Ok(());
+        }
+        rt.mkdir(api, &cref, dir, false)
+    }
+}
+
 impl Host for PodHost<'_> {
     fn exec(&mut self, _env: &Env, args: &[String], stdin: &str, io: &mut Io) -> i32 {
         let Some(cmd) = args.first() else {
@@ -2067,6 +2685,11 @@ impl Host for PodHost<'_> {
                 self.zookeeper_tool(base, rest, io)
             }
             "ps" => self.busybox_ps(io),
+            "dpkg" => self.dpkg(rest, io),
+            "java" if self.zookeeper().is_some() => self.java(rest, io),
+            "zkGenConfig.sh" if self.zookeeper().is_some() => self.zk_gen_config(io),
+            "start-zookeeper" if self.zookeeper().is_some() => self.start_zookeeper(rest, io),
+            "mehdb" if self.image().catalog == "mehdb" => self.mehdb(io),
             "busybox" => match rest.first() {
                 None => {
                     io_out(io, BUSYBOX_BANNER);
