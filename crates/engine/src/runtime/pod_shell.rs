@@ -159,6 +159,38 @@ const PACKAGES: &[Package] = &[
     },
 ];
 
+/// The long options apt-get understands (those tutorials use and their common neighbours).
+const APT_GET_LONG_OPTIONS: &[&str] = &[
+    "yes",
+    "assume-yes",
+    "assume-no",
+    "quiet",
+    "no-install-recommends",
+    "install-recommends",
+    "no-install-suggests",
+    "fix-missing",
+    "fix-broken",
+    "force-yes",
+    "allow-unauthenticated",
+    "allow-downgrades",
+    "allow-remove-essential",
+    "allow-change-held-packages",
+    "reinstall",
+    "purge",
+    "no-upgrade",
+    "only-upgrade",
+    "download-only",
+    "simulate",
+    "dry-run",
+    "ignore-missing",
+    "no-download",
+    "show-progress",
+    "verbose-versions",
+    "print-uris",
+    "auto-remove",
+    "autoremove",
+];
+
 fn package(name: &str) -> Option<&'static Package> {
     PACKAGES.iter().find(|p| p.name == name)
 }
@@ -1159,6 +1191,24 @@ impl<'a> PodHost<'a> {
             })
             .unwrap_or_else(|| "stable".to_string());
         let lists = "/var/lib/apt/lists";
+        if let Some(bad) = args
+            .iter()
+            .filter_map(|a| a.strip_prefix("--"))
+            .map(|a| a.split_once('=').map_or(a, |(k, _)| k))
+            .find(|a| !APT_GET_LONG_OPTIONS.contains(a))
+        {
+            // apt >= 1.1 (xenial on) names the combination; wily's apt 1.0 did not.
+            let tail = if matches!(codename.as_str(), "trusty" | "wily") {
+                ""
+            } else {
+                " in combination with the other options"
+            };
+            io_err(
+                io,
+                format!("E: Command line option --{bad} is not understood{tail}\n"),
+            );
+            return 100;
+        }
         match words.first().copied() {
             Some("update") => {
                 if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {

@@ -150,7 +150,9 @@ fn follow(
     while running(k, ns, pod, container) && !k.cluster.is_idle() && k.cluster.now() < deadline {
         match k.cluster.next_timer() {
             Some(t) if t > deadline => k.cluster.advance_to(deadline),
-            Some(_) => k.cluster.step_to_next_event(),
+            Some(_) => {
+                k.cluster.step_to_next_event();
+            }
             None => k.cluster.run_now(),
         }
         let cref = ContainerRef {
