@@ -807,9 +807,16 @@ pub fn ps_ef(flavor: Flavor, container: &Value, env: &[(String, String)], starte
         Flavor::K8sZk => format!("/usr/lib/jvm/java-8-openjdk-amd64/bin/java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE -cp /opt/zookeeper/bin/../build/classes:/opt/zookeeper/bin/../build/lib/*.jar:/opt/zookeeper/bin/../lib/slf4j-log4j12-1.6.1.jar:/opt/zookeeper/bin/../lib/slf4j-api-1.6.1.jar:/opt/zookeeper/bin/../lib/netty-3.10.5.Final.jar:/opt/zookeeper/bin/../lib/log4j-1.2.16.jar:/opt/zookeeper/bin/../lib/jline-0.9.94.jar:/opt/zookeeper/bin/../zookeeper-3.4.9.jar:/opt/zookeeper/bin/../src/java/lib/*.jar:/opt/zookeeper/bin/../conf: -Xmx{heap} -Xms{heap} -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.local.only=false org.apache.zookeeper.server.quorum.QuorumPeerMain /opt/zookeeper/bin/../conf/zoo.cfg"),
         Flavor::KubernetesZookeeper => format!("/usr/lib/jvm/java-8-openjdk-amd64/bin/java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE -cp /usr/bin/../build/classes:/usr/bin/../build/lib/*.jar:/usr/bin/../share/zookeeper/zookeeper-3.4.10.jar:/usr/bin/../share/zookeeper/slf4j-log4j12-1.6.1.jar:/usr/bin/../share/zookeeper/slf4j-api-1.6.1.jar:/usr/bin/../share/zookeeper/netty-3.10.5.Final.jar:/usr/bin/../share/zookeeper/log4j-1.2.16.jar:/usr/bin/../share/zookeeper/jline-0.9.94.jar:/usr/bin/../src/java/lib/*.jar:/usr/bin/../etc/zookeeper: -Xmx{heap} -Xms{heap} -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.local.only=false org.apache.zookeeper.server.quorum.QuorumPeerMain /usr/bin/../etc/zookeeper/zoo.cfg"),
     };
-    format!(
-        "UID        PID  PPID  C STIME TTY          TIME CMD\nzookeep+     1     0  0 {stime} ?        00:00:00 {script}\nzookeep+    27     1  0 {stime} ?        00:00:03 {java}\n"
-    )
+    let mut out = format!(
+        "UID        PID  PPID  C STIME TTY          TIME CMD\nzookeep+     1     0  0 {stime} ?        00:00:00 {script}\n"
+    );
+    // The JVM runs only when the container's command starts the server.
+    if params(flavor, env, container).is_some() {
+        out.push_str(&format!(
+            "zookeep+    27     1  0 {stime} ?        00:00:03 {java}\n"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ fn invocations(command: &str) -> Option<&'static [&'static str]> {
         "zookeeper-ready" => &["zookeeper-ready 2181"],
         "zkGenConfig.sh" => &["zkGenConfig.sh"],
         "start-zookeeper" => &["start-zookeeper --bogus"],
-        "ps" => &["ps"],
+        "ps" => &["ps", "ps -ef", "ps aux"],
         "peer-finder" => &["/peer-finder -bogus"],
         "mehdb" => &["/app/mehdb"],
         _ => return None,

@@ -1660,6 +1660,80 @@ impl PodHost<'_> {
     }
 }
 
+impl PodHost<'_> {
+    /// When this container's current instance started (now when unknown).
+    fn container_started(&self) -> Time {
+        self.cluster
+            .runtime()
+            .sandbox(&self.namespace, &self.pod)
+            .and_then(|sb| sb.container(Some(&self.container)))
+            .and_then(|ct| match ct.state {
+                crate::runtime::ContainerState::Running { started, .. } => Some(started),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.cluster.now())
+    }
+
+    /// procps `ps` (`ps`, `ps -ef`, `ps aux`) in images that ship it: the container's main
+    /// process (PID 1) and `ps` itself, both without a terminal (`kubectl exec` without -t).
+    fn procps_ps(&mut self, args: &[String], default_cmd: &str, io: &mut Io) -> i32 {
+        let words: Vec<String> = self
+            .container_spec()
+            .iter()
+            .flat_map(|c| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
+            })
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let main = if words.is_empty() {
+            default_cmd.to_string()
+        } else {
+            words.join(" ")
+        };
+        let me = format!("ps {}", args.join(" ")).trim_end().to_string();
+        let hhmm = |t: Time| t.rfc3339().get(11..16).unwrap_or("00:00").to_string();
+        let (started, now) = (hhmm(self.container_started()), hhmm(self.cluster.now()));
+        let comm = |cmd: &str| {
+            let argv0 = cmd.split_whitespace().next().unwrap_or("");
+            argv0
+                .rsplit('/')
+                .next()
+                .unwrap_or(argv0)
+                .chars()
+                .take(15)
+                .collect::<String>()
+        };
+        let opts = args.join("");
+        let out = if opts.contains('f') && opts.starts_with('-') {
+            format!(
+                "UID        PID  PPID  C STIME TTY          TIME CMD\n{:<8} {:>5} {:>5} {:>2} {started} {:<8} {:>8} {main}\n{:<8} {:>5} {:>5} {:>2} {now} {:<8} {:>8} {me}\n",
+                "root", 1, 0, 0, "?", "00:00:00", "root", 7, 0, 0, "?", "00:00:00"
+            )
+        } else if opts.contains('u') {
+            format!(
+                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {started} {:>6} {main}\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {now} {:>6} {me}\n",
+                "root", 1, "0.0", "0.0", 4380, 676, "?", "Ss", "0:00",
+                "root", 7, "0.0", "0.0", 34424, 2824, "?", "Rs", "0:00"
+            )
+        } else {
+            format!(
+                "  PID TTY          TIME CMD\n{:>5} {:<8} {:>8} {}\n{:>5} {:<8} {:>8} ps\n",
+                1,
+                "?",
+                "00:00:00",
+                comm(&main),
+                7,
+                "?",
+                "00:00:00"
+            )
+        };
+        io_out(io, out);
+        0
+    }
+}
+
 /// One `ls -l` line, GNU layout.
 fn long_line(e: &crate::runtime::DirEntry, name: &str) -> String {
     let mut m = String::with_capacity(10);
@@ -2734,6 +2808,7 @@ impl Host for PodHost<'_> {
             {
                 self.zookeeper_tool(base, rest, io)
             }
+            "ps" if self.image().catalog == "ubuntu" => self.procps_ps(rest, "/bin/bash", io),
             "ps" => self.busybox_ps(io),
             "dpkg" => self.dpkg(rest, io),
             "java" if self.zookeeper().is_some() => self.java(rest, io),
