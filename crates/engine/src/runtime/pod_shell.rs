@@ -286,6 +286,8 @@ pub struct PodHost<'a> {
     pub foreground: Option<String>,
     /// Commands run so far at start, to tell a loop that never ends.
     polls: u64,
+    /// The shell running the current script when it is bash (its messages differ from sh's).
+    bash: bool,
 }
 
 /// How many commands a container's own script may run at start before it counts as a loop
@@ -323,6 +325,7 @@ impl<'a> PodHost<'a> {
             at_start: false,
             foreground: None,
             polls: 0,
+            bash: false,
         })
     }
 
@@ -344,6 +347,7 @@ impl<'a> PodHost<'a> {
             at_start: true,
             foreground: None,
             polls: 0,
+            bash: false,
         }
     }
 
@@ -365,6 +369,14 @@ impl<'a> PodHost<'a> {
     /// Runs a command line with `sh -c` semantics and returns its status.
     pub fn run_script(&mut self, script: &str, io: &mut Io) -> i32 {
         let mut sh = Shell::new();
+        sh.run(script, self, io)
+    }
+
+    /// Runs a script in the shell `name` (`bash`, `sh`) with `$0` set to `arg0`.
+    fn run_script_as(&mut self, name: &str, arg0: &str, script: &str, io: &mut Io) -> i32 {
+        let mut sh = Shell::new();
+        sh.name = name.to_string();
+        sh.env.arg0 = arg0.to_string();
         sh.run(script, self, io)
     }
 
@@ -2722,7 +2734,11 @@ impl Host for PodHost<'_> {
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
         // The path as given: `/peer-finder` lives at the root, on no PATH directory.
         if !self.has_command(cmd) {
-            io_err(io, format!("sh: {cmd}: not found\n"));
+            if self.bash {
+                io_err(io, format!("bash: {cmd}: command not found\n"));
+            } else {
+                io_err(io, format!("sh: {cmd}: not found\n"));
+            }
             return 127;
         }
         if let Some(code) = self.reject_unknown_long_option(base, rest, io) {
@@ -2852,20 +2868,34 @@ impl Host for PodHost<'_> {
                 0
             }
             "sh" | "bash" | "ash" => {
-                if rest.first().map(String::as_str) == Some("-c") {
+                let outer = self.bash;
+                self.bash = base == "bash";
+                let status = if rest.first().map(String::as_str) == Some("-c") {
                     let script = rest.get(1).cloned().unwrap_or_default();
-                    self.run_script(&script, io)
+                    // `sh -c SCRIPT [NAME]`: $0 is NAME, else the shell's name.
+                    let arg0 = rest.get(2).map_or(base, String::as_str).to_string();
+                    self.run_script_as(base, &arg0, &script, io)
                 } else if let Some(file) = rest.first() {
                     match self.read_file(file) {
-                        Ok(script) => self.run_script(&script, io),
+                        Ok(script) => self.run_script_as(base, file, &script, io),
+                        Err(_) if self.bash => {
+                            io_err(io, format!("bash: {file}: No such file or directory\n"));
+                            127
+                        }
                         Err(_) => {
                             io_err(io, format!("{base}: can't open '{file}'\n"));
                             127
                         }
                     }
                 } else {
-                    self.run_script(stdin, io)
-                }
+                    self.run_script_as(base, base, stdin, io)
+                };
+                self.bash = outer;
+                status
+            }
+            _ if self.bash => {
+                io_err(io, format!("bash: {cmd}: command not found\n"));
+                127
             }
             _ => {
                 io_err(io, format!("sh: {cmd}: not found\n"));
