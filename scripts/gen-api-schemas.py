@@ -28,10 +28,8 @@ ROOTS = [
 # bundle carries the texts the tutorials' fields need, not all 270 KB of them).
 FULL = re.compile(r'^api\.(apps\.v1\..*|policy\.v1\..*|core\.v1\.(Pod|PodSpec|PodTemplateSpec|Container|ContainerPort|'
                   r'VolumeMount|EnvVar|Probe|HTTPGetAction|ExecAction|TCPSocketAction|ResourceRequirements|'
-                  r'Volume|PersistentVolumeClaim|PersistentVolumeClaimSpec|PersistentVolumeClaimTemplate|'
-                  r'VolumeResourceRequirements|PersistentVolumeClaimVolumeSource|ConfigMapVolumeSource|'
-                  r'EmptyDirVolumeSource|Service|ServiceSpec|ServicePort|PodAffinityTerm|PodAntiAffinity|'
-                  r'WeightedPodAffinityTerm|Affinity|SecurityContext|PodSecurityContext))$'
+                  r'PersistentVolumeClaim|PersistentVolumeClaimSpec|PersistentVolumeClaimTemplate|'
+                  r'VolumeResourceRequirements|PersistentVolumeClaimVolumeSource|Service|ServiceSpec|ServicePort))$'
                   r'|^apimachinery\.pkg\.(apis\.meta\.v1\.(ObjectMeta|LabelSelector|LabelSelectorRequirement)|util\.intstr\.IntOrString)$')
 
 # Texts the definitions above leave out (their oneOf types carry no description).

@@ -391,9 +391,89 @@ pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult
 mod tests {
     use super::*;
 
+    fn text(kind: Kind, path: &[&str], recursive: bool) -> String {
+        let (text, error) = explain(kind, path, recursive);
+        assert_eq!(error, None);
+        text
+    }
+
+    #[test]
+    fn a_field_prints_its_type_description_and_fields_in_the_v3_layout() {
+        let t = text(Kind::StatefulSet, &["spec", "updateStrategy"], false);
+        // FIELD line, the (empty) enum block and a blank line; the field's description then
+        // its type's; fields sorted, each with its enum line.
+        assert!(t.starts_with(
+            "GROUP:      apps\nKIND:       StatefulSet\nVERSION:    v1\n\nFIELD: updateStrategy <StatefulSetUpdateStrategy>\n\n\nDESCRIPTION:\n    updateStrategy indicates the StatefulSetUpdateStrategy that will be employed\n    to update Pods in the StatefulSet when a revision is made to Template.\n    StatefulSetUpdateStrategy indicates"
+        ));
+        assert!(t.contains("    \nFIELDS:\n  rollingUpdate\t<RollingUpdateStatefulSetStrategy>\n    RollingUpdate is used"));
+        assert!(t.contains("  type\t<string>\n  enum: OnDelete, RollingUpdate\n    Type indicates"));
+        assert!(t.ends_with("    updateRevision.\n\n\n"));
+    }
+
+    #[test]
+    fn enum_fields_print_their_values_between_field_and_description() {
+        let t = text(Kind::StatefulSet, &["spec", "podManagementPolicy"], false);
+        assert!(t.contains(
+            "FIELD: podManagementPolicy <string>\nENUM:\n    OrderedReady\n    Parallel\n\nDESCRIPTION:\n"
+        ));
+    }
+
+    #[test]
+    fn type_guesses_follow_arrays_maps_and_references() {
+        let t = text(Kind::Pod, &["spec"], false);
+        assert!(t.contains("  containers\t<[]Container> -required-\n"));
+        assert!(t.contains("  nodeSelector\t<map[string]string>\n"));
+        let t = text(Kind::Pod, &["spec", "containers", "resources"], false);
+        assert!(t.contains("  limits\t<map[string]Quantity>\n"));
+        let t = text(Kind::StatefulSet, &["metadata"], false);
+        assert!(t.contains("  creationTimestamp\t<string>\n"));
+        // More than four enum values end in "....".
+        let t = text(Kind::Service, &["spec"], false);
+        assert!(t.contains(
+            "  type\t<string>\n  enum: ClusterIP, ExternalName, LoadBalancer, NodePort\n"
+        ));
+    }
+
+    #[test]
+    fn recursive_prints_the_tree_one_line_a_field() {
+        let t = text(Kind::StatefulSet, &["spec", "updateStrategy"], true);
+        assert!(t.ends_with(
+            "FIELDS:\n  rollingUpdate\t<RollingUpdateStatefulSetStrategy>\n    maxUnavailable\t<IntOrString>\n    partition\t<integer>\n  type\t<string>\n  enum: OnDelete, RollingUpdate\n\n"
+        ));
+    }
+
+    #[test]
+    fn a_missing_field_prints_the_header_and_kubectls_error() {
+        let (t, e) = explain(Kind::StatefulSet, &["spec", "nope"], false);
+        assert_eq!(
+            t,
+            "GROUP:      apps\nKIND:       StatefulSet\nVERSION:    v1\n\n"
+        );
+        assert_eq!(e.as_deref(), Some("error: field \"nope\" does not exist"));
+        let (_, e) = explain(Kind::Pod, &["spec", "replicas", "x"], false);
+        assert_eq!(e.as_deref(), Some("error: field \"x\" does not exist"));
+    }
+
     #[test]
     fn wrap_fills_lines_greedily_and_keeps_breaks() {
         assert_eq!(wrap(10, "aaa bbb ccc ddd"), "aaa bbb\nccc ddd");
         assert_eq!(wrap(10, "a\n\nb"), "a\n\nb");
+        assert_eq!(wrap(5, "abcdefgh ij"), "abcdefgh\nij");
+        assert_eq!(indent_by(2, "a\n\nb"), "  a\n  \n  b");
+    }
+
+    /// Every line of every kind's explain text (and its whole tree) fits in 80 columns unless
+    /// a single word is longer.
+    #[test]
+    fn every_kind_explains_within_the_wrap_width() {
+        for r in kubeplay_engine::kinds::RESOURCES {
+            for recursive in [false, true] {
+                let t = text(r.kind, &[], recursive);
+                for line in t.lines() {
+                    let width = line.replace('\t', " ").chars().count();
+                    assert!(width <= 80 || !line.trim().contains(' '), "{line:?}");
+                }
+            }
+        }
     }
 }
