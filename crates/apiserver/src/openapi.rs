@@ -108,3 +108,59 @@ pub fn group_version(path: &str) -> Option<Value> {
         "components": {"schemas": schema::components(&roots)},
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    /// kubectl's apply computes patches from the schema naming the kind: it must be there,
+    /// and every reference in the document must resolve (or apply warns and falls back).
+    #[test]
+    fn each_document_names_its_kinds_and_resolves_every_reference() {
+        for (path, kinds) in [
+            (
+                "apis/apps/v1",
+                &["StatefulSet", "Deployment", "ReplicaSet"][..],
+            ),
+            ("api/v1", &["Pod", "Service", "PersistentVolumeClaim"][..]),
+            ("apis/policy/v1", &["PodDisruptionBudget"][..]),
+        ] {
+            let doc = group_version(path).unwrap();
+            let schemas = doc["components"]["schemas"].as_object().unwrap();
+            for kind in kinds {
+                assert!(
+                    schemas
+                        .values()
+                        .any(|s| s["x-kubernetes-group-version-kind"]
+                            .as_array()
+                            .is_some_and(|g| g.iter().any(|g| g["kind"] == *kind))),
+                    "{path}: no schema for {kind}"
+                );
+            }
+            let mut all = Vec::new();
+            refs(&doc, &mut all);
+            for r in all {
+                let name = r.trim_start_matches("#/components/schemas/");
+                assert!(schemas.contains_key(name), "{path}: {r} does not resolve");
+            }
+        }
+        let sts = &group_version("apis/apps/v1").unwrap()["components"]["schemas"]
+            ["io.k8s.api.apps.v1.StatefulSetSpec"]["properties"]["volumeClaimTemplates"];
+        // No merge key: kubectl replaces the whole list, as against a real cluster.
+        assert!(sts.get("x-kubernetes-patch-merge-key").is_none());
+        assert_eq!(sts["x-kubernetes-list-type"], "atomic");
+    }
+}
