@@ -2054,3 +2054,36 @@ mod tests {
         );
     }
 }
+
+/// The prompt an interactive shell in `container` shows (PS1 as the image sets it): bash on
+/// Debian-based images `root@<host>:/# ` (bash's `\h` is the hostname up to its first dot),
+/// other shells there `# `, busybox's ash `/ # `. `shell` is the program run (`bash`,
+/// `/bin/sh`).
+pub fn interactive_prompt(
+    api: &Api,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    shell: &str,
+) -> String {
+    let program = shell.rsplit('/').next().unwrap_or("");
+    let p = api.try_get(Kind::Pod, namespace, pod);
+    let image = p
+        .and_then(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(container))
+                .and_then(|c| object::get_str(c, &["image"]))
+        })
+        .unwrap_or_default();
+    let hostname = p
+        .and_then(|p| object::get_str(p, &["spec", "hostname"]))
+        .filter(|h| !h.is_empty())
+        .unwrap_or(pod);
+    let host = hostname.split('.').next().unwrap_or(hostname);
+    match Flavor::of_image(image) {
+        Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
+        Flavor::Gnu => "# ".to_string(),
+        Flavor::Busybox => "/ # ".to_string(),
+    }
+}
