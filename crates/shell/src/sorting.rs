@@ -53,8 +53,7 @@ fn sorted_order(len: usize, cmp: &mut dyn FnMut(usize, usize) -> Ordering) -> Ve
 fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
     for start in 0..order.len() {
         let mut i = start;
-        loop {
-            let Some(&next) = order.get(i) else { break };
+        while let Some(&next) = order.get(i) {
             if next == start {
                 break;
             }
@@ -86,7 +85,7 @@ mod tests {
                 })
                 .collect();
             let mut expected = v.clone();
-            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            expected.sort_by_key(|a| a.0);
             sort_by(&mut v, |a, b| a.0.cmp(&b.0));
             assert_eq!(v, expected, "len {len}");
         }
