@@ -28,6 +28,7 @@ mod expand;
 mod glob;
 mod parse;
 mod regex;
+pub mod sorting;
 mod utils;
 
 #[cfg(test)]

@@ -326,7 +326,9 @@ impl Runtime {
                 },
             ));
         }
-        out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        kubeplay_shell::sorting::sort_by(&mut out, |a, b| {
+            b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0))
+        });
         out
     }
 
@@ -486,7 +488,7 @@ impl Runtime {
                 }
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        kubeplay_shell::sorting::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 

@@ -462,7 +462,7 @@ impl<'a> PodHost<'a> {
                     continue;
                 }
             };
-            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            kubeplay_shell::sorting::sort_by(&mut entries, |a, b| a.name.cmp(&b.name));
             if many {
                 if i > 0 {
                     io_out(io, "\n");
@@ -1198,7 +1198,7 @@ Reading package lists... Done\n"
                 }
                 wanted.reverse();
                 let mut all: Vec<&str> = wanted.iter().map(|p| p.name).collect();
-                all.sort_unstable();
+                kubeplay_shell::sorting::sort(&mut all);
                 io_out(io, format!(
                     "The following NEW packages will be installed:\n  {}\n0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.\n",
                     all.join(" "),
@@ -1298,7 +1298,7 @@ Reading package lists... Done\n"
             .cluster
             .api()
             .list(Kind::Service, Some(&self.namespace), &sel);
-        svcs.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+        kubeplay_shell::sorting::sort_by(&mut svcs, |a, b| object::name(a).cmp(object::name(b)));
         for svc in svcs {
             let ip = object::get_str(&svc, &["spec", "clusterIP"]).unwrap_or("None");
             if ip == "None" || ip.is_empty() {
@@ -1784,7 +1784,7 @@ impl PodHost<'_> {
                 .into_iter()
                 .map(|r| r.target)
                 .collect();
-            peers.sort();
+            kubeplay_shell::sorting::sort(&mut peers);
             peers.dedup();
             if peers.contains(&me) {
                 break peers;
