@@ -12,6 +12,7 @@ source scripts/setup.sh
 mode="${1:-}"
 if [ "$mode" != "--report-only" ]; then
   setup_web
+  trunk_env
   trunk build --release
 fi
 [ "$mode" = "--no-report" ] && exit 0

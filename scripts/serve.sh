@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_web
+trunk_env
 exec trunk serve --release --address 127.0.0.1 "$@"

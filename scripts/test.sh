@@ -22,6 +22,8 @@ cargo test --workspace --quiet
 disk
 echo "== the engine, shell and kubectl build for wasm32-unknown-unknown"
 cargo build --quiet --target wasm32-unknown-unknown -p kubeplay-engine -p kubeplay-shell -p kubeplay-kubectl
+# On a fresh CI machine the debug builds are no longer needed: give their disk to the page's build.
+if [ -n "${CI:-}" ]; then rm -rf target/debug target/wasm32-unknown-unknown/debug; disk; fi
 if [ -z "${KUBEPLAY_SKIP_E2E:-}" ]; then
   setup_web
   setup_e2e

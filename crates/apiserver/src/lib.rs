@@ -35,6 +35,7 @@ mod exec;
 mod openapi;
 mod query;
 mod rest;
+mod terminal;
 mod watch;
 
 use body::Body;

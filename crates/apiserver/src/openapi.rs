@@ -1,21 +1,23 @@
-//! A minimal OpenAPI v3 document set: enough for kubectl to learn that every kind accepts
-//! the `fieldValidation` query parameter (so `create`/`apply` validate on the server) and
-//! strategic-merge patches. It carries no component schemas, so kubectl's apply computes
-//! strategic merge patches from its compiled-in types, exactly as against a server whose
-//! schemas it cannot use. `kubectl explain` needs real schemas and is not served.
+//! The OpenAPI v3 documents kubectl reads: `/openapi/v3` lists the group-versions, and each
+//! group-version's document carries a PATCH operation per kind (so kubectl learns that
+//! every kind accepts `fieldValidation` and strategic-merge patches) and, in
+//! `components.schemas`, the Kubernetes 1.35 schemas of the kinds served at that version
+//! and of every type they reach (`kubeplay_kubectl::schema`, the same data the built-in
+//! `kubectl explain` prints from). `kubectl explain` renders from these.
 //!
-//! Why not a schema for just the explained path: kubectl 1.33's apply looks up the schema
-//! whose `x-kubernetes-group-version-kind` names the applied kind and, when there is one,
+//! Why every type, and never a partial tree: kubectl 1.33's apply looks up the schema whose
+//! `x-kubernetes-group-version-kind` names the applied kind and, when there is one,
 //! computes its strategic merge patch from that schema instead of its compiled-in types.
 //! Every field of the manifest (and every `$ref` on the way, ObjectMeta included) must then
 //! resolve, or apply prints `warning: error calculating patch from openapi v3 spec: unable
-//! to resolve #/components/schemas/...` before falling back (tried: the oracle tests fail on
-//! exactly that line). So a StatefulSet schema must be the whole upstream tree, with its
-//! patch-merge-key/list-type extensions, and with the enum values a live 1.35 server adds
-//! (the committed upstream api/openapi-spec/v3 files leave them out).
+//! to resolve #/components/schemas/...` before falling back. The merge keys, patch
+//! strategies and list types must be upstream's, or the patches differ from a real
+//! cluster's. A kind whose document has no schema for it (a deprecated version) falls back
+//! to kubectl's compiled-in types, as against a server without schemas.
 //! `/openapi/v2` stays 404: kubectl treats that as "no v2 schema" and falls back.
 
 use kubeplay_engine::kinds::{ResourceInfo, RESOURCES};
+use kubeplay_kubectl::schema;
 use serde_json::{json, Value};
 
 fn gv_key(group: &str, version: &str) -> String {
@@ -77,6 +79,7 @@ fn patch_op(r: &ResourceInfo, version: &str) -> Value {
 /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<g>/<v>`: None when the group-version is not served.
 pub fn group_version(path: &str) -> Option<Value> {
     let mut paths = serde_json::Map::new();
+    let mut roots = Vec::new();
     for r in RESOURCES {
         let Some(version) = crate::discovery::versions_of(r.group)
             .into_iter()
@@ -91,6 +94,9 @@ pub fn group_version(path: &str) -> Option<Value> {
             format!("{prefix}/{}/{{name}}", r.plural)
         };
         paths.insert(url, json!({"patch": patch_op(r, version)}));
+        if let Some(t) = schema::kind_type(r.group, version, r.kind_name) {
+            roots.push(t.name);
+        }
     }
     if paths.is_empty() {
         return None;
@@ -99,6 +105,62 @@ pub fn group_version(path: &str) -> Option<Value> {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.35.0"},
         "paths": paths,
-        "components": {"schemas": {}},
+        "components": {"schemas": schema::components(&roots)},
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    /// kubectl's apply computes patches from the schema naming the kind: it must be there,
+    /// and every reference in the document must resolve (or apply warns and falls back).
+    #[test]
+    fn each_document_names_its_kinds_and_resolves_every_reference() {
+        for (path, kinds) in [
+            (
+                "apis/apps/v1",
+                &["StatefulSet", "Deployment", "ReplicaSet"][..],
+            ),
+            ("api/v1", &["Pod", "Service", "PersistentVolumeClaim"][..]),
+            ("apis/policy/v1", &["PodDisruptionBudget"][..]),
+        ] {
+            let doc = group_version(path).unwrap();
+            let schemas = doc["components"]["schemas"].as_object().unwrap();
+            for kind in kinds {
+                assert!(
+                    schemas
+                        .values()
+                        .any(|s| s["x-kubernetes-group-version-kind"]
+                            .as_array()
+                            .is_some_and(|g| g.iter().any(|g| g["kind"] == *kind))),
+                    "{path}: no schema for {kind}"
+                );
+            }
+            let mut all = Vec::new();
+            refs(&doc, &mut all);
+            for r in all {
+                let name = r.trim_start_matches("#/components/schemas/");
+                assert!(schemas.contains_key(name), "{path}: {r} does not resolve");
+            }
+        }
+        let sts = &group_version("apis/apps/v1").unwrap()["components"]["schemas"]
+            ["io.k8s.api.apps.v1.StatefulSetSpec"]["properties"]["volumeClaimTemplates"];
+        // No merge key: kubectl replaces the whole list, as against a real cluster.
+        assert!(sts.get("x-kubernetes-patch-merge-key").is_none());
+        assert_eq!(sts["x-kubernetes-list-type"], "atomic");
+    }
 }

@@ -265,3 +265,184 @@ fn real_kubectl_prints_what_the_builtin_prints() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `kubectl exec -i` with a pipe: a shell runs the lines it is sent, and the exit code of its
+/// `exit` comes back as kubectl's "command terminated with exit code N"; a program other than
+/// a shell reads stdin to its end. The real kubectl and the built-in print the same.
+#[test]
+fn exec_with_stdin_runs_what_the_pipe_sends() {
+    if !Path::new(KUBECTL).exists() {
+        eprintln!("skipped: {KUBECTL} is not installed");
+        return;
+    }
+    let real = Real::start();
+    let mut builtin = Builtin::new();
+    real.kubectl("create -f web.yaml");
+    builtin.kubectl("create -f web.yaml");
+    real.advance(30_000);
+    builtin.cluster.advance(30_000);
+    let cases = [
+        (
+            "exec -i web-0 -- sh",
+            "echo hi\nhostname\nfor i in 1 2; do\necho $i\ndone\necho gone >&2\nexit 3\n",
+        ),
+        ("exec -i web-1 -- cat", "hello\nworld"),
+        (
+            "exec -i web-0 -- sh -c 'cat > /usr/share/nginx/html/index.html'",
+            "kept\n",
+        ),
+        ("exec web-0 -- cat /usr/share/nginx/html/index.html", ""),
+    ];
+    for (line, input) in cases {
+        let mut child = Command::new(KUBECTL)
+            .arg("--kubeconfig")
+            .arg(&real.kubeconfig)
+            .args(split(line))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("kubectl runs");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("piped stdin");
+            stdin
+                .write_all(input.as_bytes())
+                .expect("kubectl reads stdin");
+        }
+        let out = child.wait_with_output().expect("kubectl ends");
+        let mut got = String::from_utf8_lossy(&out.stdout).into_owned();
+        for l in String::from_utf8_lossy(&out.stderr).lines() {
+            if !l.contains("exceeds the supported minor version skew") {
+                got.push_str(l);
+                got.push('\n');
+            }
+        }
+        let quoted = input.replace('\n', "\\n");
+        let want = builtin.kubectl_stdin(line, &quoted);
+        assert_eq!(got, want, "$ printf '{quoted}' | kubectl {line}");
+    }
+    let first = real.kubectl("exec -i web-0 -- sh");
+    assert_eq!(first, "", "no input: the shell ends at once");
+}
+
+impl Builtin {
+    /// `printf 'INPUT' | kubectl LINE` in the built-in terminal.
+    fn kubectl_stdin(&mut self, line: &str, printf_input: &str) -> String {
+        let (out, _) = self.session.run_line(
+            &mut self.cluster,
+            &self.files,
+            &format!("printf '{printf_input}' | kubectl {line}"),
+        );
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        for (stream, text) in &out.chunks {
+            match stream {
+                kubeplay_kubectl::Stream::Stdout => stdout.push_str(text),
+                kubeplay_kubectl::Stream::Stderr => stderr.push_str(text),
+            }
+        }
+        stdout + &stderr
+    }
+}
+
+/// `kubectl exec -it` needs a terminal, so this test speaks kubectl's WebSocket channel
+/// protocol itself: with `tty=true` the server echoes keys, edits the line, shows the image's
+/// prompt, continues a line after a backslash, turns Ctrl-C into a fresh prompt and ends
+/// lines with CR LF; `exit 4` comes back as the exit code on the error channel.
+#[test]
+fn exec_with_a_tty_behaves_like_a_terminal() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    if !Path::new(KUBECTL).exists() {
+        eprintln!("skipped: {KUBECTL} is not installed (it creates the pods)");
+        return;
+    }
+    let real = Real::start();
+    real.kubectl("create -f web.yaml");
+    real.advance(30_000);
+    let server = std::fs::read_to_string(&real.kubeconfig)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: ").map(str::to_string))
+        .expect("kubeconfig names the server");
+    let hostport = server.trim_start_matches("http://").to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let transcript = rt.block_on(async move {
+        let url = format!(
+            "ws://{hostport}/api/v1/namespaces/default/pods/web-0/exec?command=bash&stdin=true&stdout=true&tty=true"
+        );
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", "v5.channel.k8s.io".parse().unwrap());
+        let tcp = tokio::net::TcpStream::connect(&hostport).await.unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+        let mut transcript = String::new();
+        // Reads frames until the stdout seen so far ends with `until` (or the stream ends).
+        async fn read_until<S>(
+            ws: &mut tokio_tungstenite::WebSocketStream<S>,
+            transcript: &mut String,
+            until: &str,
+        ) where
+            S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+        {
+            while !transcript.ends_with(until) {
+                let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next());
+                match next.await {
+                    Ok(Some(Ok(Message::Binary(data)))) => match data.split_first() {
+                        Some((1, text)) => transcript.push_str(&String::from_utf8_lossy(text)),
+                        Some((3, status)) => {
+                            transcript.push_str("<status ");
+                            transcript.push_str(&String::from_utf8_lossy(status));
+                            transcript.push('>');
+                        }
+                        Some((c, text)) => transcript
+                            .push_str(&format!("<{c}:{}>", String::from_utf8_lossy(text))),
+                        None => {}
+                    },
+                    Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                        transcript.push_str("<closed>");
+                        return;
+                    }
+                    Ok(Some(Ok(_))) => {}
+                    Err(_) => {
+                        transcript.push_str("<timeout>");
+                        return;
+                    }
+                }
+            }
+        }
+        let prompt = "root@web-0:/# ";
+        read_until(&mut ws, &mut transcript, prompt).await;
+        for (keys, until) in [
+            (&b"hostname\r"[..], prompt),
+            (b"ecg\x7fho a\\\r", "> "),
+            (b"b\r", prompt),
+            (b"cat /nope\r", prompt),
+            (b"sleep 1\x03", prompt),
+            (b"exit 4\r", "<closed>"),
+        ] {
+            let mut frame = vec![0u8];
+            frame.extend_from_slice(keys);
+            ws.send(Message::Binary(frame.into())).await.unwrap();
+            read_until(&mut ws, &mut transcript, until).await;
+        }
+        transcript
+    });
+    let expected = concat!(
+        "root@web-0:/# hostname\r\nweb-0\r\n",
+        "root@web-0:/# ecg\x08 \x08ho a\\\r\n> b\r\nab\r\n",
+        "root@web-0:/# cat /nope\r\ncat: /nope: No such file or directory\r\n",
+        "root@web-0:/# sleep 1^C\r\n",
+        "root@web-0:/# exit 4\r\n",
+        "<status {\"details\":{\"causes\":[{\"message\":\"4\",\"reason\":\"ExitCode\"}]},",
+        "\"message\":\"command terminated with non-zero exit code: error executing command [bash], exit code 4\",",
+        "\"metadata\":{},\"reason\":\"NonZeroExitCode\",\"status\":\"Failure\"}><closed>",
+    );
+    assert_eq!(transcript, expected);
+}

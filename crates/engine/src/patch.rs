@@ -359,7 +359,7 @@ fn reorder(list: &mut Vec<Value>, order: &[Value], strategy: ListStrategy) {
         .enumerate()
         .map(|(i, v)| (rank(&v), i, v))
         .collect();
-    indexed.sort_by_key(|(r, i, _)| (*r, *i));
+    kubeplay_shell::sorting::sort_by_key(&mut indexed, |(r, i, _)| (*r, *i));
     *list = indexed.into_iter().map(|(_, _, v)| v).collect();
 }
 

@@ -725,7 +725,7 @@ pub fn zk_cli(
             if path == "/" {
                 kids.push("zookeeper");
             }
-            kids.sort_unstable();
+            kubeplay_shell::sorting::sort(&mut kids);
             out.push_str(&format!("[{}]\n", kids.join(", ")));
         }
         _ => {

@@ -147,7 +147,7 @@ pub fn complete(line: &str, api: &Api, namespace: &str, files: &[String]) -> Com
         Some(_) => files.to_vec(),
     };
     let mut candidates: Vec<String> = words.into_iter().filter(|w| w.starts_with(word)).collect();
-    candidates.sort();
+    kubeplay_shell::sorting::sort(&mut candidates);
     candidates.dedup();
     Completion { start, candidates }
 }

@@ -17,6 +17,7 @@ pub mod output;
 pub mod pod_shell;
 pub mod printers;
 pub mod resource_args;
+pub mod schema;
 pub mod session;
 pub mod sim;
 

@@ -28,6 +28,7 @@ mod expand;
 mod glob;
 mod parse;
 mod regex;
+pub mod sorting;
 mod utils;
 
 #[cfg(test)]
@@ -373,6 +374,17 @@ impl Shell {
     /// Input with a syntax error that more lines cannot fix counts as complete, so that running it
     /// shows the error.
     pub fn is_complete(src: &str) -> bool {
+        // A line ending in an unescaped backslash continues on the next one (the parser
+        // already joins such lines; at the end of the input it just has nothing to join).
+        let body = src.strip_suffix('\n').unwrap_or(src);
+        let backslashes = body.len() - body.trim_end_matches('\\').len();
+        let in_comment = body
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim_start().starts_with('#'));
+        if backslashes % 2 == 1 && !in_comment {
+            return false;
+        }
         !matches!(parse::parse(src), Err(parse::ParseError::Incomplete(_)))
     }
 

@@ -405,6 +405,7 @@ fn completeness_for_continuation_prompts() {
         "if true; then echo",
         "echo $(echo",
         "echo a \\",
+        "echo a \\\n",
         "echo a |",
         "echo a &&",
         "cat <<EOF\nline",
@@ -427,6 +428,8 @@ fn completeness_for_continuation_prompts() {
         "echo a; )",
         "# comment",
         "echo 'a\nb'",
+        "echo a \\\\\n",
+        "# comment \\\n",
     ] {
         assert!(Shell::is_complete(s), "{s:?} should be complete");
     }

@@ -1567,7 +1567,7 @@ fn sort(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) ->
     let unique = o.has('u');
     let stable = o.has('s') || unique;
     let reverse = o.has('r');
-    all.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut all, |a, b| {
         let mut ord = by_keys(a, b);
         if ord == std::cmp::Ordering::Equal && !stable {
             ord = a.cmp(b);
@@ -1795,7 +1795,7 @@ fn grep(
                 p
             };
             if o.has('o') && !invert {
-                spans.sort();
+                crate::sorting::sort(&mut spans);
                 for (a, b) in spans {
                     if b > a {
                         let m: String = t[a..b].iter().collect();

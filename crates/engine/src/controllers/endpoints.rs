@@ -237,7 +237,7 @@ fn sync_endpoints(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
         }
     }
     let sort = |v: &mut Vec<Value>| {
-        v.sort_by(|a, b| {
+        kubeplay_shell::sorting::sort_by(v, |a, b| {
             let key = |x: &Value| {
                 (
                     object::get_str(x, &["ip"]).unwrap_or("").to_string(),
@@ -310,7 +310,7 @@ fn sync_slices(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
     // port set → endpoints
     let mut groups: BTreeMap<String, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
     let mut sorted: Vec<&Arc<Value>> = pods.iter().collect();
-    sorted.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+    kubeplay_shell::sorting::sort_by(&mut sorted, |a, b| object::name(a).cmp(object::name(b)));
     for pod in sorted {
         let Some(ip) = pod_ip(pod) else { continue };
         if is_terminal(pod) {

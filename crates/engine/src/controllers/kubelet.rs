@@ -970,7 +970,9 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
             )
         })
         .collect();
-    statuses.sort_by(|a, b| object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"])));
+    kubeplay_shell::sorting::sort_by(&mut statuses, |a, b| {
+        object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"]))
+    });
     let init_statuses: Vec<Value> = sb
         .init
         .iter()

@@ -229,7 +229,7 @@ pub fn pods_to_delete<'a>(
         }
     }
     let mut ranked: Vec<&Value> = active.iter().collect();
-    ranked.sort_by(|a, b| {
+    kubeplay_shell::sorting::sort_by(&mut ranked, |a, b| {
         let assigned = |p: &Value| !node(p).is_empty();
         let rank = |p: &Value| per_node.get(&node(p)).copied().unwrap_or(0);
         assigned(a)

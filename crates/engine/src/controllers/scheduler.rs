@@ -1058,7 +1058,7 @@ fn fit_error(
 ) -> String {
     let histogram = |counts: BTreeMap<&str, usize>| {
         let mut parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        parts.sort();
+        kubeplay_shell::sorting::sort(&mut parts);
         parts.join(", ")
     };
     let mut msg = format!("0/{total} nodes are available:");

@@ -337,7 +337,9 @@ impl Runtime {
                 },
             ));
         }
-        out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        kubeplay_shell::sorting::sort_by(&mut out, |a, b| {
+            b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0))
+        });
         out
     }
 
@@ -497,7 +499,7 @@ impl Runtime {
                 }
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        kubeplay_shell::sorting::sort_by(&mut out, |a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 

@@ -526,7 +526,7 @@ impl<'a> PodHost<'a> {
                     continue;
                 }
             };
-            entries.sort_by(|a, b| a.name.cmp(&b.name));
+            kubeplay_shell::sorting::sort_by(&mut entries, |a, b| a.name.cmp(&b.name));
             if many {
                 if i > 0 {
                     io_out(io, "\n");
@@ -1286,7 +1286,7 @@ Reading package lists... Done\n"
                 }
                 wanted.reverse();
                 let mut all: Vec<&str> = wanted.iter().map(|p| p.name).collect();
-                all.sort_unstable();
+                kubeplay_shell::sorting::sort(&mut all);
                 io_out(io, format!(
                     "The following NEW packages will be installed:\n  {}\n0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.\n",
                     all.join(" "),
@@ -1386,7 +1386,7 @@ Reading package lists... Done\n"
             .cluster
             .api()
             .list(Kind::Service, Some(&self.namespace), &sel);
-        svcs.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+        kubeplay_shell::sorting::sort_by(&mut svcs, |a, b| object::name(a).cmp(object::name(b)));
         for svc in svcs {
             let ip = object::get_str(&svc, &["spec", "clusterIP"]).unwrap_or("None");
             if ip == "None" || ip.is_empty() {
@@ -2088,7 +2088,7 @@ impl PodHost<'_> {
                 .into_iter()
                 .map(|r| r.target)
                 .collect();
-            peers.sort();
+            kubeplay_shell::sorting::sort(&mut peers);
             peers.dedup();
             if peers.contains(&me) {
                 break peers;
@@ -2992,5 +2992,38 @@ mod tests {
             Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
             Flavor::Gnu
         );
+    }
+}
+
+/// The prompt an interactive shell in `container` shows (PS1 as the image sets it): bash on
+/// Debian-based images `root@<host>:/# ` (bash's `\h` is the hostname up to its first dot),
+/// other shells there `# `, busybox's ash `/ # `. `shell` is the program run (`bash`,
+/// `/bin/sh`).
+pub fn interactive_prompt(
+    api: &Api,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    shell: &str,
+) -> String {
+    let program = shell.rsplit('/').next().unwrap_or("");
+    let p = api.try_get(Kind::Pod, namespace, pod);
+    let image = p
+        .and_then(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(container))
+                .and_then(|c| object::get_str(c, &["image"]))
+        })
+        .unwrap_or_default();
+    let hostname = p
+        .and_then(|p| object::get_str(p, &["spec", "hostname"]))
+        .filter(|h| !h.is_empty())
+        .unwrap_or(pod);
+    let host = hostname.split('.').next().unwrap_or(hostname);
+    match Flavor::of_image(image) {
+        Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
+        Flavor::Gnu => "# ".to_string(),
+        Flavor::Busybox => "/ # ".to_string(),
     }
 }

@@ -69,14 +69,14 @@ pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult
         .filter(|r| p.value("api-group").is_none_or(|g| r.group == g))
         .collect();
     match p.value("sort-by") {
-        Some("name") => list.sort_by_key(|r| (r.plural, r.group)),
-        Some("kind") => list.sort_by_key(|r| (r.kind_name, r.group)),
+        Some("name") => kubeplay_shell::sorting::sort_by_key(&mut list, |r| (r.plural, r.group)),
+        Some("kind") => kubeplay_shell::sorting::sort_by_key(&mut list, |r| (r.kind_name, r.group)),
         Some(other) if !other.is_empty() => {
             return Err(CmdError::Plain(
                 "--sort-by accepts only name or kind".to_string(),
             ))
         }
-        _ => list.sort_by_key(|r| (r.group, r.plural)),
+        _ => kubeplay_shell::sorting::sort_by_key(&mut list, |r| (r.group, r.plural)),
     }
     if output == "name" {
         for r in list {

@@ -127,7 +127,7 @@ fn tolerations_multiline(w: &mut W, initial: &str, title: &str, tols: &[Value]) 
         return;
     }
     let mut tols: Vec<&Value> = tols.iter().collect();
-    tols.sort_by(|a, b| s(a, &["key"]).cmp(s(b, &["key"])));
+    kubeplay_shell::sorting::sort_by(&mut tols, |a, b| s(a, &["key"]).cmp(s(b, &["key"])));
     for (i, t) in tols.iter().enumerate() {
         if i != 0 {
             w.w(0, &format!("{initial}\t"));
@@ -169,7 +169,7 @@ fn events_for(k: &Kubectl<'_>, obj: &Value) -> Vec<Arc<Value>> {
                 && s(e, &["involvedObject", "name"]) == object::name(obj)
         })
         .collect();
-    evs.sort_by_key(|e| {
+    kubeplay_shell::sorting::sort_by_key(&mut evs, |e| {
         get_str(e, &["lastTimestamp"])
             .and_then(Time::parse_rfc3339)
             .unwrap_or_default()
@@ -428,7 +428,9 @@ fn describe_containers(
                 if mounts.is_empty() { "\t<none>" } else { "" }
             ),
         );
-        mounts.sort_by(|a, b| s(a, &["mountPath"]).cmp(s(b, &["mountPath"])));
+        kubeplay_shell::sorting::sort_by(&mut mounts, |a, b| {
+            s(a, &["mountPath"]).cmp(s(b, &["mountPath"]))
+        });
         for m in mounts {
             let mut flags = vec![if get_bool(m, &["readOnly"]).unwrap_or(false) {
                 "ro".to_string()
@@ -941,7 +943,7 @@ pub fn deployment_replica_sets(k: &Kubectl<'_>, d: &Value) -> (Vec<Value>, Optio
         .map(|r| (*r).clone())
         .collect();
     let mut by_age = owned.clone();
-    by_age.sort_by(|a, b| {
+    kubeplay_shell::sorting::sort_by(&mut by_age, |a, b| {
         s(a, &["metadata", "creationTimestamp"]).cmp(s(b, &["metadata", "creationTimestamp"]))
     });
     let want = template_ignoring_hash(d);
@@ -1315,7 +1317,7 @@ fn describe_pvc(k: &Kubectl<'_>, pvc: &Value, now: Time) -> String {
         })
         .map(|p| object::name(p).to_string())
         .collect();
-    users.sort();
+    kubeplay_shell::sorting::sort(&mut users);
     w.w(0, "Used By:\t");
     if users.is_empty() {
         w.w(0, "<none>\n");
@@ -1397,7 +1399,7 @@ fn describe_node(k: &Kubectl<'_>, node: &Value, now: Time) -> String {
             _ => None,
         })
         .collect();
-    roles.sort();
+    kubeplay_shell::sorting::sort(&mut roles);
     roles.dedup();
     w.w(
         0,

@@ -393,7 +393,9 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     }
     if let Some(path) = &req.sort_by {
         let jp = JsonPath::parse(path).map_err(CmdError::Plain)?;
-        objs.sort_by(|a, b| compare_values(&sort_key(&jp, &a.1), &sort_key(&jp, &b.1)));
+        kubeplay_shell::sorting::sort_by(&mut objs, |a, b| {
+            compare_values(&sort_key(&jp, &a.1), &sort_key(&jp, &b.1))
+        });
     }
     let now = k.cluster.now();
     if !req.format.is_table() {
@@ -408,7 +410,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     kinds.dedup();
     let multiple = {
         let mut all = kinds.clone();
-        all.sort();
+        kubeplay_shell::sorting::sort(&mut all);
         all.dedup();
         all.len() > 1
     };
@@ -501,7 +503,7 @@ impl Watch {
     fn start_request(k: &mut Kubectl<'_>, req: Request) -> Result<(Watch, Output), CmdError> {
         let mut out = Output::new();
         let mut kinds: Vec<Kind> = req.args.iter().map(|a| a.kind).collect();
-        kinds.sort();
+        kubeplay_shell::sorting::sort(&mut kinds);
         kinds.dedup();
         let names: Vec<&String> = req.args.iter().filter_map(|a| a.name.as_ref()).collect();
         let (objs, errs) = collect(k, &req)?;

@@ -334,7 +334,7 @@ fn revisions(
             .collect(),
         other => return Err(unsupported(other)),
     };
-    out.sort_by_key(|(r, _, _)| *r);
+    kubeplay_shell::sorting::sort_by_key(&mut out, |(r, _, _)| *r);
     Ok(out)
 }
 

@@ -60,7 +60,7 @@ fn json_block(fields: &[(&str, &str)]) -> String {
 fn yaml_block(fields: &[(&str, &str)]) -> String {
     // sigs.k8s.io/yaml sorts keys and quotes strings that would read as numbers or dates.
     let mut sorted = fields.to_vec();
-    sorted.sort();
+    kubeplay_shell::sorting::sort(&mut sorted);
     sorted
         .iter()
         .map(|(k, v)| {

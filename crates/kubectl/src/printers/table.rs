@@ -121,7 +121,7 @@ pub fn format_label_selector(sel: Option<&Value>) -> String {
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        vals.sort_unstable();
+        kubeplay_shell::sorting::sort(&mut vals);
         let text = match get_str(e, &["operator"]).unwrap_or("") {
             "In" => format!("{key} in ({})", vals.join(",")),
             "NotIn" => format!("{key} notin ({})", vals.join(",")),
@@ -131,7 +131,7 @@ pub fn format_label_selector(sel: Option<&Value>) -> String {
         };
         reqs.push((key, text));
     }
-    reqs.sort_by(|a, b| a.0.cmp(&b.0));
+    kubeplay_shell::sorting::sort_by(&mut reqs, |a, b| a.0.cmp(&b.0));
     reqs.into_iter().map(|r| r.1).collect::<Vec<_>>().join(",")
 }
 
@@ -844,7 +844,7 @@ fn node_cells(o: &Value, now: Time, wide: bool) -> Vec<Value> {
             roles.push(v);
         }
     }
-    roles.sort();
+    kubeplay_shell::sorting::sort(&mut roles);
     roles.dedup();
     let roles = if roles.is_empty() {
         "<none>".to_string()

@@ -98,7 +98,7 @@ impl Emitter {
                     parent + BEST_INDENT
                 };
                 let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort_by(|a, b| natural_cmp(a, b));
+                kubeplay_shell::sorting::sort_by(&mut keys, |a, b| natural_cmp(a, b));
                 for k in keys {
                     self.indent = ind;
                     self.write_indent();

@@ -386,7 +386,7 @@ impl Sync<'_> {
         let op = match to_add {
             n if n > 0 => {
                 // ReplicaSetsBySizeNewer: larger first, then newer first.
-                all.sort_by(|a, b| {
+                kubeplay_shell::sorting::sort_by(&mut all, |a, b| {
                     replicas(b)
                         .cmp(&replicas(a))
                         .then_with(|| created_at(b).cmp(&created_at(a)))
@@ -396,7 +396,7 @@ impl Sync<'_> {
             }
             n if n < 0 => {
                 // ReplicaSetsBySizeOlder: larger first, then older first.
-                all.sort_by(|a, b| {
+                kubeplay_shell::sorting::sort_by(&mut all, |a, b| {
                     replicas(b)
                         .cmp(&replicas(a))
                         .then_with(|| created_at(a).cmp(&created_at(b)))
@@ -610,7 +610,7 @@ impl Sync<'_> {
         if diff <= 0 {
             return Ok(());
         }
-        cleanable.sort_by(|a, b| {
+        kubeplay_shell::sorting::sort_by(&mut cleanable, |a, b| {
             revision(a)
                 .cmp(&revision(b))
                 .then_with(|| created_at(a).cmp(&created_at(b)))

@@ -324,7 +324,7 @@ pub fn created_at(o: &Value) -> Time {
 
 /// `ReplicaSetsByCreationTimestamp`: oldest first, ties by name.
 pub fn sort_by_creation(rss: &mut [Value]) {
-    rss.sort_by(|a, b| {
+    kubeplay_shell::sorting::sort_by(rss, |a, b| {
         created_at(a)
             .cmp(&created_at(b))
             .then_with(|| object::name(a).cmp(object::name(b)))

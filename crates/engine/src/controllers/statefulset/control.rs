@@ -333,7 +333,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             )),
         })
         .collect();
-    condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(p)));
+    kubeplay_shell::sorting::sort_by_key(&mut condemned, |p| std::cmp::Reverse(ordinal(p)));
 
     // Step 4: the first unavailable pod, replicas ascending then condemned ascending.
     let first_unavailable: Option<String> = replicas_list

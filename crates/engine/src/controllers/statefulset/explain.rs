@@ -29,7 +29,7 @@ pub fn explain(api: &Api, namespace: &str, name: &str) -> Option<String> {
             .filter(|o| object::controller_ref(o).is_some_and(|r| r.uid == uid))
             .map(|o| (**o).clone())
             .collect();
-        v.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+        kubeplay_shell::sorting::sort_by(&mut v, |a, b| object::name(a).cmp(object::name(b)));
         v
     };
     let pods: Vec<Value> = owned(Kind::Pod)

@@ -640,7 +640,7 @@ pub fn equal_revision(a: &Value, b: &Value) -> bool {
 
 /// `SortControllerRevisions`: by revision, creation time, then name.
 pub fn sort_revisions<R: std::borrow::Borrow<Value>>(revs: &mut [R]) {
-    revs.sort_by(|a, b| {
+    kubeplay_shell::sorting::sort_by(revs, |a, b| {
         let (a, b) = (a.borrow(), b.borrow());
         revision_number(a)
             .cmp(&revision_number(b))

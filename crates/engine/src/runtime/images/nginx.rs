@@ -205,7 +205,7 @@ pub fn parse_site(
                         .filter(|n| n.starts_with(pre) && n.ends_with(suf))
                         .map(|n| format!("{dir}/{n}"))
                         .collect();
-                    names.sort();
+                    kubeplay_shell::sorting::sort(&mut names);
                     names
                 }
                 _ => vec![pattern],
