@@ -2959,42 +2959,6 @@ impl Host for PodHost<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_parse_as_curl_reads_them() {
-        assert_eq!(
-            parse_url("localhost"),
-            Some(("localhost".into(), 80, "/".into()))
-        );
-        assert_eq!(
-            parse_url("http://web-0.nginx:8080/index.html"),
-            Some(("web-0.nginx".into(), 8080, "/index.html".into()))
-        );
-        assert_eq!(
-            parse_url("mehdb:9876/status"),
-            Some(("mehdb".into(), 9876, "/status".into()))
-        );
-        assert_eq!(parse_url("ftp://x"), None);
-        assert_eq!(parse_url("http://:80"), None);
-    }
-
-    #[test]
-    fn image_flavor_follows_the_userland() {
-        assert_eq!(Flavor::of_image("busybox:1.28"), Flavor::Busybox);
-        assert_eq!(
-            Flavor::of_image("docker.io/library/alpine"),
-            Flavor::Busybox
-        );
-        assert_eq!(
-            Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
-            Flavor::Gnu
-        );
-    }
-}
-
 /// The prompt an interactive shell in `container` shows (PS1 as the image sets it): bash on
 /// Debian-based images `root@<host>:/# ` (bash's `\h` is the hostname up to its first dot),
 /// other shells there `# `, busybox's ash `/ # `. `shell` is the program run (`bash`,
@@ -3025,5 +2989,60 @@ pub fn interactive_prompt(
         Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
         Flavor::Gnu => "# ".to_string(),
         Flavor::Busybox => "/ # ".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_as_curl_reads_them() {
+        assert_eq!(
+            parse_url("localhost"),
+            Some(("localhost".into(), 80, "/".into()))
+        );
+        assert_eq!(
+            parse_url("http://web-0.nginx:8080/index.html"),
+            Some(("web-0.nginx".into(), 8080, "/index.html".into()))
+        );
+        assert_eq!(
+            parse_url("mehdb:9876/status"),
+            Some(("mehdb".into(), 9876, "/status".into()))
+        );
+        assert_eq!(parse_url("ftp://x"), None);
+        assert_eq!(parse_url("http://:80"), None);
+    }
+
+    #[test]
+    fn dpkg_patterns_match_as_shell_globs() {
+        assert!(glob_match("nginx", "nginx"));
+        assert!(!glob_match("nginx", "nginx-core"));
+        assert!(glob_match("nginx*", "nginx-core"));
+        assert!(glob_match("*core", "nginx-core"));
+        assert!(glob_match("ng?nx", "nginx"));
+        assert!(!glob_match("curl*", "libcurl3"));
+    }
+
+    #[test]
+    fn start_scripts_parse_ordinals_as_bash_regex() {
+        assert_eq!(bash_ordinal("zk-2"), Some(2));
+        assert_eq!(bash_ordinal("my-zk-10"), Some(10));
+        assert_eq!(bash_ordinal("box"), None);
+        assert_eq!(bash_ordinal("zk-"), None);
+        assert_eq!(bash_ordinal("zk-a1"), None);
+    }
+
+    #[test]
+    fn image_flavor_follows_the_userland() {
+        assert_eq!(Flavor::of_image("busybox:1.28"), Flavor::Busybox);
+        assert_eq!(
+            Flavor::of_image("docker.io/library/alpine"),
+            Flavor::Busybox
+        );
+        assert_eq!(
+            Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
+            Flavor::Gnu
+        );
     }
 }
