@@ -14,7 +14,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How many watch events the log keeps behind the slowest controller for outside watchers.
-const RETAINED_EVENTS: u64 = 200_000;
+const RETAINED_EVENTS: u64 = 10_000;
 /// A guard against controllers that keep waking each other at one instant.
 const MAX_RECONCILES_PER_INSTANT: usize = 5_000_000;
 
