@@ -110,7 +110,7 @@ fn pod_tile(p: &TileProps) -> Html {
                 <title>{ label }</title>
                 <rect class="tile" width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
                 <text class="icon" x="10" y="18" text-anchor="middle">{ t.look.icon() }</text>
-                <text class="name" x="19" y="17.5">{ truncate(&t.name, 7) }</text>
+                <text class="name" x="17" y="17.5">{ truncate(&t.name, 7) }</text>
             </g>
         };
     }
