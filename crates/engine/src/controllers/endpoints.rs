@@ -243,7 +243,9 @@ fn sync_endpoints(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
             object::get_str(x, &["targetRef", "uid"]).unwrap_or(""),
         )
     }
-    let sort = |v: &mut Vec<Value>| kubeplay_shell::sorting::sort_by(v, |a, b| address_key(a).cmp(&address_key(b)));
+    let sort = |v: &mut Vec<Value>| {
+        kubeplay_shell::sorting::sort_by(v, |a, b| address_key(a).cmp(&address_key(b)))
+    };
     let subsets: Vec<Value> = subsets
         .into_values()
         .map(|(ports, mut ready, mut not_ready)| {
