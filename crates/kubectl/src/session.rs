@@ -226,32 +226,13 @@ impl Session {
     }
 
     fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> String {
-        use crate::pod_shell::Flavor;
-        use kubeplay_engine::object;
-        let shell = target.shell.rsplit('/').next().unwrap_or("");
-        let pod = cluster
-            .api
-            .try_get(kubeplay_engine::Kind::Pod, &target.namespace, &target.pod);
-        let image = pod
-            .and_then(|p| {
-                object::get_array(p, &["spec", "containers"])
-                    .iter()
-                    .find(|c| object::get_str(c, &["name"]) == Some(target.container.as_str()))
-                    .and_then(|c| object::get_str(c, &["image"]))
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
-        // bash's `\h`: the hostname up to its first dot.
-        let hostname = pod
-            .and_then(|p| object::get_str(p, &["spec", "hostname"]))
-            .filter(|h| !h.is_empty())
-            .unwrap_or(&target.pod);
-        let host = hostname.split('.').next().unwrap_or(hostname);
-        match Flavor::of_image(&image) {
-            Flavor::Gnu if shell == "bash" => format!("root@{host}:/# "),
-            Flavor::Gnu => "# ".to_string(),
-            Flavor::Busybox => "/ # ".to_string(),
-        }
+        crate::pod_shell::interactive_prompt(
+            &cluster.api,
+            &target.namespace,
+            &target.pod,
+            &target.container,
+            &target.shell,
+        )
     }
 
     /// The container this terminal is attached to, if any.
