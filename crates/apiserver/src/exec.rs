@@ -222,15 +222,9 @@ pub fn upgrade(
         .get("stderr")
         .is_some_and(|v| v == "true" || v == "1");
     tokio::task::spawn_local(async move {
-        let Ok(upgraded) = on_upgrade.await else {
+        let Some(ws) = websocket(on_upgrade).await else {
             return;
         };
-        let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            TokioIo::new(upgraded),
-            Role::Server,
-            None,
-        )
-        .await;
         // client-go starts reading the socket before it has registered its stdout/stderr
         // streams, and drops a frame that arrives in between ("Unknown stream id 1,
         // discarding message"). A real kubelet's process takes a moment to start; give the
@@ -239,6 +233,21 @@ pub fn upgrade(
         send_outcome(ws, &outcome, want_stdout, want_stderr).await;
     });
     switching_protocols(&accept, protocol)
+}
+
+/// The server side of the WebSocket once the 101 has gone out (None: the client left).
+async fn websocket(
+    on_upgrade: OnUpgrade,
+) -> Option<tokio_tungstenite::WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>> {
+    let upgraded = on_upgrade.await.ok()?;
+    Some(
+        tokio_tungstenite::WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            None,
+        )
+        .await,
+    )
 }
 
 /// The 101 answer that hands the connection to the WebSocket task.
@@ -422,15 +431,9 @@ pub fn attach(
     let (ns, name) = (ns.to_string(), name.to_string());
     tokio::task::spawn_local(async move {
         use futures_util::StreamExt;
-        let Ok(upgraded) = on_upgrade.await else {
+        let Some(mut ws) = websocket(on_upgrade).await else {
             return;
         };
-        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            TokioIo::new(upgraded),
-            Role::Server,
-            None,
-        )
-        .await;
         let mut input = Vec::new();
         let mut reading = want_stdin;
         while reading {
@@ -488,15 +491,9 @@ fn is_shell(argv: &[String]) -> bool {
 impl Interactive {
     async fn serve(self, on_upgrade: OnUpgrade) {
         use futures_util::StreamExt;
-        let Ok(upgraded) = on_upgrade.await else {
+        let Some(mut ws) = websocket(on_upgrade).await else {
             return;
         };
-        let mut ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            TokioIo::new(upgraded),
-            Role::Server,
-            None,
-        )
-        .await;
         // As for a plain exec: let client-go register its streams before anything goes out.
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         let shell_mode = is_shell(&self.argv);

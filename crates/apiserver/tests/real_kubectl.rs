@@ -176,9 +176,12 @@ impl Builtin {
     }
 
     fn kubectl(&mut self, line: &str) -> String {
-        let (out, _) =
-            self.session
-                .run_line(&mut self.cluster, &self.files, &format!("kubectl {line}"));
+        self.run(&format!("kubectl {line}"))
+    }
+
+    /// One terminal line: stdout, then stderr.
+    fn run(&mut self, line: &str) -> String {
+        let (out, _) = self.session.run_line(&mut self.cluster, &self.files, line);
         let mut stdout = String::new();
         let mut stderr = String::new();
         for (stream, text) in &out.chunks {
@@ -329,20 +332,7 @@ fn exec_with_stdin_runs_what_the_pipe_sends() {
 impl Builtin {
     /// `printf 'INPUT' | kubectl LINE` in the built-in terminal.
     fn kubectl_stdin(&mut self, line: &str, printf_input: &str) -> String {
-        let (out, _) = self.session.run_line(
-            &mut self.cluster,
-            &self.files,
-            &format!("printf '{printf_input}' | kubectl {line}"),
-        );
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        for (stream, text) in &out.chunks {
-            match stream {
-                kubeplay_kubectl::Stream::Stdout => stdout.push_str(text),
-                kubeplay_kubectl::Stream::Stderr => stderr.push_str(text),
-            }
-        }
-        stdout + &stderr
+        self.run(&format!("printf '{printf_input}' | kubectl {line}"))
     }
 }
 
