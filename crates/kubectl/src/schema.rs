@@ -204,7 +204,7 @@ pub fn closure(roots: &[&'static str]) -> Vec<&'static str> {
             }
         }
     }
-    seen.sort_unstable();
+    kubeplay_shell::sorting::sort(&mut seen);
     seen
 }
 
@@ -292,11 +292,13 @@ pub fn schema_json(t: &TypeDef) -> Value {
         m.insert("description".into(), json!(t.description));
     }
     if !t.fields.is_empty() {
-        let props: Map<String, Value> = t
-            .fields
-            .iter()
-            .map(|f| (f.name.to_string(), property_json(f)))
-            .collect();
+        // Inserts, not `collect` (which sorts its input): page size, issue 4.
+        let mut props = Map::new();
+        props.extend(
+            t.fields
+                .iter()
+                .map(|f| (f.name.to_string(), property_json(f))),
+        );
         m.insert("properties".into(), Value::Object(props));
     }
     if !t.required.is_empty() {
@@ -316,11 +318,14 @@ pub fn schema_json(t: &TypeDef) -> Value {
 /// `components.schemas` for the given kinds' types and all they reach: every `$ref` in it
 /// resolves.
 pub fn components(roots: &[&'static str]) -> Map<String, Value> {
-    closure(roots)
-        .into_iter()
-        .filter_map(|n| types().get(n))
-        .map(|t| (component_name(t.name), schema_json(t)))
-        .collect()
+    let mut out = Map::new();
+    out.extend(
+        closure(roots)
+            .into_iter()
+            .filter_map(|n| types().get(n))
+            .map(|t| (component_name(t.name), schema_json(t))),
+    );
+    out
 }
 
 #[cfg(test)]
