@@ -110,16 +110,22 @@ test("apply web.yaml: web-0 is Running and Ready before web-1 appears", async ()
   await page.getByRole("button", { name: "5×" }).click();
   await page.locator("button.apply").click();
   await page.waitForSelector(`g.pod[aria-label^="pod web-0,"]`);
-  let web0BeforeWeb1 = null;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const [w0, w1] = [await podClass(page, "web-0"), await podClass(page, "web-1")];
-    if (w1 !== null) {
-      web0BeforeWeb1 = w0;
-      break;
-    }
-    await page.waitForTimeout(20);
-  }
+  // Both tiles are read in the same synchronous script: two separate reads could see web-0
+  // before a frame and web-1 after it (that raced once: web-0 read "running", then web-1 read
+  // present — from two different frames). A MutationObserver also records every picture the
+  // page painted, so the very first frame that shows web-1 is the one judged.
+  const web0BeforeWeb1 = await page.evaluate(() => new Promise((resolve) => {
+    const look = () => {
+      const w1 = document.querySelector(`g.pod[aria-label^="pod web-1,"]`);
+      if (!w1) return false;
+      resolve(document.querySelector(`g.pod[aria-label^="pod web-0,"]`)?.getAttribute("class") ?? "web-0 missing");
+      return true;
+    };
+    if (look()) return;
+    const obs = new MutationObserver(() => { if (look()) obs.disconnect(); });
+    obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["class", "aria-label"] });
+    setTimeout(() => { obs.disconnect(); resolve(null); }, 60_000);
+  }));
   assert.ok(web0BeforeWeb1, "web-1 appeared within a minute");
   assert.match(web0BeforeWeb1, /\bready\b/, "web-0 was Running and Ready when web-1 was created");
   await settle(page);
@@ -419,55 +425,116 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   loads.sort((a, b) => a - b);
   const interactive = loads[Math.floor(loads.length / 2)];
 
+  // Frame time while 200 pods animate. The clock is paused while the 200-replica Parallel set is
+  // applied (the controller makes every pod at once), then tracing starts and Play is pressed:
+  // every pod then goes Pending → ContainerCreating → Running → Ready inside the traced window.
+  // A MutationObserver counts those changes (and marks each in the trace), so the numbers are
+  // checked to come from a page that was really animating, not an idle one.
   const page = await ctx.newPage();
-  await page.goto(base);
+  await page.goto(base + "?perf");
   await page.waitForSelector("input.cmd");
   const manifest = (await readFile(fileURLToPath(new URL("../../static/examples/application/web/web.yaml", import.meta.url)), "utf8"))
     .replace("replicas: 2", "replicas: 200\n  podManagementPolicy: Parallel");
+  await pause(page);
   await page.locator("textarea.yaml").fill(manifest);
   await page.locator("button.apply").click();
-  await page.waitForFunction(() => document.querySelectorAll("g.pod").length >= 150, null, { timeout: 60_000 });
-  await browser.startTracing(page, { categories: ["devtools.timeline", "toplevel"] });
-  await page.waitForTimeout(4000);
-  const trace = JSON.parse((await browser.stopTracing()).toString());
-  const pods = await page.evaluate(() => document.querySelectorAll("g.pod").length);
-  await page.screenshot({ path: join(shots, "200-pods.png"), timeout: 120_000 });
-  await ctx.close();
-
-  // The renderer's main thread: each clock tick is a task with a TimerFire; the frame that
-  // paints its result is the next task that updates layout or paints. A frame's time is the
-  // two together: from timer to pixels.
-  const events = trace.traceEvents;
-  await writeFile(join(shots, "200-pods.trace.json"), JSON.stringify(trace));
-  // The page's main thread: the one whose timers fired.
-  const counts = new Map();
-  for (const e of events) if (e.name === "TimerFire") counts.set(`${e.pid}/${e.tid}`, (counts.get(`${e.pid}/${e.tid}`) ?? 0) + 1);
-  const mainKey = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const onMain = events.filter((e) => `${e.pid}/${e.tid}` === mainKey);
-  // Top-level tasks (the event's name depends on the Chromium version).
-  const tasks = onMain.filter((e) => (e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask") && e.ph === "X")
-    .sort((a, b) => a.ts - b.ts)
-    .filter((t, i, all) => !all.slice(Math.max(0, i - 3), i).some((o) => o.ts <= t.ts && t.ts + t.dur <= o.ts + o.dur));
-  const inside = (t, names) => onMain.some((e) => names.includes(e.name) && e.ts >= t.ts && e.ts < t.ts + t.dur);
-  const frames = [];
-  for (let i = 0; i < tasks.length; i++) {
-    if (!inside(tasks[i], ["TimerFire"])) continue;
-    let ms = tasks[i].dur / 1000;
-    for (let j = i + 1; j < tasks.length; j++) {
-      if (inside(tasks[j], ["TimerFire"])) break;
-      if (inside(tasks[j], ["UpdateLayoutTree", "Layout", "Paint", "PrePaint", "Commit"])) {
-        ms += tasks[j].dur / 1000;
-        break;
+  await page.waitForFunction(() => document.querySelectorAll("g.pod").length >= 200, null, { timeout: 60_000 });
+  await page.evaluate(() => {
+    window.__changes = 0;
+    window.__raf = [];
+    new MutationObserver((records) => {
+      let n = 0;
+      for (const r of records) if (r.target instanceof Element && r.target.matches("g.pod")) n++;
+      if (n) {
+        window.__changes += n;
+        performance.mark("kp:pods-changed");
       }
-    }
-    frames.push(ms);
+    }).observe(document.querySelector("svg.cluster"), { subtree: true, attributes: true, attributeFilter: ["class"] });
+    const raf = (t) => { window.__raf.push(t); requestAnimationFrame(raf); };
+    requestAnimationFrame(raf);
+    performance.clearMeasures();
+  });
+  await browser.startTracing(page, { categories: ["devtools.timeline", "toplevel", "blink.user_timing"] });
+  await page.getByRole("button", { name: /Play/ }).click();
+  await page.waitForTimeout(6000);
+  const trace = JSON.parse((await browser.stopTracing()).toString());
+  const live = await page.evaluate(() => ({
+    pods: document.querySelectorAll("g.pod").length,
+    ready: document.querySelectorAll("g.pod.ready").length,
+    changes: window.__changes,
+    raf: window.__raf,
+    measures: performance.getEntriesByType("measure").map((m) => [m.name, m.duration]),
+  }));
+  await page.screenshot({ path: join(shots, "200-pods.png"), timeout: 120_000 });
+  await page.locator("svg.cluster").screenshot({ path: join(shots, "200-pods-picture.png"), timeout: 120_000 });
+  await ctx.close();
+  await writeFile(join(shots, "200-pods.trace.json"), JSON.stringify(trace));
+
+  // The renderer's main thread: of the CrRendererMain threads, the one that painted most.
+  const events = trace.traceEvents;
+  const key = (e) => `${e.pid}/${e.tid}`;
+  const rendererMains = new Set(events.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain").map(key));
+  const PAINTS = ["PrePaint", "Paint", "Layerize", "Commit"];
+  const paints = new Map();
+  for (const e of events) if (rendererMains.has(key(e)) && PAINTS.includes(e.name)) paints.set(key(e), (paints.get(key(e)) ?? 0) + 1);
+  const mainKey = [...paints].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const onMain = events.filter((e) => key(e) === mainKey);
+  // Top-level tasks (the event's name depends on the Chromium version), nested ones dropped.
+  const tasks = [];
+  for (const t of onMain.filter((e) => (e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask") && e.ph === "X").sort((a, b) => a.ts - b.ts)) {
+    const last = tasks.at(-1);
+    if (!last || t.ts >= last.ts + last.dur) tasks.push(t);
   }
-  frames.sort((a, b) => a - b);
-  const p = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
-  const wallMs = frames.length ? (tasks.at(-1).ts - tasks[0].ts) / 1000 : 0;
-  const perf = { ticks_per_s: +(frames.length / (wallMs / 1000)).toFixed(1), interactive_ms: Math.round(interactive), interactive_runs_ms: loads.map(Math.round), pods, frames: frames.length, frame_p50_ms: +p(0.5).toFixed(2), frame_p95_ms: +p(0.95).toFixed(2), frame_max_ms: +(frames.at(-1) ?? 0).toFixed(2) };
+  const marks = onMain.filter((e) => e.name === "kp:pods-changed").map((e) => e.ts).sort((a, b) => a - b);
+  const paintTs = onMain.filter((e) => PAINTS.includes(e.name)).map((e) => e.ts).sort((a, b) => a - b);
+  // A frame is a task that paints (the main thread's part of a rendering update). Its time is
+  // all main-thread work since the previous frame: the clock tick (engine + view + yew + DOM),
+  // timers, garbage collection, then style, layout and paint. Frames count from the first pod
+  // change to half a second after the last (the CSS transitions' length).
+  // (A page so busy that no change was marked inside the trace counts from the trace's start.)
+  const from = marks[0] ?? tasks[0]?.ts ?? 0, to = marks.length ? marks.at(-1) + 500_000 : Infinity;
+  const frames = [];
+  let work = 0, first = true;
+  let pi = 0;
+  for (const t of tasks) {
+    work += t.dur;
+    while (pi < paintTs.length && paintTs[pi] < t.ts) pi++;
+    const paints = pi < paintTs.length && paintTs[pi] < t.ts + t.dur;
+    if (!paints) continue;
+    if (t.ts >= from && t.ts <= to && !first) frames.push(work / 1000);
+    if (t.ts >= from) first = false;
+    work = 0;
+  }
+  const q = (xs, f) => { const s = [...xs].sort((a, b) => a - b); return s.length ? +s[Math.min(s.length - 1, Math.floor(f * s.length))].toFixed(2) : null; };
+  const windowMs = (Math.min(to, (tasks.at(-1)?.ts ?? 0) + (tasks.at(-1)?.dur ?? 0)) - from) / 1000;
+  const raf = live.raf.slice(1).map((t, i) => t - live.raf[i]);
+  const measured = (name) => live.measures.filter(([n]) => n === name).map(([, d]) => d);
+  const ticks = measured("kp:tick");
+  const perf = {
+    interactive_ms: Math.round(interactive),
+    interactive_runs_ms: loads.map(Math.round),
+    pods: live.pods,
+    pod_changes: live.changes,
+    ready_at_end: live.ready,
+    animating_ms: Math.round(windowMs),
+    frames: frames.length,
+    frame_p50_ms: q(frames, 0.5),
+    frame_p95_ms: q(frames, 0.95),
+    frame_max_ms: q(frames, 1),
+    raf_interval_p50_ms: q(raf, 0.5),
+    raf_interval_p95_ms: q(raf, 0.95),
+    ticks_per_s: +(ticks.length / 6).toFixed(1),
+    tick_engine_p95_ms: q(ticks, 0.95),
+    tick_view_p95_ms: q(measured("kp:view"), 0.95),
+    cluster_view_p95_ms: q(measured("kp:cluster-view"), 0.95),
+    explain_max_ms: q(measured("kp:explain"), 1),
+    tick_render_p95_ms: q(measured("kp:render"), 0.95),
+  };
   await writeFile(perfFile, JSON.stringify(perf, null, 2) + "\n");
   console.log("perf", perf);
-  assert.ok(pods >= 150, `${pods} pods`);
-  assert.ok(frames.length >= 5, `${frames.length} frames traced`);
+  assert.ok(live.pods >= 200, `${live.pods} pods`);
+  // All 200 are mid-transition when Play is pressed; how many tiles change in 6 s depends on
+  // how fast the engine gets through its work, so the check is that the picture kept moving.
+  assert.ok(live.changes >= 20, `only ${live.changes} pod tile changes while measuring: the page was not animating`);
+  assert.ok(frames.length >= 20, `${frames.length} frames traced while animating`);
 });

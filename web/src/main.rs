@@ -11,6 +11,7 @@
 
 mod clock;
 mod components;
+mod perf;
 mod session;
 mod state;
 mod storage;
@@ -190,12 +191,136 @@ fn share_box(p: &ShareProps) -> Html {
     }
 }
 
+/// The page's callbacks, made once: a component whose props did not change is not rendered
+/// again, and a fresh `Callback` (compared by pointer) on every clock tick would defeat that
+/// for every pane.
+#[derive(Clone)]
+struct Cbs {
+    toggle: Callback<()>,
+    speed: Callback<f64>,
+    step: Callback<()>,
+    settle: Callback<()>,
+    reset: Callback<u64>,
+    select_file: Callback<usize>,
+    new_file: Callback<()>,
+    apply: Callback<()>,
+    run: Callback<String>,
+    select: Callback<Option<Selection>>,
+    close_menu: Callback<()>,
+    dismiss: Callback<()>,
+    discard: Callback<()>,
+}
+
+impl Cbs {
+    fn new(d: &UseReducerDispatcher<State>) -> Cbs {
+        let to = |f: fn(()) -> Action| {
+            let d = d.clone();
+            Callback::from(move |_: ()| d.dispatch(f(())))
+        };
+        let with = |f: fn(u64) -> Action| {
+            let d = d.clone();
+            Callback::from(move |x: u64| d.dispatch(f(x)))
+        };
+        Cbs {
+            toggle: to(|_| Action::TogglePlay),
+            speed: {
+                let d = d.clone();
+                Callback::from(move |x| d.dispatch(Action::SetSpeed(x)))
+            },
+            step: to(|_| Action::Step),
+            settle: to(|_| Action::Settle),
+            reset: with(Action::Reset),
+            select_file: {
+                let d = d.clone();
+                Callback::from(move |i| d.dispatch(Action::SelectFile(i)))
+            },
+            new_file: to(|_| Action::NewFile),
+            apply: to(|_| Action::Apply),
+            run: {
+                let d = d.clone();
+                Callback::from(move |c: String| d.dispatch(Action::Run(c)))
+            },
+            select: {
+                let d = d.clone();
+                Callback::from(move |s| d.dispatch(Action::Select(s)))
+            },
+            close_menu: to(|_| Action::Select(None)),
+            dismiss: to(|_| Action::DismissNotice),
+            discard: to(|_| Action::Discard),
+        }
+    }
+}
+
+/// Terminal `t`'s callbacks, made once per terminal shown.
+#[derive(Clone)]
+struct TermCbs {
+    input: Callback<String>,
+    submit: Callback<()>,
+    paste: Callback<String>,
+    history: Callback<bool>,
+    interrupt: Callback<()>,
+    clear: Callback<()>,
+    complete: Callback<()>,
+    search_back: Callback<()>,
+    search_input: Callback<String>,
+    search_accept: Callback<bool>,
+    search_cancel: Callback<()>,
+}
+
+impl TermCbs {
+    fn new(d: &UseReducerDispatcher<State>, t: usize) -> TermCbs {
+        let to = |f: fn(usize) -> Action| {
+            let d = d.clone();
+            Callback::from(move |_: ()| d.dispatch(f(t)))
+        };
+        let text = |f: fn(usize, String) -> Action| {
+            let d = d.clone();
+            Callback::from(move |x: String| d.dispatch(f(t, x)))
+        };
+        let flag = |f: fn(usize, bool) -> Action| {
+            let d = d.clone();
+            Callback::from(move |x: bool| d.dispatch(f(t, x)))
+        };
+        TermCbs {
+            input: text(Action::SetInput),
+            submit: to(Action::Submit),
+            paste: text(Action::Paste),
+            history: flag(|t, up| {
+                if up {
+                    Action::HistoryPrev(t)
+                } else {
+                    Action::HistoryNext(t)
+                }
+            }),
+            interrupt: to(Action::Interrupt),
+            clear: to(Action::ClearScreen),
+            complete: to(Action::Complete),
+            search_back: to(Action::SearchBack),
+            search_input: text(Action::SetSearch),
+            search_accept: flag(Action::AcceptSearch),
+            search_cancel: to(Action::CancelSearch),
+        }
+    }
+}
+
 #[function_component(App)]
 fn app() -> Html {
+    let t0 = perf::start();
+    use_effect(move || perf::measure("kp:render", t0));
     let state = use_reducer(storage::boot);
     clock::use_clock(state.playing, state.dispatcher());
     use_autosave(&state);
     let sharing = use_state(|| None::<(AttrValue, AttrValue)>);
+    let cbs = (*use_memo((), |_| Cbs::new(&state.dispatcher()))).clone();
+    let tcbs = (*use_memo(state.active_terminal, |&t| {
+        TermCbs::new(&state.dispatcher(), t)
+    }))
+    .clone();
+    let on_edit = (*use_memo(state.active_file, |&f| {
+        let d = state.dispatcher();
+        Callback::from(move |s| d.dispatch(Action::EditFile(f, s)))
+    }))
+    .clone();
     let d = state.dispatcher();
     let on = move |f: fn(()) -> Action| {
         let d = d.clone();
@@ -217,7 +342,9 @@ fn app() -> Html {
         match c.as_ref() {
             Some((k, v)) if *k == key => v.clone(),
             _ => {
+                let t = perf::start();
                 let v = view::cluster_view(&world.cluster, NAMESPACE);
+                perf::measure("kp:cluster-view", t);
                 *c = Some((key, v.clone()));
                 v
             }
@@ -231,13 +358,18 @@ fn app() -> Html {
         let mut why = why.borrow_mut();
         let now = js_sys::Date::now();
         let rv = key.0;
+        // The plan costs time in proportion to the pods: a big set replans less often while
+        // the clock runs (every 300 ms up to 20 pods, every 3 s at 200).
+        let every = 300.0 * (view.pods.len() as f64 / 20.0).max(1.0);
         if why.0 != rv
             && (!state.playing
                 || world.cluster.is_idle()
-                || now - why.1 >= 300.0
+                || now - why.1 >= every
                 || why.2.len() != view.sets.len())
         {
+            let t = perf::start();
             view::explain_sets(&world.cluster, NAMESPACE, &mut view.sets);
+            perf::measure("kp:explain", t);
             *why = (
                 rv,
                 now,
@@ -249,6 +381,7 @@ fn app() -> Html {
             }
         }
     }
+    perf::measure("kp:view", t0);
     let t = state.active_terminal;
     let term = world.terminals.get(t);
     let (file_name, file_text) = world
@@ -256,7 +389,11 @@ fn app() -> Html {
         .get(state.active_file)
         .cloned()
         .unwrap_or_default();
-    let problems = view::yaml_problems(&file_name, &file_text);
+    // Parsing the file is only needed when it changes, not on every clock tick.
+    let problems = (*use_memo((file_name.clone(), file_text.clone()), |(n, t)| {
+        view::yaml_problems(n, t)
+    }))
+    .clone();
 
     let menu = state.selection.as_ref().map(|sel| {
         let (summary, cordoned) = match sel {
@@ -273,15 +410,7 @@ fn app() -> Html {
                 )
             }
         };
-        let run = {
-            let d = d.clone();
-            Callback::from(move |c: String| d.dispatch(Action::Run(c)))
-        };
-        let close = {
-            let d = d.clone();
-            Callback::from(move |_| d.dispatch(Action::Select(None)))
-        };
-        html! { <Menu selection={sel.clone()} summary={summary} node_cordoned={cordoned} on_run={run} on_close={close} /> }
+        html! { <Menu selection={sel.clone()} summary={summary} node_cordoned={cordoned} on_run={cbs.run.clone()} on_close={cbs.close_menu.clone()} /> }
     });
 
     let session_bar = if state.embed {
@@ -360,7 +489,7 @@ fn app() -> Html {
         }
     });
     let notice = state.notice.clone().map(|n| html! {
-        <NoticeBar notice={n} on_dismiss={on(|_| Action::DismissNotice)} on_discard={on(|_| Action::Discard)} />
+        <NoticeBar notice={n} on_dismiss={cbs.dismiss.clone()} on_discard={cbs.discard.clone()} />
     });
     let share_box = (*sharing).clone().map(|(link, embed)| {
         let sharing = sharing.clone();
@@ -377,11 +506,11 @@ fn app() -> Html {
                 </div>
                 <Controls playing={state.playing} speed={state.speed} seed={state.seed}
                     clock={AttrValue::from(view.clock.clone())} idle={view.idle}
-                    on_toggle={on(|_| Action::TogglePlay)}
-                    on_speed={{ let d = d.clone(); Callback::from(move |x| d.dispatch(Action::SetSpeed(x))) }}
-                    on_step={on(|_| Action::Step)}
-                    on_settle={on(|_| Action::Settle)}
-                    on_reset={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Reset(s))) }} />
+                    on_toggle={cbs.toggle.clone()}
+                    on_speed={cbs.speed.clone()}
+                    on_step={cbs.step.clone()}
+                    on_settle={cbs.settle.clone()}
+                    on_reset={cbs.reset.clone()} />
                 { session_bar }
             </header>
             { for notice }
@@ -391,10 +520,10 @@ fn app() -> Html {
                 <div class="left">
                     <Editor files={world.files.iter().map(|(n, _)| AttrValue::from(n.clone())).collect::<Vec<_>>()}
                         active={state.active_file} text={AttrValue::from(file_text.clone())} problems={problems}
-                        on_select={{ let d = d.clone(); Callback::from(move |i| d.dispatch(Action::SelectFile(i))) }}
-                        on_edit={{ let d = d.clone(); let f = state.active_file; Callback::from(move |s| d.dispatch(Action::EditFile(f, s))) }}
-                        on_new={on(|_| Action::NewFile)}
-                        on_apply={on(|_| Action::Apply)} />
+                        on_select={cbs.select_file.clone()}
+                        on_edit={on_edit}
+                        on_new={cbs.new_file.clone()}
+                        on_apply={cbs.apply.clone()} />
                     <section class="terminals" aria-label="terminals">
                         <div class="tabs" role="tablist" aria-label="terminals">
                             { for world.terminals.iter().enumerate().map(|(i, x)| {
@@ -411,20 +540,20 @@ fn app() -> Html {
                         </div>
                         if let Some(term) = term {
                             <Terminal key={t} index={t} scrollback={term.scrollback.clone()}
-                                prompt={AttrValue::from(term.prompt())} input={AttrValue::from(term.input.clone())}
+                                prompt={AttrValue::from(term.prompt().to_string())} input={AttrValue::from(term.input.clone())}
                                 watching={term.watch.is_some()}
-                                on_input={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::SetInput(t, s))) }}
-                                on_submit={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Submit(t))) }}
-                                on_paste={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Paste(t, s))) }}
-                                on_history={{ let d = d.clone(); Callback::from(move |up: bool| d.dispatch(if up { Action::HistoryPrev(t) } else { Action::HistoryNext(t) })) }}
-                                on_interrupt={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Interrupt(t))) }}
-                                on_clear={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::ClearScreen(t))) }}
+                                on_input={tcbs.input.clone()}
+                                on_submit={tcbs.submit.clone()}
+                                on_paste={tcbs.paste.clone()}
+                                on_history={tcbs.history.clone()}
+                                on_interrupt={tcbs.interrupt.clone()}
+                                on_clear={tcbs.clear.clone()}
                                 search={term.search.as_ref().map(|(q, i)| (AttrValue::from(q.clone()), AttrValue::from(i.and_then(|i| term.history.get(i)).cloned().unwrap_or_default())))}
-                                on_complete={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Complete(t))) }}
-                                on_search_back={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::SearchBack(t))) }}
-                                on_search_input={{ let d = d.clone(); Callback::from(move |q| d.dispatch(Action::SetSearch(t, q))) }}
-                                on_search_accept={{ let d = d.clone(); Callback::from(move |run| d.dispatch(Action::AcceptSearch(t, run))) }}
-                                on_search_cancel={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::CancelSearch(t))) }} />
+                                on_complete={tcbs.complete.clone()}
+                                on_search_back={tcbs.search_back.clone()}
+                                on_search_input={tcbs.search_input.clone()}
+                                on_search_accept={tcbs.search_accept.clone()}
+                                on_search_cancel={tcbs.search_cancel.clone()} />
                         }
                     </section>
                 </div>
@@ -438,9 +567,9 @@ fn app() -> Html {
                             <span class="chip terminating">{ "✕ Terminating" }</span>
                             <span class="chip failed">{ "! Failed" }</span>
                         </span></h2>
-                        <Sets sets={view.sets.clone()} on_run={{ let d = d.clone(); Callback::from(move |c: String| d.dispatch(Action::Run(c))) }} />
+                        <Sets sets={view.sets.clone()} on_run={cbs.run.clone()} />
                         <ClusterPicture view={view.clone()} selection={state.selection.clone()}
-                            on_select={{ let d = d.clone(); Callback::from(move |s| d.dispatch(Action::Select(s))) }} />
+                            on_select={cbs.select.clone()} />
                         { for menu }
                         <p class="hint">{ "Click a pod or a node for actions. Every action runs the matching command in the active terminal." }</p>
                     </section>

@@ -27,6 +27,9 @@ pub const WEB_YAML: &str = include_str!("../../static/examples/application/web/w
 
 /// How much scrollback a terminal keeps (segments, not lines).
 const SCROLLBACK: usize = 4_000;
+/// Wall milliseconds of controller work a clock tick may do before it leaves the rest to the
+/// next tick (the frame also needs time to draw; 60 frames a second leave 16 ms in all).
+const ENGINE_BUDGET_MS: f64 = 5.0;
 /// `sim settle` / "settle now" gives up after this much virtual time.
 const SETTLE_MS: u64 = 10 * 60 * 1000;
 
@@ -44,7 +47,9 @@ pub enum LineKind {
 /// One terminal tab: a kubectl session plus what the screen shows.
 pub struct Terminal {
     pub session: Session,
-    pub scrollback: Vec<(LineKind, String)>,
+    /// Shared with the terminal component: it re-renders only when this changes (`Rc`'s
+    /// equality is pointer equality first), and a write copies it only while a render holds it.
+    pub scrollback: Rc<Vec<(LineKind, String)>>,
     pub history: Vec<String>,
     /// Position while browsing history with ↑/↓ (None: editing a fresh line).
     pub history_pos: Option<usize>,
@@ -61,7 +66,7 @@ impl Terminal {
     fn new() -> Terminal {
         Terminal {
             session: Session::new(),
-            scrollback: Vec::new(),
+            scrollback: Rc::new(Vec::new()),
             history: Vec::new(),
             history_pos: None,
             pending: String::new(),
@@ -82,13 +87,14 @@ impl Terminal {
         if text.is_empty() {
             return;
         }
-        match self.scrollback.last_mut() {
+        let screen = Rc::make_mut(&mut self.scrollback);
+        match screen.last_mut() {
             Some((k, t)) if *k == kind => t.push_str(text),
-            _ => self.scrollback.push((kind, text.to_string())),
+            _ => screen.push((kind, text.to_string())),
         }
-        if self.scrollback.len() > SCROLLBACK {
-            let extra = self.scrollback.len() - SCROLLBACK;
-            self.scrollback.drain(..extra);
+        if screen.len() > SCROLLBACK {
+            let extra = screen.len() - SCROLLBACK;
+            screen.drain(..extra);
         }
     }
 
@@ -103,7 +109,7 @@ impl Terminal {
     }
 
     /// The prompt the next line is typed at.
-    pub fn prompt(&self) -> &'static str {
+    pub fn prompt(&self) -> &str {
         if self.pending.is_empty() {
             self.session.prompt()
         } else {
@@ -167,6 +173,7 @@ impl World {
     }
 
     fn record(&mut self, op: Op) {
+        self.finish_instant();
         let at = self.elapsed_ms();
         self.journal.push((at, op));
     }
@@ -239,7 +246,7 @@ impl World {
                 if common.len() > word.len() {
                     term.input = format!("{head}{common}");
                 } else {
-                    let prompt = term.prompt();
+                    let prompt = term.prompt().to_string();
                     term.write(LineKind::Input, &format!("{prompt}{line}\n"));
                     term.write(LineKind::Note, &format!("{}\n", many.join("  ")));
                 }
@@ -249,8 +256,10 @@ impl World {
 
     /// Ctrl-L.
     pub fn clear_screen(&mut self, t: usize) {
+        // Before clearing: what the rest of the instant prints is cleared too, as in a replay.
+        self.finish_instant();
         if let Some(term) = self.terminals.get_mut(t) {
-            term.scrollback.clear();
+            term.scrollback = Rc::new(Vec::new());
             self.record(Op::Clear(t));
         }
     }
@@ -290,7 +299,7 @@ impl World {
             term.write(LineKind::Input, &format!("{line}\n"));
             return;
         }
-        let prompt = term.prompt();
+        let prompt = term.prompt().to_string();
         term.write(LineKind::Input, &format!("{prompt}{line}\n"));
         term.pending.push_str(line);
         term.pending.push('\n');
@@ -307,7 +316,7 @@ impl World {
         }
         term.history_pos = None;
         if src.trim() == "clear" {
-            term.scrollback.clear();
+            term.scrollback = Rc::new(Vec::new());
             return;
         }
         if let Some(args) = watch_args(src) {
@@ -385,13 +394,36 @@ impl World {
             if term.watch.take().is_some() {
                 term.write(LineKind::Note, "^C\n");
             } else {
-                let prompt = term.prompt();
+                let prompt = term.prompt().to_string();
                 term.write(LineKind::Input, &format!("{prompt}{typed}"));
                 term.write(LineKind::Note, "^C\n");
                 term.pending.clear();
             }
             term.history_pos = None;
         }
+    }
+
+    /// Moves the clock toward `ms` after the start, stopping between two rounds of
+    /// reconciles once `over_budget()` says this frame's share of time is used; returns
+    /// whether `ms` was reached with nothing left to do.
+    ///
+    /// Why: at 200 pods one clock tick carries tens of milliseconds of controller work, and
+    /// doing it all in one frame freezes the page. Cutting it up changes nothing the cluster
+    /// does (`Cluster::advance_within`: the same reconciles in the same order at the same
+    /// virtual times); only the virtual clock falls behind the wall clock while it is busy.
+    /// Every input first finishes the instant (`record`), so the journal replays the same.
+    pub fn advance_toward_elapsed(&mut self, ms: u64, over_budget: &dyn Fn() -> bool) -> bool {
+        let target = Config::default().start.plus_ms(ms);
+        let reached = self.cluster.advance_within(target, over_budget);
+        self.poll_watches();
+        reached
+    }
+
+    /// Finishes the work of the current instant that a budgeted advance left (inputs and
+    /// pausing come only between whole instants, as a replay of the journal gives them).
+    pub fn finish_instant(&mut self) {
+        self.cluster.run_now();
+        self.poll_watches();
     }
 
     /// Moves the virtual clock and lets watches print.
@@ -628,6 +660,7 @@ impl Reducible for State {
                     // A background tab wakes up with a huge gap: don't jump minutes ahead.
                     return self;
                 }
+                let t0 = crate::perf::now();
                 s.carry_ms += wall_ms * s.speed;
                 let whole = s.carry_ms.floor();
                 s.carry_ms -= whole;
@@ -644,9 +677,22 @@ impl Reducible for State {
                     w.apply(&op);
                     s.script_pos += 1;
                 }
-                w.advance_to_elapsed(target);
+                let over = || crate::perf::now() - t0 > ENGINE_BUDGET_MS;
+                if !w.advance_toward_elapsed(target, &over) {
+                    // Not reached: the rest is given in the next frames, but a backlog never
+                    // grows past a second of wall time (the clock just runs slower meanwhile).
+                    let behind = target.saturating_sub(w.elapsed_ms()) as f64;
+                    s.carry_ms = (s.carry_ms + behind).min(1_000.0 * s.speed);
+                }
+                crate::perf::measure("kp:tick", t0);
             }
-            Action::TogglePlay => s.playing = !s.playing,
+            Action::TogglePlay => {
+                s.playing = !s.playing;
+                if !s.playing {
+                    // Paused, the picture must show a whole instant (as a reload would).
+                    w.finish_instant();
+                }
+            }
             Action::SetSpeed(x) => s.speed = x.clamp(0.5, 20.0),
             Action::Step => {
                 w.cluster.step_to_next_event();
@@ -898,6 +944,40 @@ mod tests {
         w.type_text(1, "kubectl delete pod web-0");
         w.advance(60_000);
         assert_eq!(text(&w, 0), before, "a stopped watch prints nothing more");
+    }
+
+    #[test]
+    fn a_budgeted_advance_ends_where_an_unbudgeted_one_does() {
+        let files = vec![("web.yaml".to_string(), WEB_YAML.to_string())];
+        let mut whole = World::new(3, files.clone());
+        let mut cut = World::new(3, files);
+        whole.type_text(0, "kubectl apply -f web.yaml");
+        cut.type_text(0, "kubectl apply -f web.yaml");
+        whole.advance_to_elapsed(120_000);
+        // A budget that is always used up: one round of reconciles per call.
+        let mut calls = 0;
+        while !cut.advance_toward_elapsed(120_000, &|| true) {
+            calls += 1;
+            assert!(calls < 100_000, "the budgeted advance makes progress");
+        }
+        assert!(calls > 3, "the advance was really cut up ({calls} calls)");
+        assert_eq!(cut.elapsed_ms(), 120_000);
+        let pods = |w: &World| {
+            let mut c = w
+                .cluster
+                .api
+                .store
+                .list(kubeplay_engine::Kind::Pod, None)
+                .map(|p| serde_json::to_string(&**p).unwrap_or_default())
+                .collect::<Vec<_>>();
+            c.sort();
+            c
+        };
+        assert_eq!(pods(&cut), pods(&whole));
+        assert_eq!(
+            cut.cluster.api.store.resource_version(),
+            whole.cluster.api.store.resource_version()
+        );
     }
 
     #[test]

@@ -425,12 +425,18 @@ pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
             )
         })
         .collect();
-    evs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let evs: Vec<&Value> = evs.into_iter().map(|(_, _, e)| e).collect();
+    // Only the newest `limit` are shown: select them (linear), then sort just those. A
+    // 200-pod set leaves some 1 600 Events, and this runs whenever the store changes.
+    let newest_first =
+        |a: &(&str, u64, &Value), b: &(&str, u64, &Value)| (b.0, b.1).cmp(&(a.0, a.1));
+    if evs.len() > limit && limit > 0 {
+        evs.select_nth_unstable_by(limit - 1, newest_first);
+        evs.truncate(limit);
+    }
+    evs.sort_unstable_by(newest_first);
     evs.iter()
-        .rev()
         .take(limit)
-        .map(|e| {
+        .map(|&(_, _, e)| {
             let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
             let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
             EventRow {

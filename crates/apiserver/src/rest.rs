@@ -765,7 +765,7 @@ fn logs(c: &mut Cluster, req: &Req, ns: &str, name: &str) -> Result<Response<Bod
                     .and_then(|s| object::get_str(s, &["state", "waiting", "reason"]))
                     .unwrap_or("ContainerCreating")
                     .to_string();
-                format!("container \"{container}\" in pod \"{name}\" is waiting to start: {reason}")
+                kubeplay_engine::runtime::waiting_to_start_message(&container, &name, &reason)
             };
             return Err(ApiError::bad_request(message));
         }

@@ -21,11 +21,21 @@ const MAX_SIMILAR: usize = 10;
 /// Bookkeeping for deduplication; lives in the `Api` so every reporter shares it.
 #[derive(Clone, Debug, Default)]
 pub struct EventCache {
-    /// exact key → (event namespace, event name, last seen ms)
-    exact: BTreeMap<String, (String, String, u64)>,
-    /// similar key → distinct messages seen in the window, with their last time
-    similar: BTreeMap<String, BTreeMap<String, u64>>,
+    /// similar key (source, involved object, type, reason) → what was seen under it
+    similar: BTreeMap<String, Similar>,
 }
+
+/// The events recorded under one similar key.
+#[derive(Clone, Debug, Default)]
+struct Similar {
+    /// distinct messages seen in the window, with their last time
+    messages: BTreeMap<String, u64>,
+    /// exact key (the message, or `*combined*`) → (event namespace, event name, last seen ms)
+    exact: BTreeMap<String, (String, String, u64)>,
+}
+
+/// The exact key of aggregated events (client-go's `EventAggregatorByReasonMessageFunc`).
+const COMBINED: &str = "*combined*";
 
 impl Api {
     /// Records an event about `involved`. `field_path` names a container (`spec.containers{nginx}`).
@@ -48,43 +58,57 @@ impl Api {
                 n.to_string()
             }
         };
-        let obj_id = format!(
-            "{}/{}/{}/{}/{}",
+        // One string for source, involved object, type and reason; the message is a second
+        // level, so a lookup formats nothing else.
+        let similar_key = format!(
+            "{}/{}|{}/{}/{}/{}/{}|{event_type}|{reason}",
+            source.component,
+            source.host.unwrap_or(""),
             object::kind(involved),
             ns,
             object::name(involved),
             object::uid(involved),
             field_path.unwrap_or("")
         );
-        let src = format!("{}/{}", source.component, source.host.unwrap_or(""));
-        let similar_key = format!("{src}|{obj_id}|{event_type}|{reason}");
         // Aggregation: count distinct messages for the similar key inside the window.
-        let mut message = message.to_string();
-        let mut exact_key = format!("{similar_key}|{message}");
-        {
-            let cache = &mut self.event_cache;
-            let seen = cache.similar.entry(similar_key.clone()).or_default();
-            seen.retain(|_, t| now.0.saturating_sub(*t) <= WINDOW_MS);
-            seen.insert(message.clone(), now.0);
-            if seen.len() >= MAX_SIMILAR {
-                message = format!("(combined from similar events): {message}");
-                exact_key = format!("{similar_key}|*combined*");
+        let similar = self
+            .event_cache
+            .similar
+            .entry(similar_key.clone())
+            .or_default();
+        similar
+            .messages
+            .retain(|_, t| now.0.saturating_sub(*t) <= WINDOW_MS);
+        match similar.messages.get_mut(message) {
+            Some(t) => *t = now.0,
+            None => {
+                similar.messages.insert(message.to_string(), now.0);
             }
         }
-        if let Some((ev_ns, ev_name, last)) = self.event_cache.exact.get(&exact_key).cloned() {
-            if now.0.saturating_sub(last) <= WINDOW_MS {
-                if let Some(existing) = self.store.get(Kind::Event, &ev_ns, &ev_name).cloned() {
-                    let mut e = (*existing).clone();
-                    let count = object::get_i64(&e, &["count"]).unwrap_or(1) + 1;
-                    e["count"] = json!(count);
-                    e["lastTimestamp"] = json!(now.rfc3339());
-                    e["message"] = json!(message);
-                    if self.update(e).is_ok() {
-                        self.event_cache
-                            .exact
-                            .insert(exact_key, (ev_ns, ev_name, now.0));
-                        return;
-                    }
+        let combined = similar.messages.len() >= MAX_SIMILAR;
+        let (message, exact_key) = if combined {
+            (
+                format!("(combined from similar events): {message}"),
+                COMBINED,
+            )
+        } else {
+            (message.to_string(), message)
+        };
+        let known = similar
+            .exact
+            .get(exact_key)
+            .filter(|(_, _, last)| now.0.saturating_sub(*last) <= WINDOW_MS)
+            .map(|(ev_ns, ev_name, _)| (ev_ns.clone(), ev_name.clone()));
+        if let Some((ev_ns, ev_name)) = known {
+            if let Some(existing) = self.store.get(Kind::Event, &ev_ns, &ev_name).cloned() {
+                let mut e = (*existing).clone();
+                let count = object::get_i64(&e, &["count"]).unwrap_or(1) + 1;
+                e["count"] = json!(count);
+                e["lastTimestamp"] = json!(now.rfc3339());
+                e["message"] = json!(message);
+                if self.update(e).is_ok() {
+                    self.remember(&similar_key, exact_key, ev_ns, ev_name, now.0);
+                    return;
                 }
             }
         }
@@ -124,7 +148,14 @@ impl Api {
             "reportingInstance": source.host.unwrap_or(""),
         });
         if self.create(ev).is_ok() {
-            self.event_cache.exact.insert(exact_key, (ns, name, now.0));
+            self.remember(&similar_key, exact_key, ns, name, now.0);
+        }
+    }
+
+    /// Notes which Event object an exact key last went to, and when.
+    fn remember(&mut self, similar_key: &str, exact_key: &str, ns: String, name: String, at: u64) {
+        if let Some(similar) = self.event_cache.similar.get_mut(similar_key) {
+            similar.exact.insert(exact_key.to_string(), (ns, name, at));
         }
     }
 }

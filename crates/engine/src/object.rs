@@ -10,12 +10,26 @@ use std::collections::BTreeMap;
 /// An API object (always a JSON object at the top level).
 pub type Object = Value;
 
+/// The field `key` of a JSON object. Objects are `BTreeMap`s, whose search walks each node's
+/// keys in order with a full string comparison per key; API objects' maps are small (one
+/// node, at most 11 keys), where a scan that compares lengths first and bytes only on equal
+/// lengths finds the same entry for a fraction of the cost. Every reconcile reads hundreds of
+/// fields, so this is the engine's hottest lookup.
+#[inline]
+pub fn field<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 11 {
+        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        m.get(key)
+    }
+}
+
 /// Reads a nested field by path segments; missing or mistyped reads as `None`.
 pub fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut cur = v;
     for seg in path {
         cur = match cur {
-            Value::Object(m) => m.get(*seg)?,
+            Value::Object(m) => field(m, seg)?,
             Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
@@ -135,13 +149,15 @@ pub fn annotations(v: &Value) -> BTreeMap<String, String> {
 
 pub fn label<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     get(v, &["metadata", "labels"])
-        .and_then(|m| m.get(key))
+        .and_then(Value::as_object)
+        .and_then(|m| field(m, key))
         .and_then(Value::as_str)
 }
 
 pub fn annotation<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     get(v, &["metadata", "annotations"])
-        .and_then(|m| m.get(key))
+        .and_then(Value::as_object)
+        .and_then(|m| field(m, key))
         .and_then(Value::as_str)
 }
 

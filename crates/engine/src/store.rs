@@ -47,9 +47,59 @@ pub struct Cursor(pub u64);
 /// `(namespace, name)`; namespace is "" for cluster-scoped kinds.
 pub type Key = (String, String);
 
+/// The objects of one kind by namespace, then name: the same order as `(namespace, name)`
+/// keys, but a lookup by `&str`s needs no owned key and compares names only within their
+/// namespace.
+#[derive(Clone, Debug, Default)]
+struct KindMap {
+    by_namespace: BTreeMap<String, BTreeMap<String, Arc<Value>>>,
+    len: usize,
+}
+
+impl KindMap {
+    fn get(&self, namespace: &str, name: &str) -> Option<&Arc<Value>> {
+        self.by_namespace.get(namespace)?.get(name)
+    }
+
+    /// Stores `obj` under its key; returns what it replaced.
+    fn insert(&mut self, namespace: &str, name: &str, obj: Arc<Value>) -> Option<Arc<Value>> {
+        let names = match self.by_namespace.get_mut(namespace) {
+            Some(m) => m,
+            None => self.by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        if let Some(slot) = names.get_mut(name) {
+            return Some(std::mem::replace(slot, obj));
+        }
+        names.insert(name.to_string(), obj);
+        self.len += 1;
+        None
+    }
+
+    fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        let names = self.by_namespace.get_mut(namespace)?;
+        let removed = names.remove(name)?;
+        if names.is_empty() {
+            self.by_namespace.remove(namespace);
+        }
+        self.len -= 1;
+        Some(removed)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Arc<Value>> {
+        self.by_namespace.values().flat_map(BTreeMap::values)
+    }
+
+    fn in_namespace<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.by_namespace
+            .get(namespace)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Store {
-    objects: BTreeMap<Kind, BTreeMap<Key, Arc<Value>>>,
+    objects: BTreeMap<Kind, KindMap>,
     /// Index: controller owner uid → (kind, key) of the objects it controls. Controllers ask
     /// "what do I own" on every sync; without this each sync would scan the whole kind.
     controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
@@ -73,9 +123,7 @@ impl Store {
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Arc<Value>> {
-        self.objects
-            .get(&kind)?
-            .get(&(namespace.to_string(), name.to_string()))
+        self.objects.get(&kind)?.get(namespace, name)
     }
 
     /// All objects of a kind, in (namespace, name) order; `namespace: None` means all.
@@ -85,19 +133,16 @@ impl Store {
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         let map = self.objects.get(&kind);
-        let range: Box<dyn Iterator<Item = (&Key, &Arc<Value>)>> = match (map, namespace) {
+        let objects: Box<dyn Iterator<Item = &Arc<Value>>> = match (map, namespace) {
             (None, _) => Box::new(std::iter::empty()),
-            (Some(m), None) => Box::new(m.iter()),
-            (Some(m), Some(ns)) => Box::new(
-                m.range((ns.to_string(), String::new())..)
-                    .take_while(move |((n, _), _)| n == ns),
-            ),
+            (Some(m), None) => Box::new(m.values()),
+            (Some(m), Some(ns)) => Box::new(m.in_namespace(ns)),
         };
-        range.map(|(_, v)| v)
+        objects
     }
 
     pub fn count(&self, kind: Kind) -> usize {
-        self.objects.get(&kind).map_or(0, BTreeMap::len)
+        self.objects.get(&kind).map_or(0, |m| m.len)
     }
 
     pub fn resource_version(&self) -> u64 {
@@ -112,21 +157,26 @@ impl Store {
 
     /// Writes `obj` (whose resourceVersion the caller has already set) and logs the event.
     pub fn put(&mut self, kind: Kind, obj: Value, event_type: EventType, time: Time) -> Arc<Value> {
-        let key = (
-            object::namespace(&obj).to_string(),
-            object::name(&obj).to_string(),
-        );
         let rv = object::resource_version(&obj);
         let obj = Arc::new(obj);
+        let (ns, name) = (object::namespace(&obj), object::name(&obj));
         let old = self
             .objects
             .entry(kind)
             .or_default()
-            .insert(key.clone(), obj.clone());
-        if let Some(old) = old {
-            self.unindex(kind, &key, &old);
+            .insert(ns, name, obj.clone());
+        // Most writes (status updates) keep the node and the controller: the indexes stay.
+        let reindex = old.as_ref().is_none_or(|old| {
+            Self::node_name(kind, old) != Self::node_name(kind, &obj)
+                || Self::controller_uid(old) != Self::controller_uid(&obj)
+        });
+        if reindex {
+            let key = (ns.to_string(), name.to_string());
+            if let Some(old) = old {
+                self.unindex(kind, &key, &old);
+            }
+            self.index(kind, &key, &obj);
         }
-        self.index(kind, &key, &obj);
         self.push_event(kind, event_type, obj.clone(), rv, time);
         obj
     }
@@ -206,7 +256,7 @@ impl Store {
         keys.into_iter()
             .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
             .take_while(move |(k, _)| *k == kind)
-            .filter_map(move |(_, key)| map.and_then(|m| m.get(key)))
+            .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
     }
 
     /// Objects of `kind` in `namespace` with no controller reference, in key order.
@@ -220,7 +270,7 @@ impl Store {
         keys.into_iter()
             .flat_map(move |set| set.range((namespace.to_string(), String::new())..))
             .take_while(move |(ns, _)| ns == namespace)
-            .filter_map(move |key| map.and_then(|m| m.get(key)))
+            .filter_map(move |(ns, name)| map.and_then(|m| m.get(ns, name)))
     }
 
     /// Pods bound to `node` (any namespace), in key order.
@@ -229,7 +279,7 @@ impl Store {
         let map = self.objects.get(&Kind::Pod);
         keys.into_iter()
             .flatten()
-            .filter_map(move |key| map.and_then(|m| m.get(key)))
+            .filter_map(move |(ns, name)| map.and_then(|m| m.get(ns, name)))
     }
 
     /// Objects of `kind` in `namespace` whose name starts with `prefix`, in name order.
@@ -241,9 +291,15 @@ impl Store {
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         self.objects
             .get(&kind)
+            .and_then(|m| m.by_namespace.get(namespace))
             .into_iter()
-            .flat_map(move |m| m.range((namespace.to_string(), prefix.to_string())..))
-            .take_while(move |((ns, name), _)| ns == namespace && name.starts_with(prefix))
+            .flat_map(move |m| {
+                m.range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+            })
+            .take_while(move |(name, _)| name.starts_with(prefix))
             .map(|(_, v)| v)
     }
 
@@ -256,8 +312,8 @@ impl Store {
         final_obj: Value,
         time: Time,
     ) -> Option<Arc<Value>> {
+        let removed = self.objects.get_mut(&kind)?.remove(namespace, name)?;
         let key = (namespace.to_string(), name.to_string());
-        let removed = self.objects.get_mut(&kind)?.remove(&key)?;
         self.unindex(kind, &key, &removed);
         let rv = object::resource_version(&final_obj);
         let obj = Arc::new(final_obj);

@@ -67,30 +67,6 @@ impl Flavor {
         }
     }
 
-    /// The commands this image carries besides a shell's builtins.
-    pub fn commands(self) -> &'static [&'static str] {
-        match self {
-            Flavor::K8sZk => &[
-                "zkCli.sh",
-                "zkOk.sh",
-                "zkServer.sh",
-                "zkGenConfig.sh",
-                "ps",
-                "java",
-                "nc",
-            ],
-            Flavor::KubernetesZookeeper => &[
-                "zkCli.sh",
-                "zkServer.sh",
-                "zookeeper-ready",
-                "start-zookeeper",
-                "ps",
-                "java",
-                "nc",
-            ],
-        }
-    }
-
     fn conf_path(self) -> &'static str {
         "/opt/zookeeper/conf/zoo.cfg"
     }
@@ -162,8 +138,13 @@ pub fn params(flavor: Flavor, env: &[(String, String)], container: &Value) -> Op
             if !script.contains("zkGenConfig.sh") && !script.contains("zkServer.sh") {
                 return None;
             }
+            // The blog's v1 image took `ZK_ENSEMBLE` (host;host;host), the tutorial's v3
+            // `ZK_REPLICAS` (a count).
             let ensemble = getenv("ZK_ENSEMBLE", "");
-            let servers = ensemble.split(';').filter(|s| !s.is_empty()).count().max(1) as u32;
+            let servers = match getenv("ZK_REPLICAS", "").parse::<u32>() {
+                Ok(n) if n > 0 => n.min(255),
+                _ => ensemble.split(';').filter(|s| !s.is_empty()).count().max(1) as u32,
+            };
             let tick = getenv("ZK_TICK_TIME", "2000");
             let tick_ms: u64 = tick.parse().unwrap_or(2000);
             Some(Params {
@@ -393,11 +374,13 @@ fn write_tree(api: &Api, rt: &mut Runtime, c: &ContainerRef<'_>, data_dir: &str,
 // ---------------------------------------------------------------------------------------
 // Members
 
-/// Is the member's server process up (its container running)?
+/// Is the member's server process up and reachable (its container running, on a node that
+/// has not failed — the network treats a failed node's pods as unreachable)?
 fn member_up(rt: &Runtime, namespace: &str, pod: &str) -> bool {
-    rt.sandbox(namespace, pod)
-        .and_then(|sb| sb.container(None))
-        .is_some_and(|c| c.is_running())
+    rt.sandbox(namespace, pod).is_some_and(|sb| {
+        !rt.failed_nodes.contains_key(&sb.node)
+            && sb.container(None).is_some_and(|c| c.is_running())
+    })
 }
 
 /// What a member knows about itself, read from its own files.
@@ -824,9 +807,16 @@ pub fn ps_ef(flavor: Flavor, container: &Value, env: &[(String, String)], starte
         Flavor::K8sZk => format!("/usr/lib/jvm/java-8-openjdk-amd64/bin/java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE -cp /opt/zookeeper/bin/../build/classes:/opt/zookeeper/bin/../build/lib/*.jar:/opt/zookeeper/bin/../lib/slf4j-log4j12-1.6.1.jar:/opt/zookeeper/bin/../lib/slf4j-api-1.6.1.jar:/opt/zookeeper/bin/../lib/netty-3.10.5.Final.jar:/opt/zookeeper/bin/../lib/log4j-1.2.16.jar:/opt/zookeeper/bin/../lib/jline-0.9.94.jar:/opt/zookeeper/bin/../zookeeper-3.4.9.jar:/opt/zookeeper/bin/../src/java/lib/*.jar:/opt/zookeeper/bin/../conf: -Xmx{heap} -Xms{heap} -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.local.only=false org.apache.zookeeper.server.quorum.QuorumPeerMain /opt/zookeeper/bin/../conf/zoo.cfg"),
         Flavor::KubernetesZookeeper => format!("/usr/lib/jvm/java-8-openjdk-amd64/bin/java -Dzookeeper.log.dir=/var/log/zookeeper -Dzookeeper.root.logger=INFO,CONSOLE -cp /usr/bin/../build/classes:/usr/bin/../build/lib/*.jar:/usr/bin/../share/zookeeper/zookeeper-3.4.10.jar:/usr/bin/../share/zookeeper/slf4j-log4j12-1.6.1.jar:/usr/bin/../share/zookeeper/slf4j-api-1.6.1.jar:/usr/bin/../share/zookeeper/netty-3.10.5.Final.jar:/usr/bin/../share/zookeeper/log4j-1.2.16.jar:/usr/bin/../share/zookeeper/jline-0.9.94.jar:/usr/bin/../src/java/lib/*.jar:/usr/bin/../etc/zookeeper: -Xmx{heap} -Xms{heap} -Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.local.only=false org.apache.zookeeper.server.quorum.QuorumPeerMain /usr/bin/../etc/zookeeper/zoo.cfg"),
     };
-    format!(
-        "UID        PID  PPID  C STIME TTY          TIME CMD\nzookeep+     1     0  0 {stime} ?        00:00:00 {script}\nzookeep+    27     1  0 {stime} ?        00:00:03 {java}\n"
-    )
+    let mut out = format!(
+        "UID        PID  PPID  C STIME TTY          TIME CMD\nzookeep+     1     0  0 {stime} ?        00:00:00 {script}\n"
+    );
+    // The JVM runs only when the container's command starts the server.
+    if params(flavor, env, container).is_some() {
+        out.push_str(&format!(
+            "zookeep+    27     1  0 {stime} ?        00:00:03 {java}\n"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 struct Attached {
     target: AttachTarget,
     shell: Shell,
-    prompt: &'static str,
+    prompt: String,
 }
 
 /// One terminal's state: its shell, namespace, working files, and any attached container.
@@ -215,35 +215,24 @@ impl Session {
     }
 
     /// The prompt to show: `$ ` on the machine; inside an attached container, the default
-    /// prompt of its `sh` for root: busybox shows the directory (`/ # `), dash (the `sh` of
-    /// Debian and Ubuntu images) only `# `. (bash's `root@<hostname>:/# ` is not modelled:
-    /// the prompt is static text, and bash sessions show the busybox form.)
-    pub fn prompt(&self) -> &'static str {
+    /// prompt of its shell for root: busybox `sh` shows the directory (`/ # `), dash (the `sh`
+    /// of Debian and Ubuntu images) only `# `, and bash the Debian default PS1
+    /// `root@<hostname>:/# ` (the session starts in `/`; `cd` inside it is not reflected).
+    pub fn prompt(&self) -> &str {
         match &self.attached {
-            Some(att) => att.prompt,
+            Some(att) => &att.prompt,
             None => "$ ",
         }
     }
 
-    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> &'static str {
-        use crate::pod_shell::Flavor;
-        use kubeplay_engine::object;
-        let shell = target.shell.rsplit('/').next().unwrap_or("");
-        let image = cluster
-            .api
-            .try_get(kubeplay_engine::Kind::Pod, &target.namespace, &target.pod)
-            .and_then(|p| {
-                object::get_array(p, &["spec", "containers"])
-                    .iter()
-                    .find(|c| object::get_str(c, &["name"]) == Some(target.container.as_str()))
-                    .and_then(|c| object::get_str(c, &["image"]))
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
-        match Flavor::of_image(&image) {
-            Flavor::Gnu if shell == "sh" => "# ",
-            _ => "/ # ",
-        }
+    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> String {
+        crate::pod_shell::interactive_prompt(
+            &cluster.api,
+            &target.namespace,
+            &target.pod,
+            &target.container,
+            &target.shell,
+        )
     }
 
     /// The container this terminal is attached to, if any.

@@ -308,7 +308,7 @@ fn peer_finder_init_container_writes_the_master_config() {
 }
 
 /// An attached terminal shows its shell's prompt for root: dash (Ubuntu's `sh`) prints `# `,
-/// busybox `sh` prints the directory too (`/ # `).
+/// busybox `sh` prints the directory too (`/ # `), bash `root@<host>:/# `.
 #[test]
 fn attached_shells_show_their_own_prompt() {
     let mut t = Term::new();
@@ -322,5 +322,9 @@ fn attached_shells_show_their_own_prompt() {
     assert_eq!(t.session.prompt(), "$ ");
     t.ok("kubectl exec -it b -- sh");
     assert_eq!(t.session.prompt(), "/ # ");
+    t.ok("exit");
+    // bash on Debian/Ubuntu: the default PS1 for root, `\u@\h:\w\$ `.
+    t.ok("kubectl exec -it vm-0 -- bash");
+    assert_eq!(t.session.prompt(), "root@vm-0:/# ");
     t.ok("exit");
 }

@@ -2,9 +2,18 @@
 //! column (colour AND glyph AND text for the phase), PVCs as disks under the same column that
 //! stay when the pod is gone, and the headless Service's per-pod DNS names, lit only while the
 //! Service publishes the pod as ready. Tiles and lanes are buttons: they open the action menu.
+//!
+//! Two layouts. Up to `DENSE_FROM` columns, one column per StatefulSet ordinal with the pod over
+//! its disk over its DNS name. Beyond that (a 200-replica set would be 26 000 units wide and
+//! shrink to unreadable specks), a dense grid: small tiles wrapping inside each node lane in
+//! ordinal order, and the disks and DNS names as rows of labelled chips, all at readable size.
+//!
+//! Speed: every pod tile, disk and DNS name is its own keyed component with plain-data props,
+//! so a clock tick re-renders only the tiles whose pod changed (a 200-pod picture otherwise
+//! rebuilds and diffs some 1 400 SVG nodes twenty times a second).
 
 use crate::state::Selection;
-use crate::view::{ClusterView, PodTile};
+use crate::view::{ClaimDisk, ClusterView, DnsName, NodeLane, PodTile};
 use yew::prelude::*;
 
 const LABEL_W: usize = 150;
@@ -15,6 +24,17 @@ const DISK_H: usize = 78;
 const DNS_H: usize = 44;
 const TILE_W: usize = 118;
 const TILE_H: usize = 68;
+
+/// More columns than this switch to the dense grid.
+const DENSE_FROM: usize = 10;
+/// The dense grid: node label width, cell pitch, cells per row.
+const D_LABEL_W: usize = 120;
+const D_CELL_W: usize = 66;
+const D_CELL_H: usize = 30;
+const D_PER_ROW: usize = 10;
+const D_LANE_PAD: usize = 10;
+const D_MIN_LANE_H: usize = 72;
+const D_ROWHEAD_H: usize = 26;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -51,11 +71,18 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn pod_tile(p: &PodTile, selected: bool, cb: &Callback<Option<Selection>>) -> Html {
-    let x = LABEL_W + p.column * COL_W + (COL_W - TILE_W) / 2;
-    let y = HEAD_H + p.lane * LANE_H + (LANE_H - TILE_H) / 2;
-    let (onclick, onkeydown) = activate(cb, Selection::Pod(p.name.clone()));
-    let label = format!(
+#[derive(Properties, PartialEq)]
+struct TileProps {
+    tile: PodTile,
+    x: usize,
+    y: usize,
+    dense: bool,
+    selected: bool,
+    on_select: Callback<Option<Selection>>,
+}
+
+fn pod_label(p: &PodTile) -> String {
+    format!(
         "pod {}, {}, ready {}, restarts {}{}",
         p.name,
         p.status,
@@ -66,27 +93,204 @@ fn pod_tile(p: &PodTile, selected: bool, cb: &Callback<Option<Selection>>) -> Ht
         } else {
             format!(", IP {}", p.ip)
         }
-    );
+    )
+}
+
+/// One pod: colour AND glyph AND text for its phase; the full facts in its label.
+#[function_component(PodTileView)]
+fn pod_tile(p: &TileProps) -> Html {
+    let t = &p.tile;
+    let (onclick, onkeydown) = activate(&p.on_select, Selection::Pod(t.name.clone()));
+    let label = pod_label(t);
+    let class = classes!("pod", t.look.class(), p.selected.then_some("selected"));
+    let transform = format!("translate({},{})", p.x, p.y);
+    if p.dense {
+        return html! {
+            <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                <title>{ label }</title>
+                <rect class="tile" width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
+                <text class="icon" x="10" y="18" text-anchor="middle">{ t.look.icon() }</text>
+                <text class="name" x="17" y="17.5">{ truncate(&t.name, 7) }</text>
+            </g>
+        };
+    }
     html! {
-        <g key={p.name.clone()} class={classes!("pod", p.look.class(), selected.then_some("selected"))}
-            transform={format!("translate({x},{y})")} tabindex="0" role="button"
-            aria-label={label.clone()} {onclick} {onkeydown}>
+        <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
             <title>{ label }</title>
             <rect class="tile" width={TILE_W.to_string()} height={TILE_H.to_string()} rx="8" />
             <circle class="badge" cx="16" cy="17" r="10" />
-            <text class="icon" x="16" y="21" text-anchor="middle">{ p.look.icon() }</text>
-            <text class="name" x="32" y="22">{ truncate(&p.name, 11) }</text>
-            <text class="status" x="10" y="42">{ truncate(&format!("{} {}", p.status, p.ready), 17) }</text>
-            <text class="ip" x="10" y="59">{ if p.ip.is_empty() { "no IP yet".to_string() } else { p.ip.clone() } }
-                { if p.restarts != "0" { format!(" ↻{}", p.restarts.split(' ').next().unwrap_or("")) } else { String::new() } }
+            <text class="icon" x="16" y="21" text-anchor="middle">{ t.look.icon() }</text>
+            <text class="name" x="32" y="22">{ truncate(&t.name, 11) }</text>
+            <text class="status" x="10" y="42">{ truncate(&format!("{} {}", t.status, t.ready), 17) }</text>
+            <text class="ip" x="10" y="59">{ if t.ip.is_empty() { "no IP yet".to_string() } else { t.ip.clone() } }
+                { if t.restarts != "0" { format!(" ↻{}", t.restarts.split(' ').next().unwrap_or("")) } else { String::new() } }
             </text>
         </g>
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct DiskProps {
+    disk: ClaimDisk,
+    /// Centre of the disk's top.
+    cx: usize,
+    top: usize,
+    /// The dense grid's chip label (its column), or None for the full cylinder.
+    chip: Option<AttrValue>,
+}
+
+#[function_component(DiskView)]
+fn disk_view(p: &DiskProps) -> Html {
+    let d = &p.disk;
+    let label = format!(
+        "PersistentVolumeClaim {}, {}{}",
+        d.name,
+        d.phase,
+        if d.attached {
+            ", mounted"
+        } else {
+            ", not mounted (retained)"
+        }
+    );
+    let class = classes!(
+        "disk",
+        d.phase.to_lowercase(),
+        (!d.attached).then_some("detached")
+    );
+    let (cx, top) = (p.cx, p.top);
+    if let Some(chip) = &p.chip {
+        let w = D_CELL_W - 4;
+        let h = 20;
+        let l = cx - w / 2;
+        return html! {
+            <g {class}>
+                <title>{ label }</title>
+                <path class="cyl" d={format!("M{l},{t} a{rx},4 0 0,0 {w},0 v{h} a{rx},4 0 0,1 -{w},0 z", t = top + 4, rx = w / 2, h = h - 8)} />
+                <ellipse class="cyltop" cx={cx.to_string()} cy={(top + 4).to_string()} rx={(w / 2).to_string()} ry="4" />
+                <text class="diskname" x={cx.to_string()} y={(top + 17).to_string()} text-anchor="middle">{ chip.clone() }</text>
+            </g>
+        };
+    }
+    let w = 92;
+    let h = 30;
+    let l = cx - w / 2;
+    html! {
+        <g {class}>
+            <title>{ label }</title>
+            <path class="cyl" d={format!("M{l},{t} a{rx},7 0 0,0 {w},0 v{h} a{rx},7 0 0,1 -{w},0 z", t = top + 7, rx = w / 2)} />
+            <ellipse class="cyltop" cx={cx.to_string()} cy={(top + 7).to_string()} rx={(w / 2).to_string()} ry="7" />
+            <text class="diskname" x={cx.to_string()} y={(top + 30).to_string()} text-anchor="middle">{ truncate(&d.name, 15) }</text>
+            <text class="diskstatus" x={cx.to_string()} y={(top + 56).to_string()} text-anchor="middle">
+                { format!("{} {}{}", d.phase, d.capacity, if d.attached { "" } else { " · kept" }) }
+            </text>
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DnsProps {
+    dns: DnsName,
+    cx: usize,
+    top: usize,
+    dense: bool,
+}
+
+#[function_component(DnsView)]
+fn dns_view(p: &DnsProps) -> Html {
+    let d = &p.dns;
+    let (cx, top) = (p.cx, p.top);
+    let title = if d.lit {
+        format!("{} resolves to {}", d.name, d.ip)
+    } else {
+        format!("{} does not resolve: the pod is not ready", d.name)
+    };
+    let dot = match (d.lit, p.dense) {
+        (true, false) => "● ",
+        (false, false) => "○ ",
+        (true, true) => "●",
+        (false, true) => "○",
+    };
+    let (w, h, n) = if p.dense {
+        (D_CELL_W - 4, 20, 7)
+    } else {
+        (120, 26, 14)
+    };
+    // Dense chips show the host part (`web-17`); the title has the whole name.
+    let shown = if p.dense {
+        d.name.split('.').next().unwrap_or("")
+    } else {
+        d.name.as_str()
+    };
+    html! {
+        <g class={classes!("dns", d.lit.then_some("lit"))}>
+            <title>{ title }</title>
+            <rect x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height={h.to_string()} rx={(h / 2).to_string()} />
+            <text x={cx.to_string()} y={(top + h / 2 + 4).to_string()} text-anchor="middle">
+                { dot }{ truncate(shown, n) }
+            </text>
+        </g>
+    }
+}
+
+/// Where the dense grid puts things: each lane's top and height, and each pod's cell.
+struct DenseLayout {
+    lane_top: Vec<usize>,
+    lane_h: Vec<usize>,
+    /// (x, y) of each of `view.pods`, in the same order.
+    pod_xy: Vec<(usize, usize)>,
+    lanes_end: usize,
+}
+
+fn dense_layout(v: &ClusterView) -> DenseLayout {
+    // Each lane's pods in ordinal (column) order, wrapping every D_PER_ROW.
+    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); v.lanes.len()];
+    for (i, t) in v.pods.iter().enumerate() {
+        if let Some(l) = by_lane.get_mut(t.lane) {
+            l.push(i);
+        }
+    }
+    let mut pod_xy = vec![(0, 0); v.pods.len()];
+    let mut lane_top = Vec::new();
+    let mut lane_h = Vec::new();
+    let mut y = HEAD_H;
+    for lane in &mut by_lane {
+        lane.sort_by_key(|&i| v.pods.get(i).map(|t| t.column).unwrap_or(0));
+        let rows = lane.len().div_ceil(D_PER_ROW);
+        let h = (rows * D_CELL_H + 2 * D_LANE_PAD).max(D_MIN_LANE_H);
+        for (k, &i) in lane.iter().enumerate() {
+            if let Some(xy) = pod_xy.get_mut(i) {
+                *xy = (
+                    D_LABEL_W + (k % D_PER_ROW) * D_CELL_W,
+                    y + D_LANE_PAD + (k / D_PER_ROW) * D_CELL_H + 2,
+                );
+            }
+        }
+        lane_top.push(y);
+        lane_h.push(h);
+        y += h;
+    }
+    DenseLayout {
+        lane_top,
+        lane_h,
+        pod_xy,
+        lanes_end: y,
+    }
+}
+
+/// The centre x and top y of chip `k` of a dense row block starting at `top`.
+fn dense_chip(k: usize, top: usize, pitch_h: usize) -> (usize, usize) {
+    (
+        D_LABEL_W + (k % D_PER_ROW) * D_CELL_W + (D_CELL_W - 4) / 2,
+        top + (k / D_PER_ROW) * pitch_h,
+    )
+}
+
 #[function_component(ClusterPicture)]
 pub fn cluster_picture(p: &Props) -> Html {
     let v = &p.view;
+    if v.columns.len() > DENSE_FROM {
+        return dense_picture(p);
+    }
     let cols = v.columns.len().max(3);
     let width = LABEL_W + cols * COL_W + 10;
     let lanes_h = v.lanes.len() * LANE_H;
@@ -106,39 +310,7 @@ pub fn cluster_picture(p: &Props) -> Html {
                 <text class="colhead" x={col_x(i).to_string()} y="17" text-anchor="middle">{ truncate(c, 16) }</text>
             }) }
             // Node lanes.
-            { for v.lanes.iter().enumerate().map(|(i, lane)| {
-                let y = HEAD_H + i * LANE_H;
-                let real = !lane.name.starts_with('(');
-                let selected = p.selection == Some(Selection::Node(lane.name.clone()));
-                let class = classes!(
-                    "lane",
-                    (!lane.ready).then_some("notready"),
-                    lane.unschedulable.then_some("cordoned"),
-                    (!real).then_some("unscheduled"),
-                    selected.then_some("selected"),
-                );
-                let head = if real {
-                    let (onclick, onkeydown) = activate(&p.on_select, Selection::Node(lane.name.clone()));
-                    html! {
-                        <g class="nodehead" tabindex="0" role="button"
-                            aria-label={format!("node {}, {}", lane.name, lane.status)} {onclick} {onkeydown}>
-                            <rect class="nodebox" x="6" y={(y + 8).to_string()} width={(LABEL_W - 14).to_string()} height={(LANE_H - 16).to_string()} rx="6" />
-                            <text class="nodename" x="18" y={(y + 34).to_string()}>{ if lane.ready { "▣ " } else { "⊘ " } }{ truncate(&lane.name, 14) }</text>
-                            <text class="nodestatus" x="18" y={(y + 54).to_string()}>{ truncate(&lane.status, 22) }</text>
-                        </g>
-                    }
-                } else {
-                    html! {
-                        <text class="nodename" x="18" y={(y + 48).to_string()}>{ &lane.name }</text>
-                    }
-                };
-                html! {
-                    <g class={class}>
-                        <rect class="lanebg" x="2" y={(y + 2).to_string()} width={(width - 4).to_string()} height={(LANE_H - 4).to_string()} rx="8" />
-                        { head }
-                    </g>
-                }
-            }) }
+            { for v.lanes.iter().enumerate().map(|(i, lane)| lane_view(p, lane, HEAD_H + i * LANE_H, LANE_H, LABEL_W, width)) }
             // Claims: the line from a pod to its disk, then the disk.
             { for v.claims.iter().filter(|d| d.attached).filter_map(|d| {
                 let pod = v.pods.iter().find(|t| t.column == d.column)?;
@@ -150,41 +322,116 @@ pub fn cluster_picture(p: &Props) -> Html {
             }) }
             <text class="rowhead" x="18" y={(disk_y + 34).to_string()}>{ "Volumes (PVC)" }</text>
             <text class="rowsub" x="18" y={(disk_y + 52).to_string()}>{ "outlive their pods" }</text>
-            { for v.claims.iter().map(|d| {
-                let cx = col_x(d.column);
-                let top = disk_y + 14;
-                let w = 92;
-                let h = 30;
-                let l = cx - w / 2;
-                let label = format!("PersistentVolumeClaim {}, {}{}", d.name, d.phase,
-                    if d.attached { ", mounted" } else { ", not mounted (retained)" });
-                html! {
-                    <g key={d.name.clone()} class={classes!("disk", d.phase.to_lowercase(), (!d.attached).then_some("detached"))}>
-                        <title>{ label }</title>
-                        <path class="cyl" d={format!("M{l},{t} a{rx},7 0 0,0 {w},0 v{h} a{rx},7 0 0,1 -{w},0 z", l = l, t = top + 7, rx = w / 2, w = w, h = h)} />
-                        <ellipse class="cyltop" cx={cx.to_string()} cy={(top + 7).to_string()} rx={(w / 2).to_string()} ry="7" />
-                        <text class="diskname" x={cx.to_string()} y={(top + 30).to_string()} text-anchor="middle">{ truncate(&d.name, 15) }</text>
-                        <text class="diskstatus" x={cx.to_string()} y={(top + 56).to_string()} text-anchor="middle">
-                            { format!("{} {}{}", d.phase, d.capacity, if d.attached { "" } else { " · kept" }) }
-                        </text>
-                    </g>
-                }
+            { for v.claims.iter().map(|d| html! {
+                <DiskView key={d.name.clone()} disk={d.clone()} cx={col_x(d.column)} top={disk_y + 14} chip={None::<AttrValue>} />
             }) }
             <text class="rowhead" x="18" y={(dns_y + 26).to_string()}>{ "DNS (headless)" }</text>
-            { for v.dns.iter().map(|d| {
-                let cx = col_x(d.column);
-                html! {
-                    <g class={classes!("dns", d.lit.then_some("lit"))}>
-                        <title>{ if d.lit { format!("{} resolves to {}", d.name, d.ip) } else { format!("{} does not resolve: the pod is not ready", d.name) } }</title>
-                        <rect x={(cx - 60).to_string()} y={(dns_y + 8).to_string()} width="120" height="26" rx="13" />
-                        <text x={cx.to_string()} y={(dns_y + 26).to_string()} text-anchor="middle">
-                            { if d.lit { "● " } else { "○ " } }{ truncate(&d.name, 14) }
-                        </text>
-                    </g>
-                }
+            { for v.dns.iter().map(|d| html! {
+                <DnsView key={d.name.clone()} dns={d.clone()} cx={col_x(d.column)} top={dns_y + 8} dense=false />
             }) }
             // Pods last, so they sit above mount lines.
-            { for v.pods.iter().map(|t| pod_tile(t, sel_pod == Some(t.name.as_str()), &p.on_select)) }
+            { for v.pods.iter().map(|t| {
+                let x = LABEL_W + t.column * COL_W + (COL_W - TILE_W) / 2;
+                let y = HEAD_H + t.lane * LANE_H + (LANE_H - TILE_H) / 2;
+                html! {
+                    <PodTileView key={t.name.clone()} tile={t.clone()} {x} {y} dense=false
+                        selected={sel_pod == Some(t.name.as_str())} on_select={p.on_select.clone()} />
+                }
+            }) }
+        </svg>
+    }
+}
+
+/// A node lane's background and its clickable head (or the "(not scheduled)" label).
+fn lane_view(p: &Props, lane: &NodeLane, y: usize, h: usize, label_w: usize, width: usize) -> Html {
+    let real = !lane.name.starts_with('(');
+    let selected = p.selection == Some(Selection::Node(lane.name.clone()));
+    let class = classes!(
+        "lane",
+        (!lane.ready).then_some("notready"),
+        lane.unschedulable.then_some("cordoned"),
+        (!real).then_some("unscheduled"),
+        selected.then_some("selected"),
+    );
+    let mid = y + h / 2;
+    let bh = h.saturating_sub(16).min(72);
+    let head = if real {
+        let (onclick, onkeydown) = activate(&p.on_select, Selection::Node(lane.name.clone()));
+        html! {
+            <g class="nodehead" tabindex="0" role="button"
+                aria-label={format!("node {}, {}", lane.name, lane.status)} {onclick} {onkeydown}>
+                <rect class="nodebox" x="6" y={(mid - bh / 2).to_string()} width={(label_w - 14).to_string()} height={bh.to_string()} rx="6" />
+                <text class="nodename" x="18" y={(mid - 5).to_string()}>{ if lane.ready { "▣ " } else { "⊘ " } }{ truncate(&lane.name, (label_w - 38) / 8) }</text>
+                <text class="nodestatus" x="18" y={(mid + 13).to_string()}>{ truncate(&lane.status, (label_w - 18) / 6) }</text>
+            </g>
+        }
+    } else {
+        html! {
+            <text class="nodename" x="18" y={(mid + 4).to_string()}>{ &lane.name }</text>
+        }
+    };
+    html! {
+        <g key={lane.name.clone()} {class}>
+            <rect class="lanebg" x="2" y={(y + 2).to_string()} width={(width - 4).to_string()} height={(h - 4).to_string()} rx="8" />
+            { head }
+        </g>
+    }
+}
+
+/// The dense grid for many columns (see the module docs).
+fn dense_picture(p: &Props) -> Html {
+    let v = &p.view;
+    let width = D_LABEL_W + D_PER_ROW * D_CELL_W + 8;
+    let layout = dense_layout(v);
+    const DISK_PITCH: usize = 26;
+    const DNS_PITCH: usize = 24;
+    let disk_y = layout.lanes_end + 8;
+    let disk_rows = v.claims.len().div_ceil(D_PER_ROW).max(1);
+    let dns_y = disk_y + D_ROWHEAD_H + disk_rows * DISK_PITCH + 8;
+    let dns_rows = v.dns.len().div_ceil(D_PER_ROW).max(1);
+    let height = dns_y + D_ROWHEAD_H + dns_rows * DNS_PITCH + 4;
+    let sel_pod = match &p.selection {
+        Some(Selection::Pod(n)) => Some(n.as_str()),
+        _ => None,
+    };
+    // Disks and DNS names in column (ordinal) order.
+    let mut claims: Vec<&ClaimDisk> = v.claims.iter().collect();
+    claims.sort_by_key(|d| d.column);
+    let mut dns: Vec<&DnsName> = v.dns.iter().collect();
+    dns.sort_by_key(|d| d.column);
+    let col_label = |c: usize| -> AttrValue {
+        AttrValue::from(truncate(
+            v.columns.get(c).map(String::as_str).unwrap_or(""),
+            7,
+        ))
+    };
+    html! {
+        <svg class="cluster dense" viewBox={format!("0 0 {width} {height}")} role="group"
+            aria-label="cluster: nodes, pods, volumes and DNS names" preserveAspectRatio="xMinYMin meet">
+            <text class="colhead" x={D_LABEL_W.to_string()} y="17">
+                { format!("{} pods in ordinal order, wrapped in each node's lane", v.pods.len()) }
+            </text>
+            { for v.lanes.iter().enumerate().map(|(i, lane)| {
+                let y = layout.lane_top.get(i).copied().unwrap_or(HEAD_H);
+                let h = layout.lane_h.get(i).copied().unwrap_or(D_MIN_LANE_H);
+                lane_view(p, lane, y, h, D_LABEL_W, width)
+            }) }
+            <text class="rowhead" x="18" y={(disk_y + 17).to_string()}>{ "Volumes (PVC)" }</text>
+            <text class="rowsub" x="140" y={(disk_y + 17).to_string()}>{ "outlive their pods; dashed: kept, not mounted" }</text>
+            { for claims.iter().enumerate().map(|(k, d)| {
+                let (cx, top) = dense_chip(k, disk_y + D_ROWHEAD_H, DISK_PITCH);
+                html! { <DiskView key={d.name.clone()} disk={(*d).clone()} {cx} {top} chip={Some(col_label(d.column))} /> }
+            }) }
+            <text class="rowhead" x="18" y={(dns_y + 17).to_string()}>{ "DNS (headless)" }</text>
+            <text class="rowsub" x="140" y={(dns_y + 17).to_string()}>{ "● resolves (pod Ready) · ○ does not" }</text>
+            { for dns.iter().enumerate().map(|(k, d)| {
+                let (cx, top) = dense_chip(k, dns_y + D_ROWHEAD_H, DNS_PITCH);
+                html! { <DnsView key={d.name.clone()} dns={(*d).clone()} {cx} {top} dense=true /> }
+            }) }
+            { for v.pods.iter().zip(&layout.pod_xy).map(|(t, &(x, y))| html! {
+                <PodTileView key={t.name.clone()} tile={t.clone()} {x} {y} dense=true
+                    selected={sel_pod == Some(t.name.as_str())} on_select={p.on_select.clone()} />
+            }) }
         </svg>
     }
 }

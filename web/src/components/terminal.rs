@@ -3,13 +3,14 @@
 //! stops a watch or drops the line, Ctrl-L clears; a multi-line paste runs line by line.
 
 use crate::state::LineKind;
+use std::rc::Rc;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub index: usize,
-    pub scrollback: Vec<(LineKind, String)>,
+    pub scrollback: Rc<Vec<(LineKind, String)>>,
     pub prompt: AttrValue,
     pub input: AttrValue,
     pub watching: bool,

@@ -17,8 +17,8 @@ use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
 use crate::runtime::{
-    hex_digest, ContainerRuntime, ContainerState, FsError, PodSandbox, Runtime, Stopping,
-    Terminated,
+    hex_digest, Behavior, ContainerRuntime, ContainerState, FsError, Image, PodSandbox, Runtime,
+    Stopping, Terminated,
 };
 use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
@@ -466,6 +466,22 @@ impl<'a> Sync<'a> {
         };
         let name = c.name.clone();
         let spec = self.spec_of(init, &name);
+        // A new image for a container that never got its old one (`kubectl set image` on a
+        // pod in ImagePullBackOff): the back-off is per image, so the new one pulls at once.
+        let spec_image = object::get_str(spec, &["image"]).unwrap_or("");
+        if matches!(
+            c.state,
+            ContainerState::Waiting
+                | ContainerState::Pulling { .. }
+                | ContainerState::PullFailed { .. }
+                | ContainerState::PullBackOff { .. }
+        ) && Image::parse(spec_image) != c.image
+        {
+            c.image = Image::parse(spec_image);
+            c.behavior = Behavior::of(&c.image, spec);
+            c.pull_backoff_ms = 0;
+            c.state = ContainerState::Waiting;
+        }
         match c.state.clone() {
             ContainerState::Waiting => {
                 if !self.volumes_ready() {
@@ -501,6 +517,9 @@ impl<'a> Sync<'a> {
                 } else {
                     let ms = if present {
                         self.api.rng.range(200, 900)
+                    } else if c.image.pull_error().is_some() {
+                        // Resolving a tag the registry lacks fails within a second or so.
+                        self.api.rng.range(300, 1_500)
                     } else {
                         self.api.rng.range(self.pull_ms.0, self.pull_ms.1)
                     };
@@ -525,6 +544,23 @@ impl<'a> Sync<'a> {
                 } else {
                     c.image.full.clone()
                 };
+                if let Some(err) = c.image.pull_error() {
+                    // The kubelet's image back-off: 10 s, doubling to 300 s per image.
+                    c.pull_backoff_ms = if c.pull_backoff_ms == 0 {
+                        BACKOFF_INITIAL_MS
+                    } else {
+                        (c.pull_backoff_ms * 2).min(BACKOFF_MAX_MS)
+                    };
+                    c.state = ContainerState::PullFailed {
+                        at: until,
+                        message: err.clone(),
+                    };
+                    let msg = format!("Failed to pull image \"{shown}\": {err}");
+                    self.event(&name, init, "Warning", "Failed", &msg);
+                    self.event(&name, init, "Warning", "Failed", "Error: ErrImagePull");
+                    return true;
+                }
+                c.pull_backoff_ms = 0;
                 let took = go_duration_string(until.0.saturating_sub(since.0));
                 let msg = format!(
                     "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
@@ -642,6 +678,28 @@ impl<'a> Sync<'a> {
                 restart_now(c, now);
                 true
             }
+            // The pod worker syncs again after the failed pull: inside the back-off it
+            // reports ImagePullBackOff instead of pulling.
+            ContainerState::PullFailed { at, message } if now >= at.plus_ms(SYNC_DELAY_MS) => {
+                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
+                let shown = if raw.contains(':') || raw.contains('@') {
+                    raw
+                } else {
+                    c.image.full.clone()
+                };
+                c.state = ContainerState::PullBackOff {
+                    until: at.plus_ms(c.pull_backoff_ms),
+                    message: format!("Back-off pulling image \"{shown}\": ErrImagePull: {message}"),
+                };
+                let msg = format!("Back-off pulling image \"{shown}\"");
+                self.event(&name, init, "Normal", "BackOff", &msg);
+                self.event(&name, init, "Warning", "Failed", "Error: ImagePullBackOff");
+                true
+            }
+            ContainerState::PullBackOff { until, .. } if now >= until => {
+                c.state = ContainerState::Waiting;
+                true
+            }
             _ => false,
         }
     }
@@ -747,6 +805,10 @@ fn next_due(sb: &PodSandbox, now: Time) -> Option<Time> {
                     consider(t.finished.plus_ms(SYNC_DELAY_MS).max(now));
                 }
                 ContainerState::BackOff { until, .. } if !stopping => consider(*until),
+                ContainerState::PullFailed { at, .. } if !stopping => {
+                    consider(at.plus_ms(SYNC_DELAY_MS))
+                }
+                ContainerState::PullBackOff { until, .. } if !stopping => consider(*until),
                 _ => {}
             }
         }
@@ -780,6 +842,16 @@ fn state_json(
                 "reason": "CrashLoopBackOff",
                 "message": format!("back-off {} restarting failed container={} pod={pod_ref}",
                                    go_duration_string(*delay_ms), c.name)}}),
+            false,
+            Some(false),
+        ),
+        ContainerState::PullFailed { message, .. } => (
+            json!({"waiting": {"reason": "ErrImagePull", "message": message}}),
+            false,
+            Some(false),
+        ),
+        ContainerState::PullBackOff { message, .. } => (
+            json!({"waiting": {"reason": "ImagePullBackOff", "message": message}}),
             false,
             Some(false),
         ),

@@ -63,10 +63,38 @@ pub struct Scheduler {
     /// What each node looked like (labels, spec, allocatable, readiness) to spot real changes.
     nodes: BTreeMap<String, String>,
     /// What each assigned pod looked like (node, labels, terminal).
-    assigned: BTreeMap<ObjectKey, String>,
+    assigned: BTreeMap<ObjectKey, AssignedPrint>,
     /// Per-node sums of the bound, non-terminal pods, so an attempt costs O(nodes) and not
     /// O(all pods).
     placed: Placed,
+}
+
+/// What matters to waiting pods about an assigned pod: its node, labels and whether it
+/// finished. Compared field by field on every pod event (most events are status writes that
+/// change none of it), so nothing is formatted or copied unless it changed.
+#[derive(Debug, PartialEq)]
+struct AssignedPrint {
+    node: String,
+    labels: Value,
+    terminal: bool,
+}
+
+impl AssignedPrint {
+    fn matches(&self, pod: &Value) -> bool {
+        self.node == node_name(pod)
+            && self.terminal == is_terminal(pod)
+            && object::get(pod, &["metadata", "labels"]).unwrap_or(&Value::Null) == &self.labels
+    }
+
+    fn of(pod: &Value) -> AssignedPrint {
+        AssignedPrint {
+            node: node_name(pod).to_string(),
+            labels: object::get(pod, &["metadata", "labels"])
+                .cloned()
+                .unwrap_or(Value::Null),
+            terminal: is_terminal(pod),
+        }
+    }
 }
 
 /// One bound, non-terminal pod as the filters and scores see it.
@@ -313,17 +341,15 @@ impl Controller for Scheduler {
                 }
                 self.unschedulable.remove(&key);
                 self.waiting_on_volumes.remove(&key);
-                let print = format!(
-                    "{node}|{}|{}",
-                    object::get(obj, &["metadata", "labels"]).unwrap_or(&Value::Null),
-                    is_terminal(obj)
-                );
-                let before = self.assigned.insert(key, print.clone());
-                match before {
+                let unchanged = self.assigned.get(&key).map(|b| b.matches(obj));
+                if unchanged != Some(true) {
+                    self.assigned.insert(key, AssignedPrint::of(obj));
+                }
+                match unchanged {
                     // A pod that finished frees its resources for everyone.
-                    Some(b) if b != print && is_terminal(obj) => self.retry_all(out),
+                    Some(false) if is_terminal(obj) => self.retry_all(out),
                     // A newly placed (or relabelled) pod can only help pod-affinity terms.
-                    Some(b) if b == print => {}
+                    Some(true) => {}
                     _ => out.extend(
                         self.unschedulable
                             .iter()
@@ -712,24 +738,18 @@ fn term_matches(term: &Value, node: &Value) -> bool {
     })
 }
 
-/// `nodeSelector` plus required node affinity (terms are ORed).
-fn node_affinity_matches(pod: &Value, node: &Value) -> bool {
-    let selector = object::string_map(pod, &["spec", "nodeSelector"]);
-    if !selector.is_empty() {
-        let labels = object::labels(node);
-        if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-            return false;
-        }
+/// `nodeSelector` plus required node affinity (terms are ORed), the pod's side read once
+/// per attempt.
+fn node_affinity_matches(facts: &PodFacts<'_>, node: &Value) -> bool {
+    if !facts.node_selector.is_empty()
+        && !facts
+            .node_selector
+            .iter()
+            .all(|(k, v)| object::label(node, k) == Some(v.as_str()))
+    {
+        return false;
     }
-    match object::get(
-        pod,
-        &[
-            "spec",
-            "affinity",
-            "nodeAffinity",
-            "requiredDuringSchedulingIgnoredDuringExecution",
-        ],
-    ) {
+    match facts.required_node_affinity {
         None => true,
         Some(req) => object::get_array(req, &["nodeSelectorTerms"])
             .iter()
@@ -901,15 +921,72 @@ fn resolvable(reason: &str) -> NodeFailure {
     }
 }
 
+/// What the filters read from the pod being scheduled, read once per attempt instead of once
+/// per node (an attempt filters every node).
+struct PodFacts<'p> {
+    pod: &'p Value,
+    requests: BTreeMap<String, Quantity>,
+    tolerations: &'p [Value],
+    node_selector: BTreeMap<String, String>,
+    required_node_affinity: Option<&'p Value>,
+    host_ports: Vec<(String, i64, String)>,
+    affinity_terms: Vec<AffinityTerm>,
+    anti_affinity_terms: Vec<AffinityTerm>,
+}
+
+impl<'p> PodFacts<'p> {
+    fn of(pod: &'p Value, api: &Api) -> PodFacts<'p> {
+        PodFacts {
+            pod,
+            requests: pod_requests(pod),
+            tolerations: object::get_array(pod, &["spec", "tolerations"]),
+            node_selector: object::string_map(pod, &["spec", "nodeSelector"]),
+            required_node_affinity: object::get(
+                pod,
+                &[
+                    "spec",
+                    "affinity",
+                    "nodeAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                ],
+            ),
+            host_ports: host_ports(pod),
+            affinity_terms: required_terms(pod, "podAffinity", api),
+            anti_affinity_terms: required_terms(pod, "podAntiAffinity", api),
+        }
+    }
+}
+
+/// Whether one of the node's taints (with the implied not-ready/unreachable one, see
+/// `effective_taints`) has a NoSchedule or NoExecute effect the pod does not tolerate.
+/// Reads the taints in place: most nodes have none and are Ready, so nothing is built.
+fn has_untolerated_taint(node: &Value, tolerations: &[Value]) -> bool {
+    let taints = object::get_array(node, &["spec", "taints"]);
+    let blocks = |t: &Value| {
+        matches!(
+            object::get_str(t, &["effect"]),
+            Some("NoSchedule" | "NoExecute")
+        ) && !tolerates(tolerations, t)
+    };
+    if taints.iter().any(blocks) {
+        return true;
+    }
+    if ready_status(node) == "True" {
+        return false;
+    }
+    effective_taints(node).get(taints.len()).is_some_and(blocks)
+}
+
 fn filter_node(
     api: &Api,
     snap: &Snapshot<'_>,
-    pod: &Value,
-    requests: &BTreeMap<String, Quantity>,
+    facts: &PodFacts<'_>,
     node: &Value,
     claims: &Claims,
 ) -> Result<(), NodeFailure> {
-    let tolerations = object::get_array(pod, &["spec", "tolerations"]);
+    let pod = facts.pod;
+    let requests = &facts.requests;
+    let tolerations = facts.tolerations;
     let name = object::name(node);
     // NodeUnschedulable
     if object::get_bool(node, &["spec", "unschedulable"]) == Some(true)
@@ -921,21 +998,15 @@ fn filter_node(
         return Err(unresolvable(REASON_UNSCHEDULABLE_NODE));
     }
     // TaintToleration
-    let untolerated = effective_taints(node).iter().any(|t| {
-        matches!(
-            object::get_str(t, &["effect"]),
-            Some("NoSchedule" | "NoExecute")
-        ) && !tolerates(tolerations, t)
-    });
-    if untolerated {
+    if has_untolerated_taint(node, tolerations) {
         return Err(unresolvable(REASON_TAINT));
     }
     // NodeAffinity
-    if !node_affinity_matches(pod, node) {
+    if !node_affinity_matches(facts, node) {
         return Err(unresolvable(REASON_NODE_AFFINITY));
     }
     // NodePorts
-    let wanted = host_ports(pod);
+    let wanted = &facts.host_ports;
     if !wanted.is_empty() {
         let used: Vec<_> = snap.pods(name).flat_map(|p| host_ports(p)).collect();
         let conflict = wanted.iter().any(|(ip, port, proto)| {
@@ -1010,7 +1081,7 @@ fn filter_node(
         }
     }
     // InterPodAffinity
-    for term in required_terms(pod, "podAffinity", api) {
+    for term in &facts.affinity_terms {
         let in_domain = snap.pods_in_domain(node, &term.topology_key);
         let satisfied = in_domain.iter().any(|p| term.matches_pod(p));
         if !satisfied {
@@ -1022,7 +1093,7 @@ fn filter_node(
             }
         }
     }
-    for term in required_terms(pod, "podAntiAffinity", api) {
+    for term in &facts.anti_affinity_terms {
         if snap
             .pods_in_domain(node, &term.topology_key)
             .iter()
@@ -1120,9 +1191,9 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     };
     let mut feasible = Vec::new();
     let mut failures = Vec::new();
-    let requests = pod_requests(pod);
+    let facts = PodFacts::of(pod, api);
     for node in &snap.nodes {
-        match filter_node(api, &snap, pod, &requests, node, &claims) {
+        match filter_node(api, &snap, &facts, node, &claims) {
             Ok(()) => feasible.push(node.clone()),
             Err(f) => failures.push(f),
         }
@@ -1197,6 +1268,15 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
     let (pod_cpu, pod_mem) = non_zero_requests(pod);
     let spread = spread_counts(api, snap, pod);
     let tolerations = object::get_array(pod, &["spec", "tolerations"]);
+    let preferred = object::get_array(
+        pod,
+        &[
+            "spec",
+            "affinity",
+            "nodeAffinity",
+            "preferredDuringSchedulingIgnoredDuringExecution",
+        ],
+    );
     struct Raw {
         name: String,
         fit: i64,
@@ -1230,19 +1310,11 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
         let (fc, fm) = (frac(cpu, alloc("cpu")), frac(mem, alloc("memory")));
         let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
         let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
-        let affinity: i64 = object::get_array(
-            pod,
-            &[
-                "spec",
-                "affinity",
-                "nodeAffinity",
-                "preferredDuringSchedulingIgnoredDuringExecution",
-            ],
-        )
-        .iter()
-        .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
-        .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
-        .sum();
+        let affinity: i64 = preferred
+            .iter()
+            .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
+            .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
+            .sum();
         let bad_taints = object::get_array(node, &["spec", "taints"])
             .iter()
             .filter(|t| {

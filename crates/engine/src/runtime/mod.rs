@@ -74,6 +74,17 @@ pub struct ContainerRef<'a> {
     pub container: Option<&'a str>,
 }
 
+/// The kubelet's answer to a log request for a container that has not started
+/// (`validateContainerLogStatus`): the common pull failures get their own words.
+pub fn waiting_to_start_message(container: &str, pod: &str, reason: &str) -> String {
+    let why = match reason {
+        "ErrImagePull" => "image can't be pulled",
+        "ImagePullBackOff" => "trying and failing to pull image",
+        r => r,
+    };
+    format!("container \"{container}\" in pod \"{pod}\" is waiting to start: {why}")
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Runtime {
     /// Files of each persistent volume, keyed by PV name; they outlive pods.
@@ -729,6 +740,8 @@ impl Runtime {
             ct.state,
             ContainerState::Waiting
                 | ContainerState::Pulling { .. }
+                | ContainerState::PullFailed { .. }
+                | ContainerState::PullBackOff { .. }
                 | ContainerState::Starting { .. }
         ) {
             return Err(FsError::NoContainer);

@@ -54,7 +54,7 @@ impl Flavor {
 
 /// Tools every image has (coreutils or busybox applets); other commands exist only when
 /// their executable is on the container's PATH (the image ships it, or `apt-get` put it there).
-const COMMON_TOOLS: &[&str] = &[
+pub const COMMON_TOOLS: &[&str] = &[
     "hostname", "cat", "ls", "chmod", "mkdir", "rm", "touch", "env", "sh", "sleep", "echo",
     "printf", "true", "false", "date", "cp", "mv", "whoami", "printenv",
 ];
@@ -73,6 +73,10 @@ const PATH_DIRS: &[&str] = &[
 struct Package {
     name: &'static str,
     version: &'static str,
+    /// `all` for architecture-independent packages, else `amd64`.
+    arch: &'static str,
+    /// The first line of the package's description (what `dpkg -l` shows).
+    summary: &'static str,
     depends: &'static [&'static str],
     files: &'static [&'static str],
 }
@@ -83,18 +87,24 @@ const PACKAGES: &[Package] = &[
     Package {
         name: "nginx",
         version: "1.9.3-1ubuntu1",
+        arch: "all",
+        summary: "small, powerful, scalable web/proxy server",
         depends: &["nginx-core"],
         files: &["/usr/share/doc/nginx/copyright"],
     },
     Package {
         name: "nginx-core",
         version: "1.9.3-1ubuntu1",
+        arch: "amd64",
+        summary: "nginx web/proxy server (core version)",
         depends: &["nginx-common"],
         files: &["/usr/sbin/nginx"],
     },
     Package {
         name: "nginx-common",
         version: "1.9.3-1ubuntu1",
+        arch: "all",
+        summary: "small, powerful, scalable web/proxy server - common files",
         depends: &[],
         files: &[
             "/etc/nginx/nginx.conf",
@@ -110,33 +120,75 @@ const PACKAGES: &[Package] = &[
     Package {
         name: "netcat",
         version: "1.10-41",
+        arch: "all",
+        summary: "TCP/IP swiss army knife -- transitional package",
         depends: &["netcat-openbsd"],
         files: &["/usr/share/doc/netcat/copyright"],
     },
     Package {
         name: "netcat-openbsd",
         version: "1.105-7ubuntu1",
+        arch: "amd64",
+        summary: "TCP/IP swiss army knife",
         depends: &[],
         files: &["/bin/nc.openbsd", "/bin/nc", "/bin/netcat"],
     },
     Package {
         name: "curl",
         version: "7.43.0-1ubuntu2",
+        arch: "amd64",
+        summary: "command line tool for transferring data with URL syntax",
         depends: &["libcurl3"],
         files: &["/usr/bin/curl"],
     },
     Package {
         name: "libcurl3",
         version: "7.43.0-1ubuntu2",
+        arch: "amd64",
+        summary: "easy-to-use client-side URL transfer library (OpenSSL flavour)",
         depends: &[],
         files: &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
     },
     Package {
         name: "wget",
         version: "1.16.1-1ubuntu1",
+        arch: "amd64",
+        summary: "retrieves files from the web",
         depends: &[],
         files: &["/usr/bin/wget"],
     },
+];
+
+/// The long options apt-get understands (those tutorials use and their common neighbours).
+const APT_GET_LONG_OPTIONS: &[&str] = &[
+    "yes",
+    "assume-yes",
+    "assume-no",
+    "quiet",
+    "no-install-recommends",
+    "install-recommends",
+    "no-install-suggests",
+    "fix-missing",
+    "fix-broken",
+    "force-yes",
+    "allow-unauthenticated",
+    "allow-downgrades",
+    "allow-remove-essential",
+    "allow-change-held-packages",
+    "reinstall",
+    "purge",
+    "no-upgrade",
+    "only-upgrade",
+    "download-only",
+    "simulate",
+    "dry-run",
+    "ignore-missing",
+    "no-download",
+    "show-progress",
+    "verbose-versions",
+    "print-uris",
+    "auto-remove",
+    "autoremove",
 ];
 
 fn package(name: &str) -> Option<&'static Package> {
@@ -234,6 +286,8 @@ pub struct PodHost<'a> {
     pub foreground: Option<String>,
     /// Commands run so far at start, to tell a loop that never ends.
     polls: u64,
+    /// The shell running the current script when it is bash (its messages differ from sh's).
+    bash: bool,
 }
 
 /// How many commands a container's own script may run at start before it counts as a loop
@@ -271,6 +325,7 @@ impl<'a> PodHost<'a> {
             at_start: false,
             foreground: None,
             polls: 0,
+            bash: false,
         })
     }
 
@@ -292,6 +347,7 @@ impl<'a> PodHost<'a> {
             at_start: true,
             foreground: None,
             polls: 0,
+            bash: false,
         }
     }
 
@@ -313,6 +369,14 @@ impl<'a> PodHost<'a> {
     /// Runs a command line with `sh -c` semantics and returns its status.
     pub fn run_script(&mut self, script: &str, io: &mut Io) -> i32 {
         let mut sh = Shell::new();
+        sh.run(script, self, io)
+    }
+
+    /// Runs a script in the shell `name` (`bash`, `sh`) with `$0` set to `arg0`.
+    fn run_script_as(&mut self, name: &str, arg0: &str, script: &str, io: &mut Io) -> i32 {
+        let mut sh = Shell::new();
+        sh.name = name.to_string();
+        sh.env.arg0 = arg0.to_string();
         sh.run(script, self, io)
     }
 
@@ -978,7 +1042,10 @@ impl<'a> PodHost<'a> {
             Err(e) => {
                 io_err(
                     io,
-                    format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                    match self.flavor {
+                        Flavor::Busybox => format!("cp: can't stat '{src}': {}\n", Self::fs_msg(e)),
+                        Flavor::Gnu => format!("cp: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                    },
                 );
                 return 1;
             }
@@ -1075,7 +1142,10 @@ impl<'a> PodHost<'a> {
         {
             io_err(
                 io,
-                format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                match self.flavor {
+                    Flavor::Busybox => format!("mv: can't rename '{src}': {}\n", Self::fs_msg(e)),
+                    Flavor::Gnu => format!("mv: cannot stat '{src}': {}\n", Self::fs_msg(e)),
+                },
             );
             return 1;
         }
@@ -1133,6 +1203,24 @@ impl<'a> PodHost<'a> {
             })
             .unwrap_or_else(|| "stable".to_string());
         let lists = "/var/lib/apt/lists";
+        if let Some(bad) = args
+            .iter()
+            .filter_map(|a| a.strip_prefix("--"))
+            .map(|a| a.split_once('=').map_or(a, |(k, _)| k))
+            .find(|a| !APT_GET_LONG_OPTIONS.contains(a))
+        {
+            // apt >= 1.1 (xenial on) names the combination; wily's apt 1.0 did not.
+            let tail = if matches!(codename.as_str(), "trusty" | "wily") {
+                ""
+            } else {
+                " in combination with the other options"
+            };
+            io_err(
+                io,
+                format!("E: Command line option --{bad} is not understood{tail}\n"),
+            );
+            return 100;
+        }
         match words.first().copied() {
             Some("update") => {
                 if let Err(e) = rt.mkdir(api, &cref, lists, true).and_then(|_| {
@@ -1462,6 +1550,202 @@ impl PodHost<'_> {
     }
 }
 
+/// Long options the modelled tools accept; any other `--word` is a usage error.
+const KNOWN_LONG_OPTIONS: &[(&str, &[&str])] = &[
+    ("cat", &[]),
+    (
+        "ls",
+        &[
+            "--all",
+            "--almost-all",
+            "--color",
+            "--color=auto",
+            "--color=never",
+        ],
+    ),
+    ("chmod", &["--recursive"]),
+    ("mkdir", &["--parents"]),
+    ("rm", &["--recursive", "--force"]),
+    ("touch", &[]),
+    ("sleep", &[]),
+    ("env", &[]),
+    (
+        "cp",
+        &["--recursive", "--no-clobber", "--verbose", "--preserve"],
+    ),
+    ("mv", &["--no-clobber", "--verbose", "--force"]),
+    ("hostname", &["--fqdn", "--ip-address"]),
+];
+
+impl PodHost<'_> {
+    /// A long option the tool does not know: getopt's complaint, then busybox's usage banner
+    /// or GNU's pointer to `--help`; `None` when every option is known.
+    fn reject_unknown_long_option(&self, tool: &str, args: &[String], io: &mut Io) -> Option<i32> {
+        let known = KNOWN_LONG_OPTIONS.iter().find(|(t, _)| *t == tool)?.1;
+        let bad = args
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .find(|a| a.starts_with("--") && a.len() > 2 && !known.contains(&a.as_str()))?;
+        match self.flavor {
+            Flavor::Busybox => {
+                io_err(
+                    io,
+                    format!(
+                        "{tool}: unrecognized option '{bad}'\nBusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\nUsage: {tool} {}\n",
+                        busybox_trivial_usage(tool)
+                    ),
+                );
+                Some(1)
+            }
+            Flavor::Gnu => {
+                // (Debian's `hostname` prints its usage instead of the `--help` pointer; not
+                // modelled.)
+                io_err(
+                    io,
+                    format!("{tool}: unrecognized option '{bad}'\nTry '{tool} --help' for more information.\n"),
+                );
+                Some(match tool {
+                    "ls" => 2,
+                    "env" => 125,
+                    _ => 1,
+                })
+            }
+        }
+    }
+}
+
+/// The one-line usage busybox prints after a usage error (`<applet>_trivial_usage`).
+fn busybox_trivial_usage(tool: &str) -> &'static str {
+    match tool {
+        "cat" => "[-nbvteA] [FILE]...",
+        "ls" => "[-1AaCxdLHRFplinshrSXvctu] [-w WIDTH] [FILE]...",
+        "chmod" => "[-Rcvf] MODE[,MODE]... FILE...",
+        "mkdir" => "[-m MODE] [-p] DIRECTORY...",
+        "rm" => "[-irf] FILE...",
+        "touch" => "[-c] [-d DATE] [-t DATE] [-r FILE] FILE...",
+        "sleep" => "[N]...",
+        "env" => "[-iu] [-] [name=value]... [PROG ARGS]",
+        "cp" => "[OPTIONS] SOURCE... DEST",
+        "mv" => "[-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY",
+        "hostname" => "[OPTIONS] [HOSTNAME | -F FILE]",
+        _ => "",
+    }
+}
+
+/// `busybox` without an applet: its banner and usage (1.28.4, the tutorials' busybox).
+const BUSYBOX_BANNER: &str = "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\nBusyBox is copyrighted by many authors between 1998-2015.\nLicensed under GPLv2. See source distribution for detailed\ncopyright notices.\n\nUsage: busybox [function [arguments]...]\n   or: busybox --list[-full]\n   or: busybox --install [-s] [DIR]\n   or: function [arguments]...\n\n\tBusyBox is a multi-call binary that combines many common Unix\n\tutilities into a single executable.  Most people will create a\n\tlink to busybox for each function they wish to use and BusyBox\n\twill act like whatever it was invoked as.\n";
+
+impl PodHost<'_> {
+    /// busybox `ps` (its default `pid,user,time,args` format): the container's main process
+    /// as PID 1 and the `ps` that `kubectl exec` started.
+    fn busybox_ps(&mut self, io: &mut Io) -> i32 {
+        let spec = self.pod_obj().and_then(|p| {
+            object::get_array(&p, &["spec", "containers"])
+                .iter()
+                .chain(object::get_array(&p, &["spec", "initContainers"]))
+                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+                .cloned()
+        });
+        let words: Vec<String> = spec
+            .iter()
+            .flat_map(|c| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
+            })
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        // Without a command the image's default is `sh`.
+        let main = if words.is_empty() {
+            "sh".to_string()
+        } else {
+            words.join(" ")
+        };
+        io_out(
+            io,
+            format!(
+                "PID   USER     TIME  COMMAND\n{:>5} {:<8} {:>5} {main}\n{:>5} {:<8} {:>5} ps\n",
+                1, "root", "0:00", 7, "root", "0:00"
+            ),
+        );
+        0
+    }
+}
+
+impl PodHost<'_> {
+    /// When this container's current instance started (now when unknown).
+    fn container_started(&self) -> Time {
+        self.cluster
+            .runtime()
+            .sandbox(&self.namespace, &self.pod)
+            .and_then(|sb| sb.container(Some(&self.container)))
+            .and_then(|ct| match ct.state {
+                crate::runtime::ContainerState::Running { started, .. } => Some(started),
+                _ => None,
+            })
+            .unwrap_or_else(|| self.cluster.now())
+    }
+
+    /// procps `ps` (`ps`, `ps -ef`, `ps aux`) in images that ship it: the container's main
+    /// process (PID 1) and `ps` itself, both without a terminal (`kubectl exec` without -t).
+    fn procps_ps(&mut self, args: &[String], default_cmd: &str, io: &mut Io) -> i32 {
+        let words: Vec<String> = self
+            .container_spec()
+            .iter()
+            .flat_map(|c| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
+            })
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let main = if words.is_empty() {
+            default_cmd.to_string()
+        } else {
+            words.join(" ")
+        };
+        let me = format!("ps {}", args.join(" ")).trim_end().to_string();
+        let hhmm = |t: Time| t.rfc3339().get(11..16).unwrap_or("00:00").to_string();
+        let (started, now) = (hhmm(self.container_started()), hhmm(self.cluster.now()));
+        let comm = |cmd: &str| {
+            let argv0 = cmd.split_whitespace().next().unwrap_or("");
+            argv0
+                .rsplit('/')
+                .next()
+                .unwrap_or(argv0)
+                .chars()
+                .take(15)
+                .collect::<String>()
+        };
+        let opts = args.join("");
+        let out = if opts.contains('f') && opts.starts_with('-') {
+            format!(
+                "UID        PID  PPID  C STIME TTY          TIME CMD\n{:<8} {:>5} {:>5} {:>2} {started} {:<8} {:>8} {main}\n{:<8} {:>5} {:>5} {:>2} {now} {:<8} {:>8} {me}\n",
+                "root", 1, 0, 0, "?", "00:00:00", "root", 7, 0, 0, "?", "00:00:00"
+            )
+        } else if opts.contains('u') {
+            format!(
+                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {started} {:>6} {main}\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {now} {:>6} {me}\n",
+                "root", 1, "0.0", "0.0", 4380, 676, "?", "Ss", "0:00",
+                "root", 7, "0.0", "0.0", 34424, 2824, "?", "Rs", "0:00"
+            )
+        } else {
+            format!(
+                "  PID TTY          TIME CMD\n{:>5} {:<8} {:>8} {}\n{:>5} {:<8} {:>8} ps\n",
+                1,
+                "?",
+                "00:00:00",
+                comm(&main),
+                7,
+                "?",
+                "00:00:00"
+            )
+        };
+        io_out(io, out);
+        0
+    }
+}
+
 /// One `ls -l` line, GNU layout.
 fn long_line(e: &crate::runtime::DirEntry, name: &str) -> String {
     let mut m = String::with_capacity(10);
@@ -1736,6 +2020,26 @@ impl PodHost<'_> {
     /// own name shows up, then pipes the sorted peer names to the `-on-start` script; without
     /// `-on-change` it exits with the script's status.
     fn peer_finder(&mut self, args: &[String], io: &mut Io) -> i32 {
+        // Go's flag package: an undefined flag prints the defaults and exits 2.
+        for a in args {
+            let Some(name) = a.strip_prefix('-') else {
+                break;
+            };
+            let name = name.strip_prefix('-').unwrap_or(name);
+            let name = name.split_once('=').map_or(name, |(k, _)| k);
+            if name.is_empty() {
+                break;
+            }
+            if !PEER_FINDER_FLAGS.iter().any(|(f, _)| *f == name) {
+                let mut usage =
+                    format!("flag provided but not defined: -{name}\nUsage of /peer-finder:\n");
+                for (f, text) in PEER_FINDER_FLAGS {
+                    usage.push_str(&format!("  -{f} string\n    \t{text}\n"));
+                }
+                io_err(io, usage);
+                return 2;
+            }
+        }
         let mut flags: Vec<(String, String)> = Vec::new();
         let mut i = 0;
         while let Some(a) = args.get(i) {
@@ -1843,6 +2147,584 @@ impl PodHost<'_> {
     }
 }
 
+/// dpkg's pointer to its help, printed after a usage error.
+const DPKG_HELP_HINT: &str = "Type dpkg --help for help about installing and deinstalling packages [*];\nUse 'apt' or 'aptitude' for user-friendly package management;\nType dpkg -Dhelp for a list of dpkg debug flag values;\nType dpkg --force-help for a list of forcing options;\nType dpkg-deb --help for help about manipulating *.deb files;\n\nOptions marked [*] produce a lot of output - pipe it through 'less' or 'more' !\n";
+
+/// dpkg-query's advice after naming a package that is not installed (dpkg 1.18, xenial).
+const DPKG_ARCHIVE_HINT: &str = "Use dpkg --info (= dpkg-deb --info) to examine archive files,\nand dpkg --contents (= dpkg-deb --contents) to list their contents.\n";
+
+/// Shell-style glob match (`*`, `?`) as dpkg-query matches package names.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some(pi);
+                mark = ni;
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ni = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// peer-finder's flags and their help, in the order Go's `PrintDefaults` lists them (by name).
+const PEER_FINDER_FLAGS: &[(&str, &str)] = &[
+    ("domain", "The Cluster Domain which is used by the Cluster, if not set tries to determine it from /etc/resolv.conf file."),
+    ("ns", "The namespace this pod is running in. If unspecified, the POD_NAMESPACE env var is used."),
+    ("on-change", "Script to run on change, must accept a new line separated list of peers via stdin."),
+    ("on-start", "Script to run on start, must accept a new line separated list of peers via stdin."),
+    ("service", "Governing service responsible for the DNS records of the domain this pod is in."),
+];
+
+/// The OpenJDK 8 build each ZooKeeper image installed from Ubuntu 16.04's archive when it
+/// was built (k8szk in late 2016, kubernetes-zookeeper 1.0-3.4.10 in spring 2017):
+/// (update, build number, Ubuntu package revision).
+fn openjdk_build(flavor: zookeeper::Flavor) -> (u32, &'static str, &'static str) {
+    match flavor {
+        zookeeper::Flavor::K8sZk => (111, "b14", "2ubuntu0.16.04.2"),
+        zookeeper::Flavor::KubernetesZookeeper => (131, "b11", "0ubuntu1.16.04.2"),
+    }
+}
+
+/// `start-zookeeper --help` (the script's `print_usage`).
+const START_ZOOKEEPER_USAGE: &str = "Usage: start-zookeeper [OPTIONS]
+Starts a ZooKeeper server based on the supplied options.
+    --servers           The number of servers in the ensemble. The default 
+                        value is 1.
+
+    --data_dir          The directory where the ZooKeeper process will store its
+                        snapshots. The default is /var/lib/zookeeper/data.
+
+    --data_log_dir      The directory where the ZooKeeper process will store its 
+                        write ahead log. The default is 
+                        /var/lib/zookeeper/data/log.
+
+    --conf_dir          The directoyr where the ZooKeeper process will store its
+                        configuration. The default is /opt/zookeeper/conf.
+
+    --client_port       The port on which the ZooKeeper process will listen for 
+                        client requests. The default is 2181.
+
+    --election_port     The port on which the ZooKeeper process will perform 
+                        leader election. The default is 3888.
+
+    --server_port       The port on which the ZooKeeper process will listen for 
+                        requests from other servers in the ensemble. The 
+                        default is 2888. 
+
+    --tick_time         The length of a ZooKeeper tick in ms. The default is 
+                        2000.
+
+    --init_limit        The number of Ticks that an ensemble member is allowed 
+                        to perform leader election. The default is 10.
+
+    --sync_limit        The maximum session timeout that the ensemble will 
+                        allows a client to request. The default is 5.
+
+    --heap              The maximum amount of heap to use. The format is the 
+                        same as that used for the Xmx and Xms parameters to the 
+                        JVM. e.g. --heap=2G. The default is 2G.
+
+    --max_client_cnxns  The maximum number of client connections that the 
+                        ZooKeeper process will accept simultaneously. The 
+                        default is 60.
+
+    --snap_retain_count The maximum number of snapshots the ZooKeeper process 
+                        will retain if purge_interval is greater than 0. The 
+                        default is 3.
+
+    --purge_interval    The number of hours the ZooKeeper process will wait 
+                        between purging its old snapshots. If set to 0 old 
+                        snapshots will never be purged. The default is 0.
+
+    --max_session_timeout The maximum time in milliseconds for a client session 
+                        timeout. The default value is 2 * tick time.
+
+    --min_session_timeout The minimum time in milliseconds for a client session 
+                        timeout. The default value is 20 * tick time.
+
+    --log_level         The log level for the zookeeeper server. Either FATAL,
+                        ERROR, WARN, INFO, DEBUG. The default is INFO.
+
+";
+
+/// The long options `start-zookeeper` accepts (each as `--name=value`).
+const START_ZOOKEEPER_OPTIONS: &[&str] = &[
+    "servers",
+    "data_dir",
+    "data_log_dir",
+    "log_dir",
+    "conf_dir",
+    "client_port",
+    "election_port",
+    "server_port",
+    "tick_time",
+    "init_limit",
+    "sync_limit",
+    "heap",
+    "max_client_cnxns",
+    "snap_retain_count",
+    "purge_interval",
+    "max_session_timeout",
+    "min_session_timeout",
+    "log_level",
+];
+
+/// `<name>-<ordinal>` as bash's `[[ $HOST =~ (.*)-([0-9]+)$ ]]` matches it.
+fn bash_ordinal(host: &str) -> Option<u64> {
+    let (_, ord) = host.rsplit_once('-')?;
+    if ord.is_empty() || !ord.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    ord.parse().ok()
+}
+
+impl PodHost<'_> {
+    /// The package `apt-get install` left in dpkg's database (its `.list` file), if any.
+    fn dpkg_installed(&self, name: &str) -> Option<&'static Package> {
+        let p = package(name)?;
+        self.cluster
+            .runtime()
+            .read_file(
+                self.cluster.api(),
+                &self.cref(),
+                &format!("/var/lib/dpkg/info/{name}.list"),
+            )
+            .ok()
+            .map(|_| p)
+    }
+
+    /// `dpkg -l|-L|-s|-i ...` over the packages `apt-get install` put in dpkg's database.
+    /// The image's own base packages are not in the model, so a bare `dpkg -l` lists only
+    /// what was installed since.
+    fn dpkg(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let Some(action) = args.first().map(String::as_str) else {
+            io_err(
+                io,
+                format!("dpkg: error: need an action option\n\n{DPKG_HELP_HINT}"),
+            );
+            return 2;
+        };
+        let names = &args[1..];
+        match action {
+            "-l" | "--list" => {
+                let mut rows: Vec<&'static Package> = Vec::new();
+                let mut status = 0;
+                if names.is_empty() {
+                    rows.extend(
+                        PACKAGES
+                            .iter()
+                            .filter(|p| self.dpkg_installed(p.name).is_some()),
+                    );
+                }
+                for pat in names {
+                    let found: Vec<&'static Package> = PACKAGES
+                        .iter()
+                        .filter(|p| glob_match(pat, p.name))
+                        .filter(|p| self.dpkg_installed(p.name).is_some())
+                        .collect();
+                    if found.is_empty() {
+                        io_err(
+                            io,
+                            format!("dpkg-query: no packages found matching {pat}\n"),
+                        );
+                        status = 1;
+                    }
+                    for p in found {
+                        if !rows.iter().any(|r| r.name == p.name) {
+                            rows.push(p);
+                        }
+                    }
+                }
+                if rows.is_empty() {
+                    if names.is_empty() {
+                        io_err(io, "No packages found.\n");
+                    }
+                    return status;
+                }
+                rows.sort_by_key(|p| p.name);
+                // dpkg-query's columns: at least 14/12/12/33 wide, widened to the longest value.
+                let nw = rows.iter().map(|p| p.name.len()).max().unwrap_or(0).max(14);
+                let vw = rows
+                    .iter()
+                    .map(|p| p.version.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(12);
+                let aw = rows.iter().map(|p| p.arch.len()).max().unwrap_or(0).max(12);
+                let dw = rows
+                    .iter()
+                    .map(|p| p.summary.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(33);
+                let mut out = String::from("Desired=Unknown/Install/Remove/Purge/Hold\n| Status=Not/Inst/Conf-files/Unpacked/halF-conf/Half-inst/trig-aWait/Trig-pend\n|/ Err?=(none)/Reinst-required (Status,Err: uppercase=bad)\n");
+                out.push_str(&format!(
+                    "||/ {:<nw$} {:<vw$} {:<aw$} Description\n",
+                    "Name", "Version", "Architecture"
+                ));
+                out.push_str(&format!(
+                    "+++-{}-{}-{}-{}\n",
+                    "=".repeat(nw),
+                    "=".repeat(vw),
+                    "=".repeat(aw),
+                    "=".repeat(dw)
+                ));
+                for p in rows {
+                    out.push_str(&format!(
+                        "ii  {:<nw$} {:<vw$} {:<aw$} {}\n",
+                        p.name, p.version, p.arch, p.summary
+                    ));
+                }
+                io_out(io, out);
+                status
+            }
+            "-L" | "--listfiles" | "-s" | "--status" => {
+                let listing = matches!(action, "-L" | "--listfiles");
+                if names.is_empty() {
+                    io_err(
+                        io,
+                        format!("dpkg-query: error: {action} needs at least one package name argument\n\nUse --help for help about querying packages.\n"),
+                    );
+                    return 2;
+                }
+                let mut status = 0;
+                for (i, name) in names.iter().enumerate() {
+                    let Some(p) = self.dpkg_installed(name) else {
+                        let what = if listing {
+                            "is not installed"
+                        } else {
+                            "is not installed and no information is available"
+                        };
+                        io_err(
+                            io,
+                            format!("dpkg-query: package '{name}' {what}\n{DPKG_ARCHIVE_HINT}"),
+                        );
+                        status = 1;
+                        continue;
+                    };
+                    let mut out = String::new();
+                    if listing {
+                        // The .list file: `/.`, then each directory before what it holds.
+                        let mut seen: Vec<String> = vec!["/.".to_string()];
+                        for f in p.files {
+                            let mut dir = String::new();
+                            for part in f.trim_start_matches('/').split('/') {
+                                dir.push('/');
+                                dir.push_str(part);
+                                if !seen.contains(&dir) {
+                                    seen.push(dir.clone());
+                                }
+                            }
+                        }
+                        for s in seen {
+                            out.push_str(&s);
+                            out.push('\n');
+                        }
+                    } else {
+                        if i > 0 {
+                            out.push('\n');
+                        }
+                        // Only the fields the model knows; the archive's other control fields
+                        // (Maintainer, Installed-Size, Depends, the long description) are not kept.
+                        out.push_str(&format!(
+                            "Package: {}\nStatus: install ok installed\nArchitecture: {}\nVersion: {}\nDescription: {}\n",
+                            p.name, p.arch, p.version, p.summary
+                        ));
+                    }
+                    io_out(io, out);
+                }
+                status
+            }
+            "-i" | "--install" => {
+                let Some(file) = names.first() else {
+                    io_err(io, format!("dpkg: error: --install needs at least one package archive file argument\n\n{DPKG_HELP_HINT}"));
+                    return 2;
+                };
+                io_err(io, format!("dpkg: error processing archive {file} (--install):\n cannot access archive: No such file or directory\nErrors were encountered while processing:\n {file}\n"));
+                1
+            }
+            opt if opt.starts_with('-') => {
+                io_err(
+                    io,
+                    format!("dpkg: error: unknown option {opt}\n\n{DPKG_HELP_HINT}"),
+                );
+                2
+            }
+            _ => {
+                io_err(
+                    io,
+                    format!("dpkg: error: need an action option\n\n{DPKG_HELP_HINT}"),
+                );
+                2
+            }
+        }
+    }
+
+    /// `java -version`, `java CLASS`: the images' OpenJDK 8 (`/usr/bin/java`). No class but
+    /// ZooKeeper's own is on its class path, and those run through the image's scripts.
+    fn java(&mut self, args: &[String], io: &mut Io) -> i32 {
+        let Some(flavor) = self.zookeeper() else {
+            return 127;
+        };
+        let (update, build, revision) = openjdk_build(flavor);
+        let mut args = args.iter();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "-version" => {
+                    io_err(io, format!("openjdk version \"1.8.0_{update}\"\nOpenJDK Runtime Environment (build 1.8.0_{update}-8u{update}-{build}-{revision}-{build})\nOpenJDK 64-Bit Server VM (build 25.{update}-{build}, mixed mode)\n"));
+                    return 0;
+                }
+                "-cp" | "-classpath" => {
+                    args.next();
+                }
+                o if o.starts_with("-D") => {}
+                o if o.starts_with('-') => {
+                    io_err(io, format!("Unrecognized option: {o}\nError: Could not create the Java Virtual Machine.\nError: A fatal exception has occurred. Program will exit.\n"));
+                    return 1;
+                }
+                class => {
+                    io_err(
+                        io,
+                        format!("Error: Could not find or load main class {class}\n"),
+                    );
+                    return 1;
+                }
+            }
+        }
+        // No class: the launcher's usage (its first lines; the option list is not kept).
+        io_err(io, "Usage: java [-options] class [args...]\n           (to execute a class)\n   or  java [-options] -jar jarfile [args...]\n           (to execute a jar file)\n");
+        1
+    }
+
+    /// The container spec this shell runs in.
+    fn container_spec(&self) -> Option<serde_json::Value> {
+        let p = self.pod_obj()?;
+        object::get_array(&p, &["spec", "containers"])
+            .iter()
+            .chain(object::get_array(&p, &["spec", "initContainers"]))
+            .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
+            .cloned()
+    }
+
+    /// Rewrites `myid` and `zoo.cfg` as the image's generator does for `script` (the
+    /// engine's ZooKeeper model reads them back).
+    fn zookeeper_generate(&mut self, script: &str) {
+        let Some(mut spec) = self.container_spec() else {
+            return;
+        };
+        if let Some(obj) = spec.as_object_mut() {
+            obj.insert("command".into(), serde_json::json!(["sh", "-c", script]));
+            obj.remove("args");
+        }
+        let (ns, pod) = (self.namespace.clone(), self.pod.clone());
+        let (host, fqdn) = (self.hostname(), self.fqdn());
+        let fqdn = (fqdn != host).then_some(fqdn);
+        let now = self.cluster.now();
+        let (api, rt) = self.cluster.parts();
+        let _ = zookeeper::on_start(api, rt, &ns, &pod, &host, fqdn.as_deref(), &spec, now);
+    }
+
+    /// k8szk's `zkGenConfig.sh`: validates the `ZK_*` environment, then writes `zoo.cfg`,
+    /// `log4j.properties`, the data directories with `myid`, and `java.env`.
+    fn zk_gen_config(&mut self, io: &mut Io) -> i32 {
+        let Some(spec) = self.container_spec() else {
+            return 1;
+        };
+        let env = zookeeper::container_env(self.cluster.api(), &self.namespace, &spec);
+        let get = |k: &str, d: &str| {
+            env.iter()
+                .find(|(n, v)| n == k && !v.is_empty())
+                .map_or(d.to_string(), |(_, v)| v.clone())
+        };
+        let mut out = String::from("Validating environment\n");
+        let replicas = get("ZK_REPLICAS", "");
+        if replicas.is_empty() {
+            out.push_str("ZK_REPLICAS is a mandatory environment variable\n");
+            io_out(io, out);
+            return 1;
+        }
+        let host = self.hostname();
+        let Some(ord) = bash_ordinal(&host) else {
+            out.push_str(&format!("Failed to extract ordinal from hostname {host}\n"));
+            io_out(io, out);
+            return 1;
+        };
+        let name = host.rsplit_once('-').map_or("", |(n, _)| n).to_string();
+        let domain = self
+            .fqdn()
+            .strip_prefix(&format!("{host}."))
+            .unwrap_or("")
+            .to_string();
+        let tick: u64 = get("ZK_TICK_TIME", "2000").parse().unwrap_or(2000);
+        let (sp, ep) = (
+            get("ZK_SERVER_PORT", "2888"),
+            get("ZK_ELECTION_PORT", "3888"),
+        );
+        let data_dir = get("ZK_DATA_DIR", "/var/lib/zookeeper/data");
+        out.push_str(&format!("ZK_REPLICAS={replicas}\nMY_ID={}\n", ord + 1));
+        for (k, d) in [
+            ("ZK_LOG_LEVEL", "INFO".to_string()),
+            ("ZK_DATA_DIR", "/var/lib/zookeeper/data".to_string()),
+            ("ZK_DATA_LOG_DIR", "/var/lib/zookeeper/log".to_string()),
+            // (sic) the script's default has no leading slash.
+            ("ZK_LOG_DIR", "var/log/zookeeper".to_string()),
+            ("ZK_CLIENT_PORT", "2181".to_string()),
+            ("ZK_SERVER_PORT", "2888".to_string()),
+            ("ZK_ELECTION_PORT", "3888".to_string()),
+            ("ZK_TICK_TIME", "2000".to_string()),
+            ("ZK_INIT_LIMIT", "10".to_string()),
+            ("ZK_SYNC_LIMIT", "5".to_string()),
+            ("ZK_MAX_CLIENT_CNXNS", "60".to_string()),
+            // `${X:- $((...))}`: the default keeps its leading space.
+            ("ZK_MIN_SESSION_TIMEOUT", format!(" {}", tick * 2)),
+            ("ZK_MAX_SESSION_TIMEOUT", format!(" {}", tick * 20)),
+            ("ZK_HEAP_SIZE", "2G".to_string()),
+            ("ZK_SNAP_RETAIN_COUNT", "3".to_string()),
+            ("ZK_PURGE_INTERVAL", "0".to_string()),
+        ] {
+            out.push_str(&format!("{k}={}\n", get(k, &d)));
+        }
+        out.push_str("ENSEMBLE\n");
+        let n: u64 = replicas.parse().unwrap_or(0);
+        for i in 1..=n.min(1000) {
+            out.push_str(&format!("server.{i}={name}-{}.{domain}:{sp}:{ep}\n", i - 1));
+        }
+        out.push_str("Environment validation successful\n");
+        let conf = get("ZK_CONF_DIR", "/opt/zookeeper/conf");
+        out.push_str(&format!("Creating ZooKeeper configuration\nWrote ZooKeeper configuration file to {conf}/zoo.cfg\nCreating ZooKeeper log4j configuration\nWrote log4j configuration to {conf}/log4j.properties\nCreating ZooKeeper data directories and setting permissions\nCreated ZooKeeper data directories and set permissions in {data_dir}\nCreating JVM configuration file\nWrote JVM configuration to {conf}/java.env\n"));
+        self.zookeeper_generate("zkGenConfig.sh && zkServer.sh start-foreground");
+        io_out(io, out);
+        0
+    }
+
+    /// kubernetes-zookeeper's `start-zookeeper [--name=value...]`: parses its options with
+    /// bash `getopts`, writes `zoo.cfg` (echoed to stderr) and the log4j properties, then
+    /// execs `zkServer.sh start-foreground`.
+    fn start_zookeeper(&mut self, args: &[String], io: &mut Io) -> i32 {
+        for a in args {
+            let Some(opt) = a.strip_prefix('-') else {
+                break; // getopts stops at the first operand
+            };
+            if let Some(long) = opt.strip_prefix('-') {
+                let key = long.split_once('=').map(|(k, _)| k);
+                if !key.is_some_and(|k| START_ZOOKEEPER_OPTIONS.contains(&k)) {
+                    io_err(io, format!("Unknown option --{long}\n"));
+                    return 1;
+                }
+                continue;
+            }
+            for c in opt.chars() {
+                match c {
+                    'h' => {
+                        io_out(io, START_ZOOKEEPER_USAGE);
+                        return 0;
+                    }
+                    'v' => io_err(io, "Parsing option: '-v'\n"),
+                    other => io_err(io, format!("Non-option argument: '-{other}'\n")),
+                }
+            }
+        }
+        if bash_ordinal(&self.hostname()).is_none() {
+            io_out(
+                io,
+                "Kubernetes-zookeeper: Failed to parse name and ordinal of Pod\n",
+            );
+            return 1;
+        }
+        let script = format!("start-zookeeper {}", args.join(" "));
+        self.zookeeper_generate(&script);
+        let cfg = self
+            .read_file("/opt/zookeeper/conf/zoo.cfg")
+            .unwrap_or_default();
+        io_err(io, cfg);
+        io_out(io, "Creating ZooKeeper log4j configuration\nZooKeeper JMX enabled by default\nUsing config: /opt/zookeeper/conf/zoo.cfg\n");
+        // The server it execs stays in the foreground; typed into `kubectl exec` the
+        // simulation hands the prompt back (as for `nginx`).
+        0
+    }
+
+    /// Whether a process of this pod listens on `port`.
+    fn pod_listens(&self, port: u16) -> bool {
+        self.cluster
+            .runtime()
+            .sandbox(&self.namespace, &self.pod)
+            .is_some_and(|sb| {
+                sb.containers.iter().any(|c| {
+                    c.is_running()
+                        && (c.behavior.listens.contains(&port)
+                            || c.servers.iter().any(|s| s.ports.contains(&port)))
+                })
+            })
+    }
+
+    /// `/app/mehdb`: logs where it serves from and its role, then binds its port — which
+    /// fails when the pod's own mehdb already holds it (Go's `log.Fatal`, exit 1).
+    fn mehdb(&mut self, io: &mut Io) -> i32 {
+        let spec = self.container_spec().unwrap_or_default();
+        let env = |k: &str| crate::runtime::images::env_value(&spec, k).filter(|v| !v.is_empty());
+        let host = env("MEHDB_HOST").unwrap_or_else(|| self.hostname());
+        let port_s = env("MEHDB_PORT").unwrap_or_else(|| "9876".to_string());
+        // The image's WORKDIR is /app: the default data directory is ./data there.
+        let dir = env("MEHDB_DATADIR").unwrap_or_else(|| "/app/data".to_string());
+        let _ = self.write_mkdir(&dir);
+        let stamp = go_log_stamp(self.cluster.now());
+        let role = if host == "mehdb-0" {
+            "I am the leading shard, accepting both WRITES and READS"
+        } else {
+            "I am a follower shard, accepting READS"
+        };
+        io_err(
+            io,
+            format!("{stamp}mehdb serving from {host}:{port_s} using {dir} as the data directory\n{stamp}{role}\n"),
+        );
+        match port_s.parse::<u16>() {
+            Ok(port) if self.pod_listens(port) => {
+                io_err(
+                    io,
+                    format!("{stamp}listen tcp 0.0.0.0:{port}: bind: address already in use\n"),
+                );
+                1
+            }
+            Ok(_) => 0,
+            Err(_) => {
+                io_err(
+                    io,
+                    format!("{stamp}listen tcp: lookup tcp/{port_s}: unknown port\n"),
+                );
+                1
+            }
+        }
+    }
+
+    fn write_mkdir(&mut self, dir: &str) -> Result<(), FsError> {
+        let cref = ContainerRef {
+            namespace: &self.namespace,
+            pod: &self.pod,
+            container: Some(&self.container),
+        };
+        let (api, rt) = self.cluster.parts();
+        if rt.stat(api, &cref, dir).is_ok() {
+            return Ok(());
+        }
+        rt.mkdir(api, &cref, dir, false)
+    }
+}
+
 impl Host for PodHost<'_> {
     fn exec(&mut self, _env: &Env, args: &[String], stdin: &str, io: &mut Io) -> i32 {
         let Some(cmd) = args.first() else {
@@ -1852,8 +2734,15 @@ impl Host for PodHost<'_> {
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
         // The path as given: `/peer-finder` lives at the root, on no PATH directory.
         if !self.has_command(cmd) {
-            io_err(io, format!("sh: {cmd}: not found\n"));
+            if self.bash {
+                io_err(io, format!("bash: {cmd}: command not found\n"));
+            } else {
+                io_err(io, format!("sh: {cmd}: not found\n"));
+            }
             return 127;
+        }
+        if let Some(code) = self.reject_unknown_long_option(base, rest, io) {
+            return code;
         }
         match base {
             "hostname" => {
@@ -1875,6 +2764,27 @@ impl Host for PodHost<'_> {
             "wget" => self.wget(rest, io),
             "nslookup" => self.nslookup(rest, io),
             "env" | "printenv" if rest.is_empty() => self.env(io),
+            // `env NAME=VALUE... COMMAND`: runs the command (the assignments are not modelled).
+            "env" => {
+                let cmd: Vec<String> = rest
+                    .iter()
+                    .skip_while(|a| a.contains('=') || a.as_str() == "-i" || a.as_str() == "-")
+                    .cloned()
+                    .collect();
+                if cmd.is_empty() {
+                    self.env(io)
+                } else {
+                    self.exec(_env, &cmd, stdin, io)
+                }
+            }
+            // The shell's own printf, as the coreutils/busybox one prints the same.
+            "printf" => {
+                let quoted: Vec<String> = args
+                    .iter()
+                    .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+                    .collect();
+                self.run_script(&quoted.join(" "), io)
+            }
             "printenv" => {
                 let mut env = Io::new();
                 self.env(&mut env);
@@ -1914,6 +2824,28 @@ impl Host for PodHost<'_> {
             {
                 self.zookeeper_tool(base, rest, io)
             }
+            "ps" if self.image().catalog == "ubuntu" => self.procps_ps(rest, "/bin/bash", io),
+            "ps" => self.busybox_ps(io),
+            "dpkg" => self.dpkg(rest, io),
+            "java" if self.zookeeper().is_some() => self.java(rest, io),
+            "zkGenConfig.sh" if self.zookeeper().is_some() => self.zk_gen_config(io),
+            "start-zookeeper" if self.zookeeper().is_some() => self.start_zookeeper(rest, io),
+            "mehdb" if self.image().catalog == "mehdb" => self.mehdb(io),
+            "busybox" => match rest.first() {
+                None => {
+                    io_out(io, BUSYBOX_BANNER);
+                    0
+                }
+                Some(applet)
+                    if COMMON_TOOLS.contains(&applet.as_str()) || self.has_command(applet) =>
+                {
+                    self.exec(_env, rest, stdin, io)
+                }
+                Some(applet) => {
+                    io_err(io, format!("{applet}: applet not found\n"));
+                    127
+                }
+            },
             "sleep" => {
                 let arg = rest.first().map(String::as_str).unwrap_or("");
                 let secs: f64 = if arg == "infinity" {
@@ -1936,20 +2868,34 @@ impl Host for PodHost<'_> {
                 0
             }
             "sh" | "bash" | "ash" => {
-                if rest.first().map(String::as_str) == Some("-c") {
+                let outer = self.bash;
+                self.bash = base == "bash";
+                let status = if rest.first().map(String::as_str) == Some("-c") {
                     let script = rest.get(1).cloned().unwrap_or_default();
-                    self.run_script(&script, io)
+                    // `sh -c SCRIPT [NAME]`: $0 is NAME, else the shell's name.
+                    let arg0 = rest.get(2).map_or(base, String::as_str).to_string();
+                    self.run_script_as(base, &arg0, &script, io)
                 } else if let Some(file) = rest.first() {
                     match self.read_file(file) {
-                        Ok(script) => self.run_script(&script, io),
+                        Ok(script) => self.run_script_as(base, file, &script, io),
+                        Err(_) if self.bash => {
+                            io_err(io, format!("bash: {file}: No such file or directory\n"));
+                            127
+                        }
                         Err(_) => {
                             io_err(io, format!("{base}: can't open '{file}'\n"));
                             127
                         }
                     }
                 } else {
-                    self.run_script(stdin, io)
-                }
+                    self.run_script_as(base, base, stdin, io)
+                };
+                self.bash = outer;
+                status
+            }
+            _ if self.bash => {
+                io_err(io, format!("bash: {cmd}: command not found\n"));
+                127
             }
             _ => {
                 io_err(io, format!("sh: {cmd}: not found\n"));
@@ -1999,12 +2945,6 @@ impl Host for PodHost<'_> {
         if COMMON_TOOLS.contains(&base) {
             return true;
         }
-        if self
-            .zookeeper()
-            .is_some_and(|f| f.commands().contains(&base))
-        {
-            return true;
-        }
         let api = self.cluster.api();
         let found = |path: &str| {
             self.cluster
@@ -2016,42 +2956,6 @@ impl Host for PodHost<'_> {
             return found(&Self::abs(name));
         }
         PATH_DIRS.iter().any(|d| found(&format!("{d}/{base}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_parse_as_curl_reads_them() {
-        assert_eq!(
-            parse_url("localhost"),
-            Some(("localhost".into(), 80, "/".into()))
-        );
-        assert_eq!(
-            parse_url("http://web-0.nginx:8080/index.html"),
-            Some(("web-0.nginx".into(), 8080, "/index.html".into()))
-        );
-        assert_eq!(
-            parse_url("mehdb:9876/status"),
-            Some(("mehdb".into(), 9876, "/status".into()))
-        );
-        assert_eq!(parse_url("ftp://x"), None);
-        assert_eq!(parse_url("http://:80"), None);
-    }
-
-    #[test]
-    fn image_flavor_follows_the_userland() {
-        assert_eq!(Flavor::of_image("busybox:1.28"), Flavor::Busybox);
-        assert_eq!(
-            Flavor::of_image("docker.io/library/alpine"),
-            Flavor::Busybox
-        );
-        assert_eq!(
-            Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
-            Flavor::Gnu
-        );
     }
 }
 
@@ -2085,5 +2989,60 @@ pub fn interactive_prompt(
         Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
         Flavor::Gnu => "# ".to_string(),
         Flavor::Busybox => "/ # ".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_as_curl_reads_them() {
+        assert_eq!(
+            parse_url("localhost"),
+            Some(("localhost".into(), 80, "/".into()))
+        );
+        assert_eq!(
+            parse_url("http://web-0.nginx:8080/index.html"),
+            Some(("web-0.nginx".into(), 8080, "/index.html".into()))
+        );
+        assert_eq!(
+            parse_url("mehdb:9876/status"),
+            Some(("mehdb".into(), 9876, "/status".into()))
+        );
+        assert_eq!(parse_url("ftp://x"), None);
+        assert_eq!(parse_url("http://:80"), None);
+    }
+
+    #[test]
+    fn dpkg_patterns_match_as_shell_globs() {
+        assert!(glob_match("nginx", "nginx"));
+        assert!(!glob_match("nginx", "nginx-core"));
+        assert!(glob_match("nginx*", "nginx-core"));
+        assert!(glob_match("*core", "nginx-core"));
+        assert!(glob_match("ng?nx", "nginx"));
+        assert!(!glob_match("curl*", "libcurl3"));
+    }
+
+    #[test]
+    fn start_scripts_parse_ordinals_as_bash_regex() {
+        assert_eq!(bash_ordinal("zk-2"), Some(2));
+        assert_eq!(bash_ordinal("my-zk-10"), Some(10));
+        assert_eq!(bash_ordinal("box"), None);
+        assert_eq!(bash_ordinal("zk-"), None);
+        assert_eq!(bash_ordinal("zk-a1"), None);
+    }
+
+    #[test]
+    fn image_flavor_follows_the_userland() {
+        assert_eq!(Flavor::of_image("busybox:1.28"), Flavor::Busybox);
+        assert_eq!(
+            Flavor::of_image("docker.io/library/alpine"),
+            Flavor::Busybox
+        );
+        assert_eq!(
+            Flavor::of_image("registry.k8s.io/nginx-slim:0.8"),
+            Flavor::Gnu
+        );
     }
 }

@@ -41,6 +41,17 @@ pub enum ContainerState {
         ready_at: Time,
     },
     Terminated(Terminated),
+    /// The pull failed (`ErrImagePull`, with containerd's `message`) at `at`; the kubelet's
+    /// next sync reports the image back-off.
+    PullFailed {
+        at: Time,
+        message: String,
+    },
+    /// Waiting for the image pull back-off to expire (`ImagePullBackOff`), then pulls again.
+    PullBackOff {
+        until: Time,
+        message: String,
+    },
     /// Waiting for the restart back-off to expire.
     BackOff {
         until: Time,
@@ -72,6 +83,9 @@ pub struct ContainerRuntime {
     pub last_terminated: Option<Terminated>,
     /// The back-off the next crash will wait (0 for the first crash: restart at once).
     pub next_backoff_ms: u64,
+    /// The image pull back-off after the last failed pull (0: no failure yet); 10 s doubling
+    /// to 300 s, as the kubelet's image back-off.
+    pub pull_backoff_ms: u64,
     pub container_id: String,
     /// The writable layer (a copy of the image made at start).
     pub fs: Fs,
@@ -97,6 +111,7 @@ impl ContainerRuntime {
             restart_count: 0,
             last_terminated: None,
             next_backoff_ms: 0,
+            pull_backoff_ms: 0,
             container_id: String::new(),
             fs: Fs::new(0o755),
             log: String::new(),

@@ -1,7 +1,10 @@
 //! `kubectl logs POD [-c CONTAINER] [-p] [--tail N] [-f]`: a container's log from the runtime.
 //!
-//! `-f` prints what the container has logged so far and returns: a script cannot wait on a
-//! stream that never ends, and the clock only moves when the user moves it.
+//! `-f` follows the log as `get -w` follows a watch: it prints what the container has logged
+//! so far, then lets the virtual clock run and prints each new line as it is logged. It ends
+//! when the container terminates (as the real stream does), when the cluster has nothing
+//! left to do (nothing more can be logged, so a script never hangs), or after 30 minutes of
+//! virtual time.
 
 use super::{CmdError, CmdResult};
 use crate::context::Kubectl;
@@ -92,6 +95,9 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     match k.cluster.runtime.logs(&k.cluster.api, &cref, previous) {
         Ok(log) => {
             out.out(tail(&log, tail_n));
+            if p.bool("follow") && !previous {
+                follow(k, &ns, &pod_name, &container, log, out);
+            }
             Ok(())
         }
         Err(_) => {
@@ -110,12 +116,59 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                     .and_then(|s| object::get_str(s, &["state", "waiting", "reason"]))
                     .unwrap_or("ContainerCreating")
                     .to_string();
-                format!(
-                    "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
-                )
+                kubeplay_engine::runtime::waiting_to_start_message(&container, &pod_name, &reason)
             };
             Err(ApiError::bad_request(message).into())
         }
+    }
+}
+
+/// How long `logs -f` follows at most, in virtual time (the cap `get -w` has too).
+const FOLLOW_CAP_MS: u64 = 30 * 60 * 1000;
+
+/// Whether the container's current instance is running.
+fn running(k: &Kubectl<'_>, ns: &str, pod: &str, container: &str) -> bool {
+    k.cluster
+        .runtime
+        .sandbox(ns, pod)
+        .and_then(|sb| sb.container(Some(container)))
+        .is_some_and(|c| c.is_running())
+}
+
+/// `logs -f` after the first read: moves the clock event by event and prints what the same
+/// container instance appends, until it stops running, the cluster settles or the cap.
+fn follow(
+    k: &mut Kubectl<'_>,
+    ns: &str,
+    pod: &str,
+    container: &str,
+    seen: String,
+    out: &mut Output,
+) {
+    let mut seen = seen;
+    let deadline = k.cluster.now().plus_ms(FOLLOW_CAP_MS);
+    while running(k, ns, pod, container) && !k.cluster.is_idle() && k.cluster.now() < deadline {
+        match k.cluster.next_timer() {
+            Some(t) if t > deadline => k.cluster.advance_to(deadline),
+            Some(_) => {
+                k.cluster.step_to_next_event();
+            }
+            None => k.cluster.run_now(),
+        }
+        let cref = ContainerRef {
+            namespace: ns,
+            pod,
+            container: Some(container),
+        };
+        let Ok(log) = k.cluster.runtime.logs(&k.cluster.api, &cref, false) else {
+            break;
+        };
+        match log.strip_prefix(seen.as_str()) {
+            Some(new) => out.out(new),
+            // A new instance (the container restarted): the old stream has ended.
+            None => break,
+        }
+        seen = log;
     }
 }
 

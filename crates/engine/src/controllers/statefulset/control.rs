@@ -449,6 +449,14 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     pl.batch += 1;
     pl.unit += 1;
     let update_min = partition(set).max(0) as usize;
+    // Only a pod still on an old revision makes the rolling update wait for anything (a set
+    // whose pods are all current, e.g. while a Parallel set is still starting, waits for
+    // nothing here).
+    let outdated = replicas_list
+        .get(update_min..)
+        .unwrap_or(&[])
+        .iter()
+        .any(|p| pod_revision(p) != update_name && !is_terminating(p));
     if inp.gates.max_unavailable {
         // S3.7d
         let max_u = if rolling_update(set).is_some() {
@@ -475,7 +483,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
                     budget -= 1;
                 }
             }
-        } else {
+        } else if outdated {
             pl.waiting = Some(format!(
                 "rolling update waits: {unavailable} pod(s) unavailable, maxUnavailable is {max_u}"
             ));
@@ -492,6 +500,9 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
                 break;
             }
             if is_unavailable(p, mrs, now) {
+                if !outdated {
+                    break;
+                }
                 pl.waiting = Some(format!(
                     "rolling update waits: {} is unavailable",
                     object::name(p)

@@ -97,4 +97,22 @@ mod tests {
         assert_eq!(super::explain(&c.api, "default", "web"), None);
         assert_eq!(super::explain(&c.api, "default", "nope"), None);
     }
+
+    #[test]
+    fn a_starting_parallel_set_is_not_a_rolling_update_that_waits() {
+        let mut c = Cluster::new(Config::default());
+        let set = json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"replicas": 5, "serviceName": "nginx", "podManagementPolicy": "Parallel",
+                "selector": {"matchLabels": {"app": "nginx"}},
+                "template": {"metadata": {"labels": {"app": "nginx"}},
+                    "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.21"}]}}}
+        });
+        c.api.create(set).expect("created");
+        c.run_now();
+        let all = crate::selector::Selector::everything();
+        assert_eq!(c.api.list(crate::Kind::Pod, Some("default"), &all).len(), 5);
+        assert_eq!(super::explain(&c.api, "default", "web"), None);
+    }
 }

@@ -23,13 +23,14 @@ impl ImageDef for Alpine {
         3_500_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &[
             "/bin/sh",
             "/bin/busybox",
             "/usr/bin/wget",
             "/usr/bin/nslookup",
             "/bin/ash",
+            "/bin/ps",
         ]
     }
 

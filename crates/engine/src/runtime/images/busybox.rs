@@ -27,7 +27,7 @@ impl ImageDef for Busybox {
         700_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &[
             "/bin/sh",
             "/bin/busybox",
@@ -42,6 +42,7 @@ impl ImageDef for Busybox {
             "/bin/ash",
             "/bin/cp",
             "/bin/mv",
+            "/bin/ps",
         ]
     }
 

@@ -25,7 +25,7 @@ impl ImageDef for Generic {
         30_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &["/bin/sh", "/bin/bash", "/usr/bin/curl"]
     }
 

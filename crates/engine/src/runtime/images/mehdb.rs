@@ -47,7 +47,7 @@ impl ImageDef for Mehdb {
         80_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &["/bin/sh", "/bin/bash", "/usr/bin/curl", "/app/mehdb"]
     }
 

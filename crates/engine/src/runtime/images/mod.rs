@@ -215,7 +215,7 @@ pub trait ImageDef: Sync {
     /// The order of magnitude of the compressed image, for `Image size: N bytes.`.
     fn size_base(&self) -> u64;
     /// Absolute paths of the executables the image carries; [`image_layer`] creates them.
-    fn commands(&self) -> &'static [&'static str];
+    fn commands(&self, _image: &Image) -> &'static [&'static str];
     /// Adds the image's own files to the shared base layer.
     fn layer(&self, image: &Image, fs: &mut Fs);
     /// The main process when the pod gives neither `command` nor `args`; `container` is the
@@ -267,6 +267,33 @@ pub trait ImageDef: Sync {
     fn warmup_ms(&self, _image: &Image) -> u64 {
         0
     }
+    /// Whether the registry has `tag` of this image. The catalog cannot know every tag a
+    /// registry holds, so the default accepts any tag except the ones that announce they do
+    /// not exist ([`tag_cannot_exist`]); an entry that knows its releases may say more.
+    fn has_tag(&self, tag: &str) -> bool {
+        !tag_cannot_exist(tag)
+    }
+}
+
+/// Tags that name their own absence (`nginx:does-not-exist`, `busybox:nonexistent`): what
+/// tutorials and users type to see `ErrImagePull`. No real tag of a tutorial image looks
+/// like this, so every other tag is taken to exist.
+pub fn tag_cannot_exist(tag: &str) -> bool {
+    let t = tag.to_ascii_lowercase().replace(['_', '.'], "-");
+    [
+        "does-not-exist",
+        "doesnotexist",
+        "doesnt-exist",
+        "doesntexist",
+        "not-exist",
+        "notexist",
+        "nonexist",
+        "non-exist",
+        "no-such-tag",
+        "bogus",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 /// Every image the runtime knows, most specific first; `generic::Generic` is last and
@@ -351,6 +378,18 @@ impl Image {
         format!("{}@sha256:{}", self.repo, hex_digest(&self.full, 64))
     }
 
+    /// Why pulling this image fails, as containerd reports it to the kubelet (`None`: the
+    /// registry has it).
+    pub fn pull_error(&self) -> Option<String> {
+        if self.def().has_tag(&self.tag) {
+            return None;
+        }
+        let r = &self.full;
+        Some(format!(
+            "rpc error: code = NotFound desc = failed to pull and unpack image \"{r}\": failed to resolve reference \"{r}\": {r}: not found"
+        ))
+    }
+
     /// A plausible compressed size, stable per image (`Image size: N bytes.`).
     pub fn size_bytes(&self) -> u64 {
         let base = self.def().size_base().max(2);
@@ -408,7 +447,7 @@ pub fn image_layer(image: &Image) -> Fs {
     fs.put("/etc/group", 0o644, b"root:x:0:\nnogroup:x:65534:\n");
     let def = image.def();
     def.layer(image, &mut fs);
-    for path in def.commands() {
+    for path in def.commands(image) {
         fs.put(path, 0o755, ELF);
     }
     fs
@@ -525,6 +564,31 @@ mod tests {
     }
 
     #[test]
+    fn only_tags_that_name_their_absence_fail_to_pull() {
+        for ok in [
+            "nginx",
+            "nginx:1.14",
+            "registry.k8s.io/nginx-slim:0.24",
+            "gcr.io/google_containers/nginx-slim:0.8",
+            "k8s.gcr.io/nginx-slim:0.8",
+            "ubuntu:16.04",
+            "busybox",
+            "quay.io/mhausenblas/mehdb:0.6",
+            "registry.k8s.io/kubernetes-zookeeper:1.0-3.4.10",
+            "gcr.io/google_samples/k8szk:v3",
+        ] {
+            assert_eq!(Image::parse(ok).pull_error(), None, "{ok}");
+        }
+        assert_eq!(
+            Image::parse("nginx:does-not-exist").pull_error().as_deref(),
+            Some("rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:does-not-exist\": failed to resolve reference \"docker.io/library/nginx:does-not-exist\": docker.io/library/nginx:does-not-exist: not found")
+        );
+        assert!(Image::parse("example.com/app:nonexistent")
+            .pull_error()
+            .is_some());
+    }
+
+    #[test]
     fn generic_is_last_and_names_are_unique() {
         assert_eq!(CATALOG.last().map(|d| d.name()), Some("generic"));
         for (i, d) in CATALOG.iter().enumerate() {
@@ -537,11 +601,12 @@ mod tests {
     fn layers_carry_the_declared_commands() {
         for d in CATALOG {
             let image = Image::parse(&format!("example.com/{}:1", d.name()));
-            let fs = image_layer(&Image {
+            let image = Image {
                 catalog: d.name(),
                 ..image
-            });
-            for c in d.commands() {
+            };
+            let fs = image_layer(&image);
+            for c in d.commands(&image) {
                 assert_eq!(fs.get(c).map(|e| e.mode), Some(0o755), "{} {c}", d.name());
             }
         }

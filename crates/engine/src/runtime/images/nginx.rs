@@ -36,7 +36,7 @@ impl ImageDef for Nginx {
         50_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &["/usr/sbin/nginx", "/usr/bin/curl", "/bin/sh", "/bin/bash"]
     }
 

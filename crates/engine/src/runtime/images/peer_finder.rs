@@ -25,7 +25,7 @@ impl ImageDef for PeerFinder {
         10_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
+    fn commands(&self, _image: &Image) -> &'static [&'static str] {
         &["/peer-finder", "/bin/sh", "/bin/bash"]
     }
 

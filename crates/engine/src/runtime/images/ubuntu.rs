@@ -1,5 +1,5 @@
 //! `ubuntu` (seed 000's VM-like StatefulSet runs `ubuntu:15.10`): a shell, GNU coreutils and
-//! `apt-get` (no curl, nginx or netcat until installed);
+//! `apt-get`/`dpkg`, procps `ps` up to 16.04 (no curl, nginx or netcat until installed);
 //! its entrypoint (`bash` with a terminal, or the pod's command) runs until stopped.
 
 use super::{Behavior, Fs, Image, ImageDef, Userland};
@@ -24,8 +24,18 @@ impl ImageDef for Ubuntu {
         30_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &["/bin/sh", "/bin/bash", "/usr/bin/apt-get", "/usr/bin/dpkg"]
+    /// Images up to 16.04 ship procps (`ps`); the minimised images from 18.04 on do not.
+    fn commands(&self, image: &Image) -> &'static [&'static str] {
+        match image.tag.as_str() {
+            "14.04" | "trusty" | "15.10" | "wily" | "16.04" | "xenial" => &[
+                "/bin/sh",
+                "/bin/bash",
+                "/bin/ps",
+                "/usr/bin/apt-get",
+                "/usr/bin/dpkg",
+            ],
+            _ => &["/bin/sh", "/bin/bash", "/usr/bin/apt-get", "/usr/bin/dpkg"],
+        }
     }
 
     fn layer(&self, image: &Image, fs: &mut Fs) {

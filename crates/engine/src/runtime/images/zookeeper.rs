@@ -36,20 +36,34 @@ impl ImageDef for ZooKeeper {
         120_000_000
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &[
-            "/bin/sh",
-            "/bin/bash",
-            "/bin/ps",
-            "/usr/bin/java",
-            "/bin/nc",
-            "/usr/bin/zkCli.sh",
-            "/usr/bin/zkServer.sh",
-            "/usr/bin/zkOk.sh",
-            "/usr/bin/zkGenConfig.sh",
-            "/usr/bin/start-zookeeper",
-            "/usr/bin/zookeeper-ready",
-        ]
+    /// The scripts differ between the two images (the blog's `zkOk.sh`/`zkGenConfig.sh`,
+    /// the tutorial's `zookeeper-ready`/`start-zookeeper`); this list is the only place
+    /// that says which image carries which.
+    fn commands(&self, image: &Image) -> &'static [&'static str] {
+        match Flavor::of_image(&image.full) {
+            Some(Flavor::K8sZk) => &[
+                "/bin/sh",
+                "/bin/bash",
+                "/bin/ps",
+                "/usr/bin/java",
+                "/bin/nc",
+                "/usr/bin/zkCli.sh",
+                "/usr/bin/zkServer.sh",
+                "/usr/bin/zkOk.sh",
+                "/usr/bin/zkGenConfig.sh",
+            ],
+            _ => &[
+                "/bin/sh",
+                "/bin/bash",
+                "/bin/ps",
+                "/usr/bin/java",
+                "/bin/nc",
+                "/usr/bin/zkCli.sh",
+                "/usr/bin/zkServer.sh",
+                "/usr/bin/start-zookeeper",
+                "/usr/bin/zookeeper-ready",
+            ],
+        }
     }
 
     fn layer(&self, _image: &Image, fs: &mut Fs) {

@@ -1,0 +1,61 @@
+//! Optional timing of the page's own work, for the e2e speed test: with `?perf` in the URL, the
+//! clock tick's engine advance, the view read from the cluster and the whole render are written
+//! as User Timing measures (`kp:tick`, `kp:view`, `kp:render`) that the test reads back and a
+//! Chromium trace shows. Without the flag nothing is recorded (measures pile up in the browser's
+//! buffer, so an ordinary session must not make them).
+//!
+//! Must never influence what the page does: it only reads the wall clock.
+
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn perf_now() -> f64;
+    #[wasm_bindgen(js_namespace = performance, js_name = measure)]
+    fn perf_measure(name: &str, options: &JsValue);
+}
+
+thread_local! {
+    static ON: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+fn on() -> bool {
+    ON.with(|on| match on.get() {
+        Some(b) => b,
+        None => {
+            let b = web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .is_some_and(|s| s.contains("perf"));
+            on.set(Some(b));
+            b
+        }
+    })
+}
+
+/// The wall time now (ms): `performance.now()`. Only the clock tick's budget and these
+/// measures read it; the cluster never does.
+pub fn now() -> f64 {
+    perf_now()
+}
+
+/// The wall time now (ms), or 0 when timing is off.
+pub fn start() -> f64 {
+    if on() {
+        perf_now()
+    } else {
+        0.0
+    }
+}
+
+/// Records `name` as the span from `since` (a `start()`) to now.
+pub fn measure(name: &str, since: f64) {
+    if !on() {
+        return;
+    }
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"start".into(), &since.into());
+    let _ = js_sys::Reflect::set(&opts, &"end".into(), &perf_now().into());
+    perf_measure(name, &opts);
+}
