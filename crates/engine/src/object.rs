@@ -127,14 +127,16 @@ pub fn is_terminating(v: &Value) -> bool {
 
 /// A string map field (labels, annotations, nodeSelector ...) as an ordered map.
 pub fn string_map(v: &Value, path: &[&str]) -> BTreeMap<String, String> {
-    get(v, path)
-        .and_then(Value::as_object)
-        .map(|m| {
+    // `extend` inserts one by one; `collect` would sort first, and every key/value type
+    // collected into a BTreeMap compiles its own stable sort into the web page (issue 4).
+    let mut out = BTreeMap::new();
+    if let Some(m) = get(v, path).and_then(Value::as_object) {
+        out.extend(
             m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))),
+        );
+    }
+    out
 }
 
 pub fn labels(v: &Value) -> BTreeMap<String, String> {
@@ -269,12 +271,16 @@ pub fn status_update_body(obj: &Value, status: Value) -> Value {
 /// A copy of `v` without its top-level `field` (cheaper than copying it and removing it).
 pub fn clone_without(v: &Value, field: &str) -> Value {
     match v.as_object() {
-        Some(m) => Value::Object(
-            m.iter()
-                .filter(|(k, _)| k.as_str() != field)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
+        Some(m) => {
+            // Inserts, not `collect` (which sorts its input): page size, issue 4.
+            let mut out = Map::new();
+            out.extend(
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != field)
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            Value::Object(out)
+        }
         None => v.clone(),
     }
 }

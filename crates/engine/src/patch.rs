@@ -160,11 +160,13 @@ fn merge_map(
     match patch.get(PATCH) {
         None => {}
         Some(Value::String(s)) if s == "replace" => {
-            *target = patch
-                .iter()
-                .filter(|(k, _)| !is_directive(k))
-                .map(|(k, v)| (k.clone(), strip_directives(v)))
-                .collect();
+            target.clear();
+            target.extend(
+                patch
+                    .iter()
+                    .filter(|(k, _)| !is_directive(k))
+                    .map(|(k, v)| (k.clone(), strip_directives(v))),
+            );
             return Ok(());
         }
         Some(Value::String(s)) if s == "delete" => {
@@ -251,12 +253,16 @@ fn merge_map(
 /// Removes `$patch` and other directives from a value inserted whole.
 fn strip_directives(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(k, _)| !is_directive(k))
-                .map(|(k, v)| (k.clone(), strip_directives(v)))
-                .collect(),
-        ),
+        Value::Object(m) => {
+            // Inserts, not `collect` (which sorts its input): page size, issue 4.
+            let mut out = Map::new();
+            out.extend(
+                m.iter()
+                    .filter(|(k, _)| !is_directive(k))
+                    .map(|(k, v)| (k.clone(), strip_directives(v))),
+            );
+            Value::Object(out)
+        }
         Value::Array(l) => Value::Array(
             l.iter()
                 .filter(|e| e.get(PATCH).is_none() || e.as_object().is_some_and(|m| m.len() > 1))

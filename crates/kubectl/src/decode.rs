@@ -350,11 +350,14 @@ fn integral_floats_as_integers(v: Value) -> Value {
         Value::Array(items) => {
             Value::Array(items.into_iter().map(integral_floats_as_integers).collect())
         }
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (k, integral_floats_as_integers(v)))
-                .collect(),
-        ),
+        // In place, not rebuilt by `collect` (which sorts its input and compiles a whole
+        // stable sort into the web page: issue 4, size).
+        Value::Object(mut m) => {
+            for v in m.values_mut() {
+                *v = integral_floats_as_integers(std::mem::take(v));
+            }
+            Value::Object(m)
+        }
         other => other,
     }
 }

@@ -19,13 +19,15 @@
 //! field, its description following. A type is `string`, `integer/int32` (type/format),
 //! `>Name` (a reference), `[]T` (array), `{}T` (map), `oneOf:a|b`; extensions are
 //! `pmk=` (patch merge key), `ps=` (patch strategy), `lt=` (list type), `lmk=a,b` (list map
-//! keys), `mt=` (map type), `enum=A|B`.
+//! keys), `mt=` (map type), `enum=A|B`. The binary holds the compact form `build.rs` writes:
+//! a description that repeats the n-th one (counting from 0, in file order) is `d <n>`, and
+//! the wasm build has no extensions (only `kubeplay serve` publishes them).
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-const DATA: &str = include_str!("schema.txt");
+const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/schema.txt"));
 const PREFIX: &str = "io.k8s.";
 
 /// A field's (or a type's own) shape.
@@ -88,6 +90,8 @@ fn parse(data: &'static str) -> BTreeMap<&'static str, TypeDef> {
     let mut current: Option<TypeDef> = None;
     // Where the description lines go: the type's own or its last field's.
     let mut in_field = false;
+    // Every description spelled out so far, in order: what `d <n>` repeats.
+    let mut descriptions: Vec<String> = Vec::new();
     for line in data.lines() {
         let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
         match tag {
@@ -143,7 +147,10 @@ fn parse(data: &'static str) -> BTreeMap<&'static str, TypeDef> {
                 }
                 in_field = true;
             }
-            "D" | "|" => {
+            "D" | "|" | "d" => {
+                if tag == "D" {
+                    descriptions.push(String::new());
+                }
                 let Some(t) = current.as_mut() else { continue };
                 let target = if in_field {
                     match t.fields.last_mut() {
@@ -153,10 +160,21 @@ fn parse(data: &'static str) -> BTreeMap<&'static str, TypeDef> {
                 } else {
                     &mut t.description
                 };
+                if tag == "d" {
+                    let n: usize = rest.parse().unwrap_or(usize::MAX);
+                    target.push_str(descriptions.get(n).map_or("", String::as_str));
+                    continue;
+                }
                 if tag == "|" {
                     target.push('\n');
                 }
                 target.push_str(rest);
+                if let Some(d) = descriptions.last_mut() {
+                    if tag == "|" {
+                        d.push('\n');
+                    }
+                    d.push_str(rest);
+                }
             }
             _ => {}
         }
@@ -204,7 +222,7 @@ pub fn closure(roots: &[&'static str]) -> Vec<&'static str> {
             }
         }
     }
-    seen.sort_unstable();
+    kubeplay_shell::sorting::sort(&mut seen);
     seen
 }
 
@@ -292,11 +310,13 @@ pub fn schema_json(t: &TypeDef) -> Value {
         m.insert("description".into(), json!(t.description));
     }
     if !t.fields.is_empty() {
-        let props: Map<String, Value> = t
-            .fields
-            .iter()
-            .map(|f| (f.name.to_string(), property_json(f)))
-            .collect();
+        // Inserts, not `collect` (which sorts its input): page size, issue 4.
+        let mut props = Map::new();
+        props.extend(
+            t.fields
+                .iter()
+                .map(|f| (f.name.to_string(), property_json(f))),
+        );
         m.insert("properties".into(), Value::Object(props));
     }
     if !t.required.is_empty() {
@@ -316,11 +336,14 @@ pub fn schema_json(t: &TypeDef) -> Value {
 /// `components.schemas` for the given kinds' types and all they reach: every `$ref` in it
 /// resolves.
 pub fn components(roots: &[&'static str]) -> Map<String, Value> {
-    closure(roots)
-        .into_iter()
-        .filter_map(|n| types().get(n))
-        .map(|t| (component_name(t.name), schema_json(t)))
-        .collect()
+    let mut out = Map::new();
+    out.extend(
+        closure(roots)
+            .into_iter()
+            .filter_map(|n| types().get(n))
+            .map(|t| (component_name(t.name), schema_json(t))),
+    );
+    out
 }
 
 #[cfg(test)]
@@ -349,6 +372,28 @@ mod tests {
             let comps = components(&[t.name]);
             assert!(comps.len() > 1 || t.fields.len() <= 4);
             comps.values().for_each(|v| resolves(v, &comps));
+        }
+    }
+
+    #[test]
+    fn the_compact_form_reads_back_to_the_source_text() {
+        let source = parse(include_str!("schema.txt"));
+        let compact = types();
+        assert!(DATA.len() < include_str!("schema.txt").len());
+        assert!(DATA.lines().any(|l| l.starts_with("d ")));
+        assert_eq!(source.len(), compact.len());
+        for (name, s) in &source {
+            let c = &compact[name];
+            assert_eq!(s.description, c.description, "{name}");
+            assert_eq!(s.fields.len(), c.fields.len(), "{name}");
+            for (sf, cf) in s.fields.iter().zip(&c.fields) {
+                assert_eq!(
+                    (sf.name, &sf.ty, &sf.enum_values, &sf.description, &sf.ext),
+                    (cf.name, &cf.ty, &cf.enum_values, &cf.description, &cf.ext),
+                    "{name}.{}",
+                    sf.name
+                );
+            }
         }
     }
 

@@ -190,10 +190,13 @@ fn hostname_for(svc: &Value, pod: &Value) -> Option<String> {
 }
 
 fn owned_labels(svc: &Value) -> Map<String, Value> {
-    let mut labels: Map<String, Value> = object::labels(svc)
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    // Inserts, not `collect` (which sorts its input): page size, issue 4.
+    let mut labels = Map::new();
+    labels.extend(
+        object::labels(svc)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v))),
+    );
     if is_headless(svc) {
         labels.insert(LABEL_HEADLESS.into(), json!(""));
     } else {
@@ -358,14 +361,15 @@ fn sync_slices(api: &mut Api, svc: &Value, pods: &[Arc<Value>]) {
             .map(|(ports, eps)| (Value::Array(ports), eps))
             .collect()
     };
+    // Inserts, not `BTreeMap::from` (which sorts its input): page size, issue 4.
+    let mut slice_labels = BTreeMap::new();
+    slice_labels.insert(LABEL_SERVICE_NAME.to_string(), name.to_string());
+    slice_labels.insert(LABEL_MANAGED_BY.to_string(), MANAGED_BY_VALUE.to_string());
     let mut existing: Vec<Arc<Value>> = api
         .list(
             Kind::EndpointSlice,
             Some(ns),
-            &Selector::from_map(&BTreeMap::from([
-                (LABEL_SERVICE_NAME.to_string(), name.to_string()),
-                (LABEL_MANAGED_BY.to_string(), MANAGED_BY_VALUE.to_string()),
-            ])),
+            &Selector::from_map(&slice_labels),
         )
         .into_iter()
         .filter(|s| !object::is_terminating(s))

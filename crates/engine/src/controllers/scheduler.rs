@@ -136,14 +136,15 @@ struct Placed {
 
 /// A node's `status.allocatable` as quantities (entries that do not parse are skipped).
 fn parse_allocatable(node: &Value) -> BTreeMap<String, Quantity> {
-    object::get(node, &["status", "allocatable"])
-        .and_then(Value::as_object)
-        .map(|m| {
+    // Inserts, not `collect` (which sorts its input): page size, issue 4.
+    let mut out = BTreeMap::new();
+    if let Some(m) = object::get(node, &["status", "allocatable"]).and_then(Value::as_object) {
+        out.extend(
             m.iter()
-                .filter_map(|(k, v)| crate::quantity::from_value(v).map(|q| (k.clone(), q)))
-                .collect()
-        })
-        .unwrap_or_default()
+                .filter_map(|(k, v)| crate::quantity::from_value(v).map(|q| (k.clone(), q))),
+        );
+    }
+    out
 }
 
 impl Placed {
@@ -788,10 +789,13 @@ impl AffinityTerm {
         let selector = object::get(term, &["labelSelector"])
             .filter(|s| !s.is_null())
             .and_then(|s| Selector::from_label_selector(s).ok());
-        let listed: BTreeSet<String> = object::get_array(term, &["namespaces"])
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect();
+        // Inserts, not `collect`/`from` (which sort their input): page size, issue 4.
+        let mut listed = BTreeSet::new();
+        listed.extend(
+            object::get_array(term, &["namespaces"])
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string)),
+        );
         let namespaces = match object::get(term, &["namespaceSelector"]) {
             Some(ns_sel) if !ns_sel.is_null() => {
                 let sel = Selector::from_label_selector(ns_sel).unwrap_or_default();
@@ -805,7 +809,11 @@ impl AffinityTerm {
                     Some(set)
                 }
             }
-            _ if listed.is_empty() => Some(BTreeSet::from([own_ns.to_string()])),
+            _ if listed.is_empty() => {
+                let mut own = BTreeSet::new();
+                own.insert(own_ns.to_string());
+                Some(own)
+            }
             _ => Some(listed),
         };
         AffinityTerm {

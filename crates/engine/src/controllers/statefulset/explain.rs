@@ -53,10 +53,10 @@ pub fn explain(api: &Api, namespace: &str, name: &str) -> Option<String> {
                 .map(|c| (**c).clone()),
         );
     }
-    let claims: BTreeMap<String, &Value> = claim_objs
-        .iter()
-        .map(|c| (object::name(c).to_string(), c))
-        .collect();
+    // Built by inserts, not `collect`: collecting into a BTreeMap compiles a whole stable
+    // sort per key/value type into the web page (issue 4, size).
+    let mut claims: BTreeMap<String, &Value> = BTreeMap::new();
+    claims.extend(claim_objs.iter().map(|c| (object::name(c).to_string(), c)));
     let pod_refs: Vec<&Value> = pods.iter().collect();
     let plan = control::plan_update(&Inputs {
         set,

@@ -205,7 +205,7 @@ impl StatefulSetController {
                 .filter(|o| object::namespace(o) == ns)
                 .cloned()
                 .collect();
-            v.sort_by(|a, b| object::name(a).cmp(object::name(b)));
+            kubeplay_shell::sorting::sort_by(&mut v, |a, b| object::name(a).cmp(object::name(b)));
             v
         };
         for r in candidates(api, Kind::ControllerRevision)
@@ -286,10 +286,13 @@ impl StatefulSetController {
                     .cloned(),
             );
         }
-        let claims: BTreeMap<String, &Value> = claim_objs
-            .iter()
-            .map(|c| (object::name(c).to_string(), &**c))
-            .collect();
+        // Inserts, not `collect` (which sorts its input): page size, issue 4.
+        let mut claims: BTreeMap<String, &Value> = BTreeMap::new();
+        claims.extend(
+            claim_objs
+                .iter()
+                .map(|c| (object::name(c).to_string(), &**c)),
+        );
         let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
         let now = api.now;
         let mut objects = ApiObjects { api };
