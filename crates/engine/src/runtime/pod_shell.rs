@@ -1639,28 +1639,8 @@ impl PodHost<'_> {
     /// busybox `ps` (its default `pid,user,time,args` format): the container's main process
     /// as PID 1 and the `ps` that `kubectl exec` started.
     fn busybox_ps(&mut self, io: &mut Io) -> i32 {
-        let spec = self.pod_obj().and_then(|p| {
-            object::get_array(&p, &["spec", "containers"])
-                .iter()
-                .chain(object::get_array(&p, &["spec", "initContainers"]))
-                .find(|c| object::get_str(c, &["name"]) == Some(self.container.as_str()))
-                .cloned()
-        });
-        let words: Vec<String> = spec
-            .iter()
-            .flat_map(|c| {
-                ["command", "args"]
-                    .into_iter()
-                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
-            })
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
         // Without a command the image's default is `sh`.
-        let main = if words.is_empty() {
-            "sh".to_string()
-        } else {
-            words.join(" ")
-        };
+        let main = self.main_command_line("sh");
         io_out(
             io,
             format!(
@@ -1689,21 +1669,7 @@ impl PodHost<'_> {
     /// procps `ps` (`ps`, `ps -ef`, `ps aux`) in images that ship it: the container's main
     /// process (PID 1) and `ps` itself, both without a terminal (`kubectl exec` without -t).
     fn procps_ps(&mut self, args: &[String], default_cmd: &str, io: &mut Io) -> i32 {
-        let words: Vec<String> = self
-            .container_spec()
-            .iter()
-            .flat_map(|c| {
-                ["command", "args"]
-                    .into_iter()
-                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
-            })
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        let main = if words.is_empty() {
-            default_cmd.to_string()
-        } else {
-            words.join(" ")
-        };
+        let main = self.main_command_line(default_cmd);
         let me = format!("ps {}", args.join(" ")).trim_end().to_string();
         let hhmm = |t: Time| t.rfc3339().get(11..16).unwrap_or("00:00").to_string();
         let (started, now) = (hhmm(self.container_started()), hhmm(self.cluster.now()));
@@ -2512,6 +2478,26 @@ impl PodHost<'_> {
     }
 
     /// The container spec this shell runs in.
+    /// The container's main process as `ps` shows it: its command and args joined, or the
+    /// image's default when the spec names none.
+    fn main_command_line(&self, default_cmd: &str) -> String {
+        let words: Vec<String> = self
+            .container_spec()
+            .iter()
+            .flat_map(|c| {
+                ["command", "args"]
+                    .into_iter()
+                    .flat_map(move |f| object::get_array(c, &[f]).to_vec())
+            })
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if words.is_empty() {
+            default_cmd.to_string()
+        } else {
+            words.join(" ")
+        }
+    }
+
     fn container_spec(&self) -> Option<serde_json::Value> {
         let p = self.pod_obj()?;
         object::get_array(&p, &["spec", "containers"])
