@@ -28,18 +28,24 @@ pub const COMMANDS: &[&str] = &[
     "delete",
     "rollout",
     "scale",
+    "cluster-info",
+    "top",
     "cordon",
     "uncordon",
     "drain",
+    "taint",
     "describe",
     "logs",
     "exec",
+    "events",
     "apply",
     "patch",
     "wait",
     "label",
     "annotate",
     "api-resources",
+    "api-versions",
+    "config",
     "version",
 ];
 
@@ -88,6 +94,8 @@ fn flags_of(verb: &str) -> &'static [FlagSpec] {
         "explain" => cmd::explain::SPECS,
         "api-resources" => cmd::api_resources::SPECS,
         "version" => cmd::version::SPECS,
+        "events" => cmd::events::SPECS,
+        "taint" => cmd::taint::SPECS,
         _ => &[],
     }
 }

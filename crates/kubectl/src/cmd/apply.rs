@@ -46,10 +46,7 @@ pub fn set_last_applied(obj: &mut Value) {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "apply".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("apply", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let server_side = p.bool("server-side");

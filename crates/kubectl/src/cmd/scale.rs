@@ -32,10 +32,7 @@ pub fn has_scale(kind: Kind) -> bool {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "scale".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("scale", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let replicas: i64 = p
