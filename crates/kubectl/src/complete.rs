@@ -21,6 +21,7 @@ pub struct Completion {
 /// The kubectl commands this kubectl implements, in kubectl's order.
 pub const COMMANDS: &[&str] = &[
     "create",
+    "expose",
     "run",
     "set",
     "explain",
@@ -96,6 +97,7 @@ fn flags_of(verb: &str) -> &'static [FlagSpec] {
         "version" => cmd::version::SPECS,
         "events" => cmd::events::SPECS,
         "taint" => cmd::taint::SPECS,
+        "expose" => cmd::expose::SPECS,
         _ => &[],
     }
 }
@@ -332,7 +334,10 @@ mod tests {
                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}}))
             .expect("pod");
         assert_eq!(c("kub", &cluster), ["kubectl"]);
-        assert_eq!(c("kubectl ap", &cluster), ["api-resources", "apply"]);
+        assert_eq!(
+            c("kubectl ap", &cluster),
+            ["api-resources", "api-versions", "apply"]
+        );
         assert_eq!(c("kubectl apply -f w", &cluster), ["web.yaml"]);
         assert!(c("kubectl get --wa", &cluster).contains(&"--watch".to_string()));
         assert_eq!(c("kubectl get statefulsets", &cluster), ["statefulsets"]);

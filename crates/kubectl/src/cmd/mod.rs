@@ -15,6 +15,7 @@ pub mod drain;
 pub mod events;
 pub mod exec;
 pub mod explain;
+pub mod expose;
 pub mod get;
 pub mod logs;
 pub mod patch;
@@ -103,6 +104,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "events" => events::run(k, rest, out),
         "top" => top::run(k, rest, out),
         "taint" => taint::run(k, rest, out),
+        "expose" => expose::run(k, rest, out),
         "config" => config::run(k, rest, out),
         "cluster-info" => cluster_info::run_cluster_info(k, rest, out),
         "api-versions" => cluster_info::run_api_versions(k, rest, out),
