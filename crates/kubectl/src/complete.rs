@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "events",
     "apply",
     "patch",
+    "replace",
     "wait",
     "label",
     "annotate",
@@ -98,6 +99,7 @@ fn flags_of(verb: &str) -> &'static [FlagSpec] {
         "events" => cmd::events::SPECS,
         "taint" => cmd::taint::SPECS,
         "expose" => cmd::expose::SPECS,
+        "replace" => cmd::replace::SPECS,
         _ => &[],
     }
 }

@@ -19,6 +19,7 @@ pub mod expose;
 pub mod get;
 pub mod logs;
 pub mod patch;
+pub mod replace;
 pub mod rollout;
 pub mod run;
 pub mod scale;
@@ -105,6 +106,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "top" => top::run(k, rest, out),
         "taint" => taint::run(k, rest, out),
         "expose" => expose::run(k, rest, out),
+        "replace" => replace::run(k, rest, out),
         "config" => config::run(k, rest, out),
         "cluster-info" => cluster_info::run_cluster_info(k, rest, out),
         "api-versions" => cluster_info::run_api_versions(k, rest, out),
