@@ -2,7 +2,7 @@
 // index.html out to its own file, so the page runs under a Content-Security-Policy without
 // 'unsafe-inline' (script-src 'self' 'wasm-unsafe-eval'). Also drops Trunk's build-time nonce
 // attributes, which a static page cannot honour anyway (trunk-rs/trunk#853).
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 
@@ -23,8 +23,35 @@ html = html.replace(/<script([^>]*)>([\s\S]*?)<\/script>/g, (whole, attrs, body)
   return `<script${type} src="./${name}"></script>`;
 });
 html = html.replace(/\s+nonce="[^"]*"/g, "");
+
+// The engine worker (web/src/worker.rs): a module worker that loads the same wasm-bindgen glue
+// as the page (the hashed name Trunk just wrote) and instantiates the WebAssembly.Module the
+// page posts first (no second download or compile), then hands each message to
+// `worker_receive`. Messages that arrive meanwhile wait in a queue. The page finds the script
+// through <meta name="kubeplay-worker">.
+const boot = readdirSync(dir).filter((f) => /^boot-.*\.js$/.test(f)).map((f) => readFileSync(join(dir, f), "utf8")).join("\n") + html;
+const glue = boot.match(/['"]([^'"]*kubeplay-web-[0-9a-f]+\.js)['"]/)?.[1];
+if (!glue) {
+  console.error("externalize-boot: no wasm-bindgen glue named in index.html's boot script");
+  process.exit(1);
+}
+const worker = `// kubeplay's engine worker (written by scripts/externalize-boot.mjs).
+import init, { worker_receive } from ${JSON.stringify(glue)};
+const queue = [];
+let ready = false;
+self.onmessage = async (e) => {
+  if (ready) return worker_receive(e.data);
+  if (!(e.data instanceof WebAssembly.Module)) return queue.push(e.data);
+  await init({ module_or_path: e.data });
+  ready = true;
+  for (const m of queue.splice(0)) worker_receive(m);
+};
+`;
+const workerName = `worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.js`;
+writeFileSync(join(dir, workerName), worker);
+html = html.replace("</head>", `<meta name="kubeplay-worker" content="./${workerName}">\n</head>`);
 writeFileSync(file, html);
-console.error(`externalize-boot: moved ${count} inline script(s) out of index.html`);
+console.error(`externalize-boot: moved ${count} inline script(s) out of index.html; engine worker ${workerName}`);
 
 // Then the service worker, which must see the boot file written above.
 await import("./offline.mjs");

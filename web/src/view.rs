@@ -9,11 +9,12 @@ use kubeplay_engine::object::{self, get, get_array, get_str};
 use kubeplay_engine::{Cluster, Kind, Selector, Time};
 use kubeplay_kubectl::manifest;
 use kubeplay_kubectl::printers::table::{age, pod_summary};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How a pod tile is coloured and labelled; the class name is the CSS hook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PodLook {
     Pending,
     Creating,
@@ -52,7 +53,7 @@ impl PodLook {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PodTile {
     pub name: String,
     pub lane: usize,
@@ -65,7 +66,7 @@ pub struct PodTile {
     pub look: PodLook,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeLane {
     pub name: String,
     pub ready: bool,
@@ -74,7 +75,7 @@ pub struct NodeLane {
     pub status: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimDisk {
     pub name: String,
     pub column: usize,
@@ -84,7 +85,7 @@ pub struct ClaimDisk {
     pub attached: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsName {
     /// `web-0.nginx`
     pub name: String,
@@ -94,7 +95,7 @@ pub struct DnsName {
     pub ip: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventRow {
     pub age: String,
     pub warning: bool,
@@ -104,7 +105,7 @@ pub struct EventRow {
 }
 
 /// A StatefulSet's replica handle and its "why".
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SetRow {
     pub name: String,
     pub replicas: i64,
@@ -116,7 +117,7 @@ pub struct SetRow {
     pub waiting: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterView {
     pub sets: Vec<SetRow>,
     /// Virtual time since the cluster started, `mm:ss`.
