@@ -97,6 +97,9 @@ pub struct DnsName {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventRow {
+    /// The Event object's uid: the list is keyed by it, so a new event inserts one row
+    /// instead of rewriting the text of every row below it.
+    pub uid: String,
     pub age: String,
     pub warning: bool,
     pub reason: String,
@@ -441,6 +444,7 @@ pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
             let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
             let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
             EventRow {
+                uid: object::uid(e).to_string(),
                 age: age(get_str(e, &["lastTimestamp"]), now),
                 warning: get_str(e, &["type"]) == Some("Warning"),
                 reason: get_str(e, &["reason"]).unwrap_or("").to_string(),
