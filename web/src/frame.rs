@@ -1,5 +1,5 @@
 //! The messages between the page (the browser's main thread) and the engine worker, as JSON
-//! strings through `postMessage`.
+//! strings through `postMessage` (written and read by `wire.rs`).
 //!
 //! Why a worker: at 200 pods one clock tick is tens of milliseconds of controller work plus
 //! the view read from the cluster; on the main thread that work shared frames with drawing and
@@ -12,10 +12,9 @@
 
 use crate::state::{Action, Notice, ScreenChange, Selection};
 use crate::view::ClusterView;
-use serde::{Deserialize, Serialize};
 
 /// What the page knows at start-up that the worker cannot read (the URL, localStorage).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Boot {
     pub embed: bool,
     pub autoplay: bool,
@@ -27,22 +26,23 @@ pub struct Boot {
     pub perf: bool,
 }
 
-#[derive(Serialize, Deserialize)]
 pub enum ToWorker {
     Boot(Boot),
     /// An action, numbered by the page (frames say which they include).
     Act(u64, Action),
 }
 
-#[derive(Serialize, Deserialize)]
 pub enum FromWorker {
     Frame(Box<Frame>),
     /// The session as it would be saved now (`persist`: write it to localStorage).
-    Save { json: String, persist: bool },
+    Save {
+        json: String,
+        persist: bool,
+    },
 }
 
 /// One terminal as the page draws it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TermFrame {
     pub screen: ScreenChange,
     pub prompt: String,
@@ -65,7 +65,7 @@ impl Default for TermFrame {
 }
 
 /// The shared script's progress (embed mode).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScriptBar {
     pub steps: usize,
     pub done: usize,
@@ -73,14 +73,14 @@ pub struct ScriptBar {
 }
 
 /// The facts the action menu of a selected pod or node shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MenuFacts {
     pub summary: String,
     pub cordoned: bool,
 }
 
 /// Everything the page draws, after the worker handled actions up to `seq`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
     pub seq: u64,
     pub playing: bool,

@@ -22,6 +22,7 @@ mod session;
 mod state;
 mod storage;
 mod view;
+mod wire;
 mod worker;
 
 use components::cluster::ClusterPicture;

@@ -8,7 +8,7 @@
 //!
 //! Must never hold cluster state: everything here is a copy of a frame.
 
-use crate::frame::{Boot, FromWorker, Frame, ToWorker};
+use crate::frame::{Boot, Frame, FromWorker, ToWorker};
 use crate::state::{Action, LineKind, ScreenChange};
 use crate::view::ClusterView;
 use crate::{perf, storage};
@@ -167,28 +167,27 @@ impl Link {
     pub fn start(page: UseReducerDispatcher<Page>) -> Link {
         let boot: Boot = storage::boot_info();
         let d = page.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |e: web_sys::MessageEvent| {
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
-                match serde_json::from_str::<FromWorker>(&text) {
-                    Ok(FromWorker::Frame(f)) => {
+                match crate::wire::read::<FromWorker>(&text) {
+                    Some(FromWorker::Frame(f)) => {
                         for (name, ms) in &f.perf {
                             perf::record(name, *ms);
                         }
                         d.dispatch(PageMsg::Frame(f));
                     }
-                    Ok(FromWorker::Save { json, persist }) => {
+                    Some(FromWorker::Save { json, persist }) => {
                         if persist {
                             storage::save(&json);
                         }
                         d.dispatch(PageMsg::Saved(json));
                     }
-                    Err(_) => {}
+                    None => {}
                 }
-            },
-        );
+            });
         let worker = worker_url().and_then(|url| {
             let opts = web_sys::WorkerOptions::new();
             opts.set_type(web_sys::WorkerType::Module);
@@ -210,8 +209,8 @@ impl Link {
     }
 
     fn post(&self, msg: &ToWorker) {
-        if let (Some(w), Ok(text)) = (&self.worker, serde_json::to_string(msg)) {
-            let _ = w.post_message(&text.into());
+        if let Some(w) = &self.worker {
+            let _ = w.post_message(&crate::wire::write(msg).into());
         }
     }
 

@@ -17,7 +17,6 @@ use kubeplay_kubectl::cmd::get::Watch;
 use kubeplay_kubectl::context::MemFiles;
 use kubeplay_kubectl::shell::Shell;
 use kubeplay_kubectl::{cmd, Kubectl, Output, Session, Stream};
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -37,7 +36,7 @@ const ENGINE_BUDGET_MS: f64 = 20.0;
 const SETTLE_MS: u64 = 10 * 60 * 1000;
 
 /// What a piece of terminal text is, for colouring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
     /// The prompt and the command the user typed.
     Input,
@@ -71,7 +70,7 @@ pub struct Terminal {
 }
 
 /// What changed on a terminal's screen since the page last heard.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ScreenChange {
     Same,
     /// Segments to add with `push_segment`.
@@ -553,7 +552,7 @@ pub struct State {
 }
 
 /// A message shown over the page until dismissed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     /// The saved session could not be read: why, and its raw text for "export raw".
     Unreadable {
@@ -570,7 +569,7 @@ impl PartialEq for State {
 }
 
 /// What the user clicked in the cluster view.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
     Pod(String),
     Node(String),
@@ -665,7 +664,6 @@ impl State {
 }
 
 /// Everything that changes the state. The page sends these to the engine worker as JSON.
-#[derive(Serialize, Deserialize)]
 pub enum Action {
     /// Wall-clock milliseconds passed while playing.
     Tick(f64),
@@ -694,7 +692,6 @@ pub enum Action {
     Run(String),
     Select(Option<Selection>),
     /// Replace the session (an imported file).
-    #[serde(skip)]
     Load(Box<Snapshot>),
     /// An imported file's text: `Load` when it reads as a session, else `LoadFailed`.
     Import(String),
@@ -1070,13 +1067,19 @@ mod tests {
         };
         sync(&mut w, &mut copy);
         w.type_text(0, "echo one");
-        assert!(matches!(w.terminals[0].take_screen(), ScreenChange::Append(_)));
+        assert!(matches!(
+            w.terminals[0].take_screen(),
+            ScreenChange::Append(_)
+        ));
         w.type_text(0, "echo two; echo three >&2");
         sync(&mut w, &mut copy);
         assert_eq!(w.terminals[0].take_screen(), ScreenChange::Same);
         w.clear_screen(0);
         w.type_text(0, "echo four");
-        assert!(matches!(w.terminals[0].take_screen(), ScreenChange::Reset(_)));
+        assert!(matches!(
+            w.terminals[0].take_screen(),
+            ScreenChange::Reset(_)
+        ));
         w.type_text(0, "echo five");
         sync(&mut w, &mut copy);
     }

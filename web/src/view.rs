@@ -9,12 +9,11 @@ use kubeplay_engine::object::{self, get, get_array, get_str};
 use kubeplay_engine::{Cluster, Kind, Selector, Time};
 use kubeplay_kubectl::manifest;
 use kubeplay_kubectl::printers::table::{age, pod_summary};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How a pod tile is coloured and labelled; the class name is the CSS hook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodLook {
     Pending,
     Creating,
@@ -53,7 +52,7 @@ impl PodLook {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PodTile {
     pub name: String,
     pub lane: usize,
@@ -66,7 +65,7 @@ pub struct PodTile {
     pub look: PodLook,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NodeLane {
     pub name: String,
     pub ready: bool,
@@ -75,7 +74,7 @@ pub struct NodeLane {
     pub status: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClaimDisk {
     pub name: String,
     pub column: usize,
@@ -85,7 +84,7 @@ pub struct ClaimDisk {
     pub attached: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DnsName {
     /// `web-0.nginx`
     pub name: String,
@@ -95,7 +94,7 @@ pub struct DnsName {
     pub ip: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EventRow {
     /// The Event object's uid: the list is keyed by it, so a new event inserts one row
     /// instead of rewriting the text of every row below it.
@@ -108,7 +107,7 @@ pub struct EventRow {
 }
 
 /// A StatefulSet's replica handle and its "why".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetRow {
     pub name: String,
     pub replicas: i64,
@@ -120,7 +119,7 @@ pub struct SetRow {
     pub waiting: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterView {
     pub sets: Vec<SetRow>,
     /// Virtual time since the cluster started, `mm:ss`.

@@ -55,7 +55,7 @@ thread_local! {
 /// One message from the page.
 #[wasm_bindgen]
 pub fn worker_receive(msg: String) {
-    let Ok(msg) = serde_json::from_str::<ToWorker>(&msg) else {
+    let Some(msg) = crate::wire::read::<ToWorker>(&msg) else {
         return;
     };
     HOST.with(|h| {
@@ -138,9 +138,7 @@ impl Host {
             json: self.state.snapshot().to_json(),
             persist: self.state.saving,
         };
-        if let Ok(text) = serde_json::to_string(&msg) {
-            post_message(&text);
-        }
+        post_message(&crate::wire::write(&msg));
     }
 
     fn send_frame(&mut self) {
@@ -167,7 +165,9 @@ impl Host {
                 search: t.search.as_ref().map(|(q, i)| {
                     (
                         q.clone(),
-                        i.and_then(|i| t.history.get(i)).cloned().unwrap_or_default(),
+                        i.and_then(|i| t.history.get(i))
+                            .cloned()
+                            .unwrap_or_default(),
                     )
                 }),
             })
@@ -211,9 +211,7 @@ impl Host {
             files,
             perf: perf::take(),
         };
-        if let Ok(text) = serde_json::to_string(&FromWorker::Frame(Box::new(frame))) {
-            post_message(&text);
-        }
+        post_message(&crate::wire::write(&FromWorker::Frame(Box::new(frame))));
     }
 
     /// The cluster picture with each set's "why".
