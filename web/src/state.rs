@@ -1067,19 +1067,17 @@ mod tests {
         };
         sync(&mut w, &mut copy);
         w.type_text(0, "echo one");
-        assert!(matches!(
-            w.terminals[0].take_screen(),
-            ScreenChange::Append(_)
-        ));
+        let change = w.terminals[0].take_screen();
+        assert!(matches!(change, ScreenChange::Append(_)));
+        change.apply(&mut copy);
         w.type_text(0, "echo two; echo three >&2");
         sync(&mut w, &mut copy);
         assert_eq!(w.terminals[0].take_screen(), ScreenChange::Same);
         w.clear_screen(0);
         w.type_text(0, "echo four");
-        assert!(matches!(
-            w.terminals[0].take_screen(),
-            ScreenChange::Reset(_)
-        ));
+        let change = w.terminals[0].take_screen();
+        assert!(matches!(change, ScreenChange::Reset(_)));
+        change.apply(&mut copy);
         w.type_text(0, "echo five");
         sync(&mut w, &mut copy);
     }
