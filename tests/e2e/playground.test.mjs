@@ -511,8 +511,9 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   const marks = onMain.filter((e) => e.name === "kp:pods-changed").map((e) => e.ts).sort((a, b) => a - b);
   const paintTs = onMain.filter((e) => PAINTS.includes(e.name)).map((e) => e.ts).sort((a, b) => a - b);
   // A frame is a task that paints (the main thread's part of a rendering update). Its time is
-  // all main-thread work since the previous frame: the clock tick (engine + view + yew + DOM),
-  // timers, garbage collection, then style, layout and paint. Frames count from the first pod
+  // all main-thread work since the previous frame: the engine worker's frame messages (read +
+  // yew + DOM; the clock tick's engine and view work run in the worker, and its kp:* measures
+  // are forwarded to this page), timers, garbage collection, then style, layout and paint. Frames count from the first pod
   // change to half a second after the last (the CSS transitions' length).
   // (A page so busy that no change was marked inside the trace counts from the trace's start.)
   const from = marks[0] ?? tasks[0]?.ts ?? 0, to = marks.length ? marks.at(-1) + 500_000 : Infinity;
