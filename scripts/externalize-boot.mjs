@@ -2,7 +2,7 @@
 // index.html out to its own file, so the page runs under a Content-Security-Policy without
 // 'unsafe-inline' (script-src 'self' 'wasm-unsafe-eval'). Also drops Trunk's build-time nonce
 // attributes, which a static page cannot honour anyway (trunk-rs/trunk#853).
-import { readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 
@@ -13,24 +13,13 @@ if (!dir) {
 }
 const file = join(dir, "index.html");
 let html = readFileSync(file, "utf8");
-let count = 0;
-html = html.replace(/<script([^>]*)>([\s\S]*?)<\/script>/g, (whole, attrs, body) => {
-  if (/\bsrc=/.test(attrs) || body.trim() === "") return whole;
-  const name = `boot-${createHash("sha256").update(body).digest("hex").slice(0, 16)}.js`;
-  writeFileSync(join(dir, name), body);
-  count++;
-  const type = /type="module"/.test(attrs) ? ' type="module"' : "";
-  return `<script${type} src="./${name}"></script>`;
-});
-html = html.replace(/\s+nonce="[^"]*"/g, "");
-
 // The engine worker (web/src/worker.rs): a module worker that loads the same wasm-bindgen glue
 // as the page (the hashed name Trunk just wrote) and instantiates the WebAssembly.Module the
 // page posts first (no second download or compile), then hands each message to
-// `worker_receive`. Messages that arrive meanwhile wait in a queue. The page finds the script
-// through <meta name="kubeplay-worker">.
-const boot = readdirSync(dir).filter((f) => /^boot-.*\.js$/.test(f)).map((f) => readFileSync(join(dir, f), "utf8")).join("\n") + html;
-const glue = boot.match(/['"]([^'"]*kubeplay-web-[0-9a-f]+\.js)['"]/)?.[1];
+// `worker_receive`. Messages that arrive meanwhile wait in a queue. The boot script starts it
+// first thing (window.kubeplayWorker), so its script loads while the page compiles the wasm;
+// <meta name="kubeplay-worker"> names it too.
+const glue = html.match(/['"]([^'"]*kubeplay-web-[0-9a-f]+\.js)['"]/)?.[1];
 if (!glue) {
   console.error("externalize-boot: no wasm-bindgen glue named in index.html's boot script");
   process.exit(1);
@@ -48,6 +37,20 @@ self.onmessage = async (e) => {
 };
 `;
 const workerName = `worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.js`;
+let count = 0;
+html = html.replace(/<script([^>]*)>([\s\S]*?)<\/script>/g, (whole, attrs, body) => {
+  if (/\bsrc=/.test(attrs) || body.trim() === "") return whole;
+  if (/type="module"/.test(attrs)) {
+    body = `window.kubeplayWorker = new Worker("./${workerName}", { type: "module" });\n` + body;
+  }
+  const name = `boot-${createHash("sha256").update(body).digest("hex").slice(0, 16)}.js`;
+  writeFileSync(join(dir, name), body);
+  count++;
+  const type = /type="module"/.test(attrs) ? ' type="module"' : "";
+  return `<script${type} src="./${name}"></script>`;
+});
+html = html.replace(/\s+nonce="[^"]*"/g, "");
+
 writeFileSync(join(dir, workerName), worker);
 html = html.replace("</head>", `<meta name="kubeplay-worker" content="./${workerName}">\n</head>`);
 writeFileSync(file, html);

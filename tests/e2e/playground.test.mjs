@@ -329,6 +329,7 @@ test("an unreadable saved session shows export raw / reset, never a blank page",
   assert.match(await page.evaluate(() => localStorage.getItem("kubeplay.session")), /rm -rf/);
   await page.screenshot({ path: join(shots, "unreadable.png") });
   await page.getByRole("button", { name: /Reset/ }).last().click();
+  await notice.waitFor({ state: "detached" });
   assert.equal(await notice.count(), 0);
   await run(page, "kubectl get nodes");
   await page.waitForFunction(() => (localStorage.getItem("kubeplay.session") ?? "").includes("get nodes"));

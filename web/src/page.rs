@@ -188,7 +188,12 @@ impl Link {
                     None => {}
                 }
             });
-        let worker = worker_url().and_then(|url| {
+        // The boot script started it while the wasm compiled; else start it now.
+        let started = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w, &"kubeplayWorker".into()).ok())
+            .and_then(|w| w.dyn_into::<web_sys::Worker>().ok());
+        let worker = started.or_else(|| {
+            let url = worker_url()?;
             let opts = web_sys::WorkerOptions::new();
             opts.set_type(web_sys::WorkerType::Module);
             web_sys::Worker::new_with_options(&url, &opts).ok()

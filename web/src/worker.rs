@@ -61,19 +61,24 @@ pub fn worker_receive(msg: String) {
     HOST.with(|h| {
         let mut h = h.borrow_mut();
         match msg {
-            ToWorker::Boot(boot) => *h = Some(Host::new(&boot)),
+            ToWorker::Boot(boot) => {
+                let host = h.insert(Host::new(&boot));
+                // The first frame first: the page takes input once it has one.
+                host.sync_clock();
+                host.send_frame();
+                host.save();
+            }
             ToWorker::Act(seq, action) => {
                 let Some(host) = h.as_mut() else {
                     return;
                 };
                 host.seq = seq;
                 host.state = host.state.clone().reduce(action);
+                // Saved before the frame, so what the page shows is in its export and share.
+                host.save();
+                host.sync_clock();
+                host.send_frame();
             }
-        }
-        if let Some(host) = h.as_mut() {
-            host.save();
-            host.sync_clock();
-            host.send_frame();
         }
     });
 }
