@@ -1,14 +1,16 @@
 //! The page's state and everything that changes it: one `State`, one `enum Action`, one
 //! reducer. The simulated cluster, the terminals (kubectl `Session`s) and the editor's files
-//! live in a `World` that the reducer mutates in place; the rest of the page only reads it
-//! through `view::*` snapshots.
+//! live in a `World` that the reducer mutates in place. All of it lives in the engine worker
+//! (`worker.rs`), which runs the reducer for the page's actions and its own clock ticks; the page
+//! sees only the frames built from it (`view::*`, `frame.rs`).
 //!
 //! Why a `RefCell` inside a reducer: the `Cluster` is large and not `Clone`, so copying it on
 //! every action (as a textbook reducer would) is out of the question. The reducer is still the
 //! only code that mutates the world, and every action bumps `revision`, so renders stay a pure
 //! function of (state, revision).
 //!
-//! This module must never touch the DOM, timers or storage: effects live in hooks (`main.rs`).
+//! This module must never touch the DOM, timers or storage: the worker owns the timer, the page
+//! the DOM and storage.
 
 use crate::session::{Snapshot, Ui};
 use kubeplay_engine::{Cluster, Config};
