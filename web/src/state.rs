@@ -15,6 +15,7 @@
 use crate::session::{Snapshot, Ui};
 use kubeplay_engine::{Cluster, Config};
 use kubeplay_kubectl::bundled::WithUrls;
+use kubeplay_kubectl::cmd::events::EventsWatch;
 use kubeplay_kubectl::cmd::get::Watch;
 use kubeplay_kubectl::context::MemFiles;
 use kubeplay_kubectl::shell::Shell;
@@ -60,8 +61,8 @@ pub struct Terminal {
     /// Lines typed so far of a command the shell says is not complete yet.
     pub pending: String,
     pub input: String,
-    /// A `kubectl get -w` streaming as the page clock moves.
-    pub watch: Option<Watch>,
+    /// A `kubectl get -w` or `kubectl events -w` streaming as the page clock moves.
+    pub watch: Option<Streaming>,
     /// Ctrl-R: (what is typed, the history entry it matches).
     pub search: Option<(String, Option<usize>)>,
     /// What was added to `scrollback` since the engine worker last sent it to the page
@@ -387,14 +388,25 @@ impl World {
             term.reset_screen();
             return;
         }
-        if let Some(args) = watch_args(src) {
+        if let Some((verb, args)) = watch_args(src) {
             let mut k = Kubectl {
                 cluster,
                 namespace: term.session.namespace.clone(),
                 files: &files,
                 stdin: String::new(),
             };
-            match Watch::start(&mut k, &args) {
+            let started = match verb {
+                WatchVerb::Get => {
+                    Watch::start(&mut k, &args).map(|(w, out)| (Streaming::Get(w), out))
+                }
+                WatchVerb::Events => EventsWatch::begin(&mut k, &args).map(|mut w| {
+                    // Its first poll prints the events there already are.
+                    let mut out = Output::new();
+                    w.poll(k.cluster, &mut out);
+                    (Streaming::Events(w), out)
+                }),
+            };
+            match started {
                 Ok((w, out)) => {
                     term.write_output(&out);
                     term.watch = Some(w);
@@ -503,24 +515,52 @@ impl World {
     }
 }
 
-/// The arguments after `get` when a line is a plain `kubectl get ... -w` the page can stream
-/// frame by frame. Anything with shell syntax (pipes, quotes, `$`) runs through the shell
-/// instead, synchronously in virtual time like the CLI.
-pub fn watch_args(line: &str) -> Option<Vec<String>> {
+/// A watch the page streams frame by frame.
+pub enum Streaming {
+    Get(Watch),
+    Events(EventsWatch),
+}
+
+impl Streaming {
+    pub fn poll(&mut self, cluster: &Cluster, out: &mut Output) {
+        match self {
+            Streaming::Get(w) => w.poll(cluster, out),
+            Streaming::Events(w) => w.poll(cluster, out),
+        }
+    }
+}
+
+/// Which kubectl verb a streamed watch runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchVerb {
+    Get,
+    Events,
+}
+
+/// The verb and the arguments after it when a line is a plain `kubectl get ... -w` or
+/// `kubectl events ... -w` the page can stream frame by frame. Anything with shell syntax
+/// (pipes, quotes, `$`) runs through the shell instead, synchronously in virtual time like
+/// the CLI.
+pub fn watch_args(line: &str) -> Option<(WatchVerb, Vec<String>)> {
     if line.contains(|c: char| "|;&<>$`'\"(){}\\#\n".contains(c)) {
         return None;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
-    if words.first() != Some(&"kubectl") || words.get(1) != Some(&"get") {
+    if words.first() != Some(&"kubectl") {
         return None;
     }
+    let verb = match words.get(1) {
+        Some(&"get") => WatchVerb::Get,
+        Some(&"events") => WatchVerb::Events,
+        _ => return None,
+    };
     let watching = words.iter().any(|w| {
         matches!(
             *w,
             "-w" | "--watch" | "--watch=true" | "-w=true" | "--watch-only" | "--watch-only=true"
         )
     });
-    watching.then(|| words.iter().skip(2).map(|s| s.to_string()).collect())
+    watching.then(|| (verb, words.iter().skip(2).map(|s| s.to_string()).collect()))
 }
 
 /// The whole page state. Cheap to clone: the world is shared.
@@ -988,12 +1028,17 @@ mod tests {
     fn only_plain_get_watch_lines_stream() {
         assert_eq!(
             watch_args("kubectl get pods -w -l app=nginx"),
-            Some(vec![
-                "pods".into(),
-                "-w".into(),
-                "-l".into(),
-                "app=nginx".into()
-            ])
+            Some((
+                WatchVerb::Get,
+                vec!["pods".into(), "-w".into(), "-l".into(), "app=nginx".into()]
+            ))
+        );
+        assert_eq!(
+            watch_args("kubectl events --for sts/web -w"),
+            Some((
+                WatchVerb::Events,
+                vec!["--for".into(), "sts/web".into(), "-w".into()]
+            ))
         );
         assert_eq!(watch_args("kubectl get pods"), None);
         assert_eq!(watch_args("kubectl get pods -w | grep web"), None);
@@ -1023,6 +1068,28 @@ mod tests {
         w.type_text(1, "kubectl delete pod web-0");
         w.advance(60_000);
         assert_eq!(text(&w, 0), before, "a stopped watch prints nothing more");
+    }
+
+    #[test]
+    fn an_events_watch_streams_new_events_until_ctrl_c() {
+        let mut w = World::new(1, vec![("web.yaml".into(), WEB_YAML.into())]);
+        w.type_text(0, "kubectl events --for sts/web -w");
+        assert!(w.terminals[0].watch.is_some());
+        w.type_text(1, "kubectl apply -f web.yaml");
+        for _ in 0..300 {
+            w.advance(100);
+        }
+        let shown = text(&w, 0);
+        assert!(
+            shown.contains("LAST SEEN   TYPE     REASON             OBJECT            MESSAGE"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("create Pod web-1 in StatefulSet web successful"),
+            "{shown}"
+        );
+        w.interrupt(0);
+        assert!(w.terminals[0].watch.is_none());
     }
 
     #[test]
