@@ -53,11 +53,24 @@ impl StatefulSetController {
 
     /// The set a controller reference points at, if it exists with that UID.
     fn resolve(api: &Api, namespace: &str, r: &OwnerRef) -> Option<ObjectKey> {
+        Self::resolve_view(
+            api,
+            namespace,
+            &object::OwnerRefView {
+                api_version: &r.api_version,
+                kind: &r.kind,
+                name: &r.name,
+                uid: &r.uid,
+            },
+        )
+    }
+
+    fn resolve_view(api: &Api, namespace: &str, r: &object::OwnerRefView) -> Option<ObjectKey> {
         if r.kind != "StatefulSet" || !r.api_version.starts_with("apps/") {
             return None;
         }
-        let set = api.try_get(Kind::StatefulSet, namespace, &r.name)?;
-        (object::uid(set) == r.uid).then(|| ObjectKey::new(Kind::StatefulSet, namespace, &r.name))
+        let set = api.try_get(Kind::StatefulSet, namespace, r.name)?;
+        (object::uid(set) == r.uid).then(|| ObjectKey::new(Kind::StatefulSet, namespace, r.name))
     }
 
     /// `getPodStatefulSets`: sets in the namespace whose selector matches the labels.
@@ -124,7 +137,9 @@ impl StatefulSetController {
     fn claim_keys(ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         let claim = &ev.object;
         let ns = object::namespace(claim);
-        if let Some(k) = object::controller_ref(claim).and_then(|r| Self::resolve(api, ns, &r)) {
+        if let Some(k) =
+            object::controller_ref_view(claim).and_then(|r| Self::resolve_view(api, ns, &r))
+        {
             out.push(k);
             return;
         }
@@ -212,7 +227,7 @@ impl StatefulSetController {
             .into_iter()
             .filter(|r| selector.matches_object(r))
         {
-            match object::controller_ref(&r) {
+            match object::controller_ref_view(&r) {
                 None => {
                     can_adopt(api).map_err(|e| {
                         pod_control::plain_error(format!("can't adopt ControllerRevisions: {e}"))
@@ -237,7 +252,7 @@ impl StatefulSetController {
         let set_terminating = object::is_terminating(&set);
         for p in candidates(api, Kind::Pod) {
             let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
-            match object::controller_ref(&p) {
+            match object::controller_ref_view(&p) {
                 Some(c) if c.uid != set_uid => {}
                 Some(_) if matches => pods.push(p),
                 Some(_) => {
@@ -330,8 +345,8 @@ impl Controller for StatefulSetController {
             Kind::Pod => self.pod_keys(event, api, out),
             Kind::ControllerRevision => {
                 let ns = object::namespace(&event.object);
-                if let Some(k) =
-                    object::controller_ref(&event.object).and_then(|r| Self::resolve(api, ns, &r))
+                if let Some(k) = object::controller_ref_view(&event.object)
+                    .and_then(|r| Self::resolve_view(api, ns, &r))
                 {
                     out.push(k);
                 }
@@ -377,7 +392,7 @@ fn next_availability_check(set: &Value, status: &control::SetStatus, api: &Api) 
         .store
         .controlled_by(Kind::Pod, uid)
         .filter(|p| object::namespace(p) == ns)
-        .filter(|p| object::controller_ref(p).is_some_and(|r| r.uid == uid))
+        .filter(|p| object::controller_ref_view(p).is_some_and(|r| r.uid == uid))
         .filter(|p| utils::is_running_and_ready(p) && !utils::is_available(p, mrs, api.now))
         .filter_map(|p| utils::ready_since(p))
         .map(|t| t.plus_secs(mrs as u64 + 1))
