@@ -60,22 +60,39 @@ impl Api {
         };
         // One string for source, involved object, type and reason; the message is a second
         // level, so a lookup formats nothing else.
-        let similar_key = format!(
-            "{}/{}|{}/{}/{}/{}/{}|{event_type}|{reason}",
+        // Joined by hand: `format!` costs more than the event's other strings together.
+        let parts = [
             source.component,
+            "/",
             source.host.unwrap_or(""),
+            "|",
             object::kind(involved),
-            ns,
+            "/",
+            &ns,
+            "/",
             object::name(involved),
+            "/",
             object::uid(involved),
-            field_path.unwrap_or("")
-        );
+            "/",
+            field_path.unwrap_or(""),
+            "|",
+            event_type,
+            "|",
+            reason,
+        ];
+        let mut similar_key = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            similar_key.push_str(p);
+        }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = self
-            .event_cache
-            .similar
-            .entry(similar_key.clone())
-            .or_default();
+        let similar = match self.event_cache.similar.get_mut(&similar_key) {
+            Some(s) => s,
+            None => self
+                .event_cache
+                .similar
+                .entry(similar_key.clone())
+                .or_default(),
+        };
         similar
             .messages
             .retain(|_, t| now.0.saturating_sub(*t) <= WINDOW_MS);

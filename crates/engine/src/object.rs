@@ -243,6 +243,7 @@ pub struct OwnerRefView<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     pub uid: &'a str,
+    pub block_owner_deletion: Option<bool>,
 }
 
 impl OwnerRefView<'_> {
@@ -253,8 +254,18 @@ impl OwnerRefView<'_> {
             name: self.name.to_string(),
             uid: self.uid.to_string(),
             controller: Some(true),
-            block_owner_deletion: None,
+            block_owner_deletion: self.block_owner_deletion,
         }
+    }
+
+    /// Whether `r` is this reference as `controller_ref` decodes it.
+    pub fn is(&self, r: &OwnerRef) -> bool {
+        r.controller == Some(true)
+            && r.block_owner_deletion == self.block_owner_deletion
+            && r.uid == self.uid
+            && r.name == self.name
+            && r.kind == self.kind
+            && r.api_version == self.api_version
     }
 }
 
@@ -268,17 +279,17 @@ pub fn controller_ref_view(v: &Value) -> Option<OwnerRefView<'_>> {
         .filter(|r| field(r, "controller") == Some(&Value::Bool(true)))
         .find_map(|r| {
             let s = |k: &str| field(r, k).and_then(Value::as_str);
-            if !matches!(
-                field(r, "blockOwnerDeletion"),
-                None | Some(Value::Null | Value::Bool(_))
-            ) {
-                return None;
-            }
+            let block_owner_deletion = match field(r, "blockOwnerDeletion") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(_) => return None,
+            };
             Some(OwnerRefView {
                 api_version: s("apiVersion")?,
                 kind: s("kind")?,
                 name: s("name")?,
                 uid: s("uid")?,
+                block_owner_deletion,
             })
         })
 }
@@ -370,6 +381,9 @@ mod tests {
         let view = controller_ref_view(&refs).map(|r| (r.kind, r.uid));
         assert_eq!(view, Some(("D", "4")));
         assert_eq!(controller_ref(&refs).map(|r| r.uid), Some("4".to_string()));
+        let (view, decoded) = (controller_ref_view(&refs), controller_ref(&refs));
+        assert!(view.is_some_and(|v| decoded.as_ref().is_some_and(|d| v.is(d))));
+        assert_eq!(view.map(|v| v.to_owned_ref()), decoded);
         let mut not_obj = json!(3);
         set(&mut not_obj, &["a"], json!(1));
         assert_eq!(not_obj, json!({"a": 1}));

@@ -448,6 +448,11 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         };
     }
     let monotonic = !allows_burst(set);
+    // (the set's, the update revision's) claim templates are none.
+    let no_templates = (
+        claim_templates(set).is_empty(),
+        claim_templates(update_set).is_empty(),
+    );
 
     // Step 6: processReplica (S3.7a).
     let exit = pl.run_for_all(replicas_list.len(), monotonic, |pl, i| {
@@ -461,6 +466,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             i,
             mrs,
             now,
+            no_templates,
         )
     });
     if exit {
@@ -600,6 +606,7 @@ fn process_replica<'a>(
     i: usize,
     mrs: i64,
     now: Time,
+    no_templates: (bool, bool),
 ) -> bool {
     let (Some(shared), Some(f)) = (replicas_list.get(i), facts.get(i)) else {
         return false;
@@ -650,8 +657,17 @@ fn process_replica<'a>(
             return true;
         }
     }
-    let retention_match = claims_match_policy(update_set, pod, pl.inp.claims);
-    if identity_matches(set, pod) && storage_matches(set, pod) && retention_match {
+    // Without claim templates both storage checks reduce to the ordinal (`all` over none).
+    let retention_match = no_templates.1 || claims_match_policy(update_set, pod, pl.inp.claims);
+    let storage = if no_templates.0 {
+        f.ordinal >= 0
+    } else {
+        storage_matches(set, pod)
+    };
+    if identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
+        && storage
+        && retention_match
+    {
         return false;
     }
     pl.push(Intent::UpdatePod { pod: share(shared) });

@@ -61,6 +61,7 @@ impl StatefulSetController {
                 kind: &r.kind,
                 name: &r.name,
                 uid: &r.uid,
+                block_owner_deletion: r.block_owner_deletion,
             },
         )
     }
@@ -94,6 +95,29 @@ impl StatefulSetController {
         let pod = &ev.object;
         let ns = object::namespace(pod).to_string();
         let key = (ns.clone(), object::name(pod).to_string());
+        // Most pod events (status writes) keep the owner and labels the memo holds: then the
+        // answer is the owner alone, found without copying either.
+        if ev.event_type == EventType::Modified {
+            let view = object::controller_ref_view(pod);
+            let unchanged = self
+                .pods
+                .get(&key)
+                .is_some_and(|m| match (&m.owner, &view) {
+                    (Some(o), Some(v)) => v.is(o),
+                    (None, None) => true,
+                    _ => false,
+                })
+                && self
+                    .pods
+                    .get(&key)
+                    .is_some_and(|m| labels_equal(&m.labels, pod));
+            if unchanged {
+                if let Some(k) = view.and_then(|r| Self::resolve_view(api, &ns, &r)) {
+                    out.push(k);
+                }
+                return;
+            }
+        }
         let memo = PodMemo {
             owner: object::controller_ref(pod),
             labels: object::labels(pod),
@@ -220,7 +244,16 @@ impl StatefulSetController {
                 .filter(|o| object::namespace(o) == ns)
                 .cloned()
                 .collect();
-            kubeplay_shell::sorting::sort_by(&mut v, |a, b| object::name(a).cmp(object::name(b)));
+            // The owner index lists objects by name already; only the uncontrolled ones
+            // appended after them can be out of order.
+            if !v
+                .windows(2)
+                .all(|w| object::name(&w[0]) <= object::name(&w[1]))
+            {
+                kubeplay_shell::sorting::sort_by(&mut v, |a, b| {
+                    object::name(a).cmp(object::name(b))
+                });
+            }
             v
         };
         for r in candidates(api, Kind::ControllerRevision)
@@ -372,6 +405,23 @@ impl Controller for StatefulSetController {
                     None => Action::Done,
                 }
             }
+        }
+    }
+}
+
+/// Whether `labels` is what `object::labels(pod)` would read.
+fn labels_equal(labels: &BTreeMap<String, String>, pod: &Value) -> bool {
+    let empty = serde_json::Map::new();
+    let m = object::get(pod, &["metadata", "labels"])
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut strings = m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s)));
+    let mut mine = labels.iter();
+    loop {
+        match (strings.next(), mine.next()) {
+            (None, None) => return true,
+            (Some((k, v)), Some((mk, mv))) if k == mk && v == mv => {}
+            _ => return false,
         }
     }
 }
