@@ -221,9 +221,10 @@ impl<'p> PodFacts<'p> {
             .is_some_and(|t| t.plus_secs(mrs as u64) < now)
     }
 
-    /// `is_unavailable`
+    /// `is_unavailable`: not healthy (running, ready, not terminating) or not available.
     fn unavailable(&self, mrs: i64, now: Time) -> bool {
-        !(self.running_and_ready() && !self.terminating) || !self.available(mrs, now)
+        let healthy = self.running_and_ready() && !self.terminating;
+        !healthy || !self.available(mrs, now)
     }
 }
 
