@@ -67,10 +67,19 @@ fn attaches(cmd: &str) -> bool {
     let interactive = words
         .iter()
         .any(|w| matches!(*w, "-it" | "-ti" | "-i" | "--stdin" | "--stdin=true"));
+    // The verb: the first word after kubectl's leading global flags (`-n=mehdb`, `-n mehdb`).
+    let mut rest = words.iter().skip(1);
+    let mut verb = None;
+    while let Some(w) = rest.next() {
+        if matches!(*w, "-n" | "--namespace" | "--context") {
+            rest.next();
+        } else if !w.starts_with('-') {
+            verb = Some(*w);
+            break;
+        }
+    }
     let kubectl = words.first() == Some(&"kubectl")
-        && words
-            .get(1)
-            .is_some_and(|v| matches!(*v, "exec" | "run" | "attach"));
+        && verb.is_some_and(|v| matches!(v, "exec" | "run" | "attach"));
     let shell = words
         .last()
         .map(|w| w.rsplit('/').next().unwrap_or(w))

@@ -83,6 +83,9 @@ impl SessionHost<'_> {
     }
 
     fn kubectl(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        // What processes did on their own since the last command (a mehdb follower's sync)
+        // shows in what this one reads (`kubectl logs`).
+        self.cluster.runtime.catch_up(&self.cluster.api);
         let overlay = Overlay {
             workspace: self.workspace,
             base: self.files,
@@ -94,6 +97,7 @@ impl SessionHost<'_> {
             stdin: stdin.to_string(),
         };
         let mut out = Output::new();
+        let args = &cmd::global_flags_after_verb(args);
         let verb = args.first().map(String::as_str);
         let rest = args.get(1..).unwrap_or(&[]);
         // Only a terminal that is not in a pipe or loop attaches (a piped `-i` reads the pipe).

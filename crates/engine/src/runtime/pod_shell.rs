@@ -16,7 +16,7 @@ use crate::cluster::Cluster;
 use crate::dns;
 use crate::kinds::Kind;
 use crate::object;
-use crate::runtime::{ContainerRef, FsError, Image, NetError, Runtime, Userland};
+use crate::runtime::{images, ContainerRef, FsError, Image, NetError, Runtime, Userland};
 use crate::time::Time;
 use crate::zookeeper;
 use kubeplay_shell::{Env, Host, Io, Shell, Stream};
@@ -674,102 +674,402 @@ impl<'a> PodHost<'a> {
         status
     }
 
-    /// `curl [-s] [-S] [-f] [-v] [-i] [-L] URL` (curl 8 wording).
-    fn curl(&mut self, args: &[String], io: &mut Io) -> i32 {
-        let mut silent = false;
-        let mut show_error = false;
-        let mut fail = false;
-        let mut url = None;
+    /// curl 7.88 (Debian bookworm's): `-X/--request`, `-T/--upload-file`, `-d/--data`
+    /// (`@file`), `-L/--location`, `-i/--include`, `-v/--verbose`, `-o/--output`, `-I`,
+    /// `-s/-S/-f`; other options with a value are accepted and ignored.
+    fn curl(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let mut o = CurlOpts::default();
         let mut i = 0;
+        // Options whose value follows (attached to a short one, or as the next word).
+        const SHORT_WITH_VALUE: &str = "XTdoHmAuewxFbcEKrzyYCQ";
         while i < args.len() {
-            let a = &args[i];
-            match a.as_str() {
-                "-m" | "--max-time" | "-o" | "--output" | "-H" | "--header" | "-X" => i += 1,
-                "--silent" => silent = true,
-                "--show-error" => show_error = true,
-                "--fail" => fail = true,
-                _ if a.starts_with("--") => {}
-                _ if a.starts_with('-') && a.len() > 1 => {
-                    silent |= a.contains('s');
-                    show_error |= a.contains('S');
-                    fail |= a.contains('f');
+            let a = args[i].as_str();
+            let next = args.get(i + 1).cloned();
+            if let Some(long) = a.strip_prefix("--").filter(|l| !l.is_empty()) {
+                let takes = |o: &mut CurlOpts, v: Option<String>| -> Result<(), String> {
+                    let Some(v) = v else {
+                        return Err(format!("curl: option --{long}: requires parameter\n"));
+                    };
+                    match long {
+                        "request" => o.method = Some(v),
+                        "upload-file" => o.upload = Some(v),
+                        "data" | "data-ascii" | "data-binary" | "data-raw" => {
+                            o.data.push((v, long == "data-raw"))
+                        }
+                        "output" => o.output = Some(v),
+                        "header" => o.headers.push(v),
+                        _ => {}
+                    }
+                    Ok(())
+                };
+                match long {
+                    "location" => o.follow = true,
+                    "include" => o.include = true,
+                    "verbose" => o.verbose = true,
+                    "silent" => o.silent = true,
+                    "show-error" => o.show_error = true,
+                    "fail" => o.fail = true,
+                    "head" => o.head = true,
+                    "insecure" | "compressed" | "no-progress-meter" | "http1.1" | "globoff"
+                    | "no-buffer" | "fail-with-body" | "location-trusted" => {}
+                    "request" | "upload-file" | "data" | "data-ascii" | "data-binary"
+                    | "data-raw" | "output" | "header" | "max-time" | "connect-timeout"
+                    | "user-agent" | "user" | "referer" | "retry" | "cacert" | "resolve"
+                    | "write-out" | "proxy" | "form" | "cookie" | "max-redirs" => {
+                        if let Err(e) = takes(&mut o, next) {
+                            io_err(io, format!("{e}{CURL_TRY}"));
+                            return 2;
+                        }
+                        i += 1;
+                    }
+                    _ => {
+                        io_err(io, format!("curl: option {a}: is unknown\n{CURL_TRY}"));
+                        return 2;
+                    }
                 }
-                _ => url = Some(a.clone()),
+            } else if let Some(group) = a.strip_prefix('-').filter(|g| !g.is_empty()) {
+                for (pos, c) in group.char_indices() {
+                    if SHORT_WITH_VALUE.contains(c) {
+                        let attached = &group[pos + c.len_utf8()..];
+                        let v = if attached.is_empty() {
+                            i += 1;
+                            args.get(i).cloned()
+                        } else {
+                            Some(attached.to_string())
+                        };
+                        let Some(v) = v else {
+                            io_err(
+                                io,
+                                format!("curl: option -{c}: requires parameter\n{CURL_TRY}"),
+                            );
+                            return 2;
+                        };
+                        match c {
+                            'X' => o.method = Some(v),
+                            'T' => o.upload = Some(v),
+                            'd' => o.data.push((v, false)),
+                            'o' => o.output = Some(v),
+                            'H' => o.headers.push(v),
+                            _ => {}
+                        }
+                        break;
+                    }
+                    match c {
+                        'L' => o.follow = true,
+                        'i' => o.include = true,
+                        'v' => o.verbose = true,
+                        's' => o.silent = true,
+                        'S' => o.show_error = true,
+                        'f' => o.fail = true,
+                        'I' => o.head = true,
+                        'k' | 'N' | 'g' | '#' | '4' | '6' | 'n' | 'q' | '0' | 'j' | 'l' | 'O'
+                        | 'R' | 'Z' | 'p' | 'G' | 'B' | 'M' | 'a' | 'J' | 'h' | 'V' => {}
+                        other => {
+                            io_err(io, format!("curl: option -{other}: is unknown\n{CURL_TRY}"));
+                            return 2;
+                        }
+                    }
+                }
+            } else {
+                o.url = Some(a.to_string());
             }
             i += 1;
         }
-        let Some(url) = url else {
-            io_err(
-                io,
-                "curl: try 'curl --help' or 'curl --manual' for more information\n",
-            );
+        let Some(url) = o.url.clone() else {
+            io_err(io, format!("curl: no URL specified!\n{CURL_TRY}"));
             return 2;
         };
-        let Some((host, port, path)) = parse_url(&url) else {
-            if !silent || show_error {
-                io_err(
-                    io,
-                    "curl: (3) URL using bad/illegal format or missing URL\n",
-                );
+        let quiet = o.silent && !o.show_error;
+        // The request body: an uploaded file (PUT), or the `-d` data joined by `&` (POST).
+        let mut body: Vec<u8> = Vec::new();
+        let mut inferred = if o.head { "HEAD" } else { "GET" };
+        let mut url = url;
+        if let Some(f) = o.upload.clone() {
+            let data = if f == "-" || f == "." {
+                Ok(stdin.as_bytes().to_vec())
+            } else {
+                self.cluster
+                    .runtime()
+                    .read_file(self.cluster.api(), &self.cref(), &Self::abs(&f))
+            };
+            let Ok(data) = data else {
+                io_err(io, format!("curl: Can't open '{f}'!\n{CURL_TRY}"));
+                return 26;
+            };
+            body = data;
+            inferred = "PUT";
+            // A URL without a file name gets the uploaded file's name.
+            if url.ends_with('/') {
+                url.push_str(f.rsplit('/').next().unwrap_or(""));
             }
-            return 3;
-        };
-        let quiet = silent && !show_error;
-        let r =
-            self.cluster
+        } else if !o.data.is_empty() {
+            let mut parts = Vec::new();
+            for (d, raw) in &o.data {
+                match d.strip_prefix('@').filter(|_| !raw) {
+                    Some(f) => {
+                        let r = if f == "-" {
+                            Ok(stdin.as_bytes().to_vec())
+                        } else {
+                            self.cluster.runtime().read_file(
+                                self.cluster.api(),
+                                &self.cref(),
+                                &Self::abs(f),
+                            )
+                        };
+                        match r {
+                            // `-d @file` drops the file's carriage returns and newlines.
+                            Ok(b) => parts.push(
+                                b.into_iter()
+                                    .filter(|c| *c != b'\n' && *c != b'\r')
+                                    .collect::<Vec<u8>>(),
+                            ),
+                            Err(_) => {
+                                if !quiet {
+                                    io_err(io, format!("Warning: Couldn't read data from file \"{f}\", this makes \nWarning: an empty POST.\n"));
+                                }
+                                parts.push(Vec::new());
+                            }
+                        }
+                    }
+                    None => parts.push(d.as_bytes().to_vec()),
+                }
+            }
+            body = parts.join(&b'&');
+            inferred = "POST";
+        }
+        if o.verbose && o.method.as_deref() == Some(inferred) {
+            io_err(
+                io,
+                format!(
+                    "Note: Unnecessary use of -X or --request, {inferred} is already inferred.\n"
+                ),
+            );
+        }
+        let mut method = o.method.clone().unwrap_or_else(|| inferred.to_string());
+        let mut out = String::new();
+        let mut conn = 0;
+        let mut redirects = 0;
+        loop {
+            let Some((host, port, path)) = parse_url(&url) else {
+                if !quiet {
+                    io_err(
+                        io,
+                        "curl: (3) URL using bad/illegal format or missing URL\n",
+                    );
+                }
+                io_out(io, std::mem::take(&mut out));
+                return 3;
+            };
+            let api = self.cluster.api();
+            let ip = self
+                .cluster
                 .runtime()
-                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
-        match r {
-            Ok(resp) => {
-                if fail && resp.status >= 400 {
-                    if !quiet {
+                .resolve_host(api, &self.cref(), &host);
+            if o.verbose {
+                match &ip {
+                    Ok(ip) => io_err(io, format!("*   Trying {ip}:{port}...\n")),
+                    Err(_) => io_err(io, format!("* Could not resolve host: {host}\n")),
+                }
+            }
+            let request = images::HttpRequest {
+                method: &method,
+                path: &path,
+                body: &body,
+            };
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            let (api, rt) = self.cluster.parts();
+            let r = rt.http_request(api, &cref, &host, port, &request);
+            let served = match r {
+                Ok(s) => s,
+                Err(e) => {
+                    io_out(io, std::mem::take(&mut out));
+                    return self.curl_net_error(e, &host, quiet, o.verbose, conn, io);
+                }
+            };
+            let resp = &served.response;
+            let ip = ip.unwrap_or_default();
+            let expect = !body.is_empty() && method != "GET" && method != "HEAD";
+            let mut head = String::new();
+            if expect && served.continue_100 {
+                head.push_str("HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            head.push_str(&format!(
+                "HTTP/1.1 {} {}\r\n",
+                resp.status,
+                reason_phrase(resp.status)
+            ));
+            for (k, v) in &served.headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            if o.verbose {
+                let mut t = format!("* Connected to {host} ({ip}) port {port} (#{conn})\n");
+                t.push_str(&format!(
+                    "> {method} {path} HTTP/1.1\r\n> Host: {}\r\n> User-Agent: curl/7.88.1\r\n> Accept: */*\r\n",
+                    if port == 80 { host.clone() } else { format!("{host}:{port}") }
+                ));
+                if !body.is_empty() || method == "PUT" || method == "POST" {
+                    t.push_str(&format!("> Content-Length: {}\r\n", body.len()));
+                }
+                if inferred == "POST" {
+                    t.push_str("> Content-Type: application/x-www-form-urlencoded\r\n");
+                }
+                if expect && inferred == "PUT" {
+                    t.push_str("> Expect: 100-continue\r\n");
+                }
+                t.push_str("> \r\n");
+                for line in head.split_inclusive("\r\n") {
+                    if line == "HTTP/1.1 100 Continue\r\n" {
+                        t.push_str(&format!("< {line}"));
+                        continue;
+                    }
+                    if line == "\r\n" && t.ends_with("< HTTP/1.1 100 Continue\r\n") {
+                        t.push_str("* We are completely uploaded and fine\n");
+                        continue;
+                    }
+                    t.push_str(&format!("< {line}"));
+                }
+                io_err(io, t);
+            }
+            let location = served
+                .headers
+                .iter()
+                .find(|(k, _)| k == "Location")
+                .map(|(_, v)| v.clone());
+            if o.follow && matches!(resp.status, 301 | 302 | 303 | 307 | 308) {
+                if let Some(loc) = location {
+                    if o.include {
+                        out.push_str(&head);
+                    }
+                    if o.verbose {
                         io_err(
                             io,
                             format!(
-                                "curl: (22) The requested URL returned error: {}\n",
-                                resp.status
+                                "* Connection #{conn} to host {host} left intact\n* Issue another request to this URL: '{loc}'\n"
                             ),
                         );
                     }
-                    return 22;
+                    redirects += 1;
+                    if redirects > 50 {
+                        io_out(io, std::mem::take(&mut out));
+                        if !quiet {
+                            io_err(io, "curl: (47) Maximum (50) redirects followed\n");
+                        }
+                        return 47;
+                    }
+                    // A 303 (and a 301/302 after a POST) turns into a GET unless -X insists.
+                    let to_get = resp.status == 303
+                        || (matches!(resp.status, 301 | 302) && method == "POST");
+                    if to_get && o.method.is_none() {
+                        method = "GET".to_string();
+                        body.clear();
+                    }
+                    url = if loc.starts_with('/') {
+                        format!("http://{host}:{port}{loc}")
+                    } else {
+                        loc
+                    };
+                    conn += 1;
+                    continue;
                 }
-                io_out(io, resp.body);
-                0
             }
-            Err(NetError::UnknownHost(h)) => {
-                if !quiet {
-                    let h = if h.is_empty() { host.clone() } else { h };
-                    io_err(io, format!("curl: (6) Could not resolve host: {h}\n"));
-                }
-                6
-            }
-            Err(NetError::Refused { host, port }) => {
-                if !quiet {
-                    io_err(
-                        io,
-                        format!("curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n"),
-                    );
-                }
-                7
-            }
-            Err(NetError::EmptyReply { .. }) => {
-                if !quiet {
-                    io_err(io, "curl: (52) Empty reply from server\n");
-                }
-                52
-            }
-            Err(NetError::Timeout { host, port }) => {
+            if o.fail && resp.status >= 400 {
+                io_out(io, std::mem::take(&mut out));
                 if !quiet {
                     io_err(
                         io,
-                        format!("curl: (28) Failed to connect to {host} port {port} after 130000 ms: Couldn't connect to server\n"),
+                        format!(
+                            "curl: (22) The requested URL returned error: {}\n",
+                            resp.status
+                        ),
                     );
                 }
+                return 22;
+            }
+            if o.include || o.head {
+                out.push_str(&head);
+            }
+            if method != "HEAD" && !o.head {
+                out.push_str(&resp.body);
+            }
+            if o.verbose {
+                io_out(io, std::mem::take(&mut out));
+                io_err(
+                    io,
+                    format!("* Connection #{conn} to host {host} left intact\n"),
+                );
+            }
+            break;
+        }
+        match o.output {
+            Some(f) if f != "-" => {
+                let cref = ContainerRef {
+                    namespace: &self.namespace,
+                    pod: &self.pod,
+                    container: Some(&self.container),
+                };
+                let (api, rt) = self.cluster.parts();
+                if rt
+                    .write_file(api, &cref, &Self::abs(&f), out.as_bytes(), false)
+                    .is_err()
+                {
+                    if !quiet {
+                        io_err(
+                            io,
+                            format!("Warning: Failed to open the file {f}: No such file or directory\ncurl: (23) Failure writing output to destination\n"),
+                        );
+                    }
+                    return 23;
+                }
+            }
+            _ => io_out(io, out),
+        }
+        0
+    }
+
+    /// What curl prints for a failed connection, and its exit status.
+    fn curl_net_error(
+        &mut self,
+        e: NetError,
+        host: &str,
+        quiet: bool,
+        verbose: bool,
+        conn: u32,
+        io: &mut Io,
+    ) -> i32 {
+        let (code, msg) = match e {
+            NetError::UnknownHost(h) => {
+                let h = if h.is_empty() { host.to_string() } else { h };
+                (6, format!("Could not resolve host: {h}"))
+            }
+            NetError::Refused { host, port } => (
+                7,
+                format!("Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server"),
+            ),
+            NetError::EmptyReply { .. } => (52, "Empty reply from server".to_string()),
+            NetError::Timeout { host, port } => {
                 // Waiting out the connect timeout takes virtual time too.
                 self.cluster.advance(130_000);
-                28
+                (
+                    28,
+                    format!("Failed to connect to {host} port {port} after 130000 ms: Couldn't connect to server"),
+                )
             }
+        };
+        if verbose {
+            if code != 6 {
+                io_err(io, format!("* {msg}\n"));
+            }
+            io_err(io, format!("* Closing connection {conn}\n"));
         }
+        if !quiet {
+            io_err(io, format!("curl: ({code}) {msg}\n"));
+        }
+        code
     }
 
     /// busybox `wget [-q] [-O FILE|-] URL`.
@@ -1420,9 +1720,20 @@ Reading package lists... Done\n"
 
 fn reason_phrase(code: u16) -> &'static str {
     match code {
+        100 => "Continue",
         200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
@@ -1736,13 +2047,28 @@ fn go_log_stamp(t: Time) -> String {
     )
 }
 
-/// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`).
-fn http_date(t: Time) -> String {
-    let z = t.rfc1123z();
-    match z.rsplit_once(' ') {
-        Some((d, _)) => format!("{d} GMT"),
-        None => z,
-    }
+use crate::runtime::http_date;
+
+/// curl's pointer to its help after a usage error.
+const CURL_TRY: &str = "curl: try 'curl --help' or 'curl --manual' for more information\n";
+
+/// What a curl command line asks for.
+#[derive(Default)]
+struct CurlOpts {
+    url: Option<String>,
+    method: Option<String>,
+    upload: Option<String>,
+    /// `-d` values, and whether each is raw (`--data-raw`: no `@file`).
+    data: Vec<(String, bool)>,
+    output: Option<String>,
+    headers: Vec<String>,
+    follow: bool,
+    include: bool,
+    verbose: bool,
+    silent: bool,
+    show_error: bool,
+    fail: bool,
+    head: bool,
 }
 
 impl PodHost<'_> {
@@ -2718,6 +3044,12 @@ impl Host for PodHost<'_> {
         };
         let rest = &args[1..];
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
+        // Whatever processes did on their own until now (a mehdb follower's sync) is in
+        // place before the command looks.
+        {
+            let (api, rt) = self.cluster.parts();
+            rt.catch_up(api);
+        }
         // The path as given: `/peer-finder` lives at the root, on no PATH directory.
         if !self.has_command(cmd) {
             if self.bash {
@@ -2746,7 +3078,7 @@ impl Host for PodHost<'_> {
             "mkdir" => self.mkdir(rest, io),
             "rm" => self.rm(rest, io),
             "touch" => self.touch(rest, io),
-            "curl" => self.curl(rest, io),
+            "curl" => self.curl(rest, stdin, io),
             "wget" => self.wget(rest, io),
             "nslookup" => self.nslookup(rest, io),
             "env" | "printenv" if rest.is_empty() => self.env(io),

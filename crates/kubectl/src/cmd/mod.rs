@@ -55,6 +55,7 @@ pub type CmdResult = Result<(), CmdError>;
 
 /// Runs `kubectl <args...>`; returns the exit status.
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
+    let args = &global_flags_after_verb(args);
     let Some(verb) = args.first() else {
         out.out(crate::cmd::version::usage());
         return 0;
@@ -88,6 +89,43 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         Ok(()) => 0,
         Err(e) => report(&e, out),
     }
+}
+
+/// cobra finds the command past flags given before it (`kubectl -n=mehdb get pods`,
+/// `kubectl --namespace web get pods`): moves such leading flags, with the value of one
+/// that takes it as the next word, to just after the verb, where every command parses them.
+pub fn global_flags_after_verb(args: &[String]) -> Vec<String> {
+    /// kubectl's global flags that take no value.
+    const BOOL: &[&str] = &[
+        "--insecure-skip-tls-verify",
+        "--match-server-version",
+        "--warnings-as-errors",
+        "--disable-compression",
+    ];
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if !a.starts_with('-') || a == "-" || a == "--" {
+            break;
+        }
+        flags.push(a.clone());
+        let single =
+            a.contains('=') || BOOL.contains(&a.as_str()) || (!a.starts_with("--") && a.len() > 2);
+        if !single {
+            if let Some(v) = args.get(i + 1) {
+                flags.push(v.clone());
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    if flags.is_empty() || i >= args.len() {
+        return args.to_vec();
+    }
+    let mut out = vec![args[i].clone()];
+    out.extend(flags);
+    out.extend(args[i + 1..].iter().cloned());
+    out
 }
 
 /// kubectl 1.33's commands in the order it registers them (cobra suggests in this order).
