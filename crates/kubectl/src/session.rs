@@ -221,7 +221,7 @@ impl Session {
     /// The prompt to show: `$ ` on the machine; inside an attached container, the default
     /// prompt of its shell for root: busybox `sh` shows the directory (`/ # `), dash (the `sh`
     /// of Debian and Ubuntu images) only `# `, and bash the Debian default PS1
-    /// `root@<hostname>:/# ` (the session starts in `/`; `cd` inside it is not reflected).
+    /// `root@<hostname>:/# `; the directory follows `cd`.
     pub fn prompt(&self) -> &str {
         match &self.attached {
             Some(att) => &att.prompt,
@@ -229,13 +229,14 @@ impl Session {
         }
     }
 
-    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> String {
+    fn shell_prompt(cluster: &Cluster, target: &AttachTarget, cwd: &str) -> String {
         crate::pod_shell::interactive_prompt(
             &cluster.api,
             &target.namespace,
             &target.pod,
             &target.container,
             &target.shell,
+            cwd,
         )
     }
 
@@ -277,6 +278,8 @@ impl Session {
                     return (out, 1);
                 }
             };
+            // The prompt follows `cd` (bash's `\w`, busybox's directory).
+            att.prompt = Self::shell_prompt(cluster, &att.target, &att.shell.env.cwd);
             if att.shell.exited().is_some() {
                 self.detach(cluster, &mut out);
             }
@@ -295,10 +298,17 @@ impl Session {
         let attach = host.attach.take();
         io_into_output(io, &mut out);
         if let Some(target) = attach {
-            let prompt = Self::shell_prompt(cluster, &target);
+            let prompt = Self::shell_prompt(cluster, &target, "/");
+            let shell = crate::pod_shell::interactive_shell(
+                &cluster.api,
+                &target.namespace,
+                &target.pod,
+                &target.container,
+                &target.shell,
+            );
             self.attached = Some(Attached {
                 target,
-                shell: Shell::new(),
+                shell,
                 prompt,
             });
         }

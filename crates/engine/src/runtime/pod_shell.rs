@@ -369,6 +369,7 @@ impl<'a> PodHost<'a> {
     /// Runs a command line with `sh -c` semantics and returns its status.
     pub fn run_script(&mut self, script: &str, io: &mut Io) -> i32 {
         let mut sh = Shell::new();
+        sh.env.dash = is_dash(&self.image().full, "sh");
         sh.run(script, self, io)
     }
 
@@ -377,6 +378,7 @@ impl<'a> PodHost<'a> {
         let mut sh = Shell::new();
         sh.name = name.to_string();
         sh.env.arg0 = arg0.to_string();
+        sh.env.dash = is_dash(&self.image().full, name);
         sh.run(script, self, io)
     }
 
@@ -2049,6 +2051,54 @@ fn go_log_stamp(t: Time) -> String {
 
 use crate::runtime::http_date;
 
+/// Whether `shell` (`sh`, `/bin/sh`, `bash`) in a container of `image` is dash: the `sh` of
+/// Debian and Ubuntu images (busybox images have ash; the CentOS-based mehdb image's `sh` is
+/// bash).
+pub fn is_dash(image: &str, shell: &str) -> bool {
+    let image = Image::parse(image);
+    shell.rsplit('/').next() == Some("sh")
+        && image.def().userland() == Userland::Gnu
+        && image.catalog != "mehdb"
+}
+
+/// A command the container does not have, in the words of the shell that looked for it:
+/// bash `bash: X: command not found`, dash `sh: 1: X: not found` (`$0` and the line),
+/// busybox ash `sh: X: not found` (`script: line 3: X: not found` in a script file).
+fn not_found(env: &Env, bash: bool, cmd: &str, io: &mut Io) {
+    let shell_named = matches!(
+        env.arg0.as_str(),
+        "sh" | "ash" | "bash" | "/bin/sh" | "/bin/ash" | "/bin/bash" | "-sh"
+    );
+    if bash || env.arg0 == "bash" {
+        // bash (also as CentOS's `sh`): `$0`, and the line in a script file.
+        let name = if bash && shell_named {
+            env.arg0.rsplit('/').next().unwrap_or("bash")
+        } else {
+            env.arg0.as_str()
+        };
+        if shell_named {
+            io_err(io, format!("{name}: {cmd}: command not found\n"));
+        } else {
+            io_err(
+                io,
+                format!("{name}: line {}: {cmd}: command not found\n", env.line),
+            );
+        }
+    } else if env.dash {
+        io_err(
+            io,
+            format!("{}: {}: {cmd}: not found\n", env.arg0, env.line),
+        );
+    } else if !shell_named {
+        io_err(
+            io,
+            format!("{}: line {}: {cmd}: not found\n", env.arg0, env.line),
+        );
+    } else {
+        io_err(io, format!("sh: {cmd}: not found\n"));
+    }
+}
+
 /// curl's pointer to its help after a usage error.
 const CURL_TRY: &str = "curl: try 'curl --help' or 'curl --manual' for more information\n";
 
@@ -3052,11 +3102,7 @@ impl Host for PodHost<'_> {
         }
         // The path as given: `/peer-finder` lives at the root, on no PATH directory.
         if !self.has_command(cmd) {
-            if self.bash {
-                io_err(io, format!("bash: {cmd}: command not found\n"));
-            } else {
-                io_err(io, format!("sh: {cmd}: not found\n"));
-            }
+            not_found(_env, self.bash, cmd, io);
             return 127;
         }
         if let Some(code) = self.reject_unknown_long_option(base, rest, io) {
@@ -3187,7 +3233,8 @@ impl Host for PodHost<'_> {
             }
             "sh" | "bash" | "ash" => {
                 let outer = self.bash;
-                self.bash = base == "bash";
+                // The CentOS-based mehdb image's `sh` is bash.
+                self.bash = base == "bash" || (base == "sh" && self.image().catalog == "mehdb");
                 let status = if rest.first().map(String::as_str) == Some("-c") {
                     let script = rest.get(1).cloned().unwrap_or_default();
                     // `sh -c SCRIPT [NAME]`: $0 is NAME, else the shell's name.
@@ -3197,11 +3244,31 @@ impl Host for PodHost<'_> {
                     match self.read_file(file) {
                         Ok(script) => self.run_script_as(base, file, &script, io),
                         Err(_) if self.bash => {
-                            io_err(io, format!("bash: {file}: No such file or directory\n"));
+                            io_err(io, format!("{base}: {file}: No such file or directory\n"));
                             127
                         }
+                        Err(_) if is_dash(&self.image().full, base) => {
+                            // dash 0.5.8 (Ubuntu 16.04) and 0.5.12 (Debian 12) word it apart.
+                            let old = matches!(self.image().catalog, "ubuntu" | "zookeeper");
+                            if old {
+                                io_err(io, format!("{base}: 0: Can't open {file}\n"));
+                            } else {
+                                io_err(
+                                    io,
+                                    format!("{base}: 0: cannot open {file}: No such file\n"),
+                                );
+                            }
+                            if old {
+                                127
+                            } else {
+                                2
+                            }
+                        }
                         Err(_) => {
-                            io_err(io, format!("{base}: can't open '{file}'\n"));
+                            io_err(
+                                io,
+                                format!("{base}: can't open '{file}': No such file or directory\n"),
+                            );
                             127
                         }
                     }
@@ -3211,12 +3278,8 @@ impl Host for PodHost<'_> {
                 self.bash = outer;
                 status
             }
-            _ if self.bash => {
-                io_err(io, format!("bash: {cmd}: command not found\n"));
-                127
-            }
             _ => {
-                io_err(io, format!("sh: {cmd}: not found\n"));
+                not_found(_env, self.bash, cmd, io);
                 127
             }
         }
@@ -3277,37 +3340,68 @@ impl Host for PodHost<'_> {
     }
 }
 
-/// The prompt an interactive shell in `container` shows (PS1 as the image sets it): bash on
-/// Debian-based images `root@<host>:/# ` (bash's `\h` is the hostname up to its first dot),
-/// other shells there `# `, busybox's ash `/ # `. `shell` is the program run (`bash`,
-/// `/bin/sh`).
+/// The image of `container` in the pod (empty when the pod or container is gone).
+fn container_image(api: &Api, namespace: &str, pod: &str, container: &str) -> String {
+    api.try_get(Kind::Pod, namespace, pod)
+        .and_then(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(container))
+                .and_then(|c| object::get_str(c, &["image"]))
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// The prompt an interactive shell in a container shows root in directory `cwd`: bash
+/// Debian's default PS1 `root@<host>:<dir># ` (`\h` is the hostname up to its first dot,
+/// `\w` the directory with `~` for root's home), busybox ash `<dir> # `, dash a bare `# `.
+/// `shell` is the program run (`bash`, `/bin/sh`).
 pub fn interactive_prompt(
     api: &Api,
     namespace: &str,
     pod: &str,
     container: &str,
     shell: &str,
+    cwd: &str,
 ) -> String {
     let program = shell.rsplit('/').next().unwrap_or("");
     let p = api.try_get(Kind::Pod, namespace, pod);
-    let image = p
-        .and_then(|p| {
-            object::get_array(p, &["spec", "containers"])
-                .iter()
-                .find(|c| object::get_str(c, &["name"]) == Some(container))
-                .and_then(|c| object::get_str(c, &["image"]))
-        })
-        .unwrap_or_default();
+    let image = container_image(api, namespace, pod, container);
     let hostname = p
         .and_then(|p| object::get_str(p, &["spec", "hostname"]))
         .filter(|h| !h.is_empty())
         .unwrap_or(pod);
     let host = hostname.split('.').next().unwrap_or(hostname);
-    match Flavor::of_image(image) {
-        Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
+    let dir = match cwd {
+        "/root" => "~".to_string(),
+        d => match d.strip_prefix("/root/") {
+            Some(rest) => format!("~/{rest}"),
+            None => d.to_string(),
+        },
+    };
+    match Flavor::of_image(&image) {
+        Flavor::Gnu if program == "bash" => format!("root@{host}:{dir}# "),
         Flavor::Gnu => "# ".to_string(),
-        Flavor::Busybox => "/ # ".to_string(),
+        Flavor::Busybox => format!("{dir} # "),
     }
+}
+
+/// The shell an interactive terminal attached to `container` runs (`sh`, `bash`): named as
+/// it names itself in its errors, and playing dash where the image's `sh` is dash.
+pub fn interactive_shell(
+    api: &Api,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    shell: &str,
+) -> Shell {
+    let program = shell.rsplit('/').next().unwrap_or("sh");
+    let mut sh = Shell::new();
+    sh.name = program.to_string();
+    sh.env.arg0 = program.to_string();
+    sh.env.dash = is_dash(&container_image(api, namespace, pod, container), program);
+    sh
 }
 
 #[cfg(test)]
