@@ -70,6 +70,7 @@ const PATH_DIRS: &[&str] = &[
 ];
 
 /// A package `apt-get install` knows: its version, what it pulls in and the files it installs.
+#[derive(Clone, Copy)]
 struct Package {
     name: &'static str,
     version: &'static str,
@@ -191,8 +192,47 @@ const APT_GET_LONG_OPTIONS: &[&str] = &[
     "autoremove",
 ];
 
-fn package(name: &str) -> Option<&'static Package> {
-    PACKAGES.iter().find(|p| p.name == name)
+/// What Ubuntu 16.04 (xenial) ships of the packages: the candidate after `apt-get update`
+/// (its -updates pocket where the package was updated), and the pocket it comes from.
+const XENIAL: &[(&str, &str, &str)] = &[
+    ("nginx", "1.10.3-0ubuntu0.16.04.5", "xenial-updates/main"),
+    (
+        "nginx-core",
+        "1.10.3-0ubuntu0.16.04.5",
+        "xenial-updates/main",
+    ),
+    (
+        "nginx-common",
+        "1.10.3-0ubuntu0.16.04.5",
+        "xenial-updates/main",
+    ),
+    ("netcat", "1.10-41", "xenial/universe"),
+    ("netcat-openbsd", "1.105-7ubuntu1", "xenial/main"),
+    ("curl", "7.47.0-1ubuntu2.19", "xenial-updates/main"),
+    ("libcurl3", "7.47.0-1ubuntu2.19", "xenial-updates/main"),
+    ("wget", "1.17.1-1ubuntu1.5", "xenial-updates/main"),
+];
+
+/// The package `name` as the archive of `codename` has it (the table's versions are wily's,
+/// 15.10, the release seed 000 uses; xenial's come from [`XENIAL`]).
+fn package(name: &str, codename: &str) -> Option<Package> {
+    let mut p = *PACKAGES.iter().find(|p| p.name == name)?;
+    if codename == "xenial" {
+        if let Some((_, v, _)) = XENIAL.iter().find(|(n, _, _)| *n == name) {
+            p.version = v;
+        }
+    }
+    Some(p)
+}
+
+/// The archive section `Get:` names for a package (`wily/main`, `xenial-updates/main`).
+fn package_pocket(name: &str, codename: &str) -> String {
+    if codename == "xenial" {
+        if let Some((_, _, pocket)) = XENIAL.iter().find(|(n, _, _)| *n == name) {
+            return pocket.to_string();
+        }
+    }
+    format!("{codename}/main")
 }
 
 /// Writes to an `Io` stream.
@@ -1561,15 +1601,17 @@ Reading package lists... Done\n"
                 let names = words.get(1..).unwrap_or(&[]);
                 let updated = rt.list_dir(api, &cref, lists).is_ok_and(|l| !l.is_empty());
                 io_out(io, "Reading package lists... Done\nBuilding dependency tree       \nReading state information... Done\n");
-                let mut wanted: Vec<&'static Package> = Vec::new();
+                let mut wanted: Vec<Package> = Vec::new();
                 for n in names {
-                    match package(n).filter(|_| updated) {
+                    match package(n, &codename).filter(|_| updated) {
                         Some(p) => {
                             let mut stack = vec![p];
                             while let Some(p) = stack.pop() {
                                 if !wanted.iter().any(|w| w.name == p.name) {
                                     wanted.push(p);
-                                    stack.extend(p.depends.iter().filter_map(|d| package(d)));
+                                    stack.extend(
+                                        p.depends.iter().filter_map(|d| package(d, &codename)),
+                                    );
                                 }
                             }
                         }
@@ -1595,12 +1637,16 @@ Reading package lists... Done\n"
                     all.len()
                 ));
                 for (i, p) in wanted.iter().enumerate() {
-                    io_out(io, format!(
-                        "Get:{} http://archive.ubuntu.com/ubuntu {codename}/main amd64 {} amd64 {}\n",
-                        i + 1,
-                        p.name,
-                        p.version
-                    ));
+                    let pocket = package_pocket(p.name, &codename);
+                    io_out(
+                        io,
+                        format!(
+                            "Get:{} http://archive.ubuntu.com/ubuntu {pocket} amd64 {} amd64 {}\n",
+                            i + 1,
+                            p.name,
+                            p.version
+                        ),
+                    );
                 }
                 for p in &wanted {
                     io_out(
@@ -1644,6 +1690,10 @@ Reading package lists... Done\n"
             Some(other) => {
                 io_err(io, format!("E: Invalid operation {other}\n"));
                 100
+            }
+            None if codename == "xenial" => {
+                io_out(io, "apt 1.2.35 (amd64)\nUsage: apt-get [options] command\n");
+                0
             }
             None => {
                 io_out(io, "apt 1.0.10.2ubuntu1 for amd64 compiled on Oct  5 2015 15:55:05\nUsage: apt-get [options] command\n");
@@ -2637,8 +2687,22 @@ fn bash_ordinal(host: &str) -> Option<u64> {
 
 impl PodHost<'_> {
     /// The package `apt-get install` left in dpkg's database (its `.list` file), if any.
-    fn dpkg_installed(&self, name: &str) -> Option<&'static Package> {
-        let p = package(name)?;
+    /// The release of the container's image (`VERSION_CODENAME` of /etc/os-release).
+    fn codename(&self) -> String {
+        self.cluster
+            .runtime()
+            .read_file(self.cluster.api(), &self.cref(), "/etc/os-release")
+            .ok()
+            .and_then(|b| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VERSION_CODENAME=").map(str::to_string))
+            })
+            .unwrap_or_else(|| "stable".to_string())
+    }
+
+    fn dpkg_installed(&self, name: &str) -> Option<Package> {
+        let p = package(name, &self.codename())?;
         self.cluster
             .runtime()
             .read_file(
@@ -2664,20 +2728,16 @@ impl PodHost<'_> {
         let names = &args[1..];
         match action {
             "-l" | "--list" => {
-                let mut rows: Vec<&'static Package> = Vec::new();
+                let mut rows: Vec<Package> = Vec::new();
                 let mut status = 0;
                 if names.is_empty() {
-                    rows.extend(
-                        PACKAGES
-                            .iter()
-                            .filter(|p| self.dpkg_installed(p.name).is_some()),
-                    );
+                    rows.extend(PACKAGES.iter().filter_map(|p| self.dpkg_installed(p.name)));
                 }
                 for pat in names {
-                    let found: Vec<&'static Package> = PACKAGES
+                    let found: Vec<Package> = PACKAGES
                         .iter()
                         .filter(|p| glob_match(pat, p.name))
-                        .filter(|p| self.dpkg_installed(p.name).is_some())
+                        .filter_map(|p| self.dpkg_installed(p.name))
                         .collect();
                     if found.is_empty() {
                         io_err(
