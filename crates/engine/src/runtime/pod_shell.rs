@@ -1860,7 +1860,30 @@ impl PodHost<'_> {
                 let (api, runtime) = self.cluster.parts();
                 zookeeper::zk_cli(api, runtime, &ns, &pod, flavor, rest, now)
             }
-            "zkOk.sh" | "zookeeper-ready" => zookeeper::zk_ok(self.cluster.runtime(), &ns, &pod),
+            "zkOk.sh" | "zookeeper-ready" => {
+                // zkOk.sh reads ZK_CLIENT_PORT (2181); zookeeper-ready takes the port.
+                let port = if base == "zookeeper-ready" {
+                    rest.first().and_then(|p| p.parse().ok()).unwrap_or(0)
+                } else {
+                    self.pod_obj()
+                        .and_then(|p| {
+                            object::get_array(&p, &["spec", "containers"])
+                                .iter()
+                                .find(|c| {
+                                    object::get_str(c, &["name"]) == Some(self.container.as_str())
+                                })
+                                .cloned()
+                        })
+                        .and_then(|c| {
+                            zookeeper::container_env(self.cluster.api(), &ns, &c)
+                                .into_iter()
+                                .find(|(k, _)| k == "ZK_CLIENT_PORT")
+                                .and_then(|(_, v)| v.parse().ok())
+                        })
+                        .unwrap_or(2181)
+                };
+                zookeeper::zk_ok(self.cluster.runtime(), &ns, &pod, port)
+            }
             "zkServer.sh" => match rest.first().map(String::as_str) {
                 Some("status") => zookeeper::zk_server_status(
                     self.cluster.api(),
@@ -1897,8 +1920,22 @@ impl PodHost<'_> {
                         _ => None,
                     })
                     .unwrap_or(now);
+                let procs = zookeeper::processes(flavor, &c, &env);
+                let rows: Vec<PsRow> = procs
+                    .into_iter()
+                    .map(|(pid, ppid, cmd, cpu)| PsRow {
+                        user: "zookeep+",
+                        pid,
+                        ppid,
+                        start: started,
+                        cpu_secs: cpu,
+                        vsz: if pid == 1 { 4_508 } else { 4_863_772 },
+                        rss: if pid == 1 { 1_620 } else { 101_484 },
+                        cmd,
+                    })
+                    .collect();
                 zookeeper::Run {
-                    stdout: zookeeper::ps_ef(flavor, &c, &env, started),
+                    stdout: self.procps_render(rest, rows),
                     ..Default::default()
                 }
             }
@@ -2033,9 +2070,38 @@ impl PodHost<'_> {
     /// process (PID 1) and `ps` itself, both without a terminal (`kubectl exec` without -t).
     fn procps_ps(&mut self, args: &[String], default_cmd: &str, io: &mut Io) -> i32 {
         let main = self.main_command_line(default_cmd);
+        let rows = vec![PsRow {
+            user: "root",
+            pid: 1,
+            ppid: 0,
+            start: self.container_started(),
+            cpu_secs: 0,
+            vsz: 4_380,
+            rss: 676,
+            cmd: main,
+        }];
+        let out = self.procps_render(args, rows);
+        io_out(io, out);
+        0
+    }
+
+    /// procps-ng 3.3 `ps`, `ps -ef` and `ps aux` over the container's processes, with the
+    /// `ps` that `kubectl exec` started (no terminal) as the last one, run by `rows[0]`'s user.
+    fn procps_render(&mut self, args: &[String], mut rows: Vec<PsRow>) -> String {
         let me = format!("ps {}", args.join(" ")).trim_end().to_string();
+        let user = rows.first().map_or("root", |r| r.user);
+        let next_pid = rows.iter().map(|r| r.pid).max().unwrap_or(0) + 6;
+        rows.push(PsRow {
+            user,
+            pid: next_pid,
+            ppid: 0,
+            start: self.cluster.now(),
+            cpu_secs: 0,
+            vsz: 34_424,
+            rss: 2_824,
+            cmd: me,
+        });
         let hhmm = |t: Time| t.rfc3339().get(11..16).unwrap_or("00:00").to_string();
-        let (started, now) = (hhmm(self.container_started()), hhmm(self.cluster.now()));
         let comm = |cmd: &str| {
             let argv0 = cmd.split_whitespace().next().unwrap_or("");
             argv0
@@ -2046,33 +2112,84 @@ impl PodHost<'_> {
                 .take(15)
                 .collect::<String>()
         };
+        let last = rows.len() - 1;
         let opts = args.join("");
-        let out = if opts.contains('f') && opts.starts_with('-') {
-            format!(
-                "UID        PID  PPID  C STIME TTY          TIME CMD\n{:<8} {:>5} {:>5} {:>2} {started} {:<8} {:>8} {main}\n{:<8} {:>5} {:>5} {:>2} {now} {:<8} {:>8} {me}\n",
-                "root", 1, 0, 0, "?", "00:00:00", "root", 7, 0, 0, "?", "00:00:00"
-            )
+        let mut out = String::new();
+        if opts.contains('f') && opts.starts_with('-') {
+            out.push_str("UID        PID  PPID  C STIME TTY          TIME CMD\n");
+            for r in &rows {
+                out.push_str(&format!(
+                    "{:<8} {:>5} {:>5} {:>2} {} {:<8} {:>8} {}\n",
+                    r.user,
+                    r.pid,
+                    r.ppid,
+                    0,
+                    hhmm(r.start),
+                    "?",
+                    format!("00:00:{:02}", r.cpu_secs.min(59)),
+                    r.cmd
+                ));
+            }
         } else if opts.contains('u') {
-            format!(
-                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {started} {:>6} {main}\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {now} {:>6} {me}\n",
-                "root", 1, "0.0", "0.0", 4380, 676, "?", "Ss", "0:00",
-                "root", 7, "0.0", "0.0", 34424, 2824, "?", "Rs", "0:00"
-            )
+            out.push_str(
+                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n",
+            );
+            for (i, r) in rows.iter().enumerate() {
+                let stat = if i == last {
+                    "Rs"
+                } else if i == 0 {
+                    "Ss"
+                } else {
+                    "Sl"
+                };
+                let pct = if r.cpu_secs > 0 { "1.0" } else { "0.0" };
+                let mem = if r.rss > 50_000 { "1.2" } else { "0.0" };
+                out.push_str(&format!(
+                    "{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {} {:>6} {}\n",
+                    r.user,
+                    r.pid,
+                    pct,
+                    mem,
+                    r.vsz,
+                    r.rss,
+                    "?",
+                    stat,
+                    hhmm(r.start),
+                    format!("0:{:02}", r.cpu_secs.min(59)),
+                    r.cmd
+                ));
+            }
         } else {
-            format!(
-                "  PID TTY          TIME CMD\n{:>5} {:<8} {:>8} {}\n{:>5} {:<8} {:>8} ps\n",
-                1,
-                "?",
-                "00:00:00",
-                comm(&main),
-                7,
-                "?",
-                "00:00:00"
-            )
-        };
-        io_out(io, out);
-        0
+            out.push_str("  PID TTY          TIME CMD\n");
+            for (i, r) in rows.iter().enumerate() {
+                let name = if i == last {
+                    "ps".to_string()
+                } else {
+                    comm(&r.cmd)
+                };
+                out.push_str(&format!(
+                    "{:>5} {:<8} {:>8} {}\n",
+                    r.pid,
+                    "?",
+                    format!("00:00:{:02}", r.cpu_secs.min(59)),
+                    name
+                ));
+            }
+        }
+        out
     }
+}
+
+/// A process as procps `ps` shows it.
+struct PsRow {
+    user: &'static str,
+    pid: u32,
+    ppid: u32,
+    start: Time,
+    cpu_secs: u32,
+    vsz: u32,
+    rss: u32,
+    cmd: String,
 }
 
 /// One `ls -l` line, GNU layout.
