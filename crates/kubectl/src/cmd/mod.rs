@@ -305,6 +305,25 @@ pub fn message_for_error(e: &CmdError) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn global_flags_before_the_verb_move_after_it() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            global_flags_after_verb(&v(&["-n=mehdb", "get", "pods"])),
+            v(&["get", "-n=mehdb", "pods"])
+        );
+        assert_eq!(
+            global_flags_after_verb(&v(&["--namespace", "x", "exec", "p", "--", "ls", "-n"])),
+            v(&["exec", "--namespace", "x", "p", "--", "ls", "-n"])
+        );
+        assert_eq!(
+            global_flags_after_verb(&v(&["get", "pods", "-n", "x"])),
+            v(&["get", "pods", "-n", "x"])
+        );
+        assert_eq!(global_flags_after_verb(&v(&["-n", "x"])), v(&["-n", "x"]));
+    }
+
     use super::*;
 
     #[test]
