@@ -72,6 +72,15 @@ async function run(page, line) {
   await page.waitForFunction((n) => document.querySelector(".terminal .screen").innerText.length > n, before);
 }
 
+// The cluster runs in the page's engine worker: what an action changes reaches the page a
+// message later, so checks right after a key or a click wait for it.
+/** Waits until the active terminal's screen matches `re`. */
+const screenMatches = (page, re) =>
+  page.waitForFunction(([src, flags]) => new RegExp(src, flags).test(document.querySelector(".terminal .screen").innerText), [re.source, re.flags]);
+/** Waits until the active terminal's command line reads `value`. */
+const inputIs = (page, value) =>
+  page.waitForFunction((v) => document.querySelector(".terminal input.cmd").value === v, value);
+
 /** Runs a line and returns only what it printed. */
 async function output(page, line) {
   const before = await screen(page);
@@ -144,6 +153,8 @@ test("delete web-0 by clicking: it comes back with the same name and the same cl
   const uid0 = (await output(page, "kubectl get pod web-0 -o jsonpath='{.metadata.uid}'")).trim();
   await page.locator(`g.pod[aria-label^="pod web-0,"]`).click();
   await page.getByRole("button", { name: /Delete/ }).click();
+  await screenMatches(page, /kubectl delete pod web-0 --wait=false\npod "web-0" deleted/);
+  await page.waitForFunction(() => document.querySelector(`g.pod[aria-label^="pod web-0,"]`)?.classList.contains("terminating"));
   assert.match(await screen(page), /kubectl delete pod web-0 --wait=false\npod "web-0" deleted/);
   assert.match(await podClass(page, "web-0"), /terminating/);
   // Why: the controller names what it waits for (the engine's own plan), in words.
@@ -185,6 +196,7 @@ test("scale 5 → 3 with the replica handle: five claims remain", async () => {
   await page.waitForFunction(() => document.querySelectorAll("g.pod.ready").length === 5);
   const handle = page.getByRole("slider", { name: "replicas of statefulset web" });
   await handle.fill("3");
+  await screenMatches(page, /kubectl scale statefulset web --replicas=3\nstatefulset.apps\/web scaled/);
   assert.match(await screen(page), /kubectl scale statefulset web --replicas=3\nstatefulset.apps\/web scaled/);
   await settle(page);
   await page.waitForFunction(() => document.querySelectorAll("g.pod").length === 3);
@@ -195,6 +207,7 @@ test("scale 5 → 3 with the replica handle: five claims remain", async () => {
   // The handle works from the keyboard too.
   await handle.focus();
   await page.keyboard.press("ArrowRight");
+  await screenMatches(page, /--replicas=4\nstatefulset.apps\/web scaled/);
   assert.match(await screen(page), /--replicas=4\nstatefulset.apps\/web scaled/);
   await settle(page);
   await page.waitForFunction(() => document.querySelectorAll("g.disk.detached").length === 1);
@@ -249,6 +262,7 @@ test("reload: files, terminals, history and the cluster are as they were", async
   // History survives: ↑ brings back the last command.
   await cmd(page).fill("");
   await cmd(page).press("ArrowUp");
+  await inputIs(page, "kubectl apply -f web.yaml");
   assert.equal(await cmd(page).inputValue(), "kubectl apply -f web.yaml");
   await page.screenshot({ path: join(shots, "reloaded.png") });
   assert.deepEqual(errors, []);
@@ -282,7 +296,9 @@ test("a share link rebuilds the same cluster; embed mode plays it step by step",
   assert.match(await embed.page.locator(".script .next").innerText(), /kubectl apply -f web.yaml/);
   let steps = 0;
   while (await embed.page.getByRole("button", { name: "Run next ›" }).count()) {
+    const before = await embed.page.locator(".script .step-count").innerText();
     await embed.page.getByRole("button", { name: "Run next ›" }).click();
+    await embed.page.waitForFunction((b) => document.querySelector(".script .step-count")?.innerText !== b, before);
     steps++;
   }
   assert.ok(steps >= 4, `${steps} steps`);
@@ -313,6 +329,7 @@ test("an unreadable saved session shows export raw / reset, never a blank page",
   assert.match(await page.evaluate(() => localStorage.getItem("kubeplay.session")), /rm -rf/);
   await page.screenshot({ path: join(shots, "unreadable.png") });
   await page.getByRole("button", { name: /Reset/ }).last().click();
+  await notice.waitFor({ state: "detached" });
   assert.equal(await notice.count(), 0);
   await run(page, "kubectl get nodes");
   await page.waitForFunction(() => (localStorage.getItem("kubeplay.session") ?? "").includes("get nodes"));
@@ -342,21 +359,27 @@ test("terminal: Tab completes, Ctrl-R searches history, a multi-line paste runs 
   await applyWeb(page);
   await cmd(page).fill("kubectl get statefulse");
   await cmd(page).press("Tab");
+  await inputIs(page, "kubectl get statefulsets ");
   assert.equal(await cmd(page).inputValue(), "kubectl get statefulsets ");
   await cmd(page).type("w");
   await cmd(page).press("Tab");
+  await inputIs(page, "kubectl get statefulsets web ");
   assert.equal(await cmd(page).inputValue(), "kubectl get statefulsets web ");
   await cmd(page).fill("kubectl delete pod web-");
   await cmd(page).press("Tab");
+  await screenMatches(page, /web-0 {2}web-1\n$/);
   assert.match(await screen(page), /web-0 {2}web-1\n$/);
   await cmd(page).fill("kubectl get pods --sel");
   await cmd(page).press("Tab");
+  await inputIs(page, "kubectl get pods --selector ");
   assert.equal(await cmd(page).inputValue(), "kubectl get pods --selector ");
   await cmd(page).fill("");
   await cmd(page).press("Control+r");
   await cmd(page).type("apply");
+  await page.waitForFunction(() => document.querySelector(".search-match")?.innerText === "kubectl apply -f web.yaml");
   assert.equal(await page.locator(".search-match").innerText(), "kubectl apply -f web.yaml");
   await cmd(page).press("Escape");
+  await inputIs(page, "kubectl apply -f web.yaml");
   assert.equal(await cmd(page).inputValue(), "kubectl apply -f web.yaml");
   await cmd(page).fill("");
   await page.evaluate(() => {
@@ -364,6 +387,7 @@ test("terminal: Tab completes, Ctrl-R searches history, a multi-line paste runs 
     dt.setData("text/plain", "echo one\necho two\n");
     document.querySelector(".terminal input.cmd").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
   });
+  await screenMatches(page, /\$ echo one\none\n\$ echo two\ntwo\n$/);
   assert.match(await screen(page), /\$ echo one\none\n\$ echo two\ntwo\n$/);
   assert.deepEqual(errors, []);
   await page.context().close();
@@ -488,8 +512,9 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   const marks = onMain.filter((e) => e.name === "kp:pods-changed").map((e) => e.ts).sort((a, b) => a - b);
   const paintTs = onMain.filter((e) => PAINTS.includes(e.name)).map((e) => e.ts).sort((a, b) => a - b);
   // A frame is a task that paints (the main thread's part of a rendering update). Its time is
-  // all main-thread work since the previous frame: the clock tick (engine + view + yew + DOM),
-  // timers, garbage collection, then style, layout and paint. Frames count from the first pod
+  // all main-thread work since the previous frame: the engine worker's frame messages (read +
+  // yew + DOM; the clock tick's engine and view work run in the worker, and its kp:* measures
+  // are forwarded to this page), timers, garbage collection, then style, layout and paint. Frames count from the first pod
   // change to half a second after the last (the CSS transitions' length).
   // (A page so busy that no change was marked inside the trace counts from the trace's start.)
   const from = marks[0] ?? tasks[0]?.ts ?? 0, to = marks.length ? marks.at(-1) + 500_000 : Infinity;

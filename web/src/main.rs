@@ -4,18 +4,26 @@
 //!
 //! Shape (STYLE.md 8): `state` holds `State` + `enum Action` + the reducer (the only code that
 //! changes the cluster), `view` turns the cluster into plain view data, `components` render that
-//! data, and effects (the clock) live in hooks (`clock`).
+//! data.
+//!
+//! Two threads, one wasm module: the engine worker (`worker`) owns the `State`, runs the
+//! reducer and the clock, and sends `frame::Frame`s; the page (this file and `page`) sends
+//! `Action`s and draws frames, so a busy cluster never holds up a frame. `main` starts the page
+//! only in a window: in the worker, instantiating the module must do nothing more.
 //!
 //! Architecture Invariant: the page talks to the cluster only through the engine's and
 //! kubectl's public APIs; browser concerns (timers, storage, URL) stay in this crate.
 
-mod clock;
 mod components;
+mod frame;
+mod page;
 mod perf;
 mod session;
 mod state;
 mod storage;
 mod view;
+mod wire;
+mod worker;
 
 use components::cluster::ClusterPicture;
 use components::controls::Controls;
@@ -23,12 +31,13 @@ use components::editor::Editor;
 use components::events::Events;
 use components::sets::Sets;
 use components::terminal::Terminal;
-use state::{Action, Notice, Selection, State};
-use std::cell::Cell;
+use page::{Link, Page};
+use state::{Action, Notice, Selection};
 use std::rc::Rc;
 use yew::prelude::*;
 
-const NAMESPACE: &str = "default";
+/// The namespace the picture shows (the tutorials' namespace).
+pub(crate) const NAMESPACE: &str = "default";
 
 #[derive(Properties, PartialEq)]
 struct MenuProps {
@@ -84,41 +93,6 @@ fn menu(p: &MenuProps) -> Html {
             <div class="menu-items">{ items }</div>
         </div>
     }
-}
-
-/// Autosave: at most every half second while something changes, and when the page is hidden
-/// or closed (`pagehide`), so a reload finds everything as it was.
-#[hook]
-fn use_autosave(state: &State) {
-    let latest = use_mut_ref(|| None::<State>);
-    *latest.borrow_mut() = Some(state.clone());
-    let saved = use_mut_ref(|| Rc::new(Cell::new(state.revision)));
-    let saved = saved.borrow().clone();
-    use_effect_with((), move |_| {
-        let flush = {
-            let latest = latest.clone();
-            move || {
-                if let Some(s) = latest.borrow().as_ref() {
-                    if s.revision != saved.get() {
-                        saved.set(s.revision);
-                        storage::save(s);
-                    }
-                }
-            }
-        };
-        let flush = Rc::new(flush);
-        let f = flush.clone();
-        let interval = gloo_timers::callback::Interval::new(500, move || f());
-        let f = flush.clone();
-        let on_hide = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || f());
-        if let Some(w) = web_sys::window() {
-            use wasm_bindgen::JsCast;
-            let _ =
-                w.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
-        }
-        on_hide.forget();
-        move || drop(interval)
-    });
 }
 
 #[derive(Properties, PartialEq)]
@@ -212,7 +186,7 @@ struct Cbs {
 }
 
 impl Cbs {
-    fn new(d: &UseReducerDispatcher<State>) -> Cbs {
+    fn new(d: &Rc<Link>) -> Cbs {
         let to = |f: fn(()) -> Action| {
             let d = d.clone();
             Callback::from(move |_: ()| d.dispatch(f(())))
@@ -268,7 +242,7 @@ struct TermCbs {
 }
 
 impl TermCbs {
-    fn new(d: &UseReducerDispatcher<State>, t: usize) -> TermCbs {
+    fn new(d: &Rc<Link>, t: usize) -> TermCbs {
         let to = |f: fn(usize) -> Action| {
             let d = d.clone();
             Callback::from(move |_: ()| d.dispatch(f(t)))
@@ -307,86 +281,30 @@ impl TermCbs {
 fn app() -> Html {
     let t0 = perf::start();
     use_effect(move || perf::measure("kp:render", t0));
-    let state = use_reducer(storage::boot);
-    clock::use_clock(state.playing, state.dispatcher());
-    use_autosave(&state);
+    let page = use_reducer(Page::default);
+    let link = (*use_memo((), |_| Rc::new(Link::start(page.dispatcher())))).clone();
     let sharing = use_state(|| None::<(AttrValue, AttrValue)>);
-    let cbs = (*use_memo((), |_| Cbs::new(&state.dispatcher()))).clone();
-    let tcbs = (*use_memo(state.active_terminal, |&t| {
-        TermCbs::new(&state.dispatcher(), t)
-    }))
-    .clone();
-    let on_edit = (*use_memo(state.active_file, |&f| {
-        let d = state.dispatcher();
+    let frame = page.frame.clone();
+    let cbs = (*use_memo((), |_| Cbs::new(&link))).clone();
+    let tcbs = (*use_memo(frame.active_terminal, |&t| TermCbs::new(&link, t))).clone();
+    let on_edit = (*use_memo(frame.active_file, |&f| {
+        let d = link.clone();
         Callback::from(move |s| d.dispatch(Action::EditFile(f, s)))
     }))
     .clone();
-    let d = state.dispatcher();
+    let d = link.clone();
     let on = move |f: fn(()) -> Action| {
         let d = d.clone();
         Callback::from(move |_: ()| d.dispatch(f(())))
     };
-    let d = state.dispatcher();
+    let d = link.clone();
 
-    let world = state.world.borrow();
-    // The picture only changes when the store does, or when a shown age/clock second turns:
-    // typing in a terminal must not recompute it (200 pods make it tens of milliseconds).
-    let key = (
-        world.cluster.api.store.resource_version(),
-        world.cluster.now().0 / 1000,
-        world.cluster.is_idle(),
-    );
-    let cache = use_mut_ref(|| None::<((u64, u64, bool), view::ClusterView)>);
-    let mut view = {
-        let mut c = cache.borrow_mut();
-        match c.as_ref() {
-            Some((k, v)) if *k == key => v.clone(),
-            _ => {
-                let t = perf::start();
-                let v = view::cluster_view(&world.cluster, NAMESPACE);
-                perf::measure("kp:cluster-view", t);
-                *c = Some((key, v.clone()));
-                v
-            }
-        }
-    };
-    // "Why" replans every set over all its pods: while the clock runs, at most every 300 ms
-    // (frames come every 50 ms, so the text is never staler than that); paused or settled,
-    // at once (a settled cluster renders no further frames, so a skipped replan would stay).
-    let why = use_mut_ref(|| (u64::MAX, 0.0f64, Vec::<Option<String>>::new()));
-    {
-        let mut why = why.borrow_mut();
-        let now = js_sys::Date::now();
-        let rv = key.0;
-        // The plan costs time in proportion to the pods: a big set replans less often while
-        // the clock runs (every 300 ms up to 20 pods, every 3 s at 200).
-        let every = 300.0 * (view.pods.len() as f64 / 20.0).max(1.0);
-        if why.0 != rv
-            && (!state.playing
-                || world.cluster.is_idle()
-                || now - why.1 >= every
-                || why.2.len() != view.sets.len())
-        {
-            let t = perf::start();
-            view::explain_sets(&world.cluster, NAMESPACE, &mut view.sets);
-            perf::measure("kp:explain", t);
-            *why = (
-                rv,
-                now,
-                view.sets.iter().map(|s| s.waiting.clone()).collect(),
-            );
-        } else {
-            for (s, w) in view.sets.iter_mut().zip(&why.2) {
-                s.waiting = w.clone();
-            }
-        }
-    }
-    perf::measure("kp:view", t0);
-    let t = state.active_terminal;
-    let term = world.terminals.get(t);
-    let (file_name, file_text) = world
+    let view = &page.view;
+    let t = frame.active_terminal;
+    let term = frame.terminals.get(t);
+    let (file_name, file_text) = page
         .files
-        .get(state.active_file)
+        .get(frame.active_file)
         .cloned()
         .unwrap_or_default();
     // Parsing the file is only needed when it changes, not on every clock tick.
@@ -395,36 +313,26 @@ fn app() -> Html {
     }))
     .clone();
 
-    let menu = state.selection.as_ref().map(|sel| {
-        let (summary, cordoned) = match sel {
-            Selection::Pod(n) => (
-                view::describe_selection(&world.cluster, NAMESPACE, n)
-                    .unwrap_or_else(|| format!("pod {n} is gone")),
-                false,
-            ),
-            Selection::Node(n) => {
-                let lane = view.lanes.iter().find(|l| &l.name == n);
-                (
-                    lane.map(|l| format!("{} · {}", l.name, l.status)).unwrap_or_default(),
-                    lane.is_some_and(|l| l.unschedulable),
-                )
-            }
-        };
-        html! { <Menu selection={sel.clone()} summary={summary} node_cordoned={cordoned} on_run={cbs.run.clone()} on_close={cbs.close_menu.clone()} /> }
+    let menu = frame.selection.as_ref().zip(frame.menu.as_ref()).map(|(sel, facts)| {
+        html! { <Menu selection={sel.clone()} summary={AttrValue::from(facts.summary.clone())} node_cordoned={facts.cordoned} on_run={cbs.run.clone()} on_close={cbs.close_menu.clone()} /> }
     });
 
-    let session_bar = if state.embed {
-        let full = format!("./#s={}", state.snapshot().to_link_data());
+    let saved = page.saved.clone();
+    let full_link = use_memo((frame.embed, saved.clone()), |(embed, saved)| {
+        if *embed {
+            format!("./#s={}", storage::link_data(saved))
+        } else {
+            String::new()
+        }
+    });
+    let session_bar = if frame.embed {
+        let full = (*full_link).clone();
         html! { <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in kubeplay ↗" }</a> }
     } else {
         let export = {
-            let state = (*state).clone();
+            let saved = saved.clone();
             Callback::from(move |_: MouseEvent| {
-                storage::download(
-                    "kubeplay-session.json",
-                    "application/json",
-                    &state.snapshot().to_json(),
-                )
+                storage::download("kubeplay-session.json", "application/json", &saved)
             })
         };
         let import = {
@@ -434,23 +342,21 @@ fn app() -> Html {
                 let input: web_sys::HtmlInputElement = e.target_unchecked_into();
                 storage::read_file(
                     &input,
-                    Rc::new(move |r: Result<String, String>| {
-                        match r.and_then(|t| session::Snapshot::from_json(&t)) {
-                            Ok(snap) => d.dispatch(Action::Load(Box::new(snap))),
-                            Err(why) => d.dispatch(Action::LoadFailed(why)),
-                        }
+                    Rc::new(move |r: Result<String, String>| match r {
+                        Ok(text) => d.dispatch(Action::Import(text)),
+                        Err(why) => d.dispatch(Action::LoadFailed(why)),
                     }),
                 );
                 input.set_value("");
             })
         };
         let share = {
-            let state = (*state).clone();
+            let saved = saved.clone();
             let sharing = sharing.clone();
             Callback::from(move |_: MouseEvent| {
                 sharing.set(Some((
-                    storage::share_link(&state).into(),
-                    storage::embed_snippet(&state).into(),
+                    storage::share_link(&saved).into(),
+                    storage::embed_snippet(&saved).into(),
                 )))
             })
         };
@@ -464,15 +370,8 @@ fn app() -> Html {
             </div>
         }
     };
-    let script_bar = (!state.script.is_empty()).then(|| {
-        let n = state.script.iter().filter(|(_, op)| !matches!(op, state::Op::Files(_))).count();
-        let done = state.script.iter().take(state.script_pos).filter(|(_, op)| !matches!(op, state::Op::Files(_))).count();
-        let next = state.script.iter().skip(state.script_pos).find_map(|(_, op)| match op {
-            state::Op::Line(_, l) => Some(l.clone()),
-            state::Op::Interrupt(_) => Some("^C".to_string()),
-            state::Op::Clear(_) => Some("clear".to_string()),
-            state::Op::Files(_) => None,
-        });
+    let script_bar = frame.script.clone().map(|bar| {
+        let (done, n, next) = (bar.done, bar.steps, bar.next);
         html! {
             <div class="script" role="group" aria-label="shared script">
                 <span class="step-count">{ format!("step {done}/{n}") }</span>
@@ -482,13 +381,13 @@ fn app() -> Html {
                 } else {
                     <span>{ "all steps given" }</span>
                 }
-                <button aria-pressed={state.autoplay.to_string()} onclick={on(|_| Action::ToggleAutoplay).reform(|_: MouseEvent| ())}>
-                    { if state.autoplay { "❚❚ Autoplay on" } else { "▶ Autoplay" } }
+                <button aria-pressed={frame.autoplay.to_string()} onclick={on(|_| Action::ToggleAutoplay).reform(|_: MouseEvent| ())}>
+                    { if frame.autoplay { "❚❚ Autoplay on" } else { "▶ Autoplay" } }
                 </button>
             </div>
         }
     });
-    let notice = state.notice.clone().map(|n| html! {
+    let notice = frame.notice.clone().map(|n| html! {
         <NoticeBar notice={n} on_dismiss={cbs.dismiss.clone()} on_discard={cbs.discard.clone()} />
     });
     let share_box = (*sharing).clone().map(|(link, embed)| {
@@ -497,14 +396,14 @@ fn app() -> Html {
     });
 
     html! {
-        <div class={classes!("app", state.embed.then_some("embed"))}>
+        <div class={classes!("app", frame.embed.then_some("embed"))}>
             <header class="top">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">{ "⎈" }</span>
                     <h1>{ "kubeplay" }</h1>
                     <span class="tagline">{ "a Kubernetes cluster simulated in your browser" }</span>
                 </div>
-                <Controls playing={state.playing} speed={state.speed} seed={state.seed}
+                <Controls playing={frame.playing} speed={frame.speed} seed={frame.seed}
                     clock={AttrValue::from(view.clock.clone())} idle={view.idle}
                     on_toggle={cbs.toggle.clone()}
                     on_speed={cbs.speed.clone()}
@@ -518,37 +417,42 @@ fn app() -> Html {
             { for script_bar }
             <main class="panes">
                 <div class="left">
-                    <Editor files={world.files.iter().map(|(n, _)| AttrValue::from(n.clone())).collect::<Vec<_>>()}
-                        active={state.active_file} text={AttrValue::from(file_text.clone())} problems={problems}
+                    <Editor files={page.files.iter().map(|(n, _)| AttrValue::from(n.clone())).collect::<Vec<_>>()}
+                        active={frame.active_file} text={AttrValue::from(file_text.clone())} problems={problems}
                         on_select={cbs.select_file.clone()}
                         on_edit={on_edit}
                         on_new={cbs.new_file.clone()}
                         on_apply={cbs.apply.clone()} />
                     <section class="terminals" aria-label="terminals">
                         <div class="tabs" role="tablist" aria-label="terminals">
-                            { for world.terminals.iter().enumerate().map(|(i, x)| {
+                            { for frame.terminals.iter().enumerate().map(|(i, x)| {
                                 let d = d.clone();
                                 html! {
                                     <button role="tab" class={classes!("tab", (i == t).then_some("on"))}
                                         aria-selected={(i == t).to_string()}
                                         onclick={move |_| d.dispatch(Action::SelectTerminal(i))}>
                                         { format!("Terminal {}", i + 1) }
-                                        if x.watch.is_some() { <span class="watching" title="a watch is running">{ " ● watching" }</span> }
+                                        if x.watching { <span class="watching" title="a watch is running">{ " ● watching" }</span> }
                                     </button>
                                 }
                             }) }
                         </div>
-                        if let Some(term) = term {
-                            <Terminal key={t} index={t} scrollback={term.scrollback.clone()}
-                                prompt={AttrValue::from(term.prompt().to_string())} input={AttrValue::from(term.input.clone())}
-                                watching={term.watch.is_some()}
+                        if !page.ready {
+                            <p class="hint">{ "Starting the cluster…" }</p>
+                        } else if let Some(term) = term {
+                            <Terminal key={t} index={t} scrollback={page.screens.get(t).cloned().unwrap_or_default()}
+                                prompt={AttrValue::from(term.prompt.clone())} input={AttrValue::from(page.inputs.get(t).cloned().unwrap_or_default())}
+                                watching={term.watching}
                                 on_input={tcbs.input.clone()}
                                 on_submit={tcbs.submit.clone()}
                                 on_paste={tcbs.paste.clone()}
                                 on_history={tcbs.history.clone()}
                                 on_interrupt={tcbs.interrupt.clone()}
                                 on_clear={tcbs.clear.clone()}
-                                search={term.search.as_ref().map(|(q, i)| (AttrValue::from(q.clone()), AttrValue::from(i.and_then(|i| term.history.get(i)).cloned().unwrap_or_default())))}
+                                search={page.searching.get(t).copied().unwrap_or(false).then(|| (
+                                    AttrValue::from(page.queries.get(t).cloned().unwrap_or_default()),
+                                    AttrValue::from(term.search.as_ref().map(|s| s.1.clone()).unwrap_or_default()),
+                                ))}
                                 on_complete={tcbs.complete.clone()}
                                 on_search_back={tcbs.search_back.clone()}
                                 on_search_input={tcbs.search_input.clone()}
@@ -568,7 +472,7 @@ fn app() -> Html {
                             <span class="chip failed">{ "! Failed" }</span>
                         </span></h2>
                         <Sets sets={view.sets.clone()} on_run={cbs.run.clone()} />
-                        <ClusterPicture view={view.clone()} selection={state.selection.clone()}
+                        <ClusterPicture view={view.clone()} selection={frame.selection.clone()}
                             on_select={cbs.select.clone()} />
                         { for menu }
                         <p class="hint">{ "Click a pod or a node for actions. Every action runs the matching command in the active terminal." }</p>
@@ -581,5 +485,8 @@ fn app() -> Html {
 }
 
 fn main() {
-    yew::Renderer::<App>::new().render();
+    // The engine worker instantiates this module too: there, the page must not start.
+    if web_sys::window().is_some() {
+        yew::Renderer::<App>::new().render();
+    }
 }

@@ -4,6 +4,10 @@
 //! Chromium trace shows. Without the flag nothing is recorded (measures pile up in the browser's
 //! buffer, so an ordinary session must not make them).
 //!
+//! The engine worker's measures (`kp:tick`, `kp:view`, `kp:cluster-view`, `kp:explain`) are
+//! kept in the worker (`take`), sent with the next frame, and recorded on the page (`record`)
+//! when it arrives, so the page's timeline holds them all.
+//!
 //! Must never influence what the page does: it only reads the wall clock.
 
 use std::cell::Cell;
@@ -19,6 +23,35 @@ extern "C" {
 
 thread_local! {
     static ON: Cell<Option<bool>> = const { Cell::new(None) };
+    /// In the worker: measures not yet sent to the page.
+    static TAKEN: std::cell::RefCell<Vec<(String, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether timing is on (`?perf` in the page's URL).
+pub fn enabled() -> bool {
+    on()
+}
+
+/// The worker has no URL of its own: the page tells it.
+pub fn set_enabled(b: bool) {
+    ON.with(|on| on.set(Some(b)));
+}
+
+/// The worker's measures since the last call.
+pub fn take() -> Vec<(String, f64)> {
+    TAKEN.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+/// Records a measure the worker took, ending now.
+pub fn record(name: &str, duration: f64) {
+    if !on() {
+        return;
+    }
+    let now = perf_now();
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"start".into(), &(now - duration).into());
+    let _ = js_sys::Reflect::set(&opts, &"end".into(), &now.into());
+    perf_measure(name, &opts);
 }
 
 fn on() -> bool {
@@ -52,6 +85,11 @@ pub fn start() -> f64 {
 /// Records `name` as the span from `since` (a `start()`) to now.
 pub fn measure(name: &str, since: f64) {
     if !on() {
+        return;
+    }
+    if web_sys::window().is_none() {
+        let d = perf_now() - since;
+        TAKEN.with(|t| t.borrow_mut().push((name.to_string(), d)));
         return;
     }
     let opts = js_sys::Object::new();

@@ -1,18 +1,21 @@
 //! The page's state and everything that changes it: one `State`, one `enum Action`, one
 //! reducer. The simulated cluster, the terminals (kubectl `Session`s) and the editor's files
-//! live in a `World` that the reducer mutates in place; the rest of the page only reads it
-//! through `view::*` snapshots.
+//! live in a `World` that the reducer mutates in place. All of it lives in the engine worker
+//! (`worker.rs`), which runs the reducer for the page's actions and its own clock ticks; the page
+//! sees only the frames built from it (`view::*`, `frame.rs`).
 //!
 //! Why a `RefCell` inside a reducer: the `Cluster` is large and not `Clone`, so copying it on
 //! every action (as a textbook reducer would) is out of the question. The reducer is still the
 //! only code that mutates the world, and every action bumps `revision`, so renders stay a pure
 //! function of (state, revision).
 //!
-//! This module must never touch the DOM, timers or storage: effects live in hooks (`main.rs`).
+//! This module must never touch the DOM, timers or storage: the worker owns the timer, the page
+//! the DOM and storage.
 
 use crate::session::{Snapshot, Ui};
 use kubeplay_engine::{Cluster, Config};
 use kubeplay_kubectl::bundled::WithUrls;
+use kubeplay_kubectl::cmd::events::EventsWatch;
 use kubeplay_kubectl::cmd::get::Watch;
 use kubeplay_kubectl::context::MemFiles;
 use kubeplay_kubectl::shell::Shell;
@@ -28,8 +31,10 @@ pub const WEB_YAML: &str = include_str!("../../static/examples/application/web/w
 /// How much scrollback a terminal keeps (segments, not lines).
 const SCROLLBACK: usize = 4_000;
 /// Wall milliseconds of controller work a clock tick may do before it leaves the rest to the
-/// next tick (the frame also needs time to draw; 60 frames a second leave 16 ms in all).
-const ENGINE_BUDGET_MS: f64 = 5.0;
+/// next tick. The reducer runs in the engine worker (`worker.rs`), off the page's main thread,
+/// so this no longer shares a frame with drawing; it bounds how long the worker leaves typed
+/// lines and clicks waiting (ticks come every 50 ms).
+const ENGINE_BUDGET_MS: f64 = 20.0;
 /// `sim settle` / "settle now" gives up after this much virtual time.
 const SETTLE_MS: u64 = 10 * 60 * 1000;
 
@@ -56,10 +61,58 @@ pub struct Terminal {
     /// Lines typed so far of a command the shell says is not complete yet.
     pub pending: String,
     pub input: String,
-    /// A `kubectl get -w` streaming as the page clock moves.
-    pub watch: Option<Watch>,
+    /// A `kubectl get -w` or `kubectl events -w` streaming as the page clock moves.
+    pub watch: Option<Streaming>,
     /// Ctrl-R: (what is typed, the history entry it matches).
     pub search: Option<(String, Option<usize>)>,
+    /// What was added to `scrollback` since the engine worker last sent it to the page
+    /// (`take_screen`), so a tick sends new output, not the whole screen.
+    screen_log: Vec<(LineKind, String)>,
+    /// `scrollback` was replaced (cleared, a new terminal): the page needs all of it.
+    screen_reset: bool,
+}
+
+/// What changed on a terminal's screen since the page last heard.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScreenChange {
+    Same,
+    /// Segments to add with `push_segment`.
+    Append(Vec<(LineKind, String)>),
+    /// The whole screen.
+    Reset(Vec<(LineKind, String)>),
+}
+
+/// Adds `text` to a screen as a terminal does: joined to the last segment of the same kind,
+/// the oldest segments dropped beyond `SCROLLBACK`. The worker and the page both apply it, so
+/// the page's copy of a screen equals the worker's.
+pub fn push_segment(screen: &mut Vec<(LineKind, String)>, kind: LineKind, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match screen.last_mut() {
+        Some((k, t)) if *k == kind => t.push_str(text),
+        _ => screen.push((kind, text.to_string())),
+    }
+    if screen.len() > SCROLLBACK {
+        let extra = screen.len() - SCROLLBACK;
+        screen.drain(..extra);
+    }
+}
+
+impl ScreenChange {
+    /// Applies the change to the page's copy of a screen.
+    pub fn apply(self, screen: &mut Rc<Vec<(LineKind, String)>>) {
+        match self {
+            ScreenChange::Same => {}
+            ScreenChange::Reset(all) => *screen = Rc::new(all),
+            ScreenChange::Append(segments) => {
+                let s = Rc::make_mut(screen);
+                for (kind, text) in &segments {
+                    push_segment(s, *kind, text);
+                }
+            }
+        }
+    }
 }
 
 impl Terminal {
@@ -73,6 +126,27 @@ impl Terminal {
             input: String::new(),
             watch: None,
             search: None,
+            screen_log: Vec::new(),
+            screen_reset: true,
+        }
+    }
+
+    /// Empties the screen (Ctrl-L, `clear`).
+    fn reset_screen(&mut self) {
+        self.scrollback = Rc::new(Vec::new());
+        self.screen_log.clear();
+        self.screen_reset = true;
+    }
+
+    /// What changed on the screen since the last call.
+    pub fn take_screen(&mut self) -> ScreenChange {
+        if std::mem::take(&mut self.screen_reset) {
+            self.screen_log.clear();
+            ScreenChange::Reset((*self.scrollback).clone())
+        } else if self.screen_log.is_empty() {
+            ScreenChange::Same
+        } else {
+            ScreenChange::Append(std::mem::take(&mut self.screen_log))
         }
     }
 
@@ -87,14 +161,9 @@ impl Terminal {
         if text.is_empty() {
             return;
         }
-        let screen = Rc::make_mut(&mut self.scrollback);
-        match screen.last_mut() {
-            Some((k, t)) if *k == kind => t.push_str(text),
-            _ => screen.push((kind, text.to_string())),
-        }
-        if screen.len() > SCROLLBACK {
-            let extra = screen.len() - SCROLLBACK;
-            screen.drain(..extra);
+        push_segment(Rc::make_mut(&mut self.scrollback), kind, text);
+        if !self.screen_reset {
+            push_segment(&mut self.screen_log, kind, text);
         }
     }
 
@@ -259,7 +328,7 @@ impl World {
         // Before clearing: what the rest of the instant prints is cleared too, as in a replay.
         self.finish_instant();
         if let Some(term) = self.terminals.get_mut(t) {
-            term.scrollback = Rc::new(Vec::new());
+            term.reset_screen();
             self.record(Op::Clear(t));
         }
     }
@@ -316,17 +385,28 @@ impl World {
         }
         term.history_pos = None;
         if src.trim() == "clear" {
-            term.scrollback = Rc::new(Vec::new());
+            term.reset_screen();
             return;
         }
-        if let Some(args) = watch_args(src) {
+        if let Some((verb, args)) = watch_args(src) {
             let mut k = Kubectl {
                 cluster,
                 namespace: term.session.namespace.clone(),
                 files: &files,
                 stdin: String::new(),
             };
-            match Watch::start(&mut k, &args) {
+            let started = match verb {
+                WatchVerb::Get => {
+                    Watch::start(&mut k, &args).map(|(w, out)| (Streaming::Get(w), out))
+                }
+                WatchVerb::Events => EventsWatch::begin(&mut k, &args).map(|mut w| {
+                    // Its first poll prints the events there already are.
+                    let mut out = Output::new();
+                    w.poll(k.cluster, &mut out);
+                    (Streaming::Events(w), out)
+                }),
+            };
+            match started {
                 Ok((w, out)) => {
                     term.write_output(&out);
                     term.watch = Some(w);
@@ -435,24 +515,52 @@ impl World {
     }
 }
 
-/// The arguments after `get` when a line is a plain `kubectl get ... -w` the page can stream
-/// frame by frame. Anything with shell syntax (pipes, quotes, `$`) runs through the shell
-/// instead, synchronously in virtual time like the CLI.
-pub fn watch_args(line: &str) -> Option<Vec<String>> {
+/// A watch the page streams frame by frame.
+pub enum Streaming {
+    Get(Watch),
+    Events(EventsWatch),
+}
+
+impl Streaming {
+    pub fn poll(&mut self, cluster: &Cluster, out: &mut Output) {
+        match self {
+            Streaming::Get(w) => w.poll(cluster, out),
+            Streaming::Events(w) => w.poll(cluster, out),
+        }
+    }
+}
+
+/// Which kubectl verb a streamed watch runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchVerb {
+    Get,
+    Events,
+}
+
+/// The verb and the arguments after it when a line is a plain `kubectl get ... -w` or
+/// `kubectl events ... -w` the page can stream frame by frame. Anything with shell syntax
+/// (pipes, quotes, `$`) runs through the shell instead, synchronously in virtual time like
+/// the CLI.
+pub fn watch_args(line: &str) -> Option<(WatchVerb, Vec<String>)> {
     if line.contains(|c: char| "|;&<>$`'\"(){}\\#\n".contains(c)) {
         return None;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
-    if words.first() != Some(&"kubectl") || words.get(1) != Some(&"get") {
+    if words.first() != Some(&"kubectl") {
         return None;
     }
+    let verb = match words.get(1) {
+        Some(&"get") => WatchVerb::Get,
+        Some(&"events") => WatchVerb::Events,
+        _ => return None,
+    };
     let watching = words.iter().any(|w| {
         matches!(
             *w,
             "-w" | "--watch" | "--watch=true" | "-w=true" | "--watch-only" | "--watch-only=true"
         )
     });
-    watching.then(|| words.iter().skip(2).map(|s| s.to_string()).collect())
+    watching.then(|| (verb, words.iter().skip(2).map(|s| s.to_string()).collect()))
 }
 
 /// The whole page state. Cheap to clone: the world is shared.
@@ -597,6 +705,7 @@ impl State {
     }
 }
 
+/// Everything that changes the state. The page sends these to the engine worker as JSON.
 pub enum Action {
     /// Wall-clock milliseconds passed while playing.
     Tick(f64),
@@ -626,6 +735,8 @@ pub enum Action {
     Select(Option<Selection>),
     /// Replace the session (an imported file).
     Load(Box<Snapshot>),
+    /// An imported file's text: `Load` when it reads as a session, else `LoadFailed`.
+    Import(String),
     /// An imported file could not be read.
     LoadFailed(String),
     DismissNotice,
@@ -817,6 +928,14 @@ impl Reducible for State {
                 fresh.notice = Some(Notice::Info("Session imported.".into()));
                 return Rc::new(fresh);
             }
+            Action::Import(text) => {
+                drop(w);
+                let action = match Snapshot::from_json(&text) {
+                    Ok(snap) => Action::Load(Box::new(snap)),
+                    Err(why) => Action::LoadFailed(why),
+                };
+                return Rc::new(s).reduce(action);
+            }
             Action::LoadFailed(why) => {
                 s.notice = Some(Notice::Info(format!(
                     "That file could not be imported: {why}."
@@ -909,12 +1028,17 @@ mod tests {
     fn only_plain_get_watch_lines_stream() {
         assert_eq!(
             watch_args("kubectl get pods -w -l app=nginx"),
-            Some(vec![
-                "pods".into(),
-                "-w".into(),
-                "-l".into(),
-                "app=nginx".into()
-            ])
+            Some((
+                WatchVerb::Get,
+                vec!["pods".into(), "-w".into(), "-l".into(), "app=nginx".into()]
+            ))
+        );
+        assert_eq!(
+            watch_args("kubectl events --for sts/web -w"),
+            Some((
+                WatchVerb::Events,
+                vec!["--for".into(), "sts/web".into(), "-w".into()]
+            ))
         );
         assert_eq!(watch_args("kubectl get pods"), None);
         assert_eq!(watch_args("kubectl get pods -w | grep web"), None);
@@ -944,6 +1068,28 @@ mod tests {
         w.type_text(1, "kubectl delete pod web-0");
         w.advance(60_000);
         assert_eq!(text(&w, 0), before, "a stopped watch prints nothing more");
+    }
+
+    #[test]
+    fn an_events_watch_streams_new_events_until_ctrl_c() {
+        let mut w = World::new(1, vec![("web.yaml".into(), WEB_YAML.into())]);
+        w.type_text(0, "kubectl events --for sts/web -w");
+        assert!(w.terminals[0].watch.is_some());
+        w.type_text(1, "kubectl apply -f web.yaml");
+        for _ in 0..300 {
+            w.advance(100);
+        }
+        let shown = text(&w, 0);
+        assert!(
+            shown.contains("LAST SEEN   TYPE     REASON             OBJECT            MESSAGE"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("create Pod web-1 in StatefulSet web successful"),
+            "{shown}"
+        );
+        w.interrupt(0);
+        assert!(w.terminals[0].watch.is_none());
     }
 
     #[test]
@@ -978,6 +1124,31 @@ mod tests {
             cut.cluster.api.store.resource_version(),
             whole.cluster.api.store.resource_version()
         );
+    }
+
+    #[test]
+    fn a_screen_sent_as_changes_equals_the_screen() {
+        let mut w = World::new(1, Vec::new());
+        let mut copy = Rc::new(Vec::new());
+        let sync = |w: &mut World, copy: &mut Rc<Vec<(LineKind, String)>>| {
+            w.terminals[0].take_screen().apply(copy);
+            assert_eq!(**copy, *w.terminals[0].scrollback);
+        };
+        sync(&mut w, &mut copy);
+        w.type_text(0, "echo one");
+        let change = w.terminals[0].take_screen();
+        assert!(matches!(change, ScreenChange::Append(_)));
+        change.apply(&mut copy);
+        w.type_text(0, "echo two; echo three >&2");
+        sync(&mut w, &mut copy);
+        assert_eq!(w.terminals[0].take_screen(), ScreenChange::Same);
+        w.clear_screen(0);
+        w.type_text(0, "echo four");
+        let change = w.terminals[0].take_screen();
+        assert!(matches!(change, ScreenChange::Reset(_)));
+        change.apply(&mut copy);
+        w.type_text(0, "echo five");
+        sync(&mut w, &mut copy);
     }
 
     #[test]

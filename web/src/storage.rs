@@ -2,10 +2,14 @@
 //! the autosave in localStorage, or nothing), saving, exporting and importing files, and the
 //! share link and embed snippet. `session` does the encoding; this module only moves text.
 //!
+//! `boot_info` runs on the page's main thread (it reads the URL and localStorage); `boot_from`
+//! in the engine worker, which owns the state.
+//!
 //! It must never leave the page blank: a saved session that cannot be read boots a fresh
 //! cluster with a notice offering "export raw" and "reset", and autosave stays off until the
 //! user chooses, so the unreadable text is not overwritten.
 
+use crate::frame::Boot;
 use crate::session::Snapshot;
 use crate::state::{Notice, State};
 use std::rc::Rc;
@@ -56,19 +60,39 @@ pub fn location() -> Location {
     }
 }
 
-/// The page's first state.
-pub fn boot() -> State {
+/// What the page gives the engine worker to boot from (main thread: the URL and storage).
+/// Opening a share link keeps the visitor's own autosave aside first, and drops the fragment
+/// so a reload restores the autosave (which goes on from the shared state).
+pub fn boot_info() -> Boot {
     let loc = location();
-    if let Some(data) = &loc.share {
+    let storage = storage();
+    if loc.share.is_some() && !loc.embed {
+        if let Some(st) = &storage {
+            if let Ok(Some(old)) = st.get_item(KEY) {
+                let _ = st.set_item(BACKUP_KEY, &old);
+            }
+        }
+        clear_fragment();
+    }
+    Boot {
+        embed: loc.embed,
+        autoplay: loc.autoplay,
+        saved: if loc.share.is_none() && !loc.embed {
+            storage.and_then(|st| st.get_item(KEY).ok().flatten())
+        } else {
+            None
+        },
+        share: loc.share,
+        perf: crate::perf::enabled(),
+    }
+}
+
+/// The page's first state (in the engine worker).
+pub fn boot_from(boot: &Boot) -> State {
+    if let Some(data) = &boot.share {
         let mut s = match Snapshot::from_link_data(data) {
-            Ok(snap) if loc.embed => State::scripted(&snap, loc.autoplay),
+            Ok(snap) if boot.embed => State::scripted(&snap, boot.autoplay),
             Ok(snap) => {
-                // Opening a link must not lose the visitor's own work: keep it aside.
-                if let Some(st) = storage() {
-                    if let Ok(Some(old)) = st.get_item(KEY) {
-                        let _ = st.set_item(BACKUP_KEY, &old);
-                    }
-                }
                 let steps = snap.journal.len();
                 let mut s = State::from_snapshot(&snap);
                 s.notice = Some(Notice::Info(format!(
@@ -84,21 +108,17 @@ pub fn boot() -> State {
                 s
             }
         };
-        s.embed = loc.embed;
-        s.saving = !loc.embed;
-        if !loc.embed {
-            // Reloading now restores the autosave (which goes on from the shared state).
-            clear_fragment();
-        }
+        s.embed = boot.embed;
+        s.saving = !boot.embed;
         return s;
     }
-    if loc.embed {
+    if boot.embed {
         let mut s = State::new(1);
         s.embed = true;
         s.saving = false;
         return s;
     }
-    let Some(raw) = storage().and_then(|st| st.get_item(KEY).ok().flatten()) else {
+    let Some(raw) = boot.saved.clone() else {
         return State::new(1);
     };
     match Snapshot::from_json(&raw) {
@@ -122,13 +142,10 @@ fn clear_fragment() {
     }
 }
 
-/// Saves the session now (a full quota is ignored: the page goes on without autosave).
-pub fn save(state: &State) {
-    if !state.saving {
-        return;
-    }
+/// Saves a session's text (a full quota is ignored: the page goes on without autosave).
+pub fn save(json: &str) {
     if let Some(st) = storage() {
-        let _ = st.set_item(KEY, &state.snapshot().to_json());
+        let _ = st.set_item(KEY, json);
     }
 }
 
@@ -196,16 +213,23 @@ fn page_url() -> String {
         .unwrap_or_default()
 }
 
+/// The share-link data of a saved session's text.
+pub fn link_data(json: &str) -> String {
+    Snapshot::from_json(json)
+        .map(|s| s.to_link_data())
+        .unwrap_or_default()
+}
+
 /// A link that rebuilds this session.
-pub fn share_link(state: &State) -> String {
-    format!("{}#s={}", page_url(), state.snapshot().to_link_data())
+pub fn share_link(json: &str) -> String {
+    format!("{}#s={}", page_url(), link_data(json))
 }
 
 /// An <iframe> that plays this session's inputs step by step.
-pub fn embed_snippet(state: &State) -> String {
+pub fn embed_snippet(json: &str) -> String {
     format!(
         "<iframe src=\"{}#embed&autoplay&s={}\" width=\"900\" height=\"560\" title=\"kubeplay\" style=\"border:1px solid #ccc;border-radius:8px\"></iframe>",
         page_url(),
-        state.snapshot().to_link_data()
+        link_data(json)
     )
 }

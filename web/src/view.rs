@@ -96,6 +96,9 @@ pub struct DnsName {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventRow {
+    /// The Event object's uid: the list is keyed by it, so a new event inserts one row
+    /// instead of rewriting the text of every row below it.
+    pub uid: String,
     pub age: String,
     pub warning: bool,
     pub reason: String,
@@ -116,7 +119,7 @@ pub struct SetRow {
     pub waiting: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterView {
     pub sets: Vec<SetRow>,
     /// Virtual time since the cluster started, `mm:ss`.
@@ -440,6 +443,7 @@ pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
             let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
             let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
             EventRow {
+                uid: object::uid(e).to_string(),
                 age: age(get_str(e, &["lastTimestamp"]), now),
                 warning: get_str(e, &["type"]) == Some("Warning"),
                 reason: get_str(e, &["reason"]).unwrap_or("").to_string(),

@@ -30,48 +30,10 @@ pub fn version() -> Value {
     })
 }
 
-/// Served API groups other than core, in `/apis` order.
-pub fn groups() -> Vec<&'static str> {
-    let mut gs: Vec<&'static str> = Vec::new();
-    for r in RESOURCES {
-        if !r.group.is_empty() && !gs.contains(&r.group) {
-            gs.push(r.group);
-        }
-    }
-    gs
-}
-
-/// Older versions the engine may accept for a group's kinds, newest first.
-const LEGACY_VERSIONS: &[&str] = &["v1beta2", "v1beta1"];
-
-/// Whether resource `r` is served at `version`: its own version, or a deprecated one the
-/// engine accepts for it (`Kind::from_api_version_kind` is the one table of those).
-pub fn serves(r: &ResourceInfo, version: &str) -> bool {
-    if r.version == version {
-        return true;
-    }
-    !r.group.is_empty()
-        && Kind::from_api_version_kind(&format!("{}/{version}", r.group), r.kind_name)
-            == Some((r.kind, true))
-}
+pub use kubeplay_engine::kinds::{groups, serves, versions_of};
 
 fn version_of(group: &str) -> &'static str {
-    RESOURCES
-        .iter()
-        .find(|r| r.group == group)
-        .map(|r| r.version)
-        .unwrap_or("v1")
-}
-
-/// Every version served for `group`, the preferred one first.
-pub fn versions_of(group: &str) -> Vec<&'static str> {
-    let mut out = vec![version_of(group)];
-    for v in LEGACY_VERSIONS {
-        if RESOURCES.iter().any(|r| r.group == group && serves(r, v)) && !out.contains(v) {
-            out.push(v);
-        }
-    }
-    out
+    versions_of(group).first().copied().unwrap_or("v1")
 }
 
 pub fn api_versions(server: &str) -> Value {

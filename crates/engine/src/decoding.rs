@@ -276,6 +276,18 @@ fn claim() -> Ty {
 }
 
 fn top(kind: Kind) -> Option<Ty> {
+    if kind == Kind::ConfigMap {
+        // `data` is map[string]string: a YAML 1.1 `enabled: yes` arrives as a bool and is
+        // refused, as kube-apiserver refuses it.
+        return Some(st(
+            "v1.ConfigMap",
+            vec![
+                ("metadata", object_meta()),
+                ("data", Ty::StrMap),
+                ("immutable", Ty::Bool),
+            ],
+        ));
+    }
     let spec = match kind {
         Kind::StatefulSet => st(
             "v1.StatefulSetSpec",
@@ -580,6 +592,10 @@ mod tests {
                 json!({"spec": {"replicas": 3, "x": [1]}})
             ),
             ""
+        );
+        assert_eq!(
+            msg(Kind::ConfigMap, json!({"data": {"enabled": true}})),
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal bool into Go struct field ConfigMap.data of type string"
         );
     }
 }

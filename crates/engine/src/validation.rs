@@ -186,7 +186,7 @@ pub(crate) fn is_label_token(s: &str) -> bool {
 }
 
 /// apimachinery `IsQualifiedName`: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63.
-fn qualified_name_errors(key: &str) -> Vec<String> {
+pub fn qualified_name_errors(key: &str) -> Vec<String> {
     let (prefix, name) = match key.split_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
@@ -212,6 +212,18 @@ fn qualified_name_errors(key: &str) -> Vec<String> {
         if !is_label_token(name) {
             errs.push(QUALIFIED_NAME_MSG.to_string());
         }
+    }
+    errs
+}
+
+/// apimachinery `IsValidLabelValue`.
+pub fn label_value_errors(v: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if v.len() > 63 {
+        errs.push("must be no more than 63 characters".to_string());
+    }
+    if !v.is_empty() && !is_label_token(v) {
+        errs.push(LABEL_VALUE_MSG.to_string());
     }
     errs
 }

@@ -21,6 +21,7 @@ pub struct Completion {
 /// The kubectl commands this kubectl implements, in kubectl's order.
 pub const COMMANDS: &[&str] = &[
     "create",
+    "expose",
     "run",
     "set",
     "explain",
@@ -28,18 +29,25 @@ pub const COMMANDS: &[&str] = &[
     "delete",
     "rollout",
     "scale",
+    "cluster-info",
+    "top",
     "cordon",
     "uncordon",
     "drain",
+    "taint",
     "describe",
     "logs",
     "exec",
+    "events",
     "apply",
     "patch",
+    "replace",
     "wait",
     "label",
     "annotate",
     "api-resources",
+    "api-versions",
+    "config",
     "version",
 ];
 
@@ -88,6 +96,10 @@ fn flags_of(verb: &str) -> &'static [FlagSpec] {
         "explain" => cmd::explain::SPECS,
         "api-resources" => cmd::api_resources::SPECS,
         "version" => cmd::version::SPECS,
+        "events" => cmd::events::SPECS,
+        "taint" => cmd::taint::SPECS,
+        "expose" => cmd::expose::SPECS,
+        "replace" => cmd::replace::SPECS,
         _ => &[],
     }
 }
@@ -324,7 +336,10 @@ mod tests {
                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}}))
             .expect("pod");
         assert_eq!(c("kub", &cluster), ["kubectl"]);
-        assert_eq!(c("kubectl ap", &cluster), ["api-resources", "apply"]);
+        assert_eq!(
+            c("kubectl ap", &cluster),
+            ["api-resources", "api-versions", "apply"]
+        );
         assert_eq!(c("kubectl apply -f w", &cluster), ["web.yaml"]);
         assert!(c("kubectl get --wa", &cluster).contains(&"--watch".to_string()));
         assert_eq!(c("kubectl get statefulsets", &cluster), ["statefulsets"]);

@@ -8,7 +8,7 @@
 //! It only turns text into values; what the values mean (kinds, names) is `crate::manifest`'s.
 //! It must never panic, whatever the bytes.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
@@ -220,7 +220,7 @@ pub fn yaml_to_json(doc: &str) -> Result<Value, YamlError> {
     let Some(first) = serde_yaml::Deserializer::from_str(doc).next() else {
         return Ok(Value::Null);
     };
-    match Json::deserialize(first) {
+    match (JsonSeed { doc }).deserialize(first) {
         Ok(Json(v)) => Ok(v),
         Err(e) => Err(yaml_error(&e, doc)),
     }
@@ -313,13 +313,117 @@ fn yaml_error(e: &serde_yaml::Error, doc: &str) -> YamlError {
 /// earlier one (go-yaml v2's non-strict decoding) instead of failing as `serde_yaml::Value`.
 struct Json(Value);
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(JsonVisitor)
+/// Decodes one value of `doc`. serde_yaml resolves plain scalars by YAML 1.2's core schema;
+/// kubectl's go-yaml v2 uses YAML 1.1's, which also reads `yes`/`no`/`on`/`off`/`y`/`n` as
+/// booleans and `0644` as octal, `1_000` with its underscores. serde_yaml hands a plain scalar
+/// it leaves as text over as a slice of the document itself, and a quoted one (without
+/// escapes) as the slice inside its quotes: the byte before it tells which it was.
+#[derive(Clone, Copy)]
+struct JsonSeed<'a> {
+    doc: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor { doc: self.doc })
     }
 }
 
-struct JsonVisitor;
+struct JsonVisitor<'a> {
+    doc: &'a str,
+}
+
+impl JsonVisitor<'_> {
+    /// Whether `v` is a plain (unquoted) scalar of the document.
+    fn is_plain(&self, v: &str) -> bool {
+        let Some(start) = (v.as_ptr() as usize).checked_sub(self.doc.as_ptr() as usize) else {
+            return false;
+        };
+        if start + v.len() > self.doc.len() {
+            return false;
+        }
+        let before = start
+            .checked_sub(1)
+            .and_then(|i| self.doc.as_bytes().get(i));
+        !matches!(before, Some(b'\'' | b'"'))
+    }
+}
+
+/// go-yaml v2's `resolve` for a plain scalar serde_yaml left as a string: the YAML 1.1
+/// booleans, Go's `ParseInt`/`ParseUint` with base prefixes (`0644` is octal) after dropping
+/// underscores, YAML-style floats, and `0b` binary.
+fn resolve_yaml11(plain: &str) -> Option<Value> {
+    match plain {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => return Some(Value::Bool(true)),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let first = *plain.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
+        return None;
+    }
+    let s = plain.replace('_', "");
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s.as_str()),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let (radix, body) = if let Some(h) = lower.strip_prefix("0x") {
+        (16, h)
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        (2, b)
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        (8, o)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if !body.is_empty() && body.bytes().all(|c| c.is_ascii_hexdigit()) {
+        if let Ok(u) = u64::from_str_radix(body, radix) {
+            if negative {
+                if u <= i64::MAX as u64 + 1 {
+                    return Some(Value::from((u as i128).wrapping_neg() as i64));
+                }
+            } else {
+                return Some(Value::from(u));
+            }
+        }
+    }
+    // `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+    let b = digits.as_bytes();
+    let mut i = 0;
+    let int_digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    let mantissa_ok = int_digits > 0 || frac_digits > 0;
+    if mantissa_ok && matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        let exp = b[j.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if exp == 0 {
+            return None;
+        }
+        i = j + exp;
+    }
+    if mantissa_ok && i == b.len() {
+        let f: f64 = s.parse().ok()?;
+        return float_value::<serde_json::Error>(f).ok();
+    }
+    None
+}
 
 /// Go's json.Marshal of a float64 (sigs.k8s.io/yaml), then read back as kubectl does.
 fn float_value<E: de::Error>(f: f64) -> Result<Value, E> {
@@ -370,7 +474,7 @@ fn key_string(v: Value) -> String {
     }
 }
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de> Visitor<'de> for JsonVisitor<'_> {
     type Value = Json;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -397,6 +501,14 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
         Ok(Json(Value::String(v.to_string())))
     }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Json, E> {
+        if self.is_plain(v) {
+            if let Some(resolved) = resolve_yaml11(v) {
+                return Ok(Json(resolved));
+            }
+        }
+        Ok(Json(Value::String(v.to_string())))
+    }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
         Ok(Json(Value::String(v)))
     }
@@ -407,11 +519,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json(Value::Null))
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        Json::deserialize(d)
+        JsonSeed { doc: self.doc }.deserialize(d)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::new();
-        while let Some(Json(v)) = seq.next_element()? {
+        let seed = JsonSeed { doc: self.doc };
+        while let Some(Json(v)) = seq.next_element_seed(seed)? {
             items.push(v);
         }
         Ok(Json(Value::Array(items)))
@@ -419,8 +532,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut out = Map::new();
         let mut merged: Vec<Value> = Vec::new();
-        while let Some(Json(k)) = map.next_key()? {
-            let Json(v) = map.next_value()?;
+        let seed = JsonSeed { doc: self.doc };
+        while let Some(Json(k)) = map.next_key_seed(seed)? {
+            let Json(v) = map.next_value_seed(seed)?;
             let key = key_string(k);
             if key == "<<" {
                 // A merge key: explicit keys win over merged ones.
@@ -444,7 +558,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Json, A::Error> {
         // A tagged value (`!foo bar`): go-yaml keeps the value and drops the tag.
         let (_tag, variant): (String, _) = data.variant()?;
-        let Json(v) = de::VariantAccess::newtype_variant::<Json>(variant)?;
+        let Json(v) = de::VariantAccess::newtype_variant_seed(variant, JsonSeed { doc: self.doc })?;
         Ok(Json(v))
     }
 }
@@ -763,6 +877,23 @@ mod tests {
         assert_eq!(docs[1].value["x"], "tru");
         let (docs, _) = decode_stream("kind: Pod\nmetadata: {name: a}\nkind: Service\n");
         assert_eq!(docs[0].value["kind"], "Service");
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_yaml_1_1_and_quoted_ones_stay_text() {
+        let v = yaml_to_json(
+            "a: yes\nb: 'yes'\nc: \"off\"\nd: off\ne: 0644\nf: \"0644\"\ng: 0x1F\nh: 1_000\n\
+             i: 08\nj: 1.2.3\ny: 1\nk: [on, 'on', N]\nl: -0b11\nm: 0o17\np: Yes please\n",
+        )
+        .ok();
+        assert_eq!(
+            v,
+            Some(serde_json::json!({
+                "a": true, "b": "yes", "c": "off", "d": false, "e": 420, "f": "0644",
+                "g": 31, "h": 1000, "i": 8, "j": "1.2.3", "true": 1,
+                "k": [true, "on", false], "l": -3, "m": 15, "p": "Yes please"
+            }))
+        );
     }
 
     #[test]

@@ -62,7 +62,8 @@ struct SessionHost<'a> {
     cluster: &'a mut Cluster,
     files: &'a dyn Files,
     workspace: &'a mut BTreeMap<String, String>,
-    namespace: &'a str,
+    /// The context's namespace; `kubectl config set-context --current --namespace=X` changes it.
+    namespace: &'a mut String,
     /// Set when a kubectl command asked to attach this terminal to a container.
     attach: Option<AttachTarget>,
     /// `clear` was run: the front end should clear the screen.
@@ -118,6 +119,10 @@ impl SessionHost<'_> {
             },
             _ => cmd::run(&mut k, args, &mut out),
         };
+        // The context's namespace is the terminal's kubeconfig: only `kubectl config` sets it.
+        if verb == Some("config") {
+            *self.namespace = k.namespace.clone();
+        }
         // Controllers react to what the command wrote at once (within the same virtual
         // instant, as real ones do within milliseconds, S3.10), so the next command sees
         // their work, exactly as a client of `kubeplay serve` does.
@@ -146,7 +151,7 @@ impl Host for SessionHost<'_> {
             "kubectl" => self.kubectl(rest, stdin, io),
             "sim" => {
                 let mut out = Output::new();
-                let code = crate::sim::run(self.cluster, self.namespace, rest, &mut out);
+                let code = crate::sim::run(self.cluster, self.namespace.as_str(), rest, &mut out);
                 for (s, t) in out.chunks {
                     io.chunks.push((to_shell_stream(s), t));
                 }
@@ -289,7 +294,7 @@ impl Session {
             cluster,
             files,
             workspace: &mut self.workspace,
-            namespace: &self.namespace,
+            namespace: &mut self.namespace,
             attach: None,
             cleared: false,
         };

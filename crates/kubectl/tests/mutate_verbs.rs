@@ -182,7 +182,18 @@ fn scale_patch_and_set_image() {
         (code, err.as_str()),
         (1, "error: Expected replicas to be 2, was 5\n")
     );
+    // cobra's required-flag check, before anything else (kubectl 1.33).
     let (code, _, err) = t.run("scale sts web");
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "error: required flag(s) \"replicas\" not set\n")
+    );
+    let (code, _, err) = t.run("scale sts web --replicas=x");
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "error: invalid argument \"x\" for \"--replicas\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\nSee 'kubectl scale --help' for usage.\n")
+    );
+    let (code, _, err) = t.run("scale sts web --replicas=-1");
     assert_eq!((code, err.as_str()), (1, "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n"));
     let (_, out, _) =
         t.run_args(&["patch", "sts", "web", "-p", "{\"spec\":{\"replicas\":3}}"].map(String::from));

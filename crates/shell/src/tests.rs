@@ -931,3 +931,24 @@ fn the_host_sees_the_line_of_each_command() {
     sh.run("cat < /nofile", &mut Fake::default(), &mut io);
     assert_eq!(io.stderr(), "sh: 8: cannot open /nofile: No such file\n");
 }
+
+#[test]
+fn grep_prints_context_lines_and_group_separators() {
+    assert_eq!(
+        out("printf 'a\\nb\\nc\\nd\\ne\\nf\\ng\\n' | grep -A1 -e b -e f"),
+        "b\nc\n--\nf\ng\n"
+    );
+    assert_eq!(
+        out("printf 'a\\nb\\nc\\nd\\n' | grep -n -C1 c"),
+        "2-b\n3:c\n4-d\n"
+    );
+    assert_eq!(
+        out("printf 'a\\nb\\nc\\n' | grep -B5 --after-context=0 c"),
+        "a\nb\nc\n"
+    );
+    let (code, o, e) = run("echo a | grep -A x a");
+    assert_eq!(
+        (code, o.as_str(), e.as_str()),
+        (2, "", "grep: x: invalid context length argument\n")
+    );
+}

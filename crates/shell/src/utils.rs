@@ -1671,6 +1671,9 @@ fn grep(
         ("no-filename", 'h'),
         ("with-filename", 'H'),
         ("no-messages", 's'),
+        ("after-context", 'A'),
+        ("before-context", 'B'),
+        ("context", 'C'),
     ];
     let Some(o) = getopt(
         cmd,
@@ -1728,6 +1731,28 @@ fn grep(
         }
     }
     let max = o.last('m').and_then(|m| m.parse::<usize>().ok());
+    // Context lines (-A/-B/-C NUM): GNU grep's and busybox's "invalid context length".
+    let mut context = [0usize; 2];
+    for (flag, sides) in [
+        ('C', [true, true]),
+        ('B', [true, false]),
+        ('A', [false, true]),
+    ] {
+        if let Some(n) = o.last(flag) {
+            let Ok(n) = n.parse::<usize>() else {
+                io.err(&format!("{cmd}: {n}: invalid context length argument\n"));
+                return 2;
+            };
+            for (i, side) in sides.iter().enumerate() {
+                if *side {
+                    context[i] = n;
+                }
+            }
+        }
+    }
+    let [before, after] = context;
+    let with_context = (before > 0 || after > 0)
+        && !(o.has('o') || o.has('c') || o.has('l') || o.has('L') || o.has('q'));
     let invert = o.has('v');
     let word = o.has('w');
     let multi = (operands.len() > 1 || o.has('H')) && !o.has('h');
@@ -1746,7 +1771,9 @@ fn grep(
             name.as_str()
         };
         let mut count = 0usize;
-        for (ln, line) in lines(data).iter().enumerate() {
+        let all_lines = lines(data);
+        let mut selected: Vec<usize> = Vec::new();
+        for (ln, line) in all_lines.iter().enumerate() {
             if max.is_some_and(|m| count >= m) {
                 break;
             }
@@ -1783,6 +1810,10 @@ fn grep(
             if o.has('c') || o.has('l') || o.has('L') {
                 continue;
             }
+            if with_context {
+                selected.push(ln);
+                continue;
+            }
             let prefix = {
                 let mut p = String::new();
                 if multi {
@@ -1804,6 +1835,34 @@ fn grep(
                 }
             } else {
                 out.push_str(&format!("{prefix}{line}\n"));
+            }
+        }
+        if with_context {
+            // Each selected line with its context; `--` between groups that do not touch.
+            let mut shown: std::collections::BTreeMap<usize, bool> = Default::default();
+            for &i in &selected {
+                let from = i.saturating_sub(before);
+                let to = (i + after).min(all_lines.len().saturating_sub(1));
+                for j in from..=to {
+                    *shown.entry(j).or_insert(false) |= j == i;
+                }
+            }
+            let mut last: Option<usize> = None;
+            for (j, is_match) in shown {
+                if last.is_some_and(|l| j > l + 1) {
+                    out.push_str("--\n");
+                }
+                last = Some(j);
+                let sep = if is_match { ':' } else { '-' };
+                if multi {
+                    out.push_str(label);
+                    out.push(sep);
+                }
+                if o.has('n') {
+                    out.push_str(&format!("{}{sep}", j + 1));
+                }
+                out.push_str(all_lines.get(j).copied().unwrap_or(""));
+                out.push('\n');
             }
         }
         if o.has('c') {

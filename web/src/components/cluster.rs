@@ -38,7 +38,7 @@ const D_ROWHEAD_H: usize = 26;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub view: ClusterView,
+    pub view: std::rc::Rc<ClusterView>,
     pub selection: Option<Selection>,
     pub on_select: Callback<Option<Selection>>,
 }

@@ -18,7 +18,7 @@ pub fn events(p: &Props) -> Html {
             }
             <ol aria-live="polite" aria-relevant="additions">
                 { for p.events.iter().map(|e| html! {
-                    <li class={classes!(e.warning.then_some("warning"))}>
+                    <li key={e.uid.clone()} class={classes!(e.warning.then_some("warning"))}>
                         <span class="age">{ &e.age }</span>
                         <span class="reason">{ if e.warning { "⚠ " } else { "" } }{ &e.reason }</span>
                         <span class="object">{ &e.object }</span>

@@ -50,11 +50,14 @@ pub const NODE_MONITOR_GRACE_MS: u64 = 50_000;
 /// What DefaultTolerationSeconds gives pods for `not-ready`/`unreachable`.
 pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
 
 #[derive(Debug, Default)]
 pub struct NodeLifecycleController {
     /// The earliest pending timer per node.
     timers: BTreeMap<ObjectKey, Time>,
+    /// When each `NoExecute` taint without `timeAdded` was first seen (`taint_id`).
+    taints_seen: BTreeMap<String, Time>,
 }
 
 impl NodeLifecycleController {
@@ -98,26 +101,45 @@ fn pods_on(api: &Api, node: &str) -> Vec<std::sync::Arc<Object>> {
     api.store.pods_on_node(node).cloned().collect()
 }
 
-/// Seconds a pod tolerates the `unreachable:NoExecute` taint; `None` is forever.
-fn toleration_seconds(pod: &Object) -> Option<u64> {
-    let tol = object::get_array(pod, &["spec", "tolerations"])
+/// How long a pod may stay on a node with this `NoExecute` taint: `Some(None)` forever,
+/// `Some(Some(s))` for `s` seconds, `None` not at all (the taint-eviction controller deletes
+/// it at once). With several matching tolerations the shortest `tolerationSeconds` wins, and
+/// one without seconds tolerates forever only if no other gives a limit (`getMinTolerationTime`).
+fn tolerated_for(pod: &Object, taint: &Value) -> Option<Option<u64>> {
+    let key = object::get_str(taint, &["key"]).unwrap_or("");
+    let value = object::get_str(taint, &["value"]).unwrap_or("");
+    let matching: Vec<&Value> = object::get_array(pod, &["spec", "tolerations"])
         .iter()
-        .find(|t| {
-            let key_ok = match object::get_str(t, &["key"]) {
-                Some(k) if !k.is_empty() => k == TAINT_UNREACHABLE,
-                _ => object::get_str(t, &["operator"]) == Some("Exists"),
-            };
-            let effect_ok = matches!(
-                object::get_str(t, &["effect"]),
-                None | Some("") | Some("NoExecute")
-            );
-            key_ok && effect_ok
-        });
-    match tol {
-        // DefaultTolerationSeconds adds the 300 s toleration to every pod without one.
-        None => Some(DEFAULT_TOLERATION_SECONDS),
-        Some(t) => object::get_i64(t, &["tolerationSeconds"]).map(|s| s.max(0) as u64),
+        .filter(|t| {
+            let effect = object::get_str(t, &["effect"]).unwrap_or("");
+            if !effect.is_empty() && effect != "NoExecute" {
+                return false;
+            }
+            let t_key = object::get_str(t, &["key"]).unwrap_or("");
+            match object::get_str(t, &["operator"]).unwrap_or("Equal") {
+                "Exists" => t_key.is_empty() || t_key == key,
+                "Equal" | "" => {
+                    t_key == key && object::get_str(t, &["value"]).unwrap_or("") == value
+                }
+                _ => false,
+            }
+        })
+        .collect();
+    if matching.is_empty() {
+        // DefaultTolerationSeconds gives every pod 300 s on a not-ready or unreachable node;
+        // a pod that somehow lacks it is treated as admission would have made it.
+        if key == TAINT_UNREACHABLE || key == TAINT_NOT_READY {
+            return Some(Some(DEFAULT_TOLERATION_SECONDS));
+        }
+        return None;
     }
+    Some(
+        matching
+            .iter()
+            .filter_map(|t| object::get_i64(t, &["tolerationSeconds"]))
+            .map(|s| s.max(0) as u64)
+            .min(),
+    )
 }
 
 impl NodeLifecycleController {
@@ -224,29 +246,51 @@ impl NodeLifecycleController {
         );
     }
 
-    /// The taint-eviction controller: deletes pods whose toleration ran out.
+    /// The taint-eviction controller: deletes the node's pods that do not tolerate one of its
+    /// `NoExecute` taints, at once, or when their `tolerationSeconds` ran out (counted from
+    /// the taint's `timeAdded`, or from when this controller first saw it: a taint added with
+    /// `kubectl taint` has no `timeAdded`). Returns when the next pod is due.
     fn evict_due(&mut self, api: &mut Api, node: &Object) -> Option<Time> {
         let now = api.now;
-        let tainted_at = object::get_array(node, &["spec", "taints"])
+        let node_name = object::name(node).to_string();
+        let taints: Vec<Value> = object::get_array(node, &["spec", "taints"])
             .iter()
-            .find(|t| {
-                object::get_str(t, &["key"]) == Some(TAINT_UNREACHABLE)
-                    && object::get_str(t, &["effect"]) == Some("NoExecute")
-            })
-            .map(|t| {
-                object::get_str(t, &["timeAdded"])
-                    .and_then(Time::parse_rfc3339)
-                    .unwrap_or(now)
-            })?;
+            .filter(|t| object::get_str(t, &["effect"]) == Some("NoExecute"))
+            .cloned()
+            .collect();
+        // Forget taints that are gone; remember when new ones were first seen.
+        let ids: Vec<String> = taints.iter().map(|t| taint_id(&node_name, t)).collect();
+        let prefix = format!("{node_name}\0");
+        self.taints_seen
+            .retain(|id, _| !id.starts_with(&prefix) || ids.contains(id));
+        if taints.is_empty() {
+            return None;
+        }
+        let mut started = Vec::new();
+        for (t, id) in taints.iter().zip(&ids) {
+            let since = match object::get_str(t, &["timeAdded"]).and_then(Time::parse_rfc3339) {
+                Some(at) => at,
+                None => *self.taints_seen.entry(id.clone()).or_insert(now),
+            };
+            started.push(since);
+        }
         let mut due: Option<Time> = None;
-        for pod in pods_on(api, object::name(node)) {
+        for pod in pods_on(api, &node_name) {
             if object::is_terminating(&pod) {
                 continue;
             }
-            let Some(secs) = toleration_seconds(&pod) else {
+            let mut evict_at: Option<Time> = None;
+            for (t, since) in taints.iter().zip(&started) {
+                let at = match tolerated_for(&pod, t) {
+                    None => now,
+                    Some(None) => continue,
+                    Some(Some(secs)) => since.plus_secs(secs),
+                };
+                evict_at = Some(evict_at.map_or(at, |e: Time| e.min(at)));
+            }
+            let Some(at) = evict_at else {
                 continue;
             };
-            let at = tainted_at.plus_secs(secs);
             if now < at {
                 due = Some(due.map_or(at, |d: Time| d.min(at)));
                 continue;
@@ -283,6 +327,12 @@ impl NodeLifecycleController {
         }
         due
     }
+}
+
+/// One taint of one node, as the eviction controller remembers it.
+fn taint_id(node: &str, taint: &Value) -> String {
+    let f = |k: &str| object::get_str(taint, &[k]).unwrap_or("");
+    format!("{node}\0{}\0{}", f("key"), f("value"))
 }
 
 impl Controller for NodeLifecycleController {
@@ -323,7 +373,11 @@ impl Controller for NodeLifecycleController {
                 if ready_status(&node) == "Unknown" {
                     self.mark_ready(ctx.api, &node);
                 }
-                Action::Done
+                let Some(node) = ctx.api.try_get(Kind::Node, "", &key.name).cloned() else {
+                    return Action::Done;
+                };
+                let due = self.evict_due(ctx.api, &node);
+                self.wake_at(key, due, now)
             }
         }
     }

@@ -44,10 +44,7 @@ fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output, which: Which) -> 
     } else {
         "annotate"
     };
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: cmd.into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error(cmd, m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let mut sets: Vec<(String, String)> = Vec::new();

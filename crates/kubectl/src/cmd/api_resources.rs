@@ -50,10 +50,7 @@ fn api_version(r: &ResourceInfo) -> String {
 }
 
 pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, SPECS).map_err(|m| CmdError::Usage {
-        command: "api-resources".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("api-resources", m))?;
     let output = p.value("output").unwrap_or("");
     if !matches!(output, "" | "wide" | "name") {
         return Err(CmdError::Plain(format!(

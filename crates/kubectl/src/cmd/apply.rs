@@ -9,6 +9,7 @@ use crate::context::Kubectl;
 use crate::flags::{self, flag, FlagKind};
 use crate::manifest::{self, DryRun};
 use crate::output::Output;
+use crate::printers::OutputFormat;
 use kubeplay_engine::{object, patch, PatchType, WriteOptions};
 use serde_json::{json, Value};
 
@@ -22,6 +23,7 @@ pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("force-conflicts", None, FlagKind::Bool),
     flag("field-manager", None, FlagKind::Value),
     flag("output", Some('o'), FlagKind::Value),
+    flag("template", None, FlagKind::Value),
     flag("validate", None, FlagKind::Value),
     flag("recursive", Some('R'), FlagKind::Bool),
 ];
@@ -45,11 +47,66 @@ pub fn set_last_applied(obj: &mut Value) {
     object::set(obj, &["metadata", "annotations"], Value::Object(annots));
 }
 
+/// `-o FORMAT`: what apply prints once every object went through: the one object, or a
+/// `v1` `List` of them (a typed `metav1.List`, so its JSON has Go's field order).
+fn print_objects(
+    f: &OutputFormat,
+    objs: Vec<(kubeplay_engine::Kind, Value)>,
+    out: &mut Output,
+) -> CmdResult {
+    use crate::printers;
+    if objs.is_empty() {
+        return Ok(());
+    }
+    if let [(kind, o)] = &objs[..] {
+        let text = printers::print_generic(f, &[(*kind, std::sync::Arc::new(o.clone()))], true)
+            .map_err(CmdError::Plain)?;
+        out.out(text);
+        return Ok(());
+    }
+    let text = match f {
+        OutputFormat::Name => objs
+            .iter()
+            .map(|(kind, o)| format!("{}\n", manifest::resource_name(*kind, object::name(o))))
+            .collect(),
+        OutputFormat::Json => {
+            let items: Vec<String> = objs
+                .iter()
+                .map(|(_, o)| {
+                    printers::json::to_json(o)
+                        .trim_end()
+                        .lines()
+                        .map(|l| format!("        {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect();
+            format!(
+                "{{\n    \"kind\": \"List\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {{}},\n    \"items\": [\n{}\n    ]\n}}\n",
+                items.join(",\n")
+            )
+        }
+        f => {
+            let list = json!({
+                "apiVersion": "v1",
+                "items": objs.into_iter().map(|(_, o)| o).collect::<Vec<_>>(),
+                "kind": "List",
+                "metadata": {},
+            });
+            printers::print_generic(
+                f,
+                &[(kubeplay_engine::Kind::Pod, std::sync::Arc::new(list))],
+                true,
+            )
+            .map_err(CmdError::Plain)?
+        }
+    };
+    out.out(text);
+    Ok(())
+}
+
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "apply".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("apply", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let server_side = p.bool("server-side");
@@ -61,6 +118,11 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     if p.all("filename").is_empty() {
         return Err(CmdError::Plain("must specify one of -f and -k".to_string()));
     }
+    let format = match p.value("output").filter(|o| !o.is_empty()) {
+        None => None,
+        o => Some(OutputFormat::parse(o, p.value("template")).map_err(CmdError::Plain)?),
+    };
+    let mut printed: Vec<(kubeplay_engine::Kind, Value)> = Vec::new();
     let docs = manifest::read_manifests(k, &p.all("filename"))?;
     // The resource builder's errors (parse, decode, mapping) are reported first, as one
     // group, then each object's; the good documents are still sent.
@@ -108,18 +170,22 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             continue;
         }
         let live = k.cluster.api.try_get(kind, &obj_ns, &name).cloned();
+        // The object as the server answered (or, for a client dry run, as it would be sent):
+        // what `-o` prints.
+        let mut result_object: Option<Value> = None;
         let result = match live {
             None => {
                 let r = match dry {
-                    DryRun::Client => Ok(()),
+                    DryRun::Client => Ok(modified),
                     DryRun::Server => k
                         .cluster
                         .api
                         .create_with(modified, &WriteOptions { dry_run: true })
-                        .map(|_| ()),
-                    DryRun::None => k.cluster.api.create(modified).map(|_| ()),
+                        .map(|o| (*o).clone()),
+                    DryRun::None => k.cluster.api.create(modified).map(|o| (*o).clone()),
                 };
-                r.map(|_| {
+                r.map(|o| {
+                    result_object = Some(o);
                     if server_side {
                         "serverside-applied"
                     } else {
@@ -127,6 +193,16 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                     }
                 })
                 .map_err(|e| (e, "creating".to_string()))
+            }
+            // A client dry run of an object that exists sends nothing and computes no patch:
+            // kubectl says `configured (dry run)` and `-o` shows the live object as it is.
+            Some(live) if dry == DryRun::Client => {
+                result_object = Some((*live).clone());
+                Ok(if server_side {
+                    "serverside-applied"
+                } else {
+                    "configured"
+                })
             }
             Some(live) => {
                 let original: Option<Value> = if server_side {
@@ -148,6 +224,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                     patch::create_three_way_merge_patch(original.as_ref(), &modified, &live, kind);
                 let empty = patch_body.as_object().is_none_or(|m| m.is_empty());
                 if empty {
+                    result_object = Some((*live).clone());
                     Ok(if server_side {
                         "serverside-applied"
                     } else {
@@ -157,7 +234,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                     let r = match dry {
                         DryRun::Client => {
                             let mut t = (*live).clone();
-                            patch::strategic_merge_patch(kind, &mut t, &patch_body).map(|_| ())
+                            patch::strategic_merge_patch(kind, &mut t, &patch_body).map(|_| t)
                         }
                         _ => k
                             .cluster
@@ -173,9 +250,10 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
                                     dry_run: dry == DryRun::Server,
                                 },
                             )
-                            .map(|_| ()),
+                            .map(|o| (*o).clone()),
                     };
-                    r.map(|_| {
+                    r.map(|o| {
+                        result_object = Some(o);
                         if server_side {
                             "serverside-applied"
                         } else {
@@ -194,12 +272,16 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         };
         manifest::flush_warnings(k, out);
         match result {
+            Ok(_) if format.is_some() => printed.extend(result_object.map(|o| (kind, o))),
             Ok(op) => out.outln(format!("{shown} {op}{}", dry.suffix())),
             Err((error, verb)) => errors.push(CmdError::Api {
                 error,
                 context: Some((verb, doc.source.clone())),
             }),
         }
+    }
+    if let Some(f) = &format {
+        print_objects(f, printed, out)?;
     }
     manifest::finish_grouped(builder_errors, errors, out)
 }

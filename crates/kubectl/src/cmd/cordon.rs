@@ -68,10 +68,7 @@ fn run_schedulable(
     cordon: bool,
 ) -> CmdResult {
     let cmd = if cordon { "cordon" } else { "uncordon" };
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: cmd.into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error(cmd, m))?;
     let mut errors = Vec::new();
     for node in nodes(k, &p, cmd)? {
         match set_unschedulable(k, &node, cordon) {

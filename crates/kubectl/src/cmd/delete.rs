@@ -55,10 +55,7 @@ fn cascade(value: Option<&str>, out: &mut Output) -> Result<Propagation, CmdErro
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "delete".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("delete", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let propagation = cascade(p.value("cascade"), out)?;

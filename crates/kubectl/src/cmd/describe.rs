@@ -37,6 +37,9 @@ const MAX_ANNOTATION_LEN: usize = 140;
 struct W {
     tw: TabWriter,
     out: String,
+    /// Write tabs as they are, unaligned (a `PrefixWriter` on a plain buffer, as
+    /// `rollout history --revision` prints its template).
+    raw: bool,
 }
 
 impl W {
@@ -44,14 +47,22 @@ impl W {
         W {
             tw: TabWriter::new(Config::DESCRIBE),
             out: String::new(),
+            raw: false,
         }
     }
     fn w(&mut self, level: usize, text: &str) {
         let mut s = "  ".repeat(level);
         s.push_str(text);
-        self.tw.write(&s);
+        if self.raw {
+            self.out.push_str(&s);
+        } else {
+            self.tw.write(&s);
+        }
     }
     fn flush(&mut self) {
+        if self.raw {
+            return;
+        }
         self.tw.flush();
         self.out.push_str(&self.tw.take_output());
     }
@@ -86,7 +97,17 @@ fn labels_multiline(w: &mut W, initial: &str, title: &str, m: &BTreeMap<String, 
 }
 
 fn annotations_multiline(w: &mut W, title: &str, m: &BTreeMap<String, String>) {
-    w.w(0, &format!("{title}:\t"));
+    annotations_multiline_indented(w, "", title, m);
+}
+
+/// `printAnnotationsMultilineWithIndent`: continuation lines start with `initial` too.
+fn annotations_multiline_indented(
+    w: &mut W,
+    initial: &str,
+    title: &str,
+    m: &BTreeMap<String, String>,
+) {
+    w.w(0, &format!("{initial}{title}:\t"));
     let keys: Vec<&String> = m
         .keys()
         .filter(|k| k.as_str() != "kubectl.kubernetes.io/last-applied-configuration")
@@ -97,7 +118,7 @@ fn annotations_multiline(w: &mut W, title: &str, m: &BTreeMap<String, String>) {
     }
     for (i, k) in keys.iter().enumerate() {
         if i != 0 {
-            w.w(0, "\t");
+            w.w(0, &format!("{initial}\t"));
         }
         let value = m[*k].strip_suffix('\n').unwrap_or(&m[*k]);
         if value.len() + k.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
@@ -112,7 +133,7 @@ fn annotations_multiline(w: &mut W, title: &str, m: &BTreeMap<String, String>) {
                 } else {
                     line.to_string()
                 };
-                w.w(0, &format!("\t  {short}\n"));
+                w.w(0, &format!("{initial}\t  {short}\n"));
             }
         } else {
             w.w(0, &format!("{k}: {value}\n"));
@@ -568,13 +589,13 @@ fn pod_template(w: &mut W, t: &Value) {
     w.w(0, "Pod Template:\n");
     labels_multiline(
         w,
-        "",
-        "  Labels",
+        "  ",
+        "Labels",
         &object::string_map(t, &["metadata", "labels"]),
     );
     let ann = object::string_map(t, &["metadata", "annotations"]);
     if !ann.is_empty() {
-        annotations_multiline(w, "  Annotations", &ann);
+        annotations_multiline_indented(w, "  ", "Annotations", &ann);
     }
     let sa = s(t, &["spec", "serviceAccountName"]);
     if !sa.is_empty() {
@@ -613,6 +634,15 @@ fn pod_template(w: &mut W, t: &Value) {
 /// `DescribePodTemplate` on its own (`rollout history --revision=N`).
 pub fn pod_template_text(t: &Value) -> String {
     let mut w = W::new();
+    pod_template(&mut w, t);
+    w.finish()
+}
+
+/// The pod template as `kubectl rollout history --revision=N` prints it: `DescribePodTemplate`
+/// into a plain buffer, so its tabs are not aligned.
+pub fn pod_template_text_unaligned(t: &Value) -> String {
+    let mut w = W::new();
+    w.raw = true;
     pod_template(&mut w, t);
     w.finish()
 }
@@ -1583,10 +1613,7 @@ fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<Str
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "describe".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("describe", m))?;
     if p.positional.is_empty() {
         return Err(CmdError::Plain(
             "Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl describe -h' for help and examples".into(),

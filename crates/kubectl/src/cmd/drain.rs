@@ -319,7 +319,7 @@ fn cordon(k: &mut Kubectl<'_>, node: &str, dry_run: bool, out: &mut Output) {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(usage)?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("drain", m))?;
     let o = parse_options(&p)?;
     let nodes = node_names(k, &p)?;
     for node in &nodes {

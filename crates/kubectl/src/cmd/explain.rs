@@ -354,10 +354,7 @@ pub fn explain(kind: Kind, path: &[&str], recursive: bool) -> (String, Option<St
 }
 
 pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, SPECS).map_err(|m| CmdError::Usage {
-        command: "explain".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("explain", m))?;
     let Some(target) = p.positional.first() else {
         return Err(CmdError::Usage {
             command: "explain".into(),

@@ -79,13 +79,6 @@ struct FieldReq {
     value: String,
 }
 
-fn usage(message: impl Into<String>) -> CmdError {
-    CmdError::Usage {
-        command: "get".into(),
-        message: message.into(),
-    }
-}
-
 /// Parses `--field-selector` (`a=b`, `a==b`, `a!=b`, comma-separated).
 fn parse_fields(text: &str) -> Result<Vec<FieldReq>, String> {
     let mut out = Vec::new();
@@ -198,7 +191,7 @@ const ALL: &[Kind] = &[
 ];
 
 fn parse_request(k: &Kubectl<'_>, args: &[String]) -> Result<Request, CmdError> {
-    let p = flags::parse(args, FLAGS).map_err(usage)?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("get", m))?;
     let mut positional = p.positional.clone();
     if let Some(first) = positional.first_mut() {
         if !first.contains('/') && first.split(',').any(|t| t == "all") {

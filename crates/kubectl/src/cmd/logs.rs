@@ -50,7 +50,7 @@ pub fn tail(log: &str, n: i64) -> &str {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, SPECS).map_err(usage)?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("logs", m))?;
     let ns = p
         .value("namespace")
         .map(str::to_string)

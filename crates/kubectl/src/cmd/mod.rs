@@ -5,20 +5,27 @@
 pub mod annotate_label;
 pub mod api_resources;
 pub mod apply;
+pub mod cluster_info;
+pub mod config;
 pub mod cordon;
 pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod drain;
+pub mod events;
 pub mod exec;
 pub mod explain;
+pub mod expose;
 pub mod get;
 pub mod logs;
 pub mod patch;
+pub mod replace;
 pub mod rollout;
 pub mod run;
 pub mod scale;
 pub mod set;
+pub mod taint;
+pub mod top;
 pub mod version;
 pub mod wait;
 
@@ -34,10 +41,16 @@ pub enum CmdError {
         error: ApiError,
         context: Option<(String, String)>,
     },
-    /// `error: <msg>` then `See 'kubectl <cmd> --help' for usage.`
+    /// `error: <msg>` then `See 'kubectl <cmd> -h' for help and examples` (`UsageErrorf`).
     Usage { command: String, message: String },
+    /// A flag cobra/pflag could not parse: `error: <msg>` then
+    /// `See 'kubectl <cmd> --help' for usage.`
+    Flag { command: String, message: String },
     /// `error: <msg>`
     Plain(String),
+    /// `<msg>` alone: errors kubectl's `CheckErr` prints without a prefix (a REST mapper's
+    /// no-match error, `the server doesn't have a resource type "foo"`).
+    Bare(String),
     /// Already printed; just exit with this status.
     Exit(i32),
 }
@@ -52,6 +65,15 @@ impl From<ApiError> for CmdError {
 }
 
 pub type CmdResult = Result<(), CmdError>;
+
+/// The error for a flag that did not parse (`unknown flag: --foo`) in command `command`
+/// (`get`, `rollout status`).
+pub fn flag_error(command: impl Into<String>, message: String) -> CmdError {
+    CmdError::Flag {
+        command: command.into(),
+        message,
+    }
+}
 
 /// Runs `kubectl <args...>`; returns the exit status.
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
@@ -81,8 +103,19 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "logs" => logs::run(k, rest, out),
         "wait" => wait::run(k, rest, out),
         "explain" => explain::run(k, rest, out),
+        "events" => events::run(k, rest, out),
+        "top" => top::run(k, rest, out),
+        "taint" => taint::run(k, rest, out),
+        "expose" => expose::run(k, rest, out),
+        "replace" => replace::run(k, rest, out),
+        "config" => config::run(k, rest, out),
+        "cluster-info" => cluster_info::run_cluster_info(k, rest, out),
+        "api-versions" => cluster_info::run_api_versions(k, rest, out),
         "api-resources" => api_resources::run(k, rest, out),
         "version" => version::run(k, rest, out),
+        other if COMMANDS.contains(&other) => Err(CmdError::Plain(format!(
+            "\"kubectl {other}\" is a real kubectl command that kubeplay does not offer yet"
+        ))),
         other => Err(CmdError::Plain(unknown_command(other))),
     };
     match result {
@@ -217,9 +250,18 @@ pub fn report(e: &CmdError, out: &mut Output) -> i32 {
             out.errln(format!("error: {m}"));
             1
         }
+        CmdError::Bare(m) => {
+            out.errln(m);
+            1
+        }
         CmdError::Usage { command, message } => {
             out.errln(format!("error: {message}"));
             out.errln(format!("See 'kubectl {command} -h' for help and examples"));
+            1
+        }
+        CmdError::Flag { command, message } => {
+            out.errln(format!("error: {message}"));
+            out.errln(format!("See 'kubectl {command} --help' for usage."));
             1
         }
         CmdError::Api { error, context } => {
@@ -295,9 +337,12 @@ pub fn message_for_api_error(e: &ApiError, context: Option<&(String, String)>) -
 pub fn message_for_error(e: &CmdError) -> Option<String> {
     match e {
         CmdError::Exit(_) => None,
-        CmdError::Plain(m) => Some(m.clone()),
+        CmdError::Plain(m) | CmdError::Bare(m) => Some(m.clone()),
         CmdError::Usage { command, message } => Some(format!(
             "{message}\nSee 'kubectl {command} -h' for help and examples"
+        )),
+        CmdError::Flag { command, message } => Some(format!(
+            "{message}\nSee 'kubectl {command} --help' for usage."
         )),
         CmdError::Api { error, context } => Some(message_for_api_error(error, context.as_ref())),
     }

@@ -30,10 +30,7 @@ pub fn parse_patch(text: &str) -> Result<Value, CmdError> {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "patch".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("patch", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let patch_type = match p.value("type").unwrap_or("strategic") {

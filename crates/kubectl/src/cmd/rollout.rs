@@ -36,10 +36,8 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             "unknown command \"\" for \"kubectl rollout\"".into(),
         ));
     };
-    let p = flags::parse(rest, FLAGS).map_err(|m| CmdError::Usage {
-        command: format!("rollout {sub}"),
-        message: m,
-    })?;
+    let p =
+        flags::parse(rest, FLAGS).map_err(|m| super::flag_error(format!("rollout {sub}"), m))?;
     let ns = manifest::namespace_flag(k, &p);
     let sel = Selection {
         filenames: p.all("filename"),
@@ -356,19 +354,25 @@ fn history(
                 "unable to find the specified revision".into(),
             ));
         }
-        if kind != Kind::Deployment {
-            return Err(CmdError::Plain(
-                "kubeplay does not show a single revision's pod template yet (rollout history --revision)".into(),
-            ));
-        }
-        let template = revs
+        // A Deployment's revision is its ReplicaSet (whose template carries the
+        // pod-template-hash label); a StatefulSet's or DaemonSet's is a ControllerRevision whose
+        // data replaces the set's template (`$patch: replace`), so applying it onto the set
+        // gives that template as stored.
+        let path: &[&str] = match kind {
+            Kind::Deployment => &["spec", "template"],
+            _ => &["data", "spec", "template"],
+        };
+        let mut template = revs
             .iter()
             .find(|(rv, _, _)| *rv == n)
-            .and_then(|(_, _, rs)| object::get(rs, &["spec", "template"]))
+            .and_then(|(_, _, rev)| object::get(rev, path))
             .cloned()
             .unwrap_or(json!({}));
+        if let Some(t) = template.as_object_mut() {
+            t.remove("$patch");
+        }
         out.outln(format!("{shown} with revision #{n}"));
-        out.out(super::describe::pod_template_text(&template));
+        out.out(super::describe::pod_template_text_unaligned(&template));
         out.outln("");
         return Ok(());
     }

@@ -124,7 +124,7 @@ pub fn run_attachable(
     out: &mut Output,
     interactive: bool,
 ) -> Result<Option<AttachTarget>, CmdError> {
-    let p = flags::parse(args, SPECS).map_err(usage)?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("run", m))?;
     let ns = p
         .value("namespace")
         .map(str::to_string)

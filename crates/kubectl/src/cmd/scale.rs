@@ -32,22 +32,29 @@ pub fn has_scale(kind: Kind) -> bool {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, FLAGS).map_err(|m| CmdError::Usage {
-        command: "scale".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, FLAGS).map_err(|m| super::flag_error("scale", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
-    let replicas: i64 = p
-        .value("replicas")
-        .and_then(|r| r.parse().ok())
-        .filter(|r| *r >= 0)
-        .ok_or_else(|| {
-            CmdError::Plain(
-                "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"
-                    .into(),
-            )
-        })?;
+    // cobra checks the required flag first, pflag its type, `Validate` its sign.
+    let Some(r) = p.value("replicas") else {
+        return Err(CmdError::Plain(
+            "required flag(s) \"replicas\" not set".into(),
+        ));
+    };
+    let replicas: i64 = r.parse().map_err(|_| {
+        super::flag_error(
+            "scale",
+            format!(
+                "invalid argument \"{r}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{r}\": invalid syntax"
+            ),
+        )
+    })?;
+    if replicas < 0 {
+        return Err(CmdError::Plain(
+            "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"
+                .into(),
+        ));
+    }
     let current: Option<i64> = match p.value("current-replicas") {
         None => None,
         Some(c) => Some(c.parse().map_err(|_| {

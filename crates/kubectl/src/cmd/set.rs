@@ -41,10 +41,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
             "unknown command {sub:?} for \"kubectl set\""
         )));
     }
-    let p = flags::parse(rest, FLAGS).map_err(|m| CmdError::Usage {
-        command: "set image".into(),
-        message: m,
-    })?;
+    let p = flags::parse(rest, FLAGS).map_err(|m| super::flag_error("set image", m))?;
     let ns = manifest::namespace_flag(k, &p);
     let dry = manifest::dry_run_flag(&p)?;
     let (images, resources): (Vec<String>, Vec<String>) =

@@ -75,10 +75,7 @@ fn yaml_block(fields: &[(&str, &str)]) -> String {
 }
 
 pub fn run(_k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, SPECS).map_err(|m| CmdError::Usage {
-        command: "version".into(),
-        message: m,
-    })?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("version", m))?;
     let client_only = p.bool("client");
     match p.value("output") {
         None | Some("") => {

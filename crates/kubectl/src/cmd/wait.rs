@@ -125,7 +125,7 @@ fn met(obj: Option<&Value>, cond: &Condition) -> bool {
 }
 
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
-    let p = flags::parse(args, SPECS).map_err(usage)?;
+    let p = flags::parse(args, SPECS).map_err(|m| super::flag_error("wait", m))?;
     let ns = p
         .value("namespace")
         .map(str::to_string)
