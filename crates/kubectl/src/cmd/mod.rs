@@ -11,6 +11,7 @@ pub mod cordon;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod diff;
 pub mod drain;
 pub mod events;
 pub mod exec;
@@ -108,6 +109,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "taint" => taint::run(k, rest, out),
         "expose" => expose::run(k, rest, out),
         "replace" => replace::run(k, rest, out),
+        "diff" => diff::run(k, rest, out),
         "config" => config::run(k, rest, out),
         "cluster-info" => cluster_info::run_cluster_info(k, rest, out),
         "api-versions" => cluster_info::run_api_versions(k, rest, out),
