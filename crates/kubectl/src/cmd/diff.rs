@@ -223,31 +223,16 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     if p.all("filename").is_empty() {
         return Err(CmdError::Plain("must specify one of -f and -k".into()));
     }
-    let docs = manifest::read_manifests(k, &p.all("filename"))?;
+    let (ready, builder_errors, mut errors) =
+        manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
+    errors.splice(0..0, builder_errors);
     let mut files: Vec<(String, String, String)> = Vec::new();
-    let mut errors = Vec::new();
-    for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(CmdError::Plain(e.message));
-                continue;
-            }
-        };
-        let kind = match manifest::document_kind(&doc, &ns) {
-            Ok(kind) => kind,
-            Err(m) => {
-                errors.push(CmdError::Plain(m));
-                continue;
-            }
-        };
-        let mut modified = doc.object.clone();
-        if let Err(e) = super::create::set_namespace(&mut modified, kind, &ns, p.value("namespace"))
-        {
-            errors.push(e);
-            continue;
-        }
-        super::create::default_api_version(&mut modified, kind);
+    for manifest::Prepared {
+        kind,
+        object: mut modified,
+        ..
+    } in ready
+    {
         let name = object::name(&modified).to_string();
         let obj_ns = object::namespace(&modified).to_string();
         let info = kind.info();
