@@ -413,15 +413,21 @@ pub struct Prepared {
     pub object: Value,
 }
 
-/// Reads `-f` files into objects to send, as replace and diff do: the resource builder's
-/// errors (parse, decode, mapping) come back first, then per-object ones (a namespace that
-/// contradicts `-n`).
+/// What `prepare_objects` read: the objects, the resource builder's errors (parse, decode,
+/// mapping), and per-object ones (a namespace that contradicts `-n`).
+pub struct PreparedSet {
+    pub ready: Vec<Prepared>,
+    pub builder_errors: Vec<CmdError>,
+    pub errors: Vec<CmdError>,
+}
+
+/// Reads `-f` files into objects to send, as replace and diff do.
 pub fn prepare_objects(
     k: &Kubectl<'_>,
     namespace: &str,
     explicit_namespace: Option<&str>,
     filenames: &[String],
-) -> Result<(Vec<Prepared>, Vec<CmdError>, Vec<CmdError>), CmdError> {
+) -> Result<PreparedSet, CmdError> {
     let mut ready = Vec::new();
     let mut builder_errors = Vec::new();
     let mut errors = Vec::new();
@@ -454,7 +460,11 @@ pub fn prepare_objects(
             object,
         });
     }
-    Ok((ready, builder_errors, errors))
+    Ok(PreparedSet {
+        ready,
+        builder_errors,
+        errors,
+    })
 }
 
 /// `statefulset.apps/web`: how kubectl's name printer shows an object.

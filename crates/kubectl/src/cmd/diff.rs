@@ -223,8 +223,11 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     if p.all("filename").is_empty() {
         return Err(CmdError::Plain("must specify one of -f and -k".into()));
     }
-    let (ready, builder_errors, mut errors) =
-        manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
+    let manifest::PreparedSet {
+        ready,
+        builder_errors,
+        mut errors,
+    } = manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
     errors.splice(0..0, builder_errors);
     let mut files: Vec<(String, String, String)> = Vec::new();
     for manifest::Prepared {

@@ -35,8 +35,11 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".into()));
     }
     let force = p.bool("force");
-    let (ready, builder_errors, mut errors) =
-        manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
+    let manifest::PreparedSet {
+        ready,
+        builder_errors,
+        mut errors,
+    } = manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
     let mut to_force = Vec::new();
     for manifest::Prepared {
         document: doc,
