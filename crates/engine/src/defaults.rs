@@ -29,7 +29,23 @@ pub fn apply(kind: Kind, obj: &mut Value, legacy_version: Option<&str>) {
         Kind::Service => service(obj),
         Kind::PersistentVolumeClaim => claim(obj),
         Kind::PersistentVolume => persistent_volume(obj),
+        Kind::Secret => secret(obj),
         _ => {}
+    }
+}
+
+/// `SetDefaults_Secret` (type Opaque) and the v1 → internal conversion, which writes
+/// `stringData` into `data` (base64, overwriting same keys) and drops it.
+fn secret(obj: &mut Value) {
+    default_field(obj, &["type"], json!("Opaque"));
+    let Some(string_data) = obj.as_object_mut().and_then(|m| m.remove("stringData")) else {
+        return;
+    };
+    if let Value::Object(m) = string_data {
+        for (k, v) in m {
+            let text = v.as_str().unwrap_or_default();
+            object::set(obj, &["data", &k], json!(object::base64(text.as_bytes())));
+        }
     }
 }
 

@@ -352,6 +352,28 @@ pub fn as_int(v: &Value) -> Option<i64> {
     }
 }
 
+/// Standard base64 with padding (a Secret's `data`).
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +409,13 @@ mod tests {
         let mut not_obj = json!(3);
         set(&mut not_obj, &["a"], json!(1));
         assert_eq!(not_obj, json!({"a": 1}));
+    }
+
+    #[test]
+    fn base64_pads_like_go() {
+        assert_eq!(base64(b"q"), "cQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+        assert_eq!(base64(b""), "");
     }
 }

@@ -952,3 +952,19 @@ fn grep_prints_context_lines_and_group_separators() {
         (2, "", "grep: x: invalid context length argument\n")
     );
 }
+
+#[test]
+fn base64_encodes_wraps_and_decodes_like_coreutils() {
+    assert_eq!(out("printf hello | base64"), "aGVsbG8=\n");
+    assert_eq!(out("printf hello | base64 -w 4"), "aGVs\nbG8=\n");
+    assert_eq!(out("printf '' | base64"), "");
+    assert_eq!(out("echo aGVsbG8= | base64 -d"), "hello");
+    assert_eq!(out("echo czNjcmV0 | base64 --decode"), "s3cret");
+    let (code, o, e) = run("echo aGVsbG8 | base64 -d");
+    assert_eq!(
+        (code, o.as_str(), e.as_str()),
+        (1, "hello", "base64: invalid input\n")
+    );
+    let (code, _, e) = run("echo '!!!' | base64 -d");
+    assert_eq!((code, e.as_str()), (1, "base64: invalid input\n"));
+}

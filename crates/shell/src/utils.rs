@@ -12,9 +12,9 @@ use crate::{Host, Io, Shell};
 
 /// Utilities implemented here; a host that has a command of the same name takes precedence.
 pub(crate) const UTILITIES: &[&str] = &[
-    "awk", "basename", "cat", "cut", "dirname", "egrep", "env", "expr", "fgrep", "grep", "head",
-    "printenv", "rev", "sed", "seq", "sh", "sleep", "sort", "tac", "tail", "tee", "tr", "uniq",
-    "wc", "which", "xargs",
+    "awk", "base64", "basename", "cat", "cut", "dirname", "egrep", "env", "expr", "fgrep", "grep",
+    "head", "printenv", "rev", "sed", "seq", "sh", "sleep", "sort", "tac", "tail", "tee", "tr",
+    "uniq", "wc", "which", "xargs",
 ];
 
 /// Most lines a generator (seq) prints.
@@ -855,6 +855,7 @@ impl Shell {
             "wc" => wc(rest, stdin, host, io),
             "cut" => cut(rest, stdin, host, io),
             "tr" => tr(rest, stdin, io),
+            "base64" => base64(rest, stdin, host, io),
             "sed" => sed(rest, stdin, host, io),
             "awk" => crate::utils::awk(rest, stdin, host, io),
             "cat" => cat(rest, stdin, host, io),
@@ -1640,6 +1641,121 @@ fn uniq(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) ->
         }
     }
     io.out(&s);
+    0
+}
+
+// ---------------------------------------------------------------- base64
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// coreutils `base64 [-d] [-i] [-w COLS] [FILE]`: lines of 76 characters by default;
+/// decoding skips newlines (and, with -i, anything else outside the alphabet) and stops at
+/// `base64: invalid input`.
+fn base64(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) -> i32 {
+    let long = [("decode", 'd'), ("ignore-garbage", 'i'), ("wrap", 'w')];
+    let Some(o) = getopt("base64", rest, "di", "w", &long, false, io) else {
+        return 1;
+    };
+    if o.operands.len() > 1 {
+        io.err(&format!(
+            "base64: extra operand '{}'\n{}",
+            o.operands[1],
+            try_help("base64")
+        ));
+        return 1;
+    }
+    let wrap = match o.last('w') {
+        None => 76,
+        Some(w) => match w.parse::<usize>() {
+            Ok(n) => n,
+            Err(_) => {
+                io.err(&format!("base64: invalid wrap size: '{w}'\n"));
+                return 1;
+            }
+        },
+    };
+    let (inputs, failed) = read_inputs("base64", &o.operands, stdin, host, io);
+    if failed {
+        return 1;
+    }
+    let data: String = inputs.into_iter().map(|(_, d)| d).collect();
+    if o.has('d') {
+        let mut bits = 0u32;
+        let mut nbits = 0;
+        let mut out = Vec::new();
+        let mut padding = 0;
+        for c in data.bytes() {
+            if c == b'\n' {
+                continue;
+            }
+            if c == b'=' {
+                padding += 1;
+                continue;
+            }
+            let Some(v) = B64.iter().position(|x| *x == c) else {
+                if o.has('i') {
+                    continue;
+                }
+                io.out(&String::from_utf8_lossy(&out));
+                io.err("base64: invalid input\n");
+                return 1;
+            };
+            if padding > 0 {
+                io.out(&String::from_utf8_lossy(&out));
+                io.err("base64: invalid input\n");
+                return 1;
+            }
+            bits = (bits << 6) | v as u32;
+            nbits += 6;
+            if nbits >= 8 {
+                nbits -= 8;
+                out.push((bits >> nbits) as u8);
+                bits &= (1 << nbits) - 1;
+            }
+        }
+        let complete = (nbits == 0 && padding == 0)
+            || (nbits == 4 && padding == 2)
+            || (nbits == 2 && padding == 1);
+        io.out(&String::from_utf8_lossy(&out));
+        if !complete {
+            io.err("base64: invalid input\n");
+            return 1;
+        }
+        return 0;
+    }
+    let bytes = data.as_bytes();
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    if text.is_empty() {
+        return 0;
+    }
+    let mut out = String::new();
+    if wrap == 0 {
+        out.push_str(&text);
+    } else {
+        for (i, c) in text.chars().enumerate() {
+            if i > 0 && i % wrap == 0 {
+                out.push('\n');
+            }
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    io.out(&out);
     0
 }
 

@@ -237,7 +237,7 @@ fn generator(
                     "secret generic",
                 ));
             };
-            let data = literals(p, |v| json!(base64(v.as_bytes())))?;
+            let data = literals(p, |v| json!(object::base64(v.as_bytes())))?;
             let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "creationTimestamp": null}});
             if !data.is_empty() {
                 secret["data"] = Value::Object(data);
@@ -358,28 +358,6 @@ fn literals(
     Ok(data)
 }
 
-/// Standard base64 with padding (a Secret's `data`).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// `kubectl create secret` with no subcommand: its help on stderr, status 1.
 const SECRET_HELP: &str = "Create a secret with specified type.
 
@@ -400,16 +378,3 @@ Usage:
 Use \"kubectl create secret <command> --help\" for more information about a given command.
 Use \"kubectl options\" for a list of global command-line options (applies to all commands).
 ";
-
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_pads_like_go() {
-        assert_eq!(base64(b"q"), "cQ==");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
-        assert_eq!(base64(b""), "");
-    }
-}

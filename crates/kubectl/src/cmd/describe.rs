@@ -1592,6 +1592,130 @@ fn describe_pdb(k: &Kubectl<'_>, pdb: &Value, now: Time) -> String {
     w.finish()
 }
 
+/// `ConfigMapDescriber` (keys in order: kubectl walks a Go map, whose order varies).
+fn describe_configmap(k: &Kubectl<'_>, cm: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(cm)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(cm)));
+    labels_multiline(&mut w, "", "Labels", &object::labels(cm));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(cm));
+    w.w(0, "\nData\n====\n");
+    for (key, v) in object::string_map(cm, &["data"]) {
+        w.w(0, &format!("{key}:\n----\n{v}\n\n"));
+    }
+    w.w(0, "\nBinaryData\n====\n");
+    if let Some(m) = get(cm, &["binaryData"]).and_then(Value::as_object) {
+        for (key, v) in m {
+            // base64 text: four characters for every three bytes, less the padding.
+            let text = v.as_str().unwrap_or("");
+            let pad = text.bytes().rev().take_while(|c| *c == b'=').count();
+            w.w(
+                0,
+                &format!(
+                    "{key}: {} bytes\n",
+                    (text.len() / 4 * 3).saturating_sub(pad)
+                ),
+            );
+        }
+    }
+    w.w(0, "\n");
+    describe_events(&mut w, &events_for(k, cm), now);
+    w.finish()
+}
+
+/// `describeSecret`: the type, and each key's size, never its value.
+fn describe_secret(secret: &Value) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(secret)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(secret)));
+    labels_multiline(&mut w, "", "Labels", &object::labels(secret));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(secret));
+    w.w(0, &format!("\nType:\t{}\n", s(secret, &["type"])));
+    w.w(0, "\nData\n====\n");
+    if let Some(m) = get(secret, &["data"]).and_then(Value::as_object) {
+        for (key, v) in m {
+            let text = v.as_str().unwrap_or("");
+            let pad = text.bytes().rev().take_while(|c| *c == b'=').count();
+            w.w(
+                0,
+                &format!(
+                    "{key}:\t{} bytes\n",
+                    (text.len() / 4 * 3).saturating_sub(pad)
+                ),
+            );
+        }
+    }
+    w.finish()
+}
+
+/// `describeNamespace`, with the (always empty) quota and limit-range lists.
+fn describe_namespace(ns: &Value) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(ns)));
+    labels_multiline(&mut w, "", "Labels", &object::labels(ns));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(ns));
+    w.w(0, &format!("Status:\t{}\n", s(ns, &["status", "phase"])));
+    w.w(0, "\nNo resource quota.\n");
+    w.w(0, "\nNo LimitRange resource.\n");
+    w.finish()
+}
+
+/// `describeStorageClass`.
+fn describe_storageclass(k: &Kubectl<'_>, sc: &Value, now: Time) -> String {
+    let mut w = W::new();
+    let annotations = object::annotations(sc);
+    let default = matches!(
+        annotations
+            .get("storageclass.kubernetes.io/is-default-class")
+            .or_else(|| annotations.get("storageclass.beta.kubernetes.io/is-default-class"))
+            .map(String::as_str),
+        Some("true")
+    );
+    w.w(0, &format!("Name:\t{}\n", object::name(sc)));
+    w.w(
+        0,
+        &format!("IsDefaultClass:\t{}\n", if default { "Yes" } else { "No" }),
+    );
+    w.w(
+        0,
+        &format!(
+            "Annotations:\t{}\n",
+            crate::printers::table::format_labels(&annotations)
+        ),
+    );
+    w.w(0, &format!("Provisioner:\t{}\n", s(sc, &["provisioner"])));
+    w.w(
+        0,
+        &format!(
+            "Parameters:\t{}\n",
+            crate::printers::table::format_labels(&object::string_map(sc, &["parameters"]))
+        ),
+    );
+    let expansion = match get(sc, &["allowVolumeExpansion"]).and_then(Value::as_bool) {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    };
+    w.w(0, &format!("AllowVolumeExpansion:\t{expansion}\n"));
+    let options = get_array(sc, &["mountOptions"]);
+    if options.is_empty() {
+        w.w(0, "MountOptions:\t<none>\n");
+    } else {
+        w.w(0, "MountOptions:\n");
+        for o in options {
+            w.w(1, &format!("{}\n", o.as_str().unwrap_or("")));
+        }
+    }
+    if let Some(r) = get_str(sc, &["reclaimPolicy"]) {
+        w.w(0, &format!("ReclaimPolicy:\t{r}\n"));
+    }
+    if let Some(m) = get_str(sc, &["volumeBindingMode"]) {
+        w.w(0, &format!("VolumeBindingMode:\t{m}\n"));
+    }
+    describe_events(&mut w, &events_for(k, sc), now);
+    w.finish()
+}
+
 fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<String, CmdError> {
     Ok(match kind {
         Kind::Pod => describe_pod(k, o, now),
@@ -1603,6 +1727,10 @@ fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<Str
         Kind::PersistentVolume => describe_pv(k, o, now),
         Kind::Node => describe_node(k, o, now),
         Kind::PodDisruptionBudget => describe_pdb(k, o, now),
+        Kind::ConfigMap => describe_configmap(k, o, now),
+        Kind::Secret => describe_secret(o),
+        Kind::Namespace => describe_namespace(o),
+        Kind::StorageClass => describe_storageclass(k, o, now),
         other => {
             return Err(CmdError::Plain(format!(
                 "describe for {} is not supported in this playground yet",
