@@ -10,7 +10,8 @@ import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const root = fileURLToPath(new URL("../../dist/", import.meta.url));
+// KUBEPLAY_DIST names another build to measure (e.g. main's, for a before/after comparison).
+const root = process.env.KUBEPLAY_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const shots = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const perfFile = fileURLToPath(new URL("./perf.json", import.meta.url));
 const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
@@ -44,6 +45,11 @@ after(async () => {
   server?.close();
 });
 
+/** Waits for the engine worker's first frame. The terminal takes input before it (what is typed
+ * waits in order); the controls show the engine's state (playing or paused) only from then on.
+ * (Builds before the `data-engine` attribute showed the terminal only once ready.) */
+const engineReady = (page) => page.waitForSelector(".app[data-engine=ready], .app:not([data-engine])");
+
 /** A fresh browser context (its own storage) on `url`, counting requests after load. */
 async function open(url = base, { context } = {}) {
   const ctx = context ?? await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -57,6 +63,7 @@ async function open(url = base, { context } = {}) {
   page.on("request", (r) => { if (loaded) requests.push(r.url()); });
   await page.goto(url);
   await page.waitForSelector("input.cmd");
+  await engineReady(page);
   loaded = true;
   return { page, ctx, errors, requests, loaded: () => { loaded = true; } };
 }
@@ -256,6 +263,7 @@ test("reload: files, terminals, history and the cluster are as they were", async
   const before = { pic: await picture(page), screen: await screen(page), yaml: await page.locator("textarea.yaml").inputValue(), input: await cmd(page).inputValue() };
   await page.reload();
   await page.waitForSelector("input.cmd");
+  await engineReady(page);
   await page.waitForFunction(() => document.querySelectorAll("g.pod").length > 0);
   const after = { pic: await picture(page), screen: await screen(page), yaml: await page.locator("textarea.yaml").inputValue(), input: await cmd(page).inputValue() };
   assert.deepEqual(after, before);
@@ -393,6 +401,28 @@ test("terminal: Tab completes, Ctrl-R searches history, a multi-line paste runs 
   await page.context().close();
 });
 
+test("what is typed before the engine has booted runs, in order, once it has", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector("input.cmd");
+  // Typed at once: on this machine the engine's first frame comes some 100 ms after the input.
+  const early = await page.evaluate(() => document.querySelector(".app")?.dataset.engine);
+  for (const line of ["echo one", "echo two", "echo three"]) {
+    await cmd(page).fill(line);
+    await cmd(page).press("Enter");
+  }
+  await cmd(page).fill("echo typed");
+  await screenMatches(page, /\$ echo one\none\n\$ echo two\ntwo\n\$ echo three\nthree\n$/);
+  assert.match(await screen(page), /^\$ echo one\none\n\$ echo two\ntwo\n\$ echo three\nthree\n$/);
+  await inputIs(page, "echo typed");
+  console.log("engine state when the first line was typed:", early);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test("hostile text renders as text; a YAML error is marked at its line", async () => {
   const { page, errors, requests } = await open();
   await run(page, `echo '<img src=x onerror=alert(1)>'`);
@@ -457,6 +487,7 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   const page = await ctx.newPage();
   await page.goto(base + "?perf");
   await page.waitForSelector("input.cmd");
+  await engineReady(page);
   const manifest = (await readFile(fileURLToPath(new URL("../../static/examples/application/web/web.yaml", import.meta.url)), "utf8"))
     .replace("replicas: 2", "replicas: 200\n  podManagementPolicy: Parallel");
   await pause(page);
