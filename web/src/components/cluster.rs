@@ -103,17 +103,19 @@ fn pod_tile(p: &TileProps) -> Html {
     let (onclick, onkeydown) = activate(&p.on_select, Selection::Pod(t.name.clone()));
     let label = pod_label(t);
     let class = classes!("pod", t.look.class(), p.selected.then_some("selected"));
-    let transform = format!("translate({},{})", p.x, p.y);
     if p.dense {
+        // Three drawn objects (group, rect, one text with glyph and name) and no transform:
+        // at 200 pods every extra node or paint property is 200 more to lay out and paint.
+        let (x, y) = (p.x, p.y);
         return html! {
-            <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+            <g {class} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
                 <title>{ label }</title>
-                <rect class="tile" width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
-                <text class="icon" x="10" y="18" text-anchor="middle">{ t.look.icon() }</text>
-                <text class="name" x="17" y="17.5">{ truncate(&t.name, 7) }</text>
+                <rect class="tile" x={x.to_string()} y={y.to_string()} width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
+                <text class="name" x={(x + 4).to_string()} y={(y + 17).to_string()}>{ format!("{} {}", t.look.icon(), truncate(&t.name, 7)) }</text>
             </g>
         };
     }
+    let transform = format!("translate({},{})", p.x, p.y);
     html! {
         <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
             <title>{ label }</title>
@@ -159,15 +161,14 @@ fn disk_view(p: &DiskProps) -> Html {
     );
     let (cx, top) = (p.cx, p.top);
     if let Some(chip) = &p.chip {
+        // A flat chip (one rect, one text): the cylinder's path and ellipse cost two drawn
+        // objects more per claim for a shape too small to read at this size.
         let w = D_CELL_W - 4;
-        let h = 20;
-        let l = cx - w / 2;
         return html! {
             <g {class}>
                 <title>{ label }</title>
-                <path class="cyl" d={format!("M{l},{t} a{rx},4 0 0,0 {w},0 v{h} a{rx},4 0 0,1 -{w},0 z", t = top + 4, rx = w / 2, h = h - 8)} />
-                <ellipse class="cyltop" cx={cx.to_string()} cy={(top + 4).to_string()} rx={(w / 2).to_string()} ry="4" />
-                <text class="diskname" x={cx.to_string()} y={(top + 17).to_string()} text-anchor="middle">{ chip.clone() }</text>
+                <rect class="cyl" x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height="20" rx="4" />
+                <text class="diskname" x={cx.to_string()} y={(top + 14).to_string()} text-anchor="middle">{ chip.clone() }</text>
             </g>
         };
     }
