@@ -496,13 +496,14 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   await pause(page);
   await page.locator("textarea.yaml").fill(manifest);
   await page.locator("button.apply").click();
-  await page.waitForFunction(() => document.querySelectorAll("g.pod").length >= 200, null, { timeout: 60_000 });
+  // (A dense tile is a rect.pod, a roomy one a g.pod: both are ".pod".)
+  await page.waitForFunction(() => document.querySelectorAll("svg.cluster .pod").length >= 200, null, { timeout: 60_000 });
   await page.evaluate(() => {
     window.__changes = 0;
     window.__raf = [];
     new MutationObserver((records) => {
       let n = 0;
-      for (const r of records) if (r.target instanceof Element && r.target.matches("g.pod")) n++;
+      for (const r of records) if (r.target instanceof Element && r.target.matches(".pod")) n++;
       if (n) {
         window.__changes += n;
         performance.mark("kp:pods-changed");
@@ -517,8 +518,8 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   await page.waitForTimeout(6000);
   const trace = JSON.parse((await browser.stopTracing()).toString());
   const live = await page.evaluate(() => ({
-    pods: document.querySelectorAll("g.pod").length,
-    ready: document.querySelectorAll("g.pod.ready").length,
+    pods: document.querySelectorAll("svg.cluster .pod").length,
+    ready: document.querySelectorAll("svg.cluster .pod.ready").length,
     changes: window.__changes,
     raf: window.__raf,
     measures: performance.getEntriesByType("measure").map((m) => [m.name, m.duration]),

@@ -104,15 +104,18 @@ fn pod_tile(p: &TileProps) -> Html {
     let label = pod_label(t);
     let class = classes!("pod", t.look.class(), p.selected.then_some("selected"));
     if p.dense {
-        // Three drawn objects (group, rect, one text with glyph and name) and no transform:
-        // at 200 pods every extra node or paint property is 200 more to lay out and paint.
+        // Two drawn objects and no transform: the rect is the button (its title the full
+        // facts), the text (glyph and name) lets clicks through. At 200 pods every node more
+        // is 200 more to diff, lay out, pre-paint and paint each time the picture changes.
         let (x, y) = (p.x, p.y);
         return html! {
-            <g {class} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
-                <title>{ label }</title>
-                <rect class="tile" x={x.to_string()} y={y.to_string()} width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
-                <text class="name" x={(x + 4).to_string()} y={(y + 17).to_string()}>{ format!("{} {}", t.look.icon(), truncate(&t.name, 7)) }</text>
-            </g>
+            <>
+                <rect {class} x={x.to_string()} y={y.to_string()} width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5"
+                    tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                    <title>{ label }</title>
+                </rect>
+                <text class="podname" x={(x + 4).to_string()} y={(y + 17).to_string()}>{ format!("{} {}", t.look.icon(), truncate(&t.name, 7)) }</text>
+            </>
         };
     }
     let transform = format!("translate({},{})", p.x, p.y);
@@ -161,15 +164,15 @@ fn disk_view(p: &DiskProps) -> Html {
     );
     let (cx, top) = (p.cx, p.top);
     if let Some(chip) = &p.chip {
-        // A flat chip (one rect, one text): the cylinder's path and ellipse cost two drawn
-        // objects more per claim for a shape too small to read at this size.
+        // A flat chip, one rect (titled) and one text: no group, no cylinder path and ellipse.
         let w = D_CELL_W - 4;
         return html! {
-            <g {class}>
-                <title>{ label }</title>
-                <rect class="cyl" x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height="20" rx="4" />
+            <>
+                <rect {class} x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height="20" rx="4">
+                    <title>{ label }</title>
+                </rect>
                 <text class="diskname" x={cx.to_string()} y={(top + 14).to_string()} text-anchor="middle">{ chip.clone() }</text>
-            </g>
+            </>
         };
     }
     let w = 92;
@@ -211,23 +214,22 @@ fn dns_view(p: &DnsProps) -> Html {
         (true, true) => "●",
         (false, true) => "○",
     };
-    let (w, h, n) = if p.dense {
-        (D_CELL_W - 4, 20, 7)
-    } else {
-        (120, 26, 14)
-    };
-    // Dense chips show the host part (`web-17`); the title has the whole name.
-    let shown = if p.dense {
-        d.name.split('.').next().unwrap_or("")
-    } else {
-        d.name.as_str()
-    };
+    if p.dense {
+        // One text (titled): the glyph and the colour say whether the name resolves.
+        return html! {
+            <text class={classes!("dnsname", d.lit.then_some("lit"))} x={cx.to_string()} y={(top + 14).to_string()} text-anchor="middle">
+                <title>{ title }</title>
+                { format!("{dot}{}", truncate(d.name.split('.').next().unwrap_or(""), 7)) }
+            </text>
+        };
+    }
+    let (w, h, n) = (120, 26, 14);
     html! {
         <g class={classes!("dns", d.lit.then_some("lit"))}>
             <title>{ title }</title>
             <rect x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height={h.to_string()} rx={(h / 2).to_string()} />
             <text x={cx.to_string()} y={(top + h / 2 + 4).to_string()} text-anchor="middle">
-                { dot }{ truncate(shown, n) }
+                { dot }{ truncate(&d.name, n) }
             </text>
         </g>
     }
