@@ -496,8 +496,8 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   await pause(page);
   await page.locator("textarea.yaml").fill(manifest);
   await page.locator("button.apply").click();
-  // (A dense tile is a rect.pod, a roomy one a g.pod: both are ".pod".)
-  await page.waitForFunction(() => document.querySelectorAll("svg.cluster .pod").length >= 200, null, { timeout: 60_000 });
+  // (The dense grid beyond ten columns is HTML, the roomy picture SVG: both have ".cluster .pod".)
+  await page.waitForFunction(() => document.querySelectorAll(".cluster .pod").length >= 200, null, { timeout: 60_000 });
   await page.evaluate(() => {
     window.__changes = 0;
     window.__raf = [];
@@ -508,7 +508,7 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
         window.__changes += n;
         performance.mark("kp:pods-changed");
       }
-    }).observe(document.querySelector("svg.cluster"), { subtree: true, attributes: true, attributeFilter: ["class"] });
+    }).observe(document.querySelector(".cluster"), { subtree: true, attributes: true, attributeFilter: ["class"] });
     const raf = (t) => { window.__raf.push(t); requestAnimationFrame(raf); };
     requestAnimationFrame(raf);
     performance.clearMeasures();
@@ -518,14 +518,14 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
   await page.waitForTimeout(6000);
   const trace = JSON.parse((await browser.stopTracing()).toString());
   const live = await page.evaluate(() => ({
-    pods: document.querySelectorAll("svg.cluster .pod").length,
-    ready: document.querySelectorAll("svg.cluster .pod.ready").length,
+    pods: document.querySelectorAll(".cluster .pod").length,
+    ready: document.querySelectorAll(".cluster .pod.ready").length,
     changes: window.__changes,
     raf: window.__raf,
     measures: performance.getEntriesByType("measure").map((m) => [m.name, m.duration]),
   }));
   await page.screenshot({ path: join(shots, "200-pods.png"), timeout: 120_000 });
-  await page.locator("svg.cluster").screenshot({ path: join(shots, "200-pods-picture.png"), timeout: 120_000 });
+  await page.locator(".cluster").screenshot({ path: join(shots, "200-pods-picture.png"), timeout: 120_000 });
   await ctx.close();
   await writeFile(join(shots, "200-pods.trace.json"), JSON.stringify(trace));
 
