@@ -589,6 +589,7 @@ test("speed: navigation → interactive, and frame time while 200 pods animate",
     cluster_view_p95_ms: q(measured("kp:cluster-view"), 0.95),
     explain_max_ms: q(measured("kp:explain"), 1),
     tick_render_p95_ms: q(measured("kp:render"), 0.95),
+    frame_read_p95_ms: q(measured("kp:read"), 0.95),
   };
   await writeFile(perfFile, JSON.stringify(perf, null, 2) + "\n");
   console.log("perf", perf);

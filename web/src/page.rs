@@ -174,7 +174,10 @@ impl Link {
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
-                match crate::wire::read::<FromWorker>(&text) {
+                let t0 = perf::start();
+                let msg = crate::wire::read::<FromWorker>(&text);
+                perf::measure("kp:read", t0);
+                match msg {
                     Some(FromWorker::Frame(f)) => {
                         for (name, ms) in &f.perf {
                             perf::record(name, *ms);
