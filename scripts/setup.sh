@@ -34,9 +34,13 @@ setup_rust() {
 # the panic strategy are unstable cargo/rustc features, hence RUSTC_BOOTSTRAP on a stable
 # toolchain; the scope is the wasm target's own RUSTFLAGS, so build scripts and proc macros are
 # built as usual.
+#
+# std's `optimize_for_size` feature picks its smaller algorithms (sorting, formatting) over
+# the faster ones: 13 KiB less gzip, measured on the same commit (808.6 → 795.4 KiB).
 trunk_env() {
   export RUSTC_BOOTSTRAP=1
   export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
+  export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
 }
 

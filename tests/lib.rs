@@ -2,7 +2,8 @@
 //!
 //! A transcript (`tests/transcripts/*.txt`) is a terminal session. `$ command` lines (or,
 //! inside an attached container, `/ # command`, and `# command` at dash's prompt, the `sh`
-//! of Debian and Ubuntu images) start a case; `> ` lines continue the command
+//! of Debian and Ubuntu images, or bash's `root@web-0:/dir# command` and busybox's `/dir #
+//! command` after a `cd`) start a case; `> ` lines continue the command
 //! (heredocs, loops); the lines up to the next command are the expected output (stdout and
 //! stderr interleaved as a terminal shows them). `#` lines are notes, except between a `$ `
 //! command that attaches a terminal (`kubectl exec -it POD -- sh`) and its `exit`, where a
@@ -55,6 +56,23 @@ fn command_text(line: &str, dash_session: bool) -> Option<(&str, bool)> {
         return Some((c, true));
     }
     if dash_session {
+        // bash's prompt `root@web-0:/usr/share/nginx/html# `, busybox ash's `/tmp # `: they
+        // follow `cd`.
+        if let Some(rest) = line.strip_prefix("root@") {
+            if let Some(i) = rest.find("# ") {
+                let head = &rest[..i];
+                if head.contains(':') && !head.contains(' ') {
+                    return Some((&rest[i + 2..], true));
+                }
+            }
+        }
+        if line.starts_with('/') || line.starts_with('~') {
+            if let Some(i) = line.find(" # ") {
+                if !line[..i].contains(' ') {
+                    return Some((&line[i + 3..], true));
+                }
+            }
+        }
         return line.strip_prefix("# ").map(|c| (c, true));
     }
     None
@@ -67,10 +85,19 @@ fn attaches(cmd: &str) -> bool {
     let interactive = words
         .iter()
         .any(|w| matches!(*w, "-it" | "-ti" | "-i" | "--stdin" | "--stdin=true"));
+    // The verb: the first word after kubectl's leading global flags (`-n=mehdb`, `-n mehdb`).
+    let mut rest = words.iter().skip(1);
+    let mut verb = None;
+    while let Some(w) = rest.next() {
+        if matches!(*w, "-n" | "--namespace" | "--context") {
+            rest.next();
+        } else if !w.starts_with('-') {
+            verb = Some(*w);
+            break;
+        }
+    }
     let kubectl = words.first() == Some(&"kubectl")
-        && words
-            .get(1)
-            .is_some_and(|v| matches!(*v, "exec" | "run" | "attach"));
+        && verb.is_some_and(|v| matches!(v, "exec" | "run" | "attach"));
     let shell = words
         .last()
         .map(|w| w.rsplit('/').next().unwrap_or(w))

@@ -502,7 +502,7 @@ impl Interactive {
             .first()
             .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
             .unwrap_or_default();
-        let prompt = {
+        let prompt_in = |cwd: &str| {
             let cluster = self.shared.lock();
             kubeplay_kubectl::pod_shell::interactive_prompt(
                 &cluster.api,
@@ -510,10 +510,21 @@ impl Interactive {
                 &self.pod,
                 &self.container,
                 &program,
+                cwd,
             )
         };
+        let mut prompt = prompt_in("/");
         let mut term = LineDiscipline::new(self.tty);
-        let mut shell = Shell::new();
+        let mut shell = {
+            let cluster = self.shared.lock();
+            kubeplay_kubectl::pod_shell::interactive_shell(
+                &cluster.api,
+                &self.namespace,
+                &self.pod,
+                &self.container,
+                &program,
+            )
+        };
         // A shell's unfinished construct (`for ...` before its `done`), or another
         // program's stdin.
         let mut pending = String::new();
@@ -573,6 +584,8 @@ impl Interactive {
                         if let Some(code) = shell.exited() {
                             break 'session exit_status(&self.argv, code);
                         }
+                        // The prompt follows `cd`.
+                        prompt = prompt_in(&shell.env.cwd);
                         if self.tty {
                             self.send(&mut ws, Stream::Stdout, &prompt).await;
                         }

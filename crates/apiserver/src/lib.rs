@@ -262,6 +262,13 @@ async fn handle(
     peer: SocketAddr,
     mut req: Request<Incoming>,
 ) -> Response<Body> {
+    // Periodic work inside containers (a mehdb follower's sync) is done when something could
+    // observe it, as the built-in terminal does before each command.
+    {
+        let mut c = shared.lock();
+        let c = &mut *c;
+        c.runtime.catch_up(&c.api);
+    }
     if let Some((ns, name, attach)) = exec_target(&req) {
         let on_upgrade = hyper::upgrade::on(&mut req);
         let (parts, _) = req.into_parts();

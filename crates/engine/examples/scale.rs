@@ -1,5 +1,7 @@
-//! Times one Parallel scale-up (`cargo run --release -p kubeplay-engine --example scale -- SETS REPLICAS`)
-//! and prints where the work went; a quick probe beside the criterion benchmark.
+//! Times one Parallel scale-up and prints where the work went; a quick probe beside the
+//! criterion benchmark. Build it with the `bench` profile (`cargo build --profile bench -p
+//! kubeplay-engine --example scale`, then `$CARGO_TARGET_DIR/release/examples/scale SETS
+//! REPLICAS`): `--release` optimises for size (the page) and is slower.
 
 #![allow(clippy::disallowed_methods)] // wall-clock timing of the run itself, outside the engine
 

@@ -5,7 +5,7 @@
 use crate::api::Api;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
-use serde_json::json;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Who reports an event (`source.component`, `source.host`).
@@ -60,22 +60,39 @@ impl Api {
         };
         // One string for source, involved object, type and reason; the message is a second
         // level, so a lookup formats nothing else.
-        let similar_key = format!(
-            "{}/{}|{}/{}/{}/{}/{}|{event_type}|{reason}",
+        // Joined by hand: `format!` costs more than the event's other strings together.
+        let parts = [
             source.component,
+            "/",
             source.host.unwrap_or(""),
+            "|",
             object::kind(involved),
-            ns,
+            "/",
+            &ns,
+            "/",
             object::name(involved),
+            "/",
             object::uid(involved),
-            field_path.unwrap_or("")
-        );
+            "/",
+            field_path.unwrap_or(""),
+            "|",
+            event_type,
+            "|",
+            reason,
+        ];
+        let mut similar_key = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            similar_key.push_str(p);
+        }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = self
-            .event_cache
-            .similar
-            .entry(similar_key.clone())
-            .or_default();
+        let similar = match self.event_cache.similar.get_mut(&similar_key) {
+            Some(s) => s,
+            None => self
+                .event_cache
+                .similar
+                .entry(similar_key.clone())
+                .or_default(),
+        };
         similar
             .messages
             .retain(|_, t| now.0.saturating_sub(*t) <= WINDOW_MS);
@@ -99,14 +116,20 @@ impl Api {
             .get(exact_key)
             .filter(|(_, _, last)| now.0.saturating_sub(*last) <= WINDOW_MS)
             .map(|(ev_ns, ev_name, _)| (ev_ns.clone(), ev_name.clone()));
+        // The engine's own Events are well-formed: they skip the generic pipeline's decoding,
+        // defaulting and admission (`create_built`, `update_built`), which would leave them
+        // unchanged, and are built field by field instead of through `json!`.
+        let stamp = now.rfc3339();
         if let Some((ev_ns, ev_name)) = known {
             if let Some(existing) = self.store.get(Kind::Event, &ev_ns, &ev_name).cloned() {
                 let mut e = (*existing).clone();
                 let count = object::get_i64(&e, &["count"]).unwrap_or(1) + 1;
-                e["count"] = json!(count);
-                e["lastTimestamp"] = json!(now.rfc3339());
-                e["message"] = json!(message);
-                if self.update(e).is_ok() {
+                if let Some(m) = e.as_object_mut() {
+                    m.insert("count".into(), Value::from(count));
+                    m.insert("lastTimestamp".into(), Value::String(stamp.clone()));
+                    m.insert("message".into(), Value::String(message.clone()));
+                }
+                if self.update_built(Kind::Event, &existing, e).is_ok() {
                     self.remember(&similar_key, exact_key, ev_ns, ev_name, now.0);
                     return;
                 }
@@ -114,40 +137,46 @@ impl Api {
         }
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
         let name = format!("{}.{:x}", object::name(involved), nanos);
-        let mut involved_ref = json!({
-            "apiVersion": object::api_version(involved),
-            "kind": object::kind(involved),
-            "name": object::name(involved),
-            "uid": object::uid(involved),
-            "resourceVersion": object::get_str(involved, &["metadata", "resourceVersion"]).unwrap_or(""),
-        });
+        let s = |v: &str| Value::String(v.to_string());
+        let mut involved_ref = Map::new();
+        involved_ref.insert("apiVersion".into(), s(object::api_version(involved)));
+        involved_ref.insert("kind".into(), s(object::kind(involved)));
+        involved_ref.insert("name".into(), s(object::name(involved)));
+        involved_ref.insert("uid".into(), s(object::uid(involved)));
+        involved_ref.insert(
+            "resourceVersion".into(),
+            s(object::get_str(involved, &["metadata", "resourceVersion"]).unwrap_or("")),
+        );
         if !object::namespace(involved).is_empty() {
-            involved_ref["namespace"] = json!(object::namespace(involved));
+            involved_ref.insert("namespace".into(), s(object::namespace(involved)));
         }
         if let Some(fp) = field_path {
-            involved_ref["fieldPath"] = json!(fp);
+            involved_ref.insert("fieldPath".into(), s(fp));
         }
-        let mut src_obj = json!({"component": source.component});
+        let mut src_obj = Map::new();
+        src_obj.insert("component".into(), s(source.component));
         if let Some(h) = source.host {
-            src_obj["host"] = json!(h);
+            src_obj.insert("host".into(), s(h));
         }
-        let ev = json!({
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": name, "namespace": ns},
-            "involvedObject": involved_ref,
-            "reason": reason,
-            "message": message,
-            "source": src_obj,
-            "firstTimestamp": now.rfc3339(),
-            "lastTimestamp": now.rfc3339(),
-            "count": 1,
-            "type": event_type,
-            "eventTime": null,
-            "reportingComponent": source.component,
-            "reportingInstance": source.host.unwrap_or(""),
-        });
-        if self.create(ev).is_ok() {
+        let mut meta = Map::new();
+        meta.insert("name".into(), s(&name));
+        meta.insert("namespace".into(), s(&ns));
+        let mut ev = Map::new();
+        ev.insert("apiVersion".into(), s("v1"));
+        ev.insert("kind".into(), s("Event"));
+        ev.insert("metadata".into(), Value::Object(meta));
+        ev.insert("involvedObject".into(), Value::Object(involved_ref));
+        ev.insert("reason".into(), s(reason));
+        ev.insert("message".into(), Value::String(message));
+        ev.insert("source".into(), Value::Object(src_obj));
+        ev.insert("firstTimestamp".into(), s(&stamp));
+        ev.insert("lastTimestamp".into(), Value::String(stamp));
+        ev.insert("count".into(), Value::from(1));
+        ev.insert("type".into(), s(event_type));
+        ev.insert("eventTime".into(), Value::Null);
+        ev.insert("reportingComponent".into(), s(source.component));
+        ev.insert("reportingInstance".into(), s(source.host.unwrap_or("")));
+        if self.create_built(Kind::Event, Value::Object(ev)).is_ok() {
             self.remember(&similar_key, exact_key, ns, name, now.0);
         }
     }

@@ -236,6 +236,64 @@ pub fn set_owner_refs(v: &mut Value, refs: &[OwnerRef]) {
     }
 }
 
+/// An owner reference read in place (no copies): what `OwnerRef` decodes, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnerRefView<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub uid: &'a str,
+    pub block_owner_deletion: Option<bool>,
+}
+
+impl OwnerRefView<'_> {
+    pub fn to_owned_ref(&self) -> OwnerRef {
+        OwnerRef {
+            api_version: self.api_version.to_string(),
+            kind: self.kind.to_string(),
+            name: self.name.to_string(),
+            uid: self.uid.to_string(),
+            controller: Some(true),
+            block_owner_deletion: self.block_owner_deletion,
+        }
+    }
+
+    /// Whether `r` is this reference as `controller_ref` decodes it.
+    pub fn is(&self, r: &OwnerRef) -> bool {
+        r.controller == Some(true)
+            && r.block_owner_deletion == self.block_owner_deletion
+            && r.uid == self.uid
+            && r.name == self.name
+            && r.kind == self.kind
+            && r.api_version == self.api_version
+    }
+}
+
+/// The owner reference with `controller: true`, if any, borrowed. It is the entry
+/// `controller_ref` decodes: the first with a literal `controller: true` whose required
+/// fields are strings and whose `blockOwnerDeletion`, if present, is a bool or null.
+pub fn controller_ref_view(v: &Value) -> Option<OwnerRefView<'_>> {
+    get_array(v, &["metadata", "ownerReferences"])
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|r| field(r, "controller") == Some(&Value::Bool(true)))
+        .find_map(|r| {
+            let s = |k: &str| field(r, k).and_then(Value::as_str);
+            let block_owner_deletion = match field(r, "blockOwnerDeletion") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(_) => return None,
+            };
+            Some(OwnerRefView {
+                api_version: s("apiVersion")?,
+                kind: s("kind")?,
+                name: s("name")?,
+                uid: s("uid")?,
+                block_owner_deletion,
+            })
+        })
+}
+
 /// The owner reference with `controller: true`, if any.
 pub fn controller_ref(v: &Value) -> Option<OwnerRef> {
     use serde::Deserialize;
@@ -314,6 +372,18 @@ mod tests {
         assert_eq!(get_str(&v, &["status", "phase"]), Some("Running"));
         assert_eq!(label(&v, "app"), Some("nginx"));
         assert_eq!(remove(&mut v, &["status", "phase"]), Some(json!("Running")));
+        let refs = json!({"metadata": {"ownerReferences": [
+            {"apiVersion": "v1", "kind": "A", "name": "a", "uid": "1"},
+            {"apiVersion": "v1", "kind": "B", "name": "b", "uid": "2", "controller": true, "blockOwnerDeletion": "x"},
+            {"apiVersion": "v1", "kind": "C", "uid": "3", "controller": true},
+            {"apiVersion": "v1", "kind": "D", "name": "d", "uid": "4", "controller": true, "blockOwnerDeletion": true, "extra": 1},
+        ]}});
+        let view = controller_ref_view(&refs).map(|r| (r.kind, r.uid));
+        assert_eq!(view, Some(("D", "4")));
+        assert_eq!(controller_ref(&refs).map(|r| r.uid), Some("4".to_string()));
+        let (view, decoded) = (controller_ref_view(&refs), controller_ref(&refs));
+        assert!(view.is_some_and(|v| decoded.as_ref().is_some_and(|d| v.is(d))));
+        assert_eq!(view.map(|v| v.to_owned_ref()), decoded);
         let mut not_obj = json!(3);
         set(&mut not_obj, &["a"], json!(1));
         assert_eq!(not_obj, json!({"a": 1}));

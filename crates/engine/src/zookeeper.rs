@@ -741,8 +741,15 @@ pub fn zk_cli(
 
 /// `zkOk.sh` / `zookeeper-ready <port>`: `ruok` answered `imok` — the server is up (it
 /// answers even before it has joined a quorum).
-pub fn zk_ok(rt: &Runtime, namespace: &str, pod: &str) -> Run {
-    if member_up(rt, namespace, pod) {
+/// `zkOk.sh` / `zookeeper-ready PORT`: `echo ruok | nc 127.0.0.1 PORT` must answer `imok`,
+/// which only a running server listening on that port of the container does (a container
+/// whose command does not start ZooKeeper fails the check).
+pub fn zk_ok(rt: &Runtime, namespace: &str, pod: &str, port: u16) -> Run {
+    let serving = rt
+        .sandbox(namespace, pod)
+        .and_then(|sb| sb.container(None))
+        .is_some_and(|c| c.behavior.listens.contains(&port));
+    if serving && member_up(rt, namespace, pod) {
         Run::default()
     } else {
         Run {
@@ -798,6 +805,25 @@ pub fn zk_server_status(
 }
 
 /// `ps -ef` in a ZooKeeper container: the start shell (PID 1) and its JVM.
+/// The container's processes (PID, parent PID, command line, CPU seconds): the start
+/// script as PID 1 and, when it starts the server, the JVM.
+pub fn processes(
+    flavor: Flavor,
+    container: &Value,
+    env: &[(String, String)],
+) -> Vec<(u32, u32, String, u32)> {
+    let mut out = vec![(1, 0, script_of(container), 0)];
+    if let Some(java) = ps_ef(flavor, container, env, Time(0))
+        .lines()
+        .nth(2)
+        .and_then(|l| l.split_once("00:00:03 "))
+        .map(|(_, cmd)| cmd.to_string())
+    {
+        out.push((27, 1, java, 3));
+    }
+    out
+}
+
 pub fn ps_ef(flavor: Flavor, container: &Value, env: &[(String, String)], started: Time) -> String {
     let script = script_of(container);
     let heap = params(flavor, env, container).map_or("2G".to_string(), |p| p.heap);

@@ -39,6 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "logs",
     "exec",
     "events",
+    "diff",
     "apply",
     "patch",
     "replace",
@@ -100,6 +101,7 @@ fn flags_of(verb: &str) -> &'static [FlagSpec] {
         "taint" => cmd::taint::SPECS,
         "expose" => cmd::expose::SPECS,
         "replace" => cmd::replace::SPECS,
+        "diff" => cmd::diff::SPECS,
         _ => &[],
     }
 }

@@ -405,6 +405,68 @@ pub fn resolve(
     Ok((targets, errors))
 }
 
+/// One manifest object ready to send: its document, kind, and the object with the request's
+/// namespace and a default apiVersion filled in.
+pub struct Prepared {
+    pub document: Document,
+    pub kind: Kind,
+    pub object: Value,
+}
+
+/// What `prepare_objects` read: the objects, the resource builder's errors (parse, decode,
+/// mapping), and per-object ones (a namespace that contradicts `-n`).
+pub struct PreparedSet {
+    pub ready: Vec<Prepared>,
+    pub builder_errors: Vec<CmdError>,
+    pub errors: Vec<CmdError>,
+}
+
+/// Reads `-f` files into objects to send, as replace and diff do.
+pub fn prepare_objects(
+    k: &Kubectl<'_>,
+    namespace: &str,
+    explicit_namespace: Option<&str>,
+    filenames: &[String],
+) -> Result<PreparedSet, CmdError> {
+    let mut ready = Vec::new();
+    let mut builder_errors = Vec::new();
+    let mut errors = Vec::new();
+    for doc in read_manifests(k, filenames)? {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                builder_errors.push(CmdError::Plain(e.message));
+                continue;
+            }
+        };
+        let kind = match document_kind(&doc, namespace) {
+            Ok(kind) => kind,
+            Err(m) => {
+                builder_errors.push(CmdError::Plain(m));
+                continue;
+            }
+        };
+        let mut object = doc.object.clone();
+        if let Err(e) =
+            crate::cmd::create::set_namespace(&mut object, kind, namespace, explicit_namespace)
+        {
+            errors.push(e);
+            continue;
+        }
+        crate::cmd::create::default_api_version(&mut object, kind);
+        ready.push(Prepared {
+            document: doc,
+            kind,
+            object,
+        });
+    }
+    Ok(PreparedSet {
+        ready,
+        builder_errors,
+        errors,
+    })
+}
+
 /// `statefulset.apps/web`: how kubectl's name printer shows an object.
 pub fn resource_name(kind: Kind, name: &str) -> String {
     format!("{}/{}", kind.group_kind_lower(), name)

@@ -84,6 +84,9 @@ impl SessionHost<'_> {
     }
 
     fn kubectl(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        // What processes did on their own since the last command (a mehdb follower's sync)
+        // shows in what this one reads (`kubectl logs`).
+        self.cluster.runtime.catch_up(&self.cluster.api);
         let overlay = Overlay {
             workspace: self.workspace,
             base: self.files,
@@ -95,6 +98,7 @@ impl SessionHost<'_> {
             stdin: stdin.to_string(),
         };
         let mut out = Output::new();
+        let args = &cmd::global_flags_after_verb(args);
         let verb = args.first().map(String::as_str);
         let rest = args.get(1..).unwrap_or(&[]);
         // Only a terminal that is not in a pipe or loop attaches (a piped `-i` reads the pipe).
@@ -222,7 +226,7 @@ impl Session {
     /// The prompt to show: `$ ` on the machine; inside an attached container, the default
     /// prompt of its shell for root: busybox `sh` shows the directory (`/ # `), dash (the `sh`
     /// of Debian and Ubuntu images) only `# `, and bash the Debian default PS1
-    /// `root@<hostname>:/# ` (the session starts in `/`; `cd` inside it is not reflected).
+    /// `root@<hostname>:/# `; the directory follows `cd`.
     pub fn prompt(&self) -> &str {
         match &self.attached {
             Some(att) => &att.prompt,
@@ -230,13 +234,14 @@ impl Session {
         }
     }
 
-    fn shell_prompt(cluster: &Cluster, target: &AttachTarget) -> String {
+    fn shell_prompt(cluster: &Cluster, target: &AttachTarget, cwd: &str) -> String {
         crate::pod_shell::interactive_prompt(
             &cluster.api,
             &target.namespace,
             &target.pod,
             &target.container,
             &target.shell,
+            cwd,
         )
     }
 
@@ -278,6 +283,8 @@ impl Session {
                     return (out, 1);
                 }
             };
+            // The prompt follows `cd` (bash's `\w`, busybox's directory).
+            att.prompt = Self::shell_prompt(cluster, &att.target, &att.shell.env.cwd);
             if att.shell.exited().is_some() {
                 self.detach(cluster, &mut out);
             }
@@ -296,10 +303,17 @@ impl Session {
         let attach = host.attach.take();
         io_into_output(io, &mut out);
         if let Some(target) = attach {
-            let prompt = Self::shell_prompt(cluster, &target);
+            let prompt = Self::shell_prompt(cluster, &target, "/");
+            let shell = crate::pod_shell::interactive_shell(
+                &cluster.api,
+                &target.namespace,
+                &target.pod,
+                &target.container,
+                &target.shell,
+            );
             self.attached = Some(Attached {
                 target,
-                shell: Shell::new(),
+                shell,
                 prompt,
             });
         }

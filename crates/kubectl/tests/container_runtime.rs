@@ -173,13 +173,13 @@ fn images_carry_their_commands_and_fail_like_the_real_tools() {
     t.ok("kubectl run n --image=nginx:1.25");
     t.ok("kubectl run j --image=quay.io/mhausenblas/jump:0.2 --command -- sleep 3600");
     t.cluster.settle(120_000);
-    // Through a shell: `sh: X: not found`, 127.
+    // Through a shell: Ubuntu's `sh` is dash, which names the line: `sh: 1: X: not found`, 127.
     let (code, _, err) = t.run("kubectl exec u -- sh -c 'nginx -v'");
     assert_eq!(
         (code, err.as_str()),
         (
             127,
-            "sh: nginx: not found\ncommand terminated with exit code 127\n"
+            "sh: 1: nginx: not found\ncommand terminated with exit code 127\n"
         )
     );
     // Without a shell: the OCI runtime's exec error.
@@ -327,4 +327,51 @@ fn attached_shells_show_their_own_prompt() {
     t.ok("kubectl exec -it vm-0 -- bash");
     assert_eq!(t.session.prompt(), "root@vm-0:/# ");
     t.ok("exit");
+}
+
+#[test]
+fn shells_word_their_errors_as_dash_ash_and_bash_do() {
+    let mut t = Term::new();
+    t.ok("kubectl run u --image=ubuntu:16.04 --command -- sleep infinity");
+    t.ok("kubectl run b --image=busybox:1.28 --command -- sleep 3600");
+    t.cluster.settle(120_000);
+    // dash counts the lines of the -c string.
+    let (code, _, err) = t.run("kubectl exec u -- sh -c 'true\ntrue\nfrobnicate'");
+    assert_eq!(code, 127);
+    assert_eq!(
+        err,
+        "sh: 3: frobnicate: not found\ncommand terminated with exit code 127\n"
+    );
+    // `sh -c SCRIPT NAME`: dash names $0.
+    let (_, _, err) = t.run("kubectl exec u -- sh -c 'frobnicate' myname");
+    assert!(
+        err.starts_with("myname: 1: frobnicate: not found\n"),
+        "{err}"
+    );
+    // A redirection into a missing directory.
+    let (code, _, err) = t.run("kubectl exec u -- sh -c 'echo x > /nope/file'");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("sh: 1: cannot create /nope/file: Directory nonexistent\n"),
+        "{err}"
+    );
+    // busybox ash: no line for -c, its own words for the redirection.
+    let (_, _, err) = t.run("kubectl exec b -- sh -c 'true\nfrobnicate'");
+    assert!(err.starts_with("sh: frobnicate: not found\n"), "{err}");
+    let (_, _, err) = t.run("kubectl exec b -- sh -c 'echo x > /nope/file'");
+    assert!(
+        err.starts_with("sh: can't create /nope/file: nonexistent directory\n"),
+        "{err}"
+    );
+    // bash.
+    let (code, _, err) = t.run("kubectl exec u -- bash -c 'frobnicate'");
+    assert_eq!(code, 127);
+    assert!(
+        err.starts_with("bash: frobnicate: command not found\n"),
+        "{err}"
+    );
+    // A script file dash cannot open (dash 0.5.8 of Ubuntu 16.04).
+    let (code, _, err) = t.run("kubectl exec u -- sh /nope.sh");
+    assert_eq!(code, 127);
+    assert!(err.starts_with("sh: 0: Can't open /nope.sh\n"), "{err}");
 }

@@ -143,6 +143,57 @@ impl Shell {
         }
     }
 
+    /// The shell's message for a redirection that failed (`e` is `can't create PATH: WHY`
+    /// or `can't open PATH: WHY`), in the words of the shell it plays: busybox ash says
+    /// `sh: can't create /x/y: nonexistent directory`, dash `sh: 1: cannot create /x/y:
+    /// Directory nonexistent`.
+    pub(crate) fn redirect_error(&self, e: &str) -> String {
+        let missing = "No such file or directory";
+        // The hosts quote the path as the file tools do (`can't open 'x': ...`); the shells
+        // do not.
+        let unquoted;
+        let e = match e
+            .strip_prefix("can't open '")
+            .and_then(|r| r.split_once("': "))
+        {
+            Some((path, why)) => {
+                unquoted = format!("can't open {path}: {why}");
+                unquoted.as_str()
+            }
+            None => e,
+        };
+        if self.name == "bash" {
+            // bash: `bash: /x/y: No such file or directory`.
+            let e = e
+                .strip_prefix("can't create ")
+                .or_else(|| e.strip_prefix("can't open "))
+                .unwrap_or(e)
+                .replace("nonexistent directory", missing);
+            return format!("bash: {e}\n");
+        }
+        if self.env.dash {
+            let e = e
+                .replace("can't create ", "cannot create ")
+                .replace("can't open ", "cannot open ");
+            let e = if e.starts_with("cannot create ") {
+                e.replace(missing, "Directory nonexistent")
+                    .replace("nonexistent directory", "Directory nonexistent")
+            } else {
+                e.replace(missing, "No such file")
+            };
+            format!("{}: {}: {e}\n", self.env.arg0, self.env.line)
+        } else {
+            let e = if e.starts_with("can't create ") {
+                e.replace(missing, "nonexistent directory")
+            } else if e.starts_with("can't open ") {
+                e.replace(missing, "no such file")
+            } else {
+                e.to_string()
+            };
+            format!("{}: {e}\n", self.name)
+        }
+    }
+
     pub(crate) fn run_list(
         &mut self,
         list: &List,
@@ -289,6 +340,7 @@ impl Shell {
         if !self.tick(host, io) {
             return 130;
         }
+        self.env.line = self.line_base.saturating_add(cmd.line);
         if cmd.redirs.is_empty() {
             return self.run_kind(&cmd.kind, stdin, host, io);
         }
@@ -303,7 +355,7 @@ impl Shell {
                 match self.expand_string(&r.target, host, io) {
                     Ok(t) => t,
                     Err(e) => {
-                        io.err(&format!("{}: {e}\n", self.name));
+                        io.err(&self.redirect_error(&e));
                         return 2;
                     }
                 }
@@ -314,8 +366,8 @@ impl Shell {
                     let sink = match self.open_out(&target, append, &mut files, host) {
                         Ok(s) => s,
                         Err(e) => {
-                            io.err(&format!("{}: {e}\n", self.name));
-                            return 1;
+                            io.err(&self.redirect_error(&e));
+                            return if self.env.dash { 2 } else { 1 };
                         }
                     };
                     if matches!(r.op, RedirOp::OutErr | RedirOp::AppendErr) {
@@ -344,8 +396,8 @@ impl Shell {
                                     s
                                 }
                                 Err(e) => {
-                                    io.err(&format!("{}: {e}\n", self.name));
-                                    return 1;
+                                    io.err(&self.redirect_error(&e));
+                                    return if self.env.dash { 2 } else { 1 };
                                 }
                             }
                         }
@@ -368,8 +420,8 @@ impl Shell {
                     match data {
                         Ok(d) => input = Some(d),
                         Err(e) => {
-                            io.err(&format!("{}: {e}\n", self.name));
-                            return 1;
+                            io.err(&self.redirect_error(&e));
+                            return if self.env.dash { 2 } else { 1 };
                         }
                     }
                 }
@@ -382,7 +434,7 @@ impl Shell {
                         match self.expand_heredoc(body, host, io) {
                             Ok(t) => t,
                             Err(e) => {
-                                io.err(&format!("{}: {e}\n", self.name));
+                                io.err(&self.redirect_error(&e));
                                 return 2;
                             }
                         }
@@ -419,7 +471,7 @@ impl Shell {
         for (path, data) in files {
             if !data.is_empty() {
                 if let Err(e) = host.write_file(&path, &data, true) {
-                    io.err(&format!("{}: {e}\n", self.name));
+                    io.err(&self.redirect_error(&e));
                 }
             }
         }
@@ -531,7 +583,7 @@ impl Shell {
                     Some(words) => match self.expand_words(words, host, io) {
                         Ok(v) => v,
                         Err(e) => {
-                            io.err(&format!("{}: {e}\n", self.name));
+                            io.err(&self.redirect_error(&e));
                             return 2;
                         }
                     },
@@ -553,7 +605,7 @@ impl Shell {
                 let w = match self.expand_string(word, host, io) {
                     Ok(w) => w,
                     Err(e) => {
-                        io.err(&format!("{}: {e}\n", self.name));
+                        io.err(&self.redirect_error(&e));
                         return 2;
                     }
                 };
@@ -562,7 +614,7 @@ impl Shell {
                         let pat = match self.expand_pattern(p, host, io) {
                             Ok(p) => p,
                             Err(e) => {
-                                io.err(&format!("{}: {e}\n", self.name));
+                                io.err(&self.redirect_error(&e));
                                 return 2;
                             }
                         };
@@ -638,7 +690,11 @@ impl Shell {
         let mut sub = Io::new();
         // It shares the command's standard input: what it reads is gone for the command.
         let mut input = self.subst_stdin.take().unwrap_or_default();
+        // Its lines continue the enclosing command's (dash parses it in place).
+        let saved_base = self.line_base;
+        self.line_base = self.env.line.saturating_sub(1);
         let mut st = self.run_list(&list, &mut input, host, &mut sub);
+        self.line_base = saved_base;
         self.subst_stdin = Some(input);
         if let Flow::Exit(c) = self.flow {
             st = c;
@@ -686,7 +742,7 @@ impl Shell {
         let (fields, values) = match expanded {
             Ok(x) => x,
             Err(e) => {
-                io.err(&format!("{}: {e}\n", self.name));
+                io.err(&self.redirect_error(&e));
                 return 2;
             }
         };

@@ -150,6 +150,12 @@ pub struct Env {
     pub last_status: i32,
     /// The working directory (`cd`/`pwd`, `$PWD`). No file system check is made.
     pub cwd: String,
+    /// The line of the script (counting every line an interactive shell has read) the
+    /// running command is on: dash names it in its errors (`sh: 3: foo: not found`).
+    pub line: u32,
+    /// The shell plays dash (Debian's and Ubuntu's `sh`), whose errors name `$0` and the
+    /// line (`sh: 1: foo: not found`), rather than busybox ash (`sh: foo: not found`).
+    pub dash: bool,
     functions: BTreeMap<String, std::rc::Rc<parse::Command>>,
 }
 
@@ -167,6 +173,8 @@ impl Env {
             arg0: "sh".to_string(),
             last_status: 0,
             cwd: "/".to_string(),
+            line: 1,
+            dash: false,
             functions: BTreeMap::new(),
         };
         env.set("IFS", " \t\n");
@@ -305,6 +313,8 @@ pub struct Shell {
     /// substitution inherits it (``echo `readarray P` `` reads the pipe feeding the command).
     subst_stdin: Option<exec::Stdin>,
     options: Options,
+    /// Lines earlier [`Shell::run`] calls read (an interactive shell's earlier input).
+    pub(crate) line_base: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -339,6 +349,7 @@ impl Shell {
             last_subst: None,
             subst_stdin: None,
             options: Options::default(),
+            line_base: 0,
         }
     }
 
@@ -358,6 +369,10 @@ impl Shell {
         self.commands_run = 0;
         self.stopped = false;
         let status = self.run_source(src, host, io);
+        let lines = src.matches('\n').count() + usize::from(!src.ends_with('\n'));
+        self.line_base = self
+            .line_base
+            .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
         if let Flow::Exit(code) = self.flow {
             if !self.stopped {
                 self.exited = Some(code);

@@ -95,6 +95,9 @@ pub enum CommandKind {
 pub struct Command {
     pub kind: CommandKind,
     pub redirs: Vec<Redir>,
+    /// The line of the program it starts on (1-based): dash names it in its errors
+    /// (`sh: 3: foo: not found`).
+    pub line: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +157,13 @@ struct Lexer {
     pending: Vec<usize>,
     /// The previous token was a heredoc operator: the next word is its delimiter.
     want_delim: Option<usize>,
+    /// The line each token starts on, parallel to `toks`.
+    lines: Vec<u32>,
+    /// The line the token being read starts on.
+    tok_line: u32,
+    /// Newlines counted in `s[..counted]`, so finding a line is incremental.
+    counted: usize,
+    newlines: u32,
 }
 
 fn is_meta(c: char) -> bool {
@@ -311,15 +321,36 @@ impl Lexer {
             heredocs: Vec::new(),
             pending: Vec::new(),
             want_delim: None,
+            lines: Vec::new(),
+            tok_line: 1,
+            counted: 0,
+            newlines: 0,
         }
+    }
+
+    /// The (1-based) line of position `i`.
+    fn line_at(&mut self, i: usize) -> u32 {
+        if i < self.counted {
+            self.counted = 0;
+            self.newlines = 0;
+        }
+        let end = i.min(self.s.len());
+        while self.counted < end {
+            if self.s[self.counted] == '\n' {
+                self.newlines += 1;
+            }
+            self.counted += 1;
+        }
+        self.newlines + 1
     }
 
     fn peek(&self, off: usize) -> Option<char> {
         self.s.get(self.i + off).copied()
     }
 
-    fn run(mut self) -> PResult<(Vec<Tok>, Vec<HereDocSlot>)> {
+    fn run(mut self) -> PResult<(Vec<Tok>, Vec<HereDocSlot>, Vec<u32>)> {
         while let Some(c) = self.peek(0) {
+            self.tok_line = self.line_at(self.i);
             match c {
                 ' ' | '\t' | '\r' => self.i += 1,
                 '\\' if self.peek(1) == Some('\n') => self.i += 2,
@@ -391,7 +422,9 @@ impl Lexer {
             return Err(ParseError::Incomplete("unexpected end of file".to_string()));
         }
         self.toks.push(Tok::Eof);
-        Ok((self.toks, self.heredocs))
+        let last = self.line_at(self.s.len());
+        self.lines.push(last);
+        Ok((self.toks, self.heredocs, self.lines))
     }
 
     fn push(&mut self, t: Tok) -> PResult<()> {
@@ -399,6 +432,7 @@ impl Lexer {
             return Err(ParseError::Syntax(format!("unexpected {}", tokname(&t))));
         }
         self.toks.push(t);
+        self.lines.push(self.tok_line);
         Ok(())
     }
 
@@ -485,6 +519,7 @@ impl Lexer {
             self.pending.push(idx);
         }
         self.toks.push(Tok::Word(raw));
+        self.lines.push(self.tok_line);
         Ok(())
     }
 
@@ -576,16 +611,19 @@ pub fn is_name(s: &str) -> bool {
 struct Parser {
     toks: Vec<Tok>,
     heredocs: Vec<HereDocSlot>,
+    /// The line each token starts on.
+    lines: Vec<u32>,
     pos: usize,
     nest: u32,
 }
 
 /// Parses a whole program.
 pub fn parse(src: &str) -> PResult<List> {
-    let (toks, heredocs) = Lexer::new(src).run()?;
+    let (toks, heredocs, lines) = Lexer::new(src).run()?;
     let mut p = Parser {
         toks,
         heredocs,
+        lines,
         pos: 0,
         nest: 0,
     };
@@ -715,7 +753,17 @@ impl Parser {
         r
     }
 
+    /// The line the next token starts on.
+    fn line(&self) -> u32 {
+        self.lines
+            .get(self.pos)
+            .or(self.lines.last())
+            .copied()
+            .unwrap_or(1)
+    }
+
     fn command_inner(&mut self) -> PResult<Command> {
+        let line = self.line();
         let kind = match self.peek().clone() {
             Tok::Op("(") => {
                 self.pos += 1;
@@ -762,10 +810,11 @@ impl Parser {
             _ => return Err(self.unexpected(None)),
         };
         let redirs = self.redirs()?;
-        Ok(Command { kind, redirs })
+        Ok(Command { kind, redirs, line })
     }
 
     fn func_def(&mut self, name: String) -> PResult<Command> {
+        let line = self.line();
         if !is_name(&name) || is_reserved(&name) {
             self.pos += 1;
             return Err(self.unexpected(None));
@@ -783,6 +832,7 @@ impl Parser {
                 body: std::rc::Rc::new(body),
             },
             redirs: Vec::new(),
+            line,
         })
     }
 
@@ -943,6 +993,7 @@ impl Parser {
     }
 
     fn simple(&mut self) -> PResult<Command> {
+        let line = self.line();
         let mut assigns = Vec::new();
         let mut words = Vec::new();
         let mut redirs = Vec::new();
@@ -973,6 +1024,7 @@ impl Parser {
         Ok(Command {
             kind: CommandKind::Simple { assigns, words },
             redirs,
+            line,
         })
     }
 }

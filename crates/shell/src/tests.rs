@@ -35,6 +35,10 @@ impl Host for Fake {
                 io.err("boom\n");
                 3
             }
+            Some(other) if env.dash => {
+                io.err(&format!("{}: {}: {other}: not found\n", env.arg0, env.line));
+                127
+            }
             Some(other) => {
                 io.err(&format!("sh: {other}: not found\n"));
                 127
@@ -228,7 +232,8 @@ fn redirections_use_host_files() {
     let (st, _, e) = run_with("cat < missing", &mut h);
     assert_eq!(
         (st, e.as_str()),
-        (1, "sh: can't open 'missing': No such file or directory\n")
+        // busybox ash's own words (`errmsg(errno, "no such file")`), the path unquoted.
+        (1, "sh: can't open missing: no such file\n")
     );
     let (_, o, e) = run_with("fail 2>/dev/null; echo ok >/dev/null; echo shown", &mut h);
     assert_eq!((o.as_str(), e.as_str()), ("shown\n", ""));
@@ -891,6 +896,40 @@ fn command_substitution_reads_the_commands_stdin() {
         "1\n2\n"
     );
     assert_eq!(out("echo \"[$(cat)]\""), "[]\n");
+}
+
+#[test]
+fn the_host_sees_the_line_of_each_command() {
+    let mut sh = Shell::new();
+    sh.env.dash = true;
+    let mut io = Io::new();
+    sh.run(
+        "true\nnope1\nfor i in 1; do\n  nope2\ndone; x=$(nope3)",
+        &mut Fake::default(),
+        &mut io,
+    );
+    assert_eq!(
+        io.stderr(),
+        "sh: 2: nope1: not found\nsh: 4: nope2: not found\nsh: 5: nope3: not found\n"
+    );
+    // An interactive shell counts every line it has read.
+    let mut io = Io::new();
+    sh.run("nope4", &mut Fake::default(), &mut io);
+    assert_eq!(io.stderr(), "sh: 6: nope4: not found\n");
+    // Redirection errors in dash's words, and busybox ash's.
+    let mut io = Io::new();
+    sh.run("echo x > /nodir/f", &mut Fake::default(), &mut io);
+    assert_eq!(
+        io.stderr(),
+        "sh: 7: cannot create /nodir/f: Directory nonexistent\n"
+    );
+    let (_, _, err) = run("echo x > /nodir/f");
+    assert_eq!(err, "sh: can't create /nodir/f: nonexistent directory\n");
+    let (_, _, err) = run("cat < /nofile");
+    assert_eq!(err, "sh: can't open /nofile: no such file\n");
+    let mut io = Io::new();
+    sh.run("cat < /nofile", &mut Fake::default(), &mut io);
+    assert_eq!(io.stderr(), "sh: 8: cannot open /nofile: No such file\n");
 }
 
 #[test]

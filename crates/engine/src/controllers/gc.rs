@@ -43,10 +43,15 @@ impl GarbageCollector {
     }
 
     fn index(&mut self, key: &ObjectKey, refs: Vec<OwnerRef>) -> bool {
-        let old = self.owners_of.get(key).cloned().unwrap_or_default();
-        if old == refs {
+        // Compared in place: most events (status writes) keep the refs.
+        let same = match self.owners_of.get(key) {
+            Some(o) => *o == refs,
+            None => refs.is_empty(),
+        };
+        if same {
             return false;
         }
+        let old = self.owners_of.get(key).cloned().unwrap_or_default();
         for r in &old {
             if let Some(set) = self.dependents.get_mut(&r.uid) {
                 set.remove(key);

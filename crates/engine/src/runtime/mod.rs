@@ -38,7 +38,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An HTTP response from a simulated server (nginx serving its document root ...).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
     pub body: String,
@@ -111,6 +111,27 @@ pub struct Runtime {
     /// its candidates instead of scanning every sandbox. Entries may be stale (the sandbox is
     /// gone or was replaced); a lookup checks the sandbox still holds the address.
     ip_owners: BTreeMap<String, (String, String)>,
+    /// The time of the periodic tick being caught up on ([`Runtime::catch_up`]), which
+    /// servers stamp on what they log instead of the clock.
+    request_time: std::cell::Cell<Option<Time>>,
+}
+
+/// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`), as servers send it in `Date:`.
+pub fn http_date(t: Time) -> String {
+    let z = t.rfc1123z();
+    match z.rsplit_once(' ') {
+        Some((d, _)) => format!("{d} GMT"),
+        None => z,
+    }
+}
+
+/// Where a request was served: the container, to write what it stored.
+struct ServedBy {
+    namespace: String,
+    pod: String,
+    container: String,
+    /// The server software that names itself (`nginx/1.9.3 (Ubuntu)`).
+    software: Option<String>,
 }
 
 /// Where a path inside a container lives.
@@ -582,6 +603,7 @@ impl Runtime {
 
     /// [`Runtime::http_get`], also naming the server software that answered (`nginx/1.9.3
     /// (Ubuntu)`, for the `Server:` header a raw `nc` client sees), if it names itself.
+    /// A read: what the server would write is not stored (use [`Runtime::http_request`]).
     pub fn http_exchange(
         &self,
         api: &Api,
@@ -590,6 +612,130 @@ impl Runtime {
         port: u16,
         path: &str,
     ) -> Result<(HttpResponse, Option<String>), NetError> {
+        let req = images::HttpRequest {
+            method: "GET",
+            path,
+            body: b"",
+        };
+        self.serve(api, from, host, port, &req)
+            .map(|(served, by)| (served.response, by.software))
+    }
+
+    /// A request with any method and body from inside `from` (`curl -X PUT -T file`): the
+    /// servers' periodic work is caught up on first, then the server answers and what it
+    /// stores lands in its container's files (a PV when the path is one).
+    pub fn http_request(
+        &mut self,
+        api: &Api,
+        from: &ContainerRef<'_>,
+        host: &str,
+        port: u16,
+        request: &images::HttpRequest<'_>,
+    ) -> Result<images::Served, NetError> {
+        self.catch_up(api);
+        let (served, by) = self.serve(api, from, host, port, request)?;
+        let target = ContainerRef {
+            namespace: &by.namespace,
+            pod: &by.pod,
+            container: Some(&by.container),
+        };
+        self.store_writes(api, &target, &served.writes);
+        Ok(served)
+    }
+
+    fn store_writes(&mut self, api: &Api, c: &ContainerRef<'_>, writes: &[(String, Vec<u8>)]) {
+        for (path, data) in writes {
+            let _ = self.mkdir(api, c, parent(path), true);
+            let _ = self.write_file(api, c, path, data, false);
+        }
+    }
+
+    /// Runs the periodic work every running process has due up to the clock
+    /// ([`images::ImageDef::period_ms`]: a mehdb follower's sync every 10 s of its life),
+    /// tick by tick at each tick's own time. Called before anything could observe its
+    /// effects (a request, a command in a container, a log read), so the work is never
+    /// scheduled as a timer and the cluster still settles.
+    pub fn catch_up(&mut self, api: &Api) {
+        /// Ticks replayed at most per container and call: older ones would repeat the same
+        /// work against the same state.
+        const MAX_TICKS: u64 = 1000;
+        let now = api.now;
+        let mut due = Vec::new();
+        for ((ns, pod), sb) in &self.pods {
+            for ct in &sb.containers {
+                let (Some(period), ContainerState::Running { started, .. }) =
+                    (ct.image.def().period_ms(), &ct.state)
+                else {
+                    continue;
+                };
+                let elapsed = now.0.saturating_sub(started.0);
+                let ticks = elapsed / period.max(1);
+                if ticks > ct.periodic_ticks {
+                    let first = ct.periodic_ticks.max(ticks.saturating_sub(MAX_TICKS)) + 1;
+                    let times: Vec<Time> = (first..=ticks)
+                        .map(|k| Time(started.0 + k * period))
+                        .collect();
+                    due.push((ns.clone(), pod.clone(), ct.name.clone(), ticks, times));
+                }
+            }
+        }
+        for (ns, pod, name, ticks, times) in due {
+            for t in times {
+                self.request_time.set(Some(t));
+                let served = {
+                    let Some(ct) = self
+                        .sandbox(&ns, &pod)
+                        .and_then(|sb| sb.container(Some(&name)))
+                    else {
+                        break;
+                    };
+                    let image = ct.image.clone();
+                    let id = ct.container_id.clone();
+                    let ctx = images::Server {
+                        runtime: self,
+                        api,
+                        namespace: &ns,
+                        pod: &pod,
+                        container: &name,
+                        image: &image,
+                    };
+                    (image.def().periodic(&ctx), id)
+                };
+                let (served, id) = served;
+                let c = ContainerRef {
+                    namespace: &ns,
+                    pod: &pod,
+                    container: Some(&name),
+                };
+                self.store_writes(api, &c, &served.writes);
+                if !served.log.is_empty() {
+                    self.access_logs
+                        .borrow_mut()
+                        .entry(id)
+                        .or_default()
+                        .push_str(&served.log);
+                }
+            }
+            self.request_time.set(None);
+            if let Some(ct) = self
+                .sandbox_mut(&ns, &pod)
+                .and_then(|sb| sb.container_mut(Some(&name)))
+            {
+                ct.periodic_ticks = ticks;
+            }
+        }
+    }
+
+    /// Routes a request to the container listening on `host:port` and lets its image answer.
+    fn serve(
+        &self,
+        api: &Api,
+        from: &ContainerRef<'_>,
+        host: &str,
+        port: u16,
+        request: &images::HttpRequest<'_>,
+    ) -> Result<(images::Served, ServedBy), NetError> {
+        let path = request.path;
         let from_sb = self.sandbox(from.namespace, from.pod);
         let client_ip = from_sb.map(|s| s.ip.clone()).unwrap_or_default();
         let (target, client) = if host == "localhost" || host == "127.0.0.1" {
@@ -598,15 +744,7 @@ impl Runtime {
                 "127.0.0.1".to_string(),
             )
         } else {
-            let ip = if host.parse::<std::net::Ipv4Addr>().is_ok() {
-                host.to_string()
-            } else {
-                crate::dns::resolve(api, from.namespace, host)
-                    .ok()
-                    .and_then(|a| a.into_iter().next())
-                    .map(|a| a.ip)
-                    .ok_or_else(|| NetError::UnknownHost(host.to_string()))?
-            };
+            let ip = self.resolve_host(api, from, host)?;
             let ip = self.service_backend(api, &ip, port).unwrap_or(ip);
             let port_target = port;
             let sb = self
@@ -659,11 +797,15 @@ impl Runtime {
         self.proxy_depth.set(depth.saturating_add(1));
         let (reply, software) = match started {
             Some(p) => (
-                images::serve_started(&ctx, p, path, depth),
+                images::serve_started(&ctx, p, path, depth).map(|response| images::Served {
+                    headers: images::default_headers(&ctx, &response),
+                    response,
+                    ..images::Served::default()
+                }),
                 Some(format!("nginx/{}", p.version)),
             ),
             None => (
-                def.serve_http(&ctx, path),
+                def.serve_request(&ctx, request),
                 (def.name() == "nginx").then(|| format!("nginx/{}", server.image.version)),
             ),
         };
@@ -674,14 +816,47 @@ impl Runtime {
                 port,
             });
         };
-        if let Some(line) = def.access_log_line(&client, path, &r, self.clock) {
+        let mut log = r.log.clone();
+        if let Some(line) = def.access_log_line(&client, path, &r.response, self.clock) {
+            log.push_str(&line);
+        }
+        if !log.is_empty() {
             self.access_logs
                 .borrow_mut()
                 .entry(server.container_id.clone())
                 .or_default()
-                .push_str(&line);
+                .push_str(&log);
         }
-        Ok((r, software))
+        Ok((
+            r,
+            ServedBy {
+                namespace: key.0,
+                pod: key.1,
+                container: server.name.clone(),
+                software,
+            },
+        ))
+    }
+
+    /// The address `host` names from inside `from`: an IPv4 literal, or the first address
+    /// cluster DNS gives with the pod's search path.
+    pub fn resolve_host(
+        &self,
+        api: &Api,
+        from: &ContainerRef<'_>,
+        host: &str,
+    ) -> Result<String, NetError> {
+        if host.parse::<std::net::Ipv4Addr>().is_ok() {
+            return Ok(host.to_string());
+        }
+        if host == "localhost" {
+            return Ok("127.0.0.1".to_string());
+        }
+        crate::dns::resolve(api, from.namespace, host)
+            .ok()
+            .and_then(|a| a.into_iter().next())
+            .map(|a| a.ip)
+            .ok_or_else(|| NetError::UnknownHost(host.to_string()))
     }
 
     /// Registers a server a command line started in a running container. Fails with the
@@ -858,6 +1033,7 @@ impl Runtime {
         ct.fs = fs;
         ct.log = log;
         ct.container_id = container_id;
+        ct.periodic_ticks = 0;
         let (def, name) = (ct.image.def(), ct.name.clone());
         let replaced_log = def.on_start(&mut images::Process {
             runtime: self,

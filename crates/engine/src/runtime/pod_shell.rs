@@ -16,7 +16,7 @@ use crate::cluster::Cluster;
 use crate::dns;
 use crate::kinds::Kind;
 use crate::object;
-use crate::runtime::{ContainerRef, FsError, Image, NetError, Runtime, Userland};
+use crate::runtime::{images, ContainerRef, FsError, Image, NetError, Runtime, Userland};
 use crate::time::Time;
 use crate::zookeeper;
 use kubeplay_shell::{Env, Host, Io, Shell, Stream};
@@ -70,6 +70,7 @@ const PATH_DIRS: &[&str] = &[
 ];
 
 /// A package `apt-get install` knows: its version, what it pulls in and the files it installs.
+#[derive(Clone, Copy)]
 struct Package {
     name: &'static str,
     version: &'static str,
@@ -191,8 +192,47 @@ const APT_GET_LONG_OPTIONS: &[&str] = &[
     "autoremove",
 ];
 
-fn package(name: &str) -> Option<&'static Package> {
-    PACKAGES.iter().find(|p| p.name == name)
+/// What Ubuntu 16.04 (xenial) ships of the packages: the candidate after `apt-get update`
+/// (its -updates pocket where the package was updated), and the pocket it comes from.
+const XENIAL: &[(&str, &str, &str)] = &[
+    ("nginx", "1.10.3-0ubuntu0.16.04.5", "xenial-updates/main"),
+    (
+        "nginx-core",
+        "1.10.3-0ubuntu0.16.04.5",
+        "xenial-updates/main",
+    ),
+    (
+        "nginx-common",
+        "1.10.3-0ubuntu0.16.04.5",
+        "xenial-updates/main",
+    ),
+    ("netcat", "1.10-41", "xenial/universe"),
+    ("netcat-openbsd", "1.105-7ubuntu1", "xenial/main"),
+    ("curl", "7.47.0-1ubuntu2.19", "xenial-updates/main"),
+    ("libcurl3", "7.47.0-1ubuntu2.19", "xenial-updates/main"),
+    ("wget", "1.17.1-1ubuntu1.5", "xenial-updates/main"),
+];
+
+/// The package `name` as the archive of `codename` has it (the table's versions are wily's,
+/// 15.10, the release seed 000 uses; xenial's come from [`XENIAL`]).
+fn package(name: &str, codename: &str) -> Option<Package> {
+    let mut p = *PACKAGES.iter().find(|p| p.name == name)?;
+    if codename == "xenial" {
+        if let Some((_, v, _)) = XENIAL.iter().find(|(n, _, _)| *n == name) {
+            p.version = v;
+        }
+    }
+    Some(p)
+}
+
+/// The archive section `Get:` names for a package (`wily/main`, `xenial-updates/main`).
+fn package_pocket(name: &str, codename: &str) -> String {
+    if codename == "xenial" {
+        if let Some((_, _, pocket)) = XENIAL.iter().find(|(n, _, _)| *n == name) {
+            return pocket.to_string();
+        }
+    }
+    format!("{codename}/main")
 }
 
 /// Writes to an `Io` stream.
@@ -369,6 +409,7 @@ impl<'a> PodHost<'a> {
     /// Runs a command line with `sh -c` semantics and returns its status.
     pub fn run_script(&mut self, script: &str, io: &mut Io) -> i32 {
         let mut sh = Shell::new();
+        sh.env.dash = is_dash(&self.image().full, "sh");
         sh.run(script, self, io)
     }
 
@@ -377,6 +418,7 @@ impl<'a> PodHost<'a> {
         let mut sh = Shell::new();
         sh.name = name.to_string();
         sh.env.arg0 = arg0.to_string();
+        sh.env.dash = is_dash(&self.image().full, name);
         sh.run(script, self, io)
     }
 
@@ -674,102 +716,402 @@ impl<'a> PodHost<'a> {
         status
     }
 
-    /// `curl [-s] [-S] [-f] [-v] [-i] [-L] URL` (curl 8 wording).
-    fn curl(&mut self, args: &[String], io: &mut Io) -> i32 {
-        let mut silent = false;
-        let mut show_error = false;
-        let mut fail = false;
-        let mut url = None;
+    /// curl 7.88 (Debian bookworm's): `-X/--request`, `-T/--upload-file`, `-d/--data`
+    /// (`@file`), `-L/--location`, `-i/--include`, `-v/--verbose`, `-o/--output`, `-I`,
+    /// `-s/-S/-f`; other options with a value are accepted and ignored.
+    fn curl(&mut self, args: &[String], stdin: &str, io: &mut Io) -> i32 {
+        let mut o = CurlOpts::default();
         let mut i = 0;
+        // Options whose value follows (attached to a short one, or as the next word).
+        const SHORT_WITH_VALUE: &str = "XTdoHmAuewxFbcEKrzyYCQ";
         while i < args.len() {
-            let a = &args[i];
-            match a.as_str() {
-                "-m" | "--max-time" | "-o" | "--output" | "-H" | "--header" | "-X" => i += 1,
-                "--silent" => silent = true,
-                "--show-error" => show_error = true,
-                "--fail" => fail = true,
-                _ if a.starts_with("--") => {}
-                _ if a.starts_with('-') && a.len() > 1 => {
-                    silent |= a.contains('s');
-                    show_error |= a.contains('S');
-                    fail |= a.contains('f');
+            let a = args[i].as_str();
+            let next = args.get(i + 1).cloned();
+            if let Some(long) = a.strip_prefix("--").filter(|l| !l.is_empty()) {
+                let takes = |o: &mut CurlOpts, v: Option<String>| -> Result<(), String> {
+                    let Some(v) = v else {
+                        return Err(format!("curl: option --{long}: requires parameter\n"));
+                    };
+                    match long {
+                        "request" => o.method = Some(v),
+                        "upload-file" => o.upload = Some(v),
+                        "data" | "data-ascii" | "data-binary" | "data-raw" => {
+                            o.data.push((v, long == "data-raw"))
+                        }
+                        "output" => o.output = Some(v),
+                        "header" => o.headers.push(v),
+                        _ => {}
+                    }
+                    Ok(())
+                };
+                match long {
+                    "location" => o.follow = true,
+                    "include" => o.include = true,
+                    "verbose" => o.verbose = true,
+                    "silent" => o.silent = true,
+                    "show-error" => o.show_error = true,
+                    "fail" => o.fail = true,
+                    "head" => o.head = true,
+                    "insecure" | "compressed" | "no-progress-meter" | "http1.1" | "globoff"
+                    | "no-buffer" | "fail-with-body" | "location-trusted" => {}
+                    "request" | "upload-file" | "data" | "data-ascii" | "data-binary"
+                    | "data-raw" | "output" | "header" | "max-time" | "connect-timeout"
+                    | "user-agent" | "user" | "referer" | "retry" | "cacert" | "resolve"
+                    | "write-out" | "proxy" | "form" | "cookie" | "max-redirs" => {
+                        if let Err(e) = takes(&mut o, next) {
+                            io_err(io, format!("{e}{CURL_TRY}"));
+                            return 2;
+                        }
+                        i += 1;
+                    }
+                    _ => {
+                        io_err(io, format!("curl: option {a}: is unknown\n{CURL_TRY}"));
+                        return 2;
+                    }
                 }
-                _ => url = Some(a.clone()),
+            } else if let Some(group) = a.strip_prefix('-').filter(|g| !g.is_empty()) {
+                for (pos, c) in group.char_indices() {
+                    if SHORT_WITH_VALUE.contains(c) {
+                        let attached = &group[pos + c.len_utf8()..];
+                        let v = if attached.is_empty() {
+                            i += 1;
+                            args.get(i).cloned()
+                        } else {
+                            Some(attached.to_string())
+                        };
+                        let Some(v) = v else {
+                            io_err(
+                                io,
+                                format!("curl: option -{c}: requires parameter\n{CURL_TRY}"),
+                            );
+                            return 2;
+                        };
+                        match c {
+                            'X' => o.method = Some(v),
+                            'T' => o.upload = Some(v),
+                            'd' => o.data.push((v, false)),
+                            'o' => o.output = Some(v),
+                            'H' => o.headers.push(v),
+                            _ => {}
+                        }
+                        break;
+                    }
+                    match c {
+                        'L' => o.follow = true,
+                        'i' => o.include = true,
+                        'v' => o.verbose = true,
+                        's' => o.silent = true,
+                        'S' => o.show_error = true,
+                        'f' => o.fail = true,
+                        'I' => o.head = true,
+                        'k' | 'N' | 'g' | '#' | '4' | '6' | 'n' | 'q' | '0' | 'j' | 'l' | 'O'
+                        | 'R' | 'Z' | 'p' | 'G' | 'B' | 'M' | 'a' | 'J' | 'h' | 'V' => {}
+                        other => {
+                            io_err(io, format!("curl: option -{other}: is unknown\n{CURL_TRY}"));
+                            return 2;
+                        }
+                    }
+                }
+            } else {
+                o.url = Some(a.to_string());
             }
             i += 1;
         }
-        let Some(url) = url else {
-            io_err(
-                io,
-                "curl: try 'curl --help' or 'curl --manual' for more information\n",
-            );
+        let Some(url) = o.url.clone() else {
+            io_err(io, format!("curl: no URL specified!\n{CURL_TRY}"));
             return 2;
         };
-        let Some((host, port, path)) = parse_url(&url) else {
-            if !silent || show_error {
-                io_err(
-                    io,
-                    "curl: (3) URL using bad/illegal format or missing URL\n",
-                );
+        let quiet = o.silent && !o.show_error;
+        // The request body: an uploaded file (PUT), or the `-d` data joined by `&` (POST).
+        let mut body: Vec<u8> = Vec::new();
+        let mut inferred = if o.head { "HEAD" } else { "GET" };
+        let mut url = url;
+        if let Some(f) = o.upload.clone() {
+            let data = if f == "-" || f == "." {
+                Ok(stdin.as_bytes().to_vec())
+            } else {
+                self.cluster
+                    .runtime()
+                    .read_file(self.cluster.api(), &self.cref(), &Self::abs(&f))
+            };
+            let Ok(data) = data else {
+                io_err(io, format!("curl: Can't open '{f}'!\n{CURL_TRY}"));
+                return 26;
+            };
+            body = data;
+            inferred = "PUT";
+            // A URL without a file name gets the uploaded file's name.
+            if url.ends_with('/') {
+                url.push_str(f.rsplit('/').next().unwrap_or(""));
             }
-            return 3;
-        };
-        let quiet = silent && !show_error;
-        let r =
-            self.cluster
+        } else if !o.data.is_empty() {
+            let mut parts = Vec::new();
+            for (d, raw) in &o.data {
+                match d.strip_prefix('@').filter(|_| !raw) {
+                    Some(f) => {
+                        let r = if f == "-" {
+                            Ok(stdin.as_bytes().to_vec())
+                        } else {
+                            self.cluster.runtime().read_file(
+                                self.cluster.api(),
+                                &self.cref(),
+                                &Self::abs(f),
+                            )
+                        };
+                        match r {
+                            // `-d @file` drops the file's carriage returns and newlines.
+                            Ok(b) => parts.push(
+                                b.into_iter()
+                                    .filter(|c| *c != b'\n' && *c != b'\r')
+                                    .collect::<Vec<u8>>(),
+                            ),
+                            Err(_) => {
+                                if !quiet {
+                                    io_err(io, format!("Warning: Couldn't read data from file \"{f}\", this makes \nWarning: an empty POST.\n"));
+                                }
+                                parts.push(Vec::new());
+                            }
+                        }
+                    }
+                    None => parts.push(d.as_bytes().to_vec()),
+                }
+            }
+            body = parts.join(&b'&');
+            inferred = "POST";
+        }
+        if o.verbose && o.method.as_deref() == Some(inferred) {
+            io_err(
+                io,
+                format!(
+                    "Note: Unnecessary use of -X or --request, {inferred} is already inferred.\n"
+                ),
+            );
+        }
+        let mut method = o.method.clone().unwrap_or_else(|| inferred.to_string());
+        let mut out = String::new();
+        let mut conn = 0;
+        let mut redirects = 0;
+        loop {
+            let Some((host, port, path)) = parse_url(&url) else {
+                if !quiet {
+                    io_err(
+                        io,
+                        "curl: (3) URL using bad/illegal format or missing URL\n",
+                    );
+                }
+                io_out(io, std::mem::take(&mut out));
+                return 3;
+            };
+            let api = self.cluster.api();
+            let ip = self
+                .cluster
                 .runtime()
-                .http_get(self.cluster.api(), &self.cref(), &host, port, &path);
-        match r {
-            Ok(resp) => {
-                if fail && resp.status >= 400 {
-                    if !quiet {
+                .resolve_host(api, &self.cref(), &host);
+            if o.verbose {
+                match &ip {
+                    Ok(ip) => io_err(io, format!("*   Trying {ip}:{port}...\n")),
+                    Err(_) => io_err(io, format!("* Could not resolve host: {host}\n")),
+                }
+            }
+            let request = images::HttpRequest {
+                method: &method,
+                path: &path,
+                body: &body,
+            };
+            let cref = ContainerRef {
+                namespace: &self.namespace,
+                pod: &self.pod,
+                container: Some(&self.container),
+            };
+            let (api, rt) = self.cluster.parts();
+            let r = rt.http_request(api, &cref, &host, port, &request);
+            let served = match r {
+                Ok(s) => s,
+                Err(e) => {
+                    io_out(io, std::mem::take(&mut out));
+                    return self.curl_net_error(e, &host, quiet, o.verbose, conn, io);
+                }
+            };
+            let resp = &served.response;
+            let ip = ip.unwrap_or_default();
+            let expect = !body.is_empty() && method != "GET" && method != "HEAD";
+            let mut head = String::new();
+            if expect && served.continue_100 {
+                head.push_str("HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            head.push_str(&format!(
+                "HTTP/1.1 {} {}\r\n",
+                resp.status,
+                reason_phrase(resp.status)
+            ));
+            for (k, v) in &served.headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            if o.verbose {
+                let mut t = format!("* Connected to {host} ({ip}) port {port} (#{conn})\n");
+                t.push_str(&format!(
+                    "> {method} {path} HTTP/1.1\r\n> Host: {}\r\n> User-Agent: curl/7.88.1\r\n> Accept: */*\r\n",
+                    if port == 80 { host.clone() } else { format!("{host}:{port}") }
+                ));
+                if !body.is_empty() || method == "PUT" || method == "POST" {
+                    t.push_str(&format!("> Content-Length: {}\r\n", body.len()));
+                }
+                if inferred == "POST" {
+                    t.push_str("> Content-Type: application/x-www-form-urlencoded\r\n");
+                }
+                if expect && inferred == "PUT" {
+                    t.push_str("> Expect: 100-continue\r\n");
+                }
+                t.push_str("> \r\n");
+                for line in head.split_inclusive("\r\n") {
+                    if line == "HTTP/1.1 100 Continue\r\n" {
+                        t.push_str(&format!("< {line}"));
+                        continue;
+                    }
+                    if line == "\r\n" && t.ends_with("< HTTP/1.1 100 Continue\r\n") {
+                        t.push_str("* We are completely uploaded and fine\n");
+                        continue;
+                    }
+                    t.push_str(&format!("< {line}"));
+                }
+                io_err(io, t);
+            }
+            let location = served
+                .headers
+                .iter()
+                .find(|(k, _)| k == "Location")
+                .map(|(_, v)| v.clone());
+            if o.follow && matches!(resp.status, 301 | 302 | 303 | 307 | 308) {
+                if let Some(loc) = location {
+                    if o.include {
+                        out.push_str(&head);
+                    }
+                    if o.verbose {
                         io_err(
                             io,
                             format!(
-                                "curl: (22) The requested URL returned error: {}\n",
-                                resp.status
+                                "* Connection #{conn} to host {host} left intact\n* Issue another request to this URL: '{loc}'\n"
                             ),
                         );
                     }
-                    return 22;
+                    redirects += 1;
+                    if redirects > 50 {
+                        io_out(io, std::mem::take(&mut out));
+                        if !quiet {
+                            io_err(io, "curl: (47) Maximum (50) redirects followed\n");
+                        }
+                        return 47;
+                    }
+                    // A 303 (and a 301/302 after a POST) turns into a GET unless -X insists.
+                    let to_get = resp.status == 303
+                        || (matches!(resp.status, 301 | 302) && method == "POST");
+                    if to_get && o.method.is_none() {
+                        method = "GET".to_string();
+                        body.clear();
+                    }
+                    url = if loc.starts_with('/') {
+                        format!("http://{host}:{port}{loc}")
+                    } else {
+                        loc
+                    };
+                    conn += 1;
+                    continue;
                 }
-                io_out(io, resp.body);
-                0
             }
-            Err(NetError::UnknownHost(h)) => {
-                if !quiet {
-                    let h = if h.is_empty() { host.clone() } else { h };
-                    io_err(io, format!("curl: (6) Could not resolve host: {h}\n"));
-                }
-                6
-            }
-            Err(NetError::Refused { host, port }) => {
-                if !quiet {
-                    io_err(
-                        io,
-                        format!("curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n"),
-                    );
-                }
-                7
-            }
-            Err(NetError::EmptyReply { .. }) => {
-                if !quiet {
-                    io_err(io, "curl: (52) Empty reply from server\n");
-                }
-                52
-            }
-            Err(NetError::Timeout { host, port }) => {
+            if o.fail && resp.status >= 400 {
+                io_out(io, std::mem::take(&mut out));
                 if !quiet {
                     io_err(
                         io,
-                        format!("curl: (28) Failed to connect to {host} port {port} after 130000 ms: Couldn't connect to server\n"),
+                        format!(
+                            "curl: (22) The requested URL returned error: {}\n",
+                            resp.status
+                        ),
                     );
                 }
+                return 22;
+            }
+            if o.include || o.head {
+                out.push_str(&head);
+            }
+            if method != "HEAD" && !o.head {
+                out.push_str(&resp.body);
+            }
+            if o.verbose {
+                io_out(io, std::mem::take(&mut out));
+                io_err(
+                    io,
+                    format!("* Connection #{conn} to host {host} left intact\n"),
+                );
+            }
+            break;
+        }
+        match o.output {
+            Some(f) if f != "-" => {
+                let cref = ContainerRef {
+                    namespace: &self.namespace,
+                    pod: &self.pod,
+                    container: Some(&self.container),
+                };
+                let (api, rt) = self.cluster.parts();
+                if rt
+                    .write_file(api, &cref, &Self::abs(&f), out.as_bytes(), false)
+                    .is_err()
+                {
+                    if !quiet {
+                        io_err(
+                            io,
+                            format!("Warning: Failed to open the file {f}: No such file or directory\ncurl: (23) Failure writing output to destination\n"),
+                        );
+                    }
+                    return 23;
+                }
+            }
+            _ => io_out(io, out),
+        }
+        0
+    }
+
+    /// What curl prints for a failed connection, and its exit status.
+    fn curl_net_error(
+        &mut self,
+        e: NetError,
+        host: &str,
+        quiet: bool,
+        verbose: bool,
+        conn: u32,
+        io: &mut Io,
+    ) -> i32 {
+        let (code, msg) = match e {
+            NetError::UnknownHost(h) => {
+                let h = if h.is_empty() { host.to_string() } else { h };
+                (6, format!("Could not resolve host: {h}"))
+            }
+            NetError::Refused { host, port } => (
+                7,
+                format!("Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server"),
+            ),
+            NetError::EmptyReply { .. } => (52, "Empty reply from server".to_string()),
+            NetError::Timeout { host, port } => {
                 // Waiting out the connect timeout takes virtual time too.
                 self.cluster.advance(130_000);
-                28
+                (
+                    28,
+                    format!("Failed to connect to {host} port {port} after 130000 ms: Couldn't connect to server"),
+                )
             }
+        };
+        if verbose {
+            if code != 6 {
+                io_err(io, format!("* {msg}\n"));
+            }
+            io_err(io, format!("* Closing connection {conn}\n"));
         }
+        if !quiet {
+            io_err(io, format!("curl: ({code}) {msg}\n"));
+        }
+        code
     }
 
     /// busybox `wget [-q] [-O FILE|-] URL`.
@@ -1259,15 +1601,17 @@ Reading package lists... Done\n"
                 let names = words.get(1..).unwrap_or(&[]);
                 let updated = rt.list_dir(api, &cref, lists).is_ok_and(|l| !l.is_empty());
                 io_out(io, "Reading package lists... Done\nBuilding dependency tree       \nReading state information... Done\n");
-                let mut wanted: Vec<&'static Package> = Vec::new();
+                let mut wanted: Vec<Package> = Vec::new();
                 for n in names {
-                    match package(n).filter(|_| updated) {
+                    match package(n, &codename).filter(|_| updated) {
                         Some(p) => {
                             let mut stack = vec![p];
                             while let Some(p) = stack.pop() {
                                 if !wanted.iter().any(|w| w.name == p.name) {
                                     wanted.push(p);
-                                    stack.extend(p.depends.iter().filter_map(|d| package(d)));
+                                    stack.extend(
+                                        p.depends.iter().filter_map(|d| package(d, &codename)),
+                                    );
                                 }
                             }
                         }
@@ -1293,12 +1637,16 @@ Reading package lists... Done\n"
                     all.len()
                 ));
                 for (i, p) in wanted.iter().enumerate() {
-                    io_out(io, format!(
-                        "Get:{} http://archive.ubuntu.com/ubuntu {codename}/main amd64 {} amd64 {}\n",
-                        i + 1,
-                        p.name,
-                        p.version
-                    ));
+                    let pocket = package_pocket(p.name, &codename);
+                    io_out(
+                        io,
+                        format!(
+                            "Get:{} http://archive.ubuntu.com/ubuntu {pocket} amd64 {} amd64 {}\n",
+                            i + 1,
+                            p.name,
+                            p.version
+                        ),
+                    );
                 }
                 for p in &wanted {
                     io_out(
@@ -1342,6 +1690,10 @@ Reading package lists... Done\n"
             Some(other) => {
                 io_err(io, format!("E: Invalid operation {other}\n"));
                 100
+            }
+            None if codename == "xenial" => {
+                io_out(io, "apt 1.2.35 (amd64)\nUsage: apt-get [options] command\n");
+                0
             }
             None => {
                 io_out(io, "apt 1.0.10.2ubuntu1 for amd64 compiled on Oct  5 2015 15:55:05\nUsage: apt-get [options] command\n");
@@ -1420,9 +1772,20 @@ Reading package lists... Done\n"
 
 fn reason_phrase(code: u16) -> &'static str {
     match code {
+        100 => "Continue",
         200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
@@ -1497,7 +1860,30 @@ impl PodHost<'_> {
                 let (api, runtime) = self.cluster.parts();
                 zookeeper::zk_cli(api, runtime, &ns, &pod, flavor, rest, now)
             }
-            "zkOk.sh" | "zookeeper-ready" => zookeeper::zk_ok(self.cluster.runtime(), &ns, &pod),
+            "zkOk.sh" | "zookeeper-ready" => {
+                // zkOk.sh reads ZK_CLIENT_PORT (2181); zookeeper-ready takes the port.
+                let port = if base == "zookeeper-ready" {
+                    rest.first().and_then(|p| p.parse().ok()).unwrap_or(0)
+                } else {
+                    self.pod_obj()
+                        .and_then(|p| {
+                            object::get_array(&p, &["spec", "containers"])
+                                .iter()
+                                .find(|c| {
+                                    object::get_str(c, &["name"]) == Some(self.container.as_str())
+                                })
+                                .cloned()
+                        })
+                        .and_then(|c| {
+                            zookeeper::container_env(self.cluster.api(), &ns, &c)
+                                .into_iter()
+                                .find(|(k, _)| k == "ZK_CLIENT_PORT")
+                                .and_then(|(_, v)| v.parse().ok())
+                        })
+                        .unwrap_or(2181)
+                };
+                zookeeper::zk_ok(self.cluster.runtime(), &ns, &pod, port)
+            }
             "zkServer.sh" => match rest.first().map(String::as_str) {
                 Some("status") => zookeeper::zk_server_status(
                     self.cluster.api(),
@@ -1534,8 +1920,22 @@ impl PodHost<'_> {
                         _ => None,
                     })
                     .unwrap_or(now);
+                let procs = zookeeper::processes(flavor, &c, &env);
+                let rows: Vec<PsRow> = procs
+                    .into_iter()
+                    .map(|(pid, ppid, cmd, cpu)| PsRow {
+                        user: "zookeep+",
+                        pid,
+                        ppid,
+                        start: started,
+                        cpu_secs: cpu,
+                        vsz: if pid == 1 { 4_508 } else { 4_863_772 },
+                        rss: if pid == 1 { 1_620 } else { 101_484 },
+                        cmd,
+                    })
+                    .collect();
                 zookeeper::Run {
-                    stdout: zookeeper::ps_ef(flavor, &c, &env, started),
+                    stdout: self.procps_render(rest, rows),
                     ..Default::default()
                 }
             }
@@ -1670,9 +2070,38 @@ impl PodHost<'_> {
     /// process (PID 1) and `ps` itself, both without a terminal (`kubectl exec` without -t).
     fn procps_ps(&mut self, args: &[String], default_cmd: &str, io: &mut Io) -> i32 {
         let main = self.main_command_line(default_cmd);
+        let rows = vec![PsRow {
+            user: "root",
+            pid: 1,
+            ppid: 0,
+            start: self.container_started(),
+            cpu_secs: 0,
+            vsz: 4_380,
+            rss: 676,
+            cmd: main,
+        }];
+        let out = self.procps_render(args, rows);
+        io_out(io, out);
+        0
+    }
+
+    /// procps-ng 3.3 `ps`, `ps -ef` and `ps aux` over the container's processes, with the
+    /// `ps` that `kubectl exec` started (no terminal) as the last one, run by `rows[0]`'s user.
+    fn procps_render(&mut self, args: &[String], mut rows: Vec<PsRow>) -> String {
         let me = format!("ps {}", args.join(" ")).trim_end().to_string();
+        let user = rows.first().map_or("root", |r| r.user);
+        let next_pid = rows.iter().map(|r| r.pid).max().unwrap_or(0) + 6;
+        rows.push(PsRow {
+            user,
+            pid: next_pid,
+            ppid: 0,
+            start: self.cluster.now(),
+            cpu_secs: 0,
+            vsz: 34_424,
+            rss: 2_824,
+            cmd: me,
+        });
         let hhmm = |t: Time| t.rfc3339().get(11..16).unwrap_or("00:00").to_string();
-        let (started, now) = (hhmm(self.container_started()), hhmm(self.cluster.now()));
         let comm = |cmd: &str| {
             let argv0 = cmd.split_whitespace().next().unwrap_or("");
             argv0
@@ -1683,33 +2112,84 @@ impl PodHost<'_> {
                 .take(15)
                 .collect::<String>()
         };
+        let last = rows.len() - 1;
         let opts = args.join("");
-        let out = if opts.contains('f') && opts.starts_with('-') {
-            format!(
-                "UID        PID  PPID  C STIME TTY          TIME CMD\n{:<8} {:>5} {:>5} {:>2} {started} {:<8} {:>8} {main}\n{:<8} {:>5} {:>5} {:>2} {now} {:<8} {:>8} {me}\n",
-                "root", 1, 0, 0, "?", "00:00:00", "root", 7, 0, 0, "?", "00:00:00"
-            )
+        let mut out = String::new();
+        if opts.contains('f') && opts.starts_with('-') {
+            out.push_str("UID        PID  PPID  C STIME TTY          TIME CMD\n");
+            for r in &rows {
+                out.push_str(&format!(
+                    "{:<8} {:>5} {:>5} {:>2} {} {:<8} {:>8} {}\n",
+                    r.user,
+                    r.pid,
+                    r.ppid,
+                    0,
+                    hhmm(r.start),
+                    "?",
+                    format!("00:00:{:02}", r.cpu_secs.min(59)),
+                    r.cmd
+                ));
+            }
         } else if opts.contains('u') {
-            format!(
-                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {started} {:>6} {main}\n{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {now} {:>6} {me}\n",
-                "root", 1, "0.0", "0.0", 4380, 676, "?", "Ss", "0:00",
-                "root", 7, "0.0", "0.0", 34424, 2824, "?", "Rs", "0:00"
-            )
+            out.push_str(
+                "USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\n",
+            );
+            for (i, r) in rows.iter().enumerate() {
+                let stat = if i == last {
+                    "Rs"
+                } else if i == 0 {
+                    "Ss"
+                } else {
+                    "Sl"
+                };
+                let pct = if r.cpu_secs > 0 { "1.0" } else { "0.0" };
+                let mem = if r.rss > 50_000 { "1.2" } else { "0.0" };
+                out.push_str(&format!(
+                    "{:<8} {:>5} {:>4} {:>4} {:>6} {:>5} {:<8} {:<4} {} {:>6} {}\n",
+                    r.user,
+                    r.pid,
+                    pct,
+                    mem,
+                    r.vsz,
+                    r.rss,
+                    "?",
+                    stat,
+                    hhmm(r.start),
+                    format!("0:{:02}", r.cpu_secs.min(59)),
+                    r.cmd
+                ));
+            }
         } else {
-            format!(
-                "  PID TTY          TIME CMD\n{:>5} {:<8} {:>8} {}\n{:>5} {:<8} {:>8} ps\n",
-                1,
-                "?",
-                "00:00:00",
-                comm(&main),
-                7,
-                "?",
-                "00:00:00"
-            )
-        };
-        io_out(io, out);
-        0
+            out.push_str("  PID TTY          TIME CMD\n");
+            for (i, r) in rows.iter().enumerate() {
+                let name = if i == last {
+                    "ps".to_string()
+                } else {
+                    comm(&r.cmd)
+                };
+                out.push_str(&format!(
+                    "{:>5} {:<8} {:>8} {}\n",
+                    r.pid,
+                    "?",
+                    format!("00:00:{:02}", r.cpu_secs.min(59)),
+                    name
+                ));
+            }
+        }
+        out
     }
+}
+
+/// A process as procps `ps` shows it.
+struct PsRow {
+    user: &'static str,
+    pid: u32,
+    ppid: u32,
+    start: Time,
+    cpu_secs: u32,
+    vsz: u32,
+    rss: u32,
+    cmd: String,
 }
 
 /// One `ls -l` line, GNU layout.
@@ -1736,13 +2216,76 @@ fn go_log_stamp(t: Time) -> String {
     )
 }
 
-/// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`).
-fn http_date(t: Time) -> String {
-    let z = t.rfc1123z();
-    match z.rsplit_once(' ') {
-        Some((d, _)) => format!("{d} GMT"),
-        None => z,
+use crate::runtime::http_date;
+
+/// Whether `shell` (`sh`, `/bin/sh`, `bash`) in a container of `image` is dash: the `sh` of
+/// Debian and Ubuntu images (busybox images have ash; the CentOS-based mehdb image's `sh` is
+/// bash).
+pub fn is_dash(image: &str, shell: &str) -> bool {
+    let image = Image::parse(image);
+    shell.rsplit('/').next() == Some("sh")
+        && image.def().userland() == Userland::Gnu
+        && image.catalog != "mehdb"
+}
+
+/// A command the container does not have, in the words of the shell that looked for it:
+/// bash `bash: X: command not found`, dash `sh: 1: X: not found` (`$0` and the line),
+/// busybox ash `sh: X: not found` (`script: line 3: X: not found` in a script file).
+fn not_found(env: &Env, bash: bool, cmd: &str, io: &mut Io) {
+    let shell_named = matches!(
+        env.arg0.as_str(),
+        "sh" | "ash" | "bash" | "/bin/sh" | "/bin/ash" | "/bin/bash" | "-sh"
+    );
+    if bash || env.arg0 == "bash" {
+        // bash (also as CentOS's `sh`): `$0`, and the line in a script file.
+        let name = if bash && shell_named {
+            env.arg0.rsplit('/').next().unwrap_or("bash")
+        } else {
+            env.arg0.as_str()
+        };
+        if shell_named {
+            io_err(io, format!("{name}: {cmd}: command not found\n"));
+        } else {
+            io_err(
+                io,
+                format!("{name}: line {}: {cmd}: command not found\n", env.line),
+            );
+        }
+    } else if env.dash {
+        io_err(
+            io,
+            format!("{}: {}: {cmd}: not found\n", env.arg0, env.line),
+        );
+    } else if !shell_named {
+        io_err(
+            io,
+            format!("{}: line {}: {cmd}: not found\n", env.arg0, env.line),
+        );
+    } else {
+        io_err(io, format!("sh: {cmd}: not found\n"));
     }
+}
+
+/// curl's pointer to its help after a usage error.
+const CURL_TRY: &str = "curl: try 'curl --help' or 'curl --manual' for more information\n";
+
+/// What a curl command line asks for.
+#[derive(Default)]
+struct CurlOpts {
+    url: Option<String>,
+    method: Option<String>,
+    upload: Option<String>,
+    /// `-d` values, and whether each is raw (`--data-raw`: no `@file`).
+    data: Vec<(String, bool)>,
+    output: Option<String>,
+    headers: Vec<String>,
+    follow: bool,
+    include: bool,
+    verbose: bool,
+    silent: bool,
+    show_error: bool,
+    fail: bool,
+    head: bool,
 }
 
 impl PodHost<'_> {
@@ -2261,8 +2804,22 @@ fn bash_ordinal(host: &str) -> Option<u64> {
 
 impl PodHost<'_> {
     /// The package `apt-get install` left in dpkg's database (its `.list` file), if any.
-    fn dpkg_installed(&self, name: &str) -> Option<&'static Package> {
-        let p = package(name)?;
+    /// The release of the container's image (`VERSION_CODENAME` of /etc/os-release).
+    fn codename(&self) -> String {
+        self.cluster
+            .runtime()
+            .read_file(self.cluster.api(), &self.cref(), "/etc/os-release")
+            .ok()
+            .and_then(|b| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VERSION_CODENAME=").map(str::to_string))
+            })
+            .unwrap_or_else(|| "stable".to_string())
+    }
+
+    fn dpkg_installed(&self, name: &str) -> Option<Package> {
+        let p = package(name, &self.codename())?;
         self.cluster
             .runtime()
             .read_file(
@@ -2288,20 +2845,16 @@ impl PodHost<'_> {
         let names = &args[1..];
         match action {
             "-l" | "--list" => {
-                let mut rows: Vec<&'static Package> = Vec::new();
+                let mut rows: Vec<Package> = Vec::new();
                 let mut status = 0;
                 if names.is_empty() {
-                    rows.extend(
-                        PACKAGES
-                            .iter()
-                            .filter(|p| self.dpkg_installed(p.name).is_some()),
-                    );
+                    rows.extend(PACKAGES.iter().filter_map(|p| self.dpkg_installed(p.name)));
                 }
                 for pat in names {
-                    let found: Vec<&'static Package> = PACKAGES
+                    let found: Vec<Package> = PACKAGES
                         .iter()
                         .filter(|p| glob_match(pat, p.name))
-                        .filter(|p| self.dpkg_installed(p.name).is_some())
+                        .filter_map(|p| self.dpkg_installed(p.name))
                         .collect();
                     if found.is_empty() {
                         io_err(
@@ -2718,13 +3271,15 @@ impl Host for PodHost<'_> {
         };
         let rest = &args[1..];
         let base = cmd.rsplit('/').next().unwrap_or(cmd);
+        // Whatever processes did on their own until now (a mehdb follower's sync) is in
+        // place before the command looks.
+        {
+            let (api, rt) = self.cluster.parts();
+            rt.catch_up(api);
+        }
         // The path as given: `/peer-finder` lives at the root, on no PATH directory.
         if !self.has_command(cmd) {
-            if self.bash {
-                io_err(io, format!("bash: {cmd}: command not found\n"));
-            } else {
-                io_err(io, format!("sh: {cmd}: not found\n"));
-            }
+            not_found(_env, self.bash, cmd, io);
             return 127;
         }
         if let Some(code) = self.reject_unknown_long_option(base, rest, io) {
@@ -2746,7 +3301,7 @@ impl Host for PodHost<'_> {
             "mkdir" => self.mkdir(rest, io),
             "rm" => self.rm(rest, io),
             "touch" => self.touch(rest, io),
-            "curl" => self.curl(rest, io),
+            "curl" => self.curl(rest, stdin, io),
             "wget" => self.wget(rest, io),
             "nslookup" => self.nslookup(rest, io),
             "env" | "printenv" if rest.is_empty() => self.env(io),
@@ -2855,7 +3410,8 @@ impl Host for PodHost<'_> {
             }
             "sh" | "bash" | "ash" => {
                 let outer = self.bash;
-                self.bash = base == "bash";
+                // The CentOS-based mehdb image's `sh` is bash.
+                self.bash = base == "bash" || (base == "sh" && self.image().catalog == "mehdb");
                 let status = if rest.first().map(String::as_str) == Some("-c") {
                     let script = rest.get(1).cloned().unwrap_or_default();
                     // `sh -c SCRIPT [NAME]`: $0 is NAME, else the shell's name.
@@ -2865,11 +3421,31 @@ impl Host for PodHost<'_> {
                     match self.read_file(file) {
                         Ok(script) => self.run_script_as(base, file, &script, io),
                         Err(_) if self.bash => {
-                            io_err(io, format!("bash: {file}: No such file or directory\n"));
+                            io_err(io, format!("{base}: {file}: No such file or directory\n"));
                             127
                         }
+                        Err(_) if is_dash(&self.image().full, base) => {
+                            // dash 0.5.8 (Ubuntu 16.04) and 0.5.12 (Debian 12) word it apart.
+                            let old = matches!(self.image().catalog, "ubuntu" | "zookeeper");
+                            if old {
+                                io_err(io, format!("{base}: 0: Can't open {file}\n"));
+                            } else {
+                                io_err(
+                                    io,
+                                    format!("{base}: 0: cannot open {file}: No such file\n"),
+                                );
+                            }
+                            if old {
+                                127
+                            } else {
+                                2
+                            }
+                        }
                         Err(_) => {
-                            io_err(io, format!("{base}: can't open '{file}'\n"));
+                            io_err(
+                                io,
+                                format!("{base}: can't open '{file}': No such file or directory\n"),
+                            );
                             127
                         }
                     }
@@ -2879,12 +3455,8 @@ impl Host for PodHost<'_> {
                 self.bash = outer;
                 status
             }
-            _ if self.bash => {
-                io_err(io, format!("bash: {cmd}: command not found\n"));
-                127
-            }
             _ => {
-                io_err(io, format!("sh: {cmd}: not found\n"));
+                not_found(_env, self.bash, cmd, io);
                 127
             }
         }
@@ -2945,37 +3517,68 @@ impl Host for PodHost<'_> {
     }
 }
 
-/// The prompt an interactive shell in `container` shows (PS1 as the image sets it): bash on
-/// Debian-based images `root@<host>:/# ` (bash's `\h` is the hostname up to its first dot),
-/// other shells there `# `, busybox's ash `/ # `. `shell` is the program run (`bash`,
-/// `/bin/sh`).
+/// The image of `container` in the pod (empty when the pod or container is gone).
+fn container_image(api: &Api, namespace: &str, pod: &str, container: &str) -> String {
+    api.try_get(Kind::Pod, namespace, pod)
+        .and_then(|p| {
+            object::get_array(p, &["spec", "containers"])
+                .iter()
+                .find(|c| object::get_str(c, &["name"]) == Some(container))
+                .and_then(|c| object::get_str(c, &["image"]))
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// The prompt an interactive shell in a container shows root in directory `cwd`: bash
+/// Debian's default PS1 `root@<host>:<dir># ` (`\h` is the hostname up to its first dot,
+/// `\w` the directory with `~` for root's home), busybox ash `<dir> # `, dash a bare `# `.
+/// `shell` is the program run (`bash`, `/bin/sh`).
 pub fn interactive_prompt(
     api: &Api,
     namespace: &str,
     pod: &str,
     container: &str,
     shell: &str,
+    cwd: &str,
 ) -> String {
     let program = shell.rsplit('/').next().unwrap_or("");
     let p = api.try_get(Kind::Pod, namespace, pod);
-    let image = p
-        .and_then(|p| {
-            object::get_array(p, &["spec", "containers"])
-                .iter()
-                .find(|c| object::get_str(c, &["name"]) == Some(container))
-                .and_then(|c| object::get_str(c, &["image"]))
-        })
-        .unwrap_or_default();
+    let image = container_image(api, namespace, pod, container);
     let hostname = p
         .and_then(|p| object::get_str(p, &["spec", "hostname"]))
         .filter(|h| !h.is_empty())
         .unwrap_or(pod);
     let host = hostname.split('.').next().unwrap_or(hostname);
-    match Flavor::of_image(image) {
-        Flavor::Gnu if program == "bash" => format!("root@{host}:/# "),
+    let dir = match cwd {
+        "/root" => "~".to_string(),
+        d => match d.strip_prefix("/root/") {
+            Some(rest) => format!("~/{rest}"),
+            None => d.to_string(),
+        },
+    };
+    match Flavor::of_image(&image) {
+        Flavor::Gnu if program == "bash" => format!("root@{host}:{dir}# "),
         Flavor::Gnu => "# ".to_string(),
-        Flavor::Busybox => "/ # ".to_string(),
+        Flavor::Busybox => format!("{dir} # "),
     }
+}
+
+/// The shell an interactive terminal attached to `container` runs (`sh`, `bash`): named as
+/// it names itself in its errors, and playing dash where the image's `sh` is dash.
+pub fn interactive_shell(
+    api: &Api,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    shell: &str,
+) -> Shell {
+    let program = shell.rsplit('/').next().unwrap_or("sh");
+    let mut sh = Shell::new();
+    sh.name = program.to_string();
+    sh.env.arg0 = program.to_string();
+    sh.env.dash = is_dash(&container_image(api, namespace, pod, container), program);
+    sh
 }
 
 #[cfg(test)]

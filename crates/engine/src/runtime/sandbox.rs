@@ -98,6 +98,9 @@ pub struct ContainerRuntime {
     pub reported_unready: bool,
     /// Servers started by command lines in this container instance.
     pub servers: Vec<ServerProc>,
+    /// How many ticks of the image's periodic work this instance has done
+    /// ([`super::Runtime::catch_up`]).
+    pub periodic_ticks: u64,
 }
 
 impl ContainerRuntime {
@@ -120,6 +123,7 @@ impl ContainerRuntime {
             has_readiness_probe: object::get(spec, &["readinessProbe"]).is_some(),
             reported_unready: false,
             servers: Vec::new(),
+            periodic_ticks: 0,
         }
     }
 

@@ -20,6 +20,8 @@ pub(crate) const FLAGS: &[flags::FlagSpec] = &[
     flag("replicas", Some('r'), FlagKind::Value),
     flag("port", None, FlagKind::Value),
     flag("from-literal", None, FlagKind::Multi),
+    flag("type", None, FlagKind::Value),
+    flag("template", None, FlagKind::Value),
     flag("tcp", None, FlagKind::Multi),
     flag("clusterip", None, FlagKind::Value),
     flag("validate", None, FlagKind::Value),
@@ -141,6 +143,9 @@ fn generator(
     out: &mut Output,
 ) -> CmdResult {
     let what = p.positional[0].as_str();
+    // kubectl's generators set the namespace only when `-n` enforces one; a request goes to
+    // the context's namespace anyway.
+    let shown_ns = p.value("namespace");
     let usage = |m: &str, cmd: &str| CmdError::Usage {
         command: format!("create {cmd}"),
         message: m.to_string(),
@@ -152,7 +157,7 @@ fn generator(
             };
             (
                 Kind::Namespace,
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, "spec": {}, "status": {}}),
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "creationTimestamp": null}, "spec": {}, "status": {}}),
             )
         }
         "deployment" | "deploy" => {
@@ -187,10 +192,10 @@ fn generator(
             (
                 Kind::Deployment,
                 json!({"apiVersion": "apps/v1", "kind": "Deployment",
-                   "metadata": {"name": name, "namespace": ns, "labels": {"app": name}},
+                   "metadata": {"name": name, "labels": {"app": name}, "creationTimestamp": null},
                    "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
                             "strategy": {},
-                            "template": {"metadata": {"labels": {"app": name}},
+                            "template": {"metadata": {"labels": {"app": name}, "creationTimestamp": null},
                                          "spec": {"containers": containers}}},
                    "status": {}}),
             )
@@ -199,19 +204,48 @@ fn generator(
             let Some(name) = p.positional.get(1) else {
                 return Err(usage("exactly one NAME is required, got 0", "configmap"));
             };
-            let mut data = serde_json::Map::new();
-            for lit in p.all("from-literal") {
-                let Some((key, val)) = lit.split_once('=') else {
-                    return Err(CmdError::Plain(format!(
-                        "invalid literal source {lit}, expected key=value"
-                    )));
-                };
-                data.insert(key.to_string(), json!(val));
+            let data = literals(p, |v| json!(v))?;
+            let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "creationTimestamp": null}});
+            if !data.is_empty() {
+                cm["data"] = Value::Object(data);
             }
-            (
-                Kind::ConfigMap,
-                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}),
-            )
+            (Kind::ConfigMap, cm)
+        }
+        "secret" => {
+            let sub = p.positional.get(1).map(String::as_str);
+            match sub {
+                Some("generic") => {}
+                Some(other @ ("tls" | "docker-registry")) => {
+                    return Err(CmdError::Plain(format!(
+                        "\"kubectl create secret {other}\" is a real kubectl command that kubeplay does not offer yet"
+                    )))
+                }
+                Some(other) => {
+                    return Err(CmdError::Usage {
+                        command: "create secret".into(),
+                        message: format!("unknown command {other:?}"),
+                    })
+                }
+                None => {
+                    out.err(SECRET_HELP);
+                    return Err(CmdError::Exit(1));
+                }
+            }
+            let Some(name) = p.positional.get(2) else {
+                return Err(usage(
+                    "exactly one NAME is required, got 0",
+                    "secret generic",
+                ));
+            };
+            let data = literals(p, |v| json!(base64(v.as_bytes())))?;
+            let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "creationTimestamp": null}});
+            if !data.is_empty() {
+                secret["data"] = Value::Object(data);
+            }
+            if let Some(t) = p.value("type").filter(|t| !t.is_empty()) {
+                secret["type"] = json!(t);
+            }
+            (Kind::Secret, secret)
         }
         "service" | "svc" => {
             let sub = p.positional.get(1).map(String::as_str).unwrap_or("");
@@ -244,7 +278,7 @@ fn generator(
             }
             (
                 Kind::Service,
-                json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns, "labels": {"app": name}}, "spec": spec}),
+                json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": {"app": name}, "creationTimestamp": null}, "spec": spec, "status": {"loadBalancer": {}}}),
             )
         }
         other => {
@@ -254,16 +288,128 @@ fn generator(
         }
     };
     let mut obj = obj;
+    if let (Some(ns), true) = (shown_ns, kind.namespaced()) {
+        obj["metadata"]["namespace"] = json!(ns);
+    }
     if p.bool("save-config") {
         super::apply::set_last_applied(&mut obj);
     }
-    let created = create_object(k, obj, dry);
-    manifest::flush_warnings(k, out);
-    let created = created?;
-    out.outln(format!(
-        "{} created{}",
-        manifest::resource_name(kind, object::name(&created)),
-        dry.suffix()
-    ));
+    let format = match p.value("output").filter(|o| !o.is_empty()) {
+        None if p.value("template").is_none() => None,
+        o => Some(
+            crate::printers::OutputFormat::parse(o, p.value("template"))
+                .map_err(CmdError::Plain)?,
+        ),
+    };
+    let created = if dry == DryRun::Client {
+        std::sync::Arc::new(obj)
+    } else {
+        // The request: the context's namespace, and none of the typed object's empty fields.
+        if kind.namespaced() {
+            obj["metadata"]["namespace"] = json!(ns);
+        }
+        if let Some(m) = obj["metadata"].as_object_mut() {
+            m.remove("creationTimestamp");
+        }
+        if let Some(m) = obj
+            .pointer_mut("/spec/template/metadata")
+            .and_then(Value::as_object_mut)
+        {
+            m.remove("creationTimestamp");
+        }
+        let created = create_object(k, obj, dry);
+        manifest::flush_warnings(k, out);
+        created?
+    };
+    match format {
+        Some(f) => out.out(
+            crate::printers::print_generic(&f, &[(kind, created)], true)
+                .map_err(CmdError::Plain)?,
+        ),
+        None => out.outln(format!(
+            "{} created{}",
+            manifest::resource_name(kind, object::name(&created)),
+            dry.suffix()
+        )),
+    }
     Ok(())
+}
+
+/// `--from-literal=key=value` sources, each value turned by `value` (text for a ConfigMap,
+/// base64 for a Secret), with kubectl's errors.
+fn literals(
+    p: &Parsed,
+    value: impl Fn(&str) -> Value,
+) -> Result<serde_json::Map<String, Value>, CmdError> {
+    let mut data = serde_json::Map::new();
+    for lit in p.all("from-literal") {
+        let Some((key, val)) = lit.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(CmdError::Plain(format!(
+                "invalid literal source {lit}, expected key=value"
+            )));
+        };
+        if data.contains_key(key) {
+            return Err(CmdError::Plain(format!(
+                "cannot add key {key}, another key by that name already exists"
+            )));
+        }
+        data.insert(key.to_string(), value(val));
+    }
+    Ok(data)
+}
+
+/// Standard base64 with padding (a Secret's `data`).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `kubectl create secret` with no subcommand: its help on stderr, status 1.
+const SECRET_HELP: &str = "Create a secret with specified type.
+
+ A docker-registry type secret is for accessing a container registry.
+
+ A generic type secret indicate an Opaque secret type.
+
+ A tls type secret holds TLS certificate and its associated key.
+
+Available Commands:
+  docker-registry   Create a secret for use with a Docker registry
+  generic           Create a secret from a local file, directory, or literal value
+  tls               Create a TLS secret
+
+Usage:
+  kubectl create secret (docker-registry | generic | tls) [options]
+
+Use \"kubectl create secret <command> --help\" for more information about a given command.
+Use \"kubectl options\" for a list of global command-line options (applies to all commands).
+";
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_pads_like_go() {
+        assert_eq!(base64(b"q"), "cQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+        assert_eq!(base64(b""), "");
+    }
 }

@@ -139,6 +139,20 @@ fn parse_for(s: &str) -> Result<ForObject, CmdError> {
 }
 
 impl Request {
+    /// The stored events this request selects, in the store's order.
+    fn matching_events(&self, cluster: &Cluster) -> Vec<Arc<Value>> {
+        cluster
+            .api
+            .list(
+                Kind::Event,
+                self.namespace.as_deref(),
+                &Selector::everything(),
+            )
+            .into_iter()
+            .filter(|e| self.matches(e))
+            .collect()
+    }
+
     fn matches(&self, e: &Value) -> bool {
         if let Some(ns) = &self.namespace {
             if object::namespace(e) != ns {
@@ -260,34 +274,10 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
     let (req, watch) = parse_request(k, args)?;
     if watch {
         let mut w = EventsWatch::start(k.cluster, req);
-        loop {
-            w.poll(k.cluster, out);
-            if k.cluster.is_idle() {
-                break;
-            }
-            match k.cluster.next_timer() {
-                Some(_) => {
-                    k.cluster.step_to_next_event();
-                }
-                None => {
-                    k.cluster.run_now();
-                }
-            }
-        }
-        w.poll(k.cluster, out);
+        super::get::run_watch(k, None, out, |c, o| w.poll(c, o));
         return Ok(());
     }
-    let mut events: Vec<Arc<Value>> = k
-        .cluster
-        .api
-        .list(
-            Kind::Event,
-            req.namespace.as_deref(),
-            &Selector::everything(),
-        )
-        .into_iter()
-        .filter(|e| req.matches(e))
-        .collect();
+    let mut events = req.matching_events(k.cluster);
     if events.is_empty() {
         match &req.namespace {
             None => out.errln("No events found."),
@@ -333,16 +323,7 @@ pub struct EventsWatch {
 
 impl EventsWatch {
     fn start(cluster: &Cluster, req: Request) -> EventsWatch {
-        let initial = cluster
-            .api
-            .list(
-                Kind::Event,
-                req.namespace.as_deref(),
-                &Selector::everything(),
-            )
-            .into_iter()
-            .filter(|e| req.matches(e))
-            .collect();
+        let initial = req.matching_events(cluster);
         EventsWatch {
             printer: EventPrinter {
                 no_headers: req.no_headers,

@@ -349,33 +349,41 @@ fn compare_values(a: &Option<Value>, b: &Option<Value>) -> std::cmp::Ordering {
     }
 }
 
+/// A watch outside the page (a script, the CLI, a pipe): polls it while the cluster runs
+/// until nothing is pending or `timeout_ms` (else `WATCH_CAP_MS`) of virtual time passed.
+pub fn run_watch(
+    k: &mut Kubectl<'_>,
+    timeout_ms: Option<u64>,
+    out: &mut Output,
+    mut poll: impl FnMut(&Cluster, &mut Output),
+) {
+    let deadline = k.cluster.now().plus_ms(timeout_ms.unwrap_or(WATCH_CAP_MS));
+    loop {
+        poll(k.cluster, out);
+        if k.cluster.is_idle() || k.cluster.now() >= deadline {
+            break;
+        }
+        match k.cluster.next_timer() {
+            Some(t) if t > deadline => {
+                k.cluster.advance_to(deadline);
+            }
+            Some(_) => {
+                k.cluster.step_to_next_event();
+            }
+            None => {
+                k.cluster.run_now();
+            }
+        }
+    }
+    poll(k.cluster, out);
+}
+
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult {
     let req = parse_request(k, args)?;
     if req.watch {
         let (mut w, o) = Watch::start_request(k, req.clone())?;
         out.append(o);
-        let deadline = k
-            .cluster
-            .now()
-            .plus_ms(req.timeout_ms.unwrap_or(WATCH_CAP_MS));
-        loop {
-            w.poll(k.cluster, out);
-            if k.cluster.is_idle() || k.cluster.now() >= deadline {
-                break;
-            }
-            match k.cluster.next_timer() {
-                Some(t) if t > deadline => {
-                    k.cluster.advance_to(deadline);
-                }
-                Some(_) => {
-                    k.cluster.step_to_next_event();
-                }
-                None => {
-                    k.cluster.run_now();
-                }
-            }
-        }
-        w.poll(k.cluster, out);
+        run_watch(k, req.timeout_ms, out, |c, o| w.poll(c, o));
         return Ok(());
     }
     let (mut objs, errs) = collect(k, &req)?;

@@ -11,6 +11,7 @@ pub mod cordon;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod diff;
 pub mod drain;
 pub mod events;
 pub mod exec;
@@ -77,6 +78,7 @@ pub fn flag_error(command: impl Into<String>, message: String) -> CmdError {
 
 /// Runs `kubectl <args...>`; returns the exit status.
 pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
+    let args = &global_flags_after_verb(args);
     let Some(verb) = args.first() else {
         out.out(crate::cmd::version::usage());
         return 0;
@@ -107,6 +109,7 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         "taint" => taint::run(k, rest, out),
         "expose" => expose::run(k, rest, out),
         "replace" => replace::run(k, rest, out),
+        "diff" => diff::run(k, rest, out),
         "config" => config::run(k, rest, out),
         "cluster-info" => cluster_info::run_cluster_info(k, rest, out),
         "api-versions" => cluster_info::run_api_versions(k, rest, out),
@@ -121,6 +124,43 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> i32 {
         Ok(()) => 0,
         Err(e) => report(&e, out),
     }
+}
+
+/// cobra finds the command past flags given before it (`kubectl -n=mehdb get pods`,
+/// `kubectl --namespace web get pods`): moves such leading flags, with the value of one
+/// that takes it as the next word, to just after the verb, where every command parses them.
+pub fn global_flags_after_verb(args: &[String]) -> Vec<String> {
+    /// kubectl's global flags that take no value.
+    const BOOL: &[&str] = &[
+        "--insecure-skip-tls-verify",
+        "--match-server-version",
+        "--warnings-as-errors",
+        "--disable-compression",
+    ];
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if !a.starts_with('-') || a == "-" || a == "--" {
+            break;
+        }
+        flags.push(a.clone());
+        let single =
+            a.contains('=') || BOOL.contains(&a.as_str()) || (!a.starts_with("--") && a.len() > 2);
+        if !single {
+            if let Some(v) = args.get(i + 1) {
+                flags.push(v.clone());
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    if flags.is_empty() || i >= args.len() {
+        return args.to_vec();
+    }
+    let mut out = vec![args[i].clone()];
+    out.extend(flags);
+    out.extend(args[i + 1..].iter().cloned());
+    out
 }
 
 /// kubectl 1.33's commands in the order it registers them (cobra suggests in this order).
@@ -312,6 +352,25 @@ pub fn message_for_error(e: &CmdError) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn global_flags_before_the_verb_move_after_it() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            global_flags_after_verb(&v(&["-n=mehdb", "get", "pods"])),
+            v(&["get", "-n=mehdb", "pods"])
+        );
+        assert_eq!(
+            global_flags_after_verb(&v(&["--namespace", "x", "exec", "p", "--", "ls", "-n"])),
+            v(&["exec", "--namespace", "x", "p", "--", "ls", "-n"])
+        );
+        assert_eq!(
+            global_flags_after_verb(&v(&["get", "pods", "-n", "x"])),
+            v(&["get", "pods", "-n", "x"])
+        );
+        assert_eq!(global_flags_after_verb(&v(&["-n", "x"])), v(&["-n", "x"]));
+    }
+
     use super::*;
 
     #[test]

@@ -35,31 +35,18 @@ pub fn run(k: &mut Kubectl<'_>, args: &[String], out: &mut Output) -> CmdResult 
         return Err(CmdError::Plain("must specify one of -f and -k".into()));
     }
     let force = p.bool("force");
-    let docs = manifest::read_manifests(k, &p.all("filename"))?;
-    let mut builder_errors = Vec::new();
-    let mut errors = Vec::new();
+    let manifest::PreparedSet {
+        ready,
+        builder_errors,
+        mut errors,
+    } = manifest::prepare_objects(k, &ns, p.value("namespace"), &p.all("filename"))?;
     let mut to_force = Vec::new();
-    for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                builder_errors.push(CmdError::Plain(e.message));
-                continue;
-            }
-        };
-        let kind = match manifest::document_kind(&doc, &ns) {
-            Ok(kind) => kind,
-            Err(m) => {
-                builder_errors.push(CmdError::Plain(m));
-                continue;
-            }
-        };
-        let mut obj = doc.object.clone();
-        if let Err(e) = super::create::set_namespace(&mut obj, kind, &ns, p.value("namespace")) {
-            errors.push(e);
-            continue;
-        }
-        super::create::default_api_version(&mut obj, kind);
+    for manifest::Prepared {
+        document: doc,
+        kind,
+        object: mut obj,
+    } in ready
+    {
         if p.bool("save-config") {
             super::apply::set_last_applied(&mut obj);
         }

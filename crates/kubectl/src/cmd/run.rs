@@ -28,6 +28,11 @@ pub(crate) const SPECS: &[FlagSpec] = &[
     flag("port", None, FlagKind::Value),
     flag("image-pull-policy", None, FlagKind::Value),
     flag("pod-running-timeout", None, FlagKind::Value),
+    flag("dry-run", None, FlagKind::Value),
+    flag("output", Some('o'), FlagKind::Value),
+    flag("template", None, FlagKind::Value),
+    flag("expose", None, FlagKind::Bool),
+    flag("save-config", None, FlagKind::Bool),
 ];
 
 fn usage(message: impl Into<String>) -> CmdError {
@@ -91,10 +96,73 @@ pub fn build_pod(
     json!({
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "labels": Value::Object(label_map)},
+        "metadata": {"name": name, "labels": Value::Object(label_map), "creationTimestamp": null},
         "spec": {"containers": [c], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
         "status": {}
     })
+}
+
+/// The Service `kubectl run --expose --port=P` creates in front of the pod (kubectl's
+/// `ServiceGeneratorV2`: the pod's labels as selector, the port as target).
+fn exposed_service(name: &str, port: i64, labels: &[(String, String)]) -> Value {
+    let selector: serde_json::Map<String, Value> =
+        labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "creationTimestamp": null},
+        "spec": {"ports": [{"port": port, "protocol": "TCP", "targetPort": port}],
+                 "selector": selector},
+        "status": {"loadBalancer": {}}
+    })
+}
+
+/// Sends a generated object (or, in a client dry run, keeps it) and prints it as `-o` asks
+/// or as `kind/name created`.
+fn create_generated(
+    k: &mut Kubectl<'_>,
+    mut obj: Value,
+    ns: &str,
+    dry: crate::manifest::DryRun,
+    format: Option<&crate::printers::OutputFormat>,
+    out: &mut Output,
+) -> CmdResult {
+    use crate::manifest::DryRun;
+    let kind = if object::get_str(&obj, &["kind"]) == Some("Service") {
+        Kind::Service
+    } else {
+        Kind::Pod
+    };
+    let shown = if dry == DryRun::Client {
+        std::sync::Arc::new(obj)
+    } else {
+        object::set(&mut obj, &["metadata", "namespace"], json!(ns));
+        if let Some(m) = obj["metadata"].as_object_mut() {
+            m.remove("creationTimestamp");
+        }
+        let created = k.cluster.api.create_with(
+            obj,
+            &kubeplay_engine::WriteOptions {
+                dry_run: dry == DryRun::Server,
+            },
+        );
+        for w in k.cluster.api.take_warnings() {
+            out.errln(format!("Warning: {w}"));
+        }
+        created?
+    };
+    match format {
+        Some(f) => out.out(
+            crate::printers::print_generic(f, &[(kind, shown)], true).map_err(CmdError::Plain)?,
+        ),
+        None => out.outln(format!(
+            "{}/{} created{}",
+            kind.name().to_lowercase(),
+            object::name(&shown),
+            dry.suffix()
+        )),
+    }
+    Ok(())
 }
 
 /// Deletes the pod and waits for it to be gone, printing `pod "NAME" deleted`
@@ -178,14 +246,46 @@ pub fn run_attachable(
         p.value("port"),
         p.value("image-pull-policy"),
     );
+    if let Some(n) = p.value("namespace") {
+        object::set(&mut pod, &["metadata", "namespace"], json!(n));
+    }
+    let dry = crate::manifest::dry_run_flag(&p)?;
+    let format = match p.value("output").filter(|o| !o.is_empty()) {
+        None if p.value("template").is_none() => None,
+        o => Some(
+            crate::printers::OutputFormat::parse(o, p.value("template"))
+                .map_err(CmdError::Plain)?,
+        ),
+    };
+    if dry != crate::manifest::DryRun::None && attach {
+        return Err(usage("--dry-run can't be used with attached containers options (--attach, --stdin, or --tty)"));
+    }
+    let port: Option<i64> = p.value("port").and_then(|x| x.parse().ok());
+    if p.bool("expose") {
+        let Some(port) = port.filter(|p| *p > 0) else {
+            return Err(usage("--port must be set when exposing a service"));
+        };
+        let mut svc = exposed_service(&name, port, &labels);
+        if let Some(n) = p.value("namespace") {
+            object::set(&mut svc, &["metadata", "namespace"], json!(n));
+        }
+        create_generated(k, svc, &ns, dry, format.as_ref(), out)?;
+        // kubectl's YAML printer separates the service from the pod twice.
+        if matches!(format, Some(crate::printers::OutputFormat::Yaml)) {
+            out.out("---\n---\n");
+        }
+    }
+    if !attach {
+        create_generated(k, pod, &ns, dry, format.as_ref(), out)?;
+        return Ok(None);
+    }
     object::set(&mut pod, &["metadata", "namespace"], json!(ns));
+    if let Some(m) = pod["metadata"].as_object_mut() {
+        m.remove("creationTimestamp");
+    }
     k.cluster.api.create(pod)?;
     for w in k.cluster.api.take_warnings() {
         out.errln(format!("Warning: {w}"));
-    }
-    if !attach {
-        out.outln(format!("pod/{name} created"));
-        return Ok(None);
     }
     let timeout = p
         .value("pod-running-timeout")

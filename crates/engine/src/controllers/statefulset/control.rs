@@ -165,12 +165,75 @@ pub struct Inputs<'a> {
     pub gates: Gates,
 }
 
+/// What one sync reads of a pod, read once per pod per sync: the plan asks the same
+/// questions of each pod several times (counts, first unavailable, processReplica, the
+/// rolling update), and every question answered from the JSON tree walks it again.
+#[derive(Clone, Copy, Debug)]
+struct PodFacts<'p> {
+    name: &'p str,
+    ordinal: i64,
+    phase: &'p str,
+    terminating: bool,
+    /// The Ready condition is True.
+    ready: bool,
+    /// When the Ready condition last changed (read only when minReadySeconds > 0).
+    ready_since: Option<Time>,
+    revision: &'p str,
+}
+
+impl<'p> PodFacts<'p> {
+    fn of(pod: &'p Value, mrs: i64) -> PodFacts<'p> {
+        let ready = is_ready(pod);
+        PodFacts {
+            name: object::name(pod),
+            ordinal: ordinal(pod),
+            phase: phase(pod),
+            terminating: is_terminating(pod),
+            ready,
+            ready_since: if ready && mrs > 0 {
+                ready_since(pod)
+            } else {
+                None
+            },
+            revision: pod_revision(pod),
+        }
+    }
+
+    /// `is_created`
+    fn created(&self) -> bool {
+        !self.phase.is_empty()
+    }
+
+    /// `is_running_and_ready`
+    fn running_and_ready(&self) -> bool {
+        self.phase == "Running" && self.ready
+    }
+
+    /// `is_available`
+    fn available(&self, mrs: i64, now: Time) -> bool {
+        if !self.ready {
+            return false;
+        }
+        if mrs == 0 {
+            return true;
+        }
+        self.ready_since
+            .is_some_and(|t| t.plus_secs(mrs as u64) < now)
+    }
+
+    /// `is_unavailable`: not healthy (running, ready, not terminating) or not available.
+    fn unavailable(&self, mrs: i64, now: Time) -> bool {
+        let healthy = self.running_and_ready() && !self.terminating;
+        !healthy || !self.available(mrs, now)
+    }
+}
+
 /// `computeReplicaStatus` over pod lists, into `status` (counts reset first).
-fn count_status<'p>(
+fn count_status<'f, 'p: 'f>(
     status: &mut SetStatus,
     mrs: i64,
     now: Time,
-    pods: impl IntoIterator<Item = &'p Value>,
+    pods: impl IntoIterator<Item = &'f PodFacts<'p>>,
 ) {
     status.replicas = 0;
     status.ready_replicas = 0;
@@ -178,21 +241,20 @@ fn count_status<'p>(
     status.current_replicas = 0;
     status.updated_replicas = 0;
     for p in pods {
-        if is_created(p) {
+        if p.created() {
             status.replicas += 1;
         }
-        if is_running_and_ready(p) {
+        if p.running_and_ready() {
             status.ready_replicas += 1;
-            if is_available(p, mrs, now) {
+            if p.available(mrs, now) {
                 status.available_replicas += 1;
             }
         }
-        if is_created(p) && !is_terminating(p) {
-            let rev = pod_revision(p);
-            if rev == status.current_revision {
+        if p.created() && !p.terminating {
+            if p.revision == status.current_revision {
                 status.current_replicas += 1;
             }
-            if rev == status.update_revision {
+            if p.revision == status.update_revision {
                 status.updated_replicas += 1;
             }
         }
@@ -302,46 +364,60 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         collision_count: inp.collision_count,
         ..SetStatus::default()
     };
-    count_status(&mut status, mrs, now, inp.pods.iter().copied());
+    let pod_facts: Vec<PodFacts<'a>> = inp.pods.iter().map(|p| PodFacts::of(p, mrs)).collect();
+    count_status(&mut status, mrs, now, pod_facts.iter());
 
     // Partition pods into in-range replicas (by index) and condemned (S3.6 step 3).
     let start = start_ordinal(set);
+    let end = end_ordinal(set);
     let n = replicas(set).max(0) as usize;
-    let mut slots: Vec<Option<&'a Value>> = vec![None; n];
-    let mut condemned: Vec<&'a Value> = Vec::new();
-    for &p in inp.pods {
-        if in_ordinal_range(p, set) {
-            let idx = (ordinal(p) - start) as usize;
+    let mut slots: Vec<Option<(&'a Value, PodFacts<'a>)>> = vec![None; n];
+    let mut condemned: Vec<(&'a Value, PodFacts<'a>)> = Vec::new();
+    for (&p, f) in inp.pods.iter().zip(&pod_facts) {
+        if f.ordinal >= start && f.ordinal <= end {
+            let idx = (f.ordinal - start) as usize;
             if let Some(slot) = slots.get_mut(idx) {
-                *slot = Some(p);
+                *slot = Some((p, *f));
             }
-        } else if ordinal(p) >= 0 {
-            condemned.push(p);
+        } else if f.ordinal >= 0 {
+            condemned.push((p, *f));
         }
     }
+    let mut known: Vec<Option<PodFacts<'a>>> = Vec::with_capacity(n);
     let replicas_list: Vec<Cow<'a, Value>> = slots
         .into_iter()
         .enumerate()
         .map(|(i, p)| match p {
-            Some(p) => Cow::Borrowed(p),
-            None => Cow::Owned(new_versioned_pod(
-                current_set,
-                update_set,
-                &current_name,
-                &update_name,
-                start + i as i64,
-            )),
+            Some((p, f)) => {
+                known.push(Some(f));
+                Cow::Borrowed(p)
+            }
+            None => {
+                known.push(None);
+                Cow::Owned(new_versioned_pod(
+                    current_set,
+                    update_set,
+                    &current_name,
+                    &update_name,
+                    start + i as i64,
+                ))
+            }
         })
         .collect();
-    kubeplay_shell::sorting::sort_by_key(&mut condemned, |p| std::cmp::Reverse(ordinal(p)));
+    // New pods' facts borrow from the list that owns them.
+    let rep_facts: Vec<PodFacts<'_>> = replicas_list
+        .iter()
+        .zip(known)
+        .map(|(p, f)| f.unwrap_or_else(|| PodFacts::of(p, mrs)))
+        .collect();
+    kubeplay_shell::sorting::sort_by_key(&mut condemned, |(_, f)| std::cmp::Reverse(f.ordinal));
 
     // Step 4: the first unavailable pod, replicas ascending then condemned ascending.
-    let first_unavailable: Option<String> = replicas_list
+    let first_unavailable: Option<&str> = rep_facts
         .iter()
-        .map(|p| &**p)
-        .chain(condemned.iter().rev().copied())
-        .find(|p| is_unavailable(p, mrs, now))
-        .map(|p| object::name(p).to_string());
+        .chain(condemned.iter().rev().map(|(_, f)| f))
+        .find(|f| f.unavailable(mrs, now))
+        .map(|f| f.name);
 
     let mut pl = Planner {
         steps: Vec::new(),
@@ -350,18 +426,12 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         waiting: None,
         inp,
     };
-    let finish = |pl: Planner<'a, '_>,
-                  mut status: SetStatus,
-                  replicas_list: &[Cow<'a, Value>],
-                  condemned: &[&'a Value]| {
+    let finish = |pl: Planner<'a, '_>, mut status: SetStatus| {
         count_status(
             &mut status,
             mrs,
             now,
-            replicas_list
-                .iter()
-                .map(|p| &**p)
-                .chain(condemned.iter().copied()),
+            rep_facts.iter().chain(condemned.iter().map(|(_, f)| f)),
         );
         Plan {
             status,
@@ -379,18 +449,34 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         };
     }
     let monotonic = !allows_burst(set);
+    // (the set's, the update revision's) claim templates are none.
+    let no_templates = (
+        claim_templates(set).is_empty(),
+        claim_templates(update_set).is_empty(),
+    );
 
     // Step 6: processReplica (S3.7a).
     let exit = pl.run_for_all(replicas_list.len(), monotonic, |pl, i| {
-        process_replica(pl, set, update_set, monotonic, &replicas_list, i, mrs, now)
+        process_replica(
+            pl,
+            set,
+            update_set,
+            monotonic,
+            &replicas_list,
+            &rep_facts,
+            i,
+            mrs,
+            now,
+            no_templates,
+        )
     });
     if exit {
-        return finish(pl, status, &replicas_list, &condemned);
+        return finish(pl, status);
     }
 
     // Step 7: retention owner refs of condemned pods (S4.3).
     pl.run_for_all(condemned.len(), monotonic, |pl, i| {
-        let pod = condemned[i];
+        let pod = condemned[i].0;
         if !claims_match_policy(update_set, pod, pl.inp.claims) {
             pl.push(Intent::UpdateClaimOwnerRefs {
                 pod: Cow::Borrowed(pod),
@@ -401,19 +487,19 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
 
     // Step 8: processCondemned (S3.7c).
     let exit = pl.run_for_all(condemned.len(), monotonic, |pl, i| {
-        let pod = condemned[i];
-        let name = object::name(pod);
-        if is_terminating(pod) {
+        let (pod, f) = condemned[i];
+        let name = f.name;
+        if f.terminating {
             if monotonic {
                 pl.waiting = Some(format!("scale-down waits: {name} is terminating"));
             }
             return monotonic;
         }
-        let first = first_unavailable.as_deref() == Some(name);
-        if monotonic && !first && (!is_running_and_ready(pod) || !is_available(pod, mrs, now)) {
+        let first = first_unavailable == Some(name);
+        if monotonic && !first && (!f.running_and_ready() || !f.available(mrs, now)) {
             pl.waiting = Some(format!(
                 "scale-down waits: {name} is not Ready and {} is unavailable first",
-                first_unavailable.as_deref().unwrap_or("")
+                first_unavailable.unwrap_or("")
             ));
             return true;
         }
@@ -424,17 +510,14 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         true
     });
     if exit {
-        return finish(pl, status, &replicas_list, &condemned);
+        return finish(pl, status);
     }
 
     count_status(
         &mut status,
         mrs,
         now,
-        replicas_list
-            .iter()
-            .map(|p| &**p)
-            .chain(condemned.iter().copied()),
+        rep_facts.iter().chain(condemned.iter().map(|(_, f)| f)),
     );
     // Step 10: OnDelete never updates pods by itself.
     if strategy_type(set) == "OnDelete" {
@@ -452,11 +535,11 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     // Only a pod still on an old revision makes the rolling update wait for anything (a set
     // whose pods are all current, e.g. while a Parallel set is still starting, waits for
     // nothing here).
-    let outdated = replicas_list
+    let outdated = rep_facts
         .get(update_min..)
         .unwrap_or(&[])
         .iter()
-        .any(|p| pod_revision(p) != update_name && !is_terminating(p));
+        .any(|f| f.revision != update_name && !f.terminating);
     if inp.gates.max_unavailable {
         // S3.7d
         let max_u = if rolling_update(set).is_some() {
@@ -464,20 +547,17 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         } else {
             1
         };
-        let unavailable = replicas_list
-            .iter()
-            .filter(|p| is_unavailable(p, mrs, now))
-            .count() as i64;
+        let unavailable = rep_facts.iter().filter(|f| f.unavailable(mrs, now)).count() as i64;
         if unavailable < max_u {
             let mut budget = max_u - unavailable;
             for target in (update_min..replicas_list.len()).rev() {
                 if budget == 0 {
                     break;
                 }
-                let p = &replicas_list[target];
-                if pod_revision(p) != update_name && !is_terminating(p) {
+                let f = &rep_facts[target];
+                if f.revision != update_name && !f.terminating {
                     pl.push(Intent::DeletePod {
-                        pod: share(p),
+                        pod: share(&replicas_list[target]),
                         rolling: true,
                     });
                     budget -= 1;
@@ -491,22 +571,19 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     } else {
         // S3.7b
         for target in (update_min..replicas_list.len()).rev() {
-            let p = &replicas_list[target];
-            if pod_revision(p) != update_name && !is_terminating(p) {
+            let f = &rep_facts[target];
+            if f.revision != update_name && !f.terminating {
                 pl.push(Intent::DeletePod {
-                    pod: share(p),
+                    pod: share(&replicas_list[target]),
                     rolling: true,
                 });
                 break;
             }
-            if is_unavailable(p, mrs, now) {
+            if f.unavailable(mrs, now) {
                 if !outdated {
                     break;
                 }
-                pl.waiting = Some(format!(
-                    "rolling update waits: {} is unavailable",
-                    object::name(p)
-                ));
+                pl.waiting = Some(format!("rolling update waits: {} is unavailable", f.name));
                 break;
             }
         }
@@ -526,18 +603,20 @@ fn process_replica<'a>(
     update_set: &Value,
     monotonic: bool,
     replicas_list: &[Cow<'a, Value>],
+    facts: &[PodFacts<'_>],
     i: usize,
     mrs: i64,
     now: Time,
+    no_templates: (bool, bool),
 ) -> bool {
-    let Some(shared) = replicas_list.get(i) else {
+    let (Some(shared), Some(f)) = (replicas_list.get(i), facts.get(i)) else {
         return false;
     };
     let pod: &Value = shared;
-    let name = object::name(pod).to_string();
-    let ph = phase(pod);
+    let name = f.name;
+    let ph = f.phase;
     if ph == "Failed" || ph == "Succeeded" {
-        if !is_terminating(pod) {
+        if !f.terminating {
             pl.push(Intent::DeletePod {
                 pod: share(shared),
                 rolling: false,
@@ -546,7 +625,7 @@ fn process_replica<'a>(
         pl.waiting = Some(format!("{name} is {ph}; it is replaced once it is gone"));
         return true;
     }
-    if !is_created(pod) {
+    if !f.created() {
         if pod_claim_is_stale(set, pod, pl.inp.claims) {
             pl.waiting = Some(format!(
                 "{name} waits: a claim still belongs to the old pod"
@@ -564,23 +643,32 @@ fn process_replica<'a>(
         pl.push(Intent::CreateMissingClaims { pod: share(shared) });
     }
     if monotonic {
-        if is_terminating(pod) {
+        if f.terminating {
             pl.waiting = Some(format!("waiting for {name} to terminate"));
             return true;
         }
-        if !is_running_and_ready(pod) {
+        if !f.running_and_ready() {
             pl.waiting = Some(format!("waiting for {name} to be Running and Ready"));
             return true;
         }
-        if !is_available(pod, mrs, now) {
+        if !f.available(mrs, now) {
             pl.waiting = Some(format!(
                 "waiting for {name} to be available (minReadySeconds)"
             ));
             return true;
         }
     }
-    let retention_match = claims_match_policy(update_set, pod, pl.inp.claims);
-    if identity_matches(set, pod) && storage_matches(set, pod) && retention_match {
+    // Without claim templates both storage checks reduce to the ordinal (`all` over none).
+    let retention_match = no_templates.1 || claims_match_policy(update_set, pod, pl.inp.claims);
+    let storage = if no_templates.0 {
+        f.ordinal >= 0
+    } else {
+        storage_matches(set, pod)
+    };
+    if identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
+        && storage
+        && retention_match
+    {
         return false;
     }
     pl.push(Intent::UpdatePod { pod: share(shared) });

@@ -53,11 +53,25 @@ impl StatefulSetController {
 
     /// The set a controller reference points at, if it exists with that UID.
     fn resolve(api: &Api, namespace: &str, r: &OwnerRef) -> Option<ObjectKey> {
+        Self::resolve_view(
+            api,
+            namespace,
+            &object::OwnerRefView {
+                api_version: &r.api_version,
+                kind: &r.kind,
+                name: &r.name,
+                uid: &r.uid,
+                block_owner_deletion: r.block_owner_deletion,
+            },
+        )
+    }
+
+    fn resolve_view(api: &Api, namespace: &str, r: &object::OwnerRefView) -> Option<ObjectKey> {
         if r.kind != "StatefulSet" || !r.api_version.starts_with("apps/") {
             return None;
         }
-        let set = api.try_get(Kind::StatefulSet, namespace, &r.name)?;
-        (object::uid(set) == r.uid).then(|| ObjectKey::new(Kind::StatefulSet, namespace, &r.name))
+        let set = api.try_get(Kind::StatefulSet, namespace, r.name)?;
+        (object::uid(set) == r.uid).then(|| ObjectKey::new(Kind::StatefulSet, namespace, r.name))
     }
 
     /// `getPodStatefulSets`: sets in the namespace whose selector matches the labels.
@@ -81,6 +95,29 @@ impl StatefulSetController {
         let pod = &ev.object;
         let ns = object::namespace(pod).to_string();
         let key = (ns.clone(), object::name(pod).to_string());
+        // Most pod events (status writes) keep the owner and labels the memo holds: then the
+        // answer is the owner alone, found without copying either.
+        if ev.event_type == EventType::Modified {
+            let view = object::controller_ref_view(pod);
+            let unchanged = self
+                .pods
+                .get(&key)
+                .is_some_and(|m| match (&m.owner, &view) {
+                    (Some(o), Some(v)) => v.is(o),
+                    (None, None) => true,
+                    _ => false,
+                })
+                && self
+                    .pods
+                    .get(&key)
+                    .is_some_and(|m| labels_equal(&m.labels, pod));
+            if unchanged {
+                if let Some(k) = view.and_then(|r| Self::resolve_view(api, &ns, &r)) {
+                    out.push(k);
+                }
+                return;
+            }
+        }
         let memo = PodMemo {
             owner: object::controller_ref(pod),
             labels: object::labels(pod),
@@ -124,7 +161,9 @@ impl StatefulSetController {
     fn claim_keys(ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         let claim = &ev.object;
         let ns = object::namespace(claim);
-        if let Some(k) = object::controller_ref(claim).and_then(|r| Self::resolve(api, ns, &r)) {
+        if let Some(k) =
+            object::controller_ref_view(claim).and_then(|r| Self::resolve_view(api, ns, &r))
+        {
             out.push(k);
             return;
         }
@@ -205,14 +244,23 @@ impl StatefulSetController {
                 .filter(|o| object::namespace(o) == ns)
                 .cloned()
                 .collect();
-            kubeplay_shell::sorting::sort_by(&mut v, |a, b| object::name(a).cmp(object::name(b)));
+            // The owner index lists objects by name already; only the uncontrolled ones
+            // appended after them can be out of order.
+            if !v
+                .windows(2)
+                .all(|w| object::name(&w[0]) <= object::name(&w[1]))
+            {
+                kubeplay_shell::sorting::sort_by(&mut v, |a, b| {
+                    object::name(a).cmp(object::name(b))
+                });
+            }
             v
         };
         for r in candidates(api, Kind::ControllerRevision)
             .into_iter()
             .filter(|r| selector.matches_object(r))
         {
-            match object::controller_ref(&r) {
+            match object::controller_ref_view(&r) {
                 None => {
                     can_adopt(api).map_err(|e| {
                         pod_control::plain_error(format!("can't adopt ControllerRevisions: {e}"))
@@ -237,7 +285,7 @@ impl StatefulSetController {
         let set_terminating = object::is_terminating(&set);
         for p in candidates(api, Kind::Pod) {
             let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
-            match object::controller_ref(&p) {
+            match object::controller_ref_view(&p) {
                 Some(c) if c.uid != set_uid => {}
                 Some(_) if matches => pods.push(p),
                 Some(_) => {
@@ -330,8 +378,8 @@ impl Controller for StatefulSetController {
             Kind::Pod => self.pod_keys(event, api, out),
             Kind::ControllerRevision => {
                 let ns = object::namespace(&event.object);
-                if let Some(k) =
-                    object::controller_ref(&event.object).and_then(|r| Self::resolve(api, ns, &r))
+                if let Some(k) = object::controller_ref_view(&event.object)
+                    .and_then(|r| Self::resolve_view(api, ns, &r))
                 {
                     out.push(k);
                 }
@@ -361,6 +409,23 @@ impl Controller for StatefulSetController {
     }
 }
 
+/// Whether `labels` is what `object::labels(pod)` would read.
+fn labels_equal(labels: &BTreeMap<String, String>, pod: &Value) -> bool {
+    let empty = serde_json::Map::new();
+    let m = object::get(pod, &["metadata", "labels"])
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut strings = m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s)));
+    let mut mine = labels.iter();
+    loop {
+        match (strings.next(), mine.next()) {
+            (None, None) => return true,
+            (Some((k, v)), Some((mk, mv))) if k == mk && v == mv => {}
+            _ => return false,
+        }
+    }
+}
+
 /// The minReadySeconds requeue (S3.1). Upstream requeues after minReadySeconds whenever
 /// availableReplicas != replicas (and 1 s after a pod turns Ready); here the controller wakes
 /// exactly when the next Ready pod becomes available, so a set that cannot progress settles.
@@ -377,7 +442,7 @@ fn next_availability_check(set: &Value, status: &control::SetStatus, api: &Api) 
         .store
         .controlled_by(Kind::Pod, uid)
         .filter(|p| object::namespace(p) == ns)
-        .filter(|p| object::controller_ref(p).is_some_and(|r| r.uid == uid))
+        .filter(|p| object::controller_ref_view(p).is_some_and(|r| r.uid == uid))
         .filter(|p| utils::is_running_and_ready(p) && !utils::is_available(p, mrs, api.now))
         .filter_map(|p| utils::ready_since(p))
         .map(|t| t.plus_secs(mrs as u64 + 1))

@@ -19,8 +19,9 @@ use serde_json::Value;
 /// `history.Interface` and `StatefulSetStatusUpdaterInterface` folded together).
 pub trait ObjectManager {
     fn get_pod(&self, namespace: &str, name: &str) -> ApiResult<Value>;
-    fn create_pod(&mut self, pod: Value) -> ApiResult<Value>;
-    fn update_pod(&mut self, pod: Value) -> ApiResult<Value>;
+    /// Creates the pod (the created object is not needed: nothing reads it back).
+    fn create_pod(&mut self, pod: Value) -> ApiResult<()>;
+    fn update_pod(&mut self, pod: Value) -> ApiResult<()>;
     fn delete_pod(&mut self, namespace: &str, name: &str) -> ApiResult<()>;
     fn get_claim(&self, namespace: &str, name: &str) -> ApiResult<Value>;
     fn create_claim(&mut self, claim: Value) -> ApiResult<Value>;
@@ -46,11 +47,11 @@ impl ObjectManager for ApiObjects<'_> {
             .get(Kind::Pod, namespace, name)
             .map(|o| (*o).clone())
     }
-    fn create_pod(&mut self, pod: Value) -> ApiResult<Value> {
-        self.api.create(pod).map(|o| (*o).clone())
+    fn create_pod(&mut self, pod: Value) -> ApiResult<()> {
+        self.api.create(pod).map(|_| ())
     }
-    fn update_pod(&mut self, pod: Value) -> ApiResult<Value> {
-        self.api.update(pod).map(|o| (*o).clone())
+    fn update_pod(&mut self, pod: Value) -> ApiResult<()> {
+        self.api.update(pod).map(|_| ())
     }
     fn delete_pod(&mut self, namespace: &str, name: &str) -> ApiResult<()> {
         self.api

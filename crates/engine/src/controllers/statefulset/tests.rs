@@ -31,7 +31,7 @@ impl ObjectManager for Fake {
             .cloned()
             .ok_or_else(|| ApiError::not_found(Kind::Pod, name))
     }
-    fn create_pod(&mut self, mut pod: Value) -> ApiResult<Value> {
+    fn create_pod(&mut self, mut pod: Value) -> ApiResult<()> {
         let name = object::name(&pod).to_string();
         if self.pods.contains_key(&name) {
             return Err(ApiError::already_exists(Kind::Pod, &name));
@@ -44,14 +44,14 @@ impl ObjectManager for Fake {
         );
         object::set(&mut pod, &["status", "phase"], json!("Pending"));
         self.actions.push(format!("create pod {name}"));
-        self.pods.insert(name, pod.clone());
-        Ok(pod)
+        self.pods.insert(name, pod);
+        Ok(())
     }
-    fn update_pod(&mut self, pod: Value) -> ApiResult<Value> {
+    fn update_pod(&mut self, pod: Value) -> ApiResult<()> {
         let name = object::name(&pod).to_string();
         self.actions.push(format!("update pod {name}"));
-        self.pods.insert(name, pod.clone());
-        Ok(pod)
+        self.pods.insert(name, pod);
+        Ok(())
     }
     fn delete_pod(&mut self, _ns: &str, name: &str) -> ApiResult<()> {
         let p = self

@@ -134,15 +134,31 @@ pub fn in_ordinal_range(pod: &Value, set: &Value) -> bool {
 }
 
 pub fn identity_matches(set: &Value, pod: &Value) -> bool {
-    let (parent, ord) = parent_and_ordinal(object::name(pod));
+    identity_matches_named(
+        object::name(set),
+        object::namespace(set),
+        pod,
+        object::name(pod),
+    )
+}
+
+/// `identity_matches` with the set's name and namespace and the pod's name already read
+/// (the plan asks it of every pod on every sync).
+pub fn identity_matches_named(
+    set_name: &str,
+    set_namespace: &str,
+    pod: &Value,
+    name: &str,
+) -> bool {
+    let (parent, ord) = parent_and_ordinal(name);
     // `name == pod_name(set, ord)` without formatting it: given the parent matches, the name
     // is that exactly when its digits are the canonical ones (no leading zero).
-    let digits = object::name(pod).get(parent.len() + 1..).unwrap_or("");
+    let digits = name.get(parent.len() + 1..).unwrap_or("");
     ord >= 0
-        && parent == object::name(set)
+        && parent == set_name
         && (digits == "0" || !digits.starts_with('0'))
-        && object::namespace(pod) == object::namespace(set)
-        && object::label(pod, POD_NAME_LABEL) == Some(object::name(pod))
+        && object::namespace(pod) == set_namespace
+        && object::label(pod, POD_NAME_LABEL) == Some(name)
 }
 
 pub fn storage_matches(set: &Value, pod: &Value) -> bool {
@@ -200,31 +216,38 @@ pub fn update_storage(set: &Value, pod: &mut Value) {
 
 /// `newStatefulSetPod` (S2.2 steps 2–4): the template as a pod owned by `set`.
 pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
-    let template = object::get(set, &["spec", "template"])
-        .cloned()
-        .unwrap_or(json!({}));
+    // Borrowed: only the fields the pod takes are copied, and built values are moved into
+    // the pod (`json!` would copy them again through serde).
+    let empty = json!({});
+    let template = object::get(set, &["spec", "template"]).unwrap_or(&empty);
     let mut meta = serde_json::Map::new();
     meta.insert(
         "generateName".into(),
-        json!(format!("{}-", object::name(set))),
+        Value::String(format!("{}-", object::name(set))),
     );
-    meta.insert("name".into(), json!(pod_name(set, ordinal)));
-    meta.insert("namespace".into(), json!(object::namespace(set)));
+    meta.insert("name".into(), Value::String(pod_name(set, ordinal)));
+    meta.insert(
+        "namespace".into(),
+        Value::String(object::namespace(set).to_string()),
+    );
     for f in ["labels", "annotations", "finalizers"] {
-        if let Some(v) = object::get(&template, &["metadata", f]).filter(|v| !v.is_null()) {
+        if let Some(v) = object::get(template, &["metadata", f]).filter(|v| !v.is_null()) {
             meta.insert(f.into(), v.clone());
         }
     }
     meta.insert(
         "ownerReferences".into(),
-        json!([OwnerRef::controller_of(set).to_value()]),
+        Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
     );
-    let mut pod = json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": Value::Object(meta),
-        "spec": template.get("spec").cloned().unwrap_or(json!({})),
-    });
+    let mut pod = serde_json::Map::new();
+    pod.insert("apiVersion".into(), Value::String("v1".into()));
+    pod.insert("kind".into(), Value::String("Pod".into()));
+    pod.insert("metadata".into(), Value::Object(meta));
+    pod.insert(
+        "spec".into(),
+        template.get("spec").cloned().unwrap_or(json!({})),
+    );
+    let mut pod = Value::Object(pod);
     update_identity(set, &mut pod);
     let name = object::name(&pod).to_string();
     object::set(&mut pod, &["spec", "hostname"], json!(name));
@@ -262,6 +285,10 @@ pub fn new_versioned_pod(
 
 /// `getPersistentVolumeClaims` in template order (S4.1).
 pub fn claims_for_pod(set: &Value, pod: &Value) -> Vec<Value> {
+    // Every sync asks this for each Pending pod; most sets have no claim templates.
+    if claim_templates(set).is_empty() {
+        return Vec::new();
+    }
     let ord = ordinal(pod);
     let match_labels = object::get(set, &["spec", "selector", "matchLabels"])
         .and_then(Value::as_object)

@@ -35,6 +35,7 @@ mod peer_finder;
 mod ubuntu;
 mod zookeeper;
 
+pub use mehdb::go_log_stamp;
 pub use nginx::{nginx_error_page, parse_site, serve_started, Site};
 
 use super::fs::Fs;
@@ -107,6 +108,76 @@ impl Server<'_> {
             container: Some(self.container),
         }
     }
+}
+
+impl Server<'_> {
+    /// The time the request (or periodic tick) happens: a tick being caught up on runs at
+    /// its own time, earlier than the clock.
+    pub fn now(&self) -> Time {
+        self.runtime.request_time.get().unwrap_or(self.api.now)
+    }
+
+    /// The value of an environment variable of the container: a literal `value`, or the
+    /// downward API's `metadata.namespace`/`metadata.name`.
+    pub fn env(&self, name: &str) -> Option<String> {
+        let spec = self.spec();
+        let e = object::get_array(&spec, &["env"])
+            .iter()
+            .find(|e| object::get_str(e, &["name"]) == Some(name))?
+            .clone();
+        if let Some(v) = object::get_str(&e, &["value"]) {
+            return Some(v.to_string());
+        }
+        match object::get_str(&e, &["valueFrom", "fieldRef", "fieldPath"]) {
+            Some("metadata.namespace") => Some(self.namespace.to_string()),
+            Some("metadata.name") => Some(self.pod.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP request a client in a pod sends (`curl -X PUT -T file URL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    /// The request target: path and query (`/status?level=full`).
+    pub path: &'a str,
+    pub body: &'a [u8],
+}
+
+/// What a server did with a request (or a tick of its periodic work): its answer with the
+/// header lines as the server writes them, the files it writes and the lines it logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Served {
+    pub response: HttpResponse,
+    /// Response header lines in the server's order (`Date`, `Content-Length`, ...).
+    pub headers: Vec<(String, String)>,
+    /// Files the server writes (absolute paths in its container; parents are created).
+    pub writes: Vec<(String, Vec<u8>)>,
+    /// Lines the process logs.
+    pub log: String,
+    /// Whether the server read the request body, so a client that sent `Expect:
+    /// 100-continue` (curl uploading) got `100 Continue` first.
+    pub continue_100: bool,
+}
+
+/// The header lines of a static-file server's answer (nginx): what `curl -i` shows.
+pub fn default_headers(server: &Server<'_>, response: &HttpResponse) -> Vec<(String, String)> {
+    let mut h = Vec::new();
+    if server.image.def().name() == "nginx" {
+        h.push((
+            "Server".to_string(),
+            format!("nginx/{}", server.image.version),
+        ));
+    }
+    h.push(("Date".to_string(), super::http_date(server.now())));
+    h.push(("Content-Type".to_string(), "text/html".to_string()));
+    h.push((
+        "Content-Length".to_string(),
+        response.body.len().to_string(),
+    ));
+    h.push(("Connection".to_string(), "keep-alive".to_string()));
+    h
 }
 
 /// A container instance being started, as its image's start-up hook sees it.
@@ -251,6 +322,29 @@ pub trait ImageDef: Sync {
     /// connection without a reply.
     fn serve_http(&self, _server: &Server<'_>, _path: &str) -> Option<HttpResponse> {
         None
+    }
+    /// Answers a request with any method and body. The default serves `GET`s (and every
+    /// other method alike, as servers that only read files do) through
+    /// [`ImageDef::serve_http`]; a server that stores what it is sent (mehdb's `PUT
+    /// /set/KEY`) overrides this and returns the files to write.
+    fn serve_request(&self, server: &Server<'_>, request: &HttpRequest<'_>) -> Option<Served> {
+        self.serve_http(server, request.path)
+            .map(|response| Served {
+                headers: default_headers(server, &response),
+                response,
+                ..Served::default()
+            })
+    }
+    /// How often the main process does work of its own between requests (a mehdb
+    /// follower syncs from its leader every 10 s); `None` for processes that only answer.
+    /// The runtime runs the work lazily ([`super::Runtime::catch_up`]), tick by tick, when
+    /// something might observe it, so no timer keeps the cluster from settling.
+    fn period_ms(&self) -> Option<u64> {
+        None
+    }
+    /// The periodic work of one tick at `server.now()`: files to write and log lines.
+    fn periodic(&self, _server: &Server<'_>) -> Served {
+        Served::default()
     }
     /// The access log line for a request served (`None`: the server logs nothing).
     fn access_log_line(
