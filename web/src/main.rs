@@ -396,7 +396,7 @@ fn app() -> Html {
     });
 
     html! {
-        <div class={classes!("app", frame.embed.then_some("embed"))}>
+        <div class={classes!("app", frame.embed.then_some("embed"))} data-engine={if page.ready { "ready" } else { "starting" }}>
             <header class="top">
                 <div class="brand">
                     <span class="logo" aria-hidden="true">{ "⎈" }</span>
@@ -437,28 +437,28 @@ fn app() -> Html {
                                 }
                             }) }
                         </div>
-                        if !page.ready {
-                            <p class="hint">{ "Starting the cluster…" }</p>
-                        } else if let Some(term) = term {
-                            <Terminal key={t} index={t} scrollback={page.screens.get(t).cloned().unwrap_or_default()}
-                                prompt={AttrValue::from(term.prompt.clone())} input={AttrValue::from(page.inputs.get(t).cloned().unwrap_or_default())}
-                                watching={term.watching}
-                                on_input={tcbs.input.clone()}
-                                on_submit={tcbs.submit.clone()}
-                                on_paste={tcbs.paste.clone()}
-                                on_history={tcbs.history.clone()}
-                                on_interrupt={tcbs.interrupt.clone()}
-                                on_clear={tcbs.clear.clone()}
-                                search={page.searching.get(t).copied().unwrap_or(false).then(|| (
-                                    AttrValue::from(page.queries.get(t).cloned().unwrap_or_default()),
-                                    AttrValue::from(term.search.as_ref().map(|s| s.1.clone()).unwrap_or_default()),
-                                ))}
-                                on_complete={tcbs.complete.clone()}
-                                on_search_back={tcbs.search_back.clone()}
-                                on_search_input={tcbs.search_input.clone()}
-                                on_search_accept={tcbs.search_accept.clone()}
-                                on_search_cancel={tcbs.search_cancel.clone()} />
-                        }
+                        // The terminal takes input before the worker's first frame (the
+                        // worker queues what arrives before it is ready, in order), so the
+                        // page is interactive while the engine still boots.
+                        <Terminal key={t} index={t} scrollback={page.screens.get(t).cloned().unwrap_or_default()}
+                            prompt={AttrValue::from(term.map_or("$ ", |term| term.prompt.as_str()).to_string())}
+                            input={AttrValue::from(page.inputs.get(t).cloned().unwrap_or_default())}
+                            watching={term.is_some_and(|term| term.watching)}
+                            on_input={tcbs.input.clone()}
+                            on_submit={tcbs.submit.clone()}
+                            on_paste={tcbs.paste.clone()}
+                            on_history={tcbs.history.clone()}
+                            on_interrupt={tcbs.interrupt.clone()}
+                            on_clear={tcbs.clear.clone()}
+                            search={page.searching.get(t).copied().unwrap_or(false).then(|| (
+                                AttrValue::from(page.queries.get(t).cloned().unwrap_or_default()),
+                                AttrValue::from(term.and_then(|term| term.search.as_ref()).map(|s| s.1.clone()).unwrap_or_default()),
+                            ))}
+                            on_complete={tcbs.complete.clone()}
+                            on_search_back={tcbs.search_back.clone()}
+                            on_search_input={tcbs.search_input.clone()}
+                            on_search_accept={tcbs.search_accept.clone()}
+                            on_search_cancel={tcbs.search_cancel.clone()} />
                     </section>
                 </div>
                 <div class="right">

@@ -35,8 +35,10 @@ pub struct Page {
     pub sent: u64,
     /// The session's text as last saved by the worker (export, share).
     pub saved: Rc<String>,
-    /// A frame has arrived: the terminals take input (before, typing would go nowhere
-    /// visible).
+    /// A frame has arrived. The terminal takes input before that: what is typed is sent at
+    /// once and waits, in order, in the worker's queue until its engine has booted (the
+    /// worker script queues every message that arrives before the wasm is instantiated, and
+    /// `Boot` is always the first one), so nothing typed is lost or reordered.
     pub ready: bool,
 }
 
@@ -172,7 +174,10 @@ impl Link {
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
-                match crate::wire::read::<FromWorker>(&text) {
+                let t0 = perf::start();
+                let msg = crate::wire::read::<FromWorker>(&text);
+                perf::measure("kp:read", t0);
+                match msg {
                     Some(FromWorker::Frame(f)) => {
                         for (name, ms) in &f.perf {
                             perf::record(name, *ms);

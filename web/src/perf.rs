@@ -1,6 +1,6 @@
 //! Optional timing of the page's own work, for the e2e speed test: with `?perf` in the URL, the
 //! clock tick's engine advance, the view read from the cluster and the whole render are written
-//! as User Timing measures (`kp:tick`, `kp:view`, `kp:render`) that the test reads back and a
+//! as User Timing measures (`kp:tick`, `kp:view`, `kp:render`, `kp:read`) that the test reads back and a
 //! Chromium trace shows. Without the flag nothing is recorded (measures pile up in the browser's
 //! buffer, so an ordinary session must not make them).
 //!

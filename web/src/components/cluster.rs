@@ -103,17 +103,22 @@ fn pod_tile(p: &TileProps) -> Html {
     let (onclick, onkeydown) = activate(&p.on_select, Selection::Pod(t.name.clone()));
     let label = pod_label(t);
     let class = classes!("pod", t.look.class(), p.selected.then_some("selected"));
-    let transform = format!("translate({},{})", p.x, p.y);
     if p.dense {
+        // Two drawn objects and no transform: the rect is the button (its title the full
+        // facts), the text (glyph and name) lets clicks through. At 200 pods every node more
+        // is 200 more to diff, lay out, pre-paint and paint each time the picture changes.
+        let (x, y) = (p.x, p.y);
         return html! {
-            <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
-                <title>{ label }</title>
-                <rect class="tile" width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5" />
-                <text class="icon" x="10" y="18" text-anchor="middle">{ t.look.icon() }</text>
-                <text class="name" x="17" y="17.5">{ truncate(&t.name, 7) }</text>
-            </g>
+            <>
+                <rect {class} x={x.to_string()} y={y.to_string()} width={(D_CELL_W - 4).to_string()} height={(D_CELL_H - 4).to_string()} rx="5"
+                    tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                    <title>{ label }</title>
+                </rect>
+                <text class="podname" x={(x + 4).to_string()} y={(y + 17).to_string()}>{ format!("{} {}", t.look.icon(), truncate(&t.name, 7)) }</text>
+            </>
         };
     }
+    let transform = format!("translate({},{})", p.x, p.y);
     html! {
         <g {class} {transform} tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
             <title>{ label }</title>
@@ -159,16 +164,15 @@ fn disk_view(p: &DiskProps) -> Html {
     );
     let (cx, top) = (p.cx, p.top);
     if let Some(chip) = &p.chip {
+        // A flat chip, one rect (titled) and one text: no group, no cylinder path and ellipse.
         let w = D_CELL_W - 4;
-        let h = 20;
-        let l = cx - w / 2;
         return html! {
-            <g {class}>
-                <title>{ label }</title>
-                <path class="cyl" d={format!("M{l},{t} a{rx},4 0 0,0 {w},0 v{h} a{rx},4 0 0,1 -{w},0 z", t = top + 4, rx = w / 2, h = h - 8)} />
-                <ellipse class="cyltop" cx={cx.to_string()} cy={(top + 4).to_string()} rx={(w / 2).to_string()} ry="4" />
-                <text class="diskname" x={cx.to_string()} y={(top + 17).to_string()} text-anchor="middle">{ chip.clone() }</text>
-            </g>
+            <>
+                <rect {class} x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height="20" rx="4">
+                    <title>{ label }</title>
+                </rect>
+                <text class="diskname" x={cx.to_string()} y={(top + 14).to_string()} text-anchor="middle">{ chip.clone() }</text>
+            </>
         };
     }
     let w = 92;
@@ -210,23 +214,22 @@ fn dns_view(p: &DnsProps) -> Html {
         (true, true) => "●",
         (false, true) => "○",
     };
-    let (w, h, n) = if p.dense {
-        (D_CELL_W - 4, 20, 7)
-    } else {
-        (120, 26, 14)
-    };
-    // Dense chips show the host part (`web-17`); the title has the whole name.
-    let shown = if p.dense {
-        d.name.split('.').next().unwrap_or("")
-    } else {
-        d.name.as_str()
-    };
+    if p.dense {
+        // One text (titled): the glyph and the colour say whether the name resolves.
+        return html! {
+            <text class={classes!("dnsname", d.lit.then_some("lit"))} x={cx.to_string()} y={(top + 14).to_string()} text-anchor="middle">
+                <title>{ title }</title>
+                { format!("{dot}{}", truncate(d.name.split('.').next().unwrap_or(""), 7)) }
+            </text>
+        };
+    }
+    let (w, h, n) = (120, 26, 14);
     html! {
         <g class={classes!("dns", d.lit.then_some("lit"))}>
             <title>{ title }</title>
             <rect x={(cx - w / 2).to_string()} y={top.to_string()} width={w.to_string()} height={h.to_string()} rx={(h / 2).to_string()} />
             <text x={cx.to_string()} y={(top + h / 2 + 4).to_string()} text-anchor="middle">
-                { dot }{ truncate(shown, n) }
+                { dot }{ truncate(&d.name, n) }
             </text>
         </g>
     }
