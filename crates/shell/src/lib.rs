@@ -31,6 +31,8 @@ mod regex;
 pub mod sorting;
 mod utils;
 
+pub use utils::base64_encode;
+
 #[cfg(test)]
 mod tests;
 

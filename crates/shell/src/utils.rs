@@ -1646,6 +1646,27 @@ fn uniq(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) ->
 
 // ---------------------------------------------------------------- base64
 
+/// Standard base64 with padding, unwrapped (`base64 -w 0`; a Secret's `data` values).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
+}
+
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// coreutils `base64 [-d] [-i] [-w COLS] [FILE]`: lines of 76 characters by default;
@@ -1723,23 +1744,7 @@ fn base64(rest: &[String], stdin: &mut Stdin, host: &mut dyn Host, io: &mut Io) 
         }
         return 0;
     }
-    let bytes = data.as_bytes();
-    let mut text = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                text.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                text.push('=');
-            }
-        }
-    }
+    let text = base64_encode(data.as_bytes());
     if text.is_empty() {
         return 0;
     }

@@ -1606,21 +1606,20 @@ fn describe_configmap(k: &Kubectl<'_>, cm: &Value, now: Time) -> String {
     w.w(0, "\nBinaryData\n====\n");
     if let Some(m) = get(cm, &["binaryData"]).and_then(Value::as_object) {
         for (key, v) in m {
-            // base64 text: four characters for every three bytes, less the padding.
-            let text = v.as_str().unwrap_or("");
-            let pad = text.bytes().rev().take_while(|c| *c == b'=').count();
-            w.w(
-                0,
-                &format!(
-                    "{key}: {} bytes\n",
-                    (text.len() / 4 * 3).saturating_sub(pad)
-                ),
-            );
+            w.w(0, &format!("{key}: {} bytes\n", decoded_len(v)));
         }
     }
     w.w(0, "\n");
     describe_events(&mut w, &events_for(k, cm), now);
     w.finish()
+}
+
+/// The size of a base64 value once decoded: three bytes for every four characters, less
+/// the padding.
+fn decoded_len(v: &Value) -> usize {
+    let text = v.as_str().unwrap_or("");
+    let pad = text.bytes().rev().take_while(|c| *c == b'=').count();
+    (text.len() / 4 * 3).saturating_sub(pad)
 }
 
 /// `describeSecret`: the type, and each key's size, never its value.
@@ -1634,15 +1633,7 @@ fn describe_secret(secret: &Value) -> String {
     w.w(0, "\nData\n====\n");
     if let Some(m) = get(secret, &["data"]).and_then(Value::as_object) {
         for (key, v) in m {
-            let text = v.as_str().unwrap_or("");
-            let pad = text.bytes().rev().take_while(|c| *c == b'=').count();
-            w.w(
-                0,
-                &format!(
-                    "{key}:\t{} bytes\n",
-                    (text.len() / 4 * 3).saturating_sub(pad)
-                ),
-            );
+            w.w(0, &format!("{key}:\t{} bytes\n", decoded_len(v)));
         }
     }
     w.finish()
