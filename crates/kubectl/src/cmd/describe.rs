@@ -1707,6 +1707,127 @@ fn describe_storageclass(k: &Kubectl<'_>, sc: &Value, now: Time) -> String {
     w.finish()
 }
 
+/// `describeEndpoints`: each subset's ready and not-ready addresses and its ports.
+fn describe_endpoints(k: &Kubectl<'_>, ep: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(ep)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(ep)));
+    labels_multiline(&mut w, "", "Labels", &object::labels(ep));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(ep));
+    w.w(0, "Subsets:\n");
+    let ips = |subset: &Value, field: &str| {
+        let list: Vec<&str> = get_array(subset, &[field])
+            .iter()
+            .filter_map(|a| get_str(a, &["ip"]))
+            .collect();
+        if list.is_empty() {
+            "<none>".to_string()
+        } else {
+            list.join(",")
+        }
+    };
+    for subset in get_array(ep, &["subsets"]) {
+        w.w(1, &format!("Addresses:\t{}\n", ips(subset, "addresses")));
+        w.w(
+            1,
+            &format!("NotReadyAddresses:\t{}\n", ips(subset, "notReadyAddresses")),
+        );
+        let ports = get_array(subset, &["ports"]);
+        if !ports.is_empty() {
+            w.w(1, "Ports:\n");
+            w.w(2, "Name\tPort\tProtocol\n");
+            w.w(2, "----\t----\t--------\n");
+            for p in ports {
+                let name = get_str(p, &["name"])
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("<unset>");
+                w.w(
+                    2,
+                    &format!(
+                        "{name}\t{}\t{}\n",
+                        get_i64(p, &["port"]).unwrap_or(0),
+                        s(p, &["protocol"])
+                    ),
+                );
+            }
+        }
+        w.w(0, "\n");
+    }
+    describe_events(&mut w, &events_for(k, ep), now);
+    w.finish()
+}
+
+/// `describeEndpointSliceV1`.
+fn describe_endpointslice(k: &Kubectl<'_>, eps: &Value, now: Time) -> String {
+    let mut w = W::new();
+    w.w(0, &format!("Name:\t{}\n", object::name(eps)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(eps)));
+    labels_multiline(&mut w, "", "Labels", &object::labels(eps));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(eps));
+    w.w(0, &format!("AddressType:\t{}\n", s(eps, &["addressType"])));
+    let unset = |v: Option<String>| v.unwrap_or_else(|| "<unset>".to_string());
+    let ports = get_array(eps, &["ports"]);
+    if ports.is_empty() {
+        w.w(0, "Ports: <unset>\n");
+    } else {
+        w.w(0, "Ports:\n");
+        w.w(1, "Name\tPort\tProtocol\n");
+        w.w(1, "----\t----\t--------\n");
+        for p in ports {
+            let name = unset(
+                get_str(p, &["name"])
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string),
+            );
+            let port = unset(get_i64(p, &["port"]).map(|n| n.to_string()));
+            w.w(1, &format!("{name}\t{port}\t{}\n", s(p, &["protocol"])));
+        }
+    }
+    let endpoints = get_array(eps, &["endpoints"]);
+    if endpoints.is_empty() {
+        w.w(0, "Endpoints: <none>\n");
+    } else {
+        w.w(0, "Endpoints:\n");
+        for e in endpoints {
+            let addrs: Vec<&str> = get_array(e, &["addresses"])
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            let addrs = if addrs.is_empty() {
+                "<none>".to_string()
+            } else {
+                addrs.join(", ")
+            };
+            w.w(1, &format!("- Addresses:\t{addrs}\n"));
+            w.w(2, "Conditions:\n");
+            let ready = unset(
+                get(e, &["conditions", "ready"])
+                    .and_then(Value::as_bool)
+                    .map(|b| b.to_string()),
+            );
+            w.w(3, &format!("Ready:\t{ready}\n"));
+            let host = unset(get_str(e, &["hostname"]).map(str::to_string));
+            w.w(2, &format!("Hostname:\t{host}\n"));
+            if get(e, &["targetRef"]).is_some_and(|t| !t.is_null()) {
+                w.w(
+                    2,
+                    &format!(
+                        "TargetRef:\t{}/{}\n",
+                        s(e, &["targetRef", "kind"]),
+                        s(e, &["targetRef", "name"])
+                    ),
+                );
+            }
+            let node = unset(get_str(e, &["nodeName"]).map(str::to_string));
+            w.w(2, &format!("NodeName:\t{node}\n"));
+            let zone = unset(get_str(e, &["zone"]).map(str::to_string));
+            w.w(2, &format!("Zone:\t{zone}\n"));
+        }
+    }
+    describe_events(&mut w, &events_for(k, eps), now);
+    w.finish()
+}
+
 fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<String, CmdError> {
     Ok(match kind {
         Kind::Pod => describe_pod(k, o, now),
@@ -1722,6 +1843,8 @@ fn describe_one(k: &Kubectl<'_>, kind: Kind, o: &Value, now: Time) -> Result<Str
         Kind::Secret => describe_secret(o),
         Kind::Namespace => describe_namespace(o),
         Kind::StorageClass => describe_storageclass(k, o, now),
+        Kind::Endpoints => describe_endpoints(k, o, now),
+        Kind::EndpointSlice => describe_endpointslice(k, o, now),
         other => {
             return Err(CmdError::Plain(format!(
                 "describe for {} is not supported in this playground yet",
