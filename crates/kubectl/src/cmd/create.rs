@@ -301,10 +301,25 @@ fn generator(
                 .map_err(CmdError::Plain)?,
         ),
     };
+    send_generated(k, kind, obj, ns, dry, format.as_ref(), out)
+}
+
+/// Sends an object a generator built (`create deployment`, `run`, `run --expose`) — or, in a
+/// client dry run, keeps it — and prints it as `-o` asks or as `kind/name created`. The
+/// request goes to the context's namespace, without the typed object's null
+/// `creationTimestamp`s.
+pub fn send_generated(
+    k: &mut Kubectl<'_>,
+    kind: Kind,
+    mut obj: Value,
+    ns: &str,
+    dry: DryRun,
+    format: Option<&crate::printers::OutputFormat>,
+    out: &mut Output,
+) -> CmdResult {
     let created = if dry == DryRun::Client {
         std::sync::Arc::new(obj)
     } else {
-        // The request: the context's namespace, and none of the typed object's empty fields.
         if kind.namespaced() {
             obj["metadata"]["namespace"] = json!(ns);
         }
@@ -323,8 +338,7 @@ fn generator(
     };
     match format {
         Some(f) => out.out(
-            crate::printers::print_generic(&f, &[(kind, created)], true)
-                .map_err(CmdError::Plain)?,
+            crate::printers::print_generic(f, &[(kind, created)], true).map_err(CmdError::Plain)?,
         ),
         None => out.outln(format!(
             "{} created{}",

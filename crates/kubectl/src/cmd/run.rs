@@ -117,54 +117,6 @@ fn exposed_service(name: &str, port: i64, labels: &[(String, String)]) -> Value 
     })
 }
 
-/// Sends a generated object (or, in a client dry run, keeps it) and prints it as `-o` asks
-/// or as `kind/name created`.
-fn create_generated(
-    k: &mut Kubectl<'_>,
-    mut obj: Value,
-    ns: &str,
-    dry: crate::manifest::DryRun,
-    format: Option<&crate::printers::OutputFormat>,
-    out: &mut Output,
-) -> CmdResult {
-    use crate::manifest::DryRun;
-    let kind = if object::get_str(&obj, &["kind"]) == Some("Service") {
-        Kind::Service
-    } else {
-        Kind::Pod
-    };
-    let shown = if dry == DryRun::Client {
-        std::sync::Arc::new(obj)
-    } else {
-        object::set(&mut obj, &["metadata", "namespace"], json!(ns));
-        if let Some(m) = obj["metadata"].as_object_mut() {
-            m.remove("creationTimestamp");
-        }
-        let created = k.cluster.api.create_with(
-            obj,
-            &kubeplay_engine::WriteOptions {
-                dry_run: dry == DryRun::Server,
-            },
-        );
-        for w in k.cluster.api.take_warnings() {
-            out.errln(format!("Warning: {w}"));
-        }
-        created?
-    };
-    match format {
-        Some(f) => out.out(
-            crate::printers::print_generic(f, &[(kind, shown)], true).map_err(CmdError::Plain)?,
-        ),
-        None => out.outln(format!(
-            "{}/{} created{}",
-            kind.name().to_lowercase(),
-            object::name(&shown),
-            dry.suffix()
-        )),
-    }
-    Ok(())
-}
-
 /// Deletes the pod and waits for it to be gone, printing `pod "NAME" deleted`
 /// (kubectl ≤1.33 wording, S6.6).
 pub fn remove_pod(cluster: &mut Cluster, ns: &str, name: &str, out: &mut Output) {
@@ -269,14 +221,14 @@ pub fn run_attachable(
         if let Some(n) = p.value("namespace") {
             object::set(&mut svc, &["metadata", "namespace"], json!(n));
         }
-        create_generated(k, svc, &ns, dry, format.as_ref(), out)?;
+        super::create::send_generated(k, Kind::Service, svc, &ns, dry, format.as_ref(), out)?;
         // kubectl's YAML printer separates the service from the pod twice.
         if matches!(format, Some(crate::printers::OutputFormat::Yaml)) {
             out.out("---\n---\n");
         }
     }
     if !attach {
-        create_generated(k, pod, &ns, dry, format.as_ref(), out)?;
+        super::create::send_generated(k, Kind::Pod, pod, &ns, dry, format.as_ref(), out)?;
         return Ok(None);
     }
     object::set(&mut pod, &["metadata", "namespace"], json!(ns));
