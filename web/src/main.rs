@@ -330,8 +330,9 @@ fn app() -> Html {
         html! { <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in kubeplay ↗" }</a> }
     } else {
         let export = {
-            let saved = saved.clone();
+            let saved = link.saved.clone();
             Callback::from(move |_: MouseEvent| {
+                let saved = saved.borrow().clone();
                 storage::download("kubeplay-session.json", "application/json", &saved)
             })
         };
@@ -351,9 +352,10 @@ fn app() -> Html {
             })
         };
         let share = {
-            let saved = saved.clone();
+            let saved = link.saved.clone();
             let sharing = sharing.clone();
             Callback::from(move |_: MouseEvent| {
+                let saved = saved.borrow().clone();
                 sharing.set(Some((
                     storage::share_link(&saved).into(),
                     storage::embed_snippet(&saved).into(),

@@ -12,7 +12,7 @@ use crate::frame::{Boot, Frame, FromWorker, ToWorker};
 use crate::state::{Action, LineKind, ScreenChange};
 use crate::view::ClusterView;
 use crate::{perf, storage};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -33,7 +33,9 @@ pub struct Page {
     pub searching: Vec<bool>,
     /// The newest action sent.
     pub sent: u64,
-    /// The session's text as last saved by the worker (export, share).
+    /// The session's text as last saved by the worker, in embed mode only (its "Open in
+    /// kubeplay" link). Export and share read `Link::saved` when clicked: a new autosave
+    /// (twice a second while the clock runs) must not render the page again.
     pub saved: Rc<String>,
     /// A frame has arrived. The terminal takes input before that: what is typed is sent at
     /// once and waits, in order, in the worker's queue until its engine has booted (the
@@ -54,7 +56,7 @@ pub enum Local {
 
 pub enum PageMsg {
     Frame(Box<Frame>),
-    Saved(String),
+    Saved(Rc<String>),
     Sent(u64, Local),
 }
 
@@ -71,7 +73,7 @@ impl Reducible for Page {
     fn reduce(self: Rc<Self>, msg: PageMsg) -> Rc<Self> {
         let mut p = (*self).clone();
         match msg {
-            PageMsg::Saved(json) => p.saved = Rc::new(json),
+            PageMsg::Saved(json) => p.saved = json,
             PageMsg::Sent(seq, local) => {
                 p.sent = seq;
                 match local {
@@ -107,8 +109,8 @@ impl Reducible for Page {
                 }
             }
             PageMsg::Frame(mut f) => {
-                if let Some(v) = f.view.take() {
-                    p.view = Rc::new(v);
+                if let Some(delta) = f.view.take() {
+                    p.view = Rc::new(delta.apply(&p.view));
                 }
                 let files = f.files.take();
                 let caught_up = f.seq >= p.sent;
@@ -146,6 +148,8 @@ pub struct Link {
     worker: Option<web_sys::Worker>,
     seq: Cell<u64>,
     page: UseReducerDispatcher<Page>,
+    /// The session's text as last saved by the worker (export, share).
+    pub saved: Rc<RefCell<Rc<String>>>,
     _on_message: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
 }
 
@@ -169,6 +173,9 @@ impl Link {
     pub fn start(page: UseReducerDispatcher<Page>) -> Link {
         let boot: Boot = storage::boot_info();
         let d = page.clone();
+        let saved: Rc<RefCell<Rc<String>>> = Rc::default();
+        let keep = saved.clone();
+        let embed = boot.embed;
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else {
@@ -188,7 +195,11 @@ impl Link {
                         if persist {
                             storage::save(&json);
                         }
-                        d.dispatch(PageMsg::Saved(json));
+                        let json = Rc::new(json);
+                        *keep.borrow_mut() = json.clone();
+                        if embed {
+                            d.dispatch(PageMsg::Saved(json));
+                        }
                     }
                     None => {}
                 }
@@ -212,6 +223,7 @@ impl Link {
             worker,
             seq: Cell::new(0),
             page,
+            saved,
             _on_message: Some(on_message),
         };
         link.post(&ToWorker::Boot(boot));

@@ -23,6 +23,9 @@ extern "C" {
 
 thread_local! {
     static ON: Cell<Option<bool>> = const { Cell::new(None) };
+    /// Whether this thread is the page (it has a `window`). Asked once: in the worker,
+    /// `web_sys::window()` throws and catches an exception each time it is called.
+    static IN_WINDOW: Cell<Option<bool>> = const { Cell::new(None) };
     /// In the worker: measures not yet sent to the page.
     static TAKEN: std::cell::RefCell<Vec<(String, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -87,7 +90,15 @@ pub fn measure(name: &str, since: f64) {
     if !on() {
         return;
     }
-    if web_sys::window().is_none() {
+    let in_window = IN_WINDOW.with(|w| match w.get() {
+        Some(b) => b,
+        None => {
+            let b = web_sys::window().is_some();
+            w.set(Some(b));
+            b
+        }
+    });
+    if !in_window {
         let d = perf_now() - since;
         TAKEN.with(|t| t.borrow_mut().push((name.to_string(), d)));
         return;

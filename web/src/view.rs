@@ -11,6 +11,7 @@ use kubeplay_kubectl::manifest;
 use kubeplay_kubectl::printers::table::{age, pod_summary};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// How a pod tile is coloured and labelled; the class name is the CSS hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +53,7 @@ impl PodLook {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodTile {
     pub name: String,
     pub lane: usize,
@@ -74,7 +75,7 @@ pub struct NodeLane {
     pub status: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimDisk {
     pub name: String,
     pub column: usize,
@@ -84,7 +85,7 @@ pub struct ClaimDisk {
     pub attached: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DnsName {
     /// `web-0.nginx`
     pub name: String,
@@ -94,7 +95,7 @@ pub struct DnsName {
     pub ip: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventRow {
     /// The Event object's uid: the list is keyed by it, so a new event inserts one row
     /// instead of rewriting the text of every row below it.
@@ -127,10 +128,12 @@ pub struct ClusterView {
     pub lanes: Vec<NodeLane>,
     /// Label of each column (a StatefulSet ordinal like `web-0`, or a pod name).
     pub columns: Vec<String>,
-    pub pods: Vec<PodTile>,
-    pub claims: Vec<ClaimDisk>,
-    pub dns: Vec<DnsName>,
-    pub events: Vec<EventRow>,
+    /// Items are shared (`Rc`): the page keeps an unchanged tile's allocation from frame to
+    /// frame, so its component compares props by pointer and is not rendered again.
+    pub pods: Vec<Rc<PodTile>>,
+    pub claims: Vec<Rc<ClaimDisk>>,
+    pub dns: Vec<Rc<DnsName>>,
+    pub events: Vec<Rc<EventRow>>,
     pub idle: bool,
 }
 
@@ -276,7 +279,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
                 lanes.len()
             }
         };
-        tiles.push(PodTile {
+        tiles.push(Rc::new(PodTile {
             name: object::name(p).to_string(),
             lane,
             column: column(&pod_key(p)),
@@ -285,7 +288,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
             ready: summary.ready,
             restarts: summary.restarts,
             ip: get_str(p, &["status", "podIP"]).unwrap_or("").to_string(),
-        });
+        }));
     }
     if unscheduled {
         lanes.push(NodeLane {
@@ -305,7 +308,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
                 .or_else(|| mounted.get(&name))
                 .cloned()
                 .unwrap_or((1, name.clone(), 0));
-            ClaimDisk {
+            Rc::new(ClaimDisk {
                 column: column(&key),
                 attached: mounted.contains_key(&name),
                 phase: get_str(c, &["status", "phase"])
@@ -316,7 +319,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
                     .unwrap_or("")
                     .to_string(),
                 name,
-            }
+            })
         })
         .collect();
 
@@ -363,7 +366,7 @@ fn dns_names(
     namespace: &str,
     pods: &[std::sync::Arc<Value>],
     column: &dyn Fn(&ColumnKey) -> usize,
-) -> Vec<DnsName> {
+) -> Vec<Rc<DnsName>> {
     let all = Selector::everything();
     let mut out = Vec::new();
     for svc in cluster.api.list(Kind::Service, Some(namespace), &all) {
@@ -396,12 +399,12 @@ fn dns_names(
                 continue;
             };
             let ip = ready_ips.get(object::name(p)).cloned();
-            out.push(DnsName {
+            out.push(Rc::new(DnsName {
                 name: format!("{host}.{svc_name}"),
                 column: column(&pod_key(p)),
                 lit: ip.is_some(),
                 ip: ip.unwrap_or_default(),
-            });
+            }));
         }
     }
     out
@@ -413,7 +416,7 @@ fn clock(start: Time, now: Time) -> String {
 }
 
 /// The newest `limit` events, newest first, as `kubectl events` words them.
-pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
+pub fn events(cluster: &Cluster, limit: usize) -> Vec<Rc<EventRow>> {
     let now = cluster.now();
     // Borrowed keys: this runs every frame over every Event in the cluster.
     let mut evs: Vec<(&str, u64, &Value)> = cluster
@@ -442,14 +445,14 @@ pub fn events(cluster: &Cluster, limit: usize) -> Vec<EventRow> {
         .map(|&(_, _, e)| {
             let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
             let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
-            EventRow {
+            Rc::new(EventRow {
                 uid: object::uid(e).to_string(),
                 age: age(get_str(e, &["lastTimestamp"]), now),
                 warning: get_str(e, &["type"]) == Some("Warning"),
                 reason: get_str(e, &["reason"]).unwrap_or("").to_string(),
                 object: format!("{}/{}", kind.to_lowercase(), name),
                 message: get_str(e, &["message"]).unwrap_or("").to_string(),
-            }
+            })
         })
         .collect()
 }

@@ -5,10 +5,13 @@
 //!
 //! Must never panic on any input: an unreadable message is `None` and is dropped.
 
-use crate::frame::{Boot, Frame, FromWorker, MenuFacts, ScriptBar, TermFrame, ToWorker};
+use crate::frame::{
+    Boot, Frame, FromWorker, ListDelta, MenuFacts, ScriptBar, TermFrame, ToWorker, ViewDelta,
+};
 use crate::state::{Action, LineKind, Notice, ScreenChange, Selection};
-use crate::view::{ClaimDisk, ClusterView, DnsName, EventRow, NodeLane, PodLook, PodTile, SetRow};
+use crate::view::{ClaimDisk, DnsName, EventRow, NodeLane, PodLook, PodTile, SetRow};
 use serde_json::{json, Value};
+use std::rc::Rc;
 
 pub trait Wire: Sized {
     fn to_wire(&self) -> Value;
@@ -97,6 +100,39 @@ impl<T: Wire> Wire for Vec<T> {
     }
     fn from_wire(v: &Value) -> Option<Self> {
         v.as_array()?.iter().map(T::from_wire).collect()
+    }
+}
+
+impl<T: Wire> Wire for Rc<T> {
+    fn to_wire(&self) -> Value {
+        (**self).to_wire()
+    }
+    fn from_wire(v: &Value) -> Option<Self> {
+        T::from_wire(v).map(Rc::new)
+    }
+}
+
+impl<T: Wire> Wire for ListDelta<T> {
+    fn to_wire(&self) -> Value {
+        match self {
+            ListDelta::Same => json!(0),
+            ListDelta::Full(all) => json!([1, all.to_wire()]),
+            ListDelta::At(at) => json!([2, at.to_wire()]),
+            ListDelta::Keyed { order, items } => json!([3, order.to_wire(), items.to_wire()]),
+        }
+    }
+    fn from_wire(v: &Value) -> Option<Self> {
+        let arg = |i: usize| v.get(i).unwrap_or(&Value::Null);
+        match v.as_u64().or_else(|| arg(0).as_u64())? {
+            0 => Some(ListDelta::Same),
+            1 => Some(ListDelta::Full(Wire::from_wire(arg(1))?)),
+            2 => Some(ListDelta::At(Wire::from_wire(arg(1))?)),
+            3 => Some(ListDelta::Keyed {
+                order: Wire::from_wire(arg(1))?,
+                items: Wire::from_wire(arg(2))?,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -205,7 +241,7 @@ wire_struct!(SetRow {
     policy,
     waiting
 });
-wire_struct!(ClusterView {
+wire_struct!(ViewDelta {
     sets,
     clock,
     lanes,
@@ -413,7 +449,7 @@ impl Wire for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::cluster_view;
+    use crate::view::{cluster_view, ClusterView};
     use kubeplay_engine::{Cluster, Config};
 
     #[test]
@@ -434,12 +470,14 @@ mod tests {
                 why: "w".into(),
                 raw: "r".into(),
             }),
-            view: Some(cluster_view(&c, "default")),
+            view: ViewDelta::between(&ClusterView::default(), &cluster_view(&c, "default")),
             files: Some(vec![("a.yaml".into(), "x: 1\n".into())]),
             perf: vec![("kp:tick".into(), 1.5)],
             ..Frame::default()
         };
-        assert!(!frame.view.as_ref().is_some_and(|v| v.pods.is_empty()));
+        assert!(
+            matches!(&frame.view, Some(ViewDelta { pods: ListDelta::Keyed { items, .. }, .. }) if !items.is_empty())
+        );
         let back: Option<FromWorker> = read(&write(&FromWorker::Frame(Box::new(frame.clone()))));
         match back {
             Some(FromWorker::Frame(f)) => assert_eq!(*f, frame),

@@ -14,6 +14,7 @@
 
 use crate::state::Selection;
 use crate::view::{ClaimDisk, ClusterView, DnsName, NodeLane, PodTile};
+use std::rc::Rc;
 use yew::prelude::*;
 
 const LABEL_W: usize = 150;
@@ -38,7 +39,7 @@ const D_ROWHEAD_H: usize = 26;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub view: std::rc::Rc<ClusterView>,
+    pub view: Rc<ClusterView>,
     pub selection: Option<Selection>,
     pub on_select: Callback<Option<Selection>>,
 }
@@ -73,7 +74,8 @@ fn truncate(s: &str, n: usize) -> String {
 
 #[derive(Properties, PartialEq)]
 struct TileProps {
-    tile: PodTile,
+    /// Shared with the view: an unchanged tile compares by pointer.
+    tile: Rc<PodTile>,
     x: usize,
     y: usize,
     dense: bool,
@@ -136,7 +138,7 @@ fn pod_tile(p: &TileProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct DiskProps {
-    disk: ClaimDisk,
+    disk: Rc<ClaimDisk>,
     /// Centre of the disk's top.
     cx: usize,
     top: usize,
@@ -193,7 +195,7 @@ fn disk_view(p: &DiskProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct DnsProps {
-    dns: DnsName,
+    dns: Rc<DnsName>,
     cx: usize,
     top: usize,
     dense: bool,
@@ -235,51 +237,6 @@ fn dns_view(p: &DnsProps) -> Html {
     }
 }
 
-/// Where the dense grid puts things: each lane's top and height, and each pod's cell.
-struct DenseLayout {
-    lane_top: Vec<usize>,
-    lane_h: Vec<usize>,
-    /// (x, y) of each of `view.pods`, in the same order.
-    pod_xy: Vec<(usize, usize)>,
-    lanes_end: usize,
-}
-
-fn dense_layout(v: &ClusterView) -> DenseLayout {
-    // Each lane's pods in ordinal (column) order, wrapping every D_PER_ROW.
-    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); v.lanes.len()];
-    for (i, t) in v.pods.iter().enumerate() {
-        if let Some(l) = by_lane.get_mut(t.lane) {
-            l.push(i);
-        }
-    }
-    let mut pod_xy = vec![(0, 0); v.pods.len()];
-    let mut lane_top = Vec::new();
-    let mut lane_h = Vec::new();
-    let mut y = HEAD_H;
-    for lane in &mut by_lane {
-        lane.sort_by_key(|&i| v.pods.get(i).map(|t| t.column).unwrap_or(0));
-        let rows = lane.len().div_ceil(D_PER_ROW);
-        let h = (rows * D_CELL_H + 2 * D_LANE_PAD).max(D_MIN_LANE_H);
-        for (k, &i) in lane.iter().enumerate() {
-            if let Some(xy) = pod_xy.get_mut(i) {
-                *xy = (
-                    D_LABEL_W + (k % D_PER_ROW) * D_CELL_W,
-                    y + D_LANE_PAD + (k / D_PER_ROW) * D_CELL_H + 2,
-                );
-            }
-        }
-        lane_top.push(y);
-        lane_h.push(h);
-        y += h;
-    }
-    DenseLayout {
-        lane_top,
-        lane_h,
-        pod_xy,
-        lanes_end: y,
-    }
-}
-
 /// The centre x and top y of chip `k` of a dense row block starting at `top`.
 fn dense_chip(k: usize, top: usize, pitch_h: usize) -> (usize, usize) {
     (
@@ -313,7 +270,7 @@ pub fn cluster_picture(p: &Props) -> Html {
                 <text class="colhead" x={col_x(i).to_string()} y="17" text-anchor="middle">{ truncate(c, 16) }</text>
             }) }
             // Node lanes.
-            { for v.lanes.iter().enumerate().map(|(i, lane)| lane_view(p, lane, HEAD_H + i * LANE_H, LANE_H, LABEL_W, width)) }
+            { for v.lanes.iter().enumerate().map(|(i, lane)| lane_view(&p.selection, &p.on_select, lane, (HEAD_H + i * LANE_H, LANE_H), LABEL_W, width)) }
             // Claims: the line from a pod to its disk, then the disk.
             { for v.claims.iter().filter(|d| d.attached).filter_map(|d| {
                 let pod = v.pods.iter().find(|t| t.column == d.column)?;
@@ -346,9 +303,16 @@ pub fn cluster_picture(p: &Props) -> Html {
 }
 
 /// A node lane's background and its clickable head (or the "(not scheduled)" label).
-fn lane_view(p: &Props, lane: &NodeLane, y: usize, h: usize, label_w: usize, width: usize) -> Html {
+fn lane_view(
+    selection: &Option<Selection>,
+    on_select: &Callback<Option<Selection>>,
+    lane: &NodeLane,
+    (y, h): (usize, usize),
+    label_w: usize,
+    width: usize,
+) -> Html {
     let real = !lane.name.starts_with('(');
-    let selected = p.selection == Some(Selection::Node(lane.name.clone()));
+    let selected = *selection == Some(Selection::Node(lane.name.clone()));
     let class = classes!(
         "lane",
         (!lane.ready).then_some("notready"),
@@ -359,7 +323,7 @@ fn lane_view(p: &Props, lane: &NodeLane, y: usize, h: usize, label_w: usize, wid
     let mid = y + h / 2;
     let bh = h.saturating_sub(16).min(72);
     let head = if real {
-        let (onclick, onkeydown) = activate(&p.on_select, Selection::Node(lane.name.clone()));
+        let (onclick, onkeydown) = activate(on_select, Selection::Node(lane.name.clone()));
         html! {
             <g class="nodehead" tabindex="0" role="button"
                 aria-label={format!("node {}, {}", lane.name, lane.status)} {onclick} {onkeydown}>
@@ -381,26 +345,71 @@ fn lane_view(p: &Props, lane: &NodeLane, y: usize, h: usize, label_w: usize, wid
     }
 }
 
-/// The dense grid for many columns (see the module docs).
-fn dense_picture(p: &Props) -> Html {
-    let v = &p.view;
-    let width = D_LABEL_W + D_PER_ROW * D_CELL_W + 8;
-    let layout = dense_layout(v);
-    const DISK_PITCH: usize = 26;
-    const DNS_PITCH: usize = 24;
-    let disk_y = layout.lanes_end + 8;
-    let disk_rows = v.claims.len().div_ceil(D_PER_ROW).max(1);
-    let dns_y = disk_y + D_ROWHEAD_H + disk_rows * DISK_PITCH + 8;
-    let dns_rows = v.dns.len().div_ceil(D_PER_ROW).max(1);
-    let height = dns_y + D_ROWHEAD_H + dns_rows * DNS_PITCH + 4;
+/// The dense grid's width in SVG units (every block of it has this viewBox width, so all are
+/// drawn at one scale).
+const D_WIDTH: usize = D_LABEL_W + D_PER_ROW * D_CELL_W + 8;
+
+#[derive(Properties, PartialEq)]
+struct DenseLaneProps {
+    lane: NodeLane,
+    /// The lane's pods in ordinal (column) order.
+    pods: Vec<Rc<PodTile>>,
+    selection: Option<Selection>,
+    on_select: Callback<Option<Selection>>,
+}
+
+/// One node's lane of the dense grid, its own SVG: a lane whose pods did not change is not
+/// rendered again, and one scrolled out of view is neither laid out nor painted (CSS
+/// `content-visibility: auto` on `.dense-block`).
+#[function_component(DenseLane)]
+fn dense_lane(p: &DenseLaneProps) -> Html {
+    let rows = p.pods.len().div_ceil(D_PER_ROW);
+    let h = (rows * D_CELL_H + 2 * D_LANE_PAD).max(D_MIN_LANE_H);
     let sel_pod = match &p.selection {
         Some(Selection::Pod(n)) => Some(n.as_str()),
         _ => None,
     };
+    html! {
+        <div class="dense-block">
+            <svg viewBox={format!("0 0 {D_WIDTH} {h}")} preserveAspectRatio="xMinYMin meet">
+                { lane_view(&p.selection, &p.on_select, &p.lane, (0, h), D_LABEL_W, D_WIDTH) }
+                { for p.pods.iter().enumerate().map(|(k, t)| {
+                    let x = D_LABEL_W + (k % D_PER_ROW) * D_CELL_W;
+                    let y = D_LANE_PAD + (k / D_PER_ROW) * D_CELL_H + 2;
+                    html! {
+                        <PodTileView key={t.name.clone()} tile={t.clone()} {x} {y} dense=true
+                            selected={sel_pod == Some(t.name.as_str())} on_select={p.on_select.clone()} />
+                    }
+                }) }
+            </svg>
+        </div>
+    }
+}
+
+/// The dense grid for many columns (see the module docs): a block per node lane, then one
+/// for the disks and one for the DNS names.
+fn dense_picture(p: &Props) -> Html {
+    let v = &p.view;
+    const DISK_PITCH: usize = 26;
+    const DNS_PITCH: usize = 24;
+    let disk_rows = v.claims.len().div_ceil(D_PER_ROW).max(1);
+    let disk_h = D_ROWHEAD_H + disk_rows * DISK_PITCH + 8;
+    let dns_rows = v.dns.len().div_ceil(D_PER_ROW).max(1);
+    let dns_h = D_ROWHEAD_H + dns_rows * DNS_PITCH + 4;
+    // Each lane's pods in ordinal (column) order, wrapping every D_PER_ROW.
+    let mut by_lane: Vec<Vec<Rc<PodTile>>> = vec![Vec::new(); v.lanes.len()];
+    for t in &v.pods {
+        if let Some(l) = by_lane.get_mut(t.lane) {
+            l.push(t.clone());
+        }
+    }
+    for l in &mut by_lane {
+        l.sort_by_key(|t| t.column);
+    }
     // Disks and DNS names in column (ordinal) order.
-    let mut claims: Vec<&ClaimDisk> = v.claims.iter().collect();
+    let mut claims: Vec<&Rc<ClaimDisk>> = v.claims.iter().collect();
     claims.sort_by_key(|d| d.column);
-    let mut dns: Vec<&DnsName> = v.dns.iter().collect();
+    let mut dns: Vec<&Rc<DnsName>> = v.dns.iter().collect();
     dns.sort_by_key(|d| d.column);
     let col_label = |c: usize| -> AttrValue {
         AttrValue::from(truncate(
@@ -409,32 +418,32 @@ fn dense_picture(p: &Props) -> Html {
         ))
     };
     html! {
-        <svg class="cluster dense" viewBox={format!("0 0 {width} {height}")} role="group"
-            aria-label="cluster: nodes, pods, volumes and DNS names" preserveAspectRatio="xMinYMin meet">
-            <text class="colhead" x={D_LABEL_W.to_string()} y="17">
-                { format!("{} pods in ordinal order, wrapped in each node's lane", v.pods.len()) }
-            </text>
-            { for v.lanes.iter().enumerate().map(|(i, lane)| {
-                let y = layout.lane_top.get(i).copied().unwrap_or(HEAD_H);
-                let h = layout.lane_h.get(i).copied().unwrap_or(D_MIN_LANE_H);
-                lane_view(p, lane, y, h, D_LABEL_W, width)
+        <div class="cluster dense" role="group" aria-label="cluster: nodes, pods, volumes and DNS names">
+            <p class="dense-head">{ format!("{} pods in ordinal order, wrapped in each node's lane", v.pods.len()) }</p>
+            { for v.lanes.iter().zip(by_lane).map(|(lane, pods)| html! {
+                <DenseLane key={lane.name.clone()} lane={lane.clone()} {pods}
+                    selection={p.selection.clone()} on_select={p.on_select.clone()} />
             }) }
-            <text class="rowhead" x="18" y={(disk_y + 17).to_string()}>{ "Volumes (PVC)" }</text>
-            <text class="rowsub" x="140" y={(disk_y + 17).to_string()}>{ "outlive their pods; dashed: kept, not mounted" }</text>
-            { for claims.iter().enumerate().map(|(k, d)| {
-                let (cx, top) = dense_chip(k, disk_y + D_ROWHEAD_H, DISK_PITCH);
-                html! { <DiskView key={d.name.clone()} disk={(*d).clone()} {cx} {top} chip={Some(col_label(d.column))} /> }
-            }) }
-            <text class="rowhead" x="18" y={(dns_y + 17).to_string()}>{ "DNS (headless)" }</text>
-            <text class="rowsub" x="140" y={(dns_y + 17).to_string()}>{ "● resolves (pod Ready) · ○ does not" }</text>
-            { for dns.iter().enumerate().map(|(k, d)| {
-                let (cx, top) = dense_chip(k, dns_y + D_ROWHEAD_H, DNS_PITCH);
-                html! { <DnsView key={d.name.clone()} dns={(*d).clone()} {cx} {top} dense=true /> }
-            }) }
-            { for v.pods.iter().zip(&layout.pod_xy).map(|(t, &(x, y))| html! {
-                <PodTileView key={t.name.clone()} tile={t.clone()} {x} {y} dense=true
-                    selected={sel_pod == Some(t.name.as_str())} on_select={p.on_select.clone()} />
-            }) }
-        </svg>
+            <div class="dense-block">
+                <svg viewBox={format!("0 0 {D_WIDTH} {disk_h}")} preserveAspectRatio="xMinYMin meet">
+                    <text class="rowhead" x="18" y="17">{ "Volumes (PVC)" }</text>
+                    <text class="rowsub" x="140" y="17">{ "outlive their pods; dashed: kept, not mounted" }</text>
+                    { for claims.iter().enumerate().map(|(k, d)| {
+                        let (cx, top) = dense_chip(k, D_ROWHEAD_H, DISK_PITCH);
+                        html! { <DiskView key={d.name.clone()} disk={(*d).clone()} {cx} {top} chip={Some(col_label(d.column))} /> }
+                    }) }
+                </svg>
+            </div>
+            <div class="dense-block">
+                <svg viewBox={format!("0 0 {D_WIDTH} {dns_h}")} preserveAspectRatio="xMinYMin meet">
+                    <text class="rowhead" x="18" y="17">{ "DNS (headless)" }</text>
+                    <text class="rowsub" x="140" y="17">{ "● resolves (pod Ready) · ○ does not" }</text>
+                    { for dns.iter().enumerate().map(|(k, d)| {
+                        let (cx, top) = dense_chip(k, D_ROWHEAD_H, DNS_PITCH);
+                        html! { <DnsView key={d.name.clone()} dns={(*d).clone()} {cx} {top} dense=true /> }
+                    }) }
+                </svg>
+            </div>
+        </div>
     }
 }

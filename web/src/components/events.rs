@@ -1,11 +1,31 @@
 //! The live event list, newest first, in kubectl's words, in an aria-live region.
 
 use crate::view::EventRow;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub events: Vec<EventRow>,
+    /// Rows shared with the view: an unchanged row compares by pointer and is not rendered again.
+    pub events: Vec<Rc<EventRow>>,
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    row: Rc<EventRow>,
+}
+
+#[function_component(EventItem)]
+fn event_item(p: &RowProps) -> Html {
+    let e = &p.row;
+    html! {
+        <li class={classes!(e.warning.then_some("warning"))}>
+            <span class="age">{ &e.age }</span>
+            <span class="reason">{ if e.warning { "⚠ " } else { "" } }{ &e.reason }</span>
+            <span class="object">{ &e.object }</span>
+            <span class="message">{ &e.message }</span>
+        </li>
+    }
 }
 
 #[function_component(Events)]
@@ -18,12 +38,7 @@ pub fn events(p: &Props) -> Html {
             }
             <ol aria-live="polite" aria-relevant="additions">
                 { for p.events.iter().map(|e| html! {
-                    <li key={e.uid.clone()} class={classes!(e.warning.then_some("warning"))}>
-                        <span class="age">{ &e.age }</span>
-                        <span class="reason">{ if e.warning { "⚠ " } else { "" } }{ &e.reason }</span>
-                        <span class="object">{ &e.object }</span>
-                        <span class="message">{ &e.message }</span>
-                    </li>
+                    <EventItem key={e.uid.clone()} row={e.clone()} />
                 }) }
             </ol>
         </section>
