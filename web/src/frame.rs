@@ -241,7 +241,7 @@ pub struct ViewDelta {
     pub sets: Option<Vec<SetRow>>,
     pub clock: Option<String>,
     pub lanes: Option<Vec<NodeLane>>,
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<Rc<Vec<String>>>,
     pub pods: ListDelta<Rc<PodTile>>,
     pub claims: ListDelta<Rc<ClaimDisk>>,
     pub dns: ListDelta<Rc<DnsName>>,

@@ -127,7 +127,7 @@ pub struct ClusterView {
     pub clock: String,
     pub lanes: Vec<NodeLane>,
     /// Label of each column (a StatefulSet ordinal like `web-0`, or a pod name).
-    pub columns: Vec<String>,
+    pub columns: Rc<Vec<String>>,
     /// Items are shared (`Rc`): the page keeps an unchanged tile's allocation from frame to
     /// frame, so its component compares props by pointer and is not rendered again.
     pub pods: Vec<Rc<PodTile>>,
@@ -342,7 +342,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         sets: set_rows,
         clock: clock(cluster.config.start, now),
         lanes,
-        columns,
+        columns: Rc::new(columns),
         pods: tiles,
         claims: disks,
         dns: dns_names(cluster, namespace, &pods, &column),
@@ -521,7 +521,7 @@ mod tests {
         run(&mut c, "kubectl apply -f web.yaml");
         c.settle(600_000);
         let v = cluster_view(&c, "default");
-        assert_eq!(v.columns, vec!["web-0", "web-1"]);
+        assert_eq!(*v.columns, vec!["web-0", "web-1"]);
         assert!(v.pods.iter().all(|p| p.look == PodLook::Ready));
         assert_eq!(v.claims.len(), 2);
         assert!(v.claims.iter().all(|d| d.attached && d.phase == "Bound"));

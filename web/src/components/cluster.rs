@@ -386,16 +386,69 @@ fn dense_lane(p: &DenseLaneProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct DenseDisksProps {
+    /// In column (ordinal) order.
+    claims: Vec<Rc<ClaimDisk>>,
+    columns: Rc<Vec<String>>,
+}
+
+/// The dense grid's disks: chips labelled with their column (ordinal).
+#[function_component(DenseDisks)]
+fn dense_disks(p: &DenseDisksProps) -> Html {
+    const DISK_PITCH: usize = 26;
+    let rows = p.claims.len().div_ceil(D_PER_ROW).max(1);
+    let h = D_ROWHEAD_H + rows * DISK_PITCH + 8;
+    let col_label = |c: usize| -> AttrValue {
+        AttrValue::from(truncate(
+            p.columns.get(c).map(String::as_str).unwrap_or(""),
+            7,
+        ))
+    };
+    html! {
+        <div class="dense-block">
+            <svg viewBox={format!("0 0 {D_WIDTH} {h}")} preserveAspectRatio="xMinYMin meet">
+                <text class="rowhead" x="18" y="17">{ "Volumes (PVC)" }</text>
+                <text class="rowsub" x="140" y="17">{ "outlive their pods; dashed: kept, not mounted" }</text>
+                { for p.claims.iter().enumerate().map(|(k, d)| {
+                    let (cx, top) = dense_chip(k, D_ROWHEAD_H, DISK_PITCH);
+                    html! { <DiskView key={d.name.clone()} disk={d.clone()} {cx} {top} chip={Some(col_label(d.column))} /> }
+                }) }
+            </svg>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DenseDnsProps {
+    /// In column (ordinal) order.
+    dns: Vec<Rc<DnsName>>,
+}
+
+/// The dense grid's DNS names.
+#[function_component(DenseDns)]
+fn dense_dns(p: &DenseDnsProps) -> Html {
+    const DNS_PITCH: usize = 24;
+    let rows = p.dns.len().div_ceil(D_PER_ROW).max(1);
+    let h = D_ROWHEAD_H + rows * DNS_PITCH + 4;
+    html! {
+        <div class="dense-block">
+            <svg viewBox={format!("0 0 {D_WIDTH} {h}")} preserveAspectRatio="xMinYMin meet">
+                <text class="rowhead" x="18" y="17">{ "DNS (headless)" }</text>
+                <text class="rowsub" x="140" y="17">{ "● resolves (pod Ready) · ○ does not" }</text>
+                { for p.dns.iter().enumerate().map(|(k, d)| {
+                    let (cx, top) = dense_chip(k, D_ROWHEAD_H, DNS_PITCH);
+                    html! { <DnsView key={d.name.clone()} dns={d.clone()} {cx} {top} dense=true /> }
+                }) }
+            </svg>
+        </div>
+    }
+}
+
 /// The dense grid for many columns (see the module docs): a block per node lane, then one
 /// for the disks and one for the DNS names.
 fn dense_picture(p: &Props) -> Html {
     let v = &p.view;
-    const DISK_PITCH: usize = 26;
-    const DNS_PITCH: usize = 24;
-    let disk_rows = v.claims.len().div_ceil(D_PER_ROW).max(1);
-    let disk_h = D_ROWHEAD_H + disk_rows * DISK_PITCH + 8;
-    let dns_rows = v.dns.len().div_ceil(D_PER_ROW).max(1);
-    let dns_h = D_ROWHEAD_H + dns_rows * DNS_PITCH + 4;
     // Each lane's pods in ordinal (column) order, wrapping every D_PER_ROW.
     let mut by_lane: Vec<Vec<Rc<PodTile>>> = vec![Vec::new(); v.lanes.len()];
     for t in &v.pods {
@@ -407,16 +460,10 @@ fn dense_picture(p: &Props) -> Html {
         l.sort_by_key(|t| t.column);
     }
     // Disks and DNS names in column (ordinal) order.
-    let mut claims: Vec<&Rc<ClaimDisk>> = v.claims.iter().collect();
+    let mut claims: Vec<Rc<ClaimDisk>> = v.claims.clone();
     claims.sort_by_key(|d| d.column);
-    let mut dns: Vec<&Rc<DnsName>> = v.dns.iter().collect();
+    let mut dns: Vec<Rc<DnsName>> = v.dns.clone();
     dns.sort_by_key(|d| d.column);
-    let col_label = |c: usize| -> AttrValue {
-        AttrValue::from(truncate(
-            v.columns.get(c).map(String::as_str).unwrap_or(""),
-            7,
-        ))
-    };
     html! {
         <div class="cluster dense" role="group" aria-label="cluster: nodes, pods, volumes and DNS names">
             <p class="dense-head">{ format!("{} pods in ordinal order, wrapped in each node's lane", v.pods.len()) }</p>
@@ -424,26 +471,8 @@ fn dense_picture(p: &Props) -> Html {
                 <DenseLane key={lane.name.clone()} lane={lane.clone()} {pods}
                     selection={p.selection.clone()} on_select={p.on_select.clone()} />
             }) }
-            <div class="dense-block">
-                <svg viewBox={format!("0 0 {D_WIDTH} {disk_h}")} preserveAspectRatio="xMinYMin meet">
-                    <text class="rowhead" x="18" y="17">{ "Volumes (PVC)" }</text>
-                    <text class="rowsub" x="140" y="17">{ "outlive their pods; dashed: kept, not mounted" }</text>
-                    { for claims.iter().enumerate().map(|(k, d)| {
-                        let (cx, top) = dense_chip(k, D_ROWHEAD_H, DISK_PITCH);
-                        html! { <DiskView key={d.name.clone()} disk={(*d).clone()} {cx} {top} chip={Some(col_label(d.column))} /> }
-                    }) }
-                </svg>
-            </div>
-            <div class="dense-block">
-                <svg viewBox={format!("0 0 {D_WIDTH} {dns_h}")} preserveAspectRatio="xMinYMin meet">
-                    <text class="rowhead" x="18" y="17">{ "DNS (headless)" }</text>
-                    <text class="rowsub" x="140" y="17">{ "● resolves (pod Ready) · ○ does not" }</text>
-                    { for dns.iter().enumerate().map(|(k, d)| {
-                        let (cx, top) = dense_chip(k, D_ROWHEAD_H, DNS_PITCH);
-                        html! { <DnsView key={d.name.clone()} dns={(*d).clone()} {cx} {top} dense=true /> }
-                    }) }
-                </svg>
-            </div>
+            <DenseDisks claims={claims} columns={v.columns.clone()} />
+            <DenseDns {dns} />
         </div>
     }
 }
