@@ -28,15 +28,24 @@ fn after_next_paint(f: impl FnOnce() + 'static) {
 }
 
 /// `value` as of one frame later: a new value is shown in the frame after the one that
-/// paints the rest of its change (the first value at once).
+/// paints the rest of its change (the first value at once). Only the newest value waits: a
+/// hidden tab, where animation frames do not run, holds one value, not one per change.
 #[hook]
 pub fn use_next_frame<T: Clone + PartialEq + 'static>(value: &T) -> T {
-    let shown = use_state(|| value.clone());
+    let shown = use_state_eq(|| value.clone());
+    // The newest value not shown yet; Some while a frame is requested.
+    let waiting = use_mut_ref(|| None::<T>);
     {
         let shown = shown.clone();
         use_effect_with(value.clone(), move |v| {
-            let v = v.clone();
-            after_next_paint(move || shown.set(v));
+            let requested = waiting.borrow_mut().replace(v.clone()).is_some();
+            if !requested {
+                after_next_paint(move || {
+                    if let Some(v) = waiting.borrow_mut().take() {
+                        shown.set(v);
+                    }
+                });
+            }
         });
     }
     (*shown).clone()
