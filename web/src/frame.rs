@@ -192,16 +192,14 @@ impl<T: Keyed + Eq> ListDelta<Rc<T>> {
                 ListDelta::At(at)
             };
         }
-        fn unique<T: Keyed>(xs: &[Rc<T>]) -> Option<BTreeMap<&str, &Rc<T>>> {
-            let keys: BTreeMap<&str, &Rc<T>> = xs.iter().map(|x| (x.key(), x)).collect();
-            (keys.len() == xs.len()).then_some(keys)
-        }
-        match (unique(old), unique(new)) {
+        let before = key_index(&mut old.iter().map(|x| x.key()));
+        let after = key_index(&mut new.iter().map(|x| x.key()));
+        match (before, after) {
             (Some(before), Some(_)) => ListDelta::Keyed {
                 order: new.iter().map(|x| x.key().to_string()).collect(),
                 items: new
                     .iter()
-                    .filter(|x| before.get(x.key()) != Some(x))
+                    .filter(|x| before.get(x.key()).and_then(|&i| old.get(i)) != Some(x))
                     .cloned()
                     .collect(),
             },
@@ -224,15 +222,33 @@ impl<T: Keyed + Eq> ListDelta<Rc<T>> {
                 out
             }
             ListDelta::Keyed { order, items } => {
-                let mut by_key: BTreeMap<&str, &Rc<T>> = old.iter().map(|x| (x.key(), x)).collect();
-                by_key.extend(items.iter().map(|x| (x.key(), x)));
+                // Positions in `old`, then in `items` (after `old.len()`), which win.
+                let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+                for (i, x) in old.iter().chain(items).enumerate() {
+                    at.insert(x.key(), i);
+                }
                 order
                     .iter()
-                    .filter_map(|k| by_key.get(k.as_str()).map(|x| (*x).clone()))
+                    .filter_map(|k| {
+                        let i = *at.get(k.as_str())?;
+                        old.get(i).or_else(|| items.get(i - old.len())).cloned()
+                    })
                     .collect()
             }
         }
     }
+}
+
+/// Each key's position, or None when a key repeats. Not generic over the item type: one
+/// copy of the map's code in the wasm serves every list.
+fn key_index<'a>(keys: &mut dyn Iterator<Item = &'a str>) -> Option<BTreeMap<&'a str, usize>> {
+    let mut at = BTreeMap::new();
+    for (i, k) in keys.enumerate() {
+        if at.insert(k, i).is_some() {
+            return None;
+        }
+    }
+    Some(at)
 }
 
 /// What changed in the cluster view: each field None (or `Same`) when it did not.
