@@ -19,7 +19,8 @@ fn main() {
         .collect();
     let sets = args.first().copied().unwrap_or(100);
     let replicas = args.get(1).copied().unwrap_or(10);
-    let nodes = ((sets * replicas) / 100 + 3) as u32;
+    // A third number sets the node count (the criterion benchmark has 100 nodes).
+    let nodes = args.get(2).copied().unwrap_or((sets * replicas) / 100 + 3) as u32;
     let mut c = Cluster::new(Config {
         nodes,
         ..Config::default()
