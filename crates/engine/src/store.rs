@@ -103,7 +103,8 @@ pub struct Store {
     /// Index: controller owner uid → (kind, key) of the objects it controls. Controllers ask
     /// "what do I own" on every sync; without this each sync would scan the whole kind.
     controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
-    /// Index: objects with no controller reference, per kind (adoption candidates).
+    /// Index: objects with no controller reference, per kind (adoption candidates). Events
+    /// are left out: no controller adopts them, and a scale-up records six per pod.
     uncontrolled: BTreeMap<Kind, std::collections::BTreeSet<Key>>,
     /// Index: pods by `spec.nodeName` (the scheduler, kubelet and pod GC ask per node).
     pods_by_node: BTreeMap<String, std::collections::BTreeSet<Key>>,
@@ -210,6 +211,7 @@ impl Store {
                     .or_default()
                     .insert((kind, key.clone()));
             }
+            None if kind == Kind::Event => {}
             None => {
                 self.uncontrolled
                     .entry(kind)
@@ -259,7 +261,8 @@ impl Store {
             .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
     }
 
-    /// Objects of `kind` in `namespace` with no controller reference, in key order.
+    /// Objects of `kind` in `namespace` with no controller reference, in key order (none
+    /// for Events, which the index leaves out).
     pub fn uncontrolled<'a>(
         &'a self,
         kind: Kind,
