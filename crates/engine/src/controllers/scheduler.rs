@@ -149,6 +149,8 @@ struct NodeInfo {
     /// BalancedAllocation read them.
     cpu_milli: i128,
     memory_milli: i128,
+    /// Allocatable pods (110 when missing), as NodeResourcesFit's pod count reads it.
+    max_pods: i128,
 }
 
 impl NodeInfo {
@@ -158,12 +160,18 @@ impl NodeInfo {
         NodeInfo {
             cpu_milli: milli("cpu"),
             memory_milli: milli("memory"),
+            max_pods: max_pods(&allocatable),
             untainted_and_ready: object::get_array(node, &["spec", "taints"]).is_empty()
                 && ready_status(node) == "True",
             unschedulable: object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
             allocatable,
         }
     }
+}
+
+/// The pods a node takes: allocatable `pods`, 110 when missing.
+fn max_pods(allocatable: &BTreeMap<String, Quantity>) -> i128 {
+    allocatable.get("pods").map(|q| q.value()).unwrap_or(110)
 }
 
 /// A node's `status.allocatable` as quantities (entries that do not parse are skipped).
@@ -1121,7 +1129,10 @@ fn filter_node(
     let usage = view.usage;
     let mut reasons = Vec::new();
     let mut fits_empty_node = true;
-    let max_pods = alloc.get("pods").map(|q| q.value()).unwrap_or(110);
+    let max_pods = match info {
+        Some(i) => i.max_pods,
+        None => max_pods(alloc),
+    };
     if usage.map_or(0, |u| u.pods) as i128 + 1 > max_pods {
         reasons.push(REASON_TOO_MANY_PODS.to_string());
     }
