@@ -49,6 +49,27 @@ impl Api {
         message: &str,
         source: Source<'_>,
     ) {
+        // The cache is moved out while the event is written (writing never records events),
+        // so the entry found for the similar key stays in hand instead of being searched for
+        // again to note where the event went.
+        let mut cache = std::mem::take(&mut self.event_cache);
+        self.record_with(
+            &mut cache, involved, field_path, event_type, reason, message, source,
+        );
+        self.event_cache = cache;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_with(
+        &mut self,
+        cache: &mut EventCache,
+        involved: &Object,
+        field_path: Option<&str>,
+        event_type: &str,
+        reason: &str,
+        message: &str,
+        source: Source<'_>,
+    ) {
         let now = self.now;
         let ns = {
             let n = object::namespace(involved);
@@ -85,13 +106,9 @@ impl Api {
             similar_key.push_str(p);
         }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = match self.event_cache.similar.get_mut(&similar_key) {
+        let similar = match cache.similar.get_mut(&similar_key) {
             Some(s) => s,
-            None => self
-                .event_cache
-                .similar
-                .entry(similar_key.clone())
-                .or_default(),
+            None => cache.similar.entry(similar_key).or_default(),
         };
         similar
             .messages
@@ -130,7 +147,7 @@ impl Api {
                     m.insert("message".into(), Value::String(message.clone()));
                 }
                 if self.update_built(Kind::Event, &existing, e).is_ok() {
-                    self.remember(&similar_key, exact_key, ev_ns, ev_name, now.0);
+                    remember(similar, exact_key, ev_ns, ev_name, now.0);
                     return;
                 }
             }
@@ -177,13 +194,16 @@ impl Api {
         ev.insert("reportingComponent".into(), s(source.component));
         ev.insert("reportingInstance".into(), s(source.host.unwrap_or("")));
         if self.create_built(Kind::Event, Value::Object(ev)).is_ok() {
-            self.remember(&similar_key, exact_key, ns, name, now.0);
+            remember(similar, exact_key, ns, name, now.0);
         }
     }
+}
 
-    /// Notes which Event object an exact key last went to, and when.
-    fn remember(&mut self, similar_key: &str, exact_key: &str, ns: String, name: String, at: u64) {
-        if let Some(similar) = self.event_cache.similar.get_mut(similar_key) {
+/// Notes which Event object an exact key last went to, and when.
+fn remember(similar: &mut Similar, exact_key: &str, ns: String, name: String, at: u64) {
+    match similar.exact.get_mut(exact_key) {
+        Some(slot) => *slot = (ns, name, at),
+        None => {
             similar.exact.insert(exact_key.to_string(), (ns, name, at));
         }
     }

@@ -61,12 +61,29 @@ impl KindMap {
         self.by_namespace.get(namespace)?.get(name)
     }
 
-    /// Stores `obj` under its key; returns what it replaced.
-    fn insert(&mut self, namespace: &str, name: &str, obj: Arc<Value>) -> Option<Arc<Value>> {
+    /// Stores `obj` under its key; returns what it replaced. `new` says the key is most
+    /// likely free (a create): then one search places it, instead of a failed lookup first.
+    fn insert(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        obj: Arc<Value>,
+        new: bool,
+    ) -> Option<Arc<Value>> {
         let names = match self.by_namespace.get_mut(namespace) {
             Some(m) => m,
             None => self.by_namespace.entry(namespace.to_string()).or_default(),
         };
+        if new {
+            return match names.entry(name.to_string()) {
+                std::collections::btree_map::Entry::Occupied(mut o) => Some(o.insert(obj)),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(obj);
+                    self.len += 1;
+                    None
+                }
+            };
+        }
         if let Some(slot) = names.get_mut(name) {
             return Some(std::mem::replace(slot, obj));
         }
@@ -161,11 +178,12 @@ impl Store {
         let rv = object::resource_version(&obj);
         let obj = Arc::new(obj);
         let (ns, name) = (object::namespace(&obj), object::name(&obj));
-        let old = self
-            .objects
-            .entry(kind)
-            .or_default()
-            .insert(ns, name, obj.clone());
+        let old = self.objects.entry(kind).or_default().insert(
+            ns,
+            name,
+            obj.clone(),
+            event_type == EventType::Added,
+        );
         // Most writes (status updates) keep the node and the controller: the indexes stay.
         let reindex = old.as_ref().is_none_or(|old| {
             Self::node_name(kind, old) != Self::node_name(kind, &obj)
