@@ -65,6 +65,17 @@ fn main() {
             }
         }
         println!("digest {h:016x}");
+        // Serialised bytes per kind (a proxy for what the store holds) and the watch log.
+        let mut sizes: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        for (k, o) in c.api.store.all_objects() {
+            let e = sizes.entry(format!("{k:?}")).or_default();
+            e.0 += 1;
+            e.1 += serde_json::to_string(&**o).map_or(0, |s| s.len());
+        }
+        println!(
+            "json bytes by kind: {sizes:?}; watch log {} events",
+            c.api.store.log_len()
+        );
     }
     println!(
         "writes (resourceVersion): {}",
