@@ -432,29 +432,33 @@ impl Api {
             }
             obj
         };
-        if kind.namespaced() {
-            object::set(&mut new, &["metadata", "namespace"], json!(ns));
-        }
-        // Server-owned metadata always comes from the stored object.
-        for field in [
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-            "generation",
-        ] {
-            match object::get(&old, &["metadata", field]) {
-                Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
-                None => {
-                    object::remove(&mut new, &["metadata", field]);
+        // Server-owned metadata always comes from the stored object. A status write's
+        // metadata is the stored object's already (only a Deployment's annotations are
+        // taken from the body), so there is nothing to copy.
+        if !status_only {
+            if kind.namespaced() {
+                object::set(&mut new, &["metadata", "namespace"], json!(ns));
+            }
+            for field in [
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+            ] {
+                match object::get(&old, &["metadata", field]) {
+                    Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
+                    None => {
+                        object::remove(&mut new, &["metadata", field]);
+                    }
                 }
             }
+            object::set(
+                &mut new,
+                &["metadata", "resourceVersion"],
+                old["metadata"]["resourceVersion"].clone(),
+            );
         }
-        object::set(
-            &mut new,
-            &["metadata", "resourceVersion"],
-            old["metadata"]["resourceVersion"].clone(),
-        );
         if !status_only {
             defaults::apply(kind, &mut new, legacy.as_deref());
             validation::validate_update(kind, &old, &new)

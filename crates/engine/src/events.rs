@@ -25,13 +25,15 @@ pub struct EventCache {
     similar: BTreeMap<String, Similar>,
 }
 
-/// The events recorded under one similar key.
+/// The events recorded under one similar key. Both lists are short (aggregation starts at
+/// ten messages) and usually hold one entry, which a list keeps in a few dozen bytes where
+/// a map's first node takes hundreds (a 10,000-pod scale-up keeps 60,000 of these).
 #[derive(Clone, Debug, Default)]
 struct Similar {
     /// distinct messages seen in the window, with their last time
-    messages: BTreeMap<String, u64>,
+    messages: Vec<(String, u64)>,
     /// exact key (the message, or `*combined*`) → (event namespace, event name, last seen ms)
-    exact: BTreeMap<String, (String, String, u64)>,
+    exact: Vec<(String, (String, String, u64))>,
 }
 
 /// The exact key of aggregated events (client-go's `EventAggregatorByReasonMessageFunc`).
@@ -42,6 +44,27 @@ impl Api {
     #[allow(clippy::too_many_arguments)]
     pub fn record_event(
         &mut self,
+        involved: &Object,
+        field_path: Option<&str>,
+        event_type: &str,
+        reason: &str,
+        message: &str,
+        source: Source<'_>,
+    ) {
+        // The cache is moved out while the event is written (writing never records events),
+        // so the entry found for the similar key stays in hand instead of being searched for
+        // again to note where the event went.
+        let mut cache = std::mem::take(&mut self.event_cache);
+        self.record_with(
+            &mut cache, involved, field_path, event_type, reason, message, source,
+        );
+        self.event_cache = cache;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_with(
+        &mut self,
+        cache: &mut EventCache,
         involved: &Object,
         field_path: Option<&str>,
         event_type: &str,
@@ -85,22 +108,16 @@ impl Api {
             similar_key.push_str(p);
         }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = match self.event_cache.similar.get_mut(&similar_key) {
+        let similar = match cache.similar.get_mut(&similar_key) {
             Some(s) => s,
-            None => self
-                .event_cache
-                .similar
-                .entry(similar_key.clone())
-                .or_default(),
+            None => cache.similar.entry(similar_key).or_default(),
         };
         similar
             .messages
-            .retain(|_, t| now.0.saturating_sub(*t) <= WINDOW_MS);
-        match similar.messages.get_mut(message) {
-            Some(t) => *t = now.0,
-            None => {
-                similar.messages.insert(message.to_string(), now.0);
-            }
+            .retain(|(_, t)| now.0.saturating_sub(*t) <= WINDOW_MS);
+        match similar.messages.iter_mut().find(|(m, _)| m == message) {
+            Some((_, t)) => *t = now.0,
+            None => similar.messages.push((message.to_string(), now.0)),
         }
         let combined = similar.messages.len() >= MAX_SIMILAR;
         let (message, exact_key) = if combined {
@@ -113,7 +130,9 @@ impl Api {
         };
         let known = similar
             .exact
-            .get(exact_key)
+            .iter()
+            .find(|(k, _)| k == exact_key)
+            .map(|(_, v)| v)
             .filter(|(_, _, last)| now.0.saturating_sub(*last) <= WINDOW_MS)
             .map(|(ev_ns, ev_name, _)| (ev_ns.clone(), ev_name.clone()));
         // The engine's own Events are well-formed: they skip the generic pipeline's decoding,
@@ -130,7 +149,7 @@ impl Api {
                     m.insert("message".into(), Value::String(message.clone()));
                 }
                 if self.update_built(Kind::Event, &existing, e).is_ok() {
-                    self.remember(&similar_key, exact_key, ev_ns, ev_name, now.0);
+                    remember(similar, exact_key, ev_ns, ev_name, now.0);
                     return;
                 }
             }
@@ -177,14 +196,15 @@ impl Api {
         ev.insert("reportingComponent".into(), s(source.component));
         ev.insert("reportingInstance".into(), s(source.host.unwrap_or("")));
         if self.create_built(Kind::Event, Value::Object(ev)).is_ok() {
-            self.remember(&similar_key, exact_key, ns, name, now.0);
+            remember(similar, exact_key, ns, name, now.0);
         }
     }
+}
 
-    /// Notes which Event object an exact key last went to, and when.
-    fn remember(&mut self, similar_key: &str, exact_key: &str, ns: String, name: String, at: u64) {
-        if let Some(similar) = self.event_cache.similar.get_mut(similar_key) {
-            similar.exact.insert(exact_key.to_string(), (ns, name, at));
-        }
+/// Notes which Event object an exact key last went to, and when.
+fn remember(similar: &mut Similar, exact_key: &str, ns: String, name: String, at: u64) {
+    match similar.exact.iter_mut().find(|(k, _)| k == exact_key) {
+        Some((_, slot)) => *slot = (ns, name, at),
+        None => similar.exact.push((exact_key.to_string(), (ns, name, at))),
     }
 }

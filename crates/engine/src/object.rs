@@ -65,7 +65,17 @@ pub fn entry<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Value {
             *cur = Value::Object(Map::new());
         }
         cur = match cur {
-            Value::Object(m) => m.entry(seg.to_string()).or_insert(Value::Null),
+            Value::Object(m) => {
+                // Most paths exist already (a write re-sets fields): only a missing key
+                // costs an owned copy of its name.
+                if !m.contains_key(*seg) {
+                    m.insert(seg.to_string(), Value::Null);
+                }
+                match m.get_mut(*seg) {
+                    Some(v) => v,
+                    None => unreachable!("inserted just above"),
+                }
+            }
             _ => unreachable!("made an object just above"),
         };
     }

@@ -61,12 +61,29 @@ impl KindMap {
         self.by_namespace.get(namespace)?.get(name)
     }
 
-    /// Stores `obj` under its key; returns what it replaced.
-    fn insert(&mut self, namespace: &str, name: &str, obj: Arc<Value>) -> Option<Arc<Value>> {
+    /// Stores `obj` under its key; returns what it replaced. `new` says the key is most
+    /// likely free (a create): then one search places it, instead of a failed lookup first.
+    fn insert(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        obj: Arc<Value>,
+        new: bool,
+    ) -> Option<Arc<Value>> {
         let names = match self.by_namespace.get_mut(namespace) {
             Some(m) => m,
             None => self.by_namespace.entry(namespace.to_string()).or_default(),
         };
+        if new {
+            return match names.entry(name.to_string()) {
+                std::collections::btree_map::Entry::Occupied(mut o) => Some(o.insert(obj)),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(obj);
+                    self.len += 1;
+                    None
+                }
+            };
+        }
         if let Some(slot) = names.get_mut(name) {
             return Some(std::mem::replace(slot, obj));
         }
@@ -103,7 +120,8 @@ pub struct Store {
     /// Index: controller owner uid → (kind, key) of the objects it controls. Controllers ask
     /// "what do I own" on every sync; without this each sync would scan the whole kind.
     controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
-    /// Index: objects with no controller reference, per kind (adoption candidates).
+    /// Index: objects with no controller reference, per kind (adoption candidates). Events
+    /// are left out: no controller adopts them, and a scale-up records six per pod.
     uncontrolled: BTreeMap<Kind, std::collections::BTreeSet<Key>>,
     /// Index: pods by `spec.nodeName` (the scheduler, kubelet and pod GC ask per node).
     pods_by_node: BTreeMap<String, std::collections::BTreeSet<Key>>,
@@ -160,11 +178,12 @@ impl Store {
         let rv = object::resource_version(&obj);
         let obj = Arc::new(obj);
         let (ns, name) = (object::namespace(&obj), object::name(&obj));
-        let old = self
-            .objects
-            .entry(kind)
-            .or_default()
-            .insert(ns, name, obj.clone());
+        let old = self.objects.entry(kind).or_default().insert(
+            ns,
+            name,
+            obj.clone(),
+            event_type == EventType::Added,
+        );
         // Most writes (status updates) keep the node and the controller: the indexes stay.
         let reindex = old.as_ref().is_none_or(|old| {
             Self::node_name(kind, old) != Self::node_name(kind, &obj)
@@ -210,6 +229,7 @@ impl Store {
                     .or_default()
                     .insert((kind, key.clone()));
             }
+            None if kind == Kind::Event => {}
             None => {
                 self.uncontrolled
                     .entry(kind)
@@ -259,7 +279,8 @@ impl Store {
             .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
     }
 
-    /// Objects of `kind` in `namespace` with no controller reference, in key order.
+    /// Objects of `kind` in `namespace` with no controller reference, in key order (none
+    /// for Events, which the index leaves out).
     pub fn uncontrolled<'a>(
         &'a self,
         kind: Kind,

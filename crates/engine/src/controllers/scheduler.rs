@@ -129,9 +129,49 @@ struct Placed {
     nodes: BTreeMap<String, NodeUsage>,
     /// Bound pods that carry required pod anti-affinity terms (usually none).
     with_anti_affinity: BTreeSet<ObjectKey>,
-    /// Each node's parsed `status.allocatable`, kept with the nodes (NodeResourcesFit reads
-    /// it for every node on every attempt).
-    allocatable: BTreeMap<String, BTreeMap<String, Quantity>>,
+    /// What the filters and scores read of each node, kept with the nodes: every attempt
+    /// reads it for every node, and nodes change rarely.
+    allocatable: BTreeMap<String, NodeInfo>,
+}
+
+/// The parts of a node every attempt reads, taken from the node when its watch event
+/// arrives (the same version the snapshot then lists).
+#[derive(Debug)]
+struct NodeInfo {
+    /// The parsed `status.allocatable` (entries that do not parse are skipped).
+    allocatable: BTreeMap<String, Quantity>,
+    /// Whether the node is schedulable as far as taints go for a pod without tolerations
+    /// to check: no `spec.taints` and Ready (no implied not-ready/unreachable taint).
+    untainted_and_ready: bool,
+    /// `spec.unschedulable: true`
+    unschedulable: bool,
+    /// Allocatable cpu and memory in milli units (0 when missing), as LeastAllocated and
+    /// BalancedAllocation read them.
+    cpu_milli: i128,
+    memory_milli: i128,
+    /// Allocatable pods (110 when missing), as NodeResourcesFit's pod count reads it.
+    max_pods: i128,
+}
+
+impl NodeInfo {
+    fn of(node: &Value) -> NodeInfo {
+        let allocatable = parse_allocatable(node);
+        let milli = |r: &str| allocatable.get(r).map(|q| q.milli_value()).unwrap_or(0);
+        NodeInfo {
+            cpu_milli: milli("cpu"),
+            memory_milli: milli("memory"),
+            max_pods: max_pods(&allocatable),
+            untainted_and_ready: object::get_array(node, &["spec", "taints"]).is_empty()
+                && ready_status(node) == "True",
+            unschedulable: object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
+            allocatable,
+        }
+    }
+}
+
+/// The pods a node takes: allocatable `pods`, 110 when missing.
+fn max_pods(allocatable: &BTreeMap<String, Quantity>) -> i128 {
+    allocatable.get("pods").map(|q| q.value()).unwrap_or(110)
 }
 
 /// A node's `status.allocatable` as quantities (entries that do not parse are skipped).
@@ -163,7 +203,7 @@ impl Placed {
                 for (key, obj) in changes {
                     if key.kind == Kind::Node {
                         match obj {
-                            Some(n) => self.allocatable.insert(key.name, parse_allocatable(&n)),
+                            Some(n) => self.allocatable.insert(key.name, NodeInfo::of(&n)),
                             None => self.allocatable.remove(&key.name),
                         };
                         continue;
@@ -180,7 +220,7 @@ impl Placed {
         }
         for node in store.list(Kind::Node, None) {
             self.allocatable
-                .insert(object::name(node).to_string(), parse_allocatable(node));
+                .insert(object::name(node).to_string(), NodeInfo::of(node));
         }
         self.cursor = Some(head);
     }
@@ -872,6 +912,49 @@ impl<'a> Snapshot<'a> {
         }
     }
 
+    /// What `Placed` holds for each snapshot node, in snapshot order. The snapshot lists the
+    /// nodes in name order, as `Placed` keeps them, so one merged walk finds every node's
+    /// entries instead of a search by name per node, filter and score.
+    fn views(&self) -> Vec<NodeView<'_>> {
+        let mut infos = self.placed.allocatable.iter().peekable();
+        let mut usages = self.placed.nodes.iter().peekable();
+        let mut out = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let name = object::name(node);
+            let mut info = None;
+            while let Some((k, v)) = infos.peek() {
+                match k.as_str().cmp(name) {
+                    std::cmp::Ordering::Less => {
+                        infos.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        info = Some(*v);
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            let mut usage = None;
+            while let Some((k, v)) = usages.peek() {
+                match k.as_str().cmp(name) {
+                    std::cmp::Ordering::Less => {
+                        usages.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        usage = Some(*v);
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            // Out of order (never, for the store's listing): look up by name instead.
+            let info = info.or_else(|| self.placed.allocatable.get(name));
+            let usage = usage.or_else(|| self.placed.usage(name));
+            out.push(NodeView { name, info, usage });
+        }
+        out
+    }
+
     /// Non-terminal pods bound to `node`.
     fn pods(&self, node: &str) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         self.store.pods_on_node(node).filter(|p| !is_terminal(p))
@@ -899,6 +982,14 @@ impl<'a> Snapshot<'a> {
             .iter()
             .any(|n| self.pods(object::name(n)).any(|p| f(p)))
     }
+}
+
+/// One snapshot node's name and what `Placed` holds for it.
+#[derive(Clone, Copy)]
+struct NodeView<'a> {
+    name: &'a str,
+    info: Option<&'a NodeInfo>,
+    usage: Option<&'a NodeUsage>,
 }
 
 /// Why one node was filtered out, and whether preemption could ever help there.
@@ -982,14 +1073,20 @@ fn filter_node(
     snap: &Snapshot<'_>,
     facts: &PodFacts<'_>,
     node: &Value,
+    view: &NodeView<'_>,
     claims: &Claims,
 ) -> Result<(), NodeFailure> {
     let pod = facts.pod;
     let requests = &facts.requests;
     let tolerations = facts.tolerations;
-    let name = object::name(node);
+    let name = view.name;
+    let info = view.info;
     // NodeUnschedulable
-    if object::get_bool(node, &["spec", "unschedulable"]) == Some(true)
+    let unschedulable = match info {
+        Some(i) => i.unschedulable,
+        None => object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
+    };
+    if unschedulable
         && !tolerates(
             tolerations,
             &json!({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}),
@@ -997,8 +1094,8 @@ fn filter_node(
     {
         return Err(unresolvable(REASON_UNSCHEDULABLE_NODE));
     }
-    // TaintToleration
-    if has_untolerated_taint(node, tolerations) {
+    // TaintToleration (a Ready node without taints has none to tolerate)
+    if !info.is_some_and(|i| i.untainted_and_ready) && has_untolerated_taint(node, tolerations) {
         return Err(unresolvable(REASON_TAINT));
     }
     // NodeAffinity
@@ -1022,17 +1119,20 @@ fn filter_node(
     }
     // NodeResourcesFit
     let parsed;
-    let alloc = match snap.placed.allocatable.get(name) {
-        Some(a) => a,
+    let alloc = match info {
+        Some(i) => &i.allocatable,
         None => {
             parsed = parse_allocatable(node);
             &parsed
         }
     };
-    let usage = snap.placed.usage(name);
+    let usage = view.usage;
     let mut reasons = Vec::new();
     let mut fits_empty_node = true;
-    let max_pods = alloc.get("pods").map(|q| q.value()).unwrap_or(110);
+    let max_pods = match info {
+        Some(i) => i.max_pods,
+        None => max_pods(alloc),
+    };
     if usage.map_or(0, |u| u.pods) as i128 + 1 > max_pods {
         reasons.push(REASON_TOO_MANY_PODS.to_string());
     }
@@ -1192,9 +1292,10 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     let mut feasible = Vec::new();
     let mut failures = Vec::new();
     let facts = PodFacts::of(pod, api);
-    for node in &snap.nodes {
-        match filter_node(api, &snap, &facts, node, &claims) {
-            Ok(()) => feasible.push(node.clone()),
+    let views = snap.views();
+    for (node, view) in snap.nodes.iter().zip(&views) {
+        match filter_node(api, &snap, &facts, node, view, &claims) {
+            Ok(()) => feasible.push((&**node, *view)),
             Err(f) => failures.push(f),
         }
     }
@@ -1264,7 +1365,12 @@ fn spread_counts(api: &Api, snap: &Snapshot<'_>, pod: &Value) -> BTreeMap<String
 }
 
 /// Scores the feasible nodes; returns the names of those with the best score, in order.
-fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value>]) -> Vec<String> {
+fn best_nodes(
+    api: &Api,
+    snap: &Snapshot<'_>,
+    pod: &Value,
+    feasible: &[(&Value, NodeView<'_>)],
+) -> Vec<String> {
     let (pod_cpu, pod_mem) = non_zero_requests(pod);
     let spread = spread_counts(api, snap, pod);
     let tolerations = object::get_array(pod, &["spec", "tolerations"]);
@@ -1277,8 +1383,8 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
             "preferredDuringSchedulingIgnoredDuringExecution",
         ],
     );
-    struct Raw {
-        name: String,
+    struct Raw<'n> {
+        name: &'n str,
         fit: i64,
         balance: i64,
         spread_count: i64,
@@ -1286,20 +1392,22 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
         bad_taints: i64,
     }
     let mut raws = Vec::new();
-    for node in feasible {
-        let name = object::name(node).to_string();
-        let cached = snap.placed.allocatable.get(&name);
-        let alloc = |r: &str| match cached {
-            Some(a) => a.get(r).map(|q| q.milli_value()).unwrap_or(0),
-            None => object::get(node, &["status", "allocatable", r])
+    for &(node, view) in feasible {
+        let name = view.name;
+        let cached = view.info;
+        let alloc = |r: &str| match (cached, r) {
+            (Some(i), "cpu") => i.cpu_milli,
+            (Some(i), "memory") => i.memory_milli,
+            (Some(i), _) => i.allocatable.get(r).map(|q| q.milli_value()).unwrap_or(0),
+            (None, _) => object::get(node, &["status", "allocatable", r])
                 .and_then(crate::quantity::from_value)
                 .map(|q| q.milli_value())
                 .unwrap_or(0),
         };
-        let usage = snap.placed.usage(&name);
+        let usage = view.usage;
         let cpu = pod_cpu + usage.map_or(0, |u| u.non_zero_cpu);
         let mem = pod_mem + usage.map_or(0, |u| u.non_zero_memory);
-        let spread_count = spread.get(&name).copied().unwrap_or(0);
+        let spread_count = spread.get(name).copied().unwrap_or(0);
         let frac = |used: i128, cap: i128| {
             if cap <= 0 {
                 1.0
@@ -1315,13 +1423,18 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
             .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
             .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
             .sum();
-        let bad_taints = object::get_array(node, &["spec", "taints"])
-            .iter()
-            .filter(|t| {
-                object::get_str(t, &["effect"]) == Some("PreferNoSchedule")
-                    && !tolerates(tolerations, t)
-            })
-            .count() as i64;
+        // A node known to have no taints has none to count.
+        let bad_taints = if cached.is_some_and(|i| i.untainted_and_ready) {
+            0
+        } else {
+            object::get_array(node, &["spec", "taints"])
+                .iter()
+                .filter(|t| {
+                    object::get_str(t, &["effect"]) == Some("PreferNoSchedule")
+                        && !tolerates(tolerations, t)
+                })
+                .count() as i64
+        };
         raws.push(Raw {
             name,
             fit,
@@ -1355,8 +1468,8 @@ fn best_nodes(api: &Api, snap: &Snapshot<'_>, pod: &Value, feasible: &[Arc<Value
         let total = r.fit + r.balance + 2 * spread + 2 * aff + 3 * taint;
         match best.first() {
             Some((s, _)) if total < *s => {}
-            Some((s, _)) if total == *s => best.push((total, &r.name)),
-            _ => best = vec![(total, &r.name)],
+            Some((s, _)) if total == *s => best.push((total, r.name)),
+            _ => best = vec![(total, r.name)],
         }
     }
     best.into_iter().map(|(_, n)| n.to_string()).collect()

@@ -114,6 +114,9 @@ pub struct Runtime {
     /// The time of the periodic tick being caught up on ([`Runtime::catch_up`]), which
     /// servers stamp on what they log instead of the clock.
     request_time: std::cell::Cell<Option<Time>>,
+    /// Image layers already built, by image reference: a layer depends on the image alone,
+    /// and every container start copies one (10,000 nginx pods share one build).
+    layers: BTreeMap<String, Vec<(Image, Fs)>>,
 }
 
 /// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`), as servers send it in `Date:`.
@@ -950,7 +953,21 @@ impl Runtime {
         let Some(ct) = list.get(index) else {
             return;
         };
-        let mut fs = image_layer(&ct.image);
+        let cached = self
+            .layers
+            .get(&ct.image.full)
+            .and_then(|l| l.iter().find(|(i, _)| *i == ct.image));
+        let mut fs = match cached {
+            Some((_, layer)) => layer.clone(),
+            None => {
+                let layer = image_layer(&ct.image);
+                self.layers
+                    .entry(ct.image.full.clone())
+                    .or_default()
+                    .push((ct.image.clone(), layer.clone()));
+                layer
+            }
+        };
         fs.put("/etc/hostname", 0o644, format!("{hostname}\n").as_bytes());
         let mut hosts = String::from("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
         match &fqdn {

@@ -240,15 +240,23 @@ impl StatefulSetController {
             let mut v: Vec<Arc<Value>> = api
                 .store
                 .controlled_by(kind, &set_uid)
-                .chain(api.store.uncontrolled(kind, &ns))
                 .filter(|o| object::namespace(o) == ns)
                 .cloned()
                 .collect();
-            // The owner index lists objects by name already; only the uncontrolled ones
-            // appended after them can be out of order.
-            if !v
-                .windows(2)
-                .all(|w| object::name(&w[0]) <= object::name(&w[1]))
+            let controlled = v.len();
+            v.extend(
+                api.store
+                    .uncontrolled(kind, &ns)
+                    .filter(|o| object::namespace(o) == ns)
+                    .cloned(),
+            );
+            // Each index lists its objects by name already (one namespace): only a mix of
+            // the two can be out of order.
+            if controlled > 0
+                && controlled < v.len()
+                && !v
+                    .windows(2)
+                    .all(|w| object::name(&w[0]) <= object::name(&w[1]))
             {
                 kubeplay_shell::sorting::sort_by(&mut v, |a, b| {
                     object::name(a).cmp(object::name(b))
