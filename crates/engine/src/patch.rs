@@ -1,7 +1,10 @@
 //! The three patch formats the API server accepts, and the three-way patch `kubectl apply`
 //! computes.
 //!
-//! JSON patch (RFC 6902) and JSON merge patch (RFC 7386) come from the `json-patch` crate.
+//! JSON patch (RFC 6902) and JSON merge patch (RFC 7386) are small enough to write here: the
+//! `json-patch` crate they came from cost the web page 14 KiB of code for its serde derives
+//! alone (issue 4). The API server answers any JSON patch that does not decode or apply with
+//! one bare 422, so only *whether* an operation applies matters, never why.
 //! Strategic merge patch is written here by hand because no crate models Kubernetes' keyed
 //! lists: lists of containers, volumes, env vars ... are merged element by element using a
 //! *merge key* (`name`, `mountPath`, `containerPort` ...), primitive lists such as
@@ -56,17 +59,149 @@ pub fn json_patch(target: &mut Value, patch: &Value) -> ApiResult<()> {
             go_json_type(patch)
         )));
     }
-    let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|_| rejected())?;
+    let Some(ops) = patch.as_array() else {
+        return Err(rejected());
+    };
     // Work on a copy so a failing operation leaves the target untouched.
     let mut doc = target.clone();
-    json_patch::patch_unsafe(&mut doc, &ops).map_err(|_| rejected())?;
+    let ops: Option<Vec<JsonPatchOp>> = ops.iter().map(JsonPatchOp::decode).collect();
+    for op in ops.ok_or_else(rejected)? {
+        op.apply(&mut doc).ok_or_else(rejected)?;
+    }
     *target = doc;
     Ok(())
 }
 
+/// One RFC 6902 operation: an object with `op`, `path` (an RFC 6901 pointer), and `value` or
+/// `from` as the op needs; other members are ignored.
+struct JsonPatchOp<'a> {
+    op: &'a str,
+    path: &'a str,
+    /// `value` for add/replace/test, `from` (a pointer) for move/copy.
+    arg: &'a Value,
+}
+
+impl<'a> JsonPatchOp<'a> {
+    fn decode(v: &'a Value) -> Option<Self> {
+        let o = v.as_object()?;
+        let op = o.get("op")?.as_str()?;
+        let arg = match op {
+            "add" | "replace" | "test" => o.get("value")?,
+            "move" | "copy" => o
+                .get("from")
+                .filter(|f| f.as_str().is_some_and(valid_pointer))?,
+            "remove" => &Value::Null,
+            _ => return None,
+        };
+        let path = o.get("path")?.as_str().filter(|p| valid_pointer(p))?;
+        Some(JsonPatchOp { op, path, arg })
+    }
+
+    /// Applies the operation; `None` when it does not apply.
+    fn apply(&self, doc: &mut Value) -> Option<()> {
+        let from = self.arg.as_str().unwrap_or_default();
+        match self.op {
+            "add" => pointer_add(doc, self.path, self.arg.clone()),
+            "remove" => pointer_remove(doc, self.path).map(drop),
+            "replace" => {
+                *doc.pointer_mut(self.path)? = self.arg.clone();
+                Some(())
+            }
+            "move" => {
+                // Not into a child of itself.
+                let inside = self.path.len() != from.len()
+                    && self.path.starts_with(from)
+                    && self.path.as_bytes().get(from.len()) == Some(&b'/');
+                if inside {
+                    return None;
+                }
+                let v = pointer_remove(doc, from)?;
+                pointer_add(doc, self.path, v)
+            }
+            "copy" => {
+                let v = doc.pointer(from)?.clone();
+                pointer_add(doc, self.path, v)
+            }
+            _ => (doc.pointer(self.path)? == self.arg).then_some(()),
+        }
+    }
+}
+
+/// An RFC 6901 pointer: empty, or `/`-separated tokens where `~` only starts `~0` or `~1`.
+fn valid_pointer(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.is_empty() || b[0] == b'/')
+        && b.iter()
+            .enumerate()
+            .all(|(i, &c)| c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
+}
+
+/// The parent of the pointer's target and its last token, decoded.
+fn split_last(path: &str) -> Option<(&str, String)> {
+    let (parent, last) = path.rsplit_once('/')?;
+    Some((parent, last.replace("~1", "/").replace("~0", "~")))
+}
+
+/// An array index token: `-` (one past the end) or digits without leading zeros.
+fn array_index(token: &str, len: usize) -> Option<usize> {
+    if token == "-" {
+        return Some(len);
+    }
+    if !token.bytes().all(|c| c.is_ascii_digit()) || (token.starts_with('0') && token != "0") {
+        return None;
+    }
+    token.parse().ok()
+}
+
+fn pointer_add(doc: &mut Value, path: &str, value: Value) -> Option<()> {
+    let Some((parent, last)) = split_last(path) else {
+        *doc = value;
+        return Some(());
+    };
+    match doc.pointer_mut(parent)? {
+        Value::Object(o) => {
+            o.insert(last, value);
+        }
+        Value::Array(a) => {
+            let i = array_index(&last, a.len()).filter(|&i| i <= a.len())?;
+            a.insert(i, value);
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+fn pointer_remove(doc: &mut Value, path: &str) -> Option<Value> {
+    let (parent, last) = split_last(path)?;
+    match doc.pointer_mut(parent)? {
+        Value::Object(o) => o.remove(&last),
+        Value::Array(a) => {
+            let i = array_index(&last, a.len()).filter(|&i| i < a.len())?;
+            Some(a.remove(i))
+        }
+        _ => None,
+    }
+}
+
 /// Applies an RFC 7386 JSON merge patch (`null` deletes, objects merge, all else replaces).
 pub fn merge_patch(target: &mut Value, patch: &Value) {
-    json_patch::merge(target, patch);
+    let Some(patch) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Value::Object(map) = target else {
+        return;
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            map.remove(key);
+        } else {
+            merge_patch(map.entry(key.as_str()).or_insert(Value::Null), value);
+        }
+    }
 }
 
 /// Applies a strategic merge patch to an object of `kind`.
@@ -746,6 +881,98 @@ mod tests {
             t["spec"]["template"]["spec"]["containers"][0]["image"],
             "nginx:0.8"
         );
+    }
+
+    #[test]
+    fn json_patch_follows_rfc_6902() {
+        let ok = |doc: Value, ops: Value| {
+            let mut d = doc;
+            json_patch(&mut d, &ops).map(|()| d)
+        };
+        let doc = json!({"a": [1, 2], "b": {"c/d": 1, "e~f": 2}});
+        assert_eq!(
+            ok(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/-", "value": 3}])
+            )
+            .unwrap(),
+            json!({"a": [1, 2, 3], "b": {"c/d": 1, "e~f": 2}})
+        );
+        assert_eq!(
+            ok(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/0", "value": 0}])
+            )
+            .unwrap()["a"],
+            json!([0, 1, 2])
+        );
+        assert_eq!(
+            ok(
+                doc.clone(),
+                json!([{"op": "remove", "path": "/b/c~1d"}, {"op": "remove", "path": "/b/e~0f"}])
+            )
+            .unwrap()["b"],
+            json!({})
+        );
+        assert_eq!(
+            ok(
+                doc.clone(),
+                json!([{"op": "move", "from": "/a", "path": "/b/a"}])
+            )
+            .unwrap(),
+            json!({"b": {"a": [1, 2], "c/d": 1, "e~f": 2}})
+        );
+        assert_eq!(
+            ok(doc.clone(), json!([{"op": "copy", "from": "/a/1", "path": "/z"}, {"op": "test", "path": "/z", "value": 2}]))
+                .unwrap()["z"],
+            json!(2)
+        );
+        assert_eq!(
+            ok(doc.clone(), json!([{"op": "add", "path": "", "value": 7}])).unwrap(),
+            json!(7)
+        );
+        for bad in [
+            json!([{"op": "add", "path": "/a/3", "value": 0}]),
+            json!([{"op": "add", "path": "/a/01", "value": 0}]),
+            json!([{"op": "add", "path": "/a/+1", "value": 0}]),
+            json!([{"op": "add", "path": "/a/0"}]),
+            json!([{"op": "add", "path": "a", "value": 0}]),
+            json!([{"op": "add", "path": "/b/~2", "value": 0}]),
+            json!([{"op": "remove", "path": "/a/-"}]),
+            json!([{"op": "remove", "path": "/a/2"}]),
+            json!([{"op": "remove", "path": ""}]),
+            json!([{"op": "remove", "path": "/x"}]),
+            json!([{"op": "replace", "path": "/x", "value": 1}]),
+            json!([{"op": "move", "from": "/b", "path": "/b/x"}]),
+            json!([{"op": "copy", "from": "/x", "path": "/y"}]),
+            json!([{"op": "test", "path": "/a/0", "value": 1.0}]),
+            json!([{"op": "frob", "path": "/a"}]),
+            json!([{"path": "/a"}]),
+            json!([{"op": "add", "path": "/z", "value": 1}, {"op": "test", "path": "/z", "value": 2}]),
+        ] {
+            assert_eq!(ok(doc.clone(), bad.clone()).unwrap_err().code, 422, "{bad}");
+        }
+        // A move into a sibling whose name merely starts with the source's is not "inside".
+        assert_eq!(
+            ok(
+                json!({"a": 1}),
+                json!([{"op": "move", "from": "/a", "path": "/ab"}])
+            )
+            .unwrap(),
+            json!({"ab": 1})
+        );
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut t = json!({"a": {"b": 1, "c": 2}, "d": [1], "e": 1});
+        merge_patch(
+            &mut t,
+            &json!({"a": {"b": null, "x": {"y": 1}}, "d": [2], "e": null}),
+        );
+        assert_eq!(t, json!({"a": {"c": 2, "x": {"y": 1}}, "d": [2]}));
+        merge_patch(&mut t, &json!("s"));
+        assert_eq!(t, json!("s"));
     }
 
     #[test]
