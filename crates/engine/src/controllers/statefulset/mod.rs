@@ -38,9 +38,58 @@ struct PodMemo {
     labels: BTreeMap<String, String>,
 }
 
+/// Whose controller reference a pod version carries, as `getPodsForStatefulSet` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Controlled {
+    NoController,
+    ByThisSet,
+    ByAnother,
+}
+
+/// What one sync derived from one version of one pod, kept for the next sync of the same
+/// set: a stored object never changes (a write stores a new `Arc`), so while the store still
+/// holds the very `Arc` kept here the answers stand, and the next sync (a set syncs about
+/// three times per pod it starts) skips reading the pod's owner references, labels and name
+/// again. Holding the `Arc` also keeps its address from being reused by another version.
+#[derive(Debug)]
+struct PodVersionFacts {
+    pod: Arc<Value>,
+    controlled: Controlled,
+    /// The selector matches and the pod's name is a member's (`isMemberOf`). Both depend on
+    /// the set's selector and name only, which never change for one set UID.
+    matches: bool,
+}
+
+/// The facts of the pods one set's last sync read, in the order it read them (by name).
+#[derive(Debug, Default)]
+struct SetMemo {
+    set_uid: String,
+    pods: Vec<PodVersionFacts>,
+}
+
+impl SetMemo {
+    /// The facts of exactly this pod version, if the last sync read it. `next` is where the
+    /// previous match ended: the pods usually come in the same order, so most lookups compare
+    /// one pointer.
+    fn find(&self, next: &mut usize, pod: &Arc<Value>) -> Option<&PodVersionFacts> {
+        if let Some(f) = self.pods.get(*next).filter(|f| Arc::ptr_eq(&f.pod, pod)) {
+            *next += 1;
+            return Some(f);
+        }
+        // Out of step (a pod added, removed or rewritten): both lists are in name order.
+        let name = object::name(pod);
+        let at = self.pods.partition_point(|f| object::name(&f.pod) < name);
+        let f = self.pods.get(at).filter(|f| Arc::ptr_eq(&f.pod, pod))?;
+        *next = at + 1;
+        Some(f)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct StatefulSetController {
     pods: BTreeMap<(String, String), PodMemo>,
+    /// Per set: what its last sync derived from each pod version (a pure cache).
+    memo: BTreeMap<ObjectKey, SetMemo>,
     /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
     failures: BTreeMap<ObjectKey, u32>,
     gates: Gates,
@@ -196,6 +245,7 @@ impl StatefulSetController {
             .try_get(Kind::StatefulSet, &key.namespace, &key.name)
             .cloned()
         else {
+            self.memo.remove(key);
             return Ok(None);
         };
         let selector =
@@ -291,12 +341,37 @@ impl StatefulSetController {
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
         let mut pods: Vec<Arc<Value>> = Vec::new();
         let set_terminating = object::is_terminating(&set);
+        let memo = self
+            .memo
+            .remove(key)
+            .filter(|m| m.set_uid == set_uid)
+            .unwrap_or_default();
+        let mut next_memo = SetMemo {
+            set_uid: set_uid.clone(),
+            pods: Vec::with_capacity(memo.pods.len()),
+        };
+        let mut at = 0;
         for p in candidates(api, Kind::Pod) {
-            let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
-            match object::controller_ref_view(&p) {
-                Some(c) if c.uid != set_uid => {}
-                Some(_) if matches => pods.push(p),
-                Some(_) => {
+            let (controlled, matches) = match memo.find(&mut at, &p) {
+                Some(f) => (f.controlled, f.matches),
+                None => (
+                    match object::controller_ref_view(&p) {
+                        None => Controlled::NoController,
+                        Some(c) if c.uid == set_uid => Controlled::ByThisSet,
+                        Some(_) => Controlled::ByAnother,
+                    },
+                    selector.matches_object(&p) && utils::is_member_of(&set, &p),
+                ),
+            };
+            next_memo.pods.push(PodVersionFacts {
+                pod: p.clone(),
+                controlled,
+                matches,
+            });
+            match controlled {
+                Controlled::ByAnother => {}
+                Controlled::ByThisSet if matches => pods.push(p),
+                Controlled::ByThisSet => {
                     if set_terminating {
                         continue;
                     }
@@ -313,7 +388,7 @@ impl StatefulSetController {
                         Err(e) => return Err(e),
                     }
                 }
-                None => {
+                Controlled::NoController => {
                     if set_terminating || !matches || object::is_terminating(&p) {
                         continue;
                     }
@@ -331,6 +406,8 @@ impl StatefulSetController {
                 }
             }
         }
+
+        self.memo.insert(key.clone(), next_memo);
 
         // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).
         let mut claim_objs: Vec<Arc<Value>> = Vec::new();
