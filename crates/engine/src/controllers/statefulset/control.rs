@@ -156,6 +156,8 @@ pub struct Inputs<'a> {
     pub set: &'a Value,
     /// Pods claimed by the set (members, selector-matching, owned).
     pub pods: &'a [&'a Value],
+    /// The facts of `pods`, in the same order, when the caller knows them already.
+    pub facts: Option<&'a [PodFacts<'a>]>,
     /// Claims in the set's namespace, by name.
     pub claims: &'a BTreeMap<String, &'a Value>,
     pub current_revision: &'a Value,
@@ -169,7 +171,7 @@ pub struct Inputs<'a> {
 /// questions of each pod several times (counts, first unavailable, processReplica, the
 /// rolling update), and every question answered from the JSON tree walks it again.
 #[derive(Clone, Copy, Debug)]
-struct PodFacts<'p> {
+pub struct PodFacts<'p> {
     name: &'p str,
     ordinal: i64,
     phase: &'p str,
@@ -179,6 +181,8 @@ struct PodFacts<'p> {
     /// When the Ready condition last changed (read only when minReadySeconds > 0).
     ready_since: Option<Time>,
     revision: &'p str,
+    /// `identity_matches` against the set, when already known.
+    identity: Option<bool>,
 }
 
 impl<'p> PodFacts<'p> {
@@ -196,6 +200,7 @@ impl<'p> PodFacts<'p> {
                 None
             },
             revision: pod_revision(pod),
+            identity: None,
         }
     }
 
@@ -225,6 +230,55 @@ impl<'p> PodFacts<'p> {
     fn unavailable(&self, mrs: i64, now: Time) -> bool {
         let healthy = self.running_and_ready() && !self.terminating;
         !healthy || !self.available(mrs, now)
+    }
+}
+
+/// One pod version's `PodFacts` against one set, owned, for the controller to keep between
+/// syncs (a stored pod version never changes): the next sync borrows them instead of reading
+/// the pod again. `ready_since` is read whenever the pod is Ready (only minReadySeconds > 0
+/// looks at it), so the facts hold for any minReadySeconds.
+#[derive(Clone, Debug)]
+pub struct KnownPodFacts {
+    ordinal: i64,
+    phase: String,
+    terminating: bool,
+    ready: bool,
+    ready_since: Option<Time>,
+    revision: String,
+    identity: bool,
+}
+
+impl KnownPodFacts {
+    pub fn of(set: &Value, pod: &Value) -> KnownPodFacts {
+        let ready = is_ready(pod);
+        KnownPodFacts {
+            ordinal: ordinal(pod),
+            phase: phase(pod).to_string(),
+            terminating: is_terminating(pod),
+            ready,
+            ready_since: if ready { ready_since(pod) } else { None },
+            revision: pod_revision(pod).to_string(),
+            identity: identity_matches_named(
+                object::name(set),
+                object::namespace(set),
+                pod,
+                object::name(pod),
+            ),
+        }
+    }
+
+    /// The facts for the plan; `name` is the pod's name.
+    pub fn facts<'p>(&'p self, name: &'p str) -> PodFacts<'p> {
+        PodFacts {
+            name,
+            ordinal: self.ordinal,
+            phase: &self.phase,
+            terminating: self.terminating,
+            ready: self.ready,
+            ready_since: self.ready_since,
+            revision: &self.revision,
+            identity: Some(self.identity),
+        }
     }
 }
 
@@ -364,7 +418,10 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         collision_count: inp.collision_count,
         ..SetStatus::default()
     };
-    let pod_facts: Vec<PodFacts<'a>> = inp.pods.iter().map(|p| PodFacts::of(p, mrs)).collect();
+    let pod_facts: Vec<PodFacts<'a>> = match inp.facts {
+        Some(known) if known.len() == inp.pods.len() => known.to_vec(),
+        _ => inp.pods.iter().map(|p| PodFacts::of(p, mrs)).collect(),
+    };
     count_status(&mut status, mrs, now, pod_facts.iter());
 
     // Partition pods into in-range replicas (by index) and condemned (S3.6 step 3).
@@ -665,10 +722,10 @@ fn process_replica<'a>(
     } else {
         storage_matches(set, pod)
     };
-    if identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
-        && storage
-        && retention_match
-    {
+    let identity = f.identity.unwrap_or_else(|| {
+        identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
+    });
+    if identity && storage && retention_match {
         return false;
     }
     pl.push(Intent::UpdatePod { pod: share(shared) });
@@ -689,14 +746,16 @@ pub fn sync<M: ObjectManager + ?Sized>(
     let pods: Vec<&Value> = pods.iter().collect();
     let revisions: Vec<&Value> = revisions.iter().collect();
     let claims: BTreeMap<String, &Value> = claims.iter().map(|(k, v)| (k.clone(), v)).collect();
-    sync_shared(objects, set, &pods, revisions, &claims, now, gates)
+    sync_shared(objects, set, &pods, None, revisions, &claims, now, gates)
 }
 
 /// `sync` over borrowed objects (the controller hands in what the store holds, uncopied).
+#[allow(clippy::too_many_arguments)]
 pub fn sync_shared<M: ObjectManager + ?Sized>(
     objects: &mut M,
     set: &Value,
     pods: &[&Value],
+    facts: Option<&[PodFacts<'_>]>,
     mut revisions: Vec<&Value>,
     claims: &BTreeMap<String, &Value>,
     now: Time,
@@ -711,6 +770,7 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     let inputs = Inputs {
         set,
         pods,
+        facts,
         claims,
         current_revision: &current,
         update_revision: &update,

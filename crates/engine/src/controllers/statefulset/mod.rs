@@ -58,6 +58,8 @@ struct PodVersionFacts {
     /// The selector matches and the pod's name is a member's (`isMemberOf`). Both depend on
     /// the set's selector and name only, which never change for one set UID.
     matches: bool,
+    /// What the plan reads of a member pod (members only).
+    plan: Option<control::KnownPodFacts>,
 }
 
 /// The facts of the pods one set's last sync read, in the order it read them (by name).
@@ -71,15 +73,19 @@ impl SetMemo {
     /// The facts of exactly this pod version, if the last sync read it. `next` is where the
     /// previous match ended: the pods usually come in the same order, so most lookups compare
     /// one pointer.
-    fn find(&self, next: &mut usize, pod: &Arc<Value>) -> Option<&PodVersionFacts> {
-        if let Some(f) = self.pods.get(*next).filter(|f| Arc::ptr_eq(&f.pod, pod)) {
-            *next += 1;
-            return Some(f);
-        }
-        // Out of step (a pod added, removed or rewritten): both lists are in name order.
-        let name = object::name(pod);
-        let at = self.pods.partition_point(|f| object::name(&f.pod) < name);
-        let f = self.pods.get(at).filter(|f| Arc::ptr_eq(&f.pod, pod))?;
+    fn find(&mut self, next: &mut usize, pod: &Arc<Value>) -> Option<&mut PodVersionFacts> {
+        let at = if self
+            .pods
+            .get(*next)
+            .is_some_and(|f| Arc::ptr_eq(&f.pod, pod))
+        {
+            *next
+        } else {
+            // Out of step (a pod added, removed or rewritten): both lists are in name order.
+            let name = object::name(pod);
+            self.pods.partition_point(|f| object::name(&f.pod) < name)
+        };
+        let f = self.pods.get_mut(at).filter(|f| Arc::ptr_eq(&f.pod, pod))?;
         *next = at + 1;
         Some(f)
     }
@@ -341,7 +347,7 @@ impl StatefulSetController {
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
         let mut pods: Vec<Arc<Value>> = Vec::new();
         let set_terminating = object::is_terminating(&set);
-        let memo = self
+        let mut memo = self
             .memo
             .remove(key)
             .filter(|m| m.set_uid == set_uid)
@@ -351,9 +357,12 @@ impl StatefulSetController {
             pods: Vec::with_capacity(memo.pods.len()),
         };
         let mut at = 0;
+        // Per member pod: where its facts are in `next_memo` (`None`: an adopted pod).
+        let mut pod_memo_at: Vec<Option<usize>> = Vec::new();
         for p in candidates(api, Kind::Pod) {
-            let (controlled, matches) = match memo.find(&mut at, &p) {
-                Some(f) => (f.controlled, f.matches),
+            let (controlled, matches, plan) = match memo.find(&mut at, &p) {
+                // Moved, not copied: each pod version is read once per sync.
+                Some(f) => (f.controlled, f.matches, f.plan.take()),
                 None => (
                     match object::controller_ref_view(&p) {
                         None => Controlled::NoController,
@@ -361,16 +370,26 @@ impl StatefulSetController {
                         Some(_) => Controlled::ByAnother,
                     },
                     selector.matches_object(&p) && utils::is_member_of(&set, &p),
+                    None,
                 ),
+            };
+            let member = controlled == Controlled::ByThisSet && matches;
+            let plan = match plan {
+                None if member => Some(control::KnownPodFacts::of(&set, &p)),
+                plan => plan,
             };
             next_memo.pods.push(PodVersionFacts {
                 pod: p.clone(),
                 controlled,
                 matches,
+                plan,
             });
             match controlled {
                 Controlled::ByAnother => {}
-                Controlled::ByThisSet if matches => pods.push(p),
+                Controlled::ByThisSet if matches => {
+                    pod_memo_at.push(Some(next_memo.pods.len() - 1));
+                    pods.push(p);
+                }
                 Controlled::ByThisSet => {
                     if set_terminating {
                         continue;
@@ -399,7 +418,10 @@ impl StatefulSetController {
                     refs.push(set_ref.clone());
                     object::set_owner_refs(&mut adopted, &refs);
                     match api.update(adopted) {
-                        Ok(a) => pods.push(a),
+                        Ok(a) => {
+                            pod_memo_at.push(None);
+                            pods.push(a);
+                        }
                         Err(e) if e.is_not_found() => {}
                         Err(e) => return Err(e),
                     }
@@ -427,12 +449,24 @@ impl StatefulSetController {
                 .map(|c| (object::name(c).to_string(), &**c)),
         );
         let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
+        // The plan's facts of every member from the memo (all or none: an adopted pod's are
+        // not there, and then the plan reads them all itself).
+        let memo = self.memo.get(key);
+        let facts: Option<Vec<control::PodFacts<'_>>> = pod_refs
+            .iter()
+            .zip(&pod_memo_at)
+            .map(|(p, at)| {
+                let known = memo?.pods.get((*at)?)?.plan.as_ref()?;
+                Some(known.facts(object::name(p)))
+            })
+            .collect();
         let now = api.now;
         let mut objects = ApiObjects { api };
         let (status, err) = control::sync_shared(
             &mut objects,
             &set,
             &pod_refs,
+            facts.as_deref(),
             revisions.iter().map(|r| &**r).collect(),
             &claims,
             now,
