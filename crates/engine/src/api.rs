@@ -472,10 +472,11 @@ impl Api {
             validation::validate_status_update(kind, &old, &new)
                 .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
         }
-        // A status write copies everything but metadata and status from the stored object,
-        // so only those two can differ (comparing them skips the spec, the biggest part).
+        // A status write copies everything but the status from the stored object (metadata
+        // too, except a Deployment's annotations), so only the status can differ (comparing
+        // it alone skips the spec and metadata, the biggest parts).
         let unchanged = if status_only && kind != Kind::Deployment {
-            new.get("metadata") == old.get("metadata") && new.get("status") == old.get("status")
+            new.get("status") == old.get("status")
         } else {
             new == *old
         };

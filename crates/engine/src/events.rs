@@ -108,10 +108,8 @@ impl Api {
             similar_key.push_str(p);
         }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = match cache.similar.get_mut(&similar_key) {
-            Some(s) => s,
-            None => cache.similar.entry(similar_key).or_default(),
-        };
+        // One search, found or not (the key is built either way; a found one drops it).
+        let similar = cache.similar.entry(similar_key).or_default();
         similar
             .messages
             .retain(|(_, t)| now.0.saturating_sub(*t) <= WINDOW_MS);
