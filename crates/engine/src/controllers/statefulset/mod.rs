@@ -295,8 +295,7 @@ impl StatefulSetController {
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
             let mut v: Vec<Arc<Value>> = api
                 .store
-                .controlled_by(kind, &set_uid)
-                .filter(|o| object::namespace(o) == ns)
+                .controlled_by_in(kind, &set_uid, &ns)
                 .cloned()
                 .collect();
             let controlled = v.len();

@@ -260,6 +260,11 @@ impl<M: ObjectManager + ?Sized> StatefulPodControl<'_, M> {
 
     /// `createMissingPersistentVolumeClaims` for Pending pods.
     pub fn create_missing_claims(&mut self, set: &Value, pod: &Value) -> ApiResult<()> {
+        // Without claim templates both halves do nothing; a set's every sync asks this of
+        // each Pending pod.
+        if utils::claim_templates(set).is_empty() {
+            return Ok(());
+        }
         self.create_claims(set, pod)?;
         if let Err(e) = self.update_claims_for_retention(set, pod) {
             self.record_pod_event("update", set, pod, Some(&e));
