@@ -782,7 +782,7 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     let current_set = apply_revision_shared(set, &current);
     let update_set = apply_revision_shared(set, &update);
     let plan = plan_with_sets(&inputs, &current_set, &update_set);
-    let mut status = plan.status.clone();
+    let mut status = plan.status;
     let mut first_err: Option<ApiError> = None;
     let mut failed_batch: Option<usize> = None;
     let mut failed_units: Vec<usize> = Vec::new();
@@ -790,19 +790,24 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
         let mut control = StatefulPodControl {
             objects: &mut *objects,
         };
-        for step in &plan.steps {
+        // By value: a new pod is moved into its create, not copied.
+        for step in plan.steps {
             if failed_batch.is_some_and(|b| step.batch > b) {
                 break;
             }
             if failed_units.contains(&step.unit) {
                 continue;
             }
-            let res = match &step.intent {
-                Intent::CreatePod { pod } => control.create_stateful_pod(set, pod),
-                Intent::CreateMissingClaims { pod } => control.create_missing_claims(set, pod),
+            let (unit, batch) = (step.unit, step.batch);
+            let res = match step.intent {
+                Intent::CreatePod {
+                    pod: Cow::Owned(pod),
+                } => control.create_stateful_pod_owned(set, pod),
+                Intent::CreatePod { pod } => control.create_stateful_pod(set, &pod),
+                Intent::CreateMissingClaims { pod } => control.create_missing_claims(set, &pod),
                 Intent::DeletePod { pod, rolling } => {
-                    let r = control.delete_stateful_pod(set, pod);
-                    if *rolling {
+                    let r = control.delete_stateful_pod(set, &pod);
+                    if rolling {
                         match r {
                             Err(e) if !e.is_not_found() => Err(e),
                             _ => {
@@ -814,14 +819,14 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
                         r
                     }
                 }
-                Intent::UpdatePod { pod } => control.update_stateful_pod(&update_set, pod),
+                Intent::UpdatePod { pod } => control.update_stateful_pod(&update_set, &pod),
                 Intent::UpdateClaimOwnerRefs { pod } => {
-                    control.update_claims_for_retention(&update_set, pod)
+                    control.update_claims_for_retention(&update_set, &pod)
                 }
             };
             if let Err(e) = res {
-                failed_units.push(step.unit);
-                failed_batch.get_or_insert(step.batch);
+                failed_units.push(unit);
+                failed_batch.get_or_insert(batch);
                 first_err.get_or_insert(e);
             }
         }
