@@ -120,7 +120,17 @@ pub enum Intent<'a> {
     UpdateClaimOwnerRefs { pod: Cow<'a, Value> },
 }
 
-impl Intent<'_> {
+impl<'a> Intent<'a> {
+    fn pod_mut(&mut self) -> &mut Cow<'a, Value> {
+        match self {
+            Intent::CreatePod { pod }
+            | Intent::CreateMissingClaims { pod }
+            | Intent::DeletePod { pod, .. }
+            | Intent::UpdatePod { pod }
+            | Intent::UpdateClaimOwnerRefs { pod } => pod,
+        }
+    }
+
     pub fn pod(&self) -> &Value {
         match self {
             Intent::CreatePod { pod }
@@ -338,21 +348,63 @@ fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, &Valu
 
 struct Planner<'a, 'i> {
     steps: Vec<Step<'a>>,
+    /// (step, replica index) of each step about a new pod: its pod is moved in from the
+    /// replica list when the plan is done (`fill_new_pods`), not copied at each step.
+    new_refs: Vec<(usize, usize)>,
     batch: usize,
     unit: usize,
     waiting: Option<String>,
     inp: &'i Inputs<'a>,
 }
 
-/// A pod of the replica list as an intent's pod: existing pods stay borrowed.
-fn share<'a>(p: &Cow<'a, Value>) -> Cow<'a, Value> {
-    match p {
-        Cow::Borrowed(b) => Cow::Borrowed(b),
-        Cow::Owned(o) => Cow::Owned(o.clone()),
+/// What a step about a new pod holds until `fill_new_pods` moves the pod in.
+static NEW_POD_PLACEHOLDER: Value = Value::Null;
+
+/// Moves each new pod of `replicas` into the steps about it (the last of them; earlier
+/// ones, rare, get copies).
+fn fill_new_pods<'a>(
+    steps: &mut [Step<'a>],
+    new_refs: &[(usize, usize)],
+    replicas: Vec<Cow<'a, Value>>,
+) {
+    if new_refs.is_empty() {
+        return;
+    }
+    let mut replicas = replicas;
+    let mut uses = vec![0usize; replicas.len()];
+    for &(_, i) in new_refs {
+        if let Some(u) = uses.get_mut(i) {
+            *u += 1;
+        }
+    }
+    for &(s, i) in new_refs {
+        let (Some(slot), Some(u), Some(step)) =
+            (replicas.get_mut(i), uses.get_mut(i), steps.get_mut(s))
+        else {
+            continue;
+        };
+        *u -= 1;
+        *step.intent.pod_mut() = if *u == 0 {
+            std::mem::replace(slot, Cow::Borrowed(&NEW_POD_PLACEHOLDER))
+        } else {
+            slot.clone()
+        };
     }
 }
 
 impl<'a> Planner<'a, '_> {
+    /// Replica `i` of the list as the pod of the step about to be pushed: existing pods stay
+    /// borrowed; a new one is noted, and moved in by `fill_new_pods`.
+    fn share(&mut self, p: &Cow<'a, Value>, i: usize) -> Cow<'a, Value> {
+        match p {
+            Cow::Borrowed(b) => Cow::Borrowed(b),
+            Cow::Owned(_) => {
+                self.new_refs.push((self.steps.len(), i));
+                Cow::Borrowed(&NEW_POD_PLACEHOLDER)
+            }
+        }
+    }
+
     fn push(&mut self, intent: Intent<'a>) {
         self.steps.push(Step {
             intent,
@@ -461,11 +513,29 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
         })
         .collect();
-    // New pods' facts borrow from the list that owns them.
-    let rep_facts: Vec<PodFacts<'_>> = replicas_list
+    // New pods' facts are read into owned copies (few: the pods a scale-up creates), so
+    // that the pods themselves can be moved into their steps when the plan is done.
+    let new_facts: Vec<Option<(String, KnownPodFacts)>> = replicas_list
         .iter()
-        .zip(known)
-        .map(|(p, f)| f.unwrap_or_else(|| PodFacts::of(p, mrs)))
+        .zip(&known)
+        .map(|(p, f)| match (p, f) {
+            (Cow::Owned(p), None) => Some((object::name(p).to_string(), KnownPodFacts::of(set, p))),
+            _ => None,
+        })
+        .collect();
+    let rep_facts: Vec<PodFacts<'_>> = known
+        .into_iter()
+        .zip(&new_facts)
+        .map(|(f, n)| match (f, n) {
+            (Some(f), _) => f,
+            // What `PodFacts::of` reads of a new pod (which has no status: not Ready, so
+            // no ready time either way).
+            (None, Some((name, k))) => PodFacts {
+                identity: None,
+                ..k.facts(name)
+            },
+            (None, None) => PodFacts::of(&NEW_POD_PLACEHOLDER, mrs),
+        })
         .collect();
     kubeplay_shell::sorting::sort_by_key(&mut condemned, |(_, f)| std::cmp::Reverse(f.ordinal));
 
@@ -478,18 +548,20 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
 
     let mut pl = Planner {
         steps: Vec::new(),
+        new_refs: Vec::new(),
         batch: 0,
         unit: 0,
         waiting: None,
         inp,
     };
-    let finish = |pl: Planner<'a, '_>, mut status: SetStatus| {
+    let finish = |mut pl: Planner<'a, '_>, mut status: SetStatus, replicas| {
         count_status(
             &mut status,
             mrs,
             now,
             rep_facts.iter().chain(condemned.iter().map(|(_, f)| f)),
         );
+        fill_new_pods(&mut pl.steps, &pl.new_refs, replicas);
         Plan {
             status,
             steps: pl.steps,
@@ -528,7 +600,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         )
     });
     if exit {
-        return finish(pl, status);
+        return finish(pl, status, replicas_list);
     }
 
     // Step 7: retention owner refs of condemned pods (S4.3).
@@ -567,7 +639,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         true
     });
     if exit {
-        return finish(pl, status);
+        return finish(pl, status, replicas_list);
     }
 
     count_status(
@@ -578,6 +650,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     );
     // Step 10: OnDelete never updates pods by itself.
     if strategy_type(set) == "OnDelete" {
+        fill_new_pods(&mut pl.steps, &pl.new_refs, replicas_list);
         return Plan {
             status,
             steps: pl.steps,
@@ -613,10 +686,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
                 }
                 let f = &rep_facts[target];
                 if f.revision != update_name && !f.terminating {
-                    pl.push(Intent::DeletePod {
-                        pod: share(&replicas_list[target]),
-                        rolling: true,
-                    });
+                    let pod = pl.share(&replicas_list[target], target);
+                    pl.push(Intent::DeletePod { pod, rolling: true });
                     budget -= 1;
                 }
             }
@@ -630,10 +701,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         for target in (update_min..replicas_list.len()).rev() {
             let f = &rep_facts[target];
             if f.revision != update_name && !f.terminating {
-                pl.push(Intent::DeletePod {
-                    pod: share(&replicas_list[target]),
-                    rolling: true,
-                });
+                let pod = pl.share(&replicas_list[target], target);
+                pl.push(Intent::DeletePod { pod, rolling: true });
                 break;
             }
             if f.unavailable(mrs, now) {
@@ -645,6 +714,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
         }
     }
+    fill_new_pods(&mut pl.steps, &pl.new_refs, replicas_list);
     Plan {
         status,
         steps: pl.steps,
@@ -674,8 +744,9 @@ fn process_replica<'a>(
     let ph = f.phase;
     if ph == "Failed" || ph == "Succeeded" {
         if !f.terminating {
+            let pod = pl.share(shared, i);
             pl.push(Intent::DeletePod {
-                pod: share(shared),
+                pod,
                 rolling: false,
             });
         }
@@ -689,7 +760,8 @@ fn process_replica<'a>(
             ));
             return true;
         }
-        pl.push(Intent::CreatePod { pod: share(shared) });
+        let pod = pl.share(shared, i);
+        pl.push(Intent::CreatePod { pod });
         if monotonic {
             return true;
         }
@@ -697,7 +769,8 @@ fn process_replica<'a>(
         return false;
     }
     if ph == "Pending" {
-        pl.push(Intent::CreateMissingClaims { pod: share(shared) });
+        let pod = pl.share(shared, i);
+        pl.push(Intent::CreateMissingClaims { pod });
     }
     if monotonic {
         if f.terminating {
@@ -728,7 +801,8 @@ fn process_replica<'a>(
     if identity && storage && retention_match {
         return false;
     }
-    pl.push(Intent::UpdatePod { pod: share(shared) });
+    let pod = pl.share(shared, i);
+    pl.push(Intent::UpdatePod { pod });
     false
 }
 
@@ -967,4 +1041,34 @@ pub fn claims_by_name(claims: impl IntoIterator<Item = Value>) -> BTreeMap<Strin
         .into_iter()
         .map(|c| (object::name(&c).to_string(), c))
         .collect()
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(pod: Cow<'static, Value>) -> Step<'static> {
+        Step {
+            intent: Intent::CreatePod { pod },
+            batch: 1,
+            unit: 1,
+        }
+    }
+
+    #[test]
+    fn a_new_pod_in_two_steps_reaches_both_and_existing_pods_stay_borrowed() {
+        static EXISTING: Value = Value::Null;
+        let new_pod = json!({"metadata": {"name": "web-1"}});
+        let replicas = vec![Cow::Borrowed(&EXISTING), Cow::Owned(new_pod.clone())];
+        let mut steps = vec![
+            step(Cow::Borrowed(&NEW_POD_PLACEHOLDER)),
+            step(Cow::Borrowed(&EXISTING)),
+            step(Cow::Borrowed(&NEW_POD_PLACEHOLDER)),
+        ];
+        fill_new_pods(&mut steps, &[(0, 1), (2, 1)], replicas);
+        assert_eq!(steps[0].intent.pod(), &new_pod);
+        assert_eq!(steps[2].intent.pod(), &new_pod);
+        assert!(matches!(steps[1].intent.pod_mut(), Cow::Borrowed(_)));
+    }
 }
