@@ -288,8 +288,14 @@ impl Api {
     /// the namespace, name validation and existence checks and the stamping of `create`, in
     /// the same order and with the same RNG draw, without the decoding check, defaulting and
     /// admission that a well-formed engine object passes unchanged. `obj` must carry
-    /// apiVersion, kind, a non-empty namespace and name, and no server-set metadata.
-    pub(crate) fn create_built(&mut self, kind: Kind, mut obj: Object) -> ApiResult<Arc<Object>> {
+    /// apiVersion, kind, a non-empty namespace and name, and no server-set metadata;
+    /// `created` is `self.now.rfc3339()` (the caller has it formatted already).
+    pub(crate) fn create_built(
+        &mut self,
+        kind: Kind,
+        mut obj: Object,
+        created: String,
+    ) -> ApiResult<Arc<Object>> {
         let ns = object::namespace(&obj);
         let name = object::name(&obj);
         match self.store.get(Kind::Namespace, "", ns) {
@@ -309,7 +315,6 @@ impl Api {
         }
         let uid = self.rng.uuid();
         let rv = self.store.next_resource_version();
-        let created = self.now.rfc3339();
         if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("uid".into(), Value::String(uid));
             meta.insert("creationTimestamp".into(), Value::String(created));
@@ -472,10 +477,11 @@ impl Api {
             validation::validate_status_update(kind, &old, &new)
                 .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
         }
-        // A status write copies everything but metadata and status from the stored object,
-        // so only those two can differ (comparing them skips the spec, the biggest part).
+        // A status write copies everything but the status from the stored object (metadata
+        // too, except a Deployment's annotations), so only the status can differ (comparing
+        // it alone skips the spec and metadata, the biggest parts).
         let unchanged = if status_only && kind != Kind::Deployment {
-            new.get("metadata") == old.get("metadata") && new.get("status") == old.get("status")
+            new.get("status") == old.get("status")
         } else {
             new == *old
         };

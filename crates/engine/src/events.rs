@@ -73,8 +73,18 @@ impl Api {
         source: Source<'_>,
     ) {
         let now = self.now;
+        // The involved object's metadata is found once; each field is then one scan of it.
+        let meta = object::get(involved, &["metadata"]).and_then(Value::as_object);
+        let meta_str = |k: &str| {
+            meta.and_then(|m| object::field(m, k))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        };
+        let (inv_name, inv_ns, inv_uid) =
+            (meta_str("name"), meta_str("namespace"), meta_str("uid"));
+        let inv_kind = object::kind(involved);
         let ns = {
-            let n = object::namespace(involved);
+            let n = inv_ns;
             if n.is_empty() {
                 "default".to_string()
             } else {
@@ -89,13 +99,13 @@ impl Api {
             "/",
             source.host.unwrap_or(""),
             "|",
-            object::kind(involved),
+            inv_kind,
             "/",
             &ns,
             "/",
-            object::name(involved),
+            inv_name,
             "/",
-            object::uid(involved),
+            inv_uid,
             "/",
             field_path.unwrap_or(""),
             "|",
@@ -108,10 +118,8 @@ impl Api {
             similar_key.push_str(p);
         }
         // Aggregation: count distinct messages for the similar key inside the window.
-        let similar = match cache.similar.get_mut(&similar_key) {
-            Some(s) => s,
-            None => cache.similar.entry(similar_key).or_default(),
-        };
+        // One search, found or not (the key is built either way; a found one drops it).
+        let similar = cache.similar.entry(similar_key).or_default();
         similar
             .messages
             .retain(|(_, t)| now.0.saturating_sub(*t) <= WINDOW_MS);
@@ -155,19 +163,16 @@ impl Api {
             }
         }
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
-        let name = format!("{}.{:x}", object::name(involved), nanos);
+        let name = format!("{inv_name}.{nanos:x}");
         let s = |v: &str| Value::String(v.to_string());
         let mut involved_ref = Map::new();
         involved_ref.insert("apiVersion".into(), s(object::api_version(involved)));
-        involved_ref.insert("kind".into(), s(object::kind(involved)));
-        involved_ref.insert("name".into(), s(object::name(involved)));
-        involved_ref.insert("uid".into(), s(object::uid(involved)));
-        involved_ref.insert(
-            "resourceVersion".into(),
-            s(object::get_str(involved, &["metadata", "resourceVersion"]).unwrap_or("")),
-        );
-        if !object::namespace(involved).is_empty() {
-            involved_ref.insert("namespace".into(), s(object::namespace(involved)));
+        involved_ref.insert("kind".into(), s(inv_kind));
+        involved_ref.insert("name".into(), s(inv_name));
+        involved_ref.insert("uid".into(), s(inv_uid));
+        involved_ref.insert("resourceVersion".into(), s(meta_str("resourceVersion")));
+        if !inv_ns.is_empty() {
+            involved_ref.insert("namespace".into(), s(inv_ns));
         }
         if let Some(fp) = field_path {
             involved_ref.insert("fieldPath".into(), s(fp));
@@ -189,13 +194,17 @@ impl Api {
         ev.insert("message".into(), Value::String(message));
         ev.insert("source".into(), Value::Object(src_obj));
         ev.insert("firstTimestamp".into(), s(&stamp));
-        ev.insert("lastTimestamp".into(), Value::String(stamp));
+        ev.insert("lastTimestamp".into(), Value::String(stamp.clone()));
         ev.insert("count".into(), Value::from(1));
         ev.insert("type".into(), s(event_type));
         ev.insert("eventTime".into(), Value::Null);
         ev.insert("reportingComponent".into(), s(source.component));
         ev.insert("reportingInstance".into(), s(source.host.unwrap_or("")));
-        if self.create_built(Kind::Event, Value::Object(ev)).is_ok() {
+        // The creationTimestamp is this moment too: formatted once.
+        if self
+            .create_built(Kind::Event, Value::Object(ev), stamp)
+            .is_ok()
+        {
             remember(similar, exact_key, ns, name, now.0);
         }
     }

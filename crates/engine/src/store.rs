@@ -279,6 +279,23 @@ impl Store {
             .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
     }
 
+    /// `controlled_by` within one namespace, told by the index's keys (no object is read
+    /// to learn its namespace).
+    pub fn controlled_by_in<'a>(
+        &'a self,
+        kind: Kind,
+        owner_uid: &str,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        let keys = self.controlled.get(owner_uid);
+        let map = self.objects.get(&kind);
+        keys.into_iter()
+            .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
+            .take_while(move |(k, _)| *k == kind)
+            .filter(move |(_, (ns, _))| ns == namespace)
+            .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
+    }
+
     /// Objects of `kind` in `namespace` with no controller reference, in key order (none
     /// for Events, which the index leaves out).
     pub fn uncontrolled<'a>(

@@ -438,8 +438,9 @@ fn max_unavailable(v: &Value, errs: &mut Errs) {
 
 /// `ValidateStatefulSetStatus` (S1.11).
 fn stateful_set_status(old: &Value, new: &Value, errs: &mut Errs) {
-    let st = new.get("status").cloned().unwrap_or(json!({}));
-    let get = |f: &str| object::get_i64(&st, &[f]).unwrap_or(0);
+    let empty = json!({});
+    let st = new.get("status").unwrap_or(&empty);
+    let get = |f: &str| object::get_i64(st, &[f]).unwrap_or(0);
     for f in [
         "replicas",
         "readyReplicas",

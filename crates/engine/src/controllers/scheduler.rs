@@ -1337,7 +1337,9 @@ fn spread_counts(api: &Api, snap: &Snapshot<'_>, pod: &Value) -> BTreeMap<String
         .collect();
     let is_peer = |p: &Value| {
         object::namespace(p) == ns
-            && ((owner.is_some() && object::controller_ref(p).map(|r| r.uid) == owner)
+            // Read in place: the decoded reference's uid, without decoding every peer's.
+            && ((owner.is_some()
+                && object::controller_ref_view(p).map(|r| r.uid) == owner.as_deref())
                 || services.iter().any(|s| s.matches_object(p)))
     };
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();

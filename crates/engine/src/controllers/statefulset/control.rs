@@ -120,7 +120,17 @@ pub enum Intent<'a> {
     UpdateClaimOwnerRefs { pod: Cow<'a, Value> },
 }
 
-impl Intent<'_> {
+impl<'a> Intent<'a> {
+    fn pod_mut(&mut self) -> &mut Cow<'a, Value> {
+        match self {
+            Intent::CreatePod { pod }
+            | Intent::CreateMissingClaims { pod }
+            | Intent::DeletePod { pod, .. }
+            | Intent::UpdatePod { pod }
+            | Intent::UpdateClaimOwnerRefs { pod } => pod,
+        }
+    }
+
     pub fn pod(&self) -> &Value {
         match self {
             Intent::CreatePod { pod }
@@ -156,6 +166,8 @@ pub struct Inputs<'a> {
     pub set: &'a Value,
     /// Pods claimed by the set (members, selector-matching, owned).
     pub pods: &'a [&'a Value],
+    /// The facts of `pods`, in the same order, when the caller knows them already.
+    pub facts: Option<&'a [PodFacts<'a>]>,
     /// Claims in the set's namespace, by name.
     pub claims: &'a BTreeMap<String, &'a Value>,
     pub current_revision: &'a Value,
@@ -169,7 +181,7 @@ pub struct Inputs<'a> {
 /// questions of each pod several times (counts, first unavailable, processReplica, the
 /// rolling update), and every question answered from the JSON tree walks it again.
 #[derive(Clone, Copy, Debug)]
-struct PodFacts<'p> {
+pub struct PodFacts<'p> {
     name: &'p str,
     ordinal: i64,
     phase: &'p str,
@@ -179,6 +191,8 @@ struct PodFacts<'p> {
     /// When the Ready condition last changed (read only when minReadySeconds > 0).
     ready_since: Option<Time>,
     revision: &'p str,
+    /// `identity_matches` against the set, when already known.
+    identity: Option<bool>,
 }
 
 impl<'p> PodFacts<'p> {
@@ -196,6 +210,7 @@ impl<'p> PodFacts<'p> {
                 None
             },
             revision: pod_revision(pod),
+            identity: None,
         }
     }
 
@@ -225,6 +240,55 @@ impl<'p> PodFacts<'p> {
     fn unavailable(&self, mrs: i64, now: Time) -> bool {
         let healthy = self.running_and_ready() && !self.terminating;
         !healthy || !self.available(mrs, now)
+    }
+}
+
+/// One pod version's `PodFacts` against one set, owned, for the controller to keep between
+/// syncs (a stored pod version never changes): the next sync borrows them instead of reading
+/// the pod again. `ready_since` is read whenever the pod is Ready (only minReadySeconds > 0
+/// looks at it), so the facts hold for any minReadySeconds.
+#[derive(Clone, Debug)]
+pub struct KnownPodFacts {
+    ordinal: i64,
+    phase: String,
+    terminating: bool,
+    ready: bool,
+    ready_since: Option<Time>,
+    revision: String,
+    identity: bool,
+}
+
+impl KnownPodFacts {
+    pub fn of(set: &Value, pod: &Value) -> KnownPodFacts {
+        let ready = is_ready(pod);
+        KnownPodFacts {
+            ordinal: ordinal(pod),
+            phase: phase(pod).to_string(),
+            terminating: is_terminating(pod),
+            ready,
+            ready_since: if ready { ready_since(pod) } else { None },
+            revision: pod_revision(pod).to_string(),
+            identity: identity_matches_named(
+                object::name(set),
+                object::namespace(set),
+                pod,
+                object::name(pod),
+            ),
+        }
+    }
+
+    /// The facts for the plan; `name` is the pod's name.
+    pub fn facts<'p>(&'p self, name: &'p str) -> PodFacts<'p> {
+        PodFacts {
+            name,
+            ordinal: self.ordinal,
+            phase: &self.phase,
+            terminating: self.terminating,
+            ready: self.ready,
+            ready_since: self.ready_since,
+            revision: &self.revision,
+            identity: Some(self.identity),
+        }
     }
 }
 
@@ -284,21 +348,63 @@ fn claims_match_policy(set: &Value, pod: &Value, claims: &BTreeMap<String, &Valu
 
 struct Planner<'a, 'i> {
     steps: Vec<Step<'a>>,
+    /// (step, replica index) of each step about a new pod: its pod is moved in from the
+    /// replica list when the plan is done (`fill_new_pods`), not copied at each step.
+    new_refs: Vec<(usize, usize)>,
     batch: usize,
     unit: usize,
     waiting: Option<String>,
     inp: &'i Inputs<'a>,
 }
 
-/// A pod of the replica list as an intent's pod: existing pods stay borrowed.
-fn share<'a>(p: &Cow<'a, Value>) -> Cow<'a, Value> {
-    match p {
-        Cow::Borrowed(b) => Cow::Borrowed(b),
-        Cow::Owned(o) => Cow::Owned(o.clone()),
+/// What a step about a new pod holds until `fill_new_pods` moves the pod in.
+static NEW_POD_PLACEHOLDER: Value = Value::Null;
+
+/// Moves each new pod of `replicas` into the steps about it (the last of them; earlier
+/// ones, rare, get copies).
+fn fill_new_pods<'a>(
+    steps: &mut [Step<'a>],
+    new_refs: &[(usize, usize)],
+    replicas: Vec<Cow<'a, Value>>,
+) {
+    if new_refs.is_empty() {
+        return;
+    }
+    let mut replicas = replicas;
+    let mut uses = vec![0usize; replicas.len()];
+    for &(_, i) in new_refs {
+        if let Some(u) = uses.get_mut(i) {
+            *u += 1;
+        }
+    }
+    for &(s, i) in new_refs {
+        let (Some(slot), Some(u), Some(step)) =
+            (replicas.get_mut(i), uses.get_mut(i), steps.get_mut(s))
+        else {
+            continue;
+        };
+        *u -= 1;
+        *step.intent.pod_mut() = if *u == 0 {
+            std::mem::replace(slot, Cow::Borrowed(&NEW_POD_PLACEHOLDER))
+        } else {
+            slot.clone()
+        };
     }
 }
 
 impl<'a> Planner<'a, '_> {
+    /// Replica `i` of the list as the pod of the step about to be pushed: existing pods stay
+    /// borrowed; a new one is noted, and moved in by `fill_new_pods`.
+    fn share(&mut self, p: &Cow<'a, Value>, i: usize) -> Cow<'a, Value> {
+        match p {
+            Cow::Borrowed(b) => Cow::Borrowed(b),
+            Cow::Owned(_) => {
+                self.new_refs.push((self.steps.len(), i));
+                Cow::Borrowed(&NEW_POD_PLACEHOLDER)
+            }
+        }
+    }
+
     fn push(&mut self, intent: Intent<'a>) {
         self.steps.push(Step {
             intent,
@@ -364,7 +470,10 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         collision_count: inp.collision_count,
         ..SetStatus::default()
     };
-    let pod_facts: Vec<PodFacts<'a>> = inp.pods.iter().map(|p| PodFacts::of(p, mrs)).collect();
+    let pod_facts: Vec<PodFacts<'a>> = match inp.facts {
+        Some(known) if known.len() == inp.pods.len() => known.to_vec(),
+        _ => inp.pods.iter().map(|p| PodFacts::of(p, mrs)).collect(),
+    };
     count_status(&mut status, mrs, now, pod_facts.iter());
 
     // Partition pods into in-range replicas (by index) and condemned (S3.6 step 3).
@@ -404,11 +513,29 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
         })
         .collect();
-    // New pods' facts borrow from the list that owns them.
-    let rep_facts: Vec<PodFacts<'_>> = replicas_list
+    // New pods' facts are read into owned copies (few: the pods a scale-up creates), so
+    // that the pods themselves can be moved into their steps when the plan is done.
+    let new_facts: Vec<Option<(String, KnownPodFacts)>> = replicas_list
         .iter()
-        .zip(known)
-        .map(|(p, f)| f.unwrap_or_else(|| PodFacts::of(p, mrs)))
+        .zip(&known)
+        .map(|(p, f)| match (p, f) {
+            (Cow::Owned(p), None) => Some((object::name(p).to_string(), KnownPodFacts::of(set, p))),
+            _ => None,
+        })
+        .collect();
+    let rep_facts: Vec<PodFacts<'_>> = known
+        .into_iter()
+        .zip(&new_facts)
+        .map(|(f, n)| match (f, n) {
+            (Some(f), _) => f,
+            // What `PodFacts::of` reads of a new pod (which has no status: not Ready, so
+            // no ready time either way).
+            (None, Some((name, k))) => PodFacts {
+                identity: None,
+                ..k.facts(name)
+            },
+            (None, None) => PodFacts::of(&NEW_POD_PLACEHOLDER, mrs),
+        })
         .collect();
     kubeplay_shell::sorting::sort_by_key(&mut condemned, |(_, f)| std::cmp::Reverse(f.ordinal));
 
@@ -421,18 +548,20 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
 
     let mut pl = Planner {
         steps: Vec::new(),
+        new_refs: Vec::new(),
         batch: 0,
         unit: 0,
         waiting: None,
         inp,
     };
-    let finish = |pl: Planner<'a, '_>, mut status: SetStatus| {
+    let finish = |mut pl: Planner<'a, '_>, mut status: SetStatus, replicas| {
         count_status(
             &mut status,
             mrs,
             now,
             rep_facts.iter().chain(condemned.iter().map(|(_, f)| f)),
         );
+        fill_new_pods(&mut pl.steps, &pl.new_refs, replicas);
         Plan {
             status,
             steps: pl.steps,
@@ -471,7 +600,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         )
     });
     if exit {
-        return finish(pl, status);
+        return finish(pl, status, replicas_list);
     }
 
     // Step 7: retention owner refs of condemned pods (S4.3).
@@ -510,7 +639,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         true
     });
     if exit {
-        return finish(pl, status);
+        return finish(pl, status, replicas_list);
     }
 
     count_status(
@@ -521,6 +650,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     );
     // Step 10: OnDelete never updates pods by itself.
     if strategy_type(set) == "OnDelete" {
+        fill_new_pods(&mut pl.steps, &pl.new_refs, replicas_list);
         return Plan {
             status,
             steps: pl.steps,
@@ -556,10 +686,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
                 }
                 let f = &rep_facts[target];
                 if f.revision != update_name && !f.terminating {
-                    pl.push(Intent::DeletePod {
-                        pod: share(&replicas_list[target]),
-                        rolling: true,
-                    });
+                    let pod = pl.share(&replicas_list[target], target);
+                    pl.push(Intent::DeletePod { pod, rolling: true });
                     budget -= 1;
                 }
             }
@@ -573,10 +701,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         for target in (update_min..replicas_list.len()).rev() {
             let f = &rep_facts[target];
             if f.revision != update_name && !f.terminating {
-                pl.push(Intent::DeletePod {
-                    pod: share(&replicas_list[target]),
-                    rolling: true,
-                });
+                let pod = pl.share(&replicas_list[target], target);
+                pl.push(Intent::DeletePod { pod, rolling: true });
                 break;
             }
             if f.unavailable(mrs, now) {
@@ -588,6 +714,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
         }
     }
+    fill_new_pods(&mut pl.steps, &pl.new_refs, replicas_list);
     Plan {
         status,
         steps: pl.steps,
@@ -617,8 +744,9 @@ fn process_replica<'a>(
     let ph = f.phase;
     if ph == "Failed" || ph == "Succeeded" {
         if !f.terminating {
+            let pod = pl.share(shared, i);
             pl.push(Intent::DeletePod {
-                pod: share(shared),
+                pod,
                 rolling: false,
             });
         }
@@ -632,7 +760,8 @@ fn process_replica<'a>(
             ));
             return true;
         }
-        pl.push(Intent::CreatePod { pod: share(shared) });
+        let pod = pl.share(shared, i);
+        pl.push(Intent::CreatePod { pod });
         if monotonic {
             return true;
         }
@@ -640,7 +769,8 @@ fn process_replica<'a>(
         return false;
     }
     if ph == "Pending" {
-        pl.push(Intent::CreateMissingClaims { pod: share(shared) });
+        let pod = pl.share(shared, i);
+        pl.push(Intent::CreateMissingClaims { pod });
     }
     if monotonic {
         if f.terminating {
@@ -665,13 +795,14 @@ fn process_replica<'a>(
     } else {
         storage_matches(set, pod)
     };
-    if identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
-        && storage
-        && retention_match
-    {
+    let identity = f.identity.unwrap_or_else(|| {
+        identity_matches_named(object::name(set), object::namespace(set), pod, f.name)
+    });
+    if identity && storage && retention_match {
         return false;
     }
-    pl.push(Intent::UpdatePod { pod: share(shared) });
+    let pod = pl.share(shared, i);
+    pl.push(Intent::UpdatePod { pod });
     false
 }
 
@@ -689,14 +820,16 @@ pub fn sync<M: ObjectManager + ?Sized>(
     let pods: Vec<&Value> = pods.iter().collect();
     let revisions: Vec<&Value> = revisions.iter().collect();
     let claims: BTreeMap<String, &Value> = claims.iter().map(|(k, v)| (k.clone(), v)).collect();
-    sync_shared(objects, set, &pods, revisions, &claims, now, gates)
+    sync_shared(objects, set, &pods, None, revisions, &claims, now, gates)
 }
 
 /// `sync` over borrowed objects (the controller hands in what the store holds, uncopied).
+#[allow(clippy::too_many_arguments)]
 pub fn sync_shared<M: ObjectManager + ?Sized>(
     objects: &mut M,
     set: &Value,
     pods: &[&Value],
+    facts: Option<&[PodFacts<'_>]>,
     mut revisions: Vec<&Value>,
     claims: &BTreeMap<String, &Value>,
     now: Time,
@@ -711,6 +844,7 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     let inputs = Inputs {
         set,
         pods,
+        facts,
         claims,
         current_revision: &current,
         update_revision: &update,
@@ -722,7 +856,7 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     let current_set = apply_revision_shared(set, &current);
     let update_set = apply_revision_shared(set, &update);
     let plan = plan_with_sets(&inputs, &current_set, &update_set);
-    let mut status = plan.status.clone();
+    let mut status = plan.status;
     let mut first_err: Option<ApiError> = None;
     let mut failed_batch: Option<usize> = None;
     let mut failed_units: Vec<usize> = Vec::new();
@@ -730,19 +864,24 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
         let mut control = StatefulPodControl {
             objects: &mut *objects,
         };
-        for step in &plan.steps {
+        // By value: a new pod is moved into its create, not copied.
+        for step in plan.steps {
             if failed_batch.is_some_and(|b| step.batch > b) {
                 break;
             }
             if failed_units.contains(&step.unit) {
                 continue;
             }
-            let res = match &step.intent {
-                Intent::CreatePod { pod } => control.create_stateful_pod(set, pod),
-                Intent::CreateMissingClaims { pod } => control.create_missing_claims(set, pod),
+            let (unit, batch) = (step.unit, step.batch);
+            let res = match step.intent {
+                Intent::CreatePod {
+                    pod: Cow::Owned(pod),
+                } => control.create_stateful_pod_owned(set, pod),
+                Intent::CreatePod { pod } => control.create_stateful_pod(set, &pod),
+                Intent::CreateMissingClaims { pod } => control.create_missing_claims(set, &pod),
                 Intent::DeletePod { pod, rolling } => {
-                    let r = control.delete_stateful_pod(set, pod);
-                    if *rolling {
+                    let r = control.delete_stateful_pod(set, &pod);
+                    if rolling {
                         match r {
                             Err(e) if !e.is_not_found() => Err(e),
                             _ => {
@@ -754,14 +893,14 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
                         r
                     }
                 }
-                Intent::UpdatePod { pod } => control.update_stateful_pod(&update_set, pod),
+                Intent::UpdatePod { pod } => control.update_stateful_pod(&update_set, &pod),
                 Intent::UpdateClaimOwnerRefs { pod } => {
-                    control.update_claims_for_retention(&update_set, pod)
+                    control.update_claims_for_retention(&update_set, &pod)
                 }
             };
             if let Err(e) = res {
-                failed_units.push(step.unit);
-                failed_batch.get_or_insert(step.batch);
+                failed_units.push(unit);
+                failed_batch.get_or_insert(batch);
                 first_err.get_or_insert(e);
             }
         }
@@ -902,4 +1041,34 @@ pub fn claims_by_name(claims: impl IntoIterator<Item = Value>) -> BTreeMap<Strin
         .into_iter()
         .map(|c| (object::name(&c).to_string(), c))
         .collect()
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(pod: Cow<'static, Value>) -> Step<'static> {
+        Step {
+            intent: Intent::CreatePod { pod },
+            batch: 1,
+            unit: 1,
+        }
+    }
+
+    #[test]
+    fn a_new_pod_in_two_steps_reaches_both_and_existing_pods_stay_borrowed() {
+        static EXISTING: Value = Value::Null;
+        let new_pod = json!({"metadata": {"name": "web-1"}});
+        let replicas = vec![Cow::Borrowed(&EXISTING), Cow::Owned(new_pod.clone())];
+        let mut steps = vec![
+            step(Cow::Borrowed(&NEW_POD_PLACEHOLDER)),
+            step(Cow::Borrowed(&EXISTING)),
+            step(Cow::Borrowed(&NEW_POD_PLACEHOLDER)),
+        ];
+        fill_new_pods(&mut steps, &[(0, 1), (2, 1)], replicas);
+        assert_eq!(steps[0].intent.pod(), &new_pod);
+        assert_eq!(steps[2].intent.pod(), &new_pod);
+        assert!(matches!(steps[1].intent.pod_mut(), Cow::Borrowed(_)));
+    }
 }

@@ -61,6 +61,7 @@ pub fn explain(api: &Api, namespace: &str, name: &str) -> Option<String> {
     let plan = control::plan_update(&Inputs {
         set,
         pods: &pod_refs,
+        facts: None,
         claims: &claims,
         current_revision: &current,
         update_revision: &update,

@@ -38,9 +38,64 @@ struct PodMemo {
     labels: BTreeMap<String, String>,
 }
 
+/// Whose controller reference a pod version carries, as `getPodsForStatefulSet` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Controlled {
+    NoController,
+    ByThisSet,
+    ByAnother,
+}
+
+/// What one sync derived from one version of one pod, kept for the next sync of the same
+/// set: a stored object never changes (a write stores a new `Arc`), so while the store still
+/// holds the very `Arc` kept here the answers stand, and the next sync (a set syncs about
+/// three times per pod it starts) skips reading the pod's owner references, labels and name
+/// again. Holding the `Arc` also keeps its address from being reused by another version.
+#[derive(Debug)]
+struct PodVersionFacts {
+    pod: Arc<Value>,
+    controlled: Controlled,
+    /// The selector matches and the pod's name is a member's (`isMemberOf`). Both depend on
+    /// the set's selector and name only, which never change for one set UID.
+    matches: bool,
+    /// What the plan reads of a member pod (members only).
+    plan: Option<control::KnownPodFacts>,
+}
+
+/// The facts of the pods one set's last sync read, in the order it read them (by name).
+#[derive(Debug, Default)]
+struct SetMemo {
+    set_uid: String,
+    pods: Vec<PodVersionFacts>,
+}
+
+impl SetMemo {
+    /// The facts of exactly this pod version, if the last sync read it. `next` is where the
+    /// previous match ended: the pods usually come in the same order, so most lookups compare
+    /// one pointer.
+    fn find(&mut self, next: &mut usize, pod: &Arc<Value>) -> Option<&mut PodVersionFacts> {
+        let at = if self
+            .pods
+            .get(*next)
+            .is_some_and(|f| Arc::ptr_eq(&f.pod, pod))
+        {
+            *next
+        } else {
+            // Out of step (a pod added, removed or rewritten): both lists are in name order.
+            let name = object::name(pod);
+            self.pods.partition_point(|f| object::name(&f.pod) < name)
+        };
+        let f = self.pods.get_mut(at).filter(|f| Arc::ptr_eq(&f.pod, pod))?;
+        *next = at + 1;
+        Some(f)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct StatefulSetController {
     pods: BTreeMap<(String, String), PodMemo>,
+    /// Per set: what its last sync derived from each pod version (a pure cache).
+    memo: BTreeMap<ObjectKey, SetMemo>,
     /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
     failures: BTreeMap<ObjectKey, u32>,
     gates: Gates,
@@ -196,6 +251,7 @@ impl StatefulSetController {
             .try_get(Kind::StatefulSet, &key.namespace, &key.name)
             .cloned()
         else {
+            self.memo.remove(key);
             return Ok(None);
         };
         let selector =
@@ -239,8 +295,7 @@ impl StatefulSetController {
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
             let mut v: Vec<Arc<Value>> = api
                 .store
-                .controlled_by(kind, &set_uid)
-                .filter(|o| object::namespace(o) == ns)
+                .controlled_by_in(kind, &set_uid, &ns)
                 .cloned()
                 .collect();
             let controlled = v.len();
@@ -291,12 +346,50 @@ impl StatefulSetController {
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
         let mut pods: Vec<Arc<Value>> = Vec::new();
         let set_terminating = object::is_terminating(&set);
+        let mut memo = self
+            .memo
+            .remove(key)
+            .filter(|m| m.set_uid == set_uid)
+            .unwrap_or_default();
+        let mut next_memo = SetMemo {
+            set_uid: set_uid.clone(),
+            pods: Vec::with_capacity(memo.pods.len()),
+        };
+        let mut at = 0;
+        // Per member pod: where its facts are in `next_memo` (`None`: an adopted pod).
+        let mut pod_memo_at: Vec<Option<usize>> = Vec::new();
         for p in candidates(api, Kind::Pod) {
-            let matches = selector.matches_object(&p) && utils::is_member_of(&set, &p);
-            match object::controller_ref_view(&p) {
-                Some(c) if c.uid != set_uid => {}
-                Some(_) if matches => pods.push(p),
-                Some(_) => {
+            let (controlled, matches, plan) = match memo.find(&mut at, &p) {
+                // Moved, not copied: each pod version is read once per sync.
+                Some(f) => (f.controlled, f.matches, f.plan.take()),
+                None => (
+                    match object::controller_ref_view(&p) {
+                        None => Controlled::NoController,
+                        Some(c) if c.uid == set_uid => Controlled::ByThisSet,
+                        Some(_) => Controlled::ByAnother,
+                    },
+                    selector.matches_object(&p) && utils::is_member_of(&set, &p),
+                    None,
+                ),
+            };
+            let member = controlled == Controlled::ByThisSet && matches;
+            let plan = match plan {
+                None if member => Some(control::KnownPodFacts::of(&set, &p)),
+                plan => plan,
+            };
+            next_memo.pods.push(PodVersionFacts {
+                pod: p.clone(),
+                controlled,
+                matches,
+                plan,
+            });
+            match controlled {
+                Controlled::ByAnother => {}
+                Controlled::ByThisSet if matches => {
+                    pod_memo_at.push(Some(next_memo.pods.len() - 1));
+                    pods.push(p);
+                }
+                Controlled::ByThisSet => {
                     if set_terminating {
                         continue;
                     }
@@ -313,7 +406,7 @@ impl StatefulSetController {
                         Err(e) => return Err(e),
                     }
                 }
-                None => {
+                Controlled::NoController => {
                     if set_terminating || !matches || object::is_terminating(&p) {
                         continue;
                     }
@@ -324,13 +417,18 @@ impl StatefulSetController {
                     refs.push(set_ref.clone());
                     object::set_owner_refs(&mut adopted, &refs);
                     match api.update(adopted) {
-                        Ok(a) => pods.push(a),
+                        Ok(a) => {
+                            pod_memo_at.push(None);
+                            pods.push(a);
+                        }
                         Err(e) if e.is_not_found() => {}
                         Err(e) => return Err(e),
                     }
                 }
             }
         }
+
+        self.memo.insert(key.clone(), next_memo);
 
         // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).
         let mut claim_objs: Vec<Arc<Value>> = Vec::new();
@@ -350,12 +448,24 @@ impl StatefulSetController {
                 .map(|c| (object::name(c).to_string(), &**c)),
         );
         let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
+        // The plan's facts of every member from the memo (all or none: an adopted pod's are
+        // not there, and then the plan reads them all itself).
+        let memo = self.memo.get(key);
+        let facts: Option<Vec<control::PodFacts<'_>>> = pod_refs
+            .iter()
+            .zip(&pod_memo_at)
+            .map(|(p, at)| {
+                let known = memo?.pods.get((*at)?)?.plan.as_ref()?;
+                Some(known.facts(object::name(p)))
+            })
+            .collect();
         let now = api.now;
         let mut objects = ApiObjects { api };
         let (status, err) = control::sync_shared(
             &mut objects,
             &set,
             &pod_refs,
+            facts.as_deref(),
             revisions.iter().map(|r| &**r).collect(),
             &claims,
             now,
