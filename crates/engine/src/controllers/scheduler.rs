@@ -902,6 +902,24 @@ struct Snapshot<'a> {
     store: &'a Store,
 }
 
+/// Advances a name-ordered walk to `name` and returns its entry, if the walk has one; entries
+/// before `name` are passed over, later ones stay for the next name.
+fn entry_named<'m, V>(
+    walk: &mut std::iter::Peekable<std::collections::btree_map::Iter<'m, String, V>>,
+    name: &str,
+) -> Option<&'m V> {
+    while let Some((k, v)) = walk.peek() {
+        match k.as_str().cmp(name) {
+            std::cmp::Ordering::Less => {
+                walk.next();
+            }
+            std::cmp::Ordering::Equal => return Some(*v),
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
 impl<'a> Snapshot<'a> {
     fn take(api: &'a Api, placed: &'a Placed) -> Snapshot<'a> {
         let nodes = api.list(Kind::Node, None, &Selector::everything());
@@ -921,32 +939,8 @@ impl<'a> Snapshot<'a> {
         let mut out = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
             let name = object::name(node);
-            let mut info = None;
-            while let Some((k, v)) = infos.peek() {
-                match k.as_str().cmp(name) {
-                    std::cmp::Ordering::Less => {
-                        infos.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        info = Some(*v);
-                        break;
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
-            let mut usage = None;
-            while let Some((k, v)) = usages.peek() {
-                match k.as_str().cmp(name) {
-                    std::cmp::Ordering::Less => {
-                        usages.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        usage = Some(*v);
-                        break;
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
+            let info = entry_named(&mut infos, name);
+            let usage = entry_named(&mut usages, name);
             // Out of order (never, for the store's listing): look up by name instead.
             let info = info.or_else(|| self.placed.allocatable.get(name));
             let usage = usage.or_else(|| self.placed.usage(name));
