@@ -191,8 +191,26 @@ fn look(status: &str, ready: bool, terminating: bool) -> PodLook {
     }
 }
 
+/// Tiles and event rows kept from the previous view, so a view rebuilt while the clock runs
+/// (on every store change, some twenty times a second at 200 pods) words again only the pods and
+/// Events that changed. An entry is reused only for the very object it was made from: the memo
+/// holds that object's `Arc`, so its address cannot be reused by another object meanwhile.
+#[derive(Default)]
+pub struct ViewMemo {
+    /// By pod name: the pod, and its tile when it was drawn at `now_s` (seconds).
+    tiles: BTreeMap<String, (std::sync::Arc<Value>, u64, Rc<PodTile>)>,
+    /// By Event uid: the Event and its row.
+    events: BTreeMap<String, (std::sync::Arc<Value>, Rc<EventRow>)>,
+}
+
 /// Everything the cluster pane draws, for the `default` namespace (the tutorials' namespace).
+#[cfg(test)]
 pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
+    cluster_view_memo(cluster, namespace, &mut ViewMemo::default())
+}
+
+/// `cluster_view`, reusing the tiles and event rows `memo` kept whose objects are unchanged.
+pub fn cluster_view_memo(cluster: &Cluster, namespace: &str, memo: &mut ViewMemo) -> ClusterView {
     let api = &cluster.api;
     let now = cluster.now();
     let all = Selector::everything();
@@ -269,8 +287,9 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
 
     let mut unscheduled = false;
     let mut tiles = Vec::new();
+    let now_s = now.0 / 1000;
+    let mut kept_tiles = BTreeMap::new();
     for p in &pods {
-        let summary = pod_summary(p, now);
         let node = get_str(p, &["spec", "nodeName"]).unwrap_or("");
         let lane = match lanes.iter().position(|l| l.name == node) {
             Some(i) => i,
@@ -279,17 +298,36 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
                 lanes.len()
             }
         };
-        tiles.push(Rc::new(PodTile {
-            name: object::name(p).to_string(),
-            lane,
-            column: column(&pod_key(p)),
-            look: look(&summary.status, is_ready(p), object::is_terminating(p)),
-            status: summary.status,
-            ready: summary.ready,
-            restarts: summary.restarts,
-            ip: get_str(p, &["status", "podIP"]).unwrap_or("").to_string(),
-        }));
+        let column = column(&pod_key(p));
+        let name = object::name(p);
+        // The same pod object in the same place is the same tile, unless its RESTARTS say
+        // "(5s ago)": that text moves with the clock.
+        let kept = memo.tiles.remove(name).filter(|(was, at, tile)| {
+            std::sync::Arc::ptr_eq(was, p)
+                && tile.lane == lane
+                && tile.column == column
+                && (*at == now_s || !tile.restarts.contains(" ago)"))
+        });
+        let tile = match kept {
+            Some((_, _, tile)) => tile,
+            None => {
+                let summary = pod_summary(p, now);
+                Rc::new(PodTile {
+                    name: name.to_string(),
+                    lane,
+                    column,
+                    look: look(&summary.status, is_ready(p), object::is_terminating(p)),
+                    status: summary.status,
+                    ready: summary.ready,
+                    restarts: summary.restarts,
+                    ip: get_str(p, &["status", "podIP"]).unwrap_or("").to_string(),
+                })
+            }
+        };
+        kept_tiles.insert(name.to_string(), (p.clone(), now_s, tile.clone()));
+        tiles.push(tile);
     }
+    memo.tiles = kept_tiles;
     if unscheduled {
         lanes.push(NodeLane {
             name: "(not scheduled)".to_string(),
@@ -346,7 +384,7 @@ pub fn cluster_view(cluster: &Cluster, namespace: &str) -> ClusterView {
         pods: tiles,
         claims: disks,
         dns: dns_names(cluster, namespace, &pods, &column),
-        events: events(cluster, 40),
+        events: events_memo(cluster, 40, &mut memo.events),
         idle: cluster.is_idle(),
     }
 }
@@ -415,11 +453,17 @@ fn clock(start: Time, now: Time) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
-/// The newest `limit` events, newest first, as `kubectl events` words them.
-pub fn events(cluster: &Cluster, limit: usize) -> Vec<Rc<EventRow>> {
+/// The newest `limit` events, newest first, as `kubectl events` words them, reusing the rows in
+/// `memo` (by Event uid) whose Event and age are unchanged; `memo` is left holding the rows
+/// returned.
+fn events_memo(
+    cluster: &Cluster,
+    limit: usize,
+    memo: &mut BTreeMap<String, (std::sync::Arc<Value>, Rc<EventRow>)>,
+) -> Vec<Rc<EventRow>> {
     let now = cluster.now();
     // Borrowed keys: this runs every frame over every Event in the cluster.
-    let mut evs: Vec<(&str, u64, &Value)> = cluster
+    let mut evs: Vec<(&str, u64, &std::sync::Arc<Value>)> = cluster
         .api
         .store
         .list(Kind::Event, None)
@@ -427,34 +471,47 @@ pub fn events(cluster: &Cluster, limit: usize) -> Vec<Rc<EventRow>> {
             (
                 get_str(e, &["lastTimestamp"]).unwrap_or(""),
                 object::resource_version(e),
-                &**e,
+                e,
             )
         })
         .collect();
     // Only the newest `limit` are shown: select them (linear), then sort just those. A
     // 200-pod set leaves some 1 600 Events, and this runs whenever the store changes.
-    let newest_first =
-        |a: &(&str, u64, &Value), b: &(&str, u64, &Value)| (b.0, b.1).cmp(&(a.0, a.1));
+    type Entry<'a> = (&'a str, u64, &'a std::sync::Arc<Value>);
+    let newest_first = |a: &Entry, b: &Entry| (b.0, b.1).cmp(&(a.0, a.1));
     if evs.len() > limit && limit > 0 {
         evs.select_nth_unstable_by(limit - 1, newest_first);
         evs.truncate(limit);
     }
     evs.sort_unstable_by(newest_first);
-    evs.iter()
+    let mut kept = BTreeMap::new();
+    let rows = evs
+        .iter()
         .take(limit)
         .map(|&(_, _, e)| {
-            let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
-            let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
-            Rc::new(EventRow {
-                uid: object::uid(e).to_string(),
-                age: age(get_str(e, &["lastTimestamp"]), now),
-                warning: get_str(e, &["type"]) == Some("Warning"),
-                reason: get_str(e, &["reason"]).unwrap_or("").to_string(),
-                object: format!("{}/{}", kind.to_lowercase(), name),
-                message: get_str(e, &["message"]).unwrap_or("").to_string(),
-            })
+            let uid = object::uid(e);
+            let age = age(get_str(e, &["lastTimestamp"]), now);
+            let row = match memo.remove(uid) {
+                Some((was, row)) if std::sync::Arc::ptr_eq(&was, e) && row.age == age => row,
+                _ => {
+                    let kind = get_str(e, &["involvedObject", "kind"]).unwrap_or("");
+                    let name = get_str(e, &["involvedObject", "name"]).unwrap_or("");
+                    Rc::new(EventRow {
+                        uid: uid.to_string(),
+                        age,
+                        warning: get_str(e, &["type"]) == Some("Warning"),
+                        reason: get_str(e, &["reason"]).unwrap_or("").to_string(),
+                        object: format!("{}/{}", kind.to_lowercase(), name),
+                        message: get_str(e, &["message"]).unwrap_or("").to_string(),
+                    })
+                }
+            };
+            kept.insert(uid.to_string(), (e.clone(), row.clone()));
+            row
         })
-        .collect()
+        .collect();
+    *memo = kept;
+    rows
 }
 
 /// A YAML problem in an editor tab, at a 1-based line and column when known.
@@ -513,6 +570,38 @@ mod tests {
         );
         let files = WithUrls { inner: &files };
         Session::new().run_line(c, &files, line).0.combined()
+    }
+
+    #[test]
+    fn a_view_built_from_the_memo_equals_a_fresh_one_and_keeps_unchanged_tiles() {
+        let mut c = Cluster::new(Config::default());
+        run(&mut c, "kubectl apply -f web.yaml");
+        c.settle(600_000);
+        let mut memo = ViewMemo::default();
+        let first = cluster_view_memo(&c, "default", &mut memo);
+        let again = cluster_view_memo(&c, "default", &mut memo);
+        assert_eq!(again, cluster_view(&c, "default"));
+        assert!(first
+            .pods
+            .iter()
+            .zip(&again.pods)
+            .all(|(a, b)| Rc::ptr_eq(a, b)));
+        assert!(first
+            .events
+            .iter()
+            .zip(&again.events)
+            .all(|(a, b)| Rc::ptr_eq(a, b)));
+
+        run(&mut c, "kubectl label pod web-1 touched=yes");
+        c.advance(65_000);
+        let later = cluster_view_memo(&c, "default", &mut memo);
+        assert_eq!(
+            later,
+            cluster_view(&c, "default"),
+            "changed pod and older ages"
+        );
+        assert!(!Rc::ptr_eq(&first.pods[1], &later.pods[1]), "web-1 changed");
+        assert_ne!(first.events[0].age, later.events[0].age);
     }
 
     #[test]

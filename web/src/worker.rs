@@ -39,6 +39,8 @@ struct Host {
     clock: Option<Interval>,
     last_tick: f64,
     view: Option<(ViewKey, ClusterView)>,
+    /// The tiles and event rows of the last view built, reused for unchanged objects.
+    view_memo: view::ViewMemo,
     /// The view and files as last sent.
     sent_view: Option<ClusterView>,
     sent_files: Option<Vec<(String, String)>>,
@@ -112,6 +114,7 @@ impl Host {
             clock: None,
             last_tick: js_sys::Date::now(),
             view: None,
+            view_memo: view::ViewMemo::default(),
             sent_view: None,
             sent_files: None,
             why: (u64::MAX, 0.0, Vec::new()),
@@ -233,7 +236,7 @@ impl Host {
             Some((k, v)) if *k == key => v.clone(),
             _ => {
                 let t = perf::start();
-                let v = view::cluster_view(&world.cluster, NAMESPACE);
+                let v = view::cluster_view_memo(&world.cluster, NAMESPACE, &mut self.view_memo);
                 perf::measure("kp:cluster-view", t);
                 self.view = Some((key, v.clone()));
                 v
