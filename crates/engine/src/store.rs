@@ -271,12 +271,7 @@ impl Store {
         kind: Kind,
         owner_uid: &str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let keys = self.controlled.get(owner_uid);
-        let map = self.objects.get(&kind);
-        keys.into_iter()
-            .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
-            .take_while(move |(k, _)| *k == kind)
-            .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
+        self.controlled_in(kind, owner_uid, None)
     }
 
     /// `controlled_by` within one namespace, told by the index's keys (no object is read
@@ -287,12 +282,21 @@ impl Store {
         owner_uid: &str,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.controlled_in(kind, owner_uid, Some(namespace))
+    }
+
+    fn controlled_in<'a>(
+        &'a self,
+        kind: Kind,
+        owner_uid: &str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         let keys = self.controlled.get(owner_uid);
         let map = self.objects.get(&kind);
         keys.into_iter()
             .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
             .take_while(move |(k, _)| *k == kind)
-            .filter(move |(_, (ns, _))| ns == namespace)
+            .filter(move |(_, (ns, _))| namespace.is_none_or(|n| ns == n))
             .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
     }
 
