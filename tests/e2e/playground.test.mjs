@@ -97,6 +97,16 @@ async function output(page, line) {
 }
 
 const settle = async (page) => page.getByRole("button", { name: "Settle now" }).click();
+// A screenshot once the tiles' colour transitions (0.45 s) have ended, so a settled picture shows
+// its settled colours; endless animations (the spinner of a creating pod) are not waited for.
+const shoot = async (page, name) => {
+  await page.waitForFunction(
+    () => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== "running"),
+    null,
+    { timeout: 5_000 },
+  );
+  await page.screenshot({ path: join(shots, name) });
+};
 const pause = async (page) => {
   const b = page.getByRole("button", { name: /Pause/ });
   if (await b.count()) await b.click();
@@ -146,7 +156,7 @@ test("apply web.yaml: web-0 is Running and Ready before web-1 appears", async ()
   assert.match(web0BeforeWeb1, /\bready\b/, "web-0 was Running and Ready when web-1 was created");
   await settle(page);
   await page.waitForFunction(() => document.querySelectorAll("g.dns.lit").length === 2);
-  await page.screenshot({ path: join(shots, "applied.png") });
+  await shoot(page, "applied.png");
   assert.match(await screen(page), /statefulset\.apps\/web created/);
   assert.match(await page.locator(".why").innerText(), /waiting for nothing — 2\/2 Ready/);
   assert.deepEqual(requests, [], "no network request after load");
@@ -175,7 +185,7 @@ test("delete web-0 by clicking: it comes back with the same name and the same cl
   assert.equal((await output(page, "kubectl get pod web-0 -o jsonpath='{.spec.volumes[0].persistentVolumeClaim.claimName}'")).trim(), "www-web-0");
   const pic = await picture(page);
   assert.deepEqual(pic.disks.sort(), ["PersistentVolumeClaim www-web-0, Bound, mounted", "PersistentVolumeClaim www-web-1, Bound, mounted"]);
-  await page.screenshot({ path: join(shots, "deleted-and-back.png") });
+  await shoot(page, "deleted-and-back.png");
   assert.deepEqual(requests, []);
   assert.deepEqual(errors, []);
   await page.context().close();
@@ -218,7 +228,7 @@ test("scale 5 → 3 with the replica handle: five claims remain", async () => {
   assert.match(await screen(page), /--replicas=4\nstatefulset.apps\/web scaled/);
   await settle(page);
   await page.waitForFunction(() => document.querySelectorAll("g.disk.detached").length === 1);
-  await page.screenshot({ path: join(shots, "scaled.png") });
+  await shoot(page, "scaled.png");
   assert.deepEqual(requests, []);
   assert.deepEqual(errors, []);
   await page.context().close();
@@ -239,7 +249,7 @@ test("a rolling update with a partition updates only the ordinals at or above it
   const images = await output(page, `for p in 0 1 2; do kubectl get pod web-$p --template '{{range $i, $c := .spec.containers}}{{$c.image}}{{end}}'; echo; done`);
   assert.equal(images.trim(), "registry.k8s.io/nginx-slim:0.7\nregistry.k8s.io/nginx-slim:0.7\nregistry.k8s.io/nginx-slim:0.8");
   assert.match(await output(page, "kubectl rollout status sts/web"), /partitioned roll out complete: 1 new pods have been updated/);
-  await page.screenshot({ path: join(shots, "partition.png") });
+  await shoot(page, "partition.png");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -272,7 +282,7 @@ test("reload: files, terminals, history and the cluster are as they were", async
   await cmd(page).press("ArrowUp");
   await inputIs(page, "kubectl apply -f web.yaml");
   assert.equal(await cmd(page).inputValue(), "kubectl apply -f web.yaml");
-  await page.screenshot({ path: join(shots, "reloaded.png") });
+  await shoot(page, "reloaded.png");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -287,7 +297,7 @@ test("a share link rebuilds the same cluster; embed mode plays it step by step",
   const snippet = await page.locator("textarea.share-embed").inputValue();
   assert.ok(link.startsWith(base + "#s="), link);
   assert.ok(link.length < 4000, `link is ${link.length} characters`);
-  await page.screenshot({ path: join(shots, "share.png") });
+  await shoot(page, "share.png");
 
   const other = await open(link);
   await other.page.waitForFunction(() => document.querySelectorAll("g.pod").length > 0);
@@ -335,7 +345,7 @@ test("an unreadable saved session shows export raw / reset, never a blank page",
   // Not overwritten meanwhile.
   await page.waitForTimeout(700);
   assert.match(await page.evaluate(() => localStorage.getItem("kubeplay.session")), /rm -rf/);
-  await page.screenshot({ path: join(shots, "unreadable.png") });
+  await shoot(page, "unreadable.png");
   await page.getByRole("button", { name: /Reset/ }).last().click();
   await notice.waitFor({ state: "detached" });
   assert.equal(await notice.count(), 0);
@@ -440,7 +450,7 @@ test("hostile text renders as text; a YAML error is marked at its line", async (
   const problem = await page.locator(".problem").first().innerText();
   assert.match(problem, /^⚠ line 5\b/);
   assert.deepEqual(await page.locator(".gutter .bad").allInnerTexts(), ["5\n"]);
-  await page.screenshot({ path: join(shots, "yaml-error.png") });
+  await shoot(page, "yaml-error.png");
   assert.deepEqual(requests, []);
   assert.deepEqual(errors, []);
   await page.context().close();
