@@ -678,10 +678,24 @@ fn qos_class(pod: &Value) -> String {
     }
 }
 
-fn describe_pod(k: &Kubectl<'_>, pod: &Value, now: Time) -> String {
+/// The first lines of a namespaced object's description: `Name:` and `Namespace:`.
+fn header(o: &Value) -> W {
     let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(pod)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(pod)));
+    w.w(0, &format!("Name:\t{}\n", object::name(o)));
+    w.w(0, &format!("Namespace:\t{}\n", object::namespace(o)));
+    w
+}
+
+/// `header`, then `Labels:` and `Annotations:` (the describers that print them right away).
+fn header_with_metadata(o: &Value) -> W {
+    let mut w = header(o);
+    labels_multiline(&mut w, "", "Labels", &object::labels(o));
+    annotations_multiline(&mut w, "Annotations", &object::annotations(o));
+    w
+}
+
+fn describe_pod(k: &Kubectl<'_>, pod: &Value, now: Time) -> String {
+    let mut w = header(pod);
     if let Some(p) = get_i64(pod, &["spec", "priority"]) {
         w.w(0, &format!("Priority:\t{p}\n"));
     }
@@ -806,9 +820,7 @@ fn describe_pod(k: &Kubectl<'_>, pod: &Value, now: Time) -> String {
 }
 
 fn describe_statefulset(k: &Kubectl<'_>, sts: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(sts)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(sts)));
+    let mut w = header(sts);
     w.w(
         0,
         &format!(
@@ -1006,9 +1018,7 @@ fn replica_sets_by_labels(rss: &[Value]) -> String {
 }
 
 fn describe_deployment(k: &Kubectl<'_>, d: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(d)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(d)));
+    let mut w = header(d);
     w.w(
         0,
         &format!(
@@ -1080,9 +1090,7 @@ fn describe_deployment(k: &Kubectl<'_>, d: &Value, now: Time) -> String {
 }
 
 fn describe_replicaset(k: &Kubectl<'_>, rs: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(rs)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(rs)));
+    let mut w = header(rs);
     w.w(
         0,
         &format!(
@@ -1117,11 +1125,7 @@ fn describe_replicaset(k: &Kubectl<'_>, rs: &Value, now: Time) -> String {
 }
 
 fn describe_service(k: &Kubectl<'_>, svc: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(svc)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(svc)));
-    labels_multiline(&mut w, "", "Labels", &object::labels(svc));
-    annotations_multiline(&mut w, "Annotations", &object::annotations(svc));
+    let mut w = header_with_metadata(svc);
     w.w(
         0,
         &format!(
@@ -1298,9 +1302,7 @@ fn finalizers(o: &Value) -> String {
 }
 
 fn describe_pvc(k: &Kubectl<'_>, pvc: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(pvc)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(pvc)));
+    let mut w = header(pvc);
     w.w(0, &format!("StorageClass:\t{}\n", storage_class_of(pvc)));
     match object::deletion_timestamp(pvc) {
         Some(dt) => w.w(
@@ -1553,9 +1555,7 @@ fn describe_node(k: &Kubectl<'_>, node: &Value, now: Time) -> String {
 
 /// `describePodDisruptionBudgetV1`.
 fn describe_pdb(k: &Kubectl<'_>, pdb: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(pdb)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(pdb)));
+    let mut w = header(pdb);
     let int_or_string = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -1594,11 +1594,7 @@ fn describe_pdb(k: &Kubectl<'_>, pdb: &Value, now: Time) -> String {
 
 /// `ConfigMapDescriber` (keys in order: kubectl walks a Go map, whose order varies).
 fn describe_configmap(k: &Kubectl<'_>, cm: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(cm)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(cm)));
-    labels_multiline(&mut w, "", "Labels", &object::labels(cm));
-    annotations_multiline(&mut w, "Annotations", &object::annotations(cm));
+    let mut w = header_with_metadata(cm);
     w.w(0, "\nData\n====\n");
     for (key, v) in object::string_map(cm, &["data"]) {
         w.w(0, &format!("{key}:\n----\n{v}\n\n"));
@@ -1624,11 +1620,7 @@ fn decoded_len(v: &Value) -> usize {
 
 /// `describeSecret`: the type, and each key's size, never its value.
 fn describe_secret(secret: &Value) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(secret)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(secret)));
-    labels_multiline(&mut w, "", "Labels", &object::labels(secret));
-    annotations_multiline(&mut w, "Annotations", &object::annotations(secret));
+    let mut w = header_with_metadata(secret);
     w.w(0, &format!("\nType:\t{}\n", s(secret, &["type"])));
     w.w(0, "\nData\n====\n");
     if let Some(m) = get(secret, &["data"]).and_then(Value::as_object) {
@@ -1709,11 +1701,7 @@ fn describe_storageclass(k: &Kubectl<'_>, sc: &Value, now: Time) -> String {
 
 /// `describeEndpoints`: each subset's ready and not-ready addresses and its ports.
 fn describe_endpoints(k: &Kubectl<'_>, ep: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(ep)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(ep)));
-    labels_multiline(&mut w, "", "Labels", &object::labels(ep));
-    annotations_multiline(&mut w, "Annotations", &object::annotations(ep));
+    let mut w = header_with_metadata(ep);
     w.w(0, "Subsets:\n");
     let ips = |subset: &Value, field: &str| {
         let list: Vec<&str> = get_array(subset, &[field])
@@ -1759,11 +1747,7 @@ fn describe_endpoints(k: &Kubectl<'_>, ep: &Value, now: Time) -> String {
 
 /// `describeEndpointSliceV1`.
 fn describe_endpointslice(k: &Kubectl<'_>, eps: &Value, now: Time) -> String {
-    let mut w = W::new();
-    w.w(0, &format!("Name:\t{}\n", object::name(eps)));
-    w.w(0, &format!("Namespace:\t{}\n", object::namespace(eps)));
-    labels_multiline(&mut w, "", "Labels", &object::labels(eps));
-    annotations_multiline(&mut w, "Annotations", &object::annotations(eps));
+    let mut w = header_with_metadata(eps);
     w.w(0, &format!("AddressType:\t{}\n", s(eps, &["addressType"])));
     let unset = |v: Option<String>| v.unwrap_or_else(|| "<unset>".to_string());
     let ports = get_array(eps, &["ports"]);
