@@ -123,3 +123,79 @@ fn equality_and_order_are_unchanged() {
         r#"{"a":{"x":null,"y":[1,2]},"b":1}"#
     );
 }
+
+// The map is a sorted vector (vendor/serde_json/src/vecmap.rs): the same order, lookups and
+// duplicate-key rules as the BTreeMap it replaced, whatever order the entries come in.
+
+#[test]
+fn keys_stay_sorted_whatever_the_insertion_order() {
+    let mut m = Map::new();
+    for k in ["spec", "apiVersion", "status", "kind", "metadata", "kind"] {
+        m.insert(k.to_string(), json!(k));
+    }
+    assert_eq!(
+        m.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["apiVersion", "kind", "metadata", "spec", "status"]
+    );
+    assert_eq!(m.get("kind"), Some(&json!("kind")));
+    assert_eq!(m.get("nope"), None);
+    assert_eq!(m.remove("apiVersion"), Some(json!("apiVersion")));
+    assert!(!m.contains_key("apiVersion"));
+    assert_eq!(
+        format!("{:?}", Value::Object(m.clone())),
+        r#"Object {"kind": String("kind"), "metadata": String("metadata"), "spec": String("spec"), "status": String("status")}"#
+    );
+    match m.entry("a") {
+        serde_json::map::Entry::Vacant(v) => {
+            v.insert(json!(1));
+        }
+        serde_json::map::Entry::Occupied(_) => panic!("a is not there"),
+    }
+    match m.entry("spec") {
+        serde_json::map::Entry::Occupied(mut o) => {
+            assert_eq!(o.insert(json!(2)), json!("spec"));
+        }
+        serde_json::map::Entry::Vacant(_) => panic!("spec is there"),
+    }
+    assert_eq!(
+        serde_json::to_string(&m).unwrap(),
+        r#"{"a":1,"kind":"kind","metadata":"metadata","spec":2,"status":"status"}"#
+    );
+}
+
+#[test]
+fn duplicate_keys_keep_the_last_value_in_every_bulk_path() {
+    let parsed: Value = serde_json::from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+    assert_eq!(serde_json::to_string(&parsed).unwrap(), r#"{"a":2,"b":3}"#);
+    let m: Map<String, Value> = [("z", 1), ("y", 2), ("z", 3)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"y":2,"z":3}"#);
+    let mut ext = m.clone();
+    ext.extend((0..10).rev().map(|i| (format!("k{i}"), json!(i))));
+    ext.extend([("y".to_string(), json!("new"))]);
+    assert_eq!(ext.len(), 12);
+    assert_eq!(ext["y"], "new");
+    assert_eq!(ext.keys().next().map(String::as_str), Some("k0"));
+    assert_eq!(m["y"], 2, "extending a clone changed the original");
+}
+
+#[test]
+fn a_huge_object_in_reverse_order_parses_and_keeps_every_key() {
+    // 200,000 keys in descending order: inserting one by one into a sorted vector would move
+    // ~10^10 entries; the deserialiser collects and sorts once.
+    let n = 200_000;
+    let mut text = String::from("{");
+    for i in (0..n).rev() {
+        text.push_str(&format!("\"k{i:06}\":{i},"));
+    }
+    text.pop();
+    text.push('}');
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let m = v.as_object().unwrap();
+    assert_eq!(m.len(), n);
+    assert_eq!(m.keys().next().map(String::as_str), Some("k000000"));
+    assert_eq!(m["k123456"], 123456);
+    assert_eq!(m.get("k199999"), Some(&json!(199999)));
+}

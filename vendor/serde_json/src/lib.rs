@@ -423,6 +423,9 @@ macro_rules! tri {
 #[macro_use]
 mod macros;
 
+#[cfg(any(feature = "std", feature = "alloc"))]
+mod vecmap;
+
 pub mod de;
 pub mod error;
 pub mod map;

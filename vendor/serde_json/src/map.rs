@@ -15,7 +15,6 @@ use crate::error::Error;
 use crate::value::Value;
 use alloc::string::String;
 use alloc::sync::Arc;
-#[cfg(feature = "preserve_order")]
 use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::fmt::{self, Debug};
@@ -26,8 +25,9 @@ use core::mem;
 use core::ops;
 use serde::de;
 
+// kubeplay: a sorted vector in place of the BTreeMap (vecmap.rs), under BTreeMap's names.
 #[cfg(not(feature = "preserve_order"))]
-use alloc::collections::{btree_map, BTreeMap};
+use crate::vecmap::{self as btree_map, VecMap as BTreeMap};
 #[cfg(feature = "preserve_order")]
 use indexmap::IndexMap;
 
@@ -306,7 +306,7 @@ impl Map<String, Value> {
         S: Into<String>,
     {
         #[cfg(not(feature = "preserve_order"))]
-        use alloc::collections::btree_map::Entry as EntryImpl;
+        use crate::vecmap::Entry as EntryImpl;
         #[cfg(feature = "preserve_order")]
         use indexmap::map::Entry as EntryImpl;
 
@@ -560,13 +560,13 @@ impl<'de> de::Deserialize<'de> for Map<String, Value> {
             where
                 V: de::MapAccess<'de>,
             {
-                let mut values = Map::new();
-
+                // Collected, then sorted once: O(n log n) whatever the input order.
+                let mut entries = Vec::new();
                 while let Some((key, value)) = tri!(visitor.next_entry()) {
-                    values.insert(key, value);
+                    entries.push((key, value));
                 }
 
-                Ok(values)
+                Ok(Map::from_iter(entries))
             }
         }
 

@@ -134,14 +134,14 @@ impl<'de> Deserialize<'de> for Value {
                         crate::from_str(value.get()).map_err(de::Error::custom)
                     }
                     Some(KeyClass::Map(first_key)) => {
-                        let mut values = Map::new();
-
-                        values.insert(first_key, tri!(visitor.next_value()));
+                        // kubeplay: collected, then sorted once (map.rs, vecmap.rs).
+                        let mut entries = Vec::new();
+                        entries.push((first_key, tri!(visitor.next_value())));
                         while let Some((key, value)) = tri!(visitor.next_entry()) {
-                            values.insert(key, value);
+                            entries.push((key, value));
                         }
 
-                        Ok(Value::Object(values))
+                        Ok(Value::Object(Map::from_iter(entries)))
                     }
                     None => Ok(Value::Object(Map::new())),
                 }

@@ -1,0 +1,438 @@
+//! kubeplay: the sorted-vector map behind `Map` (in place of `BTreeMap`).
+//!
+//! The entries are one `Vec` of (key, value) pairs kept sorted by key, so iteration is in key
+//! order exactly as with `BTreeMap`, and so is everything that follows from it (serialisation,
+//! equality, `Debug`). API objects' maps hold a handful of keys: a lookup there is a scan that
+//! compares lengths before bytes, a clone is one allocation, and iteration walks one block.
+//! Bigger maps use binary search. Bulk building (`from_iter`, `extend`, `append`, the
+//! deserialisers) sorts once, so a huge unsorted object costs O(n log n), never O(n²).
+//!
+//! The module mirrors the parts of `alloc::collections::btree_map` that map.rs uses, under the
+//! same names, so map.rs reads as upstream's.
+
+use alloc::vec::Vec;
+use core::borrow::Borrow;
+use core::cmp::Ordering;
+use core::fmt::{self, Debug};
+use core::hash::{Hash, Hasher};
+use core::mem;
+
+/// Up to this many entries a lookup scans instead of bisecting.
+const SCAN: usize = 16;
+
+pub struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K: Clone, V: Clone> Clone for VecMap<K, V> {
+    #[inline]
+    fn clone(&self) -> Self {
+        VecMap {
+            entries: self.entries.clone(),
+        }
+    }
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    #[inline]
+    fn default() -> Self {
+        VecMap {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<K: PartialEq, V: PartialEq> PartialEq for VecMap<K, V> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.entries.len());
+        for (k, v) in &self.entries {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
+impl<K: Debug, V: Debug> Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+/// Equal keys have equal sizes: for `str` (the usual `Q`) that is the byte length, a cheap
+/// check before the bytes; for a sized `Q` it always holds and the comparison decides.
+#[inline]
+fn same_size<Q: ?Sized>(a: &Q, b: &Q) -> bool {
+    mem::size_of_val(a) == mem::size_of_val(b)
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    #[inline]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sorts `entries` by key (stable) and keeps the last of equal keys, as `BTreeMap`'s
+    /// `from_iter` and repeated `insert`s do.
+    fn from_unsorted(mut entries: Vec<(K, V)>) -> Self {
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return VecMap { entries };
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(K, V)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = v,
+                _ => out.push((k, v)),
+            }
+        }
+        VecMap { entries: out }
+    }
+
+    #[inline]
+    fn find<Q>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        if self.entries.len() <= SCAN {
+            for (i, (k, _)) in self.entries.iter().enumerate() {
+                let k: &Q = k.borrow();
+                if same_size(k, key) && k == key {
+                    return Ok(i);
+                }
+            }
+            // Not there: where it would go (only inserts need this; they are rarer).
+            return Err(self.entries.partition_point(|(k, _)| k.borrow() < key));
+        }
+        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    #[inline]
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        match self.find(key) {
+            Ok(i) => Some(&self.entries[i].1),
+            Err(_) => None,
+        }
+    }
+
+    #[inline]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        self.find(key).is_ok()
+    }
+
+    #[inline]
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        match self.find(key) {
+            Ok(i) => Some(&mut self.entries[i].1),
+            Err(_) => None,
+        }
+    }
+
+    #[inline]
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        match self.find(key) {
+            Ok(i) => {
+                let (k, v) = &self.entries[i];
+                Some((k, v))
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Inserts or replaces; like `BTreeMap`, a replaced entry keeps its old key.
+    #[inline]
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        // Building in key order (json!, sorted input) appends.
+        let at = match self.entries.last() {
+            None => Err(0),
+            Some((last, _)) => match last.cmp(&key) {
+                Ordering::Less => Err(self.entries.len()),
+                _ => self.find(&key),
+            },
+        };
+        match at {
+            Ok(i) => Some(mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    #[inline]
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    #[inline]
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        match self.find(key) {
+            Ok(i) => Some(self.entries.remove(i)),
+            Err(_) => None,
+        }
+    }
+
+    /// Moves every entry of `other` in (its values win on equal keys), leaving it empty.
+    pub fn append(&mut self, other: &mut Self) {
+        let theirs = mem::take(&mut other.entries);
+        self.extend(theirs);
+    }
+
+    #[inline]
+    pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        match self.find(&key) {
+            Ok(index) => Entry::Occupied(OccupiedEntry {
+                entries: &mut self.entries,
+                index,
+            }),
+            Err(index) => Entry::Vacant(VacantEntry {
+                entries: &mut self.entries,
+                index,
+                key,
+            }),
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    #[inline]
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        self.entries.iter().map(pair_ref as fn(&(K, V)) -> (&K, &V))
+    }
+
+    #[inline]
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.entries
+            .iter_mut()
+            .map(pair_mut as fn(&mut (K, V)) -> (&K, &mut V))
+    }
+
+    #[inline]
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        self.entries.iter().map(key_ref as fn(&(K, V)) -> &K)
+    }
+
+    #[inline]
+    pub fn values(&self) -> Values<'_, K, V> {
+        self.entries.iter().map(value_ref as fn(&(K, V)) -> &V)
+    }
+
+    #[inline]
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        self.entries
+            .iter_mut()
+            .map(value_mut as fn(&mut (K, V)) -> &mut V)
+    }
+
+    #[inline]
+    pub fn into_values(self) -> IntoValues<K, V> {
+        self.entries
+            .into_iter()
+            .map(value_owned as fn((K, V)) -> V)
+    }
+
+    #[inline]
+    pub fn retain<F>(&mut self, mut f: F)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        self.entries.retain_mut(|(k, v)| f(k, v));
+    }
+}
+
+fn pair_ref<K, V>(e: &(K, V)) -> (&K, &V) {
+    (&e.0, &e.1)
+}
+fn pair_mut<K, V>(e: &mut (K, V)) -> (&K, &mut V) {
+    (&e.0, &mut e.1)
+}
+fn key_ref<K, V>(e: &(K, V)) -> &K {
+    &e.0
+}
+fn value_ref<K, V>(e: &(K, V)) -> &V {
+    &e.1
+}
+fn value_mut<K, V>(e: &mut (K, V)) -> &mut V {
+    &mut e.1
+}
+fn value_owned<K, V>(e: (K, V)) -> V {
+    e.1
+}
+
+pub type Iter<'a, K, V> =
+    core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+pub type IterMut<'a, K, V> =
+    core::iter::Map<core::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> (&'a K, &'a mut V)>;
+pub type IntoIter<K, V> = alloc::vec::IntoIter<(K, V)>;
+pub type Keys<'a, K, V> = core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a K>;
+pub type Values<'a, K, V> =
+    core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a V>;
+pub type ValuesMut<'a, K, V> =
+    core::iter::Map<core::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> &'a mut V>;
+pub type IntoValues<K, V> = core::iter::Map<alloc::vec::IntoIter<(K, V)>, fn((K, V)) -> V>;
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
+        Self::from_unsorted(iter.into_iter().collect())
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
+        let mut iter = iter.into_iter();
+        // A few entries go in one by one; many are appended and sorted once.
+        let (lower, _) = iter.size_hint();
+        if lower <= 4 {
+            for _ in 0..4 {
+                match iter.next() {
+                    Some((k, v)) => {
+                        self.insert(k, v);
+                    }
+                    None => return,
+                }
+            }
+        }
+        let mut all = mem::take(&mut self.entries);
+        let before = all.len();
+        all.extend(iter);
+        if all.len() == before {
+            self.entries = all;
+            return;
+        }
+        // Stable: for equal keys the later (the extension's) value wins.
+        *self = Self::from_unsorted(all);
+    }
+}
+
+impl<K, Q, V> core::ops::Index<&Q> for VecMap<K, V>
+where
+    K: Borrow<Q> + Ord,
+    Q: ?Sized + Ord,
+{
+    type Output = V;
+    #[inline]
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
+pub enum Entry<'a, K, V> {
+    Vacant(VacantEntry<'a, K, V>),
+    Occupied(OccupiedEntry<'a, K, V>),
+}
+
+pub struct VacantEntry<'a, K, V> {
+    entries: &'a mut Vec<(K, V)>,
+    index: usize,
+    key: K,
+}
+
+impl<'a, K, V> VacantEntry<'a, K, V> {
+    #[inline]
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    #[inline]
+    pub fn insert(self, value: V) -> &'a mut V {
+        self.entries.insert(self.index, (self.key, value));
+        &mut self.entries[self.index].1
+    }
+}
+
+pub struct OccupiedEntry<'a, K, V> {
+    entries: &'a mut Vec<(K, V)>,
+    index: usize,
+}
+
+impl<'a, K, V> OccupiedEntry<'a, K, V> {
+    #[inline]
+    pub fn key(&self) -> &K {
+        &self.entries[self.index].0
+    }
+
+    #[inline]
+    pub fn get(&self) -> &V {
+        &self.entries[self.index].1
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self) -> &mut V {
+        &mut self.entries[self.index].1
+    }
+
+    #[inline]
+    pub fn into_mut(self) -> &'a mut V {
+        &mut self.entries[self.index].1
+    }
+
+    #[inline]
+    pub fn insert(&mut self, value: V) -> V {
+        mem::replace(&mut self.entries[self.index].1, value)
+    }
+
+    #[inline]
+    pub fn remove(self) -> V {
+        self.remove_entry().1
+    }
+
+    #[inline]
+    pub fn remove_entry(self) -> (K, V) {
+        self.entries.remove(self.index)
+    }
+}
