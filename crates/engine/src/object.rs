@@ -10,18 +10,12 @@ use std::collections::BTreeMap;
 /// An API object (always a JSON object at the top level).
 pub type Object = Value;
 
-/// The field `key` of a JSON object. Objects are `BTreeMap`s, whose search walks each node's
-/// keys in order with a full string comparison per key; API objects' maps are small (one
-/// node, at most 11 keys), where a scan that compares lengths first and bytes only on equal
-/// lengths finds the same entry for a fraction of the cost. Every reconcile reads hundreds of
-/// fields, so this is the engine's hottest lookup.
+/// The field `key` of a JSON object. The engine's hottest lookup (every reconcile reads
+/// hundreds of fields): objects' maps are sorted vectors (vendor/serde_json/src/vecmap.rs)
+/// whose small-map lookup compares lengths before bytes.
 #[inline]
 pub fn field<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if m.len() <= 11 {
-        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        m.get(key)
-    }
+    m.get(key)
 }
 
 /// Reads a nested field by path segments; missing or mistyped reads as `None`.

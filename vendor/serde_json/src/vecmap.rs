@@ -97,23 +97,36 @@ impl<K: Ord, V> VecMap<K, V> {
         VecMap { entries: out }
     }
 
+    /// The index of `key`, if present.
+    #[inline]
+    fn position<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: ?Sized + Ord,
+    {
+        if self.entries.len() <= SCAN {
+            self.entries.iter().position(|(k, _)| {
+                let k: &Q = k.borrow();
+                same_size(k, key) && k == key
+            })
+        } else {
+            self.entries
+                .binary_search_by(|(k, _)| k.borrow().cmp(key))
+                .ok()
+        }
+    }
+
+    /// `Ok(index)` of `key`, or `Err(index)` where it would go.
     #[inline]
     fn find<Q>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        if self.entries.len() <= SCAN {
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                let k: &Q = k.borrow();
-                if same_size(k, key) && k == key {
-                    return Ok(i);
-                }
-            }
-            // Not there: where it would go (only inserts need this; they are rarer).
-            return Err(self.entries.partition_point(|(k, _)| k.borrow() < key));
+        match self.position(key) {
+            Some(i) => Ok(i),
+            None => Err(self.entries.partition_point(|(k, _)| k.borrow() < key)),
         }
-        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
     #[inline]
@@ -127,9 +140,9 @@ impl<K: Ord, V> VecMap<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        match self.find(key) {
-            Ok(i) => Some(&self.entries[i].1),
-            Err(_) => None,
+        match self.position(key) {
+            Some(i) => Some(&self.entries[i].1),
+            None => None,
         }
     }
 
@@ -139,7 +152,7 @@ impl<K: Ord, V> VecMap<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        self.find(key).is_ok()
+        self.position(key).is_some()
     }
 
     #[inline]
@@ -148,9 +161,9 @@ impl<K: Ord, V> VecMap<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        match self.find(key) {
-            Ok(i) => Some(&mut self.entries[i].1),
-            Err(_) => None,
+        match self.position(key) {
+            Some(i) => Some(&mut self.entries[i].1),
+            None => None,
         }
     }
 
@@ -160,12 +173,12 @@ impl<K: Ord, V> VecMap<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        match self.find(key) {
-            Ok(i) => {
+        match self.position(key) {
+            Some(i) => {
                 let (k, v) = &self.entries[i];
                 Some((k, v))
             }
-            Err(_) => None,
+            None => None,
         }
     }
 
@@ -204,9 +217,9 @@ impl<K: Ord, V> VecMap<K, V> {
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        match self.find(key) {
-            Ok(i) => Some(self.entries.remove(i)),
-            Err(_) => None,
+        match self.position(key) {
+            Some(i) => Some(self.entries.remove(i)),
+            None => None,
         }
     }
 
