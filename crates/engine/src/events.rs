@@ -176,7 +176,15 @@ impl Api {
             }
         }
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
-        let name = format!("{inv_name}.{nanos:x}");
+        // `<object>.<hex nanos>`, joined by hand (`format!` costs more than the rest).
+        let mut name = String::with_capacity(inv_name.len() + 17);
+        name.push_str(inv_name);
+        name.push('.');
+        let digits = (64 - nanos.leading_zeros()).div_ceil(4).max(1);
+        for shift in (0..digits).rev() {
+            let nibble = (nanos >> (shift * 4)) & 0xf;
+            name.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+        }
         let s = |v: &str| Value::String(v.to_string());
         let inv_api_version = object::api_version(involved);
         let inv_rv = meta_str("resourceVersion");
