@@ -1023,21 +1023,39 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     let old_conds = object::get_array(old, &["conditions"]);
     let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
-        let since = old_conds
+        let old = old_conds
             .iter()
             .find(|c| object::get_str(c, &["type"]) == Some(ty))
-            .filter(|c| object::get_str(c, &["status"]) == Some(status))
+            .filter(|c| object::get_str(c, &["status"]) == Some(status));
+        // An unchanged condition is the old one (shared, copy on write), not a new copy:
+        // most syncs change one condition or none.
+        if let Some(o) = old.and_then(Value::as_object) {
+            let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
+            if o.len() == keys
+                && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
+                && object::field(o, "lastTransitionTime").is_some()
+                && object::field(o, "reason").and_then(Value::as_str) == reason
+                && object::field(o, "message").and_then(Value::as_str) == message.as_deref()
+            {
+                return Value::Object(o.clone());
+            }
+        }
+        let since = old
             .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
             .unwrap_or_else(|| ts(now));
-        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null});
-        v["lastTransitionTime"] = since;
-        if let Some(r) = reason {
-            v["reason"] = json!(r);
-        }
+        // In key order: the map is built without searching.
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(6);
+        entries.push(("lastProbeTime".into(), Value::Null));
+        entries.push(("lastTransitionTime".into(), since));
         if let Some(m) = message {
-            v["message"] = json!(m);
+            entries.push(("message".into(), Value::String(m)));
         }
-        v
+        if let Some(r) = reason {
+            entries.push(("reason".into(), Value::from(r)));
+        }
+        entries.push(("status".into(), Value::from(status)));
+        entries.push(("type".into(), Value::from(ty)));
+        Value::Object(entries.into_iter().collect())
     };
     let unready_msg = format!("containers with unready status: [{}]", unready.join(" "));
     let mut conditions: Vec<Value> = old_conds
