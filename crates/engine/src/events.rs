@@ -221,10 +221,13 @@ impl Api {
             cache.last_involved = built.clone();
             built
         };
-        let src_obj = cache.sources.get(source.component).and_then(|of| match source.host {
-            Some(h) => of.by_host.get(h).cloned(),
-            None => of.hostless.clone(),
-        });
+        let src_obj = cache
+            .sources
+            .get(source.component)
+            .and_then(|of| match source.host {
+                Some(h) => of.by_host.get(h).cloned(),
+                None => of.hostless.clone(),
+            });
         let src_obj = match src_obj {
             Some(v) => v,
             None => {
