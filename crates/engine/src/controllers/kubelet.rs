@@ -313,12 +313,15 @@ struct Sync<'a> {
 impl<'a> Sync<'a> {
     fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
         let list = if init { "initContainers" } else { "containers" };
-        let fp = format!("spec.{list}{{{container}}}");
-        let fp = if container.is_empty() {
-            None
-        } else {
-            Some(fp.as_str())
-        };
+        // `spec.containers{name}`, joined by hand (four of these per pod).
+        let mut fp = String::new();
+        if !container.is_empty() {
+            fp.reserve(8 + list.len() + container.len());
+            for part in ["spec.", list, "{", container, "}"] {
+                fp.push_str(part);
+            }
+        }
+        let fp = (!container.is_empty()).then_some(fp.as_str());
         self.api.record_event(
             self.pod,
             fp,
