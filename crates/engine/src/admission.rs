@@ -11,8 +11,9 @@ use crate::api::Api;
 use crate::error::{ApiError, ApiResult, FieldError, FieldErrorKind};
 use crate::kinds::Kind;
 use crate::object;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// Where the ServiceAccount admission plugin mounts the projected API token.
 pub const SERVICE_ACCOUNT_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -88,8 +89,16 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
     .find(|s| !s.is_empty())
     .unwrap_or("default")
     .to_string();
-    object::set(pod, &["spec", "serviceAccountName"], json!(name));
-    object::set(pod, &["spec", "serviceAccount"], json!(name));
+    object::set(
+        pod,
+        &["spec", "serviceAccountName"],
+        Value::String(name.clone()),
+    );
+    object::set(
+        pod,
+        &["spec", "serviceAccount"],
+        Value::String(name.clone()),
+    );
     let ns = object::namespace(pod).to_string();
     let sa = api.try_get(Kind::ServiceAccount, &ns, &name).cloned();
     // The `default` account is created by the serviceaccount controller moments after a
@@ -112,7 +121,17 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
     if !automount {
         return Ok(());
     }
-    let volume_name = format!("kube-api-access-{}", api.rng.name_suffix(5));
+    let mut volume_name = String::with_capacity(21);
+    volume_name.push_str("kube-api-access-");
+    volume_name.push_str(&api.rng.name_suffix(5));
+    // One mount for every container: the copies share its map (copy on write).
+    let mount = {
+        let mut m = Map::new();
+        m.insert("mountPath".into(), Value::from(SERVICE_ACCOUNT_MOUNT_PATH));
+        m.insert("name".into(), Value::String(volume_name.clone()));
+        m.insert("readOnly".into(), Value::Bool(true));
+        Value::Object(m)
+    };
     let mut mounted_any = false;
     for list in ["initContainers", "containers"] {
         // Changed in place: copying the containers to change one list in each costs a pod
@@ -132,15 +151,10 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
                 continue;
             }
             if let Some(m) = c.as_object_mut() {
-                let mount = json!({
-                    "mountPath": SERVICE_ACCOUNT_MOUNT_PATH,
-                    "name": volume_name,
-                    "readOnly": true,
-                });
                 match m.get_mut("volumeMounts") {
-                    Some(Value::Array(mounts)) => mounts.push(mount),
+                    Some(Value::Array(mounts)) => mounts.push(mount.clone()),
                     _ => {
-                        m.insert("volumeMounts".into(), Value::Array(vec![mount]));
+                        m.insert("volumeMounts".into(), Value::Array(vec![mount.clone()]));
                     }
                 }
                 mounted_any = true;
@@ -148,21 +162,36 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
         }
     }
     if mounted_any {
-        let mut volumes = object::get_array(pod, &["spec", "volumes"]).to_vec();
-        volumes.push(json!({
-            "name": volume_name,
-            "projected": {
-                "defaultMode": 420,
-                "sources": [
-                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                    {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
-                    {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}}
-                ]
-            }
-        }));
-        object::set(pod, &["spec", "volumes"], Value::Array(volumes));
+        let mut volume = Map::new();
+        volume.insert("name".into(), Value::String(volume_name));
+        volume.insert("projected".into(), api_access_projection().clone());
+        let volume = Value::Object(volume);
+        match pod
+            .get_mut("spec")
+            .and_then(Value::as_object_mut)
+            .map(|spec| spec.get_mut("volumes"))
+        {
+            Some(Some(Value::Array(volumes))) => volumes.push(volume),
+            _ => object::set(pod, &["spec", "volumes"], Value::Array(vec![volume])),
+        }
     }
     Ok(())
+}
+
+/// The `projected` source of the `kube-api-access-*` volume: the same for every pod, so it is
+/// built once and shared by every pod that mounts it (maps are copy on write).
+fn api_access_projection() -> &'static Value {
+    static PROJECTION: OnceLock<Value> = OnceLock::new();
+    PROJECTION.get_or_init(|| {
+        json!({
+            "defaultMode": 420,
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+                {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}}
+            ]
+        })
+    })
 }
 
 /// The Priority plugin: resolves `priorityClassName` to `spec.priority` and sets the
@@ -207,7 +236,17 @@ fn priority(pod: &mut Value) -> ApiResult<()> {
 /// DefaultTolerationSeconds: every pod tolerates `not-ready` and `unreachable` NoExecute
 /// taints for 300 s unless it already says otherwise (spec S8.6).
 fn default_toleration_seconds(pod: &mut Value) {
-    let tolerations = object::get_array(pod, &["spec", "tolerations"]).to_vec();
+    // The two tolerations are the same for every pod: built once, shared (copy on write).
+    static DEFAULTS: OnceLock<[(&str, Value); 2]> = OnceLock::new();
+    let defaults = DEFAULTS.get_or_init(|| {
+        ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map(|key| {
+            (
+                key,
+                json!({"effect": "NoExecute", "key": key, "operator": "Exists", "tolerationSeconds": 300}),
+            )
+        })
+    });
+    let tolerations = object::get_array(pod, &["spec", "tolerations"]);
     let covers = |key: &str| {
         tolerations.iter().any(|t| {
             let k = object::get_str(t, &["key"]).unwrap_or("");
@@ -215,16 +254,15 @@ fn default_toleration_seconds(pod: &mut Value) {
             (k == key || k.is_empty()) && (e == "NoExecute" || e.is_empty())
         })
     };
-    let mut added = tolerations.clone();
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
-        if !covers(key) {
-            added.push(json!({"effect": "NoExecute", "key": key, "operator": "Exists", "tolerationSeconds": 300}));
-        }
-    }
-    if added.len() != tolerations.len() {
+    let missing: Vec<&Value> = defaults
+        .iter()
+        .filter(|(key, _)| !covers(key))
+        .map(|(_, toleration)| toleration)
+        .collect();
+    if !missing.is_empty() {
+        let mut added = Vec::with_capacity(tolerations.len() + missing.len());
+        added.extend_from_slice(tolerations);
+        added.extend(missing.into_iter().cloned());
         object::set(pod, &["spec", "tolerations"], Value::Array(added));
     }
 }

@@ -488,7 +488,7 @@ fn check(v: &Value, ty: &Ty, strukt: &str, path: FieldPath<'_>) -> Result<(), St
         Ty::Struct(name, fields) => match v {
             Value::Object(m) => {
                 for (f, t) in fields {
-                    if let Some(x) = m.get(*f) {
+                    if let Some(x) = crate::object::field(m, f) {
                         let p = FieldPath {
                             parent: Some(&path),
                             segment: f,

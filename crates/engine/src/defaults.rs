@@ -22,7 +22,7 @@ pub fn apply(kind: Kind, obj: &mut Value, legacy_version: Option<&str>) {
         Kind::StatefulSet => stateful_set(obj, legacy_version),
         Kind::Deployment => deployment(obj),
         Kind::ReplicaSet => {
-            default_field(obj, &["spec", "replicas"], json!(1));
+            default_field(obj, &["spec", "replicas"], || json!(1));
             template(obj);
         }
         Kind::DaemonSet => daemon_set(obj),
@@ -37,7 +37,7 @@ pub fn apply(kind: Kind, obj: &mut Value, legacy_version: Option<&str>) {
 /// `SetDefaults_Secret` (type Opaque) and the v1 → internal conversion, which writes
 /// `stringData` into `data` (base64, overwriting same keys) and drops it.
 fn secret(obj: &mut Value) {
-    default_field(obj, &["type"], json!("Opaque"));
+    default_field(obj, &["type"], || json!("Opaque"));
     let Some(string_data) = obj.as_object_mut().and_then(|m| m.remove("stringData")) else {
         return;
     };
@@ -49,11 +49,12 @@ fn secret(obj: &mut Value) {
     }
 }
 
-/// Sets `path` to `value` when it is missing or null.
-fn default_field(obj: &mut Value, path: &[&str], value: Value) {
+/// Sets the field at `path` to `value()` unless it holds a non-null value (the default is
+/// built only when it is needed: most writes carry their defaults already).
+fn default_field(obj: &mut Value, path: &[&str], value: impl FnOnce() -> Value) {
     match object::get(obj, path) {
         Some(v) if !v.is_null() => {}
-        _ => object::set(obj, path, value),
+        _ => object::set(obj, path, value()),
     }
 }
 
@@ -74,7 +75,7 @@ fn pod(obj: &mut Value) {
     if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
         pod_spec(spec);
         // SetDefaults_Pod: only real pods (not templates) get these.
-        default_field(spec, &["enableServiceLinks"], json!(true));
+        default_field(spec, &["enableServiceLinks"], || json!(true));
         for c in each_mut(spec, "containers") {
             requests_from_limits(c);
         }
@@ -96,7 +97,7 @@ fn requests_from_limits(c: &mut Value) {
         None => return,
     };
     for (k, v) in limits {
-        default_field(c, &["resources", "requests", &k], v);
+        default_field(c, &["resources", "requests", &k], || v);
     }
 }
 
@@ -135,11 +136,11 @@ pub fn qos_class(pod: &Value) -> &'static str {
 
 /// `SetDefaults_PodSpec` and the container, port, probe and volume defaults beneath it.
 pub fn pod_spec(spec: &mut Value) {
-    default_field(spec, &["dnsPolicy"], json!("ClusterFirst"));
-    default_field(spec, &["restartPolicy"], json!("Always"));
-    default_field(spec, &["terminationGracePeriodSeconds"], json!(30));
-    default_field(spec, &["securityContext"], json!({}));
-    default_field(spec, &["schedulerName"], json!("default-scheduler"));
+    default_field(spec, &["dnsPolicy"], || json!("ClusterFirst"));
+    default_field(spec, &["restartPolicy"], || json!("Always"));
+    default_field(spec, &["terminationGracePeriodSeconds"], || json!(30));
+    default_field(spec, &["securityContext"], || json!({}));
+    default_field(spec, &["schedulerName"], || json!("default-scheduler"));
     for c in each_mut(spec, "containers") {
         container(c);
     }
@@ -156,17 +157,15 @@ pub fn pod_spec(spec: &mut Value) {
 
 fn container(c: &mut Value) {
     let image = object::get_str(c, &["image"]).unwrap_or("").to_string();
-    default_field(c, &["imagePullPolicy"], json!(image_pull_policy(&image)));
-    default_field(
-        c,
-        &["terminationMessagePath"],
-        json!("/dev/termination-log"),
-    );
-    default_field(c, &["terminationMessagePolicy"], json!("File"));
+    default_field(c, &["imagePullPolicy"], || json!(image_pull_policy(&image)));
+    default_field(c, &["terminationMessagePath"], || {
+        json!("/dev/termination-log")
+    });
+    default_field(c, &["terminationMessagePolicy"], || json!("File"));
     // ResourceRequirements is a struct in Go: it always serialises, as `{}` when empty.
-    default_field(c, &["resources"], json!({}));
+    default_field(c, &["resources"], || json!({}));
     for p in each_mut(c, "ports") {
-        default_field(p, &["protocol"], json!("TCP"));
+        default_field(p, &["protocol"], || json!("TCP"));
     }
     for probe_name in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(p) = c.get_mut(probe_name).filter(|p| p.is_object()) {
@@ -189,7 +188,7 @@ fn container(c: &mut Value) {
             .and_then(|v| v.get_mut("fieldRef"))
             .filter(|f| f.is_object())
         {
-            default_field(fr, &["apiVersion"], json!("v1"));
+            default_field(fr, &["apiVersion"], || json!("v1"));
         }
     }
 }
@@ -209,21 +208,21 @@ pub fn image_pull_policy(image: &str) -> &'static str {
 }
 
 fn probe(p: &mut Value) {
-    default_field(p, &["timeoutSeconds"], json!(1));
-    default_field(p, &["periodSeconds"], json!(10));
-    default_field(p, &["successThreshold"], json!(1));
-    default_field(p, &["failureThreshold"], json!(3));
+    default_field(p, &["timeoutSeconds"], || json!(1));
+    default_field(p, &["periodSeconds"], || json!(10));
+    default_field(p, &["successThreshold"], || json!(1));
+    default_field(p, &["failureThreshold"], || json!(3));
     if let Some(h) = p.get_mut("httpGet").filter(|h| h.is_object()) {
         http_get(h);
     }
     if let Some(g) = p.get_mut("grpc").filter(|g| g.is_object()) {
-        default_field(g, &["service"], json!(""));
+        default_field(g, &["service"], || json!(""));
     }
 }
 
 fn http_get(h: &mut Value) {
-    default_field(h, &["path"], json!("/"));
-    default_field(h, &["scheme"], json!("HTTP"));
+    default_field(h, &["path"], || json!("/"));
+    default_field(h, &["scheme"], || json!("HTTP"));
 }
 
 const VOLUME_SOURCES: &[&str] = &[
@@ -269,11 +268,11 @@ fn volume(v: &mut Value) {
     }
     for src in ["configMap", "secret", "downwardAPI", "projected"] {
         if let Some(s) = v.get_mut(src).filter(|s| s.is_object()) {
-            default_field(s, &["defaultMode"], json!(420));
+            default_field(s, &["defaultMode"], || json!(420));
         }
     }
     if let Some(h) = v.get_mut("hostPath").filter(|s| s.is_object()) {
-        default_field(h, &["type"], json!(""));
+        default_field(h, &["type"], || json!(""));
     }
 }
 
@@ -310,7 +309,9 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
                 object::set(obj, &["metadata", "labels"], tl);
             }
         }
-        default_field(obj, &["spec", "updateStrategy", "type"], json!("OnDelete"));
+        default_field(obj, &["spec", "updateStrategy", "type"], || {
+            json!("OnDelete")
+        });
     }
     // S1.3: `rollingUpdate: {}` is only created when the type was empty.
     if object::get_str(obj, &["spec", "updateStrategy", "type"]).is_none_or(str::is_empty) {
@@ -319,7 +320,9 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
             &["spec", "updateStrategy", "type"],
             json!("RollingUpdate"),
         );
-        default_field(obj, &["spec", "updateStrategy", "rollingUpdate"], json!({}));
+        default_field(obj, &["spec", "updateStrategy", "rollingUpdate"], || {
+            json!({})
+        });
     }
     let rolling =
         object::get_str(obj, &["spec", "updateStrategy", "type"]) == Some("RollingUpdate");
@@ -330,17 +333,19 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
         default_field(
             obj,
             &["spec", "updateStrategy", "rollingUpdate", "partition"],
-            json!(0),
+            || json!(0),
         );
         default_field(
             obj,
             &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
-            json!(1),
+            || json!(1),
         );
     }
-    default_field(obj, &["spec", "podManagementPolicy"], json!("OrderedReady"));
-    default_field(obj, &["spec", "replicas"], json!(1));
-    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
+    default_field(obj, &["spec", "podManagementPolicy"], || {
+        json!("OrderedReady")
+    });
+    default_field(obj, &["spec", "replicas"], || json!(1));
+    default_field(obj, &["spec", "revisionHistoryLimit"], || json!(10));
     default_field(
         obj,
         &[
@@ -348,12 +353,12 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
             "persistentVolumeClaimRetentionPolicy",
             "whenDeleted",
         ],
-        json!("Retain"),
+        || json!("Retain"),
     );
     default_field(
         obj,
         &["spec", "persistentVolumeClaimRetentionPolicy", "whenScaled"],
-        json!("Retain"),
+        || json!("Retain"),
     );
     template(obj);
     if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
@@ -364,44 +369,44 @@ fn stateful_set(obj: &mut Value, legacy_version: Option<&str>) {
 }
 
 fn deployment(obj: &mut Value) {
-    default_field(obj, &["spec", "replicas"], json!(1));
-    default_field(obj, &["spec", "strategy", "type"], json!("RollingUpdate"));
+    default_field(obj, &["spec", "replicas"], || json!(1));
+    default_field(obj, &["spec", "strategy", "type"], || {
+        json!("RollingUpdate")
+    });
     if object::get_str(obj, &["spec", "strategy", "type"]) == Some("RollingUpdate") {
         default_field(
             obj,
             &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
-            json!("25%"),
+            || json!("25%"),
         );
         default_field(
             obj,
             &["spec", "strategy", "rollingUpdate", "maxSurge"],
-            json!("25%"),
+            || json!("25%"),
         );
     }
-    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
-    default_field(obj, &["spec", "progressDeadlineSeconds"], json!(600));
+    default_field(obj, &["spec", "revisionHistoryLimit"], || json!(10));
+    default_field(obj, &["spec", "progressDeadlineSeconds"], || json!(600));
     template(obj);
 }
 
 fn daemon_set(obj: &mut Value) {
-    default_field(
-        obj,
-        &["spec", "updateStrategy", "type"],
-        json!("RollingUpdate"),
-    );
+    default_field(obj, &["spec", "updateStrategy", "type"], || {
+        json!("RollingUpdate")
+    });
     if object::get_str(obj, &["spec", "updateStrategy", "type"]) == Some("RollingUpdate") {
         default_field(
             obj,
             &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
-            json!(1),
+            || json!(1),
         );
         default_field(
             obj,
             &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
-            json!(0),
+            || json!(0),
         );
     }
-    default_field(obj, &["spec", "revisionHistoryLimit"], json!(10));
+    default_field(obj, &["spec", "revisionHistoryLimit"], || json!(10));
     template(obj);
 }
 
@@ -411,14 +416,14 @@ fn daemon_set(obj: &mut Value) {
 /// `SetDefaults_Service`, plus the IP family fields the service registry fills in on a
 /// single-stack IPv4 cluster.
 fn service(obj: &mut Value) {
-    default_field(obj, &["spec", "type"], json!("ClusterIP"));
-    default_field(obj, &["spec", "sessionAffinity"], json!("None"));
+    default_field(obj, &["spec", "type"], || json!("ClusterIP"));
+    default_field(obj, &["spec", "sessionAffinity"], || json!("None"));
     let ty = object::get_str(obj, &["spec", "type"])
         .unwrap_or("ClusterIP")
         .to_string();
     if let Some(spec) = obj.get_mut("spec").filter(|s| s.is_object()) {
         for p in each_mut(spec, "ports") {
-            default_field(p, &["protocol"], json!("TCP"));
+            default_field(p, &["protocol"], || json!("TCP"));
             let tp = p.get("targetPort");
             let unset = match tp {
                 None | Some(Value::Null) => true,
@@ -441,15 +446,17 @@ fn service(obj: &mut Value) {
             object::set(obj, &["spec", "clusterIPs"], json!([ip]));
         }
     }
-    default_field(obj, &["spec", "internalTrafficPolicy"], json!("Cluster"));
+    default_field(obj, &["spec", "internalTrafficPolicy"], || json!("Cluster"));
     if ty == "NodePort" || ty == "LoadBalancer" {
-        default_field(obj, &["spec", "externalTrafficPolicy"], json!("Cluster"));
+        default_field(obj, &["spec", "externalTrafficPolicy"], || json!("Cluster"));
     }
     if ty == "LoadBalancer" {
-        default_field(obj, &["spec", "allocateLoadBalancerNodePorts"], json!(true));
+        default_field(obj, &["spec", "allocateLoadBalancerNodePorts"], || {
+            json!(true)
+        });
     }
-    default_field(obj, &["spec", "ipFamilies"], json!(["IPv4"]));
-    default_field(obj, &["spec", "ipFamilyPolicy"], json!("SingleStack"));
+    default_field(obj, &["spec", "ipFamilies"], || json!(["IPv4"]));
+    default_field(obj, &["spec", "ipFamilyPolicy"], || json!("SingleStack"));
     if object::get(obj, &["status"]).is_none() {
         object::set(obj, &["status", "loadBalancer"], json!({}));
     }
@@ -458,19 +465,17 @@ fn service(obj: &mut Value) {
 /// `SetDefaults_PersistentVolumeClaim(Spec)`: also used for StatefulSet claim templates, which
 /// is why templates show `status: {phase: Pending}` (S1.5).
 fn claim(obj: &mut Value) {
-    default_field(obj, &["spec", "volumeMode"], json!("Filesystem"));
+    default_field(obj, &["spec", "volumeMode"], || json!("Filesystem"));
     if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
         object::set(obj, &["status", "phase"], json!("Pending"));
     }
 }
 
 fn persistent_volume(obj: &mut Value) {
-    default_field(obj, &["spec", "volumeMode"], json!("Filesystem"));
-    default_field(
-        obj,
-        &["spec", "persistentVolumeReclaimPolicy"],
-        json!("Retain"),
-    );
+    default_field(obj, &["spec", "volumeMode"], || json!("Filesystem"));
+    default_field(obj, &["spec", "persistentVolumeReclaimPolicy"], || {
+        json!("Retain")
+    });
     if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
         object::set(obj, &["status", "phase"], json!("Pending"));
     }

@@ -23,6 +23,12 @@ const MAX_SIMILAR: usize = 10;
 pub struct EventCache {
     /// similar key (source, involved object, type, reason) → what was seen under it
     similar: BTreeMap<String, Similar>,
+    /// The `source` of Events, per component and host: the same map for every Event one
+    /// reporter records, shared (maps are copy on write). `None` is the host-less source.
+    sources: BTreeMap<String, Sources>,
+    /// The last `involvedObject` built: the kubelet reports a container's Created and Started
+    /// about the same pod version, which then share it.
+    last_involved: Value,
 }
 
 /// The events recorded under one similar key. Both lists are short (aggregation starts at
@@ -34,6 +40,13 @@ struct Similar {
     messages: Vec<(String, u64)>,
     /// exact key (the message, or `*combined*`) → (event namespace, event name, last seen ms)
     exact: Vec<(String, (String, String, u64))>,
+}
+
+/// The `source` maps of one component: without a host, and per host.
+#[derive(Clone, Debug, Default)]
+struct Sources {
+    hostless: Option<Value>,
+    by_host: BTreeMap<String, Value>,
 }
 
 /// The exact key of aggregated events (client-go's `EventAggregatorByReasonMessageFunc`).
@@ -163,43 +176,106 @@ impl Api {
             }
         }
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
-        let name = format!("{inv_name}.{nanos:x}");
+        // `<object>.<hex nanos>`, joined by hand (`format!` costs more than the rest).
+        let mut name = String::with_capacity(inv_name.len() + 17);
+        name.push_str(inv_name);
+        name.push('.');
+        let digits = (64 - nanos.leading_zeros()).div_ceil(4).max(1);
+        for shift in (0..digits).rev() {
+            let nibble = (nanos >> (shift * 4)) & 0xf;
+            name.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+        }
         let s = |v: &str| Value::String(v.to_string());
-        let mut involved_ref = Map::new();
-        involved_ref.insert("apiVersion".into(), s(object::api_version(involved)));
-        involved_ref.insert("kind".into(), s(inv_kind));
-        involved_ref.insert("name".into(), s(inv_name));
-        involved_ref.insert("uid".into(), s(inv_uid));
-        involved_ref.insert("resourceVersion".into(), s(meta_str("resourceVersion")));
-        if !inv_ns.is_empty() {
-            involved_ref.insert("namespace".into(), s(inv_ns));
-        }
-        if let Some(fp) = field_path {
-            involved_ref.insert("fieldPath".into(), s(fp));
-        }
-        let mut src_obj = Map::new();
-        src_obj.insert("component".into(), s(source.component));
-        if let Some(h) = source.host {
-            src_obj.insert("host".into(), s(h));
-        }
-        let mut meta = Map::new();
-        meta.insert("name".into(), s(&name));
-        meta.insert("namespace".into(), s(&ns));
-        let mut ev = Map::new();
-        ev.insert("apiVersion".into(), s("v1"));
-        ev.insert("kind".into(), s("Event"));
-        ev.insert("metadata".into(), Value::Object(meta));
-        ev.insert("involvedObject".into(), Value::Object(involved_ref));
-        ev.insert("reason".into(), s(reason));
-        ev.insert("message".into(), Value::String(message));
-        ev.insert("source".into(), Value::Object(src_obj));
-        ev.insert("firstTimestamp".into(), s(&stamp));
-        ev.insert("lastTimestamp".into(), Value::String(stamp.clone()));
-        ev.insert("count".into(), Value::from(1));
-        ev.insert("type".into(), s(event_type));
-        ev.insert("eventTime".into(), Value::Null);
-        ev.insert("reportingComponent".into(), s(source.component));
-        ev.insert("reportingInstance".into(), s(source.host.unwrap_or("")));
+        let inv_api_version = object::api_version(involved);
+        let inv_rv = meta_str("resourceVersion");
+        let involved_ref = if same_involved(
+            &cache.last_involved,
+            [
+                ("apiVersion", Some(inv_api_version)),
+                ("fieldPath", field_path),
+                ("kind", Some(inv_kind)),
+                ("name", Some(inv_name)),
+                ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
+                ("resourceVersion", Some(inv_rv)),
+                ("uid", Some(inv_uid)),
+            ],
+        ) {
+            cache.last_involved.clone()
+        } else {
+            // Keys in order: the map is built from sorted entries, without searching.
+            let entries = [
+                ("apiVersion", Some(inv_api_version)),
+                ("fieldPath", field_path),
+                ("kind", Some(inv_kind)),
+                ("name", Some(inv_name)),
+                ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
+                ("resourceVersion", Some(inv_rv)),
+                ("uid", Some(inv_uid)),
+            ];
+            let built = Value::Object(
+                entries
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), s(v?))))
+                    .collect(),
+            );
+            cache.last_involved = built.clone();
+            built
+        };
+        let src_obj = cache
+            .sources
+            .get(source.component)
+            .and_then(|of| match source.host {
+                Some(h) => of.by_host.get(h).cloned(),
+                None => of.hostless.clone(),
+            });
+        let src_obj = match src_obj {
+            Some(v) => v,
+            None => {
+                let mut m = Map::new();
+                m.insert("component".into(), s(source.component));
+                if let Some(h) = source.host {
+                    m.insert("host".into(), s(h));
+                }
+                let v = Value::Object(m);
+                let of = cache
+                    .sources
+                    .entry(source.component.to_string())
+                    .or_default();
+                match source.host {
+                    Some(h) => {
+                        of.by_host.insert(h.to_string(), v.clone());
+                    }
+                    None => of.hostless = Some(v.clone()),
+                }
+                v
+            }
+        };
+        let meta: Map<String, Value> = [
+            ("name".to_string(), Value::String(name.clone())),
+            ("namespace".to_string(), s(&ns)),
+        ]
+        .into_iter()
+        .collect();
+        // In key order, so the map is built without searching.
+        let ev: Map<String, Value> = [
+            ("apiVersion", s("v1")),
+            ("count", Value::from(1)),
+            ("eventTime", Value::Null),
+            ("firstTimestamp", s(&stamp)),
+            ("involvedObject", involved_ref),
+            ("kind", s("Event")),
+            ("lastTimestamp", s(&stamp)),
+            ("message", Value::String(message)),
+            ("metadata", Value::Object(meta)),
+            ("reason", s(reason)),
+            ("reportingComponent", s(source.component)),
+            ("reportingInstance", s(source.host.unwrap_or(""))),
+            ("source", src_obj),
+            ("type", s(event_type)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
         // The creationTimestamp is this moment too: formatted once.
         if self
             .create_built(Kind::Event, Value::Object(ev), stamp)
@@ -208,6 +284,18 @@ impl Api {
             remember(similar, exact_key, ns, name, now.0);
         }
     }
+}
+
+/// Whether `last` is the `involvedObject` map with exactly these fields (`None`: absent).
+fn same_involved(last: &Value, fields: [(&str, Option<&str>); 7]) -> bool {
+    let Some(m) = last.as_object() else {
+        return false;
+    };
+    m.len() == fields.iter().filter(|(_, v)| v.is_some()).count()
+        && fields.iter().all(|(k, v)| match v {
+            Some(v) => object::field(m, k).and_then(Value::as_str) == Some(*v),
+            None => true,
+        })
 }
 
 /// Notes which Event object an exact key last went to, and when.

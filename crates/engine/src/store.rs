@@ -185,10 +185,14 @@ impl Store {
             event_type == EventType::Added,
         );
         // Most writes (status updates) keep the node and the controller: the indexes stay.
-        let reindex = old.as_ref().is_none_or(|old| {
-            Self::node_name(kind, old) != Self::node_name(kind, &obj)
-                || Self::controller_uid(old) != Self::controller_uid(&obj)
-        });
+        let reindex = match &old {
+            Some(old) => {
+                Self::node_name(kind, old) != Self::node_name(kind, &obj)
+                    || Self::controller_uid(old) != Self::controller_uid(&obj)
+            }
+            // A new Event without a controller is in no index (`index`): no key to build.
+            None => kind != Kind::Event || Self::controller_uid(&obj).is_some(),
+        };
         if reindex {
             let key = (ns.to_string(), name.to_string());
             if let Some(old) = old {

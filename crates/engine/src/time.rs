@@ -46,7 +46,8 @@ impl Time {
         put(11, 2, h);
         put(14, 2, mi);
         put(17, 2, s);
-        b.iter().map(|&c| c as char).collect()
+        // ASCII digits and separators only: always UTF-8.
+        String::from_utf8(b.to_vec()).unwrap_or_default()
     }
 
     /// `2026-01-01T00:00:05.123456Z`: metav1.MicroTime serialisation (events, leases).

@@ -23,7 +23,7 @@ use crate::runtime::{
 use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
 use crate::time::{go_duration_string, Time};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// kubelet `backOffPeriod` and `MaxContainerBackOff` (S8.4).
@@ -313,12 +313,15 @@ struct Sync<'a> {
 impl<'a> Sync<'a> {
     fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
         let list = if init { "initContainers" } else { "containers" };
-        let fp = format!("spec.{list}{{{container}}}");
-        let fp = if container.is_empty() {
-            None
-        } else {
-            Some(fp.as_str())
-        };
+        // `spec.containers{name}`, joined by hand (four of these per pod).
+        let mut fp = String::new();
+        if !container.is_empty() {
+            fp.reserve(8 + list.len() + container.len());
+            for part in ["spec.", list, "{", container, "}"] {
+                fp.push_str(part);
+            }
+        }
+        let fp = (!container.is_empty()).then_some(fp.as_str());
         self.api.record_event(
             self.pod,
             fp,
@@ -822,7 +825,7 @@ fn next_due(sb: &PodSandbox, now: Time) -> Option<Time> {
 // Status
 
 fn ts(t: Time) -> Value {
-    json!(t.rfc3339())
+    Value::String(t.rfc3339())
 }
 
 fn state_json(
@@ -832,7 +835,7 @@ fn state_json(
 ) -> (Value, bool, Option<bool>) {
     match &c.state {
         ContainerState::Running { started, .. } => (
-            json!({"running": {"startedAt": ts(*started)}}),
+            one_field("running", one_field("startedAt", ts(*started))),
             true,
             Some(true),
         ),
@@ -860,8 +863,17 @@ fn state_json(
             false,
             Some(false),
         ),
-        _ => (json!({"waiting": {"reason": waiting_reason}}), false, None),
+        _ => (
+            one_field("waiting", one_field("reason", Value::from(waiting_reason))),
+            false,
+            None,
+        ),
     }
+}
+
+/// `{key: value}`, without `json!`'s copy of the value through serde.
+fn one_field(key: &str, value: Value) -> Value {
+    Value::Object(std::iter::once((key.to_string(), value)).collect())
 }
 
 fn terminated_json(t: &Terminated) -> Value {
@@ -880,6 +892,7 @@ fn container_status(
     waiting_reason: &str,
     now: Time,
     pod_ref: &str,
+    old: Option<&Value>,
 ) -> Value {
     let (state, running, started) = state_json(c, waiting_reason, pod_ref);
     let ever_started = !c.container_id.is_empty();
@@ -890,41 +903,97 @@ fn container_status(
         object::get_str(spec, &["image"]).unwrap_or("").to_string()
     };
     // Container statuses list the mounts (1.30+), with recursiveReadOnly for read-only ones.
-    let mounts: Vec<Value> = object::get_array(spec, &["volumeMounts"])
-        .iter()
-        .map(|m| {
-            let mut v = json!({
-                "mountPath": object::get_str(m, &["mountPath"]).unwrap_or(""),
-                "name": object::get_str(m, &["name"]).unwrap_or(""),
-            });
-            if object::get_bool(m, &["readOnly"]) == Some(true) {
-                v["readOnly"] = json!(true);
-                v["recursiveReadOnly"] = json!("Disabled");
-            }
-            v
-        })
-        .collect();
-    let mut s = json!({
-        "name": c.name,
-        "image": image,
-        "imageID": if ever_started { c.image.image_id() } else { String::new() },
-        "ready": container_ready(c, now) && running,
-        "restartCount": c.restart_count,
-    });
-    s["state"] = state;
-    s["lastState"] = c
+    let spec_mounts = object::get_array(spec, &["volumeMounts"]);
+    // The list of the last status when it says the same (shared, not rebuilt: it changes
+    // only with the spec, which a running pod cannot change).
+    let old_mounts = old
+        .and_then(|o| o.get("volumeMounts"))
+        .and_then(Value::as_array)
+        .filter(|old| {
+            old.len() == spec_mounts.len()
+                && old
+                    .iter()
+                    .zip(spec_mounts)
+                    .all(|(o, m)| status_mount_is(o, m))
+        });
+    let mounts = match old_mounts {
+        Some(old) => Some(Value::Array(old.clone())),
+        None if spec_mounts.is_empty() => None,
+        None => Some(Value::Array(
+            spec_mounts
+                .iter()
+                .map(|m| {
+                    let mut v: Vec<(String, Value)> = Vec::with_capacity(4);
+                    v.push((
+                        "mountPath".into(),
+                        Value::from(object::get_str(m, &["mountPath"]).unwrap_or("")),
+                    ));
+                    v.push((
+                        "name".into(),
+                        Value::from(object::get_str(m, &["name"]).unwrap_or("")),
+                    ));
+                    if object::get_bool(m, &["readOnly"]) == Some(true) {
+                        v.push(("readOnly".into(), Value::Bool(true)));
+                        v.push(("recursiveReadOnly".into(), Value::from("Disabled")));
+                    }
+                    Value::Object(v.into_iter().collect())
+                })
+                .collect(),
+        )),
+    };
+    let last_state = c
         .last_terminated
         .as_ref()
         .map(terminated_json)
-        .unwrap_or_else(|| json!({}));
-    s["started"] = json!(started.unwrap_or(false));
-    if !mounts.is_empty() {
-        s["volumeMounts"] = Value::Array(mounts);
-    }
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    // Built by hand in key order (`json!` copies every value through serde).
+    let mut s: Vec<(String, Value)> = Vec::with_capacity(10);
     if ever_started {
-        s["containerID"] = json!(format!("containerd://{}", c.container_id));
+        let mut id = String::with_capacity(13 + c.container_id.len());
+        id.push_str("containerd://");
+        id.push_str(&c.container_id);
+        s.push(("containerID".into(), Value::String(id)));
     }
-    s
+    s.push(("image".into(), Value::String(image)));
+    s.push((
+        "imageID".into(),
+        Value::String(if ever_started {
+            c.image.image_id()
+        } else {
+            String::new()
+        }),
+    ));
+    s.push(("lastState".into(), last_state));
+    s.push(("name".into(), Value::String(c.name.clone())));
+    s.push((
+        "ready".into(),
+        Value::Bool(container_ready(c, now) && running),
+    ));
+    s.push(("restartCount".into(), Value::from(c.restart_count)));
+    s.push(("started".into(), Value::Bool(started.unwrap_or(false))));
+    s.push(("state".into(), state));
+    if let Some(m) = mounts {
+        s.push(("volumeMounts".into(), m));
+    }
+    Value::Object(s.into_iter().collect())
+}
+
+/// Whether `status` is the container status entry the kubelet reports for the spec's
+/// volume mount `spec`.
+fn status_mount_is(status: &Value, spec: &Value) -> bool {
+    let Some(o) = status.as_object() else {
+        return false;
+    };
+    let read_only = object::get_bool(spec, &["readOnly"]) == Some(true);
+    o.len() == if read_only { 4 } else { 2 }
+        && object::field(o, "mountPath").and_then(Value::as_str)
+            == Some(object::get_str(spec, &["mountPath"]).unwrap_or(""))
+        && object::field(o, "name").and_then(Value::as_str)
+            == Some(object::get_str(spec, &["name"]).unwrap_or(""))
+        && (!read_only
+            || (object::field(o, "readOnly") == Some(&Value::Bool(true))
+                && object::field(o, "recursiveReadOnly").and_then(Value::as_str)
+                    == Some("Disabled")))
 }
 
 static NO_SPEC: Value = Value::Null;
@@ -934,6 +1003,13 @@ fn spec_of<'a>(pod: &'a Object, list: &str, name: &str) -> &'a Value {
         .iter()
         .find(|c| object::get_str(c, &["name"]) == Some(name))
         .unwrap_or(&NO_SPEC)
+}
+
+/// The entry of the container `name` in the old status's `list`.
+fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
+    object::get_array(old, &[list])
+        .iter()
+        .find(|c| object::get_str(c, &["name"]) == Some(name))
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
@@ -967,6 +1043,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 main_waiting,
                 now,
                 &pod_ref,
+                old_status_of(old, "containerStatuses", &c.name),
             )
         })
         .collect();
@@ -978,7 +1055,8 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .iter()
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
-            container_status(c, spec, "PodInitializing", now, &pod_ref)
+            let old = old_status_of(old, "initContainerStatuses", &c.name);
+            container_status(c, spec, "PodInitializing", now, &pod_ref, old)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -1023,21 +1101,39 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     let old_conds = object::get_array(old, &["conditions"]);
     let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
-        let since = old_conds
+        let old = old_conds
             .iter()
             .find(|c| object::get_str(c, &["type"]) == Some(ty))
-            .filter(|c| object::get_str(c, &["status"]) == Some(status))
+            .filter(|c| object::get_str(c, &["status"]) == Some(status));
+        // An unchanged condition is the old one (shared, copy on write), not a new copy:
+        // most syncs change one condition or none.
+        if let Some(o) = old.and_then(Value::as_object) {
+            let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
+            if o.len() == keys
+                && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
+                && object::field(o, "lastTransitionTime").is_some()
+                && object::field(o, "reason").and_then(Value::as_str) == reason
+                && object::field(o, "message").and_then(Value::as_str) == message.as_deref()
+            {
+                return Value::Object(o.clone());
+            }
+        }
+        let since = old
             .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
             .unwrap_or_else(|| ts(now));
-        let mut v = json!({"type": ty, "status": status, "lastProbeTime": null});
-        v["lastTransitionTime"] = since;
-        if let Some(r) = reason {
-            v["reason"] = json!(r);
-        }
+        // In key order: the map is built without searching.
+        let mut entries: Vec<(String, Value)> = Vec::with_capacity(6);
+        entries.push(("lastProbeTime".into(), Value::Null));
+        entries.push(("lastTransitionTime".into(), since));
         if let Some(m) = message {
-            v["message"] = json!(m);
+            entries.push(("message".into(), Value::String(m)));
         }
-        v
+        if let Some(r) = reason {
+            entries.push(("reason".into(), Value::from(r)));
+        }
+        entries.push(("status".into(), Value::from(status)));
+        entries.push(("type".into(), Value::from(ty)));
+        Value::Object(entries.into_iter().collect())
     };
     let unready_msg = format!("containers with unready status: [{}]", unready.join(" "));
     let mut conditions: Vec<Value> = old_conds
@@ -1097,25 +1193,44 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         Some(c) => conditions.push(c.clone()),
         None => conditions.push(cond("PodScheduled", true, None, None)),
     }
-    let mut status = json!({
-        "phase": phase,
-        "hostIP": sb.host_ip,
-        "hostIPs": [{"ip": sb.host_ip}],
-        "podIP": sb.ip,
-        "podIPs": [{"ip": sb.ip}],
-        "startTime": ts(sb.start_time),
-        "qosClass": crate::defaults::qos_class(pod),
-    });
-    status["conditions"] = Value::Array(conditions);
-    status["containerStatuses"] = Value::Array(statuses);
+    // In key order (`json!` copies every value through serde); the address lists are the
+    // old ones when they say the same.
+    let ip_list = |key: &str, ip: &str| match old.get(key).and_then(Value::as_array) {
+        Some(l)
+            if l.len() == 1
+                && l.first().and_then(Value::as_object).is_some_and(|m| {
+                    m.len() == 1 && object::field(m, "ip").and_then(Value::as_str) == Some(ip)
+                }) =>
+        {
+            Value::Array(l.clone())
+        }
+        _ => Value::Array(vec![one_field("ip", Value::from(ip))]),
+    };
+    let mut fields: Vec<(String, Value)> = Vec::with_capacity(14);
+    fields.push(("conditions".into(), Value::Array(conditions)));
+    fields.push(("containerStatuses".into(), Value::Array(statuses)));
+    fields.push(("hostIP".into(), Value::from(sb.host_ip.as_str())));
+    fields.push(("hostIPs".into(), ip_list("hostIPs", &sb.host_ip)));
     if !init_statuses.is_empty() {
-        status["initContainerStatuses"] = Value::Array(init_statuses);
+        fields.push(("initContainerStatuses".into(), Value::Array(init_statuses)));
     }
-    for keep in ["nominatedNodeName", "reason", "message"] {
+    for keep in ["message", "nominatedNodeName"] {
         if let Some(v) = old.get(keep) {
-            status[keep] = v.clone();
+            fields.push((keep.into(), v.clone()));
         }
     }
+    fields.push(("phase".into(), Value::from(phase)));
+    fields.push(("podIP".into(), Value::from(sb.ip.as_str())));
+    fields.push(("podIPs".into(), ip_list("podIPs", &sb.ip)));
+    fields.push((
+        "qosClass".into(),
+        Value::from(crate::defaults::qos_class(pod)),
+    ));
+    if let Some(v) = old.get("reason") {
+        fields.push(("reason".into(), v.clone()));
+    }
+    fields.push(("startTime".into(), ts(sb.start_time)));
+    let status = Value::Object(fields.into_iter().collect());
     let _ = node;
     status
 }

@@ -6,6 +6,8 @@
 //! nginx worker reading a document root) are made by the caller.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
 /// A file system error, rendered by the in-pod tools (`cat: can't open 'x': No such file or directory`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,13 +35,28 @@ pub struct DirEntry {
 pub struct FsEntry {
     pub is_dir: bool,
     pub mode: u32,
-    pub data: Vec<u8>,
+    /// Shared, not copied, when a file system is cloned: every container of an image starts
+    /// from a clone of the image's layer, and a write replaces the file's data.
+    pub data: Arc<[u8]>,
 }
 
-/// A tree of files keyed by absolute, normalised path (`/`, `/etc`, `/etc/hosts`).
+/// A tree of files keyed by absolute, normalised path (`/`, `/etc`, `/etc/hosts`). Paths and
+/// file data are `Arc`s, so cloning a tree (an image layer, per container start) copies no
+/// strings or bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fs {
-    pub entries: BTreeMap<String, FsEntry>,
+    pub entries: BTreeMap<Arc<str>, FsEntry>,
+}
+
+/// The data of directories and empty files: one allocation for all of them.
+fn no_data() -> Arc<[u8]> {
+    static EMPTY: OnceLock<Arc<[u8]>> = OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from(&[][..])).clone()
+}
+
+/// The entries strictly below `prefix` (which ends in `/`) come first in this range.
+fn from(prefix: &str) -> (Bound<&str>, Bound<&str>) {
+    (Bound::Included(prefix), Bound::Unbounded)
 }
 
 impl Fs {
@@ -47,11 +64,11 @@ impl Fs {
     pub fn new(root_mode: u32) -> Fs {
         let mut entries = BTreeMap::new();
         entries.insert(
-            "/".to_string(),
+            Arc::from("/"),
             FsEntry {
                 is_dir: true,
                 mode: root_mode,
-                data: Vec::new(),
+                data: no_data(),
             },
         );
         Fs { entries }
@@ -67,16 +84,16 @@ impl Fs {
         for part in path.split('/').filter(|p| !p.is_empty()) {
             cur.push('/');
             cur.push_str(part);
-            match self.entries.get(&cur) {
+            match self.entries.get(cur.as_str()) {
                 Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
                 Some(_) => {}
                 None => {
                     self.entries.insert(
-                        cur.clone(),
+                        Arc::from(cur.as_str()),
                         FsEntry {
                             is_dir: true,
                             mode,
-                            data: Vec::new(),
+                            data: no_data(),
                         },
                     );
                 }
@@ -89,11 +106,11 @@ impl Fs {
     pub fn put(&mut self, path: &str, mode: u32, data: &[u8]) {
         let _ = self.mkdir_all(parent(path), 0o755);
         self.entries.insert(
-            path.to_string(),
+            Arc::from(path),
             FsEntry {
                 is_dir: false,
                 mode,
-                data: data.to_vec(),
+                data: Arc::from(data),
             },
         );
     }
@@ -107,19 +124,20 @@ impl Fs {
         match self.entries.get_mut(path) {
             Some(e) if e.is_dir => Err(FsError::IsADirectory),
             Some(e) => {
-                if !append {
-                    e.data.clear();
-                }
-                e.data.extend_from_slice(data);
+                e.data = if append {
+                    [&e.data[..], data].concat().into()
+                } else {
+                    Arc::from(data)
+                };
                 Ok(())
             }
             None => {
                 self.entries.insert(
-                    path.to_string(),
+                    Arc::from(path),
                     FsEntry {
                         is_dir: false,
                         mode: 0o644,
-                        data: data.to_vec(),
+                        data: Arc::from(data),
                     },
                 );
                 Ok(())
@@ -139,7 +157,7 @@ impl Fs {
         };
         Ok(self
             .entries
-            .range(prefix.clone()..)
+            .range::<str, _>(from(&prefix))
             .take_while(|(k, _)| k.starts_with(&prefix))
             .filter_map(|(k, e)| {
                 let rest = k.get(prefix.len()..)?;
@@ -155,9 +173,9 @@ impl Fs {
         let e = self.entries.get(path).ok_or(FsError::NotFound)?;
         if e.is_dir {
             let prefix = format!("{path}/");
-            let children: Vec<String> = self
+            let children: Vec<Arc<str>> = self
                 .entries
-                .range(prefix.clone()..)
+                .range::<str, _>(from(&prefix))
                 .take_while(|(k, _)| k.starts_with(&prefix))
                 .map(|(k, _)| k.clone())
                 .collect();

@@ -483,7 +483,7 @@ impl Runtime {
         match fs.get(&p) {
             None => Err(FsError::NotFound),
             Some(e) if e.is_dir => Err(FsError::IsADirectory),
-            Some(e) => Ok(e.data.clone()),
+            Some(e) => Ok(e.data.to_vec()),
         }
     }
 

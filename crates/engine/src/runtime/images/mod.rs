@@ -502,11 +502,15 @@ pub(crate) fn fnv(s: &str) -> u64 {
 
 /// A deterministic hex string of `len` characters derived from `seed`.
 pub fn hex_digest(seed: &str, len: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(len.div_ceil(16) * 16);
     let mut h = fnv(seed);
     while out.len() < len {
         h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ fnv(&out);
-        out.push_str(&format!("{h:016x}"));
+        // `{h:016x}`, by hand (a digest per container start and per status).
+        for shift in (0..16).rev() {
+            let nibble = ((h >> (shift * 4)) & 0xf) as u32;
+            out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+        }
     }
     out.truncate(len);
     out

@@ -551,23 +551,31 @@ fn nginx_log_time(t: Time) -> String {
 /// The docker-entrypoint and nginx notices the official image prints at start (1.19+; the
 /// old nginx-slim images print nothing).
 fn nginx_startup_log(version: &str, now: Time) -> String {
-    if version_tuple(version) < (1, 19) {
+    let version_at = version_tuple(version);
+    if version_at < (1, 19) {
         return String::new();
     }
+    // Joined by hand (one per container start): `format!` cost more than the rest of the
+    // container's start.
     let s = now.rfc3339();
-    let stamp = format!(
-        "{} {}",
-        s.get(0..10).unwrap_or("").replace('-', "/"),
-        s.get(11..19).unwrap_or("")
+    let mut stamp = String::with_capacity(19);
+    stamp.extend(
+        s.get(0..10)
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c == '-' { '/' } else { c }),
     );
-    let mut out = String::from(
+    stamp.push(' ');
+    stamp.push_str(s.get(11..19).unwrap_or(""));
+    let mut out = String::with_capacity(1400);
+    out.push_str(
         "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n\
 /docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/\n\
 /docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh\n\
 10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf\n\
 10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf\n",
     );
-    if version_tuple(version) >= (1, 25) {
+    if version_at >= (1, 25) {
         out.push_str(
             "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh\n",
         );
@@ -578,15 +586,60 @@ fn nginx_startup_log(version: &str, now: Time) -> String {
 /docker-entrypoint.sh: Configuration complete; ready for start up\n",
     );
     for line in [
-        "using the \"epoll\" event method".to_string(),
-        format!("nginx/{version}"),
-        "built by gcc 12.2.0 (Debian 12.2.0-14+deb12u1) ".to_string(),
-        "OS: Linux 6.1.0-kubeplay".to_string(),
-        "getrlimit(RLIMIT_NOFILE): 1048576:1048576".to_string(),
-        "start worker processes".to_string(),
-        "start worker process 29".to_string(),
+        &["using the \"epoll\" event method"][..],
+        &["nginx/", version],
+        &["built by gcc 12.2.0 (Debian 12.2.0-14+deb12u1) "],
+        &["OS: Linux 6.1.0-kubeplay"],
+        &["getrlimit(RLIMIT_NOFILE): 1048576:1048576"],
+        &["start worker processes"],
+        &["start worker process 29"],
     ] {
-        out.push_str(&format!("{stamp} [notice] 1#1: {line}\n"));
+        out.push_str(&stamp);
+        out.push_str(" [notice] 1#1: ");
+        for part in line {
+            out.push_str(part);
+        }
+        out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn startup_log_is_the_official_images_with_one_stamp() {
+        let at = crate::time::DEFAULT_START.plus_ms(20_000);
+        let log = nginx_startup_log("1.27.5", at);
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 16, "{log}");
+        assert!(log.ends_with('\n'));
+        assert_eq!(
+            lines[5],
+            "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh"
+        );
+        assert_eq!(
+            lines[8],
+            "/docker-entrypoint.sh: Configuration complete; ready for start up"
+        );
+        assert_eq!(
+            lines[9],
+            "2026/01/01 00:00:20 [notice] 1#1: using the \"epoll\" event method"
+        );
+        assert_eq!(lines[10], "2026/01/01 00:00:20 [notice] 1#1: nginx/1.27.5");
+        assert_eq!(
+            lines[11],
+            "2026/01/01 00:00:20 [notice] 1#1: built by gcc 12.2.0 (Debian 12.2.0-14+deb12u1) "
+        );
+        assert_eq!(
+            lines[15],
+            "2026/01/01 00:00:20 [notice] 1#1: start worker process 29"
+        );
+        // Before 1.25 there is no local-resolvers script; before 1.19 no entrypoint output.
+        let old = nginx_startup_log("1.21.6", at);
+        assert_eq!(old.lines().count(), 15);
+        assert!(!old.contains("15-local-resolvers"));
+        assert_eq!(nginx_startup_log("1.17", at), "");
+    }
 }
