@@ -215,8 +215,20 @@ impl OwnerRef {
         }
     }
 
+    /// What `serde_json::to_value` gives, built in key order (no trip through serde).
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        let mut m = Map::new();
+        m.insert("apiVersion".into(), Value::String(self.api_version.clone()));
+        if let Some(b) = self.block_owner_deletion {
+            m.insert("blockOwnerDeletion".into(), Value::Bool(b));
+        }
+        if let Some(c) = self.controller {
+            m.insert("controller".into(), Value::Bool(c));
+        }
+        m.insert("kind".into(), Value::String(self.kind.clone()));
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert("uid".into(), Value::String(self.uid.clone()));
+        Value::Object(m)
     }
 }
 
@@ -365,6 +377,23 @@ pub fn base64(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn owner_ref_values_are_what_serde_gives() {
+        for controller in [None, Some(true), Some(false)] {
+            for block_owner_deletion in [None, Some(true), Some(false)] {
+                let r = OwnerRef {
+                    api_version: "apps/v1".into(),
+                    kind: "StatefulSet".into(),
+                    name: "web".into(),
+                    uid: "u".into(),
+                    controller,
+                    block_owner_deletion,
+                };
+                assert_eq!(r.to_value(), serde_json::to_value(&r).unwrap());
+            }
+        }
+    }
 
     #[test]
     fn accessors_read_nested_fields_and_never_panic() {
