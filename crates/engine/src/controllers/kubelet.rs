@@ -472,18 +472,24 @@ impl<'a> Sync<'a> {
         // A new image for a container that never got its old one (`kubectl set image` on a
         // pod in ImagePullBackOff): the back-off is per image, so the new one pulls at once.
         let spec_image = object::get_str(spec, &["image"]).unwrap_or("");
+        // `c.image` is always `Image::parse(&c.image_ref)`: an unchanged reference is not
+        // parsed again.
         if matches!(
             c.state,
             ContainerState::Waiting
                 | ContainerState::Pulling { .. }
                 | ContainerState::PullFailed { .. }
                 | ContainerState::PullBackOff { .. }
-        ) && Image::parse(spec_image) != c.image
+        ) && c.image_ref != spec_image
         {
-            c.image = Image::parse(spec_image);
-            c.behavior = Behavior::of(&c.image, spec);
-            c.pull_backoff_ms = 0;
-            c.state = ContainerState::Waiting;
+            let image = Image::parse(spec_image);
+            c.image_ref = spec_image.to_string();
+            if image != c.image {
+                c.image = image;
+                c.behavior = Behavior::of(&c.image, spec);
+                c.pull_backoff_ms = 0;
+                c.state = ContainerState::Waiting;
+            }
         }
         match c.state.clone() {
             ContainerState::Waiting => {
