@@ -244,27 +244,38 @@ pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
     labels.insert(POD_NAME_LABEL.into(), Value::String(name.clone()));
     labels.insert(POD_INDEX_LABEL.into(), Value::String(ord.to_string()));
 
-    let mut meta = serde_json::Map::new();
+    // Maps built from vectors keep their capacity: room for what the create adds (uid,
+    // creationTimestamp, resourceVersion; admission's and defaulting's spec fields), so
+    // those go in without regrowing the maps.
+    let mut meta: Vec<(String, Value)> = Vec::with_capacity(10);
     if let Some(v) = template_meta("annotations") {
-        meta.insert("annotations".into(), v.clone());
+        meta.push(("annotations".into(), v.clone()));
     }
     if let Some(v) = template_meta("finalizers") {
-        meta.insert("finalizers".into(), v.clone());
+        meta.push(("finalizers".into(), v.clone()));
     }
     let mut generate_name = String::with_capacity(set_name.len() + 1);
     generate_name.push_str(set_name);
     generate_name.push('-');
-    meta.insert("generateName".into(), Value::String(generate_name));
-    meta.insert("labels".into(), Value::Object(labels));
-    meta.insert("name".into(), Value::String(name.clone()));
-    meta.insert("namespace".into(), Value::String(namespace.to_string()));
-    meta.insert(
+    meta.push(("generateName".into(), Value::String(generate_name)));
+    meta.push(("labels".into(), Value::Object(labels)));
+    meta.push(("name".into(), Value::String(name.clone())));
+    meta.push(("namespace".into(), Value::String(namespace.to_string())));
+    meta.push((
         "ownerReferences".into(),
         Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
-    );
+    ));
+    // In key order: the map takes the vector as it is.
+    let meta: serde_json::Map<String, Value> = meta.into_iter().collect();
 
-    let mut spec = match template.and_then(|t| t.get("spec")) {
-        Some(Value::Object(m)) => m.clone(),
+    let mut spec: serde_json::Map<String, Value> = match template.and_then(|t| t.get("spec")) {
+        Some(Value::Object(m)) => {
+            // A bare template spec (containers) ends with ≈ 16 fields once hostname,
+            // subdomain, admission, defaults and the binding added theirs.
+            let mut entries = Vec::with_capacity((m.len() + 3).max(18));
+            entries.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+            entries.into_iter().collect()
+        }
         _ => serde_json::Map::new(),
     };
     let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
