@@ -347,6 +347,11 @@ impl Store {
         self.controlled_in(kind, owner_uid, None)
     }
 
+    /// How many objects (of every kind) name `owner_uid` as their controller.
+    pub fn controlled_count(&self, owner_uid: &str) -> usize {
+        self.controlled.get(owner_uid).map_or(0, |keys| keys.len())
+    }
+
     /// `controlled_by` within one namespace, told by the index's keys (no object is read
     /// to learn its namespace).
     pub fn controlled_by_in<'a>(
