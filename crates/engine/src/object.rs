@@ -325,35 +325,39 @@ pub fn controller_ref(v: &Value) -> Option<OwnerRef> {
 /// (identity, resourceVersion for the conflict check, the status) and nothing else, so a
 /// controller reporting status does not copy the whole object only for the server to drop it.
 pub fn status_update_body(obj: &Value, status: Value) -> Value {
-    let mut meta = Map::new();
+    // In key order into vectors the maps take as they are (no searching, no regrowth).
+    let mut meta = Vec::with_capacity(3);
     for f in ["name", "namespace", "resourceVersion"] {
         if let Some(v) = get(obj, &["metadata", f]) {
-            meta.insert(f.to_string(), v.clone());
+            meta.push((f.to_string(), v.clone()));
         }
     }
-    let mut body = Map::new();
+    let mut body = Vec::with_capacity(4);
     for f in ["apiVersion", "kind"] {
         if let Some(v) = obj.get(f) {
-            body.insert(f.to_string(), v.clone());
+            body.push((f.to_string(), v.clone()));
         }
     }
-    body.insert("metadata".to_string(), Value::Object(meta));
-    body.insert("status".to_string(), status);
-    Value::Object(body)
+    body.push((
+        "metadata".to_string(),
+        Value::Object(meta.into_iter().collect()),
+    ));
+    body.push(("status".to_string(), status));
+    Value::Object(body.into_iter().collect())
 }
 
 /// A copy of `v` without its top-level `field` (cheaper than copying it and removing it).
 pub fn clone_without(v: &Value, field: &str) -> Value {
     match v.as_object() {
         Some(m) => {
-            // Inserts, not `collect` (which sorts its input): page size, issue 4.
-            let mut out = Map::new();
+            // The entries are in key order already: a vector the map takes as it is.
+            let mut out = Vec::with_capacity(m.len());
             out.extend(
                 m.iter()
                     .filter(|(k, _)| k.as_str() != field)
                     .map(|(k, v)| (k.clone(), v.clone())),
             );
-            Value::Object(out)
+            Value::Object(out.into_iter().collect())
         }
         None => v.clone(),
     }
