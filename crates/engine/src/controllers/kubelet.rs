@@ -144,32 +144,32 @@ impl Controller for Kubelet {
         let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
             return Action::Done;
         };
-        let uid = object::uid(&pod).to_string();
-        if ctx
+        // The sandbox is taken out while it advances (the sync borrows the runtime too) and
+        // put back after; one of an older pod of the same name is dropped. A new one is made
+        // outside the map, where it would only be put to be taken out again.
+        let uid = object::uid(&pod);
+        let existing = ctx
             .runtime
             .pods
-            .get(&sandbox_key)
-            .is_some_and(|sb| sb.uid != uid)
-        {
-            ctx.runtime.pods.remove(&sandbox_key);
-        }
+            .remove(&sandbox_key)
+            .filter(|sb| sb.uid == uid);
         let terminal = matches!(
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        if !ctx.runtime.pods.contains_key(&sandbox_key) {
-            if object::is_terminating(&pod) || terminal {
-                // Deleted before the kubelet started it, or already finished: nothing runs.
-                if object::is_terminating(&pod) {
-                    finish_deletion(ctx.api, &pod);
+        let mut sb = match existing {
+            Some(sb) => sb,
+            None => {
+                if object::is_terminating(&pod) || terminal {
+                    // Deleted before the kubelet started it, or already finished: nothing
+                    // runs.
+                    if object::is_terminating(&pod) {
+                        finish_deletion(ctx.api, &pod);
+                    }
+                    return Action::Done;
                 }
-                return Action::Done;
+                new_sandbox(ctx.runtime, &pod, &node, now)
             }
-            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
-            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
-        }
-        let Some(mut sb) = ctx.runtime.pods.remove(&sandbox_key) else {
-            return Action::Done;
         };
         let mut sync = Sync {
             api: ctx.api,
