@@ -671,14 +671,10 @@ impl<'a> Sync<'a> {
                         until: t.finished.plus_ms(delay),
                         delay_ms: delay,
                     };
-                    let pod_ref = format!(
-                        "{}_{}({})",
-                        object::name(pod),
-                        object::namespace(pod),
-                        object::uid(pod)
+                    let msg = format!(
+                        "Back-off restarting failed container {name} in pod {}",
+                        pod_ref(pod)
                     );
-                    let msg =
-                        format!("Back-off restarting failed container {name} in pod {pod_ref}");
                     self.event(&name, init, "Warning", "BackOff", &msg);
                 }
                 true
@@ -834,10 +830,21 @@ fn ts(t: Time) -> Value {
     Value::String(t.rfc3339())
 }
 
+/// `<name>_<namespace>(<uid>)`: how the kubelet names a pod in its messages (formatted only
+/// for the one that needs it).
+fn pod_ref(pod: &Object) -> String {
+    format!(
+        "{}_{}({})",
+        object::name(pod),
+        object::namespace(pod),
+        object::uid(pod)
+    )
+}
+
 fn state_json(
     c: &ContainerRuntime,
     waiting_reason: &str,
-    pod_ref: &str,
+    pod: &Object,
 ) -> (Value, bool, Option<bool>) {
     match &c.state {
         ContainerState::Running { started, .. } => (
@@ -849,8 +856,8 @@ fn state_json(
         ContainerState::BackOff { delay_ms, .. } => (
             json!({"waiting": {
                 "reason": "CrashLoopBackOff",
-                "message": format!("back-off {} restarting failed container={} pod={pod_ref}",
-                                   go_duration_string(*delay_ms), c.name)}}),
+                "message": format!("back-off {} restarting failed container={} pod={}",
+                                   go_duration_string(*delay_ms), c.name, pod_ref(pod))}}),
             false,
             Some(false),
         ),
@@ -897,10 +904,10 @@ fn container_status(
     spec: &Value,
     waiting_reason: &str,
     now: Time,
-    pod_ref: &str,
+    pod: &Object,
     old: Option<&Value>,
 ) -> Value {
-    let (state, running, started) = state_json(c, waiting_reason, pod_ref);
+    let (state, running, started) = state_json(c, waiting_reason, pod);
     let ever_started = !c.container_id.is_empty();
     // Until the runtime has the image, the status echoes the spec's image string.
     let image = if ever_started {
@@ -1023,12 +1030,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     // Built values are moved into the status (`json!` would copy them through serde).
     let empty = json!({});
     let old = pod.get("status").unwrap_or(&empty);
-    let pod_ref = format!(
-        "{}_{}({})",
-        object::name(pod),
-        object::namespace(pod),
-        object::uid(pod)
-    );
     let init_done = sb.init.iter().all(completed_ok);
     let main_waiting = if sb.init.is_empty() || init_done {
         if sb.init.is_empty() {
@@ -1048,7 +1049,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 spec_of(pod, "containers", &c.name),
                 main_waiting,
                 now,
-                &pod_ref,
+                pod,
                 old_status_of(old, "containerStatuses", &c.name),
             )
         })
@@ -1062,7 +1063,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
             let old = old_status_of(old, "initContainerStatuses", &c.name);
-            container_status(c, spec, "PodInitializing", now, &pod_ref, old)
+            container_status(c, spec, "PodInitializing", now, pod, old)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -1141,7 +1142,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         entries.push(("type".into(), Value::from(ty)));
         Value::Object(entries.into_iter().collect())
     };
-    let unready_msg = format!("containers with unready status: [{}]", unready.join(" "));
     let mut conditions: Vec<Value> = old_conds
         .iter()
         .filter(|c| {
@@ -1188,7 +1188,13 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     } else if containers_ready {
         (None, None)
     } else {
-        (Some("ContainersNotReady"), Some(unready_msg))
+        (
+            Some("ContainersNotReady"),
+            Some(format!(
+                "containers with unready status: [{}]",
+                unready.join(" ")
+            )),
+        )
     };
     conditions.push(cond("Ready", containers_ready, reason, msg.clone()));
     conditions.push(cond("ContainersReady", containers_ready, reason, msg));
