@@ -201,7 +201,7 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = json!(kind.api_version());
+        obj["apiVersion"] = Value::String(kind.api_version());
         if kind.namespaced() {
             if object::namespace(&obj).is_empty() {
                 object::set(&mut obj, &["metadata", "namespace"], json!("default"));
@@ -267,8 +267,8 @@ impl Api {
         }
         let uid = self.rng.uuid();
         let meta = object::entry(&mut obj, &["metadata"]);
-        meta["uid"] = json!(uid);
-        meta["creationTimestamp"] = json!(self.now.rfc3339());
+        meta["uid"] = Value::String(uid);
+        meta["creationTimestamp"] = Value::String(self.now.rfc3339());
         if has_generation(kind) {
             meta["generation"] = json!(1);
         }
@@ -279,7 +279,7 @@ impl Api {
         object::set(
             &mut obj,
             &["metadata", "resourceVersion"],
-            json!(rv.to_string()),
+            Value::String(rv.to_string()),
         );
         Ok(self.store.put(kind, obj, EventType::Added, self.now))
     }
@@ -384,7 +384,7 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = json!(kind.api_version());
+        obj["apiVersion"] = Value::String(kind.api_version());
         let ns = if kind.namespaced() {
             let n = object::namespace(&obj);
             if n.is_empty() {
@@ -495,7 +495,7 @@ impl Api {
         object::set(
             &mut new,
             &["metadata", "resourceVersion"],
-            json!(rv.to_string()),
+            Value::String(rv.to_string()),
         );
         if object::is_terminating(&new)
             && object::finalizers(&new).is_empty()
@@ -610,7 +610,11 @@ impl Api {
             )));
         }
         let mut pod = (*old).clone();
-        object::set(&mut pod, &["spec", "nodeName"], json!(node));
+        object::set(
+            &mut pod,
+            &["spec", "nodeName"],
+            Value::String(node.to_string()),
+        );
         // podutil.UpdatePodCondition: lastTransitionTime moves only when the status changes.
         let now = self.now.rfc3339();
         let mut conds = object::get_array(&pod, &["status", "conditions"]).to_vec();
@@ -637,7 +641,7 @@ impl Api {
         object::set(
             &mut pod,
             &["metadata", "resourceVersion"],
-            json!(rv.to_string()),
+            Value::String(rv.to_string()),
         );
         Ok(self
             .store
@@ -761,7 +765,7 @@ impl Api {
         object::set(
             &mut obj,
             &["metadata", "resourceVersion"],
-            json!(rv.to_string()),
+            Value::String(rv.to_string()),
         );
         let updated = self
             .store
@@ -794,7 +798,7 @@ impl Api {
         object::set(
             &mut obj,
             &["metadata", "resourceVersion"],
-            json!(rv.to_string()),
+            Value::String(rv.to_string()),
         );
         self.store.remove(kind, ns, name, obj.clone(), self.now);
         Arc::new(obj)

@@ -250,12 +250,12 @@ impl Api {
                 v
             }
         };
-        let meta: Map<String, Value> = [
-            ("name".to_string(), Value::String(name.clone())),
-            ("namespace".to_string(), s(&ns)),
-        ]
-        .into_iter()
-        .collect();
+        // Room for the uid, creationTimestamp and resourceVersion `create_built` adds (a map
+        // built from a vector keeps its capacity), so they go in without regrowing it.
+        let mut meta_entries = Vec::with_capacity(5);
+        meta_entries.push(("name".to_string(), Value::String(name.clone())));
+        meta_entries.push(("namespace".to_string(), s(&ns)));
+        let meta: Map<String, Value> = meta_entries.into_iter().collect();
         // In key order, so the map is built without searching.
         let ev: Map<String, Value> = [
             ("apiVersion", s("v1")),

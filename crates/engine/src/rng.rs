@@ -47,21 +47,19 @@ impl Rng {
             *d = HEX[((word >> shift) & 0xf) as usize];
         }
         // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: the version nibble replaces digit 12 and the
-        // variant (from b's top bits) replaces digit 16.
+        // variant (from b's top bits) replaces digit 16. Bytes first, one copy into the
+        // string (pushing chars one by one encodes each).
         let variant = b"89ab"[(b >> 62) as usize];
-        let mut out = String::with_capacity(36);
-        let mut push = |bytes: &[u8]| out.extend(bytes.iter().map(|&c| c as char));
-        push(&hex[0..8]);
-        push(b"-");
-        push(&hex[8..12]);
-        push(b"-4");
-        push(&hex[13..16]);
-        push(b"-");
-        push(&[variant]);
-        push(&hex[17..20]);
-        push(b"-");
-        push(&hex[20..32]);
-        out
+        let mut out = [b'-'; 36];
+        out[0..8].copy_from_slice(&hex[0..8]);
+        out[9..13].copy_from_slice(&hex[8..12]);
+        out[14] = b'4';
+        out[15..18].copy_from_slice(&hex[13..16]);
+        out[19] = variant;
+        out[20..23].copy_from_slice(&hex[17..20]);
+        out[24..36].copy_from_slice(&hex[20..32]);
+        // All ASCII: the conversion cannot fail.
+        std::str::from_utf8(&out).unwrap_or_default().to_string()
     }
 
     /// A suffix as `generateName` produces: 5 characters from kube's safe alphabet.

@@ -8,7 +8,10 @@ use crate::kinds::Kind;
 use crate::object;
 use crate::time::Time;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{btree_map, BTreeMap};
+use std::iter::Peekable;
+use std::ops::Bound;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -111,6 +114,72 @@ impl KindMap {
             .get(namespace)
             .into_iter()
             .flat_map(BTreeMap::values)
+    }
+}
+
+/// Finds the objects of ascending `(namespace, name)` keys (an index's order) in one kind.
+/// What one owner controls is mostly neighbours by name (`web-0`, `web-1`, … share the
+/// set's prefix), so the next key is usually a step or two past the last one found: walking
+/// on from there compares fewer names than a fresh search of a namespace's thousand pods.
+struct SortedLookup<'a> {
+    map: Option<&'a KindMap>,
+    namespace: Option<(&'a str, &'a BTreeMap<String, Arc<Value>>)>,
+    /// Just past the last key looked up in `namespace`.
+    cursor: Option<Peekable<btree_map::Range<'a, String, Arc<Value>>>>,
+}
+
+impl<'a> SortedLookup<'a> {
+    /// How far the walk goes before a fresh search.
+    const STEPS: usize = 3;
+
+    fn new(map: Option<&'a KindMap>) -> Self {
+        SortedLookup {
+            map,
+            namespace: None,
+            cursor: None,
+        }
+    }
+
+    /// The object at `(namespace, name)`; keys must come in ascending order.
+    fn get(&mut self, namespace: &str, name: &str) -> Option<&'a Arc<Value>> {
+        let names = match self.namespace {
+            Some((ns, names)) if ns == namespace => names,
+            _ => {
+                self.cursor = None;
+                self.namespace = None;
+                let (ns, names) = self.map?.by_namespace.get_key_value(namespace)?;
+                self.namespace = Some((ns.as_str(), names));
+                names
+            }
+        };
+        if let Some(cursor) = &mut self.cursor {
+            // Every name before the cursor is below every key still to come.
+            for _ in 0..Self::STEPS {
+                let (k, v) = cursor.peek().copied()?;
+                match k.as_str().cmp(name) {
+                    Ordering::Less => {
+                        cursor.next();
+                    }
+                    Ordering::Equal => {
+                        cursor.next();
+                        return Some(v);
+                    }
+                    Ordering::Greater => return None,
+                }
+            }
+        }
+        let mut cursor = names
+            .range::<str, _>((Bound::Included(name), Bound::Unbounded))
+            .peekable();
+        let found = match cursor.peek().copied() {
+            Some((k, v)) if k == name => {
+                cursor.next();
+                Some(v)
+            }
+            _ => None,
+        };
+        self.cursor = Some(cursor);
+        found
     }
 }
 
@@ -278,6 +347,11 @@ impl Store {
         self.controlled_in(kind, owner_uid, None)
     }
 
+    /// How many objects (of every kind) name `owner_uid` as their controller.
+    pub fn controlled_count(&self, owner_uid: &str) -> usize {
+        self.controlled.get(owner_uid).map_or(0, |keys| keys.len())
+    }
+
     /// `controlled_by` within one namespace, told by the index's keys (no object is read
     /// to learn its namespace).
     pub fn controlled_by_in<'a>(
@@ -296,12 +370,12 @@ impl Store {
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         let keys = self.controlled.get(owner_uid);
-        let map = self.objects.get(&kind);
+        let mut lookup = SortedLookup::new(self.objects.get(&kind));
         keys.into_iter()
             .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
             .take_while(move |(k, _)| *k == kind)
             .filter(move |(_, (ns, _))| namespace.is_none_or(|n| ns == n))
-            .filter_map(move |(_, (ns, name))| map.and_then(|m| m.get(ns, name)))
+            .filter_map(move |(_, (ns, name))| lookup.get(ns, name))
     }
 
     /// Objects of `kind` in `namespace` with no controller reference, in key order (none
@@ -431,6 +505,38 @@ impl Store {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn sorted_lookups_find_what_a_search_finds() {
+        let mut m = KindMap::default();
+        let names = [
+            "a-0", "a-1", "a-10", "a-2", "a-x", "ab-0", "b-0", "b-1", "c",
+        ];
+        for ns in ["default", "kube-system"] {
+            for n in names {
+                m.insert(ns, n, Arc::new(json!({"n": n, "ns": ns})), true);
+            }
+        }
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for ns in ["", "default", "kube-system", "zz"] {
+            for n in ["a-0", "a-1", "a-11", "a-2", "ab-0", "b-1", "c", "d"] {
+                keys.push((ns, n));
+            }
+        }
+        // Every ascending subsequence of each window of ten keys (bit masks).
+        for start in 0..keys.len() {
+            let window = &keys[start..keys.len().min(start + 10)];
+            for mask in 0u32..(1 << window.len()) {
+                let mut lookup = SortedLookup::new(Some(&m));
+                for (i, (ns, n)) in window.iter().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        assert_eq!(lookup.get(ns, n), m.get(ns, n), "{ns}/{n} mask {mask:b}");
+                    }
+                }
+            }
+        }
+        assert_eq!(SortedLookup::new(None).get("default", "a-0"), None);
+    }
 
     #[test]
     fn put_list_remove_and_watch_cursor() {

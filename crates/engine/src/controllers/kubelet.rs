@@ -144,32 +144,32 @@ impl Controller for Kubelet {
         let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
             return Action::Done;
         };
-        let uid = object::uid(&pod).to_string();
-        if ctx
+        // The sandbox is taken out while it advances (the sync borrows the runtime too) and
+        // put back after; one of an older pod of the same name is dropped. A new one is made
+        // outside the map, where it would only be put to be taken out again.
+        let uid = object::uid(&pod);
+        let existing = ctx
             .runtime
             .pods
-            .get(&sandbox_key)
-            .is_some_and(|sb| sb.uid != uid)
-        {
-            ctx.runtime.pods.remove(&sandbox_key);
-        }
+            .remove(&sandbox_key)
+            .filter(|sb| sb.uid == uid);
         let terminal = matches!(
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        if !ctx.runtime.pods.contains_key(&sandbox_key) {
-            if object::is_terminating(&pod) || terminal {
-                // Deleted before the kubelet started it, or already finished: nothing runs.
-                if object::is_terminating(&pod) {
-                    finish_deletion(ctx.api, &pod);
+        let mut sb = match existing {
+            Some(sb) => sb,
+            None => {
+                if object::is_terminating(&pod) || terminal {
+                    // Deleted before the kubelet started it, or already finished: nothing
+                    // runs.
+                    if object::is_terminating(&pod) {
+                        finish_deletion(ctx.api, &pod);
+                    }
+                    return Action::Done;
                 }
-                return Action::Done;
+                new_sandbox(ctx.runtime, &pod, &node, now)
             }
-            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
-            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
-        }
-        let Some(mut sb) = ctx.runtime.pods.remove(&sandbox_key) else {
-            return Action::Done;
         };
         let mut sync = Sync {
             api: ctx.api,
@@ -472,18 +472,24 @@ impl<'a> Sync<'a> {
         // A new image for a container that never got its old one (`kubectl set image` on a
         // pod in ImagePullBackOff): the back-off is per image, so the new one pulls at once.
         let spec_image = object::get_str(spec, &["image"]).unwrap_or("");
+        // `c.image` is always `Image::parse(&c.image_ref)`: an unchanged reference is not
+        // parsed again.
         if matches!(
             c.state,
             ContainerState::Waiting
                 | ContainerState::Pulling { .. }
                 | ContainerState::PullFailed { .. }
                 | ContainerState::PullBackOff { .. }
-        ) && Image::parse(spec_image) != c.image
+        ) && c.image_ref != spec_image
         {
-            c.image = Image::parse(spec_image);
-            c.behavior = Behavior::of(&c.image, spec);
-            c.pull_backoff_ms = 0;
-            c.state = ContainerState::Waiting;
+            let image = Image::parse(spec_image);
+            c.image_ref = spec_image.to_string();
+            if image != c.image {
+                c.image = image;
+                c.behavior = Behavior::of(&c.image, spec);
+                c.pull_backoff_ms = 0;
+                c.state = ContainerState::Waiting;
+            }
         }
         match c.state.clone() {
             ContainerState::Waiting => {
@@ -665,14 +671,10 @@ impl<'a> Sync<'a> {
                         until: t.finished.plus_ms(delay),
                         delay_ms: delay,
                     };
-                    let pod_ref = format!(
-                        "{}_{}({})",
-                        object::name(pod),
-                        object::namespace(pod),
-                        object::uid(pod)
+                    let msg = format!(
+                        "Back-off restarting failed container {name} in pod {}",
+                        pod_ref(pod)
                     );
-                    let msg =
-                        format!("Back-off restarting failed container {name} in pod {pod_ref}");
                     self.event(&name, init, "Warning", "BackOff", &msg);
                 }
                 true
@@ -828,10 +830,21 @@ fn ts(t: Time) -> Value {
     Value::String(t.rfc3339())
 }
 
+/// `<name>_<namespace>(<uid>)`: how the kubelet names a pod in its messages (formatted only
+/// for the one that needs it).
+fn pod_ref(pod: &Object) -> String {
+    format!(
+        "{}_{}({})",
+        object::name(pod),
+        object::namespace(pod),
+        object::uid(pod)
+    )
+}
+
 fn state_json(
     c: &ContainerRuntime,
     waiting_reason: &str,
-    pod_ref: &str,
+    pod: &Object,
 ) -> (Value, bool, Option<bool>) {
     match &c.state {
         ContainerState::Running { started, .. } => (
@@ -843,8 +856,8 @@ fn state_json(
         ContainerState::BackOff { delay_ms, .. } => (
             json!({"waiting": {
                 "reason": "CrashLoopBackOff",
-                "message": format!("back-off {} restarting failed container={} pod={pod_ref}",
-                                   go_duration_string(*delay_ms), c.name)}}),
+                "message": format!("back-off {} restarting failed container={} pod={}",
+                                   go_duration_string(*delay_ms), c.name, pod_ref(pod))}}),
             false,
             Some(false),
         ),
@@ -891,10 +904,10 @@ fn container_status(
     spec: &Value,
     waiting_reason: &str,
     now: Time,
-    pod_ref: &str,
+    pod: &Object,
     old: Option<&Value>,
 ) -> Value {
-    let (state, running, started) = state_json(c, waiting_reason, pod_ref);
+    let (state, running, started) = state_json(c, waiting_reason, pod);
     let ever_started = !c.container_id.is_empty();
     // Until the runtime has the image, the status echoes the spec's image string.
     let image = if ever_started {
@@ -1017,12 +1030,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     // Built values are moved into the status (`json!` would copy them through serde).
     let empty = json!({});
     let old = pod.get("status").unwrap_or(&empty);
-    let pod_ref = format!(
-        "{}_{}({})",
-        object::name(pod),
-        object::namespace(pod),
-        object::uid(pod)
-    );
     let init_done = sb.init.iter().all(completed_ok);
     let main_waiting = if sb.init.is_empty() || init_done {
         if sb.init.is_empty() {
@@ -1042,7 +1049,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 spec_of(pod, "containers", &c.name),
                 main_waiting,
                 now,
-                &pod_ref,
+                pod,
                 old_status_of(old, "containerStatuses", &c.name),
             )
         })
@@ -1056,7 +1063,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
             let old = old_status_of(old, "initContainerStatuses", &c.name);
-            container_status(c, spec, "PodInitializing", now, &pod_ref, old)
+            container_status(c, spec, "PodInitializing", now, pod, old)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -1135,7 +1142,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         entries.push(("type".into(), Value::from(ty)));
         Value::Object(entries.into_iter().collect())
     };
-    let unready_msg = format!("containers with unready status: [{}]", unready.join(" "));
     let mut conditions: Vec<Value> = old_conds
         .iter()
         .filter(|c| {
@@ -1182,7 +1188,13 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
     } else if containers_ready {
         (None, None)
     } else {
-        (Some("ContainersNotReady"), Some(unready_msg))
+        (
+            Some("ContainersNotReady"),
+            Some(format!(
+                "containers with unready status: [{}]",
+                unready.join(" ")
+            )),
+        )
     };
     conditions.push(cond("Ready", containers_ready, reason, msg.clone()));
     conditions.push(cond("ContainersReady", containers_ready, reason, msg));

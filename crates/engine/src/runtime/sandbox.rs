@@ -77,6 +77,9 @@ pub struct ServerProc {
 pub struct ContainerRuntime {
     pub name: String,
     pub image: Image,
+    /// The spec's image reference `image` was parsed from (the kubelet compares the spec
+    /// with it before parsing the spec's again).
+    pub image_ref: String,
     pub behavior: Behavior,
     pub state: ContainerState,
     pub restart_count: u32,
@@ -105,11 +108,13 @@ pub struct ContainerRuntime {
 
 impl ContainerRuntime {
     pub fn new(spec: &Value) -> ContainerRuntime {
-        let image = Image::parse(object::get_str(spec, &["image"]).unwrap_or(""));
+        let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
+        let image = Image::parse(image_ref);
         ContainerRuntime {
             name: object::get_str(spec, &["name"]).unwrap_or("").to_string(),
             behavior: Behavior::of(&image, spec),
             image,
+            image_ref: image_ref.to_string(),
             state: ContainerState::Waiting,
             restart_count: 0,
             last_terminated: None,

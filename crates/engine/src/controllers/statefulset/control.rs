@@ -68,26 +68,33 @@ impl SetStatus {
     /// JSON as apps/v1 serialises it: `replicas` and `availableReplicas` always, the rest
     /// omitted when zero, `collisionCount` always (a pointer).
     pub fn to_value(&self) -> Value {
-        let mut m = serde_json::Map::new();
-        let mut put = |k: &str, v: i64, always: bool| {
+        // In key order into a vector the map takes as it is (no searching, no regrowth).
+        fn count(m: &mut Vec<(String, Value)>, k: &str, v: i64, always: bool) {
             if always || v != 0 {
-                m.insert(k.into(), json!(v));
+                m.push((k.into(), Value::from(v)));
             }
-        };
-        put("observedGeneration", self.observed_generation, false);
-        put("replicas", self.replicas, true);
-        put("readyReplicas", self.ready_replicas, false);
-        put("currentReplicas", self.current_replicas, false);
-        put("updatedReplicas", self.updated_replicas, false);
-        put("availableReplicas", self.available_replicas, true);
-        put("collisionCount", self.collision_count, true);
-        if !self.current_revision.is_empty() {
-            m.insert("currentRevision".into(), json!(self.current_revision));
         }
-        if !self.update_revision.is_empty() {
-            m.insert("updateRevision".into(), json!(self.update_revision));
+        fn revision(m: &mut Vec<(String, Value)>, k: &str, v: &str) {
+            if !v.is_empty() {
+                m.push((k.into(), Value::String(v.to_string())));
+            }
         }
-        Value::Object(m)
+        let mut m: Vec<(String, Value)> = Vec::with_capacity(9);
+        count(&mut m, "availableReplicas", self.available_replicas, true);
+        count(&mut m, "collisionCount", self.collision_count, true);
+        count(&mut m, "currentReplicas", self.current_replicas, false);
+        revision(&mut m, "currentRevision", &self.current_revision);
+        count(
+            &mut m,
+            "observedGeneration",
+            self.observed_generation,
+            false,
+        );
+        count(&mut m, "readyReplicas", self.ready_replicas, false);
+        count(&mut m, "replicas", self.replicas, true);
+        revision(&mut m, "updateRevision", &self.update_revision);
+        count(&mut m, "updatedReplicas", self.updated_replicas, false);
+        Value::Object(m.into_iter().collect())
     }
 
     /// `inconsistentStatus`: whether a write is needed.
@@ -1053,6 +1060,33 @@ mod fill_tests {
             intent: Intent::CreatePod { pod },
             batch: 1,
             unit: 1,
+        }
+    }
+
+    #[test]
+    fn set_status_values_keep_zero_counts_out_except_the_always_written_ones() {
+        for (n, rev) in [(0, ""), (3, "web-abc")] {
+            let st = SetStatus {
+                observed_generation: n,
+                replicas: n,
+                ready_replicas: n,
+                current_replicas: n,
+                updated_replicas: n,
+                available_replicas: n,
+                current_revision: rev.to_string(),
+                update_revision: rev.to_string(),
+                collision_count: n,
+            };
+            let want = if n == 0 {
+                json!({"replicas": 0, "availableReplicas": 0, "collisionCount": 0})
+            } else {
+                json!({"observedGeneration": 3, "replicas": 3, "readyReplicas": 3,
+                       "currentReplicas": 3, "updatedReplicas": 3, "availableReplicas": 3,
+                       "collisionCount": 3, "currentRevision": "web-abc",
+                       "updateRevision": "web-abc"})
+            };
+            assert_eq!(st.to_value(), want);
+            assert_eq!(SetStatus::of(&json!({"status": want})), st);
         }
     }
 

@@ -293,11 +293,9 @@ impl StatefulSetController {
         // Candidates: revisions this set controls plus uncontrolled ones (via the store's owner
         // index, so a sync costs what the set owns, not what the namespace holds).
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
-            let mut v: Vec<Arc<Value>> = api
-                .store
-                .controlled_by_in(kind, &set_uid, &ns)
-                .cloned()
-                .collect();
+            // Sized by what the set controls of every kind (an upper bound): no regrowth.
+            let mut v: Vec<Arc<Value>> = Vec::with_capacity(api.store.controlled_count(&set_uid));
+            v.extend(api.store.controlled_by_in(kind, &set_uid, &ns).cloned());
             let controlled = v.len();
             v.extend(
                 api.store
@@ -344,7 +342,8 @@ impl StatefulSetController {
         }
 
         // getPodsForStatefulSet: ClaimPods with isMemberOf.
-        let mut pods: Vec<Arc<Value>> = Vec::new();
+        let candidate_pods = candidates(api, Kind::Pod);
+        let mut pods: Vec<Arc<Value>> = Vec::with_capacity(candidate_pods.len());
         let set_terminating = object::is_terminating(&set);
         let mut memo = self
             .memo
@@ -357,8 +356,8 @@ impl StatefulSetController {
         };
         let mut at = 0;
         // Per member pod: where its facts are in `next_memo` (`None`: an adopted pod).
-        let mut pod_memo_at: Vec<Option<usize>> = Vec::new();
-        for p in candidates(api, Kind::Pod) {
+        let mut pod_memo_at: Vec<Option<usize>> = Vec::with_capacity(candidate_pods.len());
+        for p in candidate_pods {
             let (controlled, matches, plan) = match memo.find(&mut at, &p) {
                 // Moved, not copied: each pod version is read once per sync.
                 Some(f) => (f.controlled, f.matches, f.plan.take()),

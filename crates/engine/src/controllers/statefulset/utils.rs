@@ -216,46 +216,91 @@ pub fn update_storage(set: &Value, pod: &mut Value) {
 
 /// `newStatefulSetPod` (S2.2 steps 2–4): the template as a pod owned by `set`.
 pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
-    // Borrowed: only the fields the pod takes are copied, and built values are moved into
-    // the pod (`json!` would copy them again through serde).
-    let empty = json!({});
-    let template = object::get(set, &["spec", "template"]).unwrap_or(&empty);
-    let mut meta = serde_json::Map::new();
-    meta.insert(
-        "generateName".into(),
-        Value::String(format!("{}-", object::name(set))),
-    );
-    meta.insert("name".into(), Value::String(pod_name(set, ordinal)));
-    meta.insert(
-        "namespace".into(),
-        Value::String(object::namespace(set).to_string()),
-    );
-    for f in ["labels", "annotations", "finalizers"] {
-        if let Some(v) = object::get(template, &["metadata", f]).filter(|v| !v.is_null()) {
-            meta.insert(f.into(), v.clone());
-        }
+    // Built map by map in key order (inserts in key order append), each map written once:
+    // `updateIdentity`, the hostname and subdomain and `updateStorage` as applied to a fresh
+    // pod. Only the fields the pod takes are copied; built values are moved, not copied.
+    let template = object::get(set, &["spec", "template"]);
+    let template_meta = |f: &str| {
+        template
+            .and_then(|t| object::get(t, &["metadata", f]))
+            .filter(|v| !v.is_null())
+    };
+    let set_name = object::name(set);
+    let namespace = object::namespace(set);
+    // `updateIdentity` reads the ordinal back from the name it builds.
+    let first_name = pod_name(set, ordinal);
+    let ord = parent_and_ordinal(&first_name).1;
+    let name = if ord == ordinal {
+        first_name
+    } else {
+        pod_name(set, ord)
+    };
+    // Labels: the template's plus the pod-name and pod-index labels (`object::entry` makes a
+    // non-object an object).
+    let mut labels = match template_meta("labels") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    labels.insert(POD_NAME_LABEL.into(), Value::String(name.clone()));
+    labels.insert(POD_INDEX_LABEL.into(), Value::String(ord.to_string()));
+
+    // Maps built from vectors keep their capacity: room for what the create adds (uid,
+    // creationTimestamp, resourceVersion; admission's and defaulting's spec fields), so
+    // those go in without regrowing the maps.
+    let mut meta: Vec<(String, Value)> = Vec::with_capacity(10);
+    if let Some(v) = template_meta("annotations") {
+        meta.push(("annotations".into(), v.clone()));
     }
-    meta.insert(
+    if let Some(v) = template_meta("finalizers") {
+        meta.push(("finalizers".into(), v.clone()));
+    }
+    let mut generate_name = String::with_capacity(set_name.len() + 1);
+    generate_name.push_str(set_name);
+    generate_name.push('-');
+    meta.push(("generateName".into(), Value::String(generate_name)));
+    meta.push(("labels".into(), Value::Object(labels)));
+    meta.push(("name".into(), Value::String(name.clone())));
+    meta.push(("namespace".into(), Value::String(namespace.to_string())));
+    meta.push((
         "ownerReferences".into(),
         Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
-    );
+    ));
+    // In key order: the map takes the vector as it is.
+    let meta: serde_json::Map<String, Value> = meta.into_iter().collect();
+
+    let mut spec: serde_json::Map<String, Value> = match template.and_then(|t| t.get("spec")) {
+        Some(Value::Object(m)) => {
+            // A bare template spec (containers) ends with ≈ 16 fields once hostname,
+            // subdomain, admission, defaults and the binding added theirs.
+            let mut entries = Vec::with_capacity((m.len() + 3).max(18));
+            entries.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+            entries.into_iter().collect()
+        }
+        _ => serde_json::Map::new(),
+    };
+    let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
+    if !service.is_empty() {
+        spec.insert("subdomain".into(), Value::String(service.to_string()));
+    }
+    spec.insert("hostname".into(), Value::String(name));
+
     let mut pod = serde_json::Map::new();
     pod.insert("apiVersion".into(), Value::String("v1".into()));
     pod.insert("kind".into(), Value::String("Pod".into()));
     pod.insert("metadata".into(), Value::Object(meta));
-    pod.insert(
-        "spec".into(),
-        template.get("spec").cloned().unwrap_or(json!({})),
-    );
+    pod.insert("spec".into(), Value::Object(spec));
     let mut pod = Value::Object(pod);
-    update_identity(set, &mut pod);
-    let name = object::name(&pod).to_string();
-    object::set(&mut pod, &["spec", "hostname"], json!(name));
-    let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
-    if !service.is_empty() {
-        object::set(&mut pod, &["spec", "subdomain"], json!(service));
+    if claim_templates(set).is_empty() {
+        // `updateStorage` without claim templates keeps the template's volumes and drops an
+        // empty (or non-array) `volumes` field.
+        if object::get(&pod, &["spec", "volumes"]).is_some()
+            && object::get_array(&pod, &["spec", "volumes"]).is_empty()
+        {
+            object::remove(&mut pod, &["spec", "volumes"]);
+        }
+    } else {
+        update_storage(set, &mut pod);
     }
-    update_storage(set, &mut pod);
     pod
 }
 
@@ -721,6 +766,71 @@ pub fn apply_revision_shared<'s>(set: &'s Value, rev: &Value) -> std::borrow::Co
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `newStatefulSetPod` step by step, as written before it was built map by map: the
+    /// template's fields, then `updateIdentity`, hostname, subdomain and `updateStorage`.
+    fn new_pod_step_by_step(set: &Value, ordinal: i64) -> Value {
+        let empty = json!({});
+        let template = object::get(set, &["spec", "template"]).unwrap_or(&empty);
+        let mut meta = serde_json::Map::new();
+        meta.insert(
+            "generateName".into(),
+            json!(format!("{}-", object::name(set))),
+        );
+        meta.insert("name".into(), json!(pod_name(set, ordinal)));
+        meta.insert("namespace".into(), json!(object::namespace(set)));
+        for f in ["labels", "annotations", "finalizers"] {
+            if let Some(v) = object::get(template, &["metadata", f]).filter(|v| !v.is_null()) {
+                meta.insert(f.into(), v.clone());
+            }
+        }
+        let owner = serde_json::to_value(OwnerRef::controller_of(set)).unwrap();
+        meta.insert("ownerReferences".into(), json!([owner]));
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                             "spec": template.get("spec").cloned().unwrap_or(json!({}))});
+        update_identity(set, &mut pod);
+        let name = object::name(&pod).to_string();
+        object::set(&mut pod, &["spec", "hostname"], json!(name));
+        let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
+        if !service.is_empty() {
+            object::set(&mut pod, &["spec", "subdomain"], json!(service));
+        }
+        update_storage(set, &mut pod);
+        pod
+    }
+
+    #[test]
+    fn new_pods_are_the_template_with_identity_and_storage() {
+        let sets = [
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                   "metadata": {"name": "web", "namespace": "default", "uid": "u1"},
+                   "spec": {"serviceName": "nginx", "template": {
+                       "metadata": {"labels": {"app": "nginx"}, "annotations": {"a": "b"}},
+                       "spec": {"containers": [{"name": "nginx", "image": "nginx"}],
+                                "volumes": [{"name": "cfg", "emptyDir": {}}]}}}}),
+            json!({"metadata": {"name": "db", "namespace": "ns"},
+                   "spec": {"template": {"metadata": {"labels": null, "finalizers": ["f"]},
+                                         "spec": {"volumes": []}}}}),
+            json!({"metadata": {"name": "x"}, "spec": {"template": {
+                       "metadata": {"labels": "not-a-map"}, "spec": {"volumes": null}}}}),
+            json!({"metadata": {"name": "nospec"}}),
+            json!({"metadata": {"name": "web", "namespace": "default", "uid": "u2"},
+                   "spec": {"serviceName": "", "volumeClaimTemplates": [
+                                {"metadata": {"name": "www"}}],
+                            "template": {"spec": {"volumes": [
+                                {"name": "www", "emptyDir": {}},
+                                {"name": "other", "emptyDir": {}}]}}}}),
+        ];
+        for set in &sets {
+            for ordinal in [0, 7, 12, 2_147_483_648] {
+                assert_eq!(
+                    new_stateful_set_pod(set, ordinal),
+                    new_pod_step_by_step(set, ordinal),
+                    "{set} {ordinal}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ordinals_parse_like_the_regex() {

@@ -469,7 +469,13 @@ impl Image {
 
     /// `docker.io/library/nginx@sha256:<hex>`: a digest stable for the image name.
     pub fn image_id(&self) -> String {
-        format!("{}@sha256:{}", self.repo, hex_digest(&self.full, 64))
+        // Joined by hand: every container status of a started container asks for it.
+        let digest = hex_digest(&self.full, 64);
+        let mut id = String::with_capacity(self.repo.len() + 8 + digest.len());
+        id.push_str(&self.repo);
+        id.push_str("@sha256:");
+        id.push_str(&digest);
+        id
     }
 
     /// Why pulling this image fails, as containerd reports it to the kubelet (`None`: the
