@@ -188,30 +188,19 @@ impl Api {
         let s = |v: &str| Value::String(v.to_string());
         let inv_api_version = object::api_version(involved);
         let inv_rv = meta_str("resourceVersion");
-        let involved_ref = if same_involved(
-            &cache.last_involved,
-            [
-                ("apiVersion", Some(inv_api_version)),
-                ("fieldPath", field_path),
-                ("kind", Some(inv_kind)),
-                ("name", Some(inv_name)),
-                ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
-                ("resourceVersion", Some(inv_rv)),
-                ("uid", Some(inv_uid)),
-            ],
-        ) {
+        // Keys in order: the map is built from sorted entries, without searching.
+        let entries = [
+            ("apiVersion", Some(inv_api_version)),
+            ("fieldPath", field_path),
+            ("kind", Some(inv_kind)),
+            ("name", Some(inv_name)),
+            ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
+            ("resourceVersion", Some(inv_rv)),
+            ("uid", Some(inv_uid)),
+        ];
+        let involved_ref = if same_involved(&cache.last_involved, entries) {
             cache.last_involved.clone()
         } else {
-            // Keys in order: the map is built from sorted entries, without searching.
-            let entries = [
-                ("apiVersion", Some(inv_api_version)),
-                ("fieldPath", field_path),
-                ("kind", Some(inv_kind)),
-                ("name", Some(inv_name)),
-                ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
-                ("resourceVersion", Some(inv_rv)),
-                ("uid", Some(inv_uid)),
-            ];
             let built = Value::Object(
                 entries
                     .into_iter()
