@@ -103,7 +103,14 @@ struct PlacedPod {
     node: String,
     requests: BTreeMap<String, Quantity>,
     non_zero: (i128, i128),
-    object: Arc<Value>,
+    /// The spec everything above was read from (a copy-on-write clone, O(1)): a new version
+    /// with an equal spec (every status write) changes nothing here.
+    spec: Value,
+    /// The controller uid it counts under in `Placed::spread`, if any.
+    peer_of: Option<String>,
+    /// The pod itself, kept only for pods with required anti-affinity terms, which the
+    /// incoming pod's filter reads.
+    object: Option<Arc<Value>>,
 }
 
 /// What the pods bound to one node take.
@@ -130,14 +137,22 @@ struct Placed {
     /// Bound pods that carry required pod anti-affinity terms (usually none).
     with_anti_affinity: BTreeSet<ObjectKey>,
     /// What the filters and scores read of each node, kept with the nodes: every attempt
-    /// reads it for every node, and nodes change rarely.
+    /// reads it for every node, and nodes change rarely. After `sync` its keys are the
+    /// store's nodes, in the store's (name) order, so it is the attempt's node snapshot.
     allocatable: BTreeMap<String, NodeInfo>,
+    /// Default PodTopologySpread's peers, kept as pods come and go: controller uid →
+    /// namespace → node → bound, non-terminal pods. A pod counts under the uid both the
+    /// store's owner index and `controller_ref_view` give it (always the same uid for a
+    /// valid object), so the counts equal the old per-attempt walk of the owner index.
+    spread: BTreeMap<String, BTreeMap<String, BTreeMap<String, i64>>>,
 }
 
 /// The parts of a node every attempt reads, taken from the node when its watch event
 /// arrives (the same version the snapshot then lists).
 #[derive(Debug)]
 struct NodeInfo {
+    /// The node object this was read from (the store's current version after `sync`).
+    object: Arc<Value>,
     /// The parsed `status.allocatable` (entries that do not parse are skipped).
     allocatable: BTreeMap<String, Quantity>,
     /// Whether the node is schedulable as far as taints go for a pod without tolerations
@@ -154,7 +169,7 @@ struct NodeInfo {
 }
 
 impl NodeInfo {
-    fn of(node: &Value) -> NodeInfo {
+    fn of(node: &Arc<Value>) -> NodeInfo {
         let allocatable = parse_allocatable(node);
         let milli = |r: &str| allocatable.get(r).map(|q| q.milli_value()).unwrap_or(0);
         NodeInfo {
@@ -165,6 +180,7 @@ impl NodeInfo {
                 && ready_status(node) == "True",
             unschedulable: object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
             allocatable,
+            object: node.clone(),
         }
     }
 }
@@ -226,7 +242,25 @@ impl Placed {
     }
 
     fn apply(&mut self, key: ObjectKey, obj: Option<Arc<Value>>) {
+        let live = obj
+            .as_ref()
+            .filter(|o| !node_name(o).is_empty() && !is_terminal(o));
+        if let (Some(o), Some(old)) = (live, self.pods.get_mut(&key)) {
+            // Most pod events are status writes: same spec (so same node, requests, host
+            // ports and terms) and same controller. Nothing this cache sums changes.
+            if o.get("spec").unwrap_or(&Value::Null) == &old.spec
+                && peer_uid(o) == old.peer_of.as_deref()
+            {
+                if old.object.is_some() {
+                    old.object = Some(o.clone());
+                }
+                return;
+            }
+        }
         if let Some(old) = self.pods.remove(&key) {
+            if let Some(uid) = &old.peer_of {
+                self.uncount_peer(uid, &key.namespace, &old.node);
+            }
             if let Some(usage) = self.nodes.get_mut(&old.node) {
                 usage.pods = usage.pods.saturating_sub(1);
                 for (res, q) in &old.requests {
@@ -242,26 +276,10 @@ impl Placed {
             }
             self.with_anti_affinity.remove(&key);
         }
-        let Some(obj) = obj else { return };
-        let node = node_name(&obj);
-        if node.is_empty() || is_terminal(&obj) {
-            return;
-        }
-        let entry = PlacedPod {
-            node: node.to_string(),
-            requests: pod_requests(&obj),
-            non_zero: non_zero_requests(&obj),
-            object: obj.clone(),
-        };
-        let usage = self.nodes.entry(entry.node.clone()).or_default();
-        usage.pods += 1;
-        for (res, q) in &entry.requests {
-            *usage.requested.entry(res.clone()).or_insert(0) += q.milli_value();
-        }
-        usage.non_zero_cpu += entry.non_zero.0;
-        usage.non_zero_memory += entry.non_zero.1;
-        if !object::get_array(
-            &obj,
+        let Some(obj) = live else { return };
+        let node = node_name(obj);
+        let anti_affinity = !object::get_array(
+            obj,
             &[
                 "spec",
                 "affinity",
@@ -269,16 +287,74 @@ impl Placed {
                 "requiredDuringSchedulingIgnoredDuringExecution",
             ],
         )
-        .is_empty()
-        {
+        .is_empty();
+        let entry = PlacedPod {
+            node: node.to_string(),
+            requests: pod_requests(obj),
+            non_zero: non_zero_requests(obj),
+            spec: obj.get("spec").cloned().unwrap_or(Value::Null),
+            peer_of: peer_uid(obj).map(str::to_string),
+            object: anti_affinity.then(|| obj.clone()),
+        };
+        if let Some(uid) = &entry.peer_of {
+            *self
+                .spread
+                .entry(uid.clone())
+                .or_default()
+                .entry(key.namespace.clone())
+                .or_default()
+                .entry(entry.node.clone())
+                .or_insert(0) += 1;
+        }
+        let usage = self.nodes.entry(entry.node.clone()).or_default();
+        usage.pods += 1;
+        for (res, q) in &entry.requests {
+            *usage.requested.entry(res.clone()).or_insert(0) += q.milli_value();
+        }
+        usage.non_zero_cpu += entry.non_zero.0;
+        usage.non_zero_memory += entry.non_zero.1;
+        if anti_affinity {
             self.with_anti_affinity.insert(key.clone());
         }
         self.pods.insert(key, entry);
     }
 
-    fn usage(&self, node: &str) -> Option<&NodeUsage> {
-        self.nodes.get(node)
+    fn uncount_peer(&mut self, uid: &str, namespace: &str, node: &str) {
+        let Some(by_ns) = self.spread.get_mut(uid) else {
+            return;
+        };
+        if let Some(by_node) = by_ns.get_mut(namespace) {
+            if let Some(n) = by_node.get_mut(node) {
+                *n -= 1;
+                if *n <= 0 {
+                    by_node.remove(node);
+                }
+            }
+            if by_node.is_empty() {
+                by_ns.remove(namespace);
+            }
+        }
+        if by_ns.is_empty() {
+            self.spread.remove(uid);
+        }
     }
+
+    /// The bound, non-terminal pods of controller `uid` in `namespace`, per node.
+    fn peers(&self, uid: &str, namespace: &str) -> Option<&BTreeMap<String, i64>> {
+        self.spread.get(uid)?.get(namespace)
+    }
+}
+
+/// The controller uid a pod spreads under: the uid of the store's owner index (the first
+/// `controller: true` reference), when `controller_ref_view` reads the same one (it always
+/// does for an object the API server accepted).
+fn peer_uid(pod: &Value) -> Option<&str> {
+    let indexed = object::get_array(pod, &["metadata", "ownerReferences"])
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)?;
+    (object::controller_ref_view(pod).map(|r| r.uid) == Some(indexed)).then_some(indexed)
 }
 
 impl Scheduler {
@@ -897,7 +973,7 @@ fn required_terms(pod: &Value, which: &str, api: &Api) -> Vec<AffinityTerm> {
 /// scheduler's cache of bound pods. Only the rare plugins that must look at individual pods
 /// (host ports, the incoming pod's own inter-pod terms) read the store's per-node index.
 struct Snapshot<'a> {
-    nodes: Vec<Arc<Value>>,
+    nodes: Vec<&'a Arc<Value>>,
     placed: &'a Placed,
     store: &'a Store,
 }
@@ -921,30 +997,30 @@ fn entry_named<'m, V>(
 }
 
 impl<'a> Snapshot<'a> {
-    fn take(api: &'a Api, placed: &'a Placed) -> Snapshot<'a> {
-        let nodes = api.list(Kind::Node, None, &Selector::everything());
+    /// The nodes are `Placed`'s, which `sync` has just made the store's (same versions, same
+    /// name order as a listing), so nothing is listed or copied per attempt.
+    fn take(store: &'a Store, placed: &'a Placed) -> Snapshot<'a> {
+        let nodes = placed.allocatable.values().map(|i| &i.object).collect();
         Snapshot {
             nodes,
             placed,
-            store: &api.store,
+            store,
         }
     }
 
-    /// What `Placed` holds for each snapshot node, in snapshot order. The snapshot lists the
-    /// nodes in name order, as `Placed` keeps them, so one merged walk finds every node's
-    /// entries instead of a search by name per node, filter and score.
-    fn views(&self) -> Vec<NodeView<'_>> {
-        let mut infos = self.placed.allocatable.iter().peekable();
+    /// What `Placed` holds for each snapshot node, in snapshot (name) order: one merged walk
+    /// of the node infos and the usages, which `Placed` keeps by name.
+    fn views(&self) -> Vec<NodeView<'a>> {
         let mut usages = self.placed.nodes.iter().peekable();
         let mut out = Vec::with_capacity(self.nodes.len());
-        for node in &self.nodes {
-            let name = object::name(node);
-            let info = entry_named(&mut infos, name);
+        for (name, info) in &self.placed.allocatable {
             let usage = entry_named(&mut usages, name);
-            // Out of order (never, for the store's listing): look up by name instead.
-            let info = info.or_else(|| self.placed.allocatable.get(name));
-            let usage = usage.or_else(|| self.placed.usage(name));
-            out.push(NodeView { name, info, usage });
+            out.push(NodeView {
+                name,
+                node: &info.object,
+                info,
+                usage,
+            });
         }
         out
     }
@@ -978,11 +1054,12 @@ impl<'a> Snapshot<'a> {
     }
 }
 
-/// One snapshot node's name and what `Placed` holds for it.
+/// One snapshot node and what `Placed` holds for it.
 #[derive(Clone, Copy)]
 struct NodeView<'a> {
     name: &'a str,
-    info: Option<&'a NodeInfo>,
+    node: &'a Value,
+    info: &'a NodeInfo,
     usage: Option<&'a NodeUsage>,
 }
 
@@ -1066,7 +1143,6 @@ fn filter_node(
     api: &Api,
     snap: &Snapshot<'_>,
     facts: &PodFacts<'_>,
-    node: &Value,
     view: &NodeView<'_>,
     claims: &Claims,
 ) -> Result<(), NodeFailure> {
@@ -1074,13 +1150,10 @@ fn filter_node(
     let requests = &facts.requests;
     let tolerations = facts.tolerations;
     let name = view.name;
+    let node = view.node;
     let info = view.info;
     // NodeUnschedulable
-    let unschedulable = match info {
-        Some(i) => i.unschedulable,
-        None => object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
-    };
-    if unschedulable
+    if info.unschedulable
         && !tolerates(
             tolerations,
             &json!({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}),
@@ -1089,7 +1162,7 @@ fn filter_node(
         return Err(unresolvable(REASON_UNSCHEDULABLE_NODE));
     }
     // TaintToleration (a Ready node without taints has none to tolerate)
-    if !info.is_some_and(|i| i.untainted_and_ready) && has_untolerated_taint(node, tolerations) {
+    if !info.untainted_and_ready && has_untolerated_taint(node, tolerations) {
         return Err(unresolvable(REASON_TAINT));
     }
     // NodeAffinity
@@ -1112,22 +1185,11 @@ fn filter_node(
         }
     }
     // NodeResourcesFit
-    let parsed;
-    let alloc = match info {
-        Some(i) => &i.allocatable,
-        None => {
-            parsed = parse_allocatable(node);
-            &parsed
-        }
-    };
+    let alloc = &info.allocatable;
     let usage = view.usage;
     let mut reasons = Vec::new();
     let mut fits_empty_node = true;
-    let max_pods = match info {
-        Some(i) => i.max_pods,
-        None => max_pods(alloc),
-    };
-    if usage.map_or(0, |u| u.pods) as i128 + 1 > max_pods {
+    if usage.map_or(0, |u| u.pods) as i128 + 1 > info.max_pods {
         reasons.push(REASON_TOO_MANY_PODS.to_string());
     }
     for (res, want) in requests {
@@ -1197,14 +1259,16 @@ fn filter_node(
         }
     }
     for key in &snap.placed.with_anti_affinity {
-        let Some(placed) = snap.placed.pods.get(key) else {
+        let Some((placed, Some(placed_pod))) =
+            snap.placed.pods.get(key).map(|p| (p, p.object.as_ref()))
+        else {
             continue;
         };
         let Some(n) = snap.nodes.iter().find(|n| object::name(n) == placed.node) else {
             continue;
         };
         {
-            for term in required_terms(&placed.object, "podAntiAffinity", api) {
+            for term in required_terms(placed_pod, "podAntiAffinity", api) {
                 let same_domain = match (
                     Snapshot::label(n, &term.topology_key),
                     Snapshot::label(node, &term.topology_key),
@@ -1273,7 +1337,9 @@ fn fit_error(
 
 /// Runs one scheduling cycle for `pod`: the chosen node, or the FailedScheduling message.
 fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, String> {
-    let snap = Snapshot::take(api, placed);
+    // Borrows the store field only, so the RNG can be drawn while the scores' node names
+    // are still borrowed from the snapshot.
+    let snap = Snapshot::take(&api.store, placed);
     let total = snap.nodes.len();
     if total == 0 {
         return Err("no nodes available to schedule pods".to_string());
@@ -1287,9 +1353,9 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     let mut failures = Vec::new();
     let facts = PodFacts::of(pod, api);
     let views = snap.views();
-    for (node, view) in snap.nodes.iter().zip(&views) {
-        match filter_node(api, &snap, &facts, node, view, &claims) {
-            Ok(()) => feasible.push((&**node, *view)),
+    for view in &views {
+        match filter_node(api, &snap, &facts, view, &claims) {
+            Ok(()) => feasible.push(*view),
             Err(f) => failures.push(f),
         }
     }
@@ -1300,7 +1366,11 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     // Ties go to a random node among the best, as the real scheduler's reservoir sampling
     // does (deterministic through the cluster RNG).
     let i = api.rng.range(0, best.len().saturating_sub(1) as u64) as usize;
-    let node = best.get(i).or(best.first()).cloned().unwrap_or_default();
+    let node = best
+        .get(i)
+        .or(best.first())
+        .map(|n| n.to_string())
+        .unwrap_or_default();
     if claims.unbound_wait.is_empty() {
         return Ok(Decision::Bind(node));
     }
@@ -1315,25 +1385,42 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     Ok(Decision::WaitForVolumes(node))
 }
 
+/// Per-node counts of default PodTopologySpread peers: kept by `Placed`, or counted for
+/// this attempt.
+enum Spread<'a> {
+    Kept(Option<&'a BTreeMap<String, i64>>),
+    Counted(BTreeMap<String, i64>),
+}
+
+impl Spread<'_> {
+    fn by_node(&self) -> Option<&BTreeMap<String, i64>> {
+        match self {
+            Spread::Kept(m) => *m,
+            Spread::Counted(m) => Some(m),
+        }
+    }
+}
+
 /// How many of the pods the default PodTopologySpread constraints spread `pod` against (same
 /// controller, or selected by a Service that selects `pod`) are on each node.
-fn spread_counts(api: &Api, snap: &Snapshot<'_>, pod: &Value) -> BTreeMap<String, i64> {
-    let ns = object::namespace(pod).to_string();
-    let owner = object::controller_ref(pod).map(|r| r.uid);
-    let labels = object::labels(pod);
+fn spread_counts<'a>(api: &Api, snap: &Snapshot<'a>, pod: &Value) -> Spread<'a> {
+    let ns = object::namespace(pod);
+    // Read in place: the entry `controller_ref` decodes, without decoding it.
+    let owner = object::controller_ref_view(pod).map(|r| r.uid);
+    let mut labels = None;
     let services: Vec<Selector> = api
-        .list(Kind::Service, Some(&ns), &Selector::everything())
-        .iter()
+        .store
+        .list(Kind::Service, Some(ns))
         .map(|s| object::string_map(s, &["spec", "selector"]))
         .filter(|sel| !sel.is_empty())
         .map(|sel| Selector::from_map(&sel))
-        .filter(|sel| sel.matches(&labels))
+        .filter(|sel| sel.matches(labels.get_or_insert_with(|| object::labels(pod))))
         .collect();
     let is_peer = |p: &Value| {
         object::namespace(p) == ns
             // Read in place: the decoded reference's uid, without decoding every peer's.
             && ((owner.is_some()
-                && object::controller_ref_view(p).map(|r| r.uid) == owner.as_deref())
+                && object::controller_ref_view(p).map(|r| r.uid) == owner)
                 || services.iter().any(|s| s.matches_object(p)))
     };
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
@@ -1346,29 +1433,44 @@ fn spread_counts(api: &Api, snap: &Snapshot<'_>, pod: &Value) -> BTreeMap<String
         }
     };
     match (&owner, services.is_empty()) {
-        // Only the owner's pods can be peers: the owner index lists them.
-        (Some(uid), true) => api
-            .store
-            .controlled_by(Kind::Pod, uid)
-            .for_each(|p| count(p)),
+        // Only the owner's pods can be peers: `Placed` keeps their counts.
+        (Some(uid), true) => return Spread::Kept(snap.placed.peers(uid, ns)),
         (None, true) => {}
         _ => snap
             .nodes
             .iter()
             .for_each(|n| snap.pods(object::name(n)).for_each(|p| count(p))),
     }
-    counts
+    Spread::Counted(counts)
+}
+
+/// `x` as the nearest `f64`. Through `i64` when it fits (always, for milli cpu and memory
+/// sums), which rounds the same as the `i128` conversion but is one instruction instead of
+/// a software routine.
+fn to_f64(x: i128) -> f64 {
+    // Out of line, or the optimiser folds both arms back into the `i128` conversion.
+    #[cold]
+    #[inline(never)]
+    fn wide(x: i128) -> f64 {
+        x as f64
+    }
+    match i64::try_from(x) {
+        Ok(v) => v as f64,
+        Err(_) => wide(x),
+    }
 }
 
 /// Scores the feasible nodes; returns the names of those with the best score, in order.
-fn best_nodes(
+fn best_nodes<'a>(
     api: &Api,
-    snap: &Snapshot<'_>,
+    snap: &Snapshot<'a>,
     pod: &Value,
-    feasible: &[(&Value, NodeView<'_>)],
-) -> Vec<String> {
+    feasible: &[NodeView<'a>],
+) -> Vec<&'a str> {
     let (pod_cpu, pod_mem) = non_zero_requests(pod);
     let spread = spread_counts(api, snap, pod);
+    // Feasible nodes come in name order, as the counts are kept: one merged walk.
+    let mut spread_walk = spread.by_node().map(|m| m.iter().peekable());
     let tolerations = object::get_array(pod, &["spec", "tolerations"]);
     let preferred = object::get_array(
         pod,
@@ -1387,31 +1489,27 @@ fn best_nodes(
         affinity: i64,
         bad_taints: i64,
     }
-    let mut raws = Vec::new();
-    for &(node, view) in feasible {
+    let mut raws = Vec::with_capacity(feasible.len());
+    for view in feasible {
         let name = view.name;
+        let node = view.node;
         let cached = view.info;
-        let alloc = |r: &str| match (cached, r) {
-            (Some(i), "cpu") => i.cpu_milli,
-            (Some(i), "memory") => i.memory_milli,
-            (Some(i), _) => i.allocatable.get(r).map(|q| q.milli_value()).unwrap_or(0),
-            (None, _) => object::get(node, &["status", "allocatable", r])
-                .and_then(crate::quantity::from_value)
-                .map(|q| q.milli_value())
-                .unwrap_or(0),
-        };
         let usage = view.usage;
         let cpu = pod_cpu + usage.map_or(0, |u| u.non_zero_cpu);
         let mem = pod_mem + usage.map_or(0, |u| u.non_zero_memory);
-        let spread_count = spread.get(name).copied().unwrap_or(0);
+        let spread_count = spread_walk
+            .as_mut()
+            .and_then(|w| entry_named(w, name))
+            .copied()
+            .unwrap_or(0);
         let frac = |used: i128, cap: i128| {
             if cap <= 0 {
                 1.0
             } else {
-                (used as f64 / cap as f64).min(1.0)
+                (to_f64(used) / to_f64(cap)).min(1.0)
             }
         };
-        let (fc, fm) = (frac(cpu, alloc("cpu")), frac(mem, alloc("memory")));
+        let (fc, fm) = (frac(cpu, cached.cpu_milli), frac(mem, cached.memory_milli));
         let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
         let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
         let affinity: i64 = preferred
@@ -1420,7 +1518,7 @@ fn best_nodes(
             .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
             .sum();
         // A node known to have no taints has none to count.
-        let bad_taints = if cached.is_some_and(|i| i.untainted_and_ready) {
+        let bad_taints = if cached.untainted_and_ready {
             0
         } else {
             object::get_array(node, &["spec", "taints"])
@@ -1468,7 +1566,7 @@ fn best_nodes(
             _ => best = vec![(total, r.name)],
         }
     }
-    best.into_iter().map(|(_, n)| n.to_string()).collect()
+    best.into_iter().map(|(_, n)| n).collect()
 }
 
 #[cfg(test)]
