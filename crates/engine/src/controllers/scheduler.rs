@@ -1790,6 +1790,58 @@ mod tests {
         assert_eq!(nodes.len(), 3);
     }
 
+    /// The kept spread counts equal a recount of the store's owner index after binds,
+    /// status writes, a pod finishing and a pod's deletion.
+    #[test]
+    fn kept_spread_counts_equal_a_recount() {
+        let mut c = cluster();
+        let set = c
+            .api
+            .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "web", "namespace": "default"}}))
+            .unwrap();
+        let uid = object::uid(&set).to_string();
+        let owner = json!([object::OwnerRef::controller_of(&set).to_value()]);
+        // Follows the watch log from here on, event by event.
+        let mut followed = Placed::default();
+        followed.sync(&c.api.store);
+        for i in 0..5 {
+            let mut p = pod(&format!("web-{i}"), json!({}));
+            p["metadata"]["ownerReferences"] = owner.clone();
+            c.api.create(p).unwrap();
+        }
+        c.run_now();
+        let mut done = (*get_pod(&c, "web-1")).clone();
+        done["status"]["phase"] = json!("Succeeded");
+        c.api.update_status(done).unwrap();
+        c.api
+            .delete(
+                Kind::Pod,
+                "default",
+                "web-2",
+                &crate::DeleteOptions {
+                    grace_period_seconds: Some(0),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        c.run_now();
+        let mut placed = Placed::default();
+        placed.sync(&c.api.store);
+        let mut recount: BTreeMap<String, i64> = BTreeMap::new();
+        for p in c.api.store.controlled_by(Kind::Pod, &uid) {
+            if !is_terminal(p) && !node_name(p).is_empty() {
+                *recount.entry(node_name(p).to_string()).or_insert(0) += 1;
+            }
+        }
+        // web-2 is gone (web-1's phase may be the kubelet's again by now).
+        assert!(recount.values().sum::<i64>() < 5, "{recount:?}");
+        assert_eq!(placed.peers(&uid, "default"), Some(&recount));
+        // The cache that followed every event agrees with the fresh one.
+        followed.sync(&c.api.store);
+        assert_eq!(followed.spread, placed.spread);
+    }
+
     fn pvc(name: &str, class: &str) -> Value {
         json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": {"name": name, "namespace": "default"},
