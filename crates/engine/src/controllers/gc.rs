@@ -29,12 +29,21 @@ const OUT_OF_SERVICE_TAINT: &str = "node.kubernetes.io/out-of-service";
 pub struct GarbageCollector {
     /// owner uid → dependents
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
-    /// dependent → (its uid, its owner references)
-    owners_of: BTreeMap<ObjectKey, Vec<OwnerRef>>,
+    /// dependent → its owner references
+    owners_of: BTreeMap<ObjectKey, Owners>,
     /// Owners removed from the store whose dependents must be looked at: key → uids.
     gone: BTreeMap<ObjectKey, BTreeSet<String>>,
     /// Nodes found missing, with the end of their quarantine.
     missing_nodes: BTreeMap<String, crate::time::Time>,
+}
+
+/// A dependent's owner references: decoded, and as the object last spelled them.
+#[derive(Debug)]
+struct Owners {
+    refs: Vec<OwnerRef>,
+    /// `metadata.ownerReferences` as last seen: an event whose list equals it (most are status
+    /// writes, which share it) needs no decoding to know the references did not change.
+    raw: Value,
 }
 
 impl GarbageCollector {
@@ -42,16 +51,26 @@ impl GarbageCollector {
         GarbageCollector::default()
     }
 
-    fn index(&mut self, key: &ObjectKey, refs: Vec<OwnerRef>) -> bool {
-        // Compared in place: most events (status writes) keep the refs.
-        let same = match self.owners_of.get(key) {
-            Some(o) => *o == refs,
+    /// Records `refs` (decoded from `raw`) as the owners of `key`; true when they changed.
+    fn index(&mut self, key: &ObjectKey, refs: Vec<OwnerRef>, raw: Option<&Value>) -> bool {
+        let same = match self.owners_of.get_mut(key) {
+            Some(o) if o.refs == refs => {
+                if let Some(raw) = raw {
+                    o.raw = raw.clone();
+                }
+                true
+            }
+            Some(_) => false,
             None => refs.is_empty(),
         };
         if same {
             return false;
         }
-        let old = self.owners_of.get(key).cloned().unwrap_or_default();
+        let old = self
+            .owners_of
+            .get(key)
+            .map(|o| o.refs.clone())
+            .unwrap_or_default();
         for r in &old {
             if let Some(set) = self.dependents.get_mut(&r.uid) {
                 set.remove(key);
@@ -69,9 +88,20 @@ impl GarbageCollector {
         if refs.is_empty() {
             self.owners_of.remove(key);
         } else {
-            self.owners_of.insert(key.clone(), refs);
+            let raw = raw.cloned().unwrap_or(Value::Null);
+            self.owners_of.insert(key.clone(), Owners { refs, raw });
         }
         true
+    }
+
+    /// Whether `raw` (an object's `metadata.ownerReferences`) is the list last indexed for
+    /// `key`: then it decodes to the same references.
+    fn unchanged(&self, key: &ObjectKey, raw: Option<&Value>) -> bool {
+        match (self.owners_of.get(key), raw) {
+            (Some(o), Some(raw)) => o.raw == *raw,
+            (None, None) => true,
+            _ => false,
+        }
     }
 }
 
@@ -99,8 +129,12 @@ impl Controller for GarbageCollector {
         let obj = &event.object;
         let key = ObjectKey::of(event.kind, obj);
         if event.event_type == EventType::Deleted {
-            let refs = self.owners_of.get(&key).cloned().unwrap_or_default();
-            self.index(&key, Vec::new());
+            let refs = self
+                .owners_of
+                .get(&key)
+                .map(|o| o.refs.clone())
+                .unwrap_or_default();
+            self.index(&key, Vec::new(), None);
             // Owners in foreground deletion wait for this dependent.
             for r in &refs {
                 if let Some(k) = owner_key(r, object::namespace(obj)) {
@@ -117,7 +151,8 @@ impl Controller for GarbageCollector {
             }
             return;
         }
-        if self.index(&key, object::owner_refs(obj)) {
+        let raw = object::get(obj, &["metadata", "ownerReferences"]);
+        if !self.unchanged(&key, raw) && self.index(&key, object::owner_refs(obj), raw) {
             out.push(key.clone());
         }
         if object::is_terminating(obj)
@@ -129,11 +164,11 @@ impl Controller for GarbageCollector {
             Kind::Pod => {
                 let node = object::get_str(obj, &["spec", "nodeName"]).unwrap_or("");
                 if !node.is_empty() {
-                    let node_key = ObjectKey::new(Kind::Node, "", node);
+                    let node_key = || ObjectKey::new(Kind::Node, "", node);
                     match api.try_get(Kind::Node, "", node) {
-                        None if !self.missing_nodes.contains_key(node) => out.push(node_key),
+                        None if !self.missing_nodes.contains_key(node) => out.push(node_key()),
                         Some(n) if object::is_terminating(obj) && out_of_service(n) => {
-                            out.push(node_key)
+                            out.push(node_key())
                         }
                         _ => {}
                     }
