@@ -267,13 +267,21 @@ pub struct KnownPodFacts {
 
 impl KnownPodFacts {
     pub fn of(set: &Value, pod: &Value) -> KnownPodFacts {
-        let ready = is_ready(pod);
+        // `is_ready` and `ready_since` over one search for the Ready condition.
+        let condition = ready_condition(pod);
+        let ready = condition.is_some_and(|c| object::get_str(c, &["status"]) == Some("True"));
         KnownPodFacts {
             ordinal: ordinal(pod),
             phase: phase(pod).to_string(),
             terminating: is_terminating(pod),
             ready,
-            ready_since: if ready { ready_since(pod) } else { None },
+            ready_since: if ready {
+                condition
+                    .and_then(|c| object::get_str(c, &["lastTransitionTime"]))
+                    .and_then(Time::parse_rfc3339)
+            } else {
+                None
+            },
             revision: pod_revision(pod).to_string(),
             identity: identity_matches_named(
                 object::name(set),
@@ -887,7 +895,16 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     };
     // ApplyRevision once each (plan_update would compute them again).
     let current_set = apply_revision_shared(set, &current);
-    let update_set = apply_revision_shared(set, &update);
+    // ApplyRevision reads only the revision's data: a set that is not rolling (current and
+    // update the same revision, or an equal one) applies it once.
+    let update_set = if std::ptr::eq::<Value>(&*current, &*update)
+        || (object::name(&current) == object::name(&update)
+            && current.get("data") == update.get("data"))
+    {
+        current_set.clone()
+    } else {
+        apply_revision_shared(set, &update)
+    };
     let plan = plan_with_sets(&inputs, &current_set, &update_set);
     let mut status = plan.status;
     let mut first_err: Option<ApiError> = None;
