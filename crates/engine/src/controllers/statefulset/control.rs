@@ -254,7 +254,7 @@ impl<'p> PodFacts<'p> {
 /// syncs (a stored pod version never changes): the next sync borrows them instead of reading
 /// the pod again. `ready_since` is read whenever the pod is Ready (only minReadySeconds > 0
 /// looks at it), so the facts hold for any minReadySeconds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownPodFacts {
     ordinal: i64,
     phase: String,
@@ -267,13 +267,21 @@ pub struct KnownPodFacts {
 
 impl KnownPodFacts {
     pub fn of(set: &Value, pod: &Value) -> KnownPodFacts {
-        let ready = is_ready(pod);
+        // `is_ready` and `ready_since` over one search for the Ready condition.
+        let condition = ready_condition(pod);
+        let ready = condition.is_some_and(|c| object::get_str(c, &["status"]) == Some("True"));
         KnownPodFacts {
             ordinal: ordinal(pod),
             phase: phase(pod).to_string(),
             terminating: is_terminating(pod),
             ready,
-            ready_since: if ready { ready_since(pod) } else { None },
+            ready_since: if ready {
+                condition
+                    .and_then(|c| object::get_str(c, &["lastTransitionTime"]))
+                    .and_then(Time::parse_rfc3339)
+            } else {
+                None
+            },
             revision: pod_revision(pod).to_string(),
             identity: identity_matches_named(
                 object::name(set),
@@ -827,7 +835,23 @@ pub fn sync<M: ObjectManager + ?Sized>(
     let pods: Vec<&Value> = pods.iter().collect();
     let revisions: Vec<&Value> = revisions.iter().collect();
     let claims: BTreeMap<String, &Value> = claims.iter().map(|(k, v)| (k.clone(), v)).collect();
-    sync_shared(objects, set, &pods, None, revisions, &claims, now, gates)
+    let out = sync_shared(objects, set, &pods, None, revisions, &claims, now, gates);
+    (out.status, out.error)
+}
+
+/// What one sync did, for the controller.
+#[derive(Debug)]
+pub struct SyncOutcome {
+    /// The status written (or that would have been), if the sync got that far.
+    pub status: Option<SetStatus>,
+    /// The first error.
+    pub error: Option<ApiError>,
+    /// The sync changed nothing but (maybe) the set's status, and a sync of the set as it
+    /// is now, over the same pods, revisions and claims, would compute this same status:
+    /// no pod, claim or revision was written (no step did anything, no revision was created,
+    /// bumped or deleted), nothing failed, and `completeRollingUpdate` did not move the
+    /// current revision (the next sync reads `status.currentRevision` back).
+    pub fixed_point: bool,
 }
 
 /// `sync` over borrowed objects (the controller hands in what the store holds, uncopied).
@@ -841,13 +865,23 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     claims: &BTreeMap<String, &Value>,
     now: Time,
     gates: Gates,
-) -> (Option<SetStatus>, Option<ApiError>) {
+) -> SyncOutcome {
     sort_revisions(&mut revisions);
     let stored = SetStatus::of(set);
     let (current, update, collision) = match choose_revisions(objects, set, &revisions) {
         Ok(r) => r,
-        Err(e) => return (None, Some(e)),
+        Err(e) => {
+            return SyncOutcome {
+                status: None,
+                error: Some(e),
+                fixed_point: false,
+            }
+        }
     };
+    // An owned update revision was created or bumped (a write).
+    let mut acted = matches!(update, Cow::Owned(_));
+    // `createMissingPersistentVolumeClaims` does nothing for a set without claim templates.
+    let claimless = claim_templates(set).is_empty();
     let inputs = Inputs {
         set,
         pods,
@@ -861,7 +895,16 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     };
     // ApplyRevision once each (plan_update would compute them again).
     let current_set = apply_revision_shared(set, &current);
-    let update_set = apply_revision_shared(set, &update);
+    // ApplyRevision reads only the revision's data: a set that is not rolling (current and
+    // update the same revision, or an equal one) applies it once.
+    let update_set = if std::ptr::eq::<Value>(&*current, &*update)
+        || (object::name(&current) == object::name(&update)
+            && current.get("data") == update.get("data"))
+    {
+        current_set.clone()
+    } else {
+        apply_revision_shared(set, &update)
+    };
     let plan = plan_with_sets(&inputs, &current_set, &update_set);
     let mut status = plan.status;
     let mut first_err: Option<ApiError> = None;
@@ -880,6 +923,9 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
                 continue;
             }
             let (unit, batch) = (step.unit, step.batch);
+            if !(claimless && matches!(step.intent, Intent::CreateMissingClaims { .. })) {
+                acted = true;
+            }
             let res = match step.intent {
                 Intent::CreatePod {
                     pod: Cow::Owned(pod),
@@ -926,10 +972,19 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
             first_err.get_or_insert(e);
         }
     }
-    if let Err(e) = truncate_history(objects, set, pods, &revisions, &current, &update) {
-        first_err.get_or_insert(e);
+    match truncate_history(objects, set, pods, &revisions, &current, &update) {
+        Err(e) => {
+            first_err.get_or_insert(e);
+        }
+        Ok(deleted) => acted |= deleted,
     }
-    (Some(status), first_err)
+    let fixed_point =
+        !acted && first_err.is_none() && status.current_revision == object::name(&current);
+    SyncOutcome {
+        status: Some(status),
+        error: first_err,
+        fixed_point,
+    }
 }
 
 /// `getStatefulSetRevisions` (S3.4): reuse the latest, roll back to an equal one by bumping
@@ -1026,7 +1081,8 @@ fn truncate_history<M: ObjectManager + ?Sized>(
     revisions: &[&Value],
     current: &Value,
     update: &Value,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
+    let mut deleted = false;
     for name in revisions_to_truncate(
         set,
         pods,
@@ -1034,12 +1090,13 @@ fn truncate_history<M: ObjectManager + ?Sized>(
         object::name(current),
         object::name(update),
     ) {
+        deleted = true;
         match objects.delete_revision(object::namespace(set), &name) {
             Err(e) if !e.is_not_found() => return Err(e),
             _ => {}
         }
     }
-    Ok(())
+    Ok(deleted)
 }
 
 /// The set's claims by name, as `plan_update` wants them.

@@ -67,6 +67,40 @@ struct PodVersionFacts {
 struct SetMemo {
     set_uid: String,
     pods: Vec<PodVersionFacts>,
+    /// The last sync reached a fixed point (see `Settled`).
+    settled: Option<Settled>,
+}
+
+/// A sync that changed nothing but the set's status, remembered with what it read (the pods
+/// are `SetMemo::pods`): the next sync (the watch echo of that status write, usually) that
+/// finds the very same set version, revisions and claims, and pods that are these or differ
+/// only where the sync does not look, would compute the same status and nothing else — the
+/// plan is a function of the set, each member's facts, the revisions, the claims and, with
+/// minReadySeconds, the time. So it skips straight to the requeue decision. Nothing
+/// visible differs: no write, no Event, the same `Action`.
+#[derive(Debug)]
+struct Settled {
+    /// The set as stored after the sync (its own status write included).
+    set: Arc<Value>,
+    /// The ControllerRevision candidates the sync looked at.
+    revisions: Vec<Arc<Value>>,
+    /// The claims the sync looked at.
+    claims: Vec<Arc<Value>>,
+    now: crate::time::Time,
+    status: control::SetStatus,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests turn the `Settled` shortcut off to compare runs with and without it.
+    static FULL_SYNCS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Syncs the shortcut answered.
+    static SETTLED_SKIPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether two lists hold the very same stored versions.
+fn same_versions(a: &[Arc<Value>], b: &[Arc<Value>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
 impl SetMemo {
@@ -93,7 +127,8 @@ impl SetMemo {
 
 #[derive(Debug, Default)]
 pub struct StatefulSetController {
-    pods: BTreeMap<(String, String), PodMemo>,
+    /// By namespace, then name: a watch event's pod is looked up by `&str`s, no key built.
+    pods: BTreeMap<String, BTreeMap<String, PodMemo>>,
     /// Per set: what its last sync derived from each pod version (a pure cache).
     memo: BTreeMap<ObjectKey, SetMemo>,
     /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
@@ -104,6 +139,16 @@ pub struct StatefulSetController {
 impl StatefulSetController {
     pub fn new() -> StatefulSetController {
         StatefulSetController::default()
+    }
+
+    /// Puts a set's memo back in its place (taken out at the start of its sync).
+    fn put_memo(&mut self, key: &ObjectKey, memo: SetMemo) {
+        match self.memo.get_mut(key) {
+            Some(slot) => *slot = memo,
+            None => {
+                self.memo.insert(key.clone(), memo);
+            }
+        }
     }
 
     /// The set a controller reference points at, if it exists with that UID.
@@ -148,26 +193,26 @@ impl StatefulSetController {
 
     fn pod_keys(&mut self, ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         let pod = &ev.object;
-        let ns = object::namespace(pod).to_string();
-        let key = (ns.clone(), object::name(pod).to_string());
+        let ns = object::namespace(pod);
+        let name = object::name(pod);
         // Most pod events (status writes) keep the owner and labels the memo holds: then the
         // answer is the owner alone, found without copying either.
         if ev.event_type == EventType::Modified {
             let view = object::controller_ref_view(pod);
             let unchanged = self
                 .pods
-                .get(&key)
-                .is_some_and(|m| match (&m.owner, &view) {
-                    (Some(o), Some(v)) => v.is(o),
-                    (None, None) => true,
-                    _ => false,
-                })
-                && self
-                    .pods
-                    .get(&key)
-                    .is_some_and(|m| labels_equal(&m.labels, pod));
+                .get(ns)
+                .and_then(|m| m.get(name))
+                .is_some_and(|m| {
+                    let same_owner = match (&m.owner, &view) {
+                        (Some(o), Some(v)) => v.is(o),
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    same_owner && labels_equal(&m.labels, pod)
+                });
             if unchanged {
-                if let Some(k) = view.and_then(|r| Self::resolve_view(api, &ns, &r)) {
+                if let Some(k) = view.and_then(|r| Self::resolve_view(api, ns, &r)) {
                     out.push(k);
                 }
                 return;
@@ -180,32 +225,45 @@ impl StatefulSetController {
         let deleted = ev.event_type == EventType::Deleted
             || (ev.event_type == EventType::Added && object::is_terminating(pod));
         let old = if ev.event_type == EventType::Deleted {
-            self.pods.remove(&key)
+            let in_ns = self.pods.get_mut(ns);
+            let old = in_ns.and_then(|m| m.remove(name));
+            if self.pods.get(ns).is_some_and(BTreeMap::is_empty) {
+                self.pods.remove(ns);
+            }
+            old
         } else {
-            self.pods.insert(key, memo.clone())
+            match self.pods.get_mut(ns) {
+                Some(m) => m.insert(name.to_string(), memo.clone()),
+                None => {
+                    let mut m = BTreeMap::new();
+                    m.insert(name.to_string(), memo.clone());
+                    self.pods.insert(ns.to_string(), m);
+                    None
+                }
+            }
         };
         if deleted {
             // deletePod: only the owner; orphans are ignored.
-            if let Some(k) = memo.owner.as_ref().and_then(|r| Self::resolve(api, &ns, r)) {
+            if let Some(k) = memo.owner.as_ref().and_then(|r| Self::resolve(api, ns, r)) {
                 out.push(k);
             }
             return;
         }
         if let Some(old) = old.as_ref().filter(|o| o.owner != memo.owner) {
-            if let Some(k) = old.owner.as_ref().and_then(|r| Self::resolve(api, &ns, r)) {
+            if let Some(k) = old.owner.as_ref().and_then(|r| Self::resolve(api, ns, r)) {
                 out.push(k);
             }
         }
         match &memo.owner {
             Some(r) => {
-                if let Some(k) = Self::resolve(api, &ns, r) {
+                if let Some(k) = Self::resolve(api, ns, r) {
                     out.push(k);
                 }
             }
             None => {
                 // An orphan: on add, or when its labels or ref changed, wake matching sets.
                 if old.as_ref() != Some(&memo) {
-                    out.extend(Self::sets_selecting(api, &ns, &memo.labels));
+                    out.extend(Self::sets_selecting(api, ns, &memo.labels));
                 }
             }
         }
@@ -262,7 +320,6 @@ impl StatefulSetController {
             };
         let ns = object::namespace(&set).to_string();
         let set_uid = object::uid(&set).to_string();
-        let set_ref = OwnerRef::controller_of(&set);
         let can_adopt = |api: &Api| -> Result<(), String> {
             match api.try_get(Kind::StatefulSet, &key.namespace, &key.name) {
                 Some(fresh) if object::uid(fresh) == set_uid => {
@@ -287,6 +344,22 @@ impl StatefulSetController {
                 None => Err(format!("original StatefulSet {}/{} is gone", ns, key.name)),
             }
         };
+
+        // Taken out of its place (one search), put back when the sync is done.
+        let mut memo = self
+            .memo
+            .get_mut(key)
+            .map(std::mem::take)
+            .filter(|m| m.set_uid == set_uid)
+            .unwrap_or_default();
+        let settled = memo.settled.take();
+        let mrs = utils::min_ready_seconds(&set);
+        // Whether this sync reads what the settled one read (so far).
+        let mut same = settled
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(&s.set, &set) && (mrs == 0 || s.now == api.now));
+        // Any write by the adoption and release below.
+        let mut acted = false;
 
         // adoptOrphanRevisions
         let mut revisions: Vec<Arc<Value>> = Vec::new();
@@ -317,9 +390,15 @@ impl StatefulSetController {
             }
             v
         };
-        for r in candidates(api, Kind::ControllerRevision)
-            .into_iter()
+        let revision_candidates = candidates(api, Kind::ControllerRevision);
+        same = same
+            && settled
+                .as_ref()
+                .is_some_and(|s| same_versions(&s.revisions, &revision_candidates));
+        for r in revision_candidates
+            .iter()
             .filter(|r| selector.matches_object(r))
+            .cloned()
         {
             match object::controller_ref_view(&r) {
                 None => {
@@ -328,8 +407,9 @@ impl StatefulSetController {
                     })?;
                     let mut adopted = (*r).clone();
                     let mut refs = object::owner_refs(&adopted);
-                    refs.push(set_ref.clone());
+                    refs.push(OwnerRef::controller_of(&set));
                     object::set_owner_refs(&mut adopted, &refs);
+                    acted = true;
                     match api.update(adopted) {
                         Ok(a) => revisions.push(a),
                         Err(e) if e.is_not_found() => {}
@@ -345,23 +425,28 @@ impl StatefulSetController {
         let candidate_pods = candidates(api, Kind::Pod);
         let mut pods: Vec<Arc<Value>> = Vec::with_capacity(candidate_pods.len());
         let set_terminating = object::is_terminating(&set);
-        let mut memo = self
-            .memo
-            .remove(key)
-            .filter(|m| m.set_uid == set_uid)
-            .unwrap_or_default();
+        // Without claim templates nothing but a member's facts is read of it (its storage
+        // and claims are not looked at); with them, only the very same pods will do.
+        let claimless = object::get_array(&set, &["spec", "volumeClaimTemplates"]).is_empty();
+        same = same && candidate_pods.len() == memo.pods.len();
         let mut next_memo = SetMemo {
             set_uid: set_uid.clone(),
             pods: Vec::with_capacity(memo.pods.len()),
+            settled: None,
         };
         let mut at = 0;
         // Per member pod: where its facts are in `next_memo` (`None`: an adopted pod).
         let mut pod_memo_at: Vec<Option<usize>> = Vec::with_capacity(candidate_pods.len());
-        for p in candidate_pods {
-            let (controlled, matches, plan) = match memo.find(&mut at, &p) {
+        for (i, p) in candidate_pods.into_iter().enumerate() {
+            let (memo_hit, controlled, matches, plan) = match memo.find(&mut at, &p) {
                 // Moved, not copied: each pod version is read once per sync.
-                Some(f) => (f.controlled, f.matches, f.plan.take()),
+                Some(f) => {
+                    // The very version the settled sync read in this place.
+                    same = same && at == i + 1;
+                    (true, f.controlled, f.matches, f.plan.take())
+                }
                 None => (
+                    false,
                     match object::controller_ref_view(&p) {
                         None => Controlled::NoController,
                         Some(c) if c.uid == set_uid => Controlled::ByThisSet,
@@ -372,8 +457,24 @@ impl StatefulSetController {
                 ),
             };
             let member = controlled == Controlled::ByThisSet && matches;
+            // A version the settled sync did not read: only a member's will do, compared by
+            // its facts below.
+            same = same && (memo_hit || member);
             let plan = match plan {
-                None if member => Some(control::KnownPodFacts::of(&set, &p)),
+                None if member => {
+                    let plan = control::KnownPodFacts::of(&set, &p);
+                    // A new version of a member the settled sync read in this place, with the
+                    // same facts.
+                    same = same
+                        && (memo_hit || claimless)
+                        && memo.pods.get(i).is_some_and(|old| {
+                            old.controlled == Controlled::ByThisSet
+                                && old.matches
+                                && old.plan.as_ref() == Some(&plan)
+                                && object::name(&old.pod) == object::name(&p)
+                        });
+                    Some(plan)
+                }
                 plan => plan,
             };
             next_memo.pods.push(PodVersionFacts {
@@ -399,6 +500,7 @@ impl StatefulSetController {
                         .filter(|r| r.uid != set_uid)
                         .collect();
                     object::set_owner_refs(&mut released, &refs);
+                    acted = true;
                     match api.update(released) {
                         Ok(_) => {}
                         Err(e) if e.is_not_found() => {}
@@ -413,8 +515,9 @@ impl StatefulSetController {
                         .map_err(|e| pod_control::plain_error(format!("can't adopt Pod: {e}")))?;
                     let mut adopted = (*p).clone();
                     let mut refs = object::owner_refs(&adopted);
-                    refs.push(set_ref.clone());
+                    refs.push(OwnerRef::controller_of(&set));
                     object::set_owner_refs(&mut adopted, &refs);
+                    acted = true;
                     match api.update(adopted) {
                         Ok(a) => {
                             pod_memo_at.push(None);
@@ -427,8 +530,6 @@ impl StatefulSetController {
             }
         }
 
-        self.memo.insert(key.clone(), next_memo);
-
         // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).
         let mut claim_objs: Vec<Arc<Value>> = Vec::new();
         for t in object::get_array(&set, &["spec", "volumeClaimTemplates"]) {
@@ -439,6 +540,26 @@ impl StatefulSetController {
                     .cloned(),
             );
         }
+        same = same
+            && !acted
+            && settled
+                .as_ref()
+                .is_some_and(|s| same_versions(&s.claims, &claim_objs));
+        #[cfg(test)]
+        if FULL_SYNCS.with(std::cell::Cell::get) {
+            same = false;
+        }
+        if same {
+            if let Some(s) = settled {
+                #[cfg(test)]
+                SETTLED_SKIPS.with(|n| n.set(n.get() + 1));
+                let status = s.status.clone();
+                next_memo.settled = Some(s);
+                self.put_memo(key, next_memo);
+                return Ok(Some((set, status)));
+            }
+        }
+
         // Inserts, not `collect` (which sorts its input): page size, issue 4.
         let mut claims: BTreeMap<String, &Value> = BTreeMap::new();
         claims.extend(
@@ -449,18 +570,17 @@ impl StatefulSetController {
         let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
         // The plan's facts of every member from the memo (all or none: an adopted pod's are
         // not there, and then the plan reads them all itself).
-        let memo = self.memo.get(key);
         let facts: Option<Vec<control::PodFacts<'_>>> = pod_refs
             .iter()
             .zip(&pod_memo_at)
             .map(|(p, at)| {
-                let known = memo?.pods.get((*at)?)?.plan.as_ref()?;
+                let known = next_memo.pods.get((*at)?)?.plan.as_ref()?;
                 Some(known.facts(object::name(p)))
             })
             .collect();
         let now = api.now;
         let mut objects = ApiObjects { api };
-        let (status, err) = control::sync_shared(
+        let out = control::sync_shared(
             &mut objects,
             &set,
             &pod_refs,
@@ -470,10 +590,37 @@ impl StatefulSetController {
             now,
             self.gates,
         );
-        match err {
-            Some(e) => Err(e),
-            None => Ok(status.map(|s| (set, s))),
+        drop(facts);
+        let status = match (out.error, out.status) {
+            (Some(e), _) => {
+                self.put_memo(key, next_memo);
+                return Err(e);
+            }
+            (None, None) => {
+                self.put_memo(key, next_memo);
+                return Ok(None);
+            }
+            (None, Some(status)) => status,
+        };
+        if out.fixed_point && !acted {
+            // The set as the sync left it: the same version, or its own status write (which
+            // the next sync reads back: it must say what this one computed).
+            let stored = api
+                .try_get(Kind::StatefulSet, &key.namespace, &key.name)
+                .filter(|s| Arc::ptr_eq(s, &set) || control::SetStatus::of(s) == status)
+                .cloned();
+            if let Some(stored) = stored {
+                next_memo.settled = Some(Settled {
+                    set: stored,
+                    revisions: revision_candidates,
+                    claims: claim_objs.clone(),
+                    now,
+                    status: status.clone(),
+                });
+            }
         }
+        self.put_memo(key, next_memo);
+        Ok(Some((set, status)))
     }
 }
 

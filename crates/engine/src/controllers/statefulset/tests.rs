@@ -935,3 +935,135 @@ fn cluster_runs_the_set_up_in_order_and_settles() {
     }
     assert_eq!(set["status"]["observedGeneration"], json!(1));
 }
+
+/// A set for the cluster runs below: `name`'s pods labelled `app: name`.
+fn cluster_set(name: &str, replicas: i64, extra: Value, claims: bool) -> Value {
+    let mut s = json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"replicas": replicas, "serviceName": name,
+                 "selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}},
+                              "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}});
+    if claims {
+        s["spec"]["volumeClaimTemplates"] = json!([{"metadata": {"name": "www"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]);
+    }
+    if let (Some(m), Some(e)) = (s["spec"].as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    s
+}
+
+/// A mixed scenario (OrderedReady and Parallel, claims and retention, minReadySeconds,
+/// scale up and down, rolling updates with a partition, OnDelete, a deleted pod) run on a
+/// whole cluster; returns every object, the watch log and the reconcile counts as text, and
+/// how many syncs the `Settled` shortcut answered.
+fn mixed_cluster_run(full_syncs: bool) -> (String, usize) {
+    super::FULL_SYNCS.with(|f| f.set(full_syncs));
+    super::SETTLED_SKIPS.with(|n| n.set(0));
+    let mut c = crate::Cluster::new(crate::Config::default());
+    let head = c.api.store.head();
+    let sets = [
+        cluster_set("a", 3, json!({}), true),
+        cluster_set(
+            "b",
+            4,
+            json!({"podManagementPolicy": "Parallel", "minReadySeconds": 3}),
+            false,
+        ),
+        cluster_set(
+            "c",
+            3,
+            json!({"podManagementPolicy": "Parallel", "updateStrategy": {"type": "OnDelete"},
+                   "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete", "whenDeleted": "Retain"}}),
+            true,
+        ),
+        cluster_set(
+            "d",
+            3,
+            json!({"podManagementPolicy": "Parallel",
+                   "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 1, "maxUnavailable": 2}}}),
+            false,
+        ),
+    ];
+    for s in sets {
+        c.api.create(s).expect("set created");
+    }
+    let mut log = String::new();
+    let settle = |c: &mut crate::Cluster, log: &mut String| {
+        let settled = c.settle(600_000);
+        log.push_str(&format!("settled {settled} livelock {}\n", c.livelock));
+    };
+    settle(&mut c, &mut log);
+    let patch = |c: &mut crate::Cluster, name: &str, body: Value| {
+        c.api
+            .patch(
+                Kind::StatefulSet,
+                "default",
+                name,
+                crate::api::PatchType::Merge,
+                &body,
+            )
+            .expect("patched");
+    };
+    let image = |i: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": i}]}}}});
+    patch(&mut c, "a", json!({"spec": {"replicas": 4}}));
+    patch(&mut c, "a", image("nginx:1.26"));
+    patch(&mut c, "b", json!({"spec": {"replicas": 2}}));
+    patch(&mut c, "c", json!({"spec": {"replicas": 1}}));
+    patch(&mut c, "d", image("nginx:1.26"));
+    c.run_now();
+    c.advance(1_500);
+    settle(&mut c, &mut log);
+    c.api
+        .delete(
+            Kind::Pod,
+            "default",
+            "b-0",
+            &crate::api::DeleteOptions::default(),
+        )
+        .expect("deleted");
+    patch(&mut c, "b", image("nginx:1.26"));
+    patch(&mut c, "c", json!({"spec": {"replicas": 3}}));
+    settle(&mut c, &mut log);
+    for (_, o) in c.api.store.all_objects() {
+        log.push_str(&serde_json::to_string(&**o).unwrap_or_default());
+        log.push('\n');
+    }
+    for ev in c.api.store.events_since(head).expect("log kept") {
+        log.push_str(&format!(
+            "{:?} {:?} {} {} {:?}\n",
+            ev.event_type,
+            ev.kind,
+            object::name(&ev.object),
+            object::get_str(&ev.object, &["metadata", "resourceVersion"]).unwrap_or(""),
+            ev.time
+        ));
+    }
+    log.push_str(&format!("{:?} {:?}\n", c.reconciles, c.now()));
+    super::FULL_SYNCS.with(|f| f.set(false));
+    (log, super::SETTLED_SKIPS.with(std::cell::Cell::get))
+}
+
+#[test]
+fn settled_syncs_are_skipped_with_the_same_outcome_as_full_syncs() {
+    let (full, none) = mixed_cluster_run(true);
+    let (short, skipped) = mixed_cluster_run(false);
+    assert_eq!(none, 0);
+    assert!(skipped > 0, "the shortcut answered no sync");
+    assert!(full.contains("settled true livelock false"), "{full}");
+    if full != short {
+        let first = full
+            .lines()
+            .zip(short.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "line {first} differs:\nfull:  {}\nshort: {}",
+            full.lines().nth(first).unwrap_or(""),
+            short.lines().nth(first).unwrap_or("")
+        );
+    }
+}

@@ -388,7 +388,8 @@ pub fn is_terminating(pod: &Value) -> bool {
     object::is_terminating(pod)
 }
 
-fn ready_condition(pod: &Value) -> Option<&Value> {
+/// The pod's first `Ready` condition.
+pub fn ready_condition(pod: &Value) -> Option<&Value> {
     object::get_array(pod, &["status", "conditions"])
         .iter()
         .find(|c| object::get_str(c, &["type"]) == Some("Ready"))
