@@ -24,7 +24,7 @@ use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
 use crate::time::{go_duration_string, Time};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// kubelet `backOffPeriod` and `MaxContainerBackOff` (S8.4).
 const BACKOFF_INITIAL_MS: u64 = 10_000;
@@ -34,38 +34,69 @@ const SYNC_DELAY_MS: u64 = 1_000;
 
 #[derive(Debug, Default)]
 pub struct Kubelet {
-    /// The earliest pending timer per pod, so a reconcile never stacks duplicate timers.
-    timers: BTreeMap<ObjectKey, Time>,
-    /// The resourceVersion of the kubelet's own last status write per pod. Its watch event
-    /// needs no sync: the status already says what a sync at that instant would (the
-    /// kubelet ran every due transition before writing), so it is not queued again.
-    own_writes: BTreeMap<ObjectKey, u64>,
+    /// What the kubelet remembers per pod between syncs, in one entry so a sync finds it
+    /// with one search.
+    pods: BTreeMap<ObjectKey, PodMemo>,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
+}
+
+/// The kubelet's bookkeeping for one pod.
+#[derive(Clone, Copy, Debug, Default)]
+struct PodMemo {
+    /// The earliest pending timer, so a reconcile never stacks duplicate timers.
+    timer: Option<Time>,
+    /// The resourceVersion of the kubelet's own last status write. Its watch event needs no
+    /// sync: the status already says what a sync at that instant would (the kubelet ran
+    /// every due transition before writing), so it is not queued again.
+    own_write: Option<u64>,
 }
 
 impl Kubelet {
     pub fn new(config: &crate::Config) -> Kubelet {
         Kubelet {
-            timers: BTreeMap::new(),
-            own_writes: BTreeMap::new(),
+            pods: BTreeMap::new(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
         }
     }
 
-    fn wake_at(&mut self, key: &ObjectKey, due: Option<Time>, now: Time) -> Action {
-        let Some(due) = due else {
-            return Action::Done;
-        };
-        let due = due.max(now.plus_ms(1));
-        if let Some(t) = self.timers.get(key) {
-            if *t > now && *t <= due {
+    /// Notes the sync's own status write (`written`) and asks to be woken at `due` unless
+    /// a pending timer already comes at or before it; one search of the memo for both.
+    fn after_sync(
+        &mut self,
+        key: &ObjectKey,
+        written: Option<u64>,
+        due: Option<Time>,
+        now: Time,
+    ) -> Action {
+        let update = |memo: &mut PodMemo| {
+            if written.is_some() {
+                memo.own_write = written;
+            }
+            let Some(due) = due else {
                 return Action::Done;
+            };
+            let due = due.max(now.plus_ms(1));
+            if let Some(t) = memo.timer {
+                if t > now && t <= due {
+                    return Action::Done;
+                }
+            }
+            memo.timer = Some(due);
+            Action::RequeueAfter(due.0 - now.0)
+        };
+        match self.pods.get_mut(key) {
+            Some(memo) => update(memo),
+            None => {
+                let mut memo = PodMemo::default();
+                let action = update(&mut memo);
+                if memo.timer.is_some() || memo.own_write.is_some() {
+                    self.pods.insert(key.clone(), memo);
+                }
+                action
             }
         }
-        self.timers.insert(key.clone(), due);
-        Action::RequeueAfter(due.0 - now.0)
     }
 }
 
@@ -87,8 +118,14 @@ impl Controller for Kubelet {
             {
                 let key = ObjectKey::of(Kind::Pod, &event.object);
                 if event.event_type == EventType::Deleted {
-                    self.own_writes.remove(&key);
-                } else if self.own_writes.get(&key) == Some(&event.resource_version) {
+                    if let Some(memo) = self.pods.get_mut(&key) {
+                        memo.own_write = None;
+                    }
+                } else if self
+                    .pods
+                    .get(&key)
+                    .is_some_and(|memo| memo.own_write == Some(event.resource_version))
+                {
                     return;
                 }
                 out.push(key);
@@ -132,7 +169,7 @@ impl Controller for Kubelet {
             if !node_down {
                 ctx.runtime.pods.remove(&sandbox_key);
             }
-            self.timers.remove(key);
+            self.pods.remove(key);
             return Action::Done;
         };
         let node_name = object::get_str(&pod, &["spec", "nodeName"])
@@ -144,36 +181,36 @@ impl Controller for Kubelet {
         let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
             return Action::Done;
         };
-        // The sandbox is taken out while it advances (the sync borrows the runtime too) and
-        // put back after; one of an older pod of the same name is dropped. A new one is made
-        // outside the map, where it would only be put to be taken out again.
+        // The pod's sandbox is advanced in place: one search finds it (one of an older pod
+        // of the same name is dropped first, so its address is free again); a new one is
+        // made before it goes in.
         let uid = object::uid(&pod);
-        let existing = ctx
-            .runtime
-            .pods
-            .remove(&sandbox_key)
-            .filter(|sb| sb.uid == uid);
         let terminal = matches!(
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        let mut sb = match existing {
-            Some(sb) => sb,
-            None => {
-                if object::is_terminating(&pod) || terminal {
-                    // Deleted before the kubelet started it, or already finished: nothing
-                    // runs.
-                    if object::is_terminating(&pod) {
-                        finish_deletion(ctx.api, &pod);
-                    }
-                    return Action::Done;
-                }
-                new_sandbox(ctx.runtime, &pod, &node, now)
+        let found = ctx.runtime.pods.get(&sandbox_key).map(|sb| sb.uid == uid);
+        if found != Some(true) {
+            if found.is_some() {
+                ctx.runtime.pods.remove(&sandbox_key);
             }
+            if object::is_terminating(&pod) || terminal {
+                // Deleted before the kubelet started it, or already finished: nothing runs.
+                if object::is_terminating(&pod) {
+                    finish_deletion(ctx.api, &pod);
+                }
+                return Action::Done;
+            }
+            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
+            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+        }
+        let runtime = &mut *ctx.runtime;
+        let Some(sb) = runtime.pods.get_mut(&sandbox_key) else {
+            return Action::Done;
         };
         let mut sync = Sync {
             api: ctx.api,
-            runtime: ctx.runtime,
+            node_images: &mut runtime.node_images,
             pod: &pod,
             node: &node_name,
             now,
@@ -181,39 +218,40 @@ impl Controller for Kubelet {
             start_ms: self.container_start_ms,
             started: Vec::new(),
         };
-        let due = sync.advance(&mut sb);
+        let mut due = sync.advance(sb);
         let started = std::mem::take(&mut sync.started);
         let stopped = sb.stopped;
-        ctx.runtime.pods.insert(sandbox_key.clone(), sb);
-        let any_started = !started.is_empty();
-        for (init, index, id) in started {
-            ctx.runtime
-                .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
-            ctx.runtime
-                .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
-        }
-        // A command line decides when its process exits only once it has run.
-        let due = match ctx.runtime.pods.get(&sandbox_key) {
-            Some(sb) if any_started => match (due, next_due(sb, now)) {
+        let sb: &PodSandbox = if started.is_empty() {
+            sb
+        } else {
+            for (init, index, id) in started {
+                ctx.runtime
+                    .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
+                ctx.runtime
+                    .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
+            }
+            let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
+                return Action::Done;
+            };
+            // A command line decides when its process exits only once it has run.
+            due = match (due, next_due(sb, now)) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
-            },
-            _ => due,
-        };
-        let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
-            return Action::Done;
+            };
+            sb
         };
         let status = pod_status(&pod, sb, &node, now);
+        let mut written = None;
         if pod.get("status") != Some(&status) {
-            if let Ok(written) = ctx
+            if let Ok(w) = ctx
                 .api
                 .update_status(object::status_update_body(&pod, status))
             {
-                self.own_writes
-                    .insert(key.clone(), object::resource_version(&written));
+                written = Some(object::resource_version(&w));
             }
         }
         if stopped {
+            self.after_sync(key, written, None, now);
             if let Some(p) = ctx
                 .api
                 .try_get(Kind::Pod, &key.namespace, &key.name)
@@ -223,7 +261,7 @@ impl Controller for Kubelet {
             }
             return Action::Done;
         }
-        self.wake_at(key, due, now)
+        self.after_sync(key, written, due, now)
     }
 }
 
@@ -300,7 +338,9 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
 /// One sync of one pod: advances every container whose transition is due.
 struct Sync<'a> {
     api: &'a mut Api,
-    runtime: &'a mut Runtime,
+    /// The runtime's images per node (the sandbox being advanced is borrowed from the
+    /// runtime too).
+    node_images: &'a mut BTreeMap<String, BTreeSet<String>>,
     pod: &'a Object,
     node: &'a str,
     now: Time,
@@ -513,7 +553,6 @@ impl<'a> Sync<'a> {
                         .to_string()
                     });
                 let present = self
-                    .runtime
                     .node_images
                     .get(self.node)
                     .is_some_and(|s| s.contains(&c.image.full));
@@ -575,8 +614,7 @@ impl<'a> Sync<'a> {
                     "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
                     c.image.size_bytes()
                 );
-                self.runtime
-                    .node_images
+                self.node_images
                     .entry(self.node.to_string())
                     .or_default()
                     .insert(c.image.full.clone());
@@ -632,7 +670,7 @@ impl<'a> Sync<'a> {
                 );
                 if probe_failing && !reported {
                     c.reported_unready = true;
-                    let msg = readiness_failure_message(spec, &sb_ip_of(self.runtime, self.pod));
+                    let msg = readiness_failure_message(spec, &sb.ip);
                     self.event(&name, init, "Warning", "Unhealthy", &msg);
                 } else if !probe_failing && reported {
                     c.reported_unready = false;
@@ -708,13 +746,6 @@ impl<'a> Sync<'a> {
             _ => false,
         }
     }
-}
-
-fn sb_ip_of(runtime: &Runtime, pod: &Object) -> String {
-    runtime
-        .sandbox(object::namespace(pod), object::name(pod))
-        .map(|s| s.ip.clone())
-        .unwrap_or_default()
 }
 
 fn readiness_failure_message(spec: &Value, ip: &str) -> String {
