@@ -319,3 +319,84 @@ fn event_name(object: &str, nanos: u64) -> String {
     }
     name
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+    use crate::kinds::Kind;
+    use crate::object;
+    use crate::selector::Selector;
+    use crate::time::Time;
+    use crate::{Cluster, Config};
+    use serde_json::json;
+
+    /// (count, message, firstTimestamp, lastTimestamp) of the test's Events, oldest first.
+    fn recorded(c: &Cluster) -> Vec<(i64, String, String, String)> {
+        let mut evs: Vec<_> = c
+            .api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .iter()
+            .filter(|e| object::get_str(e, &["reason"]) == Some("Tested"))
+            .map(|e| {
+                let s = |k: &str| object::get_str(e, &[k]).unwrap_or("").to_string();
+                (
+                    object::get_i64(e, &["count"]).unwrap_or(0),
+                    s("message"),
+                    s("firstTimestamp"),
+                    s("lastTimestamp"),
+                    object::name(e).to_string(),
+                )
+            })
+            .collect();
+        evs.sort_by(|a, b| (&a.2, &a.4).cmp(&(&b.2, &b.4)));
+        evs.into_iter().map(|(n, m, f, l, _)| (n, m, f, l)).collect()
+    }
+
+    #[test]
+    fn identical_events_count_and_similar_ones_aggregate_within_the_window() {
+        let mut c = Cluster::new(Config::default());
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cm", "namespace": "default", "uid": "u-1", "resourceVersion": "7"}});
+        let src = Source {
+            component: "tester",
+            host: None,
+        };
+        let start = c.api.now;
+        let at = |s: u64| Time(start.0 + s * 1000).rfc3339();
+        let record = |c: &mut Cluster, secs: u64, msg: &str| {
+            c.api.now = Time(start.0 + secs * 1000);
+            c.api
+                .record_event(&cm, None, "Normal", "Tested", msg, src.clone());
+        };
+        record(&mut c, 0, "m1");
+        record(&mut c, 1, "m1");
+        assert_eq!(recorded(&c), [(2, "m1".into(), at(0), at(1))]);
+        // Ten distinct messages under one similar key: the tenth and later ones go to one
+        // aggregated Event.
+        for i in 2..=11 {
+            record(&mut c, i, &format!("m{i}"));
+        }
+        record(&mut c, 12, "m1");
+        let evs = recorded(&c);
+        assert_eq!(evs.len(), 10, "{evs:?}");
+        assert_eq!(evs[0], (2, "m1".into(), at(0), at(1)));
+        assert_eq!(evs[8], (1, "m9".into(), at(9), at(9)));
+        assert_eq!(
+            evs[9],
+            (
+                3,
+                "(combined from similar events): m1".into(),
+                at(10),
+                at(12)
+            )
+        );
+        // Ten minutes later the window is empty: the same message is a new Event.
+        record(&mut c, 12 + 601, "m1");
+        let evs = recorded(&c);
+        assert_eq!(evs.len(), 11);
+        assert_eq!(evs[10], (1, "m1".into(), at(613), at(613)));
+        // Within the window again it counts on that new Event.
+        record(&mut c, 614, "m1");
+        assert_eq!(recorded(&c)[10], (2, "m1".into(), at(613), at(614)));
+    }
+}
