@@ -37,6 +37,7 @@ pub struct Kubelet {
     /// What the kubelet remembers per pod between syncs, in one entry so a sync finds it
     /// with one search.
     pods: BTreeMap<ObjectKey, PodMemo>,
+    conditions: ConditionMemo,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
 }
@@ -52,10 +53,48 @@ struct PodMemo {
     own_write: Option<u64>,
 }
 
+/// The pod conditions the kubelet built last, one per type and status. Pods synced in the
+/// same second with the same outcome report equal conditions, which then share one map
+/// (copy on write) instead of each building its own.
+#[derive(Debug, Default)]
+struct ConditionMemo {
+    /// `lastTransitionTime` of a condition that changes now: (the second, its stamp).
+    stamp: Option<(u64, String)>,
+    built: [Option<Value>; 10],
+}
+
+impl ConditionMemo {
+    fn slot(ty: &str, ok: bool) -> Option<usize> {
+        let i = match ty {
+            "PodReadyToStartContainers" => 0,
+            "Initialized" => 1,
+            "Ready" => 2,
+            "ContainersReady" => 3,
+            "PodScheduled" => 4,
+            _ => return None,
+        };
+        Some(2 * i + usize::from(ok))
+    }
+
+    /// Makes [`ConditionMemo::stamp`] `now`'s (RFC 3339 has seconds: formatted once per
+    /// second, and only when a condition changes).
+    fn set_now(&mut self, now: Time) {
+        let secs = now.0 / 1000;
+        if self.stamp.as_ref().is_none_or(|(s, _)| *s != secs) {
+            self.stamp = Some((secs, now.rfc3339()));
+        }
+    }
+
+    fn stamp(&self) -> &str {
+        self.stamp.as_ref().map(|(_, s)| s.as_str()).unwrap_or("")
+    }
+}
+
 impl Kubelet {
     pub fn new(config: &crate::Config) -> Kubelet {
         Kubelet {
             pods: BTreeMap::new(),
+            conditions: ConditionMemo::default(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
         }
@@ -240,7 +279,7 @@ impl Controller for Kubelet {
             };
             sb
         };
-        let status = pod_status(&pod, sb, &node, now);
+        let status = pod_status(&pod, sb, &node, now, &mut self.conditions);
         let mut written = None;
         if pod.get("status") != Some(&status) {
             if let Ok(w) = ctx
@@ -1057,7 +1096,13 @@ fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
-fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
+fn pod_status(
+    pod: &Object,
+    sb: &PodSandbox,
+    node: &Object,
+    now: Time,
+    memo: &mut ConditionMemo,
+) -> Value {
     // Built values are moved into the status (`json!` would copy them through serde).
     let empty = json!({});
     let old = pod.get("status").unwrap_or(&empty);
@@ -1137,16 +1182,29 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
     let old_conds = object::get_array(old, &["conditions"]);
-    let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
+    let mut cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
         let old = old_conds
             .iter()
             .find(|c| object::get_str(c, &["type"]) == Some(ty))
             .filter(|c| object::get_str(c, &["status"]) == Some(status));
+        let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
+        // Whether `c` says this condition, changed at `since` (`None`: any time).
+        let says = |c: &Value, since: Option<&str>| {
+            c.as_object().is_some_and(|o| {
+                o.len() == keys
+                    && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
+                    && object::field(o, "lastTransitionTime")
+                        .is_some_and(|t| since.is_none_or(|s| t.as_str() == Some(s)))
+                    && object::field(o, "reason").and_then(Value::as_str) == reason
+                    && object::field(o, "message").and_then(Value::as_str) == message.as_deref()
+                    && object::field(o, "status").and_then(Value::as_str) == Some(status)
+                    && object::field(o, "type").and_then(Value::as_str) == Some(ty)
+            })
+        };
         // An unchanged condition is the old one (shared, copy on write), not a new copy:
         // most syncs change one condition or none.
         if let Some(o) = old.and_then(Value::as_object) {
-            let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
             if o.len() == keys
                 && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
                 && object::field(o, "lastTransitionTime").is_some()
@@ -1156,9 +1214,26 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 return Value::Object(o.clone());
             }
         }
-        let since = old
-            .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
-            .unwrap_or_else(|| ts(now));
+        let old_since = old.and_then(|c| object::get(c, &["lastTransitionTime"]));
+        if old_since.is_none() {
+            memo.set_now(now);
+        }
+        // A changed one is the one last built for another pod when it says the same.
+        let slot = ConditionMemo::slot(ty, ok);
+        let since = match old_since {
+            Some(t) => t.as_str(),
+            None => Some(memo.stamp()),
+        };
+        let memoized = slot.and_then(|i| memo.built.get(i)).and_then(Option::as_ref);
+        if let (Some(since), Some(m)) = (since, memoized) {
+            if says(m, Some(since)) {
+                return m.clone();
+            }
+        }
+        let since = match old_since {
+            Some(t) => t.clone(),
+            None => Value::from(memo.stamp()),
+        };
         // In key order: the map is built without searching.
         let mut entries: Vec<(String, Value)> = Vec::with_capacity(6);
         entries.push(("lastProbeTime".into(), Value::Null));
@@ -1171,7 +1246,11 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         }
         entries.push(("status".into(), Value::from(status)));
         entries.push(("type".into(), Value::from(ty)));
-        Value::Object(entries.into_iter().collect())
+        let built = Value::Object(entries.into_iter().collect());
+        if let Some(m) = slot.and_then(|i| memo.built.get_mut(i)) {
+            *m = Some(built.clone());
+        }
+        built
     };
     let mut conditions: Vec<Value> = old_conds
         .iter()
