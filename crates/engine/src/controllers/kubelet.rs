@@ -53,14 +53,21 @@ struct PodMemo {
     own_write: Option<u64>,
 }
 
-/// The pod conditions the kubelet built last, one per type and status. Pods synced in the
-/// same second with the same outcome report equal conditions, which then share one map
+/// Parts of pod statuses the kubelet built last: pods synced in the same second with the
+/// same outcome report equal conditions and container states, which then share one map
 /// (copy on write) instead of each building its own.
 #[derive(Debug, Default)]
 struct ConditionMemo {
     /// `lastTransitionTime` of a condition that changes now: (the second, its stamp).
     stamp: Option<(u64, String)>,
+    /// The condition last built per type and status.
     built: [Option<Value>; 10],
+    /// The `running` container state last built, by its start's second.
+    running: Option<(u64, Value)>,
+    /// The `waiting` states with a reason alone, as built.
+    waiting: Vec<Value>,
+    /// An empty object (`lastState: {}`).
+    empty: Option<Value>,
 }
 
 impl ConditionMemo {
@@ -915,13 +922,21 @@ fn state_json(
     c: &ContainerRuntime,
     waiting_reason: &str,
     pod: &Object,
+    memo: &mut ConditionMemo,
 ) -> (Value, bool, Option<bool>) {
     match &c.state {
-        ContainerState::Running { started, .. } => (
-            one_field("running", one_field("startedAt", ts(*started))),
-            true,
-            Some(true),
-        ),
+        ContainerState::Running { started, .. } => {
+            let secs = started.0 / 1000;
+            let state = match &memo.running {
+                Some((at, v)) if *at == secs => v.clone(),
+                _ => {
+                    let v = one_field("running", one_field("startedAt", ts(*started)));
+                    memo.running = Some((secs, v.clone()));
+                    v
+                }
+            };
+            (state, true, Some(true))
+        }
         ContainerState::Terminated(t) => (terminated_json(t), false, Some(false)),
         ContainerState::BackOff { delay_ms, .. } => (
             json!({"waiting": {
@@ -946,11 +961,26 @@ fn state_json(
             false,
             Some(false),
         ),
-        _ => (
-            one_field("waiting", one_field("reason", Value::from(waiting_reason))),
-            false,
-            None,
-        ),
+        _ => {
+            let known = memo.waiting.iter().find(|v| {
+                object::get(v, &["waiting"])
+                    .and_then(Value::as_object)
+                    .is_some_and(|w| {
+                        w.len() == 1
+                            && object::field(w, "reason").and_then(Value::as_str)
+                                == Some(waiting_reason)
+                    })
+            });
+            let state = match known {
+                Some(v) => v.clone(),
+                None => {
+                    let v = one_field("waiting", one_field("reason", Value::from(waiting_reason)));
+                    memo.waiting.push(v.clone());
+                    v
+                }
+            };
+            (state, false, None)
+        }
     }
 }
 
@@ -976,8 +1006,9 @@ fn container_status(
     now: Time,
     pod: &Object,
     old: Option<&Value>,
+    memo: &mut ConditionMemo,
 ) -> Value {
-    let (state, running, started) = state_json(c, waiting_reason, pod);
+    let (state, running, started) = state_json(c, waiting_reason, pod, memo);
     let ever_started = !c.container_id.is_empty();
     // Until the runtime has the image, the status echoes the spec's image string.
     let image = if ever_started {
@@ -1028,7 +1059,11 @@ fn container_status(
         .last_terminated
         .as_ref()
         .map(terminated_json)
-        .unwrap_or_else(|| Value::Object(Map::new()));
+        .unwrap_or_else(|| {
+            memo.empty
+                .get_or_insert_with(|| Value::Object(Map::new()))
+                .clone()
+        });
     // Built by hand in key order (`json!` copies every value through serde).
     let mut s: Vec<(String, Value)> = Vec::with_capacity(10);
     if ever_started {
@@ -1127,6 +1162,7 @@ fn pod_status(
                 now,
                 pod,
                 old_status_of(old, "containerStatuses", &c.name),
+                memo,
             )
         })
         .collect();
@@ -1139,7 +1175,7 @@ fn pod_status(
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
             let old = old_status_of(old, "initContainerStatuses", &c.name);
-            container_status(c, spec, "PodInitializing", now, pod, old)
+            container_status(c, spec, "PodInitializing", now, pod, old, memo)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
