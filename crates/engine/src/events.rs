@@ -349,7 +349,9 @@ mod tests {
             })
             .collect();
         evs.sort_by(|a, b| (&a.2, &a.4).cmp(&(&b.2, &b.4)));
-        evs.into_iter().map(|(n, m, f, l, _)| (n, m, f, l)).collect()
+        evs.into_iter()
+            .map(|(n, m, f, l, _)| (n, m, f, l))
+            .collect()
     }
 
     #[test]

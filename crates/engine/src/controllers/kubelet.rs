@@ -271,8 +271,15 @@ impl Controller for Kubelet {
             sb
         } else {
             for (init, index, id) in started {
-                ctx.runtime
-                    .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
+                ctx.runtime.start_container(
+                    ctx.api,
+                    &key.namespace,
+                    &key.name,
+                    index,
+                    init,
+                    now,
+                    id,
+                );
                 ctx.runtime
                     .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
             }
@@ -1260,7 +1267,9 @@ fn pod_status(
             Some(t) => t.as_str(),
             None => Some(memo.stamp()),
         };
-        let memoized = slot.and_then(|i| memo.built.get(i)).and_then(Option::as_ref);
+        let memoized = slot
+            .and_then(|i| memo.built.get(i))
+            .and_then(Option::as_ref);
         if let (Some(since), Some(m)) = (since, memoized) {
             if says(m, Some(since)) {
                 return m.clone();
