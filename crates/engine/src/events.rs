@@ -31,15 +31,33 @@ pub struct EventCache {
     last_involved: Value,
 }
 
-/// The events recorded under one similar key. Both lists are short (aggregation starts at
-/// ten messages) and usually hold one entry, which a list keeps in a few dozen bytes where
-/// a map's first node takes hundreds (a 10,000-pod scale-up keeps 60,000 of these).
+/// The events recorded under one similar key. The list is short (aggregation starts at ten
+/// messages) and usually holds one entry, which a list keeps in a few dozen bytes where a
+/// map's first node takes hundreds (a 10,000-pod scale-up keeps 60,000 of these).
 #[derive(Clone, Debug, Default)]
 struct Similar {
-    /// distinct messages seen in the window, with their last time
-    messages: Vec<(String, u64)>,
-    /// exact key (the message, or `*combined*`) → (event namespace, event name, last seen ms)
-    exact: Vec<(String, (String, String, u64))>,
+    /// Distinct messages seen in the window, with their last time and the Event their exact
+    /// key (the message) last went to. An exact entry lives as long as its message: both are
+    /// stamped at the same record, so when the message leaves the window its Event is out of
+    /// the window too.
+    messages: Vec<Seen>,
+    /// The Event the aggregated messages (exact key `*combined*`) last went to.
+    combined: Option<Recorded>,
+}
+
+#[derive(Clone, Debug)]
+struct Seen {
+    message: String,
+    last_ms: u64,
+    event: Option<Recorded>,
+}
+
+/// An Event recorded under an exact key: the hex nanos of its name (`<object>.<nanos>`,
+/// the object's name and the namespace are the similar key's) and when it was last written.
+#[derive(Clone, Copy, Debug)]
+struct Recorded {
+    nanos: u64,
+    at_ms: u64,
 }
 
 /// The `source` maps of one component: without a host, and per host.
@@ -48,9 +66,6 @@ struct Sources {
     hostless: Option<Value>,
     by_host: BTreeMap<String, Value>,
 }
-
-/// The exact key of aggregated events (client-go's `EventAggregatorByReasonMessageFunc`).
-const COMBINED: &str = "*combined*";
 
 impl Api {
     /// Records an event about `involved`. `field_path` names a container (`spec.containers{nginx}`).
@@ -96,14 +111,7 @@ impl Api {
         let (inv_name, inv_ns, inv_uid) =
             (meta_str("name"), meta_str("namespace"), meta_str("uid"));
         let inv_kind = object::kind(involved);
-        let ns = {
-            let n = inv_ns;
-            if n.is_empty() {
-                "default".to_string()
-            } else {
-                n.to_string()
-            }
-        };
+        let ns = if inv_ns.is_empty() { "default" } else { inv_ns };
         // One string for source, involved object, type and reason; the message is a second
         // level, so a lookup formats nothing else.
         // Joined by hand: `format!` costs more than the event's other strings together.
@@ -114,7 +122,7 @@ impl Api {
             "|",
             inv_kind,
             "/",
-            &ns,
+            ns,
             "/",
             inv_name,
             "/",
@@ -135,56 +143,64 @@ impl Api {
         let similar = cache.similar.entry(similar_key).or_default();
         similar
             .messages
-            .retain(|(_, t)| now.0.saturating_sub(*t) <= WINDOW_MS);
-        match similar.messages.iter_mut().find(|(m, _)| m == message) {
-            Some((_, t)) => *t = now.0,
-            None => similar.messages.push((message.to_string(), now.0)),
-        }
-        let combined = similar.messages.len() >= MAX_SIMILAR;
-        let (message, exact_key) = if combined {
-            (
-                format!("(combined from similar events): {message}"),
-                COMBINED,
-            )
-        } else {
-            (message.to_string(), message)
+            .retain(|m| now.0.saturating_sub(m.last_ms) <= WINDOW_MS);
+        let at = match similar.messages.iter().position(|m| m.message == message) {
+            Some(at) => at,
+            None => {
+                similar.messages.push(Seen {
+                    message: message.to_string(),
+                    last_ms: now.0,
+                    event: None,
+                });
+                similar.messages.len() - 1
+            }
         };
-        let known = similar
-            .exact
-            .iter()
-            .find(|(k, _)| k == exact_key)
-            .map(|(_, v)| v)
-            .filter(|(_, _, last)| now.0.saturating_sub(*last) <= WINDOW_MS)
-            .map(|(ev_ns, ev_name, _)| (ev_ns.clone(), ev_name.clone()));
+        // The exact key (client-go's `EventAggregatorByReasonMessageFunc`): the message, or
+        // `*combined*` once the similar key has seen ten distinct ones.
+        let combined = similar.messages.len() >= MAX_SIMILAR;
+        let seen = similar.messages.get_mut(at);
+        let exact = match seen {
+            Some(seen) => {
+                seen.last_ms = now.0;
+                if combined {
+                    &mut similar.combined
+                } else {
+                    &mut seen.event
+                }
+            }
+            None => &mut similar.combined,
+        };
+        let message = if combined {
+            std::borrow::Cow::Owned(format!("(combined from similar events): {message}"))
+        } else {
+            std::borrow::Cow::Borrowed(message)
+        };
+        let known = exact.filter(|r| now.0.saturating_sub(r.at_ms) <= WINDOW_MS);
         // The engine's own Events are well-formed: they skip the generic pipeline's decoding,
         // defaulting and admission (`create_built`, `update_built`), which would leave them
         // unchanged, and are built field by field instead of through `json!`.
         let stamp = now.rfc3339();
-        if let Some((ev_ns, ev_name)) = known {
-            if let Some(existing) = self.store.get(Kind::Event, &ev_ns, &ev_name).cloned() {
+        if let Some(r) = known {
+            let ev_name = event_name(inv_name, r.nanos);
+            if let Some(existing) = self.store.get(Kind::Event, ns, &ev_name).cloned() {
                 let mut e = (*existing).clone();
                 let count = object::get_i64(&e, &["count"]).unwrap_or(1) + 1;
                 if let Some(m) = e.as_object_mut() {
                     m.insert("count".into(), Value::from(count));
                     m.insert("lastTimestamp".into(), Value::String(stamp.clone()));
-                    m.insert("message".into(), Value::String(message.clone()));
+                    m.insert("message".into(), Value::String(message.to_string()));
                 }
                 if self.update_built(Kind::Event, &existing, e).is_ok() {
-                    remember(similar, exact_key, ev_ns, ev_name, now.0);
+                    *exact = Some(Recorded {
+                        nanos: r.nanos,
+                        at_ms: now.0,
+                    });
                     return;
                 }
             }
         }
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
-        // `<object>.<hex nanos>`, joined by hand (`format!` costs more than the rest).
-        let mut name = String::with_capacity(inv_name.len() + 17);
-        name.push_str(inv_name);
-        name.push('.');
-        let digits = (64 - nanos.leading_zeros()).div_ceil(4).max(1);
-        for shift in (0..digits).rev() {
-            let nibble = (nanos >> (shift * 4)) & 0xf;
-            name.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
-        }
+        let name = event_name(inv_name, nanos);
         let s = |v: &str| Value::String(v.to_string());
         let inv_api_version = object::api_version(involved);
         let inv_rv = meta_str("resourceVersion");
@@ -242,8 +258,8 @@ impl Api {
         // Room for the uid, creationTimestamp and resourceVersion `create_built` adds (a map
         // built from a vector keeps its capacity), so they go in without regrowing it.
         let mut meta_entries = Vec::with_capacity(5);
-        meta_entries.push(("name".to_string(), Value::String(name.clone())));
-        meta_entries.push(("namespace".to_string(), s(&ns)));
+        meta_entries.push(("name".to_string(), Value::String(name)));
+        meta_entries.push(("namespace".to_string(), s(ns)));
         let meta: Map<String, Value> = meta_entries.into_iter().collect();
         // In key order, so the map is built without searching.
         let ev: Map<String, Value> = [
@@ -254,7 +270,7 @@ impl Api {
             ("involvedObject", involved_ref),
             ("kind", s("Event")),
             ("lastTimestamp", s(&stamp)),
-            ("message", Value::String(message)),
+            ("message", Value::String(message.into_owned())),
             ("metadata", Value::Object(meta)),
             ("reason", s(reason)),
             ("reportingComponent", s(source.component)),
@@ -270,7 +286,10 @@ impl Api {
             .create_built(Kind::Event, Value::Object(ev), stamp)
             .is_ok()
         {
-            remember(similar, exact_key, ns, name, now.0);
+            *exact = Some(Recorded {
+                nanos,
+                at_ms: now.0,
+            });
         }
     }
 }
@@ -287,10 +306,99 @@ fn same_involved(last: &Value, fields: [(&str, Option<&str>); 7]) -> bool {
         })
 }
 
-/// Notes which Event object an exact key last went to, and when.
-fn remember(similar: &mut Similar, exact_key: &str, ns: String, name: String, at: u64) {
-    match similar.exact.iter_mut().find(|(k, _)| k == exact_key) {
-        Some((_, slot)) => *slot = (ns, name, at),
-        None => similar.exact.push((exact_key.to_string(), (ns, name, at))),
+/// `<object>.<hex nanos>`: an Event's name, joined by hand (`format!` costs more than the
+/// rest of the name's work).
+fn event_name(object: &str, nanos: u64) -> String {
+    let mut name = String::with_capacity(object.len() + 17);
+    name.push_str(object);
+    name.push('.');
+    let digits = (64 - nanos.leading_zeros()).div_ceil(4).max(1);
+    for shift in (0..digits).rev() {
+        let nibble = (nanos >> (shift * 4)) & 0xf;
+        name.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+    use crate::kinds::Kind;
+    use crate::object;
+    use crate::selector::Selector;
+    use crate::time::Time;
+    use crate::{Cluster, Config};
+    use serde_json::json;
+
+    /// (count, message, firstTimestamp, lastTimestamp) of the test's Events, oldest first.
+    fn recorded(c: &Cluster) -> Vec<(i64, String, String, String)> {
+        let mut evs: Vec<_> = c
+            .api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .iter()
+            .filter(|e| object::get_str(e, &["reason"]) == Some("Tested"))
+            .map(|e| {
+                let s = |k: &str| object::get_str(e, &[k]).unwrap_or("").to_string();
+                (
+                    object::get_i64(e, &["count"]).unwrap_or(0),
+                    s("message"),
+                    s("firstTimestamp"),
+                    s("lastTimestamp"),
+                    object::name(e).to_string(),
+                )
+            })
+            .collect();
+        evs.sort_by(|a, b| (&a.2, &a.4).cmp(&(&b.2, &b.4)));
+        evs.into_iter()
+            .map(|(n, m, f, l, _)| (n, m, f, l))
+            .collect()
+    }
+
+    #[test]
+    fn identical_events_count_and_similar_ones_aggregate_within_the_window() {
+        let mut c = Cluster::new(Config::default());
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cm", "namespace": "default", "uid": "u-1", "resourceVersion": "7"}});
+        let src = Source {
+            component: "tester",
+            host: None,
+        };
+        let start = c.api.now;
+        let at = |s: u64| Time(start.0 + s * 1000).rfc3339();
+        let record = |c: &mut Cluster, secs: u64, msg: &str| {
+            c.api.now = Time(start.0 + secs * 1000);
+            c.api
+                .record_event(&cm, None, "Normal", "Tested", msg, src.clone());
+        };
+        record(&mut c, 0, "m1");
+        record(&mut c, 1, "m1");
+        assert_eq!(recorded(&c), [(2, "m1".into(), at(0), at(1))]);
+        // Ten distinct messages under one similar key: the tenth and later ones go to one
+        // aggregated Event.
+        for i in 2..=11 {
+            record(&mut c, i, &format!("m{i}"));
+        }
+        record(&mut c, 12, "m1");
+        let evs = recorded(&c);
+        assert_eq!(evs.len(), 10, "{evs:?}");
+        assert_eq!(evs[0], (2, "m1".into(), at(0), at(1)));
+        assert_eq!(evs[8], (1, "m9".into(), at(9), at(9)));
+        assert_eq!(
+            evs[9],
+            (
+                3,
+                "(combined from similar events): m1".into(),
+                at(10),
+                at(12)
+            )
+        );
+        // Ten minutes later the window is empty: the same message is a new Event.
+        record(&mut c, 12 + 601, "m1");
+        let evs = recorded(&c);
+        assert_eq!(evs.len(), 11);
+        assert_eq!(evs[10], (1, "m1".into(), at(613), at(613)));
+        // Within the window again it counts on that new Event.
+        record(&mut c, 614, "m1");
+        assert_eq!(recorded(&c)[10], (2, "m1".into(), at(613), at(614)));
     }
 }

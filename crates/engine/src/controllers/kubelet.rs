@@ -24,7 +24,7 @@ use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
 use crate::time::{go_duration_string, Time};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// kubelet `backOffPeriod` and `MaxContainerBackOff` (S8.4).
 const BACKOFF_INITIAL_MS: u64 = 10_000;
@@ -34,38 +34,115 @@ const SYNC_DELAY_MS: u64 = 1_000;
 
 #[derive(Debug, Default)]
 pub struct Kubelet {
-    /// The earliest pending timer per pod, so a reconcile never stacks duplicate timers.
-    timers: BTreeMap<ObjectKey, Time>,
-    /// The resourceVersion of the kubelet's own last status write per pod. Its watch event
-    /// needs no sync: the status already says what a sync at that instant would (the
-    /// kubelet ran every due transition before writing), so it is not queued again.
-    own_writes: BTreeMap<ObjectKey, u64>,
+    /// What the kubelet remembers per pod between syncs, in one entry so a sync finds it
+    /// with one search.
+    pods: BTreeMap<ObjectKey, PodMemo>,
+    conditions: ConditionMemo,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
+}
+
+/// The kubelet's bookkeeping for one pod.
+#[derive(Clone, Copy, Debug, Default)]
+struct PodMemo {
+    /// The earliest pending timer, so a reconcile never stacks duplicate timers.
+    timer: Option<Time>,
+    /// The resourceVersion of the kubelet's own last status write. Its watch event needs no
+    /// sync: the status already says what a sync at that instant would (the kubelet ran
+    /// every due transition before writing), so it is not queued again.
+    own_write: Option<u64>,
+}
+
+/// Parts of pod statuses the kubelet built last: pods synced in the same second with the
+/// same outcome report equal conditions and container states, which then share one map
+/// (copy on write) instead of each building its own.
+#[derive(Debug, Default)]
+struct ConditionMemo {
+    /// `lastTransitionTime` of a condition that changes now: (the second, its stamp).
+    stamp: Option<(u64, String)>,
+    /// The condition last built per type and status.
+    built: [Option<Value>; 10],
+    /// The `running` container state last built, by its start's second.
+    running: Option<(u64, Value)>,
+    /// The `waiting` states with a reason alone, as built.
+    waiting: Vec<Value>,
+    /// An empty object (`lastState: {}`).
+    empty: Option<Value>,
+}
+
+impl ConditionMemo {
+    fn slot(ty: &str, ok: bool) -> Option<usize> {
+        let i = match ty {
+            "PodReadyToStartContainers" => 0,
+            "Initialized" => 1,
+            "Ready" => 2,
+            "ContainersReady" => 3,
+            "PodScheduled" => 4,
+            _ => return None,
+        };
+        Some(2 * i + usize::from(ok))
+    }
+
+    /// Makes [`ConditionMemo::stamp`] `now`'s (RFC 3339 has seconds: formatted once per
+    /// second, and only when a condition changes).
+    fn set_now(&mut self, now: Time) {
+        let secs = now.0 / 1000;
+        if self.stamp.as_ref().is_none_or(|(s, _)| *s != secs) {
+            self.stamp = Some((secs, now.rfc3339()));
+        }
+    }
+
+    fn stamp(&self) -> &str {
+        self.stamp.as_ref().map(|(_, s)| s.as_str()).unwrap_or("")
+    }
 }
 
 impl Kubelet {
     pub fn new(config: &crate::Config) -> Kubelet {
         Kubelet {
-            timers: BTreeMap::new(),
-            own_writes: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            conditions: ConditionMemo::default(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
         }
     }
 
-    fn wake_at(&mut self, key: &ObjectKey, due: Option<Time>, now: Time) -> Action {
-        let Some(due) = due else {
-            return Action::Done;
-        };
-        let due = due.max(now.plus_ms(1));
-        if let Some(t) = self.timers.get(key) {
-            if *t > now && *t <= due {
+    /// Notes the sync's own status write (`written`) and asks to be woken at `due` unless
+    /// a pending timer already comes at or before it; one search of the memo for both.
+    fn after_sync(
+        &mut self,
+        key: &ObjectKey,
+        written: Option<u64>,
+        due: Option<Time>,
+        now: Time,
+    ) -> Action {
+        let update = |memo: &mut PodMemo| {
+            if written.is_some() {
+                memo.own_write = written;
+            }
+            let Some(due) = due else {
                 return Action::Done;
+            };
+            let due = due.max(now.plus_ms(1));
+            if let Some(t) = memo.timer {
+                if t > now && t <= due {
+                    return Action::Done;
+                }
+            }
+            memo.timer = Some(due);
+            Action::RequeueAfter(due.0 - now.0)
+        };
+        match self.pods.get_mut(key) {
+            Some(memo) => update(memo),
+            None => {
+                let mut memo = PodMemo::default();
+                let action = update(&mut memo);
+                if memo.timer.is_some() || memo.own_write.is_some() {
+                    self.pods.insert(key.clone(), memo);
+                }
+                action
             }
         }
-        self.timers.insert(key.clone(), due);
-        Action::RequeueAfter(due.0 - now.0)
     }
 }
 
@@ -87,8 +164,14 @@ impl Controller for Kubelet {
             {
                 let key = ObjectKey::of(Kind::Pod, &event.object);
                 if event.event_type == EventType::Deleted {
-                    self.own_writes.remove(&key);
-                } else if self.own_writes.get(&key) == Some(&event.resource_version) {
+                    if let Some(memo) = self.pods.get_mut(&key) {
+                        memo.own_write = None;
+                    }
+                } else if self
+                    .pods
+                    .get(&key)
+                    .is_some_and(|memo| memo.own_write == Some(event.resource_version))
+                {
                     return;
                 }
                 out.push(key);
@@ -132,7 +215,7 @@ impl Controller for Kubelet {
             if !node_down {
                 ctx.runtime.pods.remove(&sandbox_key);
             }
-            self.timers.remove(key);
+            self.pods.remove(key);
             return Action::Done;
         };
         let node_name = object::get_str(&pod, &["spec", "nodeName"])
@@ -144,36 +227,36 @@ impl Controller for Kubelet {
         let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
             return Action::Done;
         };
-        // The sandbox is taken out while it advances (the sync borrows the runtime too) and
-        // put back after; one of an older pod of the same name is dropped. A new one is made
-        // outside the map, where it would only be put to be taken out again.
+        // The pod's sandbox is advanced in place: one search finds it (one of an older pod
+        // of the same name is dropped first, so its address is free again); a new one is
+        // made before it goes in.
         let uid = object::uid(&pod);
-        let existing = ctx
-            .runtime
-            .pods
-            .remove(&sandbox_key)
-            .filter(|sb| sb.uid == uid);
         let terminal = matches!(
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        let mut sb = match existing {
-            Some(sb) => sb,
-            None => {
-                if object::is_terminating(&pod) || terminal {
-                    // Deleted before the kubelet started it, or already finished: nothing
-                    // runs.
-                    if object::is_terminating(&pod) {
-                        finish_deletion(ctx.api, &pod);
-                    }
-                    return Action::Done;
-                }
-                new_sandbox(ctx.runtime, &pod, &node, now)
+        let found = ctx.runtime.pods.get(&sandbox_key).map(|sb| sb.uid == uid);
+        if found != Some(true) {
+            if found.is_some() {
+                ctx.runtime.pods.remove(&sandbox_key);
             }
+            if object::is_terminating(&pod) || terminal {
+                // Deleted before the kubelet started it, or already finished: nothing runs.
+                if object::is_terminating(&pod) {
+                    finish_deletion(ctx.api, &pod);
+                }
+                return Action::Done;
+            }
+            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
+            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+        }
+        let runtime = &mut *ctx.runtime;
+        let Some(sb) = runtime.pods.get_mut(&sandbox_key) else {
+            return Action::Done;
         };
         let mut sync = Sync {
             api: ctx.api,
-            runtime: ctx.runtime,
+            node_images: &mut runtime.node_images,
             pod: &pod,
             node: &node_name,
             now,
@@ -181,39 +264,47 @@ impl Controller for Kubelet {
             start_ms: self.container_start_ms,
             started: Vec::new(),
         };
-        let due = sync.advance(&mut sb);
+        let mut due = sync.advance(sb);
         let started = std::mem::take(&mut sync.started);
         let stopped = sb.stopped;
-        ctx.runtime.pods.insert(sandbox_key.clone(), sb);
-        let any_started = !started.is_empty();
-        for (init, index, id) in started {
-            ctx.runtime
-                .start_container(ctx.api, &key.namespace, &key.name, index, init, now, id);
-            ctx.runtime
-                .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
-        }
-        // A command line decides when its process exits only once it has run.
-        let due = match ctx.runtime.pods.get(&sandbox_key) {
-            Some(sb) if any_started => match (due, next_due(sb, now)) {
+        let sb: &PodSandbox = if started.is_empty() {
+            sb
+        } else {
+            for (init, index, id) in started {
+                ctx.runtime.start_container(
+                    ctx.api,
+                    &key.namespace,
+                    &key.name,
+                    index,
+                    init,
+                    now,
+                    id,
+                );
+                ctx.runtime
+                    .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
+            }
+            let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
+                return Action::Done;
+            };
+            // A command line decides when its process exits only once it has run.
+            due = match (due, next_due(sb, now)) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
-            },
-            _ => due,
+            };
+            sb
         };
-        let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
-            return Action::Done;
-        };
-        let status = pod_status(&pod, sb, &node, now);
+        let status = pod_status(&pod, sb, &node, now, &mut self.conditions);
+        let mut written = None;
         if pod.get("status") != Some(&status) {
-            if let Ok(written) = ctx
+            if let Ok(w) = ctx
                 .api
                 .update_status(object::status_update_body(&pod, status))
             {
-                self.own_writes
-                    .insert(key.clone(), object::resource_version(&written));
+                written = Some(object::resource_version(&w));
             }
         }
         if stopped {
+            self.after_sync(key, written, None, now);
             if let Some(p) = ctx
                 .api
                 .try_get(Kind::Pod, &key.namespace, &key.name)
@@ -223,7 +314,7 @@ impl Controller for Kubelet {
             }
             return Action::Done;
         }
-        self.wake_at(key, due, now)
+        self.after_sync(key, written, due, now)
     }
 }
 
@@ -300,7 +391,9 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
 /// One sync of one pod: advances every container whose transition is due.
 struct Sync<'a> {
     api: &'a mut Api,
-    runtime: &'a mut Runtime,
+    /// The runtime's images per node (the sandbox being advanced is borrowed from the
+    /// runtime too).
+    node_images: &'a mut BTreeMap<String, BTreeSet<String>>,
     pod: &'a Object,
     node: &'a str,
     now: Time,
@@ -513,7 +606,6 @@ impl<'a> Sync<'a> {
                         .to_string()
                     });
                 let present = self
-                    .runtime
                     .node_images
                     .get(self.node)
                     .is_some_and(|s| s.contains(&c.image.full));
@@ -575,8 +667,7 @@ impl<'a> Sync<'a> {
                     "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
                     c.image.size_bytes()
                 );
-                self.runtime
-                    .node_images
+                self.node_images
                     .entry(self.node.to_string())
                     .or_default()
                     .insert(c.image.full.clone());
@@ -632,7 +723,7 @@ impl<'a> Sync<'a> {
                 );
                 if probe_failing && !reported {
                     c.reported_unready = true;
-                    let msg = readiness_failure_message(spec, &sb_ip_of(self.runtime, self.pod));
+                    let msg = readiness_failure_message(spec, &sb.ip);
                     self.event(&name, init, "Warning", "Unhealthy", &msg);
                 } else if !probe_failing && reported {
                     c.reported_unready = false;
@@ -708,13 +799,6 @@ impl<'a> Sync<'a> {
             _ => false,
         }
     }
-}
-
-fn sb_ip_of(runtime: &Runtime, pod: &Object) -> String {
-    runtime
-        .sandbox(object::namespace(pod), object::name(pod))
-        .map(|s| s.ip.clone())
-        .unwrap_or_default()
 }
 
 fn readiness_failure_message(spec: &Value, ip: &str) -> String {
@@ -845,13 +929,21 @@ fn state_json(
     c: &ContainerRuntime,
     waiting_reason: &str,
     pod: &Object,
+    memo: &mut ConditionMemo,
 ) -> (Value, bool, Option<bool>) {
     match &c.state {
-        ContainerState::Running { started, .. } => (
-            one_field("running", one_field("startedAt", ts(*started))),
-            true,
-            Some(true),
-        ),
+        ContainerState::Running { started, .. } => {
+            let secs = started.0 / 1000;
+            let state = match &memo.running {
+                Some((at, v)) if *at == secs => v.clone(),
+                _ => {
+                    let v = one_field("running", one_field("startedAt", ts(*started)));
+                    memo.running = Some((secs, v.clone()));
+                    v
+                }
+            };
+            (state, true, Some(true))
+        }
         ContainerState::Terminated(t) => (terminated_json(t), false, Some(false)),
         ContainerState::BackOff { delay_ms, .. } => (
             json!({"waiting": {
@@ -876,11 +968,26 @@ fn state_json(
             false,
             Some(false),
         ),
-        _ => (
-            one_field("waiting", one_field("reason", Value::from(waiting_reason))),
-            false,
-            None,
-        ),
+        _ => {
+            let known = memo.waiting.iter().find(|v| {
+                object::get(v, &["waiting"])
+                    .and_then(Value::as_object)
+                    .is_some_and(|w| {
+                        w.len() == 1
+                            && object::field(w, "reason").and_then(Value::as_str)
+                                == Some(waiting_reason)
+                    })
+            });
+            let state = match known {
+                Some(v) => v.clone(),
+                None => {
+                    let v = one_field("waiting", one_field("reason", Value::from(waiting_reason)));
+                    memo.waiting.push(v.clone());
+                    v
+                }
+            };
+            (state, false, None)
+        }
     }
 }
 
@@ -906,8 +1013,9 @@ fn container_status(
     now: Time,
     pod: &Object,
     old: Option<&Value>,
+    memo: &mut ConditionMemo,
 ) -> Value {
-    let (state, running, started) = state_json(c, waiting_reason, pod);
+    let (state, running, started) = state_json(c, waiting_reason, pod, memo);
     let ever_started = !c.container_id.is_empty();
     // Until the runtime has the image, the status echoes the spec's image string.
     let image = if ever_started {
@@ -958,7 +1066,11 @@ fn container_status(
         .last_terminated
         .as_ref()
         .map(terminated_json)
-        .unwrap_or_else(|| Value::Object(Map::new()));
+        .unwrap_or_else(|| {
+            memo.empty
+                .get_or_insert_with(|| Value::Object(Map::new()))
+                .clone()
+        });
     // Built by hand in key order (`json!` copies every value through serde).
     let mut s: Vec<(String, Value)> = Vec::with_capacity(10);
     if ever_started {
@@ -1026,7 +1138,13 @@ fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
-fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value {
+fn pod_status(
+    pod: &Object,
+    sb: &PodSandbox,
+    node: &Object,
+    now: Time,
+    memo: &mut ConditionMemo,
+) -> Value {
     // Built values are moved into the status (`json!` would copy them through serde).
     let empty = json!({});
     let old = pod.get("status").unwrap_or(&empty);
@@ -1051,6 +1169,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 now,
                 pod,
                 old_status_of(old, "containerStatuses", &c.name),
+                memo,
             )
         })
         .collect();
@@ -1063,7 +1182,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .map(|c| {
             let spec = spec_of(pod, "initContainers", &c.name);
             let old = old_status_of(old, "initContainerStatuses", &c.name);
-            container_status(c, spec, "PodInitializing", now, pod, old)
+            container_status(c, spec, "PodInitializing", now, pod, old, memo)
         })
         .collect();
     let ever_ran = |c: &ContainerRuntime| !c.container_id.is_empty();
@@ -1106,16 +1225,29 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
     let old_conds = object::get_array(old, &["conditions"]);
-    let cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
+    let mut cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
         let old = old_conds
             .iter()
             .find(|c| object::get_str(c, &["type"]) == Some(ty))
             .filter(|c| object::get_str(c, &["status"]) == Some(status));
+        let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
+        // Whether `c` says this condition, changed at `since` (`None`: any time).
+        let says = |c: &Value, since: Option<&str>| {
+            c.as_object().is_some_and(|o| {
+                o.len() == keys
+                    && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
+                    && object::field(o, "lastTransitionTime")
+                        .is_some_and(|t| since.is_none_or(|s| t.as_str() == Some(s)))
+                    && object::field(o, "reason").and_then(Value::as_str) == reason
+                    && object::field(o, "message").and_then(Value::as_str) == message.as_deref()
+                    && object::field(o, "status").and_then(Value::as_str) == Some(status)
+                    && object::field(o, "type").and_then(Value::as_str) == Some(ty)
+            })
+        };
         // An unchanged condition is the old one (shared, copy on write), not a new copy:
         // most syncs change one condition or none.
         if let Some(o) = old.and_then(Value::as_object) {
-            let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
             if o.len() == keys
                 && object::field(o, "lastProbeTime").is_some_and(Value::is_null)
                 && object::field(o, "lastTransitionTime").is_some()
@@ -1125,9 +1257,28 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
                 return Value::Object(o.clone());
             }
         }
-        let since = old
-            .and_then(|c| object::get(c, &["lastTransitionTime"]).cloned())
-            .unwrap_or_else(|| ts(now));
+        let old_since = old.and_then(|c| object::get(c, &["lastTransitionTime"]));
+        if old_since.is_none() {
+            memo.set_now(now);
+        }
+        // A changed one is the one last built for another pod when it says the same.
+        let slot = ConditionMemo::slot(ty, ok);
+        let since = match old_since {
+            Some(t) => t.as_str(),
+            None => Some(memo.stamp()),
+        };
+        let memoized = slot
+            .and_then(|i| memo.built.get(i))
+            .and_then(Option::as_ref);
+        if let (Some(since), Some(m)) = (since, memoized) {
+            if says(m, Some(since)) {
+                return m.clone();
+            }
+        }
+        let since = match old_since {
+            Some(t) => t.clone(),
+            None => Value::from(memo.stamp()),
+        };
         // In key order: the map is built without searching.
         let mut entries: Vec<(String, Value)> = Vec::with_capacity(6);
         entries.push(("lastProbeTime".into(), Value::Null));
@@ -1140,7 +1291,11 @@ fn pod_status(pod: &Object, sb: &PodSandbox, node: &Object, now: Time) -> Value 
         }
         entries.push(("status".into(), Value::from(status)));
         entries.push(("type".into(), Value::from(ty)));
-        Value::Object(entries.into_iter().collect())
+        let built = Value::Object(entries.into_iter().collect());
+        if let Some(m) = slot.and_then(|i| memo.built.get_mut(i)) {
+            *m = Some(built.clone());
+        }
+        built
     };
     let mut conditions: Vec<Value> = old_conds
         .iter()

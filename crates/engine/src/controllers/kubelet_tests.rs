@@ -746,3 +746,25 @@ fn same_seed_same_history() {
     };
     assert_eq!(run(), run());
 }
+
+/// A failing tcpSocket readiness probe is reported with the pod's address, as the kubelet's
+/// dialer words it (the sandbox is advanced in place, so its IP is at hand).
+#[test]
+fn tcp_readiness_failure_names_the_pod_ip() {
+    let mut c = cluster();
+    let mut p = pod("web-0", "node-1", "registry.k8s.io/nginx-slim:0.8");
+    p["spec"]["containers"][0]["readinessProbe"] = json!({"tcpSocket": {"port": 80}});
+    c.api.create(p).unwrap();
+    assert!(c.settle(120_000));
+    let ip = object::get_str(&get(&c, "web-0").unwrap(), &["status", "podIP"])
+        .unwrap_or("")
+        .to_string();
+    assert!(!ip.is_empty());
+    c.sim_set_probe("default", "web-0", None, false).unwrap();
+    let want = format!("Readiness probe failed: dial tcp {ip}:80: connect: connection refused");
+    let evs = events(&c, "web-0");
+    assert!(
+        evs.iter().any(|(r, m)| r == "Unhealthy" && *m == want),
+        "{evs:?}"
+    );
+}
