@@ -201,7 +201,7 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = Value::String(kind.api_version());
+        stamp_api_version(kind, &mut obj);
         if kind.namespaced() {
             if object::namespace(&obj).is_empty() {
                 object::set(&mut obj, &["metadata", "namespace"], json!("default"));
@@ -245,8 +245,9 @@ impl Api {
                 _ => {}
             }
         }
-        // Server-set metadata is never taken from the client on create.
-        for field in [
+        // Server-set metadata is never taken from the client on create. Looked for first:
+        // a body rarely carries any, and removing writes (copies) the metadata.
+        const SERVER_SET: [&str; 8] = [
             "uid",
             "resourceVersion",
             "creationTimestamp",
@@ -255,8 +256,15 @@ impl Api {
             "generation",
             "managedFields",
             "selfLink",
-        ] {
-            object::remove(&mut obj, &["metadata", field]);
+        ];
+        let carries_server_set = obj
+            .get("metadata")
+            .and_then(Value::as_object)
+            .is_some_and(|m| SERVER_SET.iter().any(|f| object::field(m, f).is_some()));
+        if carries_server_set {
+            for field in SERVER_SET {
+                object::remove(&mut obj, &["metadata", field]);
+            }
         }
         defaults::apply(kind, &mut obj, legacy.as_deref());
         validation::validate_create(kind, &obj)
@@ -384,7 +392,7 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = Value::String(kind.api_version());
+        stamp_api_version(kind, &mut obj);
         let ns = if kind.namespaced() {
             let n = object::namespace(&obj);
             if n.is_empty() {
@@ -802,6 +810,24 @@ impl Api {
         );
         self.store.remove(kind, ns, name, obj.clone(), self.now);
         Arc::new(obj)
+    }
+}
+
+/// Sets `apiVersion` to the kind's served version (a legacy or odd spelling is rewritten),
+/// leaving a body that says it already alone: no string to build, no map to copy.
+fn stamp_api_version(kind: Kind, obj: &mut Object) {
+    let info = kind.info();
+    let current = object::api_version(obj);
+    let already = if info.group.is_empty() {
+        current == info.version
+    } else {
+        current.len() == info.group.len() + 1 + info.version.len()
+            && current.starts_with(info.group)
+            && current[info.group.len()..].starts_with('/')
+            && current.ends_with(info.version)
+    };
+    if !already {
+        obj["apiVersion"] = Value::String(kind.api_version());
     }
 }
 
