@@ -289,7 +289,7 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put(kind, obj, EventType::Added, self.now))
+        Ok(self.store.put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `create` for an object the engine built itself in its final form (its own Events):
@@ -331,7 +331,7 @@ impl Api {
             }
             meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
         }
-        Ok(self.store.put(kind, obj, EventType::Added, self.now))
+        Ok(self.store.put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `update` for an object the engine changed itself from the stored version `old`
@@ -365,7 +365,7 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put(kind, new, EventType::Modified, self.now))
+        Ok(self.store.put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     pub fn update(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
@@ -393,30 +393,35 @@ impl Api {
             self.warn(deprecation_warning(av, kind));
         }
         stamp_api_version(kind, &mut obj);
-        let ns = if kind.namespaced() {
-            let n = object::namespace(&obj);
-            if n.is_empty() {
-                "default".to_string()
+        let old = {
+            let ns = if kind.namespaced() {
+                let n = object::namespace(&obj);
+                if n.is_empty() {
+                    "default"
+                } else {
+                    n
+                }
             } else {
-                n.to_string()
+                ""
+            };
+            let name = object::name(&obj);
+            let old = self
+                .store
+                .get(kind, ns, name)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(kind, name))?;
+            let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or("");
+            if !sent_rv.is_empty()
+                && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
+            {
+                return Err(ApiError::conflict(kind, name));
             }
-        } else {
-            String::new()
+            old
         };
-        let name = object::name(&obj).to_string();
-        let old = self
-            .store
-            .get(kind, &ns, &name)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(kind, &name))?;
-        let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"])
-            .unwrap_or("")
-            .to_string();
-        if !sent_rv.is_empty()
-            && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
-        {
-            return Err(ApiError::conflict(kind, &name));
-        }
+        // The stored object's key is its own namespace and name (`Store::put`): borrowed
+        // from it, they need no copies.
+        let stored = old.clone();
+        let (ns, name) = (object::namespace(&stored), object::name(&stored));
         let mut new = if status_only {
             // The stored object with the sent status (moved, not copied).
             let mut n = object::clone_without(&old, "status");
@@ -512,7 +517,7 @@ impl Api {
             self.store.remove(kind, &ns, &name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
-        Ok(self.store.put(kind, new, EventType::Modified, self.now))
+        Ok(self.store.put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     /// Applies a patch to the stored object and writes the result as an update.
@@ -653,7 +658,7 @@ impl Api {
         );
         Ok(self
             .store
-            .put(Kind::Pod, pod, EventType::Modified, self.now))
+            .put_versioned(Kind::Pod, pod, rv, EventType::Modified, self.now))
     }
 
     pub fn delete(
@@ -777,7 +782,7 @@ impl Api {
         );
         let updated = self
             .store
-            .put(kind, obj.clone(), EventType::Modified, self.now);
+            .put_versioned(kind, obj.clone(), rv, EventType::Modified, self.now);
         if grace == 0 && finalizers.is_empty() {
             return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
         }

@@ -245,6 +245,20 @@ impl Store {
     /// Writes `obj` (whose resourceVersion the caller has already set) and logs the event.
     pub fn put(&mut self, kind: Kind, obj: Value, event_type: EventType, time: Time) -> Arc<Value> {
         let rv = object::resource_version(&obj);
+        self.put_versioned(kind, obj, rv, event_type, time)
+    }
+
+    /// `put` for a caller that has just stamped `obj` with resourceVersion `rv` (the API
+    /// server's writes): the event takes `rv` as it is instead of parsing it back.
+    pub(crate) fn put_versioned(
+        &mut self,
+        kind: Kind,
+        obj: Value,
+        rv: u64,
+        event_type: EventType,
+        time: Time,
+    ) -> Arc<Value> {
+        debug_assert_eq!(rv, object::resource_version(&obj));
         let obj = Arc::new(obj);
         let (ns, name) = (object::namespace(&obj), object::name(&obj));
         let old = self.objects.entry(kind).or_default().insert(
