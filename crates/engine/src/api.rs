@@ -289,7 +289,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put_versioned(kind, obj, rv, EventType::Added, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `create` for an object the engine built itself in its final form (its own Events):
@@ -331,7 +333,9 @@ impl Api {
             }
             meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
         }
-        Ok(self.store.put_versioned(kind, obj, rv, EventType::Added, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `update` for an object the engine changed itself from the stored version `old`
@@ -365,7 +369,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put_versioned(kind, new, rv, EventType::Modified, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     pub fn update(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
@@ -517,7 +523,9 @@ impl Api {
             self.store.remove(kind, &ns, &name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
-        Ok(self.store.put_versioned(kind, new, rv, EventType::Modified, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     /// Applies a patch to the stored object and writes the result as an update.
@@ -780,9 +788,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        let updated = self
-            .store
-            .put_versioned(kind, obj.clone(), rv, EventType::Modified, self.now);
+        let updated =
+            self.store
+                .put_versioned(kind, obj.clone(), rv, EventType::Modified, self.now);
         if grace == 0 && finalizers.is_empty() {
             return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
         }

@@ -628,6 +628,69 @@ mod tests {
     }
 
     #[test]
+    fn the_sorted_walk_agrees_with_the_typed_check() {
+        // `fits` must say yes exactly when `check` finds nothing, field for field.
+        let pod = |spec: Value| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "labels": {"app": "web"}, "finalizers": ["a"]},
+            "spec": spec})
+        };
+        let bodies = [
+            (
+                Kind::Pod,
+                pod(json!({"containers": [{"name": "c", "image": "nginx",
+                "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                "resources": {"limits": {"cpu": "1"}, "requests": {"memory": 5}},
+                "readinessProbe": {"httpGet": {"port": "http"}, "periodSeconds": 2}}],
+                "zzz": 1, "aaa": "x", "restartPolicy": "Always"})),
+            ),
+            (Kind::Pod, pod(json!({"containers": [{"name": 1}]}))),
+            (
+                Kind::Pod,
+                pod(
+                    json!({"containers": [{"name": "c", "ports": [{"containerPort": 4294967296i64}]}]}),
+                ),
+            ),
+            (
+                Kind::Pod,
+                pod(json!({"containers": [{"resources": {"limits": {"cpu": "x"}}}]})),
+            ),
+            (Kind::Pod, pod(json!({"containers": {"name": "c"}}))),
+            (
+                Kind::Pod,
+                pod(json!({"containers": [{"readinessProbe": {"httpGet": {"port": true}}}]})),
+            ),
+            (
+                Kind::Pod,
+                json!({"metadata": {"labels": {"a": null, "b": 1}}}),
+            ),
+            (
+                Kind::Pod,
+                json!({"metadata": {"finalizers": [null, "x"]}, "spec": null}),
+            ),
+            (
+                Kind::StatefulSet,
+                json!({"spec": {"replicas": 3, "serviceName": "s",
+                "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}}),
+            ),
+            (Kind::StatefulSet, json!({"spec": {"replicas": 3.5}})),
+            (Kind::ConfigMap, json!({"data": {"enabled": true}})),
+            (
+                Kind::ConfigMap,
+                json!({"data": {"a": "b"}, "immutable": false}),
+            ),
+        ];
+        for (kind, body) in bodies {
+            let ty = top_cached(kind).unwrap();
+            assert_eq!(
+                fits(&body, ty),
+                check(&body, ty, "", FieldPath::ROOT).is_ok(),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
     fn wrong_types_are_the_apiservers_400() {
         assert_eq!(
             msg(Kind::StatefulSet, json!({"spec": {"replicas": "3"}})),
