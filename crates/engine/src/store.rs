@@ -271,7 +271,8 @@ impl Store {
         let reindex = match &old {
             Some(old) => {
                 Self::node_name(kind, old) != Self::node_name(kind, &obj)
-                    || Self::controller_uid(old) != Self::controller_uid(&obj)
+                    || (Self::owner_refs(old) != Self::owner_refs(&obj)
+                        && Self::controller_uid(old) != Self::controller_uid(&obj))
             }
             // A new Event without a controller is in no index (`index`): no key to build.
             None => kind != Kind::Event || Self::controller_uid(&obj).is_some(),
@@ -285,6 +286,12 @@ impl Store {
         }
         self.push_event(kind, event_type, obj.clone(), rv, time);
         obj
+    }
+
+    /// `metadata.ownerReferences`: equal lists (nearly always the same shared maps, compared
+    /// in one step each) name the same controller, so its uid need not be looked for.
+    fn owner_refs(obj: &Value) -> Option<&Value> {
+        object::get(obj, &["metadata", "ownerReferences"])
     }
 
     fn controller_uid(obj: &Value) -> Option<&str> {

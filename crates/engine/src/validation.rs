@@ -457,9 +457,29 @@ fn max_unavailable(v: &Value, errs: &mut Errs) {
 
 /// `ValidateStatefulSetStatus` (S1.11).
 fn stateful_set_status(old: &Value, new: &Value, errs: &mut Errs) {
-    let empty = json!({});
-    let st = new.get("status").unwrap_or(&empty);
-    let get = |f: &str| object::get_i64(st, &[f]).unwrap_or(0);
+    // Each count read once (every status write of every set comes here).
+    let st = new.get("status").and_then(Value::as_object);
+    let read = |f: &str| {
+        st.and_then(|m| object::field(m, f))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let counts: [(&str, i64); 7] = [
+        "replicas",
+        "readyReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+        "availableReplicas",
+        "observedGeneration",
+        "collisionCount",
+    ]
+    .map(|f| (f, read(f)));
+    let get = |f: &str| {
+        counts
+            .iter()
+            .find(|(name, _)| *name == f)
+            .map_or(0, |(_, v)| *v)
+    };
     for f in [
         "replicas",
         "readyReplicas",
