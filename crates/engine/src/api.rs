@@ -486,7 +486,7 @@ impl Api {
         if !status_only {
             defaults::apply(kind, &mut new, legacy.as_deref());
             validation::validate_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
             admission::admit_update(self, kind, &old, &mut new)?;
             if has_generation(kind) && old.get("spec") != new.get("spec") {
                 let g = object::generation(&old) + 1;
@@ -494,7 +494,7 @@ impl Api {
             }
         } else {
             validation::validate_status_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
         }
         // A status write copies everything but the status from the stored object (metadata
         // too, except a Deployment's annotations), so only the status can differ (comparing
@@ -520,7 +520,7 @@ impl Api {
             && object::finalizers(&new).is_empty()
             && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
         {
-            self.store.remove(kind, &ns, &name, new.clone(), self.now);
+            self.store.remove(kind, ns, name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
         Ok(self
