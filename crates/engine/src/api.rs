@@ -201,7 +201,7 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = Value::String(kind.api_version());
+        stamp_api_version(kind, &mut obj);
         if kind.namespaced() {
             if object::namespace(&obj).is_empty() {
                 object::set(&mut obj, &["metadata", "namespace"], json!("default"));
@@ -245,8 +245,9 @@ impl Api {
                 _ => {}
             }
         }
-        // Server-set metadata is never taken from the client on create.
-        for field in [
+        // Server-set metadata is never taken from the client on create. Looked for first:
+        // a body rarely carries any, and removing writes (copies) the metadata.
+        const SERVER_SET: [&str; 8] = [
             "uid",
             "resourceVersion",
             "creationTimestamp",
@@ -255,8 +256,15 @@ impl Api {
             "generation",
             "managedFields",
             "selfLink",
-        ] {
-            object::remove(&mut obj, &["metadata", field]);
+        ];
+        let carries_server_set = obj
+            .get("metadata")
+            .and_then(Value::as_object)
+            .is_some_and(|m| SERVER_SET.iter().any(|f| object::field(m, f).is_some()));
+        if carries_server_set {
+            for field in SERVER_SET {
+                object::remove(&mut obj, &["metadata", field]);
+            }
         }
         defaults::apply(kind, &mut obj, legacy.as_deref());
         validation::validate_create(kind, &obj)
@@ -281,7 +289,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put(kind, obj, EventType::Added, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `create` for an object the engine built itself in its final form (its own Events):
@@ -323,7 +333,9 @@ impl Api {
             }
             meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
         }
-        Ok(self.store.put(kind, obj, EventType::Added, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
     /// `update` for an object the engine changed itself from the stored version `old`
@@ -357,7 +369,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        Ok(self.store.put(kind, new, EventType::Modified, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     pub fn update(&mut self, obj: Object) -> ApiResult<Arc<Object>> {
@@ -384,31 +398,36 @@ impl Api {
         if let Some(av) = &legacy {
             self.warn(deprecation_warning(av, kind));
         }
-        obj["apiVersion"] = Value::String(kind.api_version());
-        let ns = if kind.namespaced() {
-            let n = object::namespace(&obj);
-            if n.is_empty() {
-                "default".to_string()
+        stamp_api_version(kind, &mut obj);
+        let old = {
+            let ns = if kind.namespaced() {
+                let n = object::namespace(&obj);
+                if n.is_empty() {
+                    "default"
+                } else {
+                    n
+                }
             } else {
-                n.to_string()
+                ""
+            };
+            let name = object::name(&obj);
+            let old = self
+                .store
+                .get(kind, ns, name)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(kind, name))?;
+            let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or("");
+            if !sent_rv.is_empty()
+                && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
+            {
+                return Err(ApiError::conflict(kind, name));
             }
-        } else {
-            String::new()
+            old
         };
-        let name = object::name(&obj).to_string();
-        let old = self
-            .store
-            .get(kind, &ns, &name)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(kind, &name))?;
-        let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"])
-            .unwrap_or("")
-            .to_string();
-        if !sent_rv.is_empty()
-            && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
-        {
-            return Err(ApiError::conflict(kind, &name));
-        }
+        // The stored object's key is its own namespace and name (`Store::put`): borrowed
+        // from it, they need no copies.
+        let stored = old.clone();
+        let (ns, name) = (object::namespace(&stored), object::name(&stored));
         let mut new = if status_only {
             // The stored object with the sent status (moved, not copied).
             let mut n = object::clone_without(&old, "status");
@@ -467,7 +486,7 @@ impl Api {
         if !status_only {
             defaults::apply(kind, &mut new, legacy.as_deref());
             validation::validate_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
             admission::admit_update(self, kind, &old, &mut new)?;
             if has_generation(kind) && old.get("spec") != new.get("spec") {
                 let g = object::generation(&old) + 1;
@@ -475,7 +494,7 @@ impl Api {
             }
         } else {
             validation::validate_status_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
+                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
         }
         // A status write copies everything but the status from the stored object (metadata
         // too, except a Deployment's annotations), so only the status can differ (comparing
@@ -501,10 +520,12 @@ impl Api {
             && object::finalizers(&new).is_empty()
             && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
         {
-            self.store.remove(kind, &ns, &name, new.clone(), self.now);
+            self.store.remove(kind, ns, name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
-        Ok(self.store.put(kind, new, EventType::Modified, self.now))
+        Ok(self
+            .store
+            .put_versioned(kind, new, rv, EventType::Modified, self.now))
     }
 
     /// Applies a patch to the stored object and writes the result as an update.
@@ -645,7 +666,7 @@ impl Api {
         );
         Ok(self
             .store
-            .put(Kind::Pod, pod, EventType::Modified, self.now))
+            .put_versioned(Kind::Pod, pod, rv, EventType::Modified, self.now))
     }
 
     pub fn delete(
@@ -767,9 +788,9 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
-        let updated = self
-            .store
-            .put(kind, obj.clone(), EventType::Modified, self.now);
+        let updated =
+            self.store
+                .put_versioned(kind, obj.clone(), rv, EventType::Modified, self.now);
         if grace == 0 && finalizers.is_empty() {
             return Ok(Deleted::Removed(self.remove_now(kind, ns, name, obj)));
         }
@@ -802,6 +823,24 @@ impl Api {
         );
         self.store.remove(kind, ns, name, obj.clone(), self.now);
         Arc::new(obj)
+    }
+}
+
+/// Sets `apiVersion` to the kind's served version (a legacy or odd spelling is rewritten),
+/// leaving a body that says it already alone: no string to build, no map to copy.
+fn stamp_api_version(kind: Kind, obj: &mut Object) {
+    let info = kind.info();
+    let current = object::api_version(obj);
+    let already = if info.group.is_empty() {
+        current == info.version
+    } else {
+        current.len() == info.group.len() + 1 + info.version.len()
+            && current.starts_with(info.group)
+            && current[info.group.len()..].starts_with('/')
+            && current.ends_with(info.version)
+    };
+    if !already {
+        obj["apiVersion"] = Value::String(kind.api_version());
     }
 }
 

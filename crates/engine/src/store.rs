@@ -245,6 +245,20 @@ impl Store {
     /// Writes `obj` (whose resourceVersion the caller has already set) and logs the event.
     pub fn put(&mut self, kind: Kind, obj: Value, event_type: EventType, time: Time) -> Arc<Value> {
         let rv = object::resource_version(&obj);
+        self.put_versioned(kind, obj, rv, event_type, time)
+    }
+
+    /// `put` for a caller that has just stamped `obj` with resourceVersion `rv` (the API
+    /// server's writes): the event takes `rv` as it is instead of parsing it back.
+    pub(crate) fn put_versioned(
+        &mut self,
+        kind: Kind,
+        obj: Value,
+        rv: u64,
+        event_type: EventType,
+        time: Time,
+    ) -> Arc<Value> {
+        debug_assert_eq!(rv, object::resource_version(&obj));
         let obj = Arc::new(obj);
         let (ns, name) = (object::namespace(&obj), object::name(&obj));
         let old = self.objects.entry(kind).or_default().insert(
@@ -257,7 +271,8 @@ impl Store {
         let reindex = match &old {
             Some(old) => {
                 Self::node_name(kind, old) != Self::node_name(kind, &obj)
-                    || Self::controller_uid(old) != Self::controller_uid(&obj)
+                    || (Self::owner_refs(old) != Self::owner_refs(&obj)
+                        && Self::controller_uid(old) != Self::controller_uid(&obj))
             }
             // A new Event without a controller is in no index (`index`): no key to build.
             None => kind != Kind::Event || Self::controller_uid(&obj).is_some(),
@@ -271,6 +286,12 @@ impl Store {
         }
         self.push_event(kind, event_type, obj.clone(), rv, time);
         obj
+    }
+
+    /// `metadata.ownerReferences`: equal lists (nearly always the same shared maps, compared
+    /// in one step each) name the same controller, so its uid need not be looked for.
+    fn owner_refs(obj: &Value) -> Option<&Value> {
+        object::get(obj, &["metadata", "ownerReferences"])
     }
 
     fn controller_uid(obj: &Value) -> Option<&str> {

@@ -118,10 +118,29 @@ pub fn dns1123_subdomain_errors(s: &str) -> Vec<String> {
     if s.len() > 253 {
         out.push("must be no more than 253 characters".to_string());
     }
-    if s.is_empty() || !s.split('.').all(|part| is_label(part, false)) {
+    if !is_subdomain(s) {
         out.push(DNS1123_SUBDOMAIN_MSG.to_string());
     }
     out
+}
+
+/// Whether `s` is non-empty and every `.`-separated part of it `is_label(part, false)`, in
+/// one pass over the bytes (every label key and object name is checked on every create).
+fn is_subdomain(s: &str) -> bool {
+    // `prev` is the byte before the current one, `.` at the start of each part.
+    let mut prev = b'.';
+    for &c in s.as_bytes() {
+        match c {
+            b'a'..=b'z' | b'0'..=b'9' => {}
+            // A part starts with a letter or digit ...
+            b'-' if prev != b'.' => {}
+            // ... and ends with one (so no part is empty).
+            b'.' if prev != b'.' && prev != b'-' => {}
+            _ => return false,
+        }
+        prev = c;
+    }
+    prev != b'.' && prev != b'-'
 }
 
 /// apimachinery `IsDNS1035Label`.
@@ -438,9 +457,29 @@ fn max_unavailable(v: &Value, errs: &mut Errs) {
 
 /// `ValidateStatefulSetStatus` (S1.11).
 fn stateful_set_status(old: &Value, new: &Value, errs: &mut Errs) {
-    let empty = json!({});
-    let st = new.get("status").unwrap_or(&empty);
-    let get = |f: &str| object::get_i64(st, &[f]).unwrap_or(0);
+    // Each count read once (every status write of every set comes here).
+    let st = new.get("status").and_then(Value::as_object);
+    let read = |f: &str| {
+        st.and_then(|m| object::field(m, f))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let counts: [(&str, i64); 7] = [
+        "replicas",
+        "readyReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+        "availableReplicas",
+        "observedGeneration",
+        "collisionCount",
+    ]
+    .map(|f| (f, read(f)));
+    let get = |f: &str| {
+        counts
+            .iter()
+            .find(|(name, _)| *name == f)
+            .map_or(0, |(_, v)| *v)
+    };
     for f in [
         "replicas",
         "readyReplicas",
@@ -720,6 +759,43 @@ fn claim_update(old: &Value, new: &Value, errs: &mut Errs) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn subdomains_are_checked_as_their_dot_separated_labels() {
+        let by_parts = |s: &str| !s.is_empty() && s.split('.').all(|part| is_label(part, false));
+        for s in [
+            "",
+            ".",
+            "a",
+            "a.",
+            ".a",
+            "a..b",
+            "a.b",
+            "a-b.c",
+            "-a",
+            "a-",
+            "a.-b",
+            "a-.b",
+            "0",
+            "web-0",
+            "apps.kubernetes.io",
+            "kubernetes.io",
+            "A",
+            "a_b",
+            "a.b.c-d.e9",
+            "9-9.9",
+            "é",
+            "a b",
+            "--",
+            "a--b",
+            "a.b-",
+            "a.0",
+            "statefulset.kubernetes.io",
+        ] {
+            assert_eq!(is_subdomain(s), by_parts(s), "{s:?}");
+        }
+    }
+
     use super::*;
     use crate::defaults;
 
