@@ -102,14 +102,23 @@ impl Api {
     ) {
         let now = self.now;
         // The involved object's metadata is found once; each field is then one scan of it.
-        let meta = object::get(involved, &["metadata"]).and_then(Value::as_object);
-        let meta_str = |k: &str| {
-            meta.and_then(|m| object::field(m, k))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-        };
-        let (inv_name, inv_ns, inv_uid) =
-            (meta_str("name"), meta_str("namespace"), meta_str("uid"));
+        // The four fields the Event copies are read in one pass over it (a missing or
+        // non-string field reads as empty).
+        let (mut inv_name, mut inv_ns, mut inv_uid, mut inv_rv) = ("", "", "", "");
+        if let Some(meta) = object::get(involved, &["metadata"]).and_then(Value::as_object) {
+            for (k, v) in meta {
+                let slot = match k.as_str() {
+                    "name" => &mut inv_name,
+                    "namespace" => &mut inv_ns,
+                    "uid" => &mut inv_uid,
+                    "resourceVersion" => &mut inv_rv,
+                    _ => continue,
+                };
+                if let Some(v) = v.as_str() {
+                    *slot = v;
+                }
+            }
+        }
         let inv_kind = object::kind(involved);
         let ns = if inv_ns.is_empty() { "default" } else { inv_ns };
         // One string for source, involved object, type and reason; the message is a second
@@ -203,7 +212,6 @@ impl Api {
         let name = event_name(inv_name, nanos);
         let s = |v: &str| Value::String(v.to_string());
         let inv_api_version = object::api_version(involved);
-        let inv_rv = meta_str("resourceVersion");
         // Keys in order: the map is built from sorted entries, without searching.
         let entries = [
             ("apiVersion", Some(inv_api_version)),
@@ -217,12 +225,14 @@ impl Api {
         let involved_ref = if same_involved(&cache.last_involved, entries) {
             cache.last_involved.clone()
         } else {
-            let built = Value::Object(
-                entries
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k.to_string(), s(v?))))
-                    .collect(),
-            );
+            // Sized up front: a filtered iterator would grow the vector as it goes.
+            let mut fields = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                if let Some(v) = v {
+                    fields.push((k.to_string(), s(v)));
+                }
+            }
+            let built = Value::Object(fields.into_iter().collect());
             cache.last_involved = built.clone();
             built
         };
