@@ -373,6 +373,11 @@ pub trait ImageDef: Sync {
 /// tutorials and users type to see `ErrImagePull`. No real tag of a tutorial image looks
 /// like this, so every other tag is taken to exist.
 pub fn tag_cannot_exist(tag: &str) -> bool {
+    // Every word below has letters, which the folding keeps: a tag without letters (`1.25`,
+    // the usual release number) matches none, and is answered without folding a copy.
+    if !tag.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
     let t = tag.to_ascii_lowercase().replace(['_', '.'], "-");
     [
         "does-not-exist",
@@ -650,6 +655,26 @@ impl Behavior {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_tags_naming_their_absence_cannot_exist() {
+        for tag in ["does_not.exist", "1.0-BOGUS", "NonExistent", "no.such.tag"] {
+            assert!(tag_cannot_exist(tag), "{tag}");
+        }
+        // Release numbers have no letters: answered without folding, never absent.
+        for tag in [
+            "1.25",
+            "0.8",
+            "3.20",
+            "15.10",
+            "1-0",
+            "",
+            "latest",
+            "1.27-alpine",
+        ] {
+            assert!(!tag_cannot_exist(tag), "{tag}");
+        }
+    }
 
     #[test]
     fn references_find_their_catalog_entry() {
