@@ -508,6 +508,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         }
     }
     let mut known: Vec<Option<PodFacts<'a>>> = Vec::with_capacity(n);
+    // Each revision's template is read once for all the pods this plan creates.
+    let new_pods = NewVersionedPods::new(current_set, update_set, &current_name, &update_name);
     let replicas_list: Vec<Cow<'a, Value>> = slots
         .into_iter()
         .enumerate()
@@ -518,13 +520,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
             None => {
                 known.push(None);
-                Cow::Owned(new_versioned_pod(
-                    current_set,
-                    update_set,
-                    &current_name,
-                    &update_name,
-                    start + i as i64,
-                ))
+                Cow::Owned(new_pods.pod(start + i as i64))
             }
         })
         .collect();
