@@ -257,7 +257,8 @@ impl<'p> PodFacts<'p> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownPodFacts {
     ordinal: i64,
-    phase: String,
+    /// The pod phases borrowed, anything else copied (no allocation for the usual ones).
+    phase: Cow<'static, str>,
     terminating: bool,
     ready: bool,
     ready_since: Option<Time>,
@@ -272,7 +273,15 @@ impl KnownPodFacts {
         let ready = condition.is_some_and(|c| object::get_str(c, &["status"]) == Some("True"));
         KnownPodFacts {
             ordinal: ordinal(pod),
-            phase: phase(pod).to_string(),
+            phase: match phase(pod) {
+                "" => Cow::Borrowed(""),
+                "Pending" => Cow::Borrowed("Pending"),
+                "Running" => Cow::Borrowed("Running"),
+                "Succeeded" => Cow::Borrowed("Succeeded"),
+                "Failed" => Cow::Borrowed("Failed"),
+                "Unknown" => Cow::Borrowed("Unknown"),
+                other => Cow::Owned(other.to_string()),
+            },
             terminating: is_terminating(pod),
             ready,
             ready_since: if ready {

@@ -399,8 +399,9 @@ pub struct NewVersionedPods<'s> {
     update_set: &'s Value,
     current_revision: &'s str,
     update_revision: &'s str,
-    /// Ordinals below this come from the current revision (`A && B || C` of S2.2 step 1).
-    current_below: i64,
+    /// Ordinals below this come from the current revision (`A && B || C` of S2.2 step 1);
+    /// read when the first pod is built (most plans build none).
+    current_below: std::cell::OnceCell<i64>,
     current: std::cell::OnceCell<NewPodTemplate<'s>>,
     update: std::cell::OnceCell<NewPodTemplate<'s>>,
 }
@@ -412,6 +413,20 @@ impl<'s> NewVersionedPods<'s> {
         current_revision: &'s str,
         update_revision: &'s str,
     ) -> NewVersionedPods<'s> {
+        NewVersionedPods {
+            current_set,
+            update_set,
+            current_revision,
+            update_revision,
+            current_below: std::cell::OnceCell::new(),
+            current: std::cell::OnceCell::new(),
+            update: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The bound below which new pods come from the current revision.
+    fn read_current_below(&self) -> i64 {
+        let current_set = self.current_set;
         let start = start_ordinal(current_set);
         // Both conditions are "ordinal < start + bound", with the bound chosen by the set.
         let a = if strategy_type(current_set) == "RollingUpdate"
@@ -428,20 +443,13 @@ impl<'s> NewVersionedPods<'s> {
             (Some(a), Some(c)) => Some(a.max(c)),
             (a, c) => a.or(c),
         };
-        NewVersionedPods {
-            current_set,
-            update_set,
-            current_revision,
-            update_revision,
-            // Go's int64 sum wraps.
-            current_below: bound.map_or(i64::MIN, |b| start.wrapping_add(b)),
-            current: std::cell::OnceCell::new(),
-            update: std::cell::OnceCell::new(),
-        }
+        // Go's int64 sum wraps.
+        bound.map_or(i64::MIN, |b| start.wrapping_add(b))
     }
 
     pub fn pod(&self, ordinal: i64) -> Value {
-        let template = if ordinal < self.current_below {
+        let below = *self.current_below.get_or_init(|| self.read_current_below());
+        let template = if ordinal < below {
             self.current
                 .get_or_init(|| NewPodTemplate::new(self.current_set, Some(self.current_revision)))
         } else {
