@@ -318,8 +318,9 @@ impl StatefulSetController {
                 // A broken selector is logged, not retried.
                 _ => return Ok(None),
             };
-        let ns = object::namespace(&set).to_string();
-        let set_uid = object::uid(&set).to_string();
+        // Borrowed from this sync's own `Arc` of the set (no copy per sync).
+        let ns = object::namespace(&set);
+        let set_uid = object::uid(&set);
         let can_adopt = |api: &Api| -> Result<(), String> {
             match api.try_get(Kind::StatefulSet, &key.namespace, &key.name) {
                 Some(fresh) if object::uid(fresh) == set_uid => {
@@ -352,6 +353,12 @@ impl StatefulSetController {
             .map(std::mem::take)
             .filter(|m| m.set_uid == set_uid)
             .unwrap_or_default();
+        // The memo's copy of the UID when it had one (the same), so the next memo needs none.
+        let memo_uid = if memo.set_uid.is_empty() {
+            set_uid.to_string()
+        } else {
+            std::mem::take(&mut memo.set_uid)
+        };
         let settled = memo.settled.take();
         let mrs = utils::min_ready_seconds(&set);
         // Whether this sync reads what the settled one read (so far).
@@ -367,12 +374,12 @@ impl StatefulSetController {
         // index, so a sync costs what the set owns, not what the namespace holds).
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
             // Sized by what the set controls of every kind (an upper bound): no regrowth.
-            let mut v: Vec<Arc<Value>> = Vec::with_capacity(api.store.controlled_count(&set_uid));
-            v.extend(api.store.controlled_by_in(kind, &set_uid, &ns).cloned());
+            let mut v: Vec<Arc<Value>> = Vec::with_capacity(api.store.controlled_count(set_uid));
+            v.extend(api.store.controlled_by_in(kind, set_uid, ns).cloned());
             let controlled = v.len();
             v.extend(
                 api.store
-                    .uncontrolled(kind, &ns)
+                    .uncontrolled(kind, ns)
                     .filter(|o| object::namespace(o) == ns)
                     .cloned(),
             );
@@ -430,7 +437,7 @@ impl StatefulSetController {
         let claimless = object::get_array(&set, &["spec", "volumeClaimTemplates"]).is_empty();
         same = same && candidate_pods.len() == memo.pods.len();
         let mut next_memo = SetMemo {
-            set_uid: set_uid.clone(),
+            set_uid: memo_uid,
             pods: Vec::with_capacity(memo.pods.len()),
             settled: None,
         };
@@ -536,7 +543,7 @@ impl StatefulSetController {
             let prefix = format!("{}-{}-", object::name(t), key.name);
             claim_objs.extend(
                 api.store
-                    .list_prefix(Kind::PersistentVolumeClaim, &ns, &prefix)
+                    .list_prefix(Kind::PersistentVolumeClaim, ns, &prefix)
                     .cloned(),
             );
         }
