@@ -469,7 +469,8 @@ impl StatefulSetController {
             same = same && (memo_hit || member);
             let plan = match plan {
                 None if member => {
-                    let plan = control::KnownPodFacts::of(&set, &p);
+                    let previous = memo.pods.get(i).and_then(|old| old.plan.as_ref());
+                    let plan = control::KnownPodFacts::of_after(&set, &p, previous);
                     // A new version of a member the settled sync read in this place, with the
                     // same facts.
                     same = same
