@@ -224,23 +224,33 @@ impl StatefulSetController {
         };
         let deleted = ev.event_type == EventType::Deleted
             || (ev.event_type == EventType::Added && object::is_terminating(pod));
-        let old = if ev.event_type == EventType::Deleted {
+        // The new memo is moved into its place (not copied) and read back from there.
+        let (old, kept) = if ev.event_type == EventType::Deleted {
             let in_ns = self.pods.get_mut(ns);
             let old = in_ns.and_then(|m| m.remove(name));
             if self.pods.get(ns).is_some_and(BTreeMap::is_empty) {
                 self.pods.remove(ns);
             }
-            old
+            (old, Some(memo))
         } else {
-            match self.pods.get_mut(ns) {
-                Some(m) => m.insert(name.to_string(), memo.clone()),
+            let old = match self.pods.get_mut(ns) {
+                Some(m) => m.insert(name.to_string(), memo),
                 None => {
                     let mut m = BTreeMap::new();
-                    m.insert(name.to_string(), memo.clone());
+                    m.insert(name.to_string(), memo);
                     self.pods.insert(ns.to_string(), m);
                     None
                 }
-            }
+            };
+            (old, None)
+        };
+        let memo: &PodMemo = match &kept {
+            Some(m) => m,
+            None => match self.pods.get(ns).and_then(|m| m.get(name)) {
+                Some(m) => m,
+                // Just inserted: always there.
+                None => return,
+            },
         };
         if deleted {
             // deletePod: only the owner; orphans are ignored.
@@ -262,7 +272,7 @@ impl StatefulSetController {
             }
             None => {
                 // An orphan: on add, or when its labels or ref changed, wake matching sets.
-                if old.as_ref() != Some(&memo) {
+                if old.as_ref() != Some(memo) {
                     out.extend(Self::sets_selecting(api, ns, &memo.labels));
                 }
             }
