@@ -14,6 +14,7 @@ use crate::time::Time;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Feature gates that change the algorithm (spec §9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,22 +258,39 @@ impl<'p> PodFacts<'p> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KnownPodFacts {
     ordinal: i64,
-    phase: String,
+    /// The pod phases borrowed, anything else copied (no allocation for the usual ones).
+    phase: Cow<'static, str>,
     terminating: bool,
     ready: bool,
     ready_since: Option<Time>,
-    revision: String,
+    /// Shared with the pod's previous version's facts when the label is the same (it
+    /// rarely changes between versions): no copy per pod version.
+    revision: Arc<str>,
     identity: bool,
 }
 
 impl KnownPodFacts {
     pub fn of(set: &Value, pod: &Value) -> KnownPodFacts {
+        KnownPodFacts::of_after(set, pod, None)
+    }
+
+    /// `of`, sharing what `previous` (facts of an earlier version of the pod) holds.
+    pub fn of_after(set: &Value, pod: &Value, previous: Option<&KnownPodFacts>) -> KnownPodFacts {
+        let revision = pod_revision(pod);
         // `is_ready` and `ready_since` over one search for the Ready condition.
         let condition = ready_condition(pod);
         let ready = condition.is_some_and(|c| object::get_str(c, &["status"]) == Some("True"));
         KnownPodFacts {
             ordinal: ordinal(pod),
-            phase: phase(pod).to_string(),
+            phase: match phase(pod) {
+                "" => Cow::Borrowed(""),
+                "Pending" => Cow::Borrowed("Pending"),
+                "Running" => Cow::Borrowed("Running"),
+                "Succeeded" => Cow::Borrowed("Succeeded"),
+                "Failed" => Cow::Borrowed("Failed"),
+                "Unknown" => Cow::Borrowed("Unknown"),
+                other => Cow::Owned(other.to_string()),
+            },
             terminating: is_terminating(pod),
             ready,
             ready_since: if ready {
@@ -282,7 +300,10 @@ impl KnownPodFacts {
             } else {
                 None
             },
-            revision: pod_revision(pod).to_string(),
+            revision: match previous {
+                Some(p) if &*p.revision == revision => Arc::clone(&p.revision),
+                _ => Arc::from(revision),
+            },
             identity: identity_matches_named(
                 object::name(set),
                 object::namespace(set),
@@ -475,13 +496,13 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
     let set = inp.set;
     let now = inp.now;
     let mrs = min_ready_seconds(set);
-    let current_name = object::name(inp.current_revision).to_string();
-    let update_name = object::name(inp.update_revision).to_string();
+    let current_name = object::name(inp.current_revision);
+    let update_name = object::name(inp.update_revision);
 
     let mut status = SetStatus {
         observed_generation: object::generation(set),
-        current_revision: current_name.clone(),
-        update_revision: update_name.clone(),
+        current_revision: current_name.to_string(),
+        update_revision: update_name.to_string(),
         collision_count: inp.collision_count,
         ..SetStatus::default()
     };
@@ -508,6 +529,8 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
         }
     }
     let mut known: Vec<Option<PodFacts<'a>>> = Vec::with_capacity(n);
+    // Each revision's template is read once for all the pods this plan creates.
+    let new_pods = NewVersionedPods::new(current_set, update_set, current_name, update_name);
     let replicas_list: Vec<Cow<'a, Value>> = slots
         .into_iter()
         .enumerate()
@@ -518,13 +541,7 @@ fn plan_with_sets<'a>(inp: &Inputs<'a>, current_set: &Value, update_set: &Value)
             }
             None => {
                 known.push(None);
-                Cow::Owned(new_versioned_pod(
-                    current_set,
-                    update_set,
-                    &current_name,
-                    &update_name,
-                    start + i as i64,
-                ))
+                Cow::Owned(new_pods.pod(start + i as i64))
             }
         })
         .collect();

@@ -224,23 +224,33 @@ impl StatefulSetController {
         };
         let deleted = ev.event_type == EventType::Deleted
             || (ev.event_type == EventType::Added && object::is_terminating(pod));
-        let old = if ev.event_type == EventType::Deleted {
+        // The new memo is moved into its place (not copied) and read back from there.
+        let (old, kept) = if ev.event_type == EventType::Deleted {
             let in_ns = self.pods.get_mut(ns);
             let old = in_ns.and_then(|m| m.remove(name));
             if self.pods.get(ns).is_some_and(BTreeMap::is_empty) {
                 self.pods.remove(ns);
             }
-            old
+            (old, Some(memo))
         } else {
-            match self.pods.get_mut(ns) {
-                Some(m) => m.insert(name.to_string(), memo.clone()),
+            let old = match self.pods.get_mut(ns) {
+                Some(m) => m.insert(name.to_string(), memo),
                 None => {
                     let mut m = BTreeMap::new();
-                    m.insert(name.to_string(), memo.clone());
+                    m.insert(name.to_string(), memo);
                     self.pods.insert(ns.to_string(), m);
                     None
                 }
-            }
+            };
+            (old, None)
+        };
+        let memo: &PodMemo = match &kept {
+            Some(m) => m,
+            None => match self.pods.get(ns).and_then(|m| m.get(name)) {
+                Some(m) => m,
+                // Just inserted: always there.
+                None => return,
+            },
         };
         if deleted {
             // deletePod: only the owner; orphans are ignored.
@@ -262,7 +272,7 @@ impl StatefulSetController {
             }
             None => {
                 // An orphan: on add, or when its labels or ref changed, wake matching sets.
-                if old.as_ref() != Some(&memo) {
+                if old.as_ref() != Some(memo) {
                     out.extend(Self::sets_selecting(api, ns, &memo.labels));
                 }
             }
@@ -318,8 +328,9 @@ impl StatefulSetController {
                 // A broken selector is logged, not retried.
                 _ => return Ok(None),
             };
-        let ns = object::namespace(&set).to_string();
-        let set_uid = object::uid(&set).to_string();
+        // Borrowed from this sync's own `Arc` of the set (no copy per sync).
+        let ns = object::namespace(&set);
+        let set_uid = object::uid(&set);
         let can_adopt = |api: &Api| -> Result<(), String> {
             match api.try_get(Kind::StatefulSet, &key.namespace, &key.name) {
                 Some(fresh) if object::uid(fresh) == set_uid => {
@@ -352,6 +363,12 @@ impl StatefulSetController {
             .map(std::mem::take)
             .filter(|m| m.set_uid == set_uid)
             .unwrap_or_default();
+        // The memo's copy of the UID when it had one (the same), so the next memo needs none.
+        let memo_uid = if memo.set_uid.is_empty() {
+            set_uid.to_string()
+        } else {
+            std::mem::take(&mut memo.set_uid)
+        };
         let settled = memo.settled.take();
         let mrs = utils::min_ready_seconds(&set);
         // Whether this sync reads what the settled one read (so far).
@@ -367,12 +384,12 @@ impl StatefulSetController {
         // index, so a sync costs what the set owns, not what the namespace holds).
         let candidates = |api: &Api, kind: Kind| -> Vec<Arc<Value>> {
             // Sized by what the set controls of every kind (an upper bound): no regrowth.
-            let mut v: Vec<Arc<Value>> = Vec::with_capacity(api.store.controlled_count(&set_uid));
-            v.extend(api.store.controlled_by_in(kind, &set_uid, &ns).cloned());
+            let mut v: Vec<Arc<Value>> = Vec::with_capacity(api.store.controlled_count(set_uid));
+            v.extend(api.store.controlled_by_in(kind, set_uid, ns).cloned());
             let controlled = v.len();
             v.extend(
                 api.store
-                    .uncontrolled(kind, &ns)
+                    .uncontrolled(kind, ns)
                     .filter(|o| object::namespace(o) == ns)
                     .cloned(),
             );
@@ -430,7 +447,7 @@ impl StatefulSetController {
         let claimless = object::get_array(&set, &["spec", "volumeClaimTemplates"]).is_empty();
         same = same && candidate_pods.len() == memo.pods.len();
         let mut next_memo = SetMemo {
-            set_uid: set_uid.clone(),
+            set_uid: memo_uid,
             pods: Vec::with_capacity(memo.pods.len()),
             settled: None,
         };
@@ -462,7 +479,8 @@ impl StatefulSetController {
             same = same && (memo_hit || member);
             let plan = match plan {
                 None if member => {
-                    let plan = control::KnownPodFacts::of(&set, &p);
+                    let previous = memo.pods.get(i).and_then(|old| old.plan.as_ref());
+                    let plan = control::KnownPodFacts::of_after(&set, &p, previous);
                     // A new version of a member the settled sync read in this place, with the
                     // same facts.
                     same = same
@@ -536,7 +554,7 @@ impl StatefulSetController {
             let prefix = format!("{}-{}-", object::name(t), key.name);
             claim_objs.extend(
                 api.store
-                    .list_prefix(Kind::PersistentVolumeClaim, &ns, &prefix)
+                    .list_prefix(Kind::PersistentVolumeClaim, ns, &prefix)
                     .cloned(),
             );
         }

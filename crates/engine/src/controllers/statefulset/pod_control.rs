@@ -148,6 +148,22 @@ fn title(verb: &str) -> String {
     }
 }
 
+/// `Successful<Verb>` / `Failed<Verb>` (S5.1): the controller's three verbs without
+/// formatting (one per pod it creates), any other verb titled.
+fn reason(succeeded: bool, verb: &str) -> std::borrow::Cow<'static, str> {
+    use std::borrow::Cow;
+    match (succeeded, verb) {
+        (true, "create") => Cow::Borrowed("SuccessfulCreate"),
+        (true, "update") => Cow::Borrowed("SuccessfulUpdate"),
+        (true, "delete") => Cow::Borrowed("SuccessfulDelete"),
+        (false, "create") => Cow::Borrowed("FailedCreate"),
+        (false, "update") => Cow::Borrowed("FailedUpdate"),
+        (false, "delete") => Cow::Borrowed("FailedDelete"),
+        (true, _) => Cow::Owned(format!("Successful{}", title(verb))),
+        (false, _) => Cow::Owned(format!("Failed{}", title(verb))),
+    }
+}
+
 impl<M: ObjectManager + ?Sized> StatefulPodControl<'_, M> {
     /// `recordPodEvent` (S5.1).
     pub fn record_pod_event(
@@ -173,13 +189,22 @@ impl<M: ObjectManager + ?Sized> StatefulPodControl<'_, M> {
             None => self.objects.record(
                 set,
                 "Normal",
-                &format!("Successful{}", title(verb)),
-                &format!("{verb} Pod {pod_name} in StatefulSet {set_name} successful"),
+                &reason(true, verb),
+                // Joined without `format!` (one per pod the controller creates).
+                &[
+                    verb,
+                    " Pod ",
+                    pod_name,
+                    " in StatefulSet ",
+                    set_name,
+                    " successful",
+                ]
+                .concat(),
             ),
             Some(e) => self.objects.record(
                 set,
                 "Warning",
-                &format!("Failed{}", title(verb)),
+                &reason(false, verb),
                 &format!("{verb} Pod {pod_name} in StatefulSet {set_name} failed error: {e}"),
             ),
         }
@@ -199,13 +224,13 @@ impl<M: ObjectManager + ?Sized> StatefulPodControl<'_, M> {
             None => self.objects.record(
                 set,
                 "Normal",
-                &format!("Successful{}", title(verb)),
+                &reason(true, verb),
                 &format!("{verb} Claim {c} Pod {p} in StatefulSet {s} success"),
             ),
             Some(e) => self.objects.record(
                 set,
                 "Warning",
-                &format!("Failed{}", title(verb)),
+                &reason(false, verb),
                 &format!("{verb} Claim {c} for Pod {p} in StatefulSet {s} failed error: {e}"),
             ),
         }
@@ -424,5 +449,18 @@ impl<M: ObjectManager + ?Sized> StatefulPodControl<'_, M> {
             self.record_pod_event("update", set, &pod, result.as_ref().err());
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_the_titled_verb() {
+        for verb in ["create", "update", "delete", "patch", ""] {
+            assert_eq!(reason(true, verb), format!("Successful{}", title(verb)));
+            assert_eq!(reason(false, verb), format!("Failed{}", title(verb)));
+        }
     }
 }

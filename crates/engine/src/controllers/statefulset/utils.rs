@@ -216,92 +216,163 @@ pub fn update_storage(set: &Value, pod: &mut Value) {
 
 /// `newStatefulSetPod` (S2.2 steps 2–4): the template as a pod owned by `set`.
 pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
-    // Built map by map in key order (inserts in key order append), each map written once:
-    // `updateIdentity`, the hostname and subdomain and `updateStorage` as applied to a fresh
-    // pod. Only the fields the pod takes are copied; built values are moved, not copied.
-    let template = object::get(set, &["spec", "template"]);
-    let template_meta = |f: &str| {
-        template
-            .and_then(|t| object::get(t, &["metadata", f]))
-            .filter(|v| !v.is_null())
-    };
-    let set_name = object::name(set);
-    let namespace = object::namespace(set);
-    // `updateIdentity` reads the ordinal back from the name it builds.
-    let first_name = pod_name(set, ordinal);
-    let ord = parent_and_ordinal(&first_name).1;
-    let name = if ord == ordinal {
-        first_name
-    } else {
-        pod_name(set, ord)
-    };
-    // Labels: the template's plus the pod-name and pod-index labels (`object::entry` makes a
-    // non-object an object).
-    let mut labels = match template_meta("labels") {
-        Some(Value::Object(m)) => m.clone(),
-        _ => serde_json::Map::new(),
-    };
-    labels.insert(POD_NAME_LABEL.into(), Value::String(name.clone()));
-    labels.insert(POD_INDEX_LABEL.into(), Value::String(ord.to_string()));
+    NewPodTemplate::new(set, None).pod(ordinal)
+}
 
-    // Maps built from vectors keep their capacity: room for what the create adds (uid,
-    // creationTimestamp, resourceVersion; admission's and defaulting's spec fields), so
-    // those go in without regrowing the maps.
-    let mut meta: Vec<(String, Value)> = Vec::with_capacity(10);
-    if let Some(v) = template_meta("annotations") {
-        meta.push(("annotations".into(), v.clone()));
-    }
-    if let Some(v) = template_meta("finalizers") {
-        meta.push(("finalizers".into(), v.clone()));
-    }
-    let mut generate_name = String::with_capacity(set_name.len() + 1);
-    generate_name.push_str(set_name);
-    generate_name.push('-');
-    meta.push(("generateName".into(), Value::String(generate_name)));
-    meta.push(("labels".into(), Value::Object(labels)));
-    meta.push(("name".into(), Value::String(name.clone())));
-    meta.push(("namespace".into(), Value::String(namespace.to_string())));
-    meta.push((
-        "ownerReferences".into(),
-        Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
-    ));
-    // In key order: the map takes the vector as it is.
-    let meta: serde_json::Map<String, Value> = meta.into_iter().collect();
+/// What every new pod of one set (as applied to one revision) shares, read from the set
+/// once: a scale-up builds many pods from the same template in one sync, and each differs
+/// only in its name, hostname, pod-name and pod-index labels and claim volumes. The shared
+/// values are cloned into each pod (maps are copy-on-write, so a clone of a map is O(1)).
+pub struct NewPodTemplate<'s> {
+    set: &'s Value,
+    /// The template's labels, plus the revision label when the pod is versioned (the
+    /// identity labels are distinct keys, so the order of the inserts does not matter).
+    labels: serde_json::Map<String, Value>,
+    /// The template's annotations and finalizers (the metadata entries before
+    /// `generateName`), in key order.
+    meta_head: Vec<(&'static str, Value)>,
+    generate_name: Value,
+    namespace: Value,
+    owner_refs: Value,
+    /// The template's spec, if it is an object.
+    spec: Option<&'s serde_json::Map<String, Value>>,
+    /// `volumes` is left out of a claimless set's pod when it is not a non-empty array.
+    drop_volumes: bool,
+    subdomain: Option<Value>,
+    claimless: bool,
+}
 
-    let mut spec: serde_json::Map<String, Value> = match template.and_then(|t| t.get("spec")) {
-        Some(Value::Object(m)) => {
-            // A bare template spec (containers) ends with ≈ 16 fields once hostname,
-            // subdomain, admission, defaults and the binding added theirs.
-            let mut entries = Vec::with_capacity((m.len() + 3).max(18));
-            entries.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-            entries.into_iter().collect()
+impl<'s> NewPodTemplate<'s> {
+    /// The template of `set`'s new pods, labelled with `revision` when given.
+    pub fn new(set: &'s Value, revision: Option<&str>) -> NewPodTemplate<'s> {
+        let template = object::get(set, &["spec", "template"]);
+        let template_meta = |f: &str| {
+            template
+                .and_then(|t| object::get(t, &["metadata", f]))
+                .filter(|v| !v.is_null())
+        };
+        // `object::entry` makes a non-object an object.
+        let mut labels = match template_meta("labels") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        if let Some(rev) = revision {
+            labels.insert(REVISION_LABEL.into(), Value::String(rev.to_string()));
         }
-        _ => serde_json::Map::new(),
-    };
-    let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
-    if !service.is_empty() {
-        spec.insert("subdomain".into(), Value::String(service.to_string()));
-    }
-    spec.insert("hostname".into(), Value::String(name));
-
-    let mut pod = serde_json::Map::new();
-    pod.insert("apiVersion".into(), Value::String("v1".into()));
-    pod.insert("kind".into(), Value::String("Pod".into()));
-    pod.insert("metadata".into(), Value::Object(meta));
-    pod.insert("spec".into(), Value::Object(spec));
-    let mut pod = Value::Object(pod);
-    if claim_templates(set).is_empty() {
+        let mut meta_head = Vec::new();
+        if let Some(v) = template_meta("annotations") {
+            meta_head.push(("annotations", v.clone()));
+        }
+        if let Some(v) = template_meta("finalizers") {
+            meta_head.push(("finalizers", v.clone()));
+        }
+        let set_name = object::name(set);
+        let mut generate_name = String::with_capacity(set_name.len() + 1);
+        generate_name.push_str(set_name);
+        generate_name.push('-');
+        let spec = match template.and_then(|t| t.get("spec")) {
+            Some(Value::Object(m)) => Some(m),
+            _ => None,
+        };
+        let claimless = claim_templates(set).is_empty();
         // `updateStorage` without claim templates keeps the template's volumes and drops an
         // empty (or non-array) `volumes` field.
-        if object::get(&pod, &["spec", "volumes"]).is_some()
-            && object::get_array(&pod, &["spec", "volumes"]).is_empty()
-        {
-            object::remove(&mut pod, &["spec", "volumes"]);
+        let drop_volumes = claimless
+            && spec.is_some_and(|m| {
+                m.get("volumes")
+                    .is_some_and(|v| v.as_array().is_none_or(Vec::is_empty))
+            });
+        let service = object::get_str(set, &["spec", "serviceName"]).unwrap_or("");
+        NewPodTemplate {
+            set,
+            labels,
+            meta_head,
+            generate_name: Value::String(generate_name),
+            namespace: Value::String(object::namespace(set).to_string()),
+            owner_refs: Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
+            spec,
+            drop_volumes,
+            subdomain: (!service.is_empty()).then(|| Value::String(service.to_string())),
+            claimless,
         }
-    } else {
-        update_storage(set, &mut pod);
     }
-    pod
+
+    /// The pod with `ordinal`: built map by map in key order (inserts in key order append),
+    /// each map written once: `updateIdentity`, the hostname and subdomain and
+    /// `updateStorage` as applied to a fresh pod.
+    pub fn pod(&self, ordinal: i64) -> Value {
+        // `updateIdentity` reads the ordinal back from the name it builds.
+        let first_name = pod_name(self.set, ordinal);
+        let ord = parent_and_ordinal(&first_name).1;
+        let name = if ord == ordinal {
+            first_name
+        } else {
+            pod_name(self.set, ord)
+        };
+        let mut labels = self.labels.clone();
+        labels.insert(POD_NAME_LABEL.into(), Value::String(name.clone()));
+        labels.insert(POD_INDEX_LABEL.into(), Value::String(ord.to_string()));
+
+        // Maps built from vectors keep their capacity: room for what the create adds (uid,
+        // creationTimestamp, resourceVersion; admission's and defaulting's spec fields), so
+        // those go in without regrowing the maps.
+        let mut meta: Vec<(String, Value)> = Vec::with_capacity(10);
+        meta.extend(
+            self.meta_head
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone())),
+        );
+        meta.push(("generateName".into(), self.generate_name.clone()));
+        meta.push(("labels".into(), Value::Object(labels)));
+        meta.push(("name".into(), Value::String(name.clone())));
+        meta.push(("namespace".into(), self.namespace.clone()));
+        meta.push(("ownerReferences".into(), self.owner_refs.clone()));
+        // In key order: the map takes the vector as it is.
+        let meta: serde_json::Map<String, Value> = meta.into_iter().collect();
+
+        let mut spec: serde_json::Map<String, Value> = match self.spec {
+            Some(m) => {
+                // A bare template spec (containers) ends with ≈ 16 fields once hostname,
+                // subdomain, admission, defaults and the binding added theirs.
+                let mut entries = Vec::with_capacity((m.len() + 3).max(18));
+                entries.extend(
+                    m.iter()
+                        .filter(|(k, _)| !(self.drop_volumes && k.as_str() == "volumes"))
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                entries.into_iter().collect()
+            }
+            None => serde_json::Map::new(),
+        };
+        if let Some(s) = &self.subdomain {
+            spec.insert("subdomain".into(), s.clone());
+        }
+        spec.insert("hostname".into(), Value::String(name));
+
+        let mut pod = serde_json::Map::new();
+        pod.insert("apiVersion".into(), Value::String("v1".into()));
+        pod.insert("kind".into(), Value::String("Pod".into()));
+        pod.insert("metadata".into(), Value::Object(meta));
+        pod.insert("spec".into(), Value::Object(spec));
+        let mut pod = Value::Object(pod);
+        if !self.claimless {
+            update_storage(self.set, &mut pod);
+        }
+        pod
+    }
+}
+
+/// Which set and revision a new pod at an ordinal is built from (S2.2 step 1,
+/// `newVersionedStatefulSetPod`, with Go's `A && B || C` precedence kept): the current one
+/// below the partition (or, without `rollingUpdate`, below `status.currentReplicas`).
+fn versioned_from_current(current_set: &Value, ordinal: i64) -> bool {
+    let start = start_ordinal(current_set);
+    let status_current = object::get_i64(current_set, &["status", "currentReplicas"]).unwrap_or(0);
+    let a_and_b = strategy_type(current_set) == "RollingUpdate"
+        && rolling_update(current_set).is_none()
+        && ordinal < start + status_current;
+    let c = rolling_update(current_set).is_some() && ordinal < start + partition(current_set);
+    a_and_b || c
 }
 
 /// `newVersionedStatefulSetPod` (S2.2 step 1), with Go's `A && B || C` precedence kept.
@@ -312,20 +383,81 @@ pub fn new_versioned_pod(
     update_revision: &str,
     ordinal: i64,
 ) -> Value {
-    let start = start_ordinal(current_set);
-    let status_current = object::get_i64(current_set, &["status", "currentReplicas"]).unwrap_or(0);
-    let a_and_b = strategy_type(current_set) == "RollingUpdate"
-        && rolling_update(current_set).is_none()
-        && ordinal < start + status_current;
-    let c = rolling_update(current_set).is_some() && ordinal < start + partition(current_set);
-    let (from, rev) = if a_and_b || c {
+    let (from, rev) = if versioned_from_current(current_set, ordinal) {
         (current_set, current_revision)
     } else {
         (update_set, update_revision)
     };
-    let mut pod = new_stateful_set_pod(from, ordinal);
-    object::set_label(&mut pod, REVISION_LABEL, rev);
-    pod
+    NewPodTemplate::new(from, Some(rev)).pod(ordinal)
+}
+
+/// `new_versioned_pod` for the many new pods of one sync: the choice between the current
+/// and the update revision reads the set's fields once, and each revision's template is
+/// read once, when its first pod is built.
+pub struct NewVersionedPods<'s> {
+    current_set: &'s Value,
+    update_set: &'s Value,
+    current_revision: &'s str,
+    update_revision: &'s str,
+    /// Ordinals below this come from the current revision (`A && B || C` of S2.2 step 1);
+    /// read when the first pod is built (most plans build none).
+    current_below: std::cell::OnceCell<i64>,
+    current: std::cell::OnceCell<NewPodTemplate<'s>>,
+    update: std::cell::OnceCell<NewPodTemplate<'s>>,
+}
+
+impl<'s> NewVersionedPods<'s> {
+    pub fn new(
+        current_set: &'s Value,
+        update_set: &'s Value,
+        current_revision: &'s str,
+        update_revision: &'s str,
+    ) -> NewVersionedPods<'s> {
+        NewVersionedPods {
+            current_set,
+            update_set,
+            current_revision,
+            update_revision,
+            current_below: std::cell::OnceCell::new(),
+            current: std::cell::OnceCell::new(),
+            update: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The bound below which new pods come from the current revision.
+    fn read_current_below(&self) -> i64 {
+        let current_set = self.current_set;
+        let start = start_ordinal(current_set);
+        // Both conditions are "ordinal < start + bound", with the bound chosen by the set.
+        let a = if strategy_type(current_set) == "RollingUpdate"
+            && rolling_update(current_set).is_none()
+        {
+            Some(object::get_i64(current_set, &["status", "currentReplicas"]).unwrap_or(0))
+        } else {
+            None
+        };
+        let c = rolling_update(current_set)
+            .is_some()
+            .then(|| partition(current_set));
+        let bound = match (a, c) {
+            (Some(a), Some(c)) => Some(a.max(c)),
+            (a, c) => a.or(c),
+        };
+        // Go's int64 sum wraps.
+        bound.map_or(i64::MIN, |b| start.wrapping_add(b))
+    }
+
+    pub fn pod(&self, ordinal: i64) -> Value {
+        let below = *self.current_below.get_or_init(|| self.read_current_below());
+        let template = if ordinal < below {
+            self.current
+                .get_or_init(|| NewPodTemplate::new(self.current_set, Some(self.current_revision)))
+        } else {
+            self.update
+                .get_or_init(|| NewPodTemplate::new(self.update_set, Some(self.update_revision)))
+        };
+        template.pod(ordinal)
+    }
 }
 
 /// `getPersistentVolumeClaims` in template order (S4.1).
@@ -829,6 +961,41 @@ mod tests {
                     new_pod_step_by_step(set, ordinal),
                     "{set} {ordinal}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn one_template_per_revision_builds_what_new_versioned_pod_builds() {
+        let base = json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "web", "namespace": "default", "uid": "u1"},
+            "spec": {"serviceName": "nginx", "replicas": 5, "template": {
+                "metadata": {"labels": {"app": "nginx", REVISION_LABEL: "stale"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}},
+            "status": {"currentReplicas": 2}});
+        let mut update = base.clone();
+        update["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:2");
+        let strategies = [
+            json!(null),
+            json!({"type": "OnDelete"}),
+            json!({"type": "RollingUpdate"}),
+            json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}),
+            json!({"type": "RollingUpdate", "rollingUpdate": {}}),
+            json!({"type": "RollingUpdate", "rollingUpdate": "x"}),
+        ];
+        for strategy in strategies {
+            for start in [json!(null), json!({"start": 2})] {
+                let mut current = base.clone();
+                current["spec"]["updateStrategy"] = strategy.clone();
+                current["spec"]["ordinals"] = start.clone();
+                let pods = NewVersionedPods::new(&current, &update, "web-a", "web-b");
+                for ordinal in 0..8 {
+                    assert_eq!(
+                        pods.pod(ordinal),
+                        new_versioned_pod(&current, &update, "web-a", "web-b", ordinal),
+                        "{strategy} {start} {ordinal}"
+                    );
+                }
             }
         }
     }
