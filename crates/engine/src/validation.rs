@@ -480,16 +480,7 @@ fn stateful_set_status(old: &Value, new: &Value, errs: &mut Errs) {
             .find(|(name, _)| *name == f)
             .map_or(0, |(_, v)| *v)
     };
-    for f in [
-        "replicas",
-        "readyReplicas",
-        "currentReplicas",
-        "updatedReplicas",
-        "availableReplicas",
-        "observedGeneration",
-        "collisionCount",
-    ] {
-        let v = get(f);
+    for &(f, v) in &counts {
         if v < 0 {
             errs.push(FieldError::invalid(&format!("status.{f}"), &json!(v), GE0));
         }

@@ -1768,16 +1768,22 @@ mod tests {
         assert_eq!(node_name(&get_pod(&c, "web-3")), freed);
     }
 
-    #[test]
-    fn default_spreading_puts_set_members_on_different_nodes() {
-        let mut c = cluster();
-        // Any live controller works as the spreading key; the GC would collect orphans.
+    /// A live controller for pods to name as their owner (any kind works as the spreading
+    /// key; the GC would collect orphans): its uid and an `ownerReferences` list naming it.
+    fn spreading_owner(c: &mut Cluster) -> (String, Value) {
         let set = c
             .api
             .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "web", "namespace": "default"}}))
             .unwrap();
         let owner = json!([object::OwnerRef::controller_of(&set).to_value()]);
+        (object::uid(&set).to_string(), owner)
+    }
+
+    #[test]
+    fn default_spreading_puts_set_members_on_different_nodes() {
+        let mut c = cluster();
+        let (_, owner) = spreading_owner(&mut c);
         for i in 0..3 {
             let mut p = pod(&format!("web-{i}"), json!({}));
             p["metadata"]["ownerReferences"] = owner.clone();
@@ -1795,13 +1801,7 @@ mod tests {
     #[test]
     fn kept_spread_counts_equal_a_recount() {
         let mut c = cluster();
-        let set = c
-            .api
-            .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "web", "namespace": "default"}}))
-            .unwrap();
-        let uid = object::uid(&set).to_string();
-        let owner = json!([object::OwnerRef::controller_of(&set).to_value()]);
+        let (uid, owner) = spreading_owner(&mut c);
         // Follows the watch log from here on, event by event.
         let mut followed = Placed::default();
         followed.sync(&c.api.store);
