@@ -214,11 +214,6 @@ pub fn update_storage(set: &Value, pod: &mut Value) {
     }
 }
 
-/// `newStatefulSetPod` (S2.2 steps 2–4): the template as a pod owned by `set`.
-pub fn new_stateful_set_pod(set: &Value, ordinal: i64) -> Value {
-    NewPodTemplate::new(set, None).pod(ordinal)
-}
-
 /// What every new pod of one set (as applied to one revision) shares, read from the set
 /// once: a scale-up builds many pods from the same template in one sync, and each differs
 /// only in its name, hostname, pod-name and pod-index labels and claim volumes. The shared
@@ -375,33 +370,14 @@ fn versioned_from_current(current_set: &Value, ordinal: i64) -> bool {
     a_and_b || c
 }
 
-/// `newVersionedStatefulSetPod` (S2.2 step 1), with Go's `A && B || C` precedence kept.
-pub fn new_versioned_pod(
-    current_set: &Value,
-    update_set: &Value,
-    current_revision: &str,
-    update_revision: &str,
-    ordinal: i64,
-) -> Value {
-    let (from, rev) = if versioned_from_current(current_set, ordinal) {
-        (current_set, current_revision)
-    } else {
-        (update_set, update_revision)
-    };
-    NewPodTemplate::new(from, Some(rev)).pod(ordinal)
-}
-
-/// `new_versioned_pod` for the many new pods of one sync: the choice between the current
-/// and the update revision reads the set's fields once, and each revision's template is
-/// read once, when its first pod is built.
+/// `newVersionedStatefulSetPod` (S2.2 step 1) for the many new pods of one sync: each pod
+/// comes from the current or the update revision (`versioned_from_current`), and each
+/// revision's template is read once, when its first pod is built.
 pub struct NewVersionedPods<'s> {
     current_set: &'s Value,
     update_set: &'s Value,
     current_revision: &'s str,
     update_revision: &'s str,
-    /// Ordinals below this come from the current revision (`A && B || C` of S2.2 step 1);
-    /// read when the first pod is built (most plans build none).
-    current_below: std::cell::OnceCell<i64>,
     current: std::cell::OnceCell<NewPodTemplate<'s>>,
     update: std::cell::OnceCell<NewPodTemplate<'s>>,
 }
@@ -418,38 +394,13 @@ impl<'s> NewVersionedPods<'s> {
             update_set,
             current_revision,
             update_revision,
-            current_below: std::cell::OnceCell::new(),
             current: std::cell::OnceCell::new(),
             update: std::cell::OnceCell::new(),
         }
     }
 
-    /// The bound below which new pods come from the current revision.
-    fn read_current_below(&self) -> i64 {
-        let current_set = self.current_set;
-        let start = start_ordinal(current_set);
-        // Both conditions are "ordinal < start + bound", with the bound chosen by the set.
-        let a = if strategy_type(current_set) == "RollingUpdate"
-            && rolling_update(current_set).is_none()
-        {
-            Some(object::get_i64(current_set, &["status", "currentReplicas"]).unwrap_or(0))
-        } else {
-            None
-        };
-        let c = rolling_update(current_set)
-            .is_some()
-            .then(|| partition(current_set));
-        let bound = match (a, c) {
-            (Some(a), Some(c)) => Some(a.max(c)),
-            (a, c) => a.or(c),
-        };
-        // Go's int64 sum wraps.
-        bound.map_or(i64::MIN, |b| start.wrapping_add(b))
-    }
-
     pub fn pod(&self, ordinal: i64) -> Value {
-        let below = *self.current_below.get_or_init(|| self.read_current_below());
-        let template = if ordinal < below {
+        let template = if versioned_from_current(self.current_set, ordinal) {
             self.current
                 .get_or_init(|| NewPodTemplate::new(self.current_set, Some(self.current_revision)))
         } else {
@@ -957,7 +908,7 @@ mod tests {
         for set in &sets {
             for ordinal in [0, 7, 12, 2_147_483_648] {
                 assert_eq!(
-                    new_stateful_set_pod(set, ordinal),
+                    NewPodTemplate::new(set, None).pod(ordinal),
                     new_pod_step_by_step(set, ordinal),
                     "{set} {ordinal}"
                 );
@@ -966,7 +917,7 @@ mod tests {
     }
 
     #[test]
-    fn one_template_per_revision_builds_what_new_versioned_pod_builds() {
+    fn new_pods_come_from_the_current_revision_below_the_partition() {
         let base = json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
             "metadata": {"name": "web", "namespace": "default", "uid": "u1"},
             "spec": {"serviceName": "nginx", "replicas": 5, "template": {
@@ -975,26 +926,51 @@ mod tests {
             "status": {"currentReplicas": 2}});
         let mut update = base.clone();
         update["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:2");
+        // Each strategy with the bound (after the start ordinal) below which new pods are
+        // the current revision's: `A && B` (RollingUpdate without a `rollingUpdate` object:
+        // status.currentReplicas) or `C` (a `rollingUpdate` object: its partition).
         let strategies = [
-            json!(null),
-            json!({"type": "OnDelete"}),
-            json!({"type": "RollingUpdate"}),
-            json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}),
-            json!({"type": "RollingUpdate", "rollingUpdate": {}}),
-            json!({"type": "RollingUpdate", "rollingUpdate": "x"}),
+            (json!(null), Some(2)),
+            (json!({"type": "OnDelete"}), None),
+            (json!({"type": "RollingUpdate"}), Some(2)),
+            (
+                json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}),
+                Some(3),
+            ),
+            (
+                json!({"type": "RollingUpdate", "rollingUpdate": {}}),
+                Some(0),
+            ),
+            (
+                json!({"type": "RollingUpdate", "rollingUpdate": "x"}),
+                Some(2),
+            ),
         ];
-        for strategy in strategies {
-            for start in [json!(null), json!({"start": 2})] {
+        for (strategy, bound) in strategies {
+            for (ordinals, start) in [(json!(null), 0), (json!({"start": 2}), 2)] {
                 let mut current = base.clone();
                 current["spec"]["updateStrategy"] = strategy.clone();
-                current["spec"]["ordinals"] = start.clone();
+                current["spec"]["ordinals"] = ordinals.clone();
                 let pods = NewVersionedPods::new(&current, &update, "web-a", "web-b");
                 for ordinal in 0..8 {
+                    let (image, revision) = if bound.is_some_and(|b| ordinal < start + b) {
+                        ("nginx", "web-a")
+                    } else {
+                        ("nginx:2", "web-b")
+                    };
+                    let pod = pods.pod(ordinal);
+                    let case = format!("{strategy} {ordinals} {ordinal}");
                     assert_eq!(
-                        pods.pod(ordinal),
-                        new_versioned_pod(&current, &update, "web-a", "web-b", ordinal),
-                        "{strategy} {start} {ordinal}"
+                        object::get_str(&pod, &["spec", "containers", "0", "image"]),
+                        Some(image),
+                        "{case}"
                     );
+                    assert_eq!(
+                        object::get_str(&pod, &["metadata", "labels", REVISION_LABEL]),
+                        Some(revision),
+                        "{case}"
+                    );
+                    assert_eq!(object::name(&pod), format!("web-{ordinal}"), "{case}");
                 }
             }
         }
