@@ -26,9 +26,8 @@ enum Ty {
     QtyMap,
     /// `[]string`
     StrList,
-    /// A struct: its Go name (`v1.StatefulSetSpec`), the fields checked (in the order their
-    /// errors are looked for), and the same fields sorted by name (`fits` walks them beside
-    /// an object's sorted keys).
+    /// A struct: its Go name (`v1.StatefulSetSpec`), the fields checked, and their indexes
+    /// sorted by name (`check` walks them beside an object's sorted keys).
     Struct(&'static str, Vec<(&'static str, Ty)>, Vec<usize>),
     /// A slice of structs: its Go name (`[]v1.Container`) and the element.
     List(&'static str, Box<Ty>),
@@ -489,15 +488,27 @@ fn check(v: &Value, ty: &Ty, strukt: &str, path: FieldPath<'_>) -> Result<(), St
             Value::Object(m) => m.values().try_for_each(quantity),
             _ => simple(false, "v1.ResourceList"),
         },
-        Ty::Struct(name, fields, _) => match v {
+        Ty::Struct(name, fields, by_name) => match v {
+            // Go's decoder reports the earliest type error in the body's key order, and
+            // kubectl sends keys sorted (as every stored object holds them): the object's
+            // keys are walked beside the type's fields sorted by name, one pass.
             Value::Object(m) => {
-                for (f, t) in fields {
-                    if let Some(x) = crate::object::field(m, f) {
-                        let p = FieldPath {
-                            parent: Some(&path),
-                            segment: f,
-                        };
-                        check(x, t, short(name), p)?;
+                let mut wanted = by_name.iter().map(|&i| &fields[i]).peekable();
+                for (k, x) in m.iter() {
+                    while wanted.peek().is_some_and(|(f, _)| *f < k.as_str()) {
+                        wanted.next();
+                    }
+                    match wanted.peek() {
+                        Some((f, t)) if *f == k.as_str() => {
+                            let p = FieldPath {
+                                parent: Some(&path),
+                                segment: f,
+                            };
+                            check(x, t, short(name), p)?;
+                            wanted.next();
+                        }
+                        Some(_) => {}
+                        None => break,
                     }
                 }
                 Ok(())
@@ -507,62 +518,6 @@ fn check(v: &Value, ty: &Ty, strukt: &str, path: FieldPath<'_>) -> Result<(), St
         Ty::List(name, elem) => match v {
             Value::Array(items) => items.iter().try_for_each(|x| check(x, elem, strukt, path)),
             _ => simple(false, name),
-        },
-    }
-}
-
-/// Whether `v` decodes as `ty`: `check` without the error. A fitting body (nearly every
-/// body) is checked field by field as the object's keys come, in one walk beside the type's
-/// sorted fields, instead of one lookup per field of the type; a body that does not fit is
-/// checked again by `check`, in the type's order, for the apiserver's first error.
-fn fits(v: &Value, ty: &Ty) -> bool {
-    if v.is_null() {
-        return true;
-    }
-    match ty {
-        Ty::Str => v.is_string(),
-        Ty::Bool => v.is_boolean(),
-        Ty::Int32 => matches!(v, Value::Number(_)) && int_fits(v, true),
-        Ty::Int64 => matches!(v, Value::Number(_)) && int_fits(v, false),
-        Ty::IntOrString => v.is_string() || int_fits(v, true),
-        Ty::StrList => match v {
-            Value::Array(items) => items.iter().all(|x| x.is_null() || x.is_string()),
-            _ => false,
-        },
-        Ty::StrMap => match v {
-            Value::Object(m) => m.values().all(|x| x.is_null() || x.is_string()),
-            _ => false,
-        },
-        Ty::QtyMap => match v {
-            Value::Object(m) => m.values().all(|x| quantity(x).is_ok()),
-            _ => false,
-        },
-        Ty::Struct(_, fields, by_name) => match v {
-            Value::Object(m) => {
-                let mut wanted = by_name.iter().map(|&i| &fields[i]).peekable();
-                for (k, x) in m.iter() {
-                    // Both in ascending key order: skip the type's fields below `k`.
-                    while wanted.peek().is_some_and(|(f, _)| *f < k.as_str()) {
-                        wanted.next();
-                    }
-                    match wanted.peek() {
-                        Some((f, t)) if *f == k.as_str() => {
-                            if !fits(x, t) {
-                                return false;
-                            }
-                            wanted.next();
-                        }
-                        Some(_) => {}
-                        None => break,
-                    }
-                }
-                true
-            }
-            _ => false,
-        },
-        Ty::List(_, elem) => match v {
-            Value::Array(items) => items.iter().all(|x| fits(x, elem)),
-            _ => false,
         },
     }
 }
@@ -602,9 +557,6 @@ pub fn check_body(kind: Kind, obj: &Value) -> Result<(), ApiError> {
             }
         }
     };
-    if fits(obj, ty) {
-        return Ok(());
-    }
     check(obj, ty, "", FieldPath::ROOT).map_err(|e| {
         let info = kind.info();
         ApiError::bad_request(format!(
@@ -628,70 +580,14 @@ mod tests {
     }
 
     #[test]
-    fn the_sorted_walk_agrees_with_the_typed_check() {
-        // `fits` must say yes exactly when `check` finds nothing, field for field.
-        let pod = |spec: Value| {
-            json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "web-0", "labels": {"app": "web"}, "finalizers": ["a"]},
-            "spec": spec})
-        };
-        let bodies = [
-            (
-                Kind::Pod,
-                pod(json!({"containers": [{"name": "c", "image": "nginx",
-                "ports": [{"containerPort": 80, "protocol": "TCP"}],
-                "resources": {"limits": {"cpu": "1"}, "requests": {"memory": 5}},
-                "readinessProbe": {"httpGet": {"port": "http"}, "periodSeconds": 2}}],
-                "zzz": 1, "aaa": "x", "restartPolicy": "Always"})),
-            ),
-            (Kind::Pod, pod(json!({"containers": [{"name": 1}]}))),
-            (
-                Kind::Pod,
-                pod(
-                    json!({"containers": [{"name": "c", "ports": [{"containerPort": 4294967296i64}]}]}),
-                ),
-            ),
-            (
-                Kind::Pod,
-                pod(json!({"containers": [{"resources": {"limits": {"cpu": "x"}}}]})),
-            ),
-            (Kind::Pod, pod(json!({"containers": {"name": "c"}}))),
-            (
-                Kind::Pod,
-                pod(json!({"containers": [{"readinessProbe": {"httpGet": {"port": true}}}]})),
-            ),
-            (
-                Kind::Pod,
-                json!({"metadata": {"labels": {"a": null, "b": 1}}}),
-            ),
-            (
-                Kind::Pod,
-                json!({"metadata": {"finalizers": [null, "x"]}, "spec": null}),
-            ),
-            (
-                Kind::StatefulSet,
-                json!({"spec": {"replicas": 3, "serviceName": "s",
-                "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}}),
-            ),
-            (Kind::StatefulSet, json!({"spec": {"replicas": 3.5}})),
-            (Kind::ConfigMap, json!({"data": {"enabled": true}})),
-            (
-                Kind::ConfigMap,
-                json!({"data": {"a": "b"}, "immutable": false}),
-            ),
-        ];
-        for (kind, body) in bodies {
-            let ty = top_cached(kind).unwrap();
-            assert_eq!(
-                fits(&body, ty),
-                check(&body, ty, "", FieldPath::ROOT).is_ok(),
-                "{body}"
-            );
-        }
-    }
-
-    #[test]
     fn wrong_types_are_the_apiservers_400() {
+        // Two wrong fields: Go reports the earliest in the body, whose keys kubectl sends
+        // sorted (`podManagementPolicy` before `serviceName`, though the Go struct declares
+        // `serviceName` first).
+        assert_eq!(
+            msg(Kind::StatefulSet, json!({"spec": {"serviceName": 5, "podManagementPolicy": 1}})),
+            "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal number into Go struct field StatefulSetSpec.spec.podManagementPolicy of type string"
+        );
         assert_eq!(
             msg(Kind::StatefulSet, json!({"spec": {"replicas": "3"}})),
             "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32"
