@@ -45,15 +45,28 @@ pub struct SetStatus {
     pub collision_count: i64,
 }
 
-impl SetStatus {
-    pub fn of(set: &Value) -> SetStatus {
-        let g = |f: &str| object::get_i64(set, &["status", f]).unwrap_or(0);
-        let s = |f: &str| {
-            object::get_str(set, &["status", f])
-                .unwrap_or("")
-                .to_string()
-        };
-        SetStatus {
+/// A set's stored status as `SetStatus::of` reads it, borrowed from the set (the status
+/// map is found once; nothing is copied).
+#[derive(Clone, Copy, Debug)]
+pub struct StoredStatus<'a> {
+    observed_generation: i64,
+    replicas: i64,
+    ready_replicas: i64,
+    current_replicas: i64,
+    updated_replicas: i64,
+    available_replicas: i64,
+    current_revision: &'a str,
+    update_revision: &'a str,
+    collision_count: i64,
+}
+
+impl<'a> StoredStatus<'a> {
+    pub fn of(set: &'a Value) -> StoredStatus<'a> {
+        let status = set.get("status").and_then(Value::as_object);
+        let field = |f: &str| status.and_then(|m| object::field(m, f));
+        let g = |f: &str| field(f).and_then(Value::as_i64).unwrap_or(0);
+        let s = |f: &str| field(f).and_then(Value::as_str).unwrap_or("");
+        StoredStatus {
             observed_generation: g("observedGeneration"),
             replicas: g("replicas"),
             ready_replicas: g("readyReplicas"),
@@ -64,6 +77,37 @@ impl SetStatus {
             update_revision: s("updateRevision"),
             collision_count: g("collisionCount"),
         }
+    }
+}
+
+impl SetStatus {
+    pub fn of(set: &Value) -> SetStatus {
+        let s = StoredStatus::of(set);
+        SetStatus {
+            observed_generation: s.observed_generation,
+            replicas: s.replicas,
+            ready_replicas: s.ready_replicas,
+            current_replicas: s.current_replicas,
+            updated_replicas: s.updated_replicas,
+            available_replicas: s.available_replicas,
+            current_revision: s.current_revision.to_string(),
+            update_revision: s.update_revision.to_string(),
+            collision_count: s.collision_count,
+        }
+    }
+
+    /// `self == SetStatus::of(set)`, without copying the stored revisions' names.
+    pub fn is_stored_in(&self, set: &Value) -> bool {
+        let s = StoredStatus::of(set);
+        self.observed_generation == s.observed_generation
+            && self.replicas == s.replicas
+            && self.ready_replicas == s.ready_replicas
+            && self.current_replicas == s.current_replicas
+            && self.updated_replicas == s.updated_replicas
+            && self.available_replicas == s.available_replicas
+            && self.current_revision == s.current_revision
+            && self.update_revision == s.update_revision
+            && self.collision_count == s.collision_count
     }
 
     /// JSON as apps/v1 serialises it: `replicas` and `availableReplicas` always, the rest
@@ -99,7 +143,7 @@ impl SetStatus {
     }
 
     /// `inconsistentStatus`: whether a write is needed.
-    pub fn differs_from(&self, stored: &SetStatus) -> bool {
+    pub fn differs_from(&self, stored: &StoredStatus<'_>) -> bool {
         self.observed_generation > stored.observed_generation
             || self.replicas != stored.replicas
             || self.current_replicas != stored.current_replicas
@@ -276,13 +320,38 @@ impl KnownPodFacts {
 
     /// `of`, sharing what `previous` (facts of an earlier version of the pod) holds.
     pub fn of_after(set: &Value, pod: &Value, previous: Option<&KnownPodFacts>) -> KnownPodFacts {
-        let revision = pod_revision(pod);
+        // The metadata, labels and status maps are found once, and every fact read from
+        // them (what `ordinal`, `pod_revision`, `phase`, `is_terminating`, `ready_condition`
+        // and `identity_matches_named` read, each from the root, before).
+        let meta = pod.get("metadata").and_then(Value::as_object);
+        let meta_str = |k: &str| {
+            meta.and_then(|m| object::field(m, k))
+                .and_then(Value::as_str)
+        };
+        let labels = meta
+            .and_then(|m| object::field(m, "labels"))
+            .and_then(Value::as_object);
+        let label = |k: &str| {
+            labels
+                .and_then(|m| object::field(m, k))
+                .and_then(Value::as_str)
+        };
+        let status = pod.get("status").and_then(Value::as_object);
+        let status_field = |k: &str| status.and_then(|m| object::field(m, k));
+        let name = meta_str("name").unwrap_or("");
+        let revision = label(REVISION_LABEL).unwrap_or("");
         // `is_ready` and `ready_since` over one search for the Ready condition.
-        let condition = ready_condition(pod);
+        let condition = status_field("conditions")
+            .and_then(Value::as_array)
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| object::get_str(c, &["type"]) == Some("Ready"))
+            });
         let ready = condition.is_some_and(|c| object::get_str(c, &["status"]) == Some("True"));
+        let (parent, ordinal) = parent_and_ordinal(name);
         KnownPodFacts {
-            ordinal: ordinal(pod),
-            phase: match phase(pod) {
+            ordinal,
+            phase: match status_field("phase").and_then(Value::as_str).unwrap_or("") {
                 "" => Cow::Borrowed(""),
                 "Pending" => Cow::Borrowed("Pending"),
                 "Running" => Cow::Borrowed("Running"),
@@ -291,7 +360,7 @@ impl KnownPodFacts {
                 "Unknown" => Cow::Borrowed("Unknown"),
                 other => Cow::Owned(other.to_string()),
             },
-            terminating: is_terminating(pod),
+            terminating: meta_str("deletionTimestamp").is_some(),
             ready,
             ready_since: if ready {
                 condition
@@ -304,11 +373,13 @@ impl KnownPodFacts {
                 Some(p) if &*p.revision == revision => Arc::clone(&p.revision),
                 _ => Arc::from(revision),
             },
-            identity: identity_matches_named(
+            identity: identity_matches_parts(
                 object::name(set),
                 object::namespace(set),
-                pod,
-                object::name(pod),
+                name,
+                (parent, ordinal),
+                meta_str("namespace").unwrap_or(""),
+                label(POD_NAME_LABEL),
             ),
         }
     }
@@ -884,7 +955,7 @@ pub fn sync_shared<M: ObjectManager + ?Sized>(
     gates: Gates,
 ) -> SyncOutcome {
     sort_revisions(&mut revisions);
-    let stored = SetStatus::of(set);
+    let stored = StoredStatus::of(set);
     let (current, update, collision) = match choose_revisions(objects, set, &revisions) {
         Ok(r) => r,
         Err(e) => {
@@ -1160,7 +1231,16 @@ mod fill_tests {
                        "updateRevision": "web-abc"})
             };
             assert_eq!(st.to_value(), want);
-            assert_eq!(SetStatus::of(&json!({"status": want})), st);
+            let stored = json!({"status": want});
+            assert_eq!(SetStatus::of(&stored), st);
+            assert!(st.is_stored_in(&stored));
+            assert!(!st.differs_from(&StoredStatus::of(&stored)));
+            let other = SetStatus {
+                ready_replicas: n + 1,
+                ..st.clone()
+            };
+            assert!(!other.is_stored_in(&stored));
+            assert!(other.differs_from(&StoredStatus::of(&stored)));
         }
     }
 

@@ -625,7 +625,7 @@ impl StatefulSetController {
             // the next sync reads back: it must say what this one computed).
             let stored = api
                 .try_get(Kind::StatefulSet, &key.namespace, &key.name)
-                .filter(|s| Arc::ptr_eq(s, &set) || control::SetStatus::of(s) == status)
+                .filter(|s| Arc::ptr_eq(s, &set) || status.is_stored_in(s))
                 .cloned();
             if let Some(stored) = stored {
                 next_memo.settled = Some(Settled {

@@ -150,15 +150,34 @@ pub fn identity_matches_named(
     pod: &Value,
     name: &str,
 ) -> bool {
-    let (parent, ord) = parent_and_ordinal(name);
+    identity_matches_parts(
+        set_name,
+        set_namespace,
+        name,
+        parent_and_ordinal(name),
+        object::namespace(pod),
+        object::label(pod, POD_NAME_LABEL),
+    )
+}
+
+/// `identity_matches` from what it reads of the pod: its name, the name's
+/// `parent_and_ordinal`, its namespace and its pod-name label.
+pub fn identity_matches_parts(
+    set_name: &str,
+    set_namespace: &str,
+    name: &str,
+    (parent, ord): (&str, i64),
+    namespace: &str,
+    pod_name_label: Option<&str>,
+) -> bool {
     // `name == pod_name(set, ord)` without formatting it: given the parent matches, the name
     // is that exactly when its digits are the canonical ones (no leading zero).
     let digits = name.get(parent.len() + 1..).unwrap_or("");
     ord >= 0
         && parent == set_name
         && (digits == "0" || !digits.starts_with('0'))
-        && object::namespace(pod) == set_namespace
-        && object::label(pod, POD_NAME_LABEL) == Some(name)
+        && namespace == set_namespace
+        && pod_name_label == Some(name)
 }
 
 pub fn storage_matches(set: &Value, pod: &Value) -> bool {
@@ -657,7 +676,12 @@ pub fn revision_patch(set: &Value) -> Value {
             m.insert("metadata".into(), json!({}));
         }
     }
-    json!({"spec": {"template": template}})
+    // Built map by map: `json!` would copy the whole template again through serde.
+    let mut spec = serde_json::Map::new();
+    spec.insert("template".into(), template);
+    let mut data = serde_json::Map::new();
+    data.insert("spec".into(), Value::Object(spec));
+    Value::Object(data)
 }
 
 /// Whether `data` equals `revision_patch(set)`, compared in place: every sync asks this of
@@ -765,24 +789,41 @@ pub fn new_revision(set: &Value, revision: i64, collision_count: i64) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    labels.insert(HISTORY_HASH_LABEL.into(), json!(hash));
-    let mut meta = json!({
-        "name": revision_name(object::name(set), &hash),
-        "namespace": object::namespace(set),
-        "labels": Value::Object(labels),
-        "ownerReferences": [OwnerRef::controller_of(set).to_value()],
-    });
+    labels.insert(HISTORY_HASH_LABEL.into(), Value::String(hash.clone()));
+    // Built map by map in key order (`json!` would copy the template data, labels and
+    // owner reference again through serde).
+    let mut meta = serde_json::Map::new();
     let ann = object::annotations(set);
     if !ann.is_empty() {
-        meta["annotations"] = json!(ann);
+        meta.insert(
+            "annotations".into(),
+            Value::Object(
+                ann.into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            ),
+        );
     }
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "ControllerRevision",
-        "metadata": meta,
-        "data": data,
-        "revision": revision,
-    })
+    meta.insert("labels".into(), Value::Object(labels));
+    meta.insert(
+        "name".into(),
+        Value::String(revision_name(object::name(set), &hash)),
+    );
+    meta.insert(
+        "namespace".into(),
+        Value::String(object::namespace(set).to_string()),
+    );
+    meta.insert(
+        "ownerReferences".into(),
+        Value::Array(vec![OwnerRef::controller_of(set).to_value()]),
+    );
+    let mut rev = serde_json::Map::new();
+    rev.insert("apiVersion".into(), Value::String("apps/v1".into()));
+    rev.insert("data".into(), data);
+    rev.insert("kind".into(), Value::String("ControllerRevision".into()));
+    rev.insert("metadata".into(), Value::Object(meta));
+    rev.insert("revision".into(), Value::from(revision));
+    Value::Object(rev)
 }
 
 pub fn revision_number(rev: &Value) -> i64 {
