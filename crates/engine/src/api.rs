@@ -306,8 +306,11 @@ impl Api {
         mut obj: Object,
         created: String,
     ) -> ApiResult<Arc<Object>> {
-        let ns = object::namespace(&obj);
-        let name = object::name(&obj);
+        // The metadata is found once and both names read from it.
+        let meta = obj.get("metadata").and_then(Value::as_object);
+        let meta_str = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+        let ns = meta_str("namespace").unwrap_or("");
+        let name = meta_str("name").unwrap_or("");
         match self.store.get(Kind::Namespace, "", ns) {
             None => return Err(ApiError::not_found(Kind::Namespace, ns)),
             Some(n) if object::is_terminating(n) => {

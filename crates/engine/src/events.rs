@@ -29,20 +29,70 @@ pub struct EventCache {
     /// The last `involvedObject` built: the kubelet reports a container's Created and Started
     /// about the same pod version, which then share it.
     last_involved: Value,
+    /// The last second stamped (`rfc3339`, second precision) and its text: the Events of
+    /// one moment share it.
+    stamp: Option<(u64, String)>,
 }
 
 /// The events recorded under one similar key. The list is short (aggregation starts at ten
-/// messages) and usually holds one entry, which a list keeps in a few dozen bytes where a
-/// map's first node takes hundreds (a 10,000-pod scale-up keeps 60,000 of these).
+/// messages) and usually holds one entry, which lives inline: a 10,000-pod scale-up keeps
+/// 60,000 of these, each with one message.
 #[derive(Clone, Debug, Default)]
 struct Similar {
     /// Distinct messages seen in the window, with their last time and the Event their exact
     /// key (the message) last went to. An exact entry lives as long as its message: both are
     /// stamped at the same record, so when the message leaves the window its Event is out of
     /// the window too.
-    messages: Vec<Seen>,
+    messages: Messages,
     /// The Event the aggregated messages (exact key `*combined*`) last went to.
     combined: Option<Recorded>,
+}
+
+/// A set of `Seen` messages in no particular order, the first without an allocation.
+#[derive(Clone, Debug, Default)]
+struct Messages {
+    first: Option<Seen>,
+    more: Vec<Seen>,
+}
+
+impl Messages {
+    /// Forgets the messages last seen more than the window before `now_ms`.
+    fn expire(&mut self, now_ms: u64) {
+        let live = |m: &Seen| now_ms.saturating_sub(m.last_ms) <= WINDOW_MS;
+        self.more.retain(live);
+        if !self.first.as_ref().is_some_and(live) {
+            self.first = self.more.pop();
+        }
+    }
+
+    /// The entry for `message` (added if new), last seen `now_ms`, and how many entries
+    /// there are with it.
+    fn see(&mut self, message: &str, now_ms: u64) -> (usize, &mut Seen) {
+        let new = || Seen {
+            message: message.to_string(),
+            last_ms: now_ms,
+            event: None,
+        };
+        // `first` is empty only when `more` is too (`expire` refills it from there).
+        if self.first.is_none() {
+            return (1, self.first.insert(new()));
+        }
+        let (len, seen) = match &mut self.first {
+            Some(first) if first.message == message => (1 + self.more.len(), first),
+            _ => {
+                let at = match self.more.iter().position(|m| m.message == message) {
+                    Some(at) => at,
+                    None => {
+                        self.more.push(new());
+                        self.more.len() - 1
+                    }
+                };
+                (1 + self.more.len(), &mut self.more[at])
+            }
+        };
+        seen.last_ms = now_ms;
+        (len, seen)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -122,9 +172,13 @@ impl Api {
         let inv_kind = object::kind(involved);
         let ns = if inv_ns.is_empty() { "default" } else { inv_ns };
         // One string for source, involved object, type and reason; the message is a second
-        // level, so a lookup formats nothing else.
+        // level, so a lookup formats nothing else. The uid leads: keys then differ in their
+        // first bytes, where the source and the namespace would make every comparison walk a
+        // long common prefix. (No part holds a `/` or `|`, so any order of them keys alike.)
         // Joined by hand: `format!` costs more than the event's other strings together.
         let parts = [
+            inv_uid,
+            "|",
             source.component,
             "/",
             source.host.unwrap_or(""),
@@ -134,8 +188,6 @@ impl Api {
             ns,
             "/",
             inv_name,
-            "/",
-            inv_uid,
             "/",
             field_path.unwrap_or(""),
             "|",
@@ -150,34 +202,15 @@ impl Api {
         // Aggregation: count distinct messages for the similar key inside the window.
         // One search, found or not (the key is built either way; a found one drops it).
         let similar = cache.similar.entry(similar_key).or_default();
-        similar
-            .messages
-            .retain(|m| now.0.saturating_sub(m.last_ms) <= WINDOW_MS);
-        let at = match similar.messages.iter().position(|m| m.message == message) {
-            Some(at) => at,
-            None => {
-                similar.messages.push(Seen {
-                    message: message.to_string(),
-                    last_ms: now.0,
-                    event: None,
-                });
-                similar.messages.len() - 1
-            }
-        };
+        similar.messages.expire(now.0);
+        let (distinct, seen) = similar.messages.see(message, now.0);
         // The exact key (client-go's `EventAggregatorByReasonMessageFunc`): the message, or
         // `*combined*` once the similar key has seen ten distinct ones.
-        let combined = similar.messages.len() >= MAX_SIMILAR;
-        let seen = similar.messages.get_mut(at);
-        let exact = match seen {
-            Some(seen) => {
-                seen.last_ms = now.0;
-                if combined {
-                    &mut similar.combined
-                } else {
-                    &mut seen.event
-                }
-            }
-            None => &mut similar.combined,
+        let combined = distinct >= MAX_SIMILAR;
+        let exact = if combined {
+            &mut similar.combined
+        } else {
+            &mut seen.event
         };
         let message = if combined {
             std::borrow::Cow::Owned(format!("(combined from similar events): {message}"))
@@ -188,7 +221,14 @@ impl Api {
         // The engine's own Events are well-formed: they skip the generic pipeline's decoding,
         // defaulting and admission (`create_built`, `update_built`), which would leave them
         // unchanged, and are built field by field instead of through `json!`.
-        let stamp = now.rfc3339();
+        let stamp = match &cache.stamp {
+            Some((secs, text)) if *secs == now.0 / 1000 => text.clone(),
+            _ => {
+                let text = now.rfc3339();
+                cache.stamp = Some((now.0 / 1000, text.clone()));
+                text
+            }
+        };
         if let Some(r) = known {
             let ev_name = event_name(inv_name, r.nanos);
             if let Some(existing) = self.store.get(Kind::Event, ns, &ev_name).cloned() {
@@ -319,14 +359,23 @@ fn same_involved(last: &Value, fields: [(&str, Option<&str>); 7]) -> bool {
 /// `<object>.<hex nanos>`: an Event's name, joined by hand (`format!` costs more than the
 /// rest of the name's work).
 fn event_name(object: &str, nanos: u64) -> String {
-    let mut name = String::with_capacity(object.len() + 17);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 16];
+    let mut at = digits.len();
+    let mut rest = nanos;
+    loop {
+        at -= 1;
+        digits[at] = HEX[(rest & 0xf) as usize];
+        rest >>= 4;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    let mut name = String::with_capacity(object.len() + 1 + digits.len() - at);
     name.push_str(object);
     name.push('.');
-    let digits = (64 - nanos.leading_zeros()).div_ceil(4).max(1);
-    for shift in (0..digits).rev() {
-        let nibble = (nanos >> (shift * 4)) & 0xf;
-        name.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
-    }
+    // ASCII hex digits: always UTF-8.
+    name.push_str(std::str::from_utf8(&digits[at..]).unwrap_or(""));
     name
 }
 
@@ -362,6 +411,16 @@ mod tests {
         evs.into_iter()
             .map(|(n, m, f, l, _)| (n, m, f, l))
             .collect()
+    }
+
+    #[test]
+    fn event_names_end_in_the_nanos_in_lowercase_hex() {
+        for nanos in [0, 1, 0xf, 0x10, 0x17a8_b2c3_d4e5_f600, u64::MAX] {
+            assert_eq!(
+                super::event_name("web-0", nanos),
+                format!("web-0.{nanos:x}")
+            );
+        }
     }
 
     #[test]
