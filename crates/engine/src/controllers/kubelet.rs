@@ -17,8 +17,8 @@ use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
 use crate::runtime::{
-    hex_digest, Behavior, ContainerRuntime, ContainerState, FsError, Image, PodSandbox, Runtime,
-    Stopping, Terminated,
+    hex_digest_parts, Behavior, ContainerRuntime, ContainerState, FsError, Image, PodSandbox,
+    Runtime, Stopping, Terminated,
 };
 use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
@@ -51,6 +51,10 @@ struct PodMemo {
     /// sync: the status already says what a sync at that instant would (the kubelet ran
     /// every due transition before writing), so it is not queued again.
     own_write: Option<u64>,
+    /// Whether the status of the last sync that built one was of a [`quiet`] sandbox and is
+    /// the stored one as of `own_write`: while the pod is at that version and its sandbox
+    /// stays quiet, a sync would report the same status again, so none is built.
+    quiet_status: bool,
 }
 
 /// Parts of pod statuses the kubelet built last: pods synced in the same second with the
@@ -68,6 +72,11 @@ struct ConditionMemo {
     waiting: Vec<Value>,
     /// An empty object (`lastState: {}`).
     empty: Option<Value>,
+    /// The `startTime` last formatted: (its second, the stamp). Pods bound together start
+    /// in the same second.
+    start: Option<(u64, String)>,
+    /// `imageID`s as built, by image (`Image::full`).
+    image_ids: Vec<(String, String)>,
 }
 
 impl ConditionMemo {
@@ -95,6 +104,29 @@ impl ConditionMemo {
     fn stamp(&self) -> &str {
         self.stamp.as_ref().map(|(_, s)| s.as_str()).unwrap_or("")
     }
+
+    /// `t` in RFC 3339, formatted once per second.
+    fn start_stamp(&mut self, t: Time) -> &str {
+        let secs = t.0 / 1000;
+        if self.start.as_ref().is_none_or(|(s, _)| *s != secs) {
+            self.start = Some((secs, t.rfc3339()));
+        }
+        self.start.as_ref().map(|(_, s)| s.as_str()).unwrap_or("")
+    }
+
+    /// [`Image::image_id`] of `image` (a digest of its name: built once per image).
+    fn image_id(&mut self, image: &Image) -> String {
+        /// Images remembered at most (a playground runs a handful).
+        const MAX_IMAGES: usize = 32;
+        if let Some((_, id)) = self.image_ids.iter().find(|(full, _)| *full == image.full) {
+            return id.clone();
+        }
+        let id = image.image_id();
+        if self.image_ids.len() < MAX_IMAGES {
+            self.image_ids.push((image.full.clone(), id.clone()));
+        }
+        id
+    }
 }
 
 impl Kubelet {
@@ -107,18 +139,24 @@ impl Kubelet {
         }
     }
 
-    /// Notes the sync's own status write (`written`) and asks to be woken at `due` unless
-    /// a pending timer already comes at or before it; one search of the memo for both.
+    /// Notes the sync's own status write (`written`) and whether the status it reported
+    /// was of a quiet sandbox (`quiet_status`, `None`: no status was built), and asks to be
+    /// woken at `due` unless a pending timer already comes at or before it; one search of
+    /// the memo for all.
     fn after_sync(
         &mut self,
         key: &ObjectKey,
         written: Option<u64>,
         due: Option<Time>,
         now: Time,
+        quiet_status: Option<bool>,
     ) -> Action {
         let update = |memo: &mut PodMemo| {
             if written.is_some() {
                 memo.own_write = written;
+            }
+            if let Some(q) = quiet_status {
+                memo.quiet_status = q;
             }
             let Some(due) = due else {
                 return Action::Done;
@@ -218,13 +256,11 @@ impl Controller for Kubelet {
             self.pods.remove(key);
             return Action::Done;
         };
-        let node_name = object::get_str(&pod, &["spec", "nodeName"])
-            .unwrap_or("")
-            .to_string();
-        if node_name.is_empty() || ctx.runtime.failed_nodes.contains_key(&node_name) {
+        let node_name = object::get_str(&pod, &["spec", "nodeName"]).unwrap_or("");
+        if node_name.is_empty() || ctx.runtime.failed_nodes.contains_key(node_name) {
             return Action::Done;
         }
-        let Some(node) = ctx.api.try_get(Kind::Node, "", &node_name).cloned() else {
+        let Some(node) = ctx.api.try_get(Kind::Node, "", node_name) else {
             return Action::Done;
         };
         // The pod's sandbox is advanced in place: one search finds it (one of an older pod
@@ -247,18 +283,26 @@ impl Controller for Kubelet {
                 }
                 return Action::Done;
             }
-            let sb = new_sandbox(ctx.runtime, &pod, &node, now);
+            let sb = new_sandbox(ctx.runtime, &pod, node, now);
             ctx.runtime.pods.insert(sandbox_key.clone(), sb);
         }
         let runtime = &mut *ctx.runtime;
         let Some(sb) = runtime.pods.get_mut(&sandbox_key) else {
             return Action::Done;
         };
+        // A sync that only moves never-started containers between waiting, pulling and
+        // starting changes nothing the status shows; when the stored status is the
+        // kubelet's own last write, it is still what a sync would report (see `quiet`).
+        let quiet_before = found == Some(true)
+            && quiet(sb)
+            && self.pods.get(key).is_some_and(|m| {
+                m.quiet_status && m.own_write == Some(object::resource_version(&pod))
+            });
         let mut sync = Sync {
             api: ctx.api,
             node_images: &mut runtime.node_images,
             pod: &pod,
-            node: &node_name,
+            node: node_name,
             now,
             pull_ms: self.image_pull_ms,
             start_ms: self.container_start_ms,
@@ -267,21 +311,17 @@ impl Controller for Kubelet {
         let mut due = sync.advance(sb);
         let started = std::mem::take(&mut sync.started);
         let stopped = sb.stopped;
+        if quiet_before && started.is_empty() && !stopped && quiet(sb) {
+            return self.after_sync(key, None, due, now, None);
+        }
         let sb: &PodSandbox = if started.is_empty() {
             sb
         } else {
             for (init, index, id) in started {
-                ctx.runtime.start_container(
-                    ctx.api,
-                    &key.namespace,
-                    &key.name,
-                    index,
-                    init,
-                    now,
-                    id,
-                );
                 ctx.runtime
-                    .run_container_command(ctx.api, &key.namespace, &key.name, index, init);
+                    .start_container(ctx.api, &pod, index, init, now, id);
+                ctx.runtime
+                    .run_container_command(ctx.api, &pod, index, init);
             }
             let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
                 return Action::Done;
@@ -293,9 +333,11 @@ impl Controller for Kubelet {
             };
             sb
         };
-        let status = pod_status(&pod, sb, &node, now, &mut self.conditions);
+        let status = pod_status(&pod, sb, now, &mut self.conditions);
+        let quiet_now = quiet(sb);
         let mut written = None;
-        if pod.get("status") != Some(&status) {
+        let unchanged = pod.get("status") == Some(&status);
+        if !unchanged {
             if let Ok(w) = ctx
                 .api
                 .update_status(object::status_update_body(&pod, status))
@@ -303,8 +345,9 @@ impl Controller for Kubelet {
                 written = Some(object::resource_version(&w));
             }
         }
+        let quiet_status = Some(quiet_now && (unchanged || written.is_some()));
         if stopped {
-            self.after_sync(key, written, None, now);
+            self.after_sync(key, written, None, now, Some(false));
             if let Some(p) = ctx
                 .api
                 .try_get(Kind::Pod, &key.namespace, &key.name)
@@ -314,7 +357,7 @@ impl Controller for Kubelet {
             }
             return Action::Done;
         }
-        self.after_sync(key, written, due, now)
+        self.after_sync(key, written, due, now, quiet_status)
     }
 }
 
@@ -330,6 +373,25 @@ fn finish_deletion(api: &mut Api, pod: &Object) {
             ..Default::default()
         },
     );
+}
+
+/// Whether the status shows nothing of where `sb`'s containers are: none has started yet,
+/// each is waiting, pulling or about to start (all `waiting` with the same reason), and
+/// the pod is not stopping.
+fn quiet(sb: &PodSandbox) -> bool {
+    sb.stopping.is_none()
+        && !sb.stopped
+        && sb.init.iter().chain(sb.containers.iter()).all(|c| {
+            c.container_id.is_empty()
+                && c.restart_count == 0
+                && c.last_terminated.is_none()
+                && matches!(
+                    c.state,
+                    ContainerState::Waiting
+                        | ContainerState::Pulling { .. }
+                        | ContainerState::Starting { .. }
+                )
+        })
 }
 
 fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) -> PodSandbox {
@@ -376,16 +438,23 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
         start_time: now,
         init: object::get_array(pod, &["spec", "initContainers"])
             .iter()
-            .map(ContainerRuntime::new)
+            .map(|spec| container_runtime(runtime, spec))
             .collect(),
         containers: object::get_array(pod, &["spec", "containers"])
             .iter()
-            .map(ContainerRuntime::new)
+            .map(|spec| container_runtime(runtime, spec))
             .collect(),
         empty_dirs: BTreeMap::new(),
+        qos_class: crate::defaults::qos_class(pod),
         stopping: None,
         stopped: false,
     }
+}
+
+/// The runtime's record of the container `spec`, before it starts.
+fn container_runtime(runtime: &mut Runtime, spec: &Value) -> ContainerRuntime {
+    let image = runtime.parse_image(object::get_str(spec, &["image"]).unwrap_or(""));
+    ContainerRuntime::with_image(spec, image)
 }
 
 /// One sync of one pod: advances every container whose transition is due.
@@ -589,31 +658,28 @@ impl<'a> Sync<'a> {
                 if !self.volumes_ready() {
                     return false;
                 }
-                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("");
                 let shown = if raw.contains(':') || raw.contains('@') {
-                    raw.clone()
+                    raw
                 } else {
-                    c.image.full.clone()
+                    c.image.full.as_str()
                 };
-                let policy = object::get_str(spec, &["imagePullPolicy"])
-                    .map(str::to_string)
-                    .unwrap_or_else(|| {
-                        if c.image.tag == "latest" {
-                            "Always"
-                        } else {
-                            "IfNotPresent"
-                        }
-                        .to_string()
-                    });
+                let policy = object::get_str(spec, &["imagePullPolicy"]).unwrap_or(
+                    if c.image.tag == "latest" {
+                        "Always"
+                    } else {
+                        "IfNotPresent"
+                    },
+                );
                 let present = self
                     .node_images
                     .get(self.node)
                     .is_some_and(|s| s.contains(&c.image.full));
                 if present && policy != "Always" {
+                    let msg = format!("Container image \"{raw}\" already present on machine");
                     c.state = ContainerState::Starting {
                         at: now.plus_ms(self.start_ms),
                     };
-                    let msg = format!("Container image \"{raw}\" already present on machine");
                     self.event(&name, init, "Normal", "Pulled", &msg);
                 } else {
                     let ms = if present {
@@ -667,10 +733,17 @@ impl<'a> Sync<'a> {
                     "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
                     c.image.size_bytes()
                 );
-                self.node_images
-                    .entry(self.node.to_string())
-                    .or_default()
-                    .insert(c.image.full.clone());
+                match self.node_images.get_mut(self.node) {
+                    Some(images) => {
+                        if !images.contains(&c.image.full) {
+                            images.insert(c.image.full.clone());
+                        }
+                    }
+                    None => {
+                        let images = BTreeSet::from([c.image.full.clone()]);
+                        self.node_images.insert(self.node.to_string(), images);
+                    }
+                }
                 c.state = ContainerState::Starting {
                     at: until.plus_ms(self.start_ms),
                 };
@@ -678,7 +751,21 @@ impl<'a> Sync<'a> {
                 true
             }
             ContainerState::Starting { at } if now >= at => {
-                let id = hex_digest(&format!("{}{}", self.api.rng.next_u64(), name), 64);
+                // The digest of the draw's decimal digits and the name, without joining them.
+                let draw = self.api.rng.next_u64();
+                let mut digits = [0u8; 20];
+                let mut at = digits.len();
+                let mut n = draw;
+                loop {
+                    at -= 1;
+                    digits[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let digits = std::str::from_utf8(&digits[at..]).unwrap_or("");
+                let id = hex_digest_parts(&[digits, &name], 64);
                 // The image decides how long its server takes to answer a probe.
                 let ready_at = match object::get(spec, &["readinessProbe"]) {
                     Some(p) => now
@@ -1083,7 +1170,7 @@ fn container_status(
     s.push((
         "imageID".into(),
         Value::String(if ever_started {
-            c.image.image_id()
+            memo.image_id(&c.image)
         } else {
             String::new()
         }),
@@ -1138,13 +1225,7 @@ fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value
 }
 
 /// The pod status the kubelet reports for `sb` (S8.1).
-fn pod_status(
-    pod: &Object,
-    sb: &PodSandbox,
-    node: &Object,
-    now: Time,
-    memo: &mut ConditionMemo,
-) -> Value {
+fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo) -> Value {
     // Built values are moved into the status (`json!` would copy them through serde).
     let empty = json!({});
     let old = pod.get("status").unwrap_or(&empty);
@@ -1173,9 +1254,11 @@ fn pod_status(
             )
         })
         .collect();
-    kubeplay_shell::sorting::sort_by(&mut statuses, |a, b| {
-        object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"]))
-    });
+    if statuses.len() > 1 {
+        kubeplay_shell::sorting::sort_by(&mut statuses, |a, b| {
+            object::get_str(a, &["name"]).cmp(&object::get_str(b, &["name"]))
+        });
+    }
     let init_statuses: Vec<Value> = sb
         .init
         .iter()
@@ -1217,11 +1300,11 @@ fn pod_status(
         "Pending"
     };
     let terminal = matches!(phase, "Succeeded" | "Failed");
-    let unready: Vec<String> = sb
+    let unready: Vec<&str> = sb
         .containers
         .iter()
         .filter(|c| !container_ready(c, now))
-        .map(|c| c.name.clone())
+        .map(|c| c.name.as_str())
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
     let old_conds = object::get_array(old, &["conditions"]);
@@ -1322,11 +1405,11 @@ fn pod_status(
             None,
         ));
     } else {
-        let pending: Vec<String> = sb
+        let pending: Vec<&str> = sb
             .init
             .iter()
             .filter(|c| !completed_ok(c))
-            .map(|c| c.name.clone())
+            .map(|c| c.name.as_str())
             .collect();
         conditions.push(cond(
             "Initialized",
@@ -1389,17 +1472,15 @@ fn pod_status(
     fields.push(("phase".into(), Value::from(phase)));
     fields.push(("podIP".into(), Value::from(sb.ip.as_str())));
     fields.push(("podIPs".into(), ip_list("podIPs", &sb.ip)));
-    fields.push((
-        "qosClass".into(),
-        Value::from(crate::defaults::qos_class(pod)),
-    ));
+    fields.push(("qosClass".into(), Value::from(sb.qos_class)));
     if let Some(v) = old.get("reason") {
         fields.push(("reason".into(), v.clone()));
     }
-    fields.push(("startTime".into(), ts(sb.start_time)));
-    let status = Value::Object(fields.into_iter().collect());
-    let _ = node;
-    status
+    fields.push((
+        "startTime".into(),
+        Value::from(memo.start_stamp(sb.start_time)),
+    ));
+    Value::Object(fields.into_iter().collect())
 }
 
 // ---------------------------------------------------------------------------------------

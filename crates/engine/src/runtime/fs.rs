@@ -104,7 +104,12 @@ impl Fs {
 
     /// Writes a file, creating parent directories (used to build image layers).
     pub fn put(&mut self, path: &str, mode: u32, data: &[u8]) {
-        let _ = self.mkdir_all(parent(path), 0o755);
+        // A directory that is there has its ancestors too (entries are only added with
+        // theirs and removed with what is below them): a parent that is there needs no walk
+        // (a container start writes three files into the image's `/etc`).
+        if !self.entries.get(parent(path)).is_some_and(|e| e.is_dir) {
+            let _ = self.mkdir_all(parent(path), 0o755);
+        }
         self.entries.insert(
             Arc::from(path),
             FsEntry {

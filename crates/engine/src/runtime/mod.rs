@@ -24,7 +24,8 @@ mod sandbox;
 
 pub use fs::{normalize_path, DirEntry, Fs, FsEntry, FsError};
 pub use images::{
-    hex_digest, image_layer, nginx_error_page, Behavior, Image, ImageDef, Userland, CATALOG,
+    hex_digest, hex_digest_parts, image_layer, nginx_error_page, Behavior, Image, ImageDef,
+    Userland, CATALOG,
 };
 pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping, Terminated};
 
@@ -117,6 +118,9 @@ pub struct Runtime {
     /// Image layers already built, by image reference: a layer depends on the image alone,
     /// and every container start copies one (10,000 nginx pods share one build).
     layers: BTreeMap<String, Vec<(Image, Fs)>>,
+    /// Image references already parsed ([`Runtime::parse_image`]): every pod of a workload
+    /// names the same image.
+    parsed_images: BTreeMap<String, Image>,
 }
 
 /// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`), as servers send it in `Date:`.
@@ -213,6 +217,22 @@ impl Runtime {
         ip
     }
 
+    /// [`Image::parse`] of `reference`, parsed once per reference (a parse is a function of
+    /// the reference alone).
+    pub fn parse_image(&mut self, reference: &str) -> Image {
+        /// References remembered at most (a playground names a handful).
+        const MAX_PARSED: usize = 256;
+        if let Some(image) = self.parsed_images.get(reference) {
+            return image.clone();
+        }
+        let image = Image::parse(reference);
+        if self.parsed_images.len() < MAX_PARSED {
+            self.parsed_images
+                .insert(reference.to_string(), image.clone());
+        }
+        image
+    }
+
     pub fn sandbox(&self, namespace: &str, pod: &str) -> Option<&PodSandbox> {
         self.pods.get(&(namespace.to_string(), pod.to_string()))
     }
@@ -297,30 +317,48 @@ impl Runtime {
             .iter()
             .chain(object::get_array(pod, &["spec", "initContainers"]))
             .find(|x| object::get_str(x, &["name"]) == Some(name.as_str()))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let volumes = object::get_array(pod, &["spec", "volumes"]);
-        let mut out: Vec<(String, Resolved)> = Vec::new();
-        for m in object::get_array(&spec, &["volumeMounts"]) {
-            let (Some(vname), Some(mpath)) = (
-                object::get_str(m, &["name"]),
-                object::get_str(m, &["mountPath"]),
-            ) else {
-                continue;
-            };
-            let Some(vol) = volumes
-                .iter()
-                .find(|v| object::get_str(v, &["name"]) == Some(vname))
-            else {
-                continue;
-            };
-            let sub = object::get_str(m, &["subPath"]).unwrap_or("");
-            let mut read_only = object::get_bool(m, &["readOnly"]).unwrap_or(false);
-            let backing = if let Some(claim) =
-                object::get_str(vol, &["persistentVolumeClaim", "claimName"])
-            {
+            .unwrap_or(&NO_SPEC);
+        mounts_of(api, c.namespace, pod, spec, sb)
+    }
+}
+
+/// What a container without a spec (gone from the pod) is started with.
+static NO_SPEC: Value = Value::Null;
+
+/// The mounts of the container `spec` of `pod` (in `namespace`, run in `sb`), longest mount
+/// path first.
+fn mounts_of(
+    api: &Api,
+    namespace: &str,
+    pod: &Value,
+    spec: &Value,
+    sb: &PodSandbox,
+) -> Vec<(String, Resolved)> {
+    let spec_mounts = object::get_array(spec, &["volumeMounts"]);
+    if spec_mounts.is_empty() {
+        return Vec::new();
+    }
+    let volumes = object::get_array(pod, &["spec", "volumes"]);
+    let mut out: Vec<(String, Resolved)> = Vec::new();
+    for m in spec_mounts {
+        let (Some(vname), Some(mpath)) = (
+            object::get_str(m, &["name"]),
+            object::get_str(m, &["mountPath"]),
+        ) else {
+            continue;
+        };
+        let Some(vol) = volumes
+            .iter()
+            .find(|v| object::get_str(v, &["name"]) == Some(vname))
+        else {
+            continue;
+        };
+        let sub = object::get_str(m, &["subPath"]).unwrap_or("");
+        let mut read_only = object::get_bool(m, &["readOnly"]).unwrap_or(false);
+        let backing =
+            if let Some(claim) = object::get_str(vol, &["persistentVolumeClaim", "claimName"]) {
                 let pv = api
-                    .try_get(Kind::PersistentVolumeClaim, c.namespace, claim)
+                    .try_get(Kind::PersistentVolumeClaim, namespace, claim)
                     .and_then(|pvc| object::get_str(pvc, &["spec", "volumeName"]))
                     .unwrap_or("")
                     .to_string();
@@ -343,7 +381,7 @@ impl Runtime {
             } else if let Some(cm) = object::get_str(vol, &["configMap", "name"]) {
                 read_only = true;
                 Backing::ConfigMap {
-                    namespace: c.namespace.to_string(),
+                    namespace: namespace.to_string(),
                     name: cm.to_string(),
                 }
             } else if object::get(vol, &["secret"]).is_some() {
@@ -352,21 +390,22 @@ impl Runtime {
             } else {
                 continue;
             };
-            out.push((
-                normalize_path(mpath),
-                Resolved {
-                    backing,
-                    path: join("/", sub),
-                    read_only,
-                },
-            ));
-        }
-        kubeplay_shell::sorting::sort_by(&mut out, |a, b| {
-            b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0))
-        });
-        out
+        out.push((
+            normalize_path(mpath),
+            Resolved {
+                backing,
+                path: join("/", sub),
+                read_only,
+            },
+        ));
     }
+    kubeplay_shell::sorting::sort_by(&mut out, |a, b| {
+        b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0))
+    });
+    out
+}
 
+impl Runtime {
     fn resolve(&self, api: &Api, c: &ContainerRef<'_>, sb: &PodSandbox, path: &str) -> Resolved {
         let path = normalize_path(path);
         for (mpath, r) in self.mounts(api, c, sb) {
@@ -931,19 +970,18 @@ impl Runtime {
         Ok(out)
     }
 
-    /// Starts a container instance: fresh writable layer from the image, kubelet-managed
-    /// files, mount points, and the process's startup output.
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a container instance of `pod_obj` (the pod as stored): fresh writable layer
+    /// from the image, kubelet-managed files, mount points, and the process's startup output.
     pub fn start_container(
         &mut self,
         api: &Api,
-        namespace: &str,
-        pod: &str,
+        pod_obj: &Value,
         index: usize,
         init: bool,
         now: Time,
         container_id: String,
     ) {
+        let (namespace, pod) = (object::namespace(pod_obj), object::name(pod_obj));
         let key = (namespace.to_string(), pod.to_string());
         let Some(sb) = self.pods.get(&key) else {
             return;
@@ -997,31 +1035,21 @@ impl Runtime {
             text.push_str(part);
         }
         fs.put("/etc/resolv.conf", 0o644, text.as_bytes());
-        let spec = api
-            .try_get(Kind::Pod, namespace, pod)
-            .and_then(|p| {
-                object::get_array(
-                    p,
-                    &["spec", if init { "initContainers" } else { "containers" }],
-                )
-                .iter()
-                .find(|c| object::get_str(c, &["name"]) == Some(ct.name.as_str()))
-                .cloned()
-            })
-            .unwrap_or(Value::Null);
+        let spec = object::get_array(
+            pod_obj,
+            &["spec", if init { "initContainers" } else { "containers" }],
+        )
+        .iter()
+        .find(|c| object::get_str(c, &["name"]) == Some(ct.name.as_str()))
+        .unwrap_or(&NO_SPEC);
         let log = ct.image.def().startup_log(&images::Start {
             image: &ct.image,
             behavior: &ct.behavior,
-            spec: &spec,
+            spec,
             hostname: &hostname,
             now,
         });
-        let cref = ContainerRef {
-            namespace,
-            pod,
-            container: Some(&ct.name),
-        };
-        let mounts = self.mounts(api, &cref, sb);
+        let mounts = mounts_of(api, namespace, pod_obj, spec, sb);
         for (mpath, r) in &mounts {
             let _ = fs.mkdir_all(mpath, 0o755);
             match &r.backing {
@@ -1071,7 +1099,7 @@ impl Runtime {
             namespace,
             pod,
             container: &name,
-            spec: &spec,
+            spec,
             hostname: &hostname,
             fqdn: fqdn.as_deref(),
             init,
@@ -1100,11 +1128,11 @@ impl Runtime {
     pub fn run_container_command(
         &mut self,
         api: &mut Api,
-        namespace: &str,
-        pod: &str,
+        pod_obj: &Value,
         index: usize,
         init: bool,
     ) {
+        let (namespace, pod) = (object::namespace(pod_obj), object::name(pod_obj));
         let Some(sb) = self.sandbox(namespace, pod) else {
             return;
         };
@@ -1112,25 +1140,23 @@ impl Runtime {
         let Some(ct) = list.get(index) else {
             return;
         };
-        let (name, image) = (ct.name.clone(), ct.image.clone());
-        let def = image.def();
-        let spec = api
-            .try_get(Kind::Pod, namespace, pod)
-            .and_then(|p| {
-                object::get_array(
-                    p,
-                    &["spec", if init { "initContainers" } else { "containers" }],
-                )
-                .iter()
-                .find(|c| object::get_str(c, &["name"]) == Some(name.as_str()))
-                .cloned()
-            })
-            .unwrap_or(Value::Null);
-        if !def.runs_commands() || images::interactive(&spec) {
+        let def = ct.image.def();
+        if !def.runs_commands() {
+            return;
+        }
+        let name = ct.name.clone();
+        let spec = object::get_array(
+            pod_obj,
+            &["spec", if init { "initContainers" } else { "containers" }],
+        )
+        .iter()
+        .find(|c| object::get_str(c, &["name"]) == Some(name.as_str()))
+        .unwrap_or(&NO_SPEC);
+        if images::interactive(spec) {
             return;
         }
         let words = |f: &str| -> Vec<String> {
-            object::get_array(&spec, &[f])
+            object::get_array(spec, &[f])
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect()
@@ -1145,7 +1171,7 @@ impl Runtime {
         } else {
             return;
         };
-        let raw_image = object::get_str(&spec, &["image"]).unwrap_or("").to_string();
+        let raw_image = object::get_str(spec, &["image"]).unwrap_or("").to_string();
         // The program owns the ports it opens itself.
         let declared = self
             .sandbox_mut(namespace, pod)

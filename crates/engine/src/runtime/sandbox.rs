@@ -109,7 +109,13 @@ pub struct ContainerRuntime {
 impl ContainerRuntime {
     pub fn new(spec: &Value) -> ContainerRuntime {
         let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
-        let image = Image::parse(image_ref);
+        ContainerRuntime::with_image(spec, Image::parse(image_ref))
+    }
+
+    /// [`ContainerRuntime::new`] with the spec's image parsed already
+    /// ([`super::Runtime::parse_image`]).
+    pub fn with_image(spec: &Value, image: Image) -> ContainerRuntime {
+        let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
         ContainerRuntime {
             name: object::get_str(spec, &["name"]).unwrap_or("").to_string(),
             behavior: Behavior::of(&image, spec),
@@ -159,6 +165,9 @@ pub struct PodSandbox {
     pub init: Vec<ContainerRuntime>,
     pub containers: Vec<ContainerRuntime>,
     pub empty_dirs: BTreeMap<String, Fs>,
+    /// The pod's QoS class (`status.qosClass`), fixed for the sandbox's pod: its containers'
+    /// resources cannot change.
+    pub qos_class: &'static str,
     pub stopping: Option<Stopping>,
     /// Set when every container stopped during termination; the pod is then deleted.
     pub stopped: bool,

@@ -502,26 +502,45 @@ impl Image {
     }
 }
 
-pub(crate) fn fnv(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
+/// The FNV-1a offset basis: the hash of nothing.
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a of `bytes` continued from the hash `h` of what came before them.
+fn fnv_extend(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
 }
 
+pub(crate) fn fnv(s: &str) -> u64 {
+    fnv_extend(FNV_BASIS, s.as_bytes())
+}
+
 /// A deterministic hex string of `len` characters derived from `seed`.
 pub fn hex_digest(seed: &str, len: usize) -> String {
+    hex_digest_parts(&[seed], len)
+}
+
+/// [`hex_digest`] of the seed `parts` joined (without joining them).
+pub fn hex_digest_parts(parts: &[&str], len: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(len.div_ceil(16) * 16);
-    let mut h = fnv(seed);
+    let mut h = parts
+        .iter()
+        .fold(FNV_BASIS, |h, p| fnv_extend(h, p.as_bytes()));
+    // The hash of `out` so far, kept up as it grows (each block mixes in all before it).
+    let mut h_out = FNV_BASIS;
     while out.len() < len {
-        h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ fnv(&out);
-        // `{h:016x}`, by hand (a digest per container start and per status).
-        for shift in (0..16).rev() {
-            let nibble = ((h >> (shift * 4)) & 0xf) as u32;
-            out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+        h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ h_out;
+        // `{h:016x}`, by hand (a digest per container start).
+        let mut block = [0u8; 16];
+        for (i, d) in block.iter_mut().enumerate() {
+            *d = HEX[((h >> ((15 - i) * 4)) & 0xf) as usize];
         }
+        h_out = fnv_extend(h_out, &block);
+        out.push_str(std::str::from_utf8(&block).unwrap_or(""));
     }
     out.truncate(len);
     out
