@@ -390,6 +390,81 @@ impl Api {
         self.write(obj, true, &WriteOptions::default())
     }
 
+    /// Writes `status` as the status of `obj`, an object as read from the store (this or an
+    /// older version of it): exactly `update_status(object::status_update_body(obj, status))`
+    /// (the conflict check against `obj`'s resourceVersion, the errors, the resourceVersion,
+    /// the watch event and the stored object are the same) without building that body and
+    /// decoding it. For the controllers' status writes, thousands per scale-up.
+    pub fn write_status(&mut self, obj: &Object, status: Value) -> ApiResult<Arc<Object>> {
+        // The body `status_update_body` builds holds `obj`'s apiVersion, kind, name, namespace
+        // and resourceVersion, and the status. Its kind resolves as `obj`'s does; its decoding
+        // check (`decoding::check_body`) reads only its metadata's name and namespace, which
+        // pass when they are strings (it never types a status or a resourceVersion: the test
+        // `status_bodies_decode_whatever_their_status` pins that). Anything else, a deprecated
+        // apiVersion (a warning) and a Deployment (annotations taken from the body) go the
+        // general way.
+        let plain = |f: &str| {
+            matches!(
+                object::get(obj, &["metadata", f]),
+                None | Some(Value::String(_))
+            )
+        };
+        let kind = match self.kind_of(obj) {
+            Ok((kind, None)) if kind != Kind::Deployment && plain("name") && plain("namespace") => {
+                kind
+            }
+            _ => return self.update_status(object::status_update_body(obj, status)),
+        };
+        let sent_rv = object::get_str(obj, &["metadata", "resourceVersion"]).unwrap_or("");
+        let old =
+            self.stored_for_write(kind, object::namespace(obj), object::name(obj), sent_rv)?;
+        let new = with_status(&old, Some(status));
+        self.commit_status(kind, old, new, &WriteOptions::default())
+    }
+
+    /// The stored object a write of `kind` `namespace`/`name` replaces, if `sent_rv` (the
+    /// body's resourceVersion; empty: none sent) is still its resourceVersion.
+    fn stored_for_write(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        sent_rv: &str,
+    ) -> ApiResult<Arc<Object>> {
+        let ns = if !kind.namespaced() {
+            ""
+        } else if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        let old = self
+            .store
+            .get(kind, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        if !sent_rv.is_empty()
+            && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
+        {
+            return Err(ApiError::conflict(kind, name));
+        }
+        Ok(old)
+    }
+
+    /// The status-subresource write of `new` (the stored `old` with another status, and for
+    /// a Deployment the body's annotations): validation, then `commit`.
+    fn commit_status(
+        &mut self,
+        kind: Kind,
+        old: Arc<Object>,
+        new: Object,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
+        validation::validate_status_update(kind, &old, &new)
+            .map_err(|errs| ApiError::invalid(kind, object::name(&old), errs))?;
+        self.commit(kind, old, new, true, opts)
+    }
+
     fn write(
         &mut self,
         mut obj: Object,
@@ -402,103 +477,87 @@ impl Api {
             self.warn(deprecation_warning(av, kind));
         }
         stamp_api_version(kind, &mut obj);
-        let old = {
-            let ns = if kind.namespaced() {
-                let n = object::namespace(&obj);
-                if n.is_empty() {
-                    "default"
-                } else {
-                    n
-                }
-            } else {
-                ""
-            };
-            let name = object::name(&obj);
-            let old = self
-                .store
-                .get(kind, ns, name)
-                .cloned()
-                .ok_or_else(|| ApiError::not_found(kind, name))?;
-            let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or("");
-            if !sent_rv.is_empty()
-                && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
-            {
-                return Err(ApiError::conflict(kind, name));
-            }
-            old
-        };
-        // The stored object's key is its own namespace and name (`Store::put`): borrowed
-        // from it, they need no copies.
-        let stored = old.clone();
-        let (ns, name) = (object::namespace(&stored), object::name(&stored));
-        let mut new = if status_only {
-            // The stored object with the sent status (moved, not copied).
-            let mut n = object::clone_without(&old, "status");
-            if let Some(s) = obj.as_object_mut().and_then(|m| m.remove("status")) {
-                n["status"] = s;
-            }
+        let old = self.stored_for_write(
+            kind,
+            object::namespace(&obj),
+            object::name(&obj),
+            object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or(""),
+        )?;
+        if status_only {
+            // The stored object with the sent status (moved, not copied). Its metadata is
+            // the stored object's (only a Deployment's annotations are taken from the body),
+            // so there is nothing to copy.
+            let mut new = with_status(&old, obj.as_object_mut().and_then(|m| m.remove("status")));
             // The Deployment status strategy keeps only spec and labels from the stored
             // object, so the controller writes its revision annotation with the status.
             if kind == Kind::Deployment {
                 match object::get(&obj, &["metadata", "annotations"]) {
-                    Some(a) => object::set(&mut n, &["metadata", "annotations"], a.clone()),
+                    Some(a) => object::set(&mut new, &["metadata", "annotations"], a.clone()),
                     None => {
-                        object::remove(&mut n, &["metadata", "annotations"]);
+                        object::remove(&mut new, &["metadata", "annotations"]);
                     }
                 }
             }
-            n
-        } else {
-            if has_status_subresource(kind) {
-                match old.get("status") {
-                    Some(s) => obj["status"] = s.clone(),
-                    None => {
-                        object::remove(&mut obj, &["status"]);
-                    }
-                }
-            }
-            obj
-        };
-        // Server-owned metadata always comes from the stored object. A status write's
-        // metadata is the stored object's already (only a Deployment's annotations are
-        // taken from the body), so there is nothing to copy.
-        if !status_only {
-            if kind.namespaced() {
-                object::set(&mut new, &["metadata", "namespace"], json!(ns));
-            }
-            for field in [
-                "uid",
-                "creationTimestamp",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "generation",
-            ] {
-                match object::get(&old, &["metadata", field]) {
-                    Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
-                    None => {
-                        object::remove(&mut new, &["metadata", field]);
-                    }
-                }
-            }
-            object::set(
-                &mut new,
-                &["metadata", "resourceVersion"],
-                old["metadata"]["resourceVersion"].clone(),
-            );
+            return self.commit_status(kind, old, new, opts);
         }
-        if !status_only {
-            defaults::apply(kind, &mut new, legacy.as_deref());
-            validation::validate_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
-            admission::admit_update(self, kind, &old, &mut new)?;
-            if has_generation(kind) && old.get("spec") != new.get("spec") {
-                let g = object::generation(&old) + 1;
-                object::set(&mut new, &["metadata", "generation"], json!(g));
+        // The stored object's key is its own namespace and name (`Store::put`): borrowed
+        // from it, they need no copies.
+        let stored = old.clone();
+        let (ns, name) = (object::namespace(&stored), object::name(&stored));
+        let mut new = obj;
+        if has_status_subresource(kind) {
+            match old.get("status") {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    object::remove(&mut new, &["status"]);
+                }
             }
-        } else {
-            validation::validate_status_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
         }
+        // Server-owned metadata always comes from the stored object.
+        if kind.namespaced() {
+            object::set(&mut new, &["metadata", "namespace"], json!(ns));
+        }
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
+            match object::get(&old, &["metadata", field]) {
+                Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
+                None => {
+                    object::remove(&mut new, &["metadata", field]);
+                }
+            }
+        }
+        object::set(
+            &mut new,
+            &["metadata", "resourceVersion"],
+            old["metadata"]["resourceVersion"].clone(),
+        );
+        defaults::apply(kind, &mut new, legacy.as_deref());
+        validation::validate_update(kind, &old, &new)
+            .map_err(|errs| ApiError::invalid(kind, name, errs))?;
+        admission::admit_update(self, kind, &old, &mut new)?;
+        if has_generation(kind) && old.get("spec") != new.get("spec") {
+            let g = object::generation(&old) + 1;
+            object::set(&mut new, &["metadata", "generation"], json!(g));
+        }
+        self.commit(kind, old, new, false, opts)
+    }
+
+    /// Stores `new` over `old` (validated and admitted) with the next resourceVersion and
+    /// its watch event, unless nothing changed (then `old` is the answer, as the API server
+    /// answers a no-op update); a terminating object without finalizers and grace goes away.
+    fn commit(
+        &mut self,
+        kind: Kind,
+        old: Arc<Object>,
+        mut new: Object,
+        status_only: bool,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
         // A status write copies everything but the status from the stored object (metadata
         // too, except a Deployment's annotations), so only the status can differ (comparing
         // it alone skips the spec and metadata, the biggest parts).
@@ -519,6 +578,7 @@ impl Api {
             &["metadata", "resourceVersion"],
             Value::String(rv.to_string()),
         );
+        let (ns, name) = (object::namespace(&old), object::name(&old));
         if object::is_terminating(&new)
             && object::finalizers(&new).is_empty()
             && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
@@ -831,6 +891,15 @@ impl Api {
 
 /// Sets `apiVersion` to the kind's served version (a legacy or odd spelling is rewritten),
 /// leaving a body that says it already alone: no string to build, no map to copy.
+/// The stored object `old` with `status` as its status (none: without one).
+fn with_status(old: &Object, status: Option<Value>) -> Object {
+    let mut new = object::clone_without(old, "status");
+    if let Some(s) = status {
+        new["status"] = s;
+    }
+    new
+}
+
 fn stamp_api_version(kind: Kind, obj: &mut Object) {
     let info = kind.info();
     let current = object::api_version(obj);
