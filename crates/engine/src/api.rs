@@ -403,21 +403,24 @@ impl Api {
         // `status_bodies_decode_whatever_their_status` pins that). Anything else, a deprecated
         // apiVersion (a warning) and a Deployment (annotations taken from the body) go the
         // general way.
-        let plain = |f: &str| {
-            matches!(
-                object::get(obj, &["metadata", f]),
-                None | Some(Value::String(_))
-            )
-        };
+        // The metadata is found once and the three fields read from it.
+        let meta = obj.get("metadata").and_then(Value::as_object);
+        let meta_field = |f: &str| meta.and_then(|m| object::field(m, f));
+        let (name, namespace) = (meta_field("name"), meta_field("namespace"));
+        let plain = |v: Option<&Value>| matches!(v, None | Some(Value::String(_)));
         let kind = match self.kind_of(obj) {
-            Ok((kind, None)) if kind != Kind::Deployment && plain("name") && plain("namespace") => {
-                kind
-            }
+            Ok((kind, None)) if kind != Kind::Deployment && plain(name) && plain(namespace) => kind,
             _ => return self.update_status(object::status_update_body(obj, status)),
         };
-        let sent_rv = object::get_str(obj, &["metadata", "resourceVersion"]).unwrap_or("");
-        let old =
-            self.stored_for_write(kind, object::namespace(obj), object::name(obj), sent_rv)?;
+        fn text(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or("")
+        }
+        let old = self.stored_for_write(
+            kind,
+            text(namespace),
+            text(name),
+            text(meta_field("resourceVersion")),
+        )?;
         let new = with_status(&old, Some(status));
         self.commit_status(kind, old, new, &WriteOptions::default())
     }
@@ -573,16 +576,12 @@ impl Api {
             return Ok(Arc::new(new));
         }
         let rv = self.store.next_resource_version();
-        object::set(
-            &mut new,
-            &["metadata", "resourceVersion"],
-            Value::String(rv.to_string()),
-        );
-        let (ns, name) = (object::namespace(&old), object::name(&old));
+        set_resource_version(&mut new, rv.to_string());
         if object::is_terminating(&new)
             && object::finalizers(&new).is_empty()
             && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
         {
+            let (ns, name) = (object::namespace(&old), object::name(&old));
             self.store.remove(kind, ns, name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
@@ -893,11 +892,35 @@ impl Api {
 /// leaving a body that says it already alone: no string to build, no map to copy.
 /// The stored object `old` with `status` as its status (none: without one).
 fn with_status(old: &Object, status: Option<Value>) -> Object {
-    let mut new = object::clone_without(old, "status");
-    if let Some(s) = status {
-        new["status"] = s;
+    let mut new = old.clone();
+    match (new.as_object_mut(), status) {
+        // A stored object has a status nearly always: its entry takes the new one in place
+        // (the map is copied once, its key is not, nothing moves).
+        (Some(m), Some(s)) => match m.get_mut("status") {
+            Some(slot) => *slot = s,
+            None => {
+                m.insert("status".to_string(), s);
+            }
+        },
+        (Some(m), None) => {
+            m.remove("status");
+        }
+        (None, _) => {}
     }
     new
+}
+
+/// Sets `metadata.resourceVersion` (as `object::set` does), finding each map once.
+fn set_resource_version(obj: &mut Object, rv: String) {
+    match obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(meta) => match meta.get_mut("resourceVersion") {
+            Some(slot) => *slot = Value::String(rv),
+            None => {
+                meta.insert("resourceVersion".to_string(), Value::String(rv));
+            }
+        },
+        None => object::set(obj, &["metadata", "resourceVersion"], Value::String(rv)),
+    }
 }
 
 fn stamp_api_version(kind: Kind, obj: &mut Object) {
@@ -1001,5 +1024,176 @@ mod tests {
         assert_eq!(cond["status"], "True");
         assert!(cond.get("reason").is_none() && cond.get("message").is_none());
         assert_eq!(cond["lastTransitionTime"], json!(api.now.rfc3339()));
+    }
+
+    /// `write_status(obj, status)` against `update_status(status_update_body(obj, status))`
+    /// on two copies of `api`: the same answer or error, warnings, resourceVersion, watch
+    /// events and stored object.
+    fn write_status_as_update_status(api: &Api, obj: &Value, status: Value) {
+        let (mut fast, mut general) = (api.clone(), api.clone());
+        let head = api.store.head();
+        let a = fast.write_status(obj, status.clone());
+        let b = general.update_status(object::status_update_body(obj, status));
+        match (&a, &b) {
+            (Ok(x), Ok(y)) => assert_eq!(x, y),
+            (Err(x), Err(y)) => {
+                assert_eq!((&x.message, x.code), (&y.message, y.code));
+                assert_eq!(x.is_conflict(), y.is_conflict());
+            }
+            _ => panic!("write_status {a:?} but update_status {b:?}"),
+        }
+        assert_eq!(fast.take_warnings(), general.take_warnings());
+        assert_eq!(
+            fast.store.resource_version(),
+            general.store.resource_version()
+        );
+        let events = |api: &Api| -> Vec<(EventType, Kind, Value, u64)> {
+            api.store
+                .events_since(head)
+                .unwrap()
+                .map(|e| {
+                    (
+                        e.event_type,
+                        e.kind,
+                        (*e.object).clone(),
+                        e.resource_version,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(events(&fast), events(&general));
+        for kind in [Kind::Pod, Kind::StatefulSet, Kind::Deployment] {
+            let all = |api: &Api| -> Vec<Value> {
+                api.list(kind, None, &Selector::everything())
+                    .iter()
+                    .map(|o| (**o).clone())
+                    .collect()
+            };
+            assert_eq!(all(&fast), all(&general));
+        }
+    }
+
+    fn stored(api: &Api, kind: Kind, name: &str) -> Value {
+        (*api.get(kind, "default", name).unwrap()).clone()
+    }
+
+    #[test]
+    fn write_status_is_update_status_of_a_status_body() {
+        let mut api = api_with_pod();
+        let pod = stored(&api, Kind::Pod, "web-0");
+        // A new status, the same status (a no-op), none at all.
+        write_status_as_update_status(&api, &pod, json!({"phase": "Running", "podIP": "10.0.0.1"}));
+        write_status_as_update_status(&api, &pod, pod["status"].clone());
+        write_status_as_update_status(&api, &pod, Value::Null);
+        // The object gone, or another namespace or name: not found.
+        let mut elsewhere = pod.clone();
+        elsewhere["metadata"]["name"] = json!("web-9");
+        write_status_as_update_status(&api, &elsewhere, json!({"phase": "Running"}));
+        elsewhere["metadata"]["namespace"] = json!("other");
+        write_status_as_update_status(&api, &elsewhere, json!({"phase": "Running"}));
+        let mut nameless = pod.clone();
+        object::remove(&mut nameless, &["metadata", "name"]);
+        write_status_as_update_status(&api, &nameless, json!({"phase": "Running"}));
+        // Without a resourceVersion nothing conflicts; a stale one does.
+        let mut unversioned = pod.clone();
+        object::remove(&mut unversioned, &["metadata", "resourceVersion"]);
+        write_status_as_update_status(&api, &unversioned, json!({"phase": "Failed"}));
+        api.write_status(&pod, json!({"phase": "Running"})).unwrap();
+        write_status_as_update_status(&api, &pod, json!({"phase": "Succeeded"}));
+        // Bodies the general path refuses or warns about: no kind, an unknown kind, a
+        // deprecated version, a name of the wrong type.
+        let mut odd = stored(&api, Kind::Pod, "web-0");
+        odd["kind"] = json!("");
+        write_status_as_update_status(&api, &odd, json!({"phase": "Running"}));
+        odd["kind"] = json!("Pot");
+        write_status_as_update_status(&api, &odd, json!({"phase": "Running"}));
+        let mut wrong = stored(&api, Kind::Pod, "web-0");
+        wrong["metadata"]["name"] = json!(5);
+        write_status_as_update_status(&api, &wrong, json!({"phase": "Running"}));
+        // A terminating pod whose finalizer is gone and grace is over leaves with its write.
+        let pod = stored(&api, Kind::Pod, "web-0");
+        let mut dying = pod.clone();
+        dying["metadata"]["deletionTimestamp"] = json!("2024-01-01T00:00:00Z");
+        dying["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        let rv = api.store.next_resource_version();
+        dying["metadata"]["resourceVersion"] = json!(rv.to_string());
+        let dying = (*api
+            .store
+            .put_versioned(Kind::Pod, dying, rv, EventType::Modified, api.now))
+        .clone();
+        write_status_as_update_status(&api, &dying, json!({"phase": "Succeeded"}));
+    }
+
+    #[test]
+    fn write_status_validates_and_falls_back_like_update_status() {
+        let mut api = api_with_pod();
+        for (kind, body) in [
+            (
+                Kind::StatefulSet,
+                json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                    "metadata": {"name": "web", "namespace": "default"},
+                    "spec": {"replicas": 1, "serviceName": "nginx",
+                        "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}),
+            ),
+            (
+                Kind::Deployment,
+                json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "web", "namespace": "default",
+                        "annotations": {"deployment.kubernetes.io/revision": "1"}},
+                    "spec": {"replicas": 1,
+                        "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}),
+            ),
+        ] {
+            api.create(body).unwrap();
+            let obj = stored(&api, kind, "web");
+            write_status_as_update_status(&api, &obj, json!({"replicas": 1, "readyReplicas": 1}));
+            // A status the StatefulSet validation refuses.
+            write_status_as_update_status(&api, &obj, json!({"replicas": -1}));
+            if kind == Kind::StatefulSet {
+                let err = api.clone().write_status(&obj, json!({"replicas": -1}));
+                assert!(err.is_err_and(|e| e.code == 422), "refused");
+            }
+            // A Deployment's status write takes the body's annotations.
+            let mut annotated = obj.clone();
+            annotated["metadata"]["annotations"] =
+                json!({"deployment.kubernetes.io/revision": "2"});
+            write_status_as_update_status(&api, &annotated, json!({"replicas": 1}));
+            // A deprecated version is warned about.
+            let mut legacy = obj.clone();
+            legacy["apiVersion"] = json!("apps/v1beta2");
+            write_status_as_update_status(&api, &legacy, json!({"replicas": 1}));
+        }
+    }
+
+    /// `write_status` skips the decoding check of the body `status_update_body` builds
+    /// because the check reads nothing of it but the metadata's name and namespace: no
+    /// status and no resourceVersion, whatever their types.
+    #[test]
+    fn status_bodies_decode_whatever_their_status() {
+        let odd = [
+            json!(5),
+            json!("x"),
+            json!([1, "a", {"b": 1}]),
+            json!({"phase": 5, "replicas": "3", "conditions": "no", "podIP": 1,
+                "containerStatuses": [{"name": 1, "ready": "yes", "restartCount": "1"}],
+                "hostIP": [], "observedGeneration": "1", "readyReplicas": -1.5}),
+        ];
+        for kind in Kind::all() {
+            for status in &odd {
+                for rv in [json!("7"), json!(7), json!({"a": 1}), json!(null)] {
+                    let body = json!({"apiVersion": kind.api_version(), "kind": kind.info().kind_name,
+                        "metadata": {"name": "a", "namespace": "default", "resourceVersion": rv},
+                        "status": status});
+                    assert!(
+                        crate::decoding::check_body(kind, &body).is_ok(),
+                        "{kind:?} {body}"
+                    );
+                }
+            }
+        }
     }
 }
