@@ -390,6 +390,84 @@ impl Api {
         self.write(obj, true, &WriteOptions::default())
     }
 
+    /// Writes `status` as the status of `obj`, an object as read from the store (this or an
+    /// older version of it): exactly `update_status(object::status_update_body(obj, status))`
+    /// (the conflict check against `obj`'s resourceVersion, the errors, the resourceVersion,
+    /// the watch event and the stored object are the same) without building that body and
+    /// decoding it. For the controllers' status writes, thousands per scale-up.
+    pub fn write_status(&mut self, obj: &Object, status: Value) -> ApiResult<Arc<Object>> {
+        // The body `status_update_body` builds holds `obj`'s apiVersion, kind, name, namespace
+        // and resourceVersion, and the status. Its kind resolves as `obj`'s does; its decoding
+        // check (`decoding::check_body`) reads only its metadata's name and namespace, which
+        // pass when they are strings (it never types a status or a resourceVersion: the test
+        // `status_bodies_decode_whatever_their_status` pins that). Anything else, a deprecated
+        // apiVersion (a warning) and a Deployment (annotations taken from the body) go the
+        // general way.
+        // The metadata is found once and the three fields read from it.
+        let meta = obj.get("metadata").and_then(Value::as_object);
+        let meta_field = |f: &str| meta.and_then(|m| object::field(m, f));
+        let (name, namespace) = (meta_field("name"), meta_field("namespace"));
+        let plain = |v: Option<&Value>| matches!(v, None | Some(Value::String(_)));
+        let kind = match self.kind_of(obj) {
+            Ok((kind, None)) if kind != Kind::Deployment && plain(name) && plain(namespace) => kind,
+            _ => return self.update_status(object::status_update_body(obj, status)),
+        };
+        fn text(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or("")
+        }
+        let old = self.stored_for_write(
+            kind,
+            text(namespace),
+            text(name),
+            text(meta_field("resourceVersion")),
+        )?;
+        let new = with_status(&old, Some(status));
+        self.commit_status(kind, old, new, &WriteOptions::default())
+    }
+
+    /// The stored object a write of `kind` `namespace`/`name` replaces, if `sent_rv` (the
+    /// body's resourceVersion; empty: none sent) is still its resourceVersion.
+    fn stored_for_write(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        sent_rv: &str,
+    ) -> ApiResult<Arc<Object>> {
+        let ns = if !kind.namespaced() {
+            ""
+        } else if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        let old = self
+            .store
+            .get(kind, ns, name)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        if !sent_rv.is_empty()
+            && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
+        {
+            return Err(ApiError::conflict(kind, name));
+        }
+        Ok(old)
+    }
+
+    /// The status-subresource write of `new` (the stored `old` with another status, and for
+    /// a Deployment the body's annotations): validation, then `commit`.
+    fn commit_status(
+        &mut self,
+        kind: Kind,
+        old: Arc<Object>,
+        new: Object,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
+        validation::validate_status_update(kind, &old, &new)
+            .map_err(|errs| ApiError::invalid(kind, object::name(&old), errs))?;
+        self.commit(kind, old, new, true, opts)
+    }
+
     fn write(
         &mut self,
         mut obj: Object,
@@ -402,103 +480,87 @@ impl Api {
             self.warn(deprecation_warning(av, kind));
         }
         stamp_api_version(kind, &mut obj);
-        let old = {
-            let ns = if kind.namespaced() {
-                let n = object::namespace(&obj);
-                if n.is_empty() {
-                    "default"
-                } else {
-                    n
-                }
-            } else {
-                ""
-            };
-            let name = object::name(&obj);
-            let old = self
-                .store
-                .get(kind, ns, name)
-                .cloned()
-                .ok_or_else(|| ApiError::not_found(kind, name))?;
-            let sent_rv = object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or("");
-            if !sent_rv.is_empty()
-                && sent_rv != object::get_str(&old, &["metadata", "resourceVersion"]).unwrap_or("")
-            {
-                return Err(ApiError::conflict(kind, name));
-            }
-            old
-        };
-        // The stored object's key is its own namespace and name (`Store::put`): borrowed
-        // from it, they need no copies.
-        let stored = old.clone();
-        let (ns, name) = (object::namespace(&stored), object::name(&stored));
-        let mut new = if status_only {
-            // The stored object with the sent status (moved, not copied).
-            let mut n = object::clone_without(&old, "status");
-            if let Some(s) = obj.as_object_mut().and_then(|m| m.remove("status")) {
-                n["status"] = s;
-            }
+        let old = self.stored_for_write(
+            kind,
+            object::namespace(&obj),
+            object::name(&obj),
+            object::get_str(&obj, &["metadata", "resourceVersion"]).unwrap_or(""),
+        )?;
+        if status_only {
+            // The stored object with the sent status (moved, not copied). Its metadata is
+            // the stored object's (only a Deployment's annotations are taken from the body),
+            // so there is nothing to copy.
+            let mut new = with_status(&old, obj.as_object_mut().and_then(|m| m.remove("status")));
             // The Deployment status strategy keeps only spec and labels from the stored
             // object, so the controller writes its revision annotation with the status.
             if kind == Kind::Deployment {
                 match object::get(&obj, &["metadata", "annotations"]) {
-                    Some(a) => object::set(&mut n, &["metadata", "annotations"], a.clone()),
+                    Some(a) => object::set(&mut new, &["metadata", "annotations"], a.clone()),
                     None => {
-                        object::remove(&mut n, &["metadata", "annotations"]);
+                        object::remove(&mut new, &["metadata", "annotations"]);
                     }
                 }
             }
-            n
-        } else {
-            if has_status_subresource(kind) {
-                match old.get("status") {
-                    Some(s) => obj["status"] = s.clone(),
-                    None => {
-                        object::remove(&mut obj, &["status"]);
-                    }
-                }
-            }
-            obj
-        };
-        // Server-owned metadata always comes from the stored object. A status write's
-        // metadata is the stored object's already (only a Deployment's annotations are
-        // taken from the body), so there is nothing to copy.
-        if !status_only {
-            if kind.namespaced() {
-                object::set(&mut new, &["metadata", "namespace"], json!(ns));
-            }
-            for field in [
-                "uid",
-                "creationTimestamp",
-                "deletionTimestamp",
-                "deletionGracePeriodSeconds",
-                "generation",
-            ] {
-                match object::get(&old, &["metadata", field]) {
-                    Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
-                    None => {
-                        object::remove(&mut new, &["metadata", field]);
-                    }
-                }
-            }
-            object::set(
-                &mut new,
-                &["metadata", "resourceVersion"],
-                old["metadata"]["resourceVersion"].clone(),
-            );
+            return self.commit_status(kind, old, new, opts);
         }
-        if !status_only {
-            defaults::apply(kind, &mut new, legacy.as_deref());
-            validation::validate_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
-            admission::admit_update(self, kind, &old, &mut new)?;
-            if has_generation(kind) && old.get("spec") != new.get("spec") {
-                let g = object::generation(&old) + 1;
-                object::set(&mut new, &["metadata", "generation"], json!(g));
+        // The stored object's key is its own namespace and name (`Store::put`): borrowed
+        // from it, they need no copies.
+        let stored = old.clone();
+        let (ns, name) = (object::namespace(&stored), object::name(&stored));
+        let mut new = obj;
+        if has_status_subresource(kind) {
+            match old.get("status") {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    object::remove(&mut new, &["status"]);
+                }
             }
-        } else {
-            validation::validate_status_update(kind, &old, &new)
-                .map_err(|errs| ApiError::invalid(kind, name, errs))?;
         }
+        // Server-owned metadata always comes from the stored object.
+        if kind.namespaced() {
+            object::set(&mut new, &["metadata", "namespace"], json!(ns));
+        }
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
+            match object::get(&old, &["metadata", field]) {
+                Some(v) => object::set(&mut new, &["metadata", field], v.clone()),
+                None => {
+                    object::remove(&mut new, &["metadata", field]);
+                }
+            }
+        }
+        object::set(
+            &mut new,
+            &["metadata", "resourceVersion"],
+            old["metadata"]["resourceVersion"].clone(),
+        );
+        defaults::apply(kind, &mut new, legacy.as_deref());
+        validation::validate_update(kind, &old, &new)
+            .map_err(|errs| ApiError::invalid(kind, name, errs))?;
+        admission::admit_update(self, kind, &old, &mut new)?;
+        if has_generation(kind) && old.get("spec") != new.get("spec") {
+            let g = object::generation(&old) + 1;
+            object::set(&mut new, &["metadata", "generation"], json!(g));
+        }
+        self.commit(kind, old, new, false, opts)
+    }
+
+    /// Stores `new` over `old` (validated and admitted) with the next resourceVersion and
+    /// its watch event, unless nothing changed (then `old` is the answer, as the API server
+    /// answers a no-op update); a terminating object without finalizers and grace goes away.
+    fn commit(
+        &mut self,
+        kind: Kind,
+        old: Arc<Object>,
+        mut new: Object,
+        status_only: bool,
+        opts: &WriteOptions,
+    ) -> ApiResult<Arc<Object>> {
         // A status write copies everything but the status from the stored object (metadata
         // too, except a Deployment's annotations), so only the status can differ (comparing
         // it alone skips the spec and metadata, the biggest parts).
@@ -514,15 +576,12 @@ impl Api {
             return Ok(Arc::new(new));
         }
         let rv = self.store.next_resource_version();
-        object::set(
-            &mut new,
-            &["metadata", "resourceVersion"],
-            Value::String(rv.to_string()),
-        );
+        set_resource_version(&mut new, rv.to_string());
         if object::is_terminating(&new)
             && object::finalizers(&new).is_empty()
             && object::get_i64(&new, &["metadata", "deletionGracePeriodSeconds"]).unwrap_or(0) == 0
         {
+            let (ns, name) = (object::namespace(&old), object::name(&old));
             self.store.remove(kind, ns, name, new.clone(), self.now);
             return Ok(Arc::new(new));
         }
@@ -831,6 +890,39 @@ impl Api {
 
 /// Sets `apiVersion` to the kind's served version (a legacy or odd spelling is rewritten),
 /// leaving a body that says it already alone: no string to build, no map to copy.
+/// The stored object `old` with `status` as its status (none: without one).
+fn with_status(old: &Object, status: Option<Value>) -> Object {
+    let mut new = old.clone();
+    match (new.as_object_mut(), status) {
+        // A stored object has a status nearly always: its entry takes the new one in place
+        // (the map is copied once, its key is not, nothing moves).
+        (Some(m), Some(s)) => match m.get_mut("status") {
+            Some(slot) => *slot = s,
+            None => {
+                m.insert("status".to_string(), s);
+            }
+        },
+        (Some(m), None) => {
+            m.remove("status");
+        }
+        (None, _) => {}
+    }
+    new
+}
+
+/// Sets `metadata.resourceVersion` (as `object::set` does), finding each map once.
+fn set_resource_version(obj: &mut Object, rv: String) {
+    match obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(meta) => match meta.get_mut("resourceVersion") {
+            Some(slot) => *slot = Value::String(rv),
+            None => {
+                meta.insert("resourceVersion".to_string(), Value::String(rv));
+            }
+        },
+        None => object::set(obj, &["metadata", "resourceVersion"], Value::String(rv)),
+    }
+}
+
 fn stamp_api_version(kind: Kind, obj: &mut Object) {
     let info = kind.info();
     let current = object::api_version(obj);
@@ -932,5 +1024,176 @@ mod tests {
         assert_eq!(cond["status"], "True");
         assert!(cond.get("reason").is_none() && cond.get("message").is_none());
         assert_eq!(cond["lastTransitionTime"], json!(api.now.rfc3339()));
+    }
+
+    /// `write_status(obj, status)` against `update_status(status_update_body(obj, status))`
+    /// on two copies of `api`: the same answer or error, warnings, resourceVersion, watch
+    /// events and stored object.
+    fn write_status_as_update_status(api: &Api, obj: &Value, status: Value) {
+        let (mut fast, mut general) = (api.clone(), api.clone());
+        let head = api.store.head();
+        let a = fast.write_status(obj, status.clone());
+        let b = general.update_status(object::status_update_body(obj, status));
+        match (&a, &b) {
+            (Ok(x), Ok(y)) => assert_eq!(x, y),
+            (Err(x), Err(y)) => {
+                assert_eq!((&x.message, x.code), (&y.message, y.code));
+                assert_eq!(x.is_conflict(), y.is_conflict());
+            }
+            _ => panic!("write_status {a:?} but update_status {b:?}"),
+        }
+        assert_eq!(fast.take_warnings(), general.take_warnings());
+        assert_eq!(
+            fast.store.resource_version(),
+            general.store.resource_version()
+        );
+        let events = |api: &Api| -> Vec<(EventType, Kind, Value, u64)> {
+            api.store
+                .events_since(head)
+                .unwrap()
+                .map(|e| {
+                    (
+                        e.event_type,
+                        e.kind,
+                        (*e.object).clone(),
+                        e.resource_version,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(events(&fast), events(&general));
+        for kind in [Kind::Pod, Kind::StatefulSet, Kind::Deployment] {
+            let all = |api: &Api| -> Vec<Value> {
+                api.list(kind, None, &Selector::everything())
+                    .iter()
+                    .map(|o| (**o).clone())
+                    .collect()
+            };
+            assert_eq!(all(&fast), all(&general));
+        }
+    }
+
+    fn stored(api: &Api, kind: Kind, name: &str) -> Value {
+        (*api.get(kind, "default", name).unwrap()).clone()
+    }
+
+    #[test]
+    fn write_status_is_update_status_of_a_status_body() {
+        let mut api = api_with_pod();
+        let pod = stored(&api, Kind::Pod, "web-0");
+        // A new status, the same status (a no-op), none at all.
+        write_status_as_update_status(&api, &pod, json!({"phase": "Running", "podIP": "10.0.0.1"}));
+        write_status_as_update_status(&api, &pod, pod["status"].clone());
+        write_status_as_update_status(&api, &pod, Value::Null);
+        // The object gone, or another namespace or name: not found.
+        let mut elsewhere = pod.clone();
+        elsewhere["metadata"]["name"] = json!("web-9");
+        write_status_as_update_status(&api, &elsewhere, json!({"phase": "Running"}));
+        elsewhere["metadata"]["namespace"] = json!("other");
+        write_status_as_update_status(&api, &elsewhere, json!({"phase": "Running"}));
+        let mut nameless = pod.clone();
+        object::remove(&mut nameless, &["metadata", "name"]);
+        write_status_as_update_status(&api, &nameless, json!({"phase": "Running"}));
+        // Without a resourceVersion nothing conflicts; a stale one does.
+        let mut unversioned = pod.clone();
+        object::remove(&mut unversioned, &["metadata", "resourceVersion"]);
+        write_status_as_update_status(&api, &unversioned, json!({"phase": "Failed"}));
+        api.write_status(&pod, json!({"phase": "Running"})).unwrap();
+        write_status_as_update_status(&api, &pod, json!({"phase": "Succeeded"}));
+        // Bodies the general path refuses or warns about: no kind, an unknown kind, a
+        // deprecated version, a name of the wrong type.
+        let mut odd = stored(&api, Kind::Pod, "web-0");
+        odd["kind"] = json!("");
+        write_status_as_update_status(&api, &odd, json!({"phase": "Running"}));
+        odd["kind"] = json!("Pot");
+        write_status_as_update_status(&api, &odd, json!({"phase": "Running"}));
+        let mut wrong = stored(&api, Kind::Pod, "web-0");
+        wrong["metadata"]["name"] = json!(5);
+        write_status_as_update_status(&api, &wrong, json!({"phase": "Running"}));
+        // A terminating pod whose finalizer is gone and grace is over leaves with its write.
+        let pod = stored(&api, Kind::Pod, "web-0");
+        let mut dying = pod.clone();
+        dying["metadata"]["deletionTimestamp"] = json!("2024-01-01T00:00:00Z");
+        dying["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        let rv = api.store.next_resource_version();
+        dying["metadata"]["resourceVersion"] = json!(rv.to_string());
+        let dying = (*api
+            .store
+            .put_versioned(Kind::Pod, dying, rv, EventType::Modified, api.now))
+        .clone();
+        write_status_as_update_status(&api, &dying, json!({"phase": "Succeeded"}));
+    }
+
+    #[test]
+    fn write_status_validates_and_falls_back_like_update_status() {
+        let mut api = api_with_pod();
+        for (kind, body) in [
+            (
+                Kind::StatefulSet,
+                json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                    "metadata": {"name": "web", "namespace": "default"},
+                    "spec": {"replicas": 1, "serviceName": "nginx",
+                        "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}),
+            ),
+            (
+                Kind::Deployment,
+                json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "web", "namespace": "default",
+                        "annotations": {"deployment.kubernetes.io/revision": "1"}},
+                    "spec": {"replicas": 1,
+                        "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}},
+                            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}),
+            ),
+        ] {
+            api.create(body).unwrap();
+            let obj = stored(&api, kind, "web");
+            write_status_as_update_status(&api, &obj, json!({"replicas": 1, "readyReplicas": 1}));
+            // A status the StatefulSet validation refuses.
+            write_status_as_update_status(&api, &obj, json!({"replicas": -1}));
+            if kind == Kind::StatefulSet {
+                let err = api.clone().write_status(&obj, json!({"replicas": -1}));
+                assert!(err.is_err_and(|e| e.code == 422), "refused");
+            }
+            // A Deployment's status write takes the body's annotations.
+            let mut annotated = obj.clone();
+            annotated["metadata"]["annotations"] =
+                json!({"deployment.kubernetes.io/revision": "2"});
+            write_status_as_update_status(&api, &annotated, json!({"replicas": 1}));
+            // A deprecated version is warned about.
+            let mut legacy = obj.clone();
+            legacy["apiVersion"] = json!("apps/v1beta2");
+            write_status_as_update_status(&api, &legacy, json!({"replicas": 1}));
+        }
+    }
+
+    /// `write_status` skips the decoding check of the body `status_update_body` builds
+    /// because the check reads nothing of it but the metadata's name and namespace: no
+    /// status and no resourceVersion, whatever their types.
+    #[test]
+    fn status_bodies_decode_whatever_their_status() {
+        let odd = [
+            json!(5),
+            json!("x"),
+            json!([1, "a", {"b": 1}]),
+            json!({"phase": 5, "replicas": "3", "conditions": "no", "podIP": 1,
+                "containerStatuses": [{"name": 1, "ready": "yes", "restartCount": "1"}],
+                "hostIP": [], "observedGeneration": "1", "readyReplicas": -1.5}),
+        ];
+        for kind in Kind::all() {
+            for status in &odd {
+                for rv in [json!("7"), json!(7), json!({"a": 1}), json!(null)] {
+                    let body = json!({"apiVersion": kind.api_version(), "kind": kind.info().kind_name,
+                        "metadata": {"name": "a", "namespace": "default", "resourceVersion": rv},
+                        "status": status});
+                    assert!(
+                        crate::decoding::check_body(kind, &body).is_ok(),
+                        "{kind:?} {body}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -338,10 +338,7 @@ impl Controller for Kubelet {
         let mut written = None;
         let unchanged = pod.get("status") == Some(&status);
         if !unchanged {
-            if let Ok(w) = ctx
-                .api
-                .update_status(object::status_update_body(&pod, status))
-            {
+            if let Ok(w) = ctx.api.write_status(&pod, status) {
                 written = Some(object::resource_version(&w));
             }
         }

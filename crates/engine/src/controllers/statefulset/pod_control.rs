@@ -91,10 +91,7 @@ impl ObjectManager for ApiObjects<'_> {
             .map(|_| ())
     }
     fn update_set_status(&mut self, set: &Value, status: Value) -> ApiResult<()> {
-        match self
-            .api
-            .update_status(object::status_update_body(set, status.clone()))
-        {
+        match self.api.write_status(set, status.clone()) {
             Err(e) if e.is_conflict() => {
                 let fresh =
                     self.api
