@@ -346,23 +346,6 @@ pub fn status_update_body(obj: &Value, status: Value) -> Value {
     Value::Object(body.into_iter().collect())
 }
 
-/// A copy of `v` without its top-level `field` (cheaper than copying it and removing it).
-pub fn clone_without(v: &Value, field: &str) -> Value {
-    match v.as_object() {
-        Some(m) => {
-            // The entries are in key order already: a vector the map takes as it is.
-            let mut out = Vec::with_capacity(m.len());
-            out.extend(
-                m.iter()
-                    .filter(|(k, _)| k.as_str() != field)
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            );
-            Value::Object(out.into_iter().collect())
-        }
-        None => v.clone(),
-    }
-}
-
 /// Parses a YAML/JSON-ish scalar into an i64 if it is an integer or an integer string.
 pub fn as_int(v: &Value) -> Option<i64> {
     match v {
