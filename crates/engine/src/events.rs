@@ -305,37 +305,33 @@ impl Api {
                 v
             }
         };
-        // Room for the uid, creationTimestamp and resourceVersion `create_built` adds (a map
-        // built from a vector keeps its capacity), so they go in without regrowing it.
-        let mut meta_entries = Vec::with_capacity(5);
-        meta_entries.push(("name".to_string(), Value::String(name)));
-        meta_entries.push(("namespace".to_string(), s(ns)));
-        let meta: Map<String, Value> = meta_entries.into_iter().collect();
-        // In key order, so the map is built without searching.
-        let ev: Map<String, Value> = [
-            ("apiVersion", s("v1")),
-            ("count", Value::from(1)),
-            ("eventTime", Value::Null),
-            ("firstTimestamp", s(&stamp)),
-            ("involvedObject", involved_ref),
-            ("kind", s("Event")),
-            ("lastTimestamp", s(&stamp)),
-            ("message", Value::String(message.into_owned())),
-            ("metadata", Value::Object(meta)),
-            ("reason", s(reason)),
-            ("reportingComponent", s(source.component)),
-            ("reportingInstance", s(source.host.unwrap_or(""))),
-            ("source", src_obj),
-            ("type", s(event_type)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
         // The creationTimestamp is this moment too: formatted once.
-        if self
-            .create_built(Kind::Event, Value::Object(ev), stamp)
-            .is_ok()
-        {
+        let created = stamp.clone();
+        // In key order, so the map is built without searching; `create_built` hands over
+        // the metadata, which it builds once the name is known to be free.
+        let build = |meta| {
+            let ev: Map<String, Value> = [
+                ("apiVersion", s("v1")),
+                ("count", Value::from(1)),
+                ("eventTime", Value::Null),
+                ("firstTimestamp", s(&stamp)),
+                ("involvedObject", involved_ref),
+                ("kind", s("Event")),
+                ("lastTimestamp", Value::String(stamp)),
+                ("message", Value::String(message.into_owned())),
+                ("metadata", Value::Object(meta)),
+                ("reason", s(reason)),
+                ("reportingComponent", s(source.component)),
+                ("reportingInstance", s(source.host.unwrap_or(""))),
+                ("source", src_obj),
+                ("type", s(event_type)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            Value::Object(ev)
+        };
+        if self.create_built(ns, name, created, build).is_ok() {
             *exact = Some(Recorded {
                 nanos,
                 at_ms: now.0,

@@ -311,6 +311,45 @@ impl Store {
         }
     }
 
+    /// Creates an object of `kind` at `namespace`/`name` if no object is there, in one
+    /// search: only then is its resourceVersion allocated and `build` called with it to make
+    /// the object (whose namespace and name must be these). Returns `name` if taken.
+    pub(crate) fn create_vacant(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: String,
+        time: Time,
+        build: impl FnOnce(u64) -> Value,
+    ) -> Result<Arc<Value>, String> {
+        let KindMap {
+            by_namespace,
+            slots,
+            free,
+            len,
+        } = self.objects.entry(kind).or_default();
+        let names = match by_namespace.get_mut(namespace) {
+            Some(m) => m,
+            None => by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        let vacant = match names.entry(name) {
+            btree_map::Entry::Vacant(vacant) => vacant,
+            btree_map::Entry::Occupied(taken) => return Err(taken.key().clone()),
+        };
+        self.resource_version += 1;
+        let rv = self.resource_version;
+        let obj = Arc::new(build(rv));
+        debug_assert_eq!(
+            (object::namespace(&obj), object::name(&obj)),
+            (namespace, vacant.key().as_str())
+        );
+        *len += 1;
+        let slot = *vacant.insert(KindMap::fill(slots, free, obj.clone()));
+        self.reindex(kind, slot, None, &obj);
+        self.push_event(kind, EventType::Added, obj.clone(), rv, time);
+        Ok(obj)
+    }
+
     /// `metadata.ownerReferences`: equal lists (nearly always the same shared maps, compared
     /// in one step each) name the same controller, so its uid need not be looked for.
     fn owner_refs(obj: &Value) -> Option<&Value> {
