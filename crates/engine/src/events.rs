@@ -410,6 +410,56 @@ mod tests {
     }
 
     #[test]
+    fn an_event_whose_name_is_invalid_is_dropped_without_drawing_a_uid() {
+        let mut c = Cluster::new(Config::default());
+        // A valid 250-character name: with `.<hex nanos>` the Event's name is over the
+        // 253 characters a DNS subdomain may have, so the API server refuses it.
+        let long = "a".repeat(250);
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": long, "namespace": "default", "uid": "u-2"}});
+        let src = Source {
+            component: "tester",
+            host: None,
+        };
+        let rng = c.api.rng.clone();
+        let rv = c.api.store.resource_version();
+        c.api
+            .record_event(&cm, None, "Normal", "Tested", "m", src.clone());
+        assert_eq!(recorded(&c), []);
+        assert_eq!(c.api.store.resource_version(), rv);
+        assert_eq!(c.api.rng, rng);
+        // A short name is recorded, with a uid drawn as `create` draws it.
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "short", "namespace": "default", "uid": "u-3"}});
+        c.api.record_event(&cm, None, "Normal", "Tested", "m", src);
+        assert_eq!(recorded(&c).len(), 1);
+        let ev = c
+            .api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .into_iter()
+            .find(|e| object::get_str(e, &["involvedObject", "name"]) == Some("short"))
+            .unwrap();
+        assert_eq!(object::uid(&ev), rng.clone().uuid());
+        assert_eq!(object::resource_version(&ev), rv + 1);
+        let meta: Vec<_> = ev["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            meta,
+            [
+                "creationTimestamp",
+                "name",
+                "namespace",
+                "resourceVersion",
+                "uid"
+            ]
+        );
+    }
+
+    #[test]
     fn event_names_end_in_the_nanos_in_lowercase_hex() {
         for nanos in [0, 1, 0xf, 0x10, 0x17a8_b2c3_d4e5_f600, u64::MAX] {
             assert_eq!(

@@ -627,6 +627,102 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn reused_slots_and_vacant_creates_keep_every_index_right() {
+        let mut s = Store::new();
+        let pod = |name: &str, owner: Option<&str>, node: &str| {
+            let mut p = json!({"metadata": {"namespace": "d", "name": name, "resourceVersion": "1"},
+                               "spec": {"nodeName": node}});
+            if let Some(uid) = owner {
+                p["metadata"]["ownerReferences"] =
+                    json!([{"kind": "StatefulSet", "name": "web", "uid": uid, "controller": true}]);
+            }
+            p
+        };
+        s.put(
+            Kind::Pod,
+            pod("a", Some("u1"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        s.put(
+            Kind::Pod,
+            pod("c", Some("u2"), "n2"),
+            EventType::Added,
+            Time(0),
+        );
+        s.remove(Kind::Pod, "d", "a", json!({}), Time(0));
+        // `b` takes the slot `a` left: nothing that listed `a` may now list `b`.
+        s.put(Kind::Pod, pod("b", None, "n2"), EventType::Added, Time(0));
+        let names = |it: Vec<&Arc<Value>>| {
+            it.iter()
+                .map(|o| object::name(o).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(s.controlled_by(Kind::Pod, "u1").count(), 0);
+        assert_eq!(s.controlled_count("u1"), 0);
+        assert_eq!(names(s.controlled_by(Kind::Pod, "u2").collect()), ["c"]);
+        assert_eq!(
+            names(s.controlled_by_in(Kind::Pod, "u2", "d").collect()),
+            ["c"]
+        );
+        assert_eq!(s.controlled_by_in(Kind::Pod, "u2", "e").count(), 0);
+        assert_eq!(names(s.uncontrolled(Kind::Pod, "d").collect()), ["b"]);
+        assert_eq!(s.pods_on_node("n1").count(), 0);
+        assert_eq!(names(s.pods_on_node("n2").collect()), ["b", "c"]);
+        assert_eq!(names(s.list(Kind::Pod, None).collect()), ["b", "c"]);
+        assert_eq!(s.count(Kind::Pod), 2);
+        // Owners whose uids share their first eight bytes stay apart.
+        s.put(
+            Kind::Pod,
+            pod("x", Some("same-headA"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        s.put(
+            Kind::Pod,
+            pod("y", Some("same-headB"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headA").collect()),
+            ["x"]
+        );
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headB").collect()),
+            ["y"]
+        );
+        assert_eq!(s.controlled_by(Kind::Pod, "same-head").count(), 0);
+        s.remove(Kind::Pod, "d", "x", json!({}), Time(0));
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headB").collect()),
+            ["y"]
+        );
+
+        // A vacant create allocates a resourceVersion and builds only for a free name.
+        let before = s.resource_version();
+        let taken = s.create_vacant(Kind::Pod, "d", "b".into(), Time(0), |_| {
+            panic!("built for a taken name")
+        });
+        assert_eq!(taken.err().as_deref(), Some("b"));
+        assert_eq!(s.resource_version(), before);
+        let head = s.head();
+        let made = s
+            .create_vacant(Kind::Event, "d", "e.1".into(), Time(0), |rv| {
+                json!({"metadata": {"namespace": "d", "name": "e.1", "resourceVersion": rv.to_string()}})
+            })
+            .unwrap();
+        assert_eq!(object::resource_version(&made), before + 1);
+        assert_eq!(s.get(Kind::Event, "d", "e.1"), Some(&made));
+        let evs: Vec<_> = s.events_since(head).unwrap().collect();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(
+            (evs[0].event_type, evs[0].resource_version),
+            (EventType::Added, before + 1)
+        );
+    }
+
+    #[test]
     fn put_list_remove_and_watch_cursor() {
         let mut s = Store::new();
         let c0 = s.head();
