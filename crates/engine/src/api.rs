@@ -294,51 +294,59 @@ impl Api {
             .put_versioned(kind, obj, rv, EventType::Added, self.now))
     }
 
-    /// `create` for an object the engine built itself in its final form (its own Events):
-    /// the namespace, name validation and existence checks and the stamping of `create`, in
-    /// the same order and with the same RNG draw, without the decoding check, defaulting and
-    /// admission that a well-formed engine object passes unchanged. `obj` must carry
-    /// apiVersion, kind, a non-empty namespace and name, and no server-set metadata;
-    /// `created` is `self.now.rfc3339()` (the caller has it formatted already).
+    /// `create` for an Event the engine built itself in its final form: the namespace,
+    /// name validation and existence checks and the stamping of `create`, with the same
+    /// RNG draw, without the decoding check, defaulting and admission that a well-formed
+    /// engine Event passes unchanged. `build` makes the Event around the metadata it is
+    /// given (name, namespace and the server-set fields, nothing else), and is called only
+    /// once the name is known to be free. `created` is `self.now.rfc3339()` (the caller has
+    /// it formatted already).
     pub(crate) fn create_built(
         &mut self,
-        kind: Kind,
-        mut obj: Object,
+        namespace: &str,
+        name: String,
         created: String,
+        build: impl FnOnce(serde_json::Map<String, Value>) -> Object,
     ) -> ApiResult<Arc<Object>> {
-        // The metadata is found once and both names read from it.
-        let meta = obj.get("metadata").and_then(Value::as_object);
-        let meta_str = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
-        let ns = meta_str("namespace").unwrap_or("");
-        let name = meta_str("name").unwrap_or("");
-        match self.store.get(Kind::Namespace, "", ns) {
-            None => return Err(ApiError::not_found(Kind::Namespace, ns)),
+        let kind = Kind::Event;
+        match self.store.get(Kind::Namespace, "", namespace) {
+            None => return Err(ApiError::not_found(Kind::Namespace, namespace)),
             Some(n) if object::is_terminating(n) => {
                 return Err(ApiError::forbidden(format!(
-                    "{} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                    "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
                     kind.group_resource()
                 )))
             }
             _ => {}
         }
-        validation::validate_create(kind, &obj)
-            .map_err(|errs| ApiError::invalid(kind, name, errs))?;
-        if self.store.get(kind, ns, name).is_some() {
-            return Err(ApiError::already_exists(kind, name));
+        // `validate_create` of such an Event checks only its name (it has no labels, and
+        // Events have no kind-specific checks): a name that passes here passes there, and
+        // one that fails gets there the errors of the full check.
+        if !validation::dns1123_subdomain_errors(&name).is_empty() {
+            validation::validate_create(kind, &json!({"metadata": {"name": name}}))
+                .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
         }
-        let uid = self.rng.uuid();
-        let rv = self.store.next_resource_version();
-        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.insert("uid".into(), Value::String(uid));
-            meta.insert("creationTimestamp".into(), Value::String(created));
-            if has_generation(kind) {
-                meta.insert("generation".into(), json!(1));
-            }
-            meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
-        }
-        Ok(self
+        let rng = &mut self.rng;
+        let (meta_name, meta_namespace) = (name.clone(), namespace.to_string());
+        let created = self
             .store
-            .put_versioned(kind, obj, rv, EventType::Added, self.now))
+            .create_vacant(kind, namespace, name, self.now, |rv| {
+                let uid = rng.uuid();
+                // In key order, so the map is built without searching (Events carry no
+                // generation).
+                let meta: serde_json::Map<String, Value> = [
+                    ("creationTimestamp", Value::String(created)),
+                    ("name", Value::String(meta_name)),
+                    ("namespace", Value::String(meta_namespace)),
+                    ("resourceVersion", Value::String(rv.to_string())),
+                    ("uid", Value::String(uid)),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                build(meta)
+            });
+        created.map_err(|name| ApiError::already_exists(kind, &name))
     }
 
     /// `update` for an object the engine changed itself from the stored version `old`

@@ -305,37 +305,33 @@ impl Api {
                 v
             }
         };
-        // Room for the uid, creationTimestamp and resourceVersion `create_built` adds (a map
-        // built from a vector keeps its capacity), so they go in without regrowing it.
-        let mut meta_entries = Vec::with_capacity(5);
-        meta_entries.push(("name".to_string(), Value::String(name)));
-        meta_entries.push(("namespace".to_string(), s(ns)));
-        let meta: Map<String, Value> = meta_entries.into_iter().collect();
-        // In key order, so the map is built without searching.
-        let ev: Map<String, Value> = [
-            ("apiVersion", s("v1")),
-            ("count", Value::from(1)),
-            ("eventTime", Value::Null),
-            ("firstTimestamp", s(&stamp)),
-            ("involvedObject", involved_ref),
-            ("kind", s("Event")),
-            ("lastTimestamp", s(&stamp)),
-            ("message", Value::String(message.into_owned())),
-            ("metadata", Value::Object(meta)),
-            ("reason", s(reason)),
-            ("reportingComponent", s(source.component)),
-            ("reportingInstance", s(source.host.unwrap_or(""))),
-            ("source", src_obj),
-            ("type", s(event_type)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
         // The creationTimestamp is this moment too: formatted once.
-        if self
-            .create_built(Kind::Event, Value::Object(ev), stamp)
-            .is_ok()
-        {
+        let created = stamp.clone();
+        // In key order, so the map is built without searching; `create_built` hands over
+        // the metadata, which it builds once the name is known to be free.
+        let build = |meta| {
+            let ev: Map<String, Value> = [
+                ("apiVersion", s("v1")),
+                ("count", Value::from(1)),
+                ("eventTime", Value::Null),
+                ("firstTimestamp", s(&stamp)),
+                ("involvedObject", involved_ref),
+                ("kind", s("Event")),
+                ("lastTimestamp", Value::String(stamp)),
+                ("message", Value::String(message.into_owned())),
+                ("metadata", Value::Object(meta)),
+                ("reason", s(reason)),
+                ("reportingComponent", s(source.component)),
+                ("reportingInstance", s(source.host.unwrap_or(""))),
+                ("source", src_obj),
+                ("type", s(event_type)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            Value::Object(ev)
+        };
+        if self.create_built(ns, name, created, build).is_ok() {
             *exact = Some(Recorded {
                 nanos,
                 at_ms: now.0,
@@ -411,6 +407,56 @@ mod tests {
         evs.into_iter()
             .map(|(n, m, f, l, _)| (n, m, f, l))
             .collect()
+    }
+
+    #[test]
+    fn an_event_whose_name_is_invalid_is_dropped_without_drawing_a_uid() {
+        let mut c = Cluster::new(Config::default());
+        // A valid 250-character name: with `.<hex nanos>` the Event's name is over the
+        // 253 characters a DNS subdomain may have, so the API server refuses it.
+        let long = "a".repeat(250);
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": long, "namespace": "default", "uid": "u-2"}});
+        let src = Source {
+            component: "tester",
+            host: None,
+        };
+        let rng = c.api.rng.clone();
+        let rv = c.api.store.resource_version();
+        c.api
+            .record_event(&cm, None, "Normal", "Tested", "m", src.clone());
+        assert_eq!(recorded(&c), []);
+        assert_eq!(c.api.store.resource_version(), rv);
+        assert_eq!(c.api.rng, rng);
+        // A short name is recorded, with a uid drawn as `create` draws it.
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "short", "namespace": "default", "uid": "u-3"}});
+        c.api.record_event(&cm, None, "Normal", "Tested", "m", src);
+        assert_eq!(recorded(&c).len(), 1);
+        let ev = c
+            .api
+            .list(Kind::Event, Some("default"), &Selector::everything())
+            .into_iter()
+            .find(|e| object::get_str(e, &["involvedObject", "name"]) == Some("short"))
+            .unwrap();
+        assert_eq!(object::uid(&ev), rng.clone().uuid());
+        assert_eq!(object::resource_version(&ev), rv + 1);
+        let meta: Vec<_> = ev["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            meta,
+            [
+                "creationTimestamp",
+                "name",
+                "namespace",
+                "resourceVersion",
+                "uid"
+            ]
+        );
     }
 
     #[test]

@@ -8,9 +8,7 @@ use crate::kinds::Kind;
 use crate::object;
 use crate::time::Time;
 use serde_json::Value;
-use std::cmp::Ordering;
 use std::collections::{btree_map, BTreeMap};
-use std::iter::Peekable;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -50,63 +48,106 @@ pub struct Cursor(pub u64);
 /// `(namespace, name)`; namespace is "" for cluster-scoped kinds.
 pub type Key = (String, String);
 
+/// Where one object lives in its kind's slab (`KindMap::slots`): stable from the object's
+/// create to its removal, so the indexes hold it instead of a key to search for again.
+type Slot = u32;
+
 /// The objects of one kind by namespace, then name: the same order as `(namespace, name)`
 /// keys, but a lookup by `&str`s needs no owned key and compares names only within their
-/// namespace.
+/// namespace. The objects themselves sit in a slab, which the indexes point into: listing
+/// what an owner controls reads its objects directly, with no search per object.
 #[derive(Clone, Debug, Default)]
 struct KindMap {
-    by_namespace: BTreeMap<String, BTreeMap<String, Arc<Value>>>,
+    by_namespace: BTreeMap<String, BTreeMap<String, Slot>>,
+    slots: Vec<Option<Arc<Value>>>,
+    /// Slots of removed objects, reused last freed first.
+    free: Vec<Slot>,
     len: usize,
 }
 
 impl KindMap {
     fn get(&self, namespace: &str, name: &str) -> Option<&Arc<Value>> {
-        self.by_namespace.get(namespace)?.get(name)
+        self.at(*self.by_namespace.get(namespace)?.get(name)?)
     }
 
-    /// Stores `obj` under its key; returns what it replaced. `new` says the key is most
-    /// likely free (a create): then one search places it, instead of a failed lookup first.
+    fn at(&self, slot: Slot) -> Option<&Arc<Value>> {
+        self.slots.get(slot as usize)?.as_ref()
+    }
+
+    /// A slot for a new object (the slab's parts apart: a caller holds a borrow of the
+    /// name map).
+    fn fill(slots: &mut Vec<Option<Arc<Value>>>, free: &mut Vec<Slot>, obj: Arc<Value>) -> Slot {
+        match free.pop() {
+            Some(slot) => {
+                if let Some(s) = slots.get_mut(slot as usize) {
+                    *s = Some(obj);
+                }
+                slot
+            }
+            None => {
+                slots.push(Some(obj));
+                (slots.len() - 1) as Slot
+            }
+        }
+    }
+
+    /// Stores `obj` under its key; returns its slot and what it replaced. `new` says the key
+    /// is most likely free (a create): then one search places it, instead of a failed
+    /// lookup first.
     fn insert(
         &mut self,
         namespace: &str,
         name: &str,
         obj: Arc<Value>,
         new: bool,
-    ) -> Option<Arc<Value>> {
-        let names = match self.by_namespace.get_mut(namespace) {
+    ) -> (Slot, Option<Arc<Value>>) {
+        let KindMap {
+            by_namespace,
+            slots,
+            free,
+            len,
+        } = self;
+        let names = match by_namespace.get_mut(namespace) {
             Some(m) => m,
-            None => self.by_namespace.entry(namespace.to_string()).or_default(),
+            None => by_namespace.entry(namespace.to_string()).or_default(),
         };
-        if new {
-            return match names.entry(name.to_string()) {
-                std::collections::btree_map::Entry::Occupied(mut o) => Some(o.insert(obj)),
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert(obj);
-                    self.len += 1;
-                    None
-                }
-            };
+        let replace = |slots: &mut Vec<Option<Arc<Value>>>, slot: Slot, obj| {
+            slots.get_mut(slot as usize).and_then(|s| s.replace(obj))
+        };
+        if !new {
+            if let Some(&slot) = names.get(name) {
+                return (slot, replace(slots, slot, obj));
+            }
         }
-        if let Some(slot) = names.get_mut(name) {
-            return Some(std::mem::replace(slot, obj));
+        match names.entry(name.to_string()) {
+            btree_map::Entry::Occupied(o) => {
+                let slot = *o.get();
+                (slot, replace(slots, slot, obj))
+            }
+            btree_map::Entry::Vacant(v) => {
+                *len += 1;
+                (*v.insert(Self::fill(slots, free, obj)), None)
+            }
         }
-        names.insert(name.to_string(), obj);
-        self.len += 1;
-        None
     }
 
-    fn remove(&mut self, namespace: &str, name: &str) -> Option<Arc<Value>> {
+    fn remove(&mut self, namespace: &str, name: &str) -> Option<(Slot, Arc<Value>)> {
         let names = self.by_namespace.get_mut(namespace)?;
-        let removed = names.remove(name)?;
+        let slot = names.remove(name)?;
         if names.is_empty() {
             self.by_namespace.remove(namespace);
         }
         self.len -= 1;
-        Some(removed)
+        self.free.push(slot);
+        let removed = self.slots.get_mut(slot as usize)?.take()?;
+        Some((slot, removed))
     }
 
     fn values(&self) -> impl Iterator<Item = &Arc<Value>> {
-        self.by_namespace.values().flat_map(BTreeMap::values)
+        self.by_namespace
+            .values()
+            .flat_map(BTreeMap::values)
+            .filter_map(|&slot| self.at(slot))
     }
 
     fn in_namespace<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
@@ -114,86 +155,63 @@ impl KindMap {
             .get(namespace)
             .into_iter()
             .flat_map(BTreeMap::values)
+            .filter_map(|&slot| self.at(slot))
     }
 }
 
-/// Finds the objects of ascending `(namespace, name)` keys (an index's order) in one kind.
-/// What one owner controls is mostly neighbours by name (`web-0`, `web-1`, … share the
-/// set's prefix), so the next key is usually a step or two past the last one found: walking
-/// on from there compares fewer names than a fresh search of a namespace's thousand pods.
-struct SortedLookup<'a> {
-    map: Option<&'a KindMap>,
-    namespace: Option<(&'a str, &'a BTreeMap<String, Arc<Value>>)>,
-    /// Just past the last key looked up in `namespace`.
-    cursor: Option<Peekable<btree_map::Range<'a, String, Arc<Value>>>>,
+/// Objects by namespace, then name, with their slots: an index's entries in key order.
+/// Both levels are searched by `&str`, so no lookup builds an owned key.
+type Keyed = BTreeMap<String, BTreeMap<String, Slot>>;
+
+fn keyed_insert(keyed: &mut Keyed, namespace: &str, name: &str, slot: Slot) -> bool {
+    let names = match keyed.get_mut(namespace) {
+        Some(names) => names,
+        None => keyed.entry(namespace.to_string()).or_default(),
+    };
+    names.insert(name.to_string(), slot).is_none()
 }
 
-impl<'a> SortedLookup<'a> {
-    /// How far the walk goes before a fresh search.
-    const STEPS: usize = 3;
-
-    fn new(map: Option<&'a KindMap>) -> Self {
-        SortedLookup {
-            map,
-            namespace: None,
-            cursor: None,
-        }
+fn keyed_remove(keyed: &mut Keyed, namespace: &str, name: &str) -> bool {
+    let Some(names) = keyed.get_mut(namespace) else {
+        return false;
+    };
+    let removed = names.remove(name).is_some();
+    if names.is_empty() {
+        keyed.remove(namespace);
     }
+    removed
+}
 
-    /// The object at `(namespace, name)`; keys must come in ascending order.
-    fn get(&mut self, namespace: &str, name: &str) -> Option<&'a Arc<Value>> {
-        let names = match self.namespace {
-            Some((ns, names)) if ns == namespace => names,
-            _ => {
-                self.cursor = None;
-                self.namespace = None;
-                let (ns, names) = self.map?.by_namespace.get_key_value(namespace)?;
-                self.namespace = Some((ns.as_str(), names));
-                names
-            }
-        };
-        if let Some(cursor) = &mut self.cursor {
-            // Every name before the cursor is below every key still to come.
-            for _ in 0..Self::STEPS {
-                let (k, v) = cursor.peek().copied()?;
-                match k.as_str().cmp(name) {
-                    Ordering::Less => {
-                        cursor.next();
-                    }
-                    Ordering::Equal => {
-                        cursor.next();
-                        return Some(v);
-                    }
-                    Ordering::Greater => return None,
-                }
-            }
-        }
-        let mut cursor = names
-            .range::<str, _>((Bound::Included(name), Bound::Unbounded))
-            .peekable();
-        let found = match cursor.peek().copied() {
-            Some((k, v)) if k == name => {
-                cursor.next();
-                Some(v)
-            }
-            _ => None,
-        };
-        self.cursor = Some(cursor);
-        found
-    }
+/// What one owner controls, per kind.
+#[derive(Clone, Debug, Default)]
+struct Controlled {
+    uid: String,
+    by_kind: BTreeMap<Kind, Keyed>,
+    len: usize,
+}
+
+/// An owner uid's first eight bytes as a number: UIDs are random, so these nearly always
+/// tell owners apart, and a search compares integers instead of 36-byte strings.
+fn uid_head(uid: &str) -> u64 {
+    let mut head = [0u8; 8];
+    let bytes = uid.as_bytes();
+    let n = bytes.len().min(head.len());
+    head[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(head)
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     objects: BTreeMap<Kind, KindMap>,
-    /// Index: controller owner uid → (kind, key) of the objects it controls. Controllers ask
-    /// "what do I own" on every sync; without this each sync would scan the whole kind.
-    controlled: BTreeMap<String, std::collections::BTreeSet<(Kind, Key)>>,
+    /// Index: controller owner uid → the objects it controls, by `uid_head` (each entry
+    /// holds the owners whose uids share it: nearly always one). Controllers ask "what do
+    /// I own" on every sync; without this each sync would scan the whole kind.
+    controlled: BTreeMap<u64, Vec<Controlled>>,
     /// Index: objects with no controller reference, per kind (adoption candidates). Events
     /// are left out: no controller adopts them, and a scale-up records six per pod.
-    uncontrolled: BTreeMap<Kind, std::collections::BTreeSet<Key>>,
+    uncontrolled: BTreeMap<Kind, Keyed>,
     /// Index: pods by `spec.nodeName` (the scheduler, kubelet and pod GC ask per node).
-    pods_by_node: BTreeMap<String, std::collections::BTreeSet<Key>>,
+    pods_by_node: BTreeMap<String, Keyed>,
     resource_version: u64,
     log: std::collections::VecDeque<WatchEvent>,
     /// Absolute index of `log[0]`.
@@ -261,31 +279,75 @@ impl Store {
         debug_assert_eq!(rv, object::resource_version(&obj));
         let obj = Arc::new(obj);
         let (ns, name) = (object::namespace(&obj), object::name(&obj));
-        let old = self.objects.entry(kind).or_default().insert(
+        let (slot, old) = self.objects.entry(kind).or_default().insert(
             ns,
             name,
             obj.clone(),
             event_type == EventType::Added,
         );
-        // Most writes (status updates) keep the node and the controller: the indexes stay.
-        let reindex = match &old {
-            Some(old) => {
-                Self::node_name(kind, old) != Self::node_name(kind, &obj)
-                    || (Self::owner_refs(old) != Self::owner_refs(&obj)
-                        && Self::controller_uid(old) != Self::controller_uid(&obj))
-            }
-            // A new Event without a controller is in no index (`index`): no key to build.
-            None => kind != Kind::Event || Self::controller_uid(&obj).is_some(),
-        };
-        if reindex {
-            let key = (ns.to_string(), name.to_string());
-            if let Some(old) = old {
-                self.unindex(kind, &key, &old);
-            }
-            self.index(kind, &key, &obj);
-        }
+        self.reindex(kind, slot, old.as_ref(), &obj);
         self.push_event(kind, event_type, obj.clone(), rv, time);
         obj
+    }
+
+    /// Brings the indexes up to date after `obj` went into `slot` in place of `old`.
+    fn reindex(&mut self, kind: Kind, slot: Slot, old: Option<&Arc<Value>>, obj: &Value) {
+        // Most writes (status updates) keep the node and the controller: the indexes stay.
+        let reindex = match old {
+            Some(old) => {
+                Self::node_name(kind, old) != Self::node_name(kind, obj)
+                    || (Self::owner_refs(old) != Self::owner_refs(obj)
+                        && Self::controller_uid(old) != Self::controller_uid(obj))
+            }
+            // A new Event without a controller is in no index (`index`): no key to build.
+            None => kind != Kind::Event || Self::controller_uid(obj).is_some(),
+        };
+        if reindex {
+            let (ns, name) = (object::namespace(obj), object::name(obj));
+            if let Some(old) = old {
+                self.unindex(kind, ns, name, old);
+            }
+            self.index(kind, ns, name, slot, obj);
+        }
+    }
+
+    /// Creates an object of `kind` at `namespace`/`name` if no object is there, in one
+    /// search: only then is its resourceVersion allocated and `build` called with it to make
+    /// the object (whose namespace and name must be these). Returns `name` if taken.
+    pub(crate) fn create_vacant(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: String,
+        time: Time,
+        build: impl FnOnce(u64) -> Value,
+    ) -> Result<Arc<Value>, String> {
+        let KindMap {
+            by_namespace,
+            slots,
+            free,
+            len,
+        } = self.objects.entry(kind).or_default();
+        let names = match by_namespace.get_mut(namespace) {
+            Some(m) => m,
+            None => by_namespace.entry(namespace.to_string()).or_default(),
+        };
+        let vacant = match names.entry(name) {
+            btree_map::Entry::Vacant(vacant) => vacant,
+            btree_map::Entry::Occupied(taken) => return Err(taken.key().clone()),
+        };
+        self.resource_version += 1;
+        let rv = self.resource_version;
+        let obj = Arc::new(build(rv));
+        debug_assert_eq!(
+            (object::namespace(&obj), object::name(&obj)),
+            (namespace, vacant.key().as_str())
+        );
+        *len += 1;
+        let slot = *vacant.insert(KindMap::fill(slots, free, obj.clone()));
+        self.reindex(kind, slot, None, &obj);
+        self.push_event(kind, EventType::Added, obj.clone(), rv, time);
+        Ok(obj)
     }
 
     /// `metadata.ownerReferences`: equal lists (nearly always the same shared maps, compared
@@ -309,54 +371,95 @@ impl Store {
         object::get_str(obj, &["spec", "nodeName"]).filter(|n| !n.is_empty())
     }
 
-    fn index(&mut self, kind: Kind, key: &Key, obj: &Value) {
+    fn index(&mut self, kind: Kind, namespace: &str, name: &str, slot: Slot, obj: &Value) {
         if let Some(node) = Self::node_name(kind, obj) {
-            self.pods_by_node
-                .entry(node.to_string())
-                .or_default()
-                .insert(key.clone());
+            let pods = match self.pods_by_node.get_mut(node) {
+                Some(pods) => pods,
+                None => self.pods_by_node.entry(node.to_string()).or_default(),
+            };
+            keyed_insert(pods, namespace, name, slot);
         }
         match Self::controller_uid(obj) {
             Some(uid) => {
-                self.controlled
-                    .entry(uid.to_string())
-                    .or_default()
-                    .insert((kind, key.clone()));
+                let owners = self.controlled.entry(uid_head(uid)).or_default();
+                let at = match owners.iter().position(|o| o.uid == uid) {
+                    Some(at) => at,
+                    None => {
+                        owners.push(Controlled {
+                            uid: uid.to_string(),
+                            ..Controlled::default()
+                        });
+                        owners.len() - 1
+                    }
+                };
+                if let Some(owned) = owners.get_mut(at) {
+                    let keyed = owned.by_kind.entry(kind).or_default();
+                    if keyed_insert(keyed, namespace, name, slot) {
+                        owned.len += 1;
+                    }
+                }
             }
             None if kind == Kind::Event => {}
             None => {
-                self.uncontrolled
-                    .entry(kind)
-                    .or_default()
-                    .insert(key.clone());
+                keyed_insert(
+                    self.uncontrolled.entry(kind).or_default(),
+                    namespace,
+                    name,
+                    slot,
+                );
             }
         }
     }
 
-    fn unindex(&mut self, kind: Kind, key: &Key, obj: &Value) {
+    fn unindex(&mut self, kind: Kind, namespace: &str, name: &str, obj: &Value) {
         if let Some(node) = Self::node_name(kind, obj) {
-            if let Some(set) = self.pods_by_node.get_mut(node) {
-                set.remove(key);
-                if set.is_empty() {
+            if let Some(pods) = self.pods_by_node.get_mut(node) {
+                keyed_remove(pods, namespace, name);
+                if pods.is_empty() {
                     self.pods_by_node.remove(node);
                 }
             }
         }
         match Self::controller_uid(obj) {
             Some(uid) => {
-                if let Some(set) = self.controlled.get_mut(uid) {
-                    set.remove(&(kind, key.clone()));
-                    if set.is_empty() {
-                        self.controlled.remove(uid);
+                let head = uid_head(uid);
+                let Some(owners) = self.controlled.get_mut(&head) else {
+                    return;
+                };
+                let Some(at) = owners.iter().position(|o| o.uid == uid) else {
+                    return;
+                };
+                if let Some(owned) = owners.get_mut(at) {
+                    if let Some(keyed) = owned.by_kind.get_mut(&kind) {
+                        if keyed_remove(keyed, namespace, name) {
+                            owned.len -= 1;
+                        }
+                        if keyed.is_empty() {
+                            owned.by_kind.remove(&kind);
+                        }
                     }
+                    if owned.len == 0 {
+                        owners.remove(at);
+                    }
+                }
+                if owners.is_empty() {
+                    self.controlled.remove(&head);
                 }
             }
             None => {
-                if let Some(set) = self.uncontrolled.get_mut(&kind) {
-                    set.remove(key);
+                if let Some(keyed) = self.uncontrolled.get_mut(&kind) {
+                    keyed_remove(keyed, namespace, name);
                 }
             }
         }
+    }
+
+    /// The index entry of what `owner_uid` controls.
+    fn owned(&self, owner_uid: &str) -> Option<&Controlled> {
+        self.controlled
+            .get(&uid_head(owner_uid))?
+            .iter()
+            .find(|o| o.uid == owner_uid)
     }
 
     /// Objects of `kind` whose controller reference names `owner_uid`, in key order.
@@ -365,12 +468,18 @@ impl Store {
         kind: Kind,
         owner_uid: &str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        self.controlled_in(kind, owner_uid, None)
+        let keyed = self.owned(owner_uid).and_then(|o| o.by_kind.get(&kind));
+        let map = self.objects.get(&kind);
+        keyed
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .flat_map(BTreeMap::values)
+            .filter_map(move |&slot| map?.at(slot))
     }
 
     /// How many objects (of every kind) name `owner_uid` as their controller.
     pub fn controlled_count(&self, owner_uid: &str) -> usize {
-        self.controlled.get(owner_uid).map_or(0, |keys| keys.len())
+        self.owned(owner_uid).map_or(0, |o| o.len)
     }
 
     /// `controlled_by` within one namespace, told by the index's keys (no object is read
@@ -379,24 +488,17 @@ impl Store {
         &'a self,
         kind: Kind,
         owner_uid: &str,
-        namespace: &'a str,
+        namespace: &str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        self.controlled_in(kind, owner_uid, Some(namespace))
-    }
-
-    fn controlled_in<'a>(
-        &'a self,
-        kind: Kind,
-        owner_uid: &str,
-        namespace: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let keys = self.controlled.get(owner_uid);
-        let mut lookup = SortedLookup::new(self.objects.get(&kind));
-        keys.into_iter()
-            .flat_map(move |set| set.range((kind, (String::new(), String::new()))..))
-            .take_while(move |(k, _)| *k == kind)
-            .filter(move |(_, (ns, _))| namespace.is_none_or(|n| ns == n))
-            .filter_map(move |(_, (ns, name))| lookup.get(ns, name))
+        let names = self
+            .owned(owner_uid)
+            .and_then(|o| o.by_kind.get(&kind))
+            .and_then(|keyed| keyed.get(namespace));
+        let map = self.objects.get(&kind);
+        names
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter_map(move |&slot| map?.at(slot))
     }
 
     /// Objects of `kind` in `namespace` with no controller reference, in key order (none
@@ -404,14 +506,17 @@ impl Store {
     pub fn uncontrolled<'a>(
         &'a self,
         kind: Kind,
-        namespace: &'a str,
+        namespace: &str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let keys = self.uncontrolled.get(&kind);
+        let names = self
+            .uncontrolled
+            .get(&kind)
+            .and_then(|keyed| keyed.get(namespace));
         let map = self.objects.get(&kind);
-        keys.into_iter()
-            .flat_map(move |set| set.range((namespace.to_string(), String::new())..))
-            .take_while(move |(ns, _)| ns == namespace)
-            .filter_map(move |(ns, name)| map.and_then(|m| m.get(ns, name)))
+        names
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter_map(move |&slot| map?.at(slot))
     }
 
     /// Pods bound to `node` (any namespace), in key order.
@@ -419,8 +524,9 @@ impl Store {
         let keys = self.pods_by_node.get(node);
         let map = self.objects.get(&Kind::Pod);
         keys.into_iter()
-            .flatten()
-            .filter_map(move |(ns, name)| map.and_then(|m| m.get(ns, name)))
+            .flat_map(BTreeMap::values)
+            .flat_map(BTreeMap::values)
+            .filter_map(move |&slot| map?.at(slot))
     }
 
     /// Objects of `kind` in `namespace` whose name starts with `prefix`, in name order.
@@ -430,18 +536,12 @@ impl Store {
         namespace: &'a str,
         prefix: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        self.objects
-            .get(&kind)
-            .and_then(|m| m.by_namespace.get(namespace))
+        let map = self.objects.get(&kind);
+        map.and_then(|m| m.by_namespace.get(namespace))
             .into_iter()
-            .flat_map(move |m| {
-                m.range::<str, _>((
-                    std::ops::Bound::Included(prefix),
-                    std::ops::Bound::Unbounded,
-                ))
-            })
+            .flat_map(move |m| m.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)))
             .take_while(move |(name, _)| name.starts_with(prefix))
-            .map(|(_, v)| v)
+            .filter_map(move |(_, &slot)| map?.at(slot))
     }
 
     /// Removes an object; the DELETED event carries `final_obj` (with a fresh resourceVersion).
@@ -453,9 +553,8 @@ impl Store {
         final_obj: Value,
         time: Time,
     ) -> Option<Arc<Value>> {
-        let removed = self.objects.get_mut(&kind)?.remove(namespace, name)?;
-        let key = (namespace.to_string(), name.to_string());
-        self.unindex(kind, &key, &removed);
+        let (_, removed) = self.objects.get_mut(&kind)?.remove(namespace, name)?;
+        self.unindex(kind, namespace, name, &removed);
         let rv = object::resource_version(&final_obj);
         let obj = Arc::new(final_obj);
         self.push_event(kind, EventType::Deleted, obj, rv, time);
@@ -528,35 +627,99 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn sorted_lookups_find_what_a_search_finds() {
-        let mut m = KindMap::default();
-        let names = [
-            "a-0", "a-1", "a-10", "a-2", "a-x", "ab-0", "b-0", "b-1", "c",
-        ];
-        for ns in ["default", "kube-system"] {
-            for n in names {
-                m.insert(ns, n, Arc::new(json!({"n": n, "ns": ns})), true);
+    fn reused_slots_and_vacant_creates_keep_every_index_right() {
+        let mut s = Store::new();
+        let pod = |name: &str, owner: Option<&str>, node: &str| {
+            let mut p = json!({"metadata": {"namespace": "d", "name": name, "resourceVersion": "1"},
+                               "spec": {"nodeName": node}});
+            if let Some(uid) = owner {
+                p["metadata"]["ownerReferences"] =
+                    json!([{"kind": "StatefulSet", "name": "web", "uid": uid, "controller": true}]);
             }
-        }
-        let mut keys: Vec<(&str, &str)> = Vec::new();
-        for ns in ["", "default", "kube-system", "zz"] {
-            for n in ["a-0", "a-1", "a-11", "a-2", "ab-0", "b-1", "c", "d"] {
-                keys.push((ns, n));
-            }
-        }
-        // Every ascending subsequence of each window of ten keys (bit masks).
-        for start in 0..keys.len() {
-            let window = &keys[start..keys.len().min(start + 10)];
-            for mask in 0u32..(1 << window.len()) {
-                let mut lookup = SortedLookup::new(Some(&m));
-                for (i, (ns, n)) in window.iter().enumerate() {
-                    if mask & (1 << i) != 0 {
-                        assert_eq!(lookup.get(ns, n), m.get(ns, n), "{ns}/{n} mask {mask:b}");
-                    }
-                }
-            }
-        }
-        assert_eq!(SortedLookup::new(None).get("default", "a-0"), None);
+            p
+        };
+        s.put(
+            Kind::Pod,
+            pod("a", Some("u1"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        s.put(
+            Kind::Pod,
+            pod("c", Some("u2"), "n2"),
+            EventType::Added,
+            Time(0),
+        );
+        s.remove(Kind::Pod, "d", "a", json!({}), Time(0));
+        // `b` takes the slot `a` left: nothing that listed `a` may now list `b`.
+        s.put(Kind::Pod, pod("b", None, "n2"), EventType::Added, Time(0));
+        let names = |it: Vec<&Arc<Value>>| {
+            it.iter()
+                .map(|o| object::name(o).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(s.controlled_by(Kind::Pod, "u1").count(), 0);
+        assert_eq!(s.controlled_count("u1"), 0);
+        assert_eq!(names(s.controlled_by(Kind::Pod, "u2").collect()), ["c"]);
+        assert_eq!(
+            names(s.controlled_by_in(Kind::Pod, "u2", "d").collect()),
+            ["c"]
+        );
+        assert_eq!(s.controlled_by_in(Kind::Pod, "u2", "e").count(), 0);
+        assert_eq!(names(s.uncontrolled(Kind::Pod, "d").collect()), ["b"]);
+        assert_eq!(s.pods_on_node("n1").count(), 0);
+        assert_eq!(names(s.pods_on_node("n2").collect()), ["b", "c"]);
+        assert_eq!(names(s.list(Kind::Pod, None).collect()), ["b", "c"]);
+        assert_eq!(s.count(Kind::Pod), 2);
+        // Owners whose uids share their first eight bytes stay apart.
+        s.put(
+            Kind::Pod,
+            pod("x", Some("same-headA"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        s.put(
+            Kind::Pod,
+            pod("y", Some("same-headB"), "n1"),
+            EventType::Added,
+            Time(0),
+        );
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headA").collect()),
+            ["x"]
+        );
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headB").collect()),
+            ["y"]
+        );
+        assert_eq!(s.controlled_by(Kind::Pod, "same-head").count(), 0);
+        s.remove(Kind::Pod, "d", "x", json!({}), Time(0));
+        assert_eq!(
+            names(s.controlled_by(Kind::Pod, "same-headB").collect()),
+            ["y"]
+        );
+
+        // A vacant create allocates a resourceVersion and builds only for a free name.
+        let before = s.resource_version();
+        let taken = s.create_vacant(Kind::Pod, "d", "b".into(), Time(0), |_| {
+            panic!("built for a taken name")
+        });
+        assert_eq!(taken.err().as_deref(), Some("b"));
+        assert_eq!(s.resource_version(), before);
+        let head = s.head();
+        let made = s
+            .create_vacant(Kind::Event, "d", "e.1".into(), Time(0), |rv| {
+                json!({"metadata": {"namespace": "d", "name": "e.1", "resourceVersion": rv.to_string()}})
+            })
+            .unwrap();
+        assert_eq!(object::resource_version(&made), before + 1);
+        assert_eq!(s.get(Kind::Event, "d", "e.1"), Some(&made));
+        let evs: Vec<_> = s.events_since(head).unwrap().collect();
+        assert_eq!(evs.len(), 1);
+        assert_eq!(
+            (evs[0].event_type, evs[0].resource_version),
+            (EventType::Added, before + 1)
+        );
     }
 
     #[test]
