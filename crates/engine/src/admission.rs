@@ -93,10 +93,8 @@ fn service_account(api: &mut Api, pod: &mut Value, writes: &mut SpecWrites) -> A
     .find(|s| !s.is_empty())
     .unwrap_or("default")
     .to_string();
-    writes.push(("serviceAccountName", Value::String(name.clone())));
-    writes.push(("serviceAccount", Value::String(name.clone())));
-    let ns = object::namespace(pod).to_string();
-    let sa = api.try_get(Kind::ServiceAccount, &ns, &name).cloned();
+    let ns = object::namespace(pod);
+    let sa = api.try_get(Kind::ServiceAccount, ns, &name).cloned();
     // The `default` account is created by the serviceaccount controller moments after a
     // namespace appears; kubeplay does not make a pod wait for it, so only a named account
     // that does not exist is an error.
@@ -108,6 +106,8 @@ fn service_account(api: &mut Api, pod: &mut Value, writes: &mut SpecWrites) -> A
             ),
         ));
     }
+    writes.push(("serviceAccountName", Value::String(name.clone())));
+    writes.push(("serviceAccount", Value::String(name)));
     let automount = object::get_bool(pod, &["spec", "automountServiceAccountToken"])
         .or_else(|| {
             sa.as_deref()
