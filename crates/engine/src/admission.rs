@@ -793,4 +793,35 @@ mod tests {
         assert_eq!(after["spec"]["clusterIP"], s0["spec"]["clusterIP"]);
         assert_eq!(after["spec"]["ports"], s0["spec"]["ports"]);
     }
+
+    #[test]
+    fn mounts_join_existing_lists_and_keep_the_other_container_fields() {
+        let mut c = cluster();
+        let mut p = pod("a");
+        p["spec"]["containers"] = json!([
+            {"name": "one", "image": "nginx", "workingDir": "/w",
+             "volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+            {"name": "two", "image": "nginx", "workingDir": "/w", "volumeMounts": null}
+        ]);
+        p["spec"]["volumes"] = json!([{"name": "data", "emptyDir": {}}]);
+        p["spec"]["tolerations"] = json!([{"key": "node.kubernetes.io/unreachable",
+            "operator": "Exists", "effect": "NoExecute"}]);
+        let p = c.api.create(p).unwrap();
+        let vols = object::get_array(&p, &["spec", "volumes"]);
+        assert_eq!(vols.len(), 2);
+        assert_eq!(vols[0]["name"], "data");
+        let vname = vols[1]["name"].as_str().unwrap();
+        let one = &p["spec"]["containers"][0];
+        assert_eq!(one["volumeMounts"][0]["name"], "data");
+        assert_eq!(one["volumeMounts"][1]["name"], vname);
+        let two = &p["spec"]["containers"][1];
+        assert_eq!(two["volumeMounts"].as_array().map(Vec::len), Some(1));
+        assert_eq!(two["workingDir"], "/w");
+        // The given toleration is kept first; only the missing default is added.
+        let tol = object::get_array(&p, &["spec", "tolerations"]);
+        assert_eq!(tol.len(), 2);
+        assert_eq!(tol[1]["key"], "node.kubernetes.io/not-ready");
+        assert_eq!(p["spec"]["serviceAccountName"], "default");
+        assert_eq!(p["spec"]["priority"], 0);
+    }
 }

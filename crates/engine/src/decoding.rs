@@ -673,4 +673,28 @@ mod tests {
             "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal bool into Go struct field ConfigMap.data of type string"
         );
     }
+
+    #[test]
+    fn an_element_that_fitted_before_does_not_hide_a_later_misfit() {
+        // A container that fitted is remembered; the same container again fits, and one
+        // beside it that does not fit is still reported in the decoder's words.
+        let good = json!({"name": "a", "image": "nginx", "ports": [{"containerPort": 80}]});
+        let pod = |containers: Value| json!({"spec": {"containers": containers}});
+        assert_eq!(msg(Kind::Pod, pod(json!([good.clone()]))), "");
+        assert_eq!(msg(Kind::Pod, pod(json!([good.clone()]))), "");
+        assert_eq!(
+            msg(
+                Kind::Pod,
+                pod(json!([good.clone(), {"name": "b", "ports": [{"containerPort": "80"}]}]))
+            ),
+            "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"
+        );
+        // An element equal to a remembered one but for one field is checked in full.
+        let mut bad = good.clone();
+        bad["image"] = json!(5);
+        assert_eq!(
+            msg(Kind::Pod, pod(json!([bad]))),
+            "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string"
+        );
+    }
 }

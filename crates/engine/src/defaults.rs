@@ -732,4 +732,31 @@ mod tests {
         assert_eq!(c["spec"]["volumeMode"], json!("Filesystem"));
         assert_eq!(c["status"]["phase"], json!("Pending"));
     }
+
+    #[test]
+    fn a_defaulted_container_is_left_as_is_and_a_missing_nested_default_still_filled() {
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "a", "image": "nginx:1.25"}]}});
+        apply(Kind::Pod, &mut pod, None);
+        let defaulted = pod["spec"]["containers"][0].clone();
+        assert_eq!(defaulted["imagePullPolicy"], "IfNotPresent");
+        assert_eq!(defaulted["resources"], json!({}));
+        // Defaulting again changes nothing (it runs on every update).
+        let again = pod.clone();
+        apply(Kind::Pod, &mut pod, None);
+        assert_eq!(pod, again);
+        // Everything set but one probe's nested default: only that is added.
+        let mut c = defaulted.clone();
+        c["readinessProbe"] = json!({"httpGet": {"port": 80, "path": "/", "scheme": "HTTP"},
+            "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1});
+        c["ports"] = json!([{"containerPort": 80}]);
+        let mut spec = json!({"containers": [c]});
+        pod_spec(&mut spec);
+        let c = &spec["containers"][0];
+        assert_eq!(c["readinessProbe"]["failureThreshold"], 3);
+        assert_eq!(c["ports"][0]["protocol"], "TCP");
+        let mut v = json!({"hostPath": {"path": "/x"}});
+        volume(&mut v);
+        assert_eq!(v, json!({"hostPath": {"path": "/x", "type": ""}}));
+    }
 }
