@@ -36,9 +36,13 @@ pub const NODE_PORT_MAX: i64 = 32767;
 pub fn admit_create(api: &mut Api, kind: Kind, obj: &mut Value) -> ApiResult<()> {
     match kind {
         Kind::Pod => {
-            service_account(api, obj)?;
-            priority(obj)?;
-            default_toleration_seconds(obj);
+            // The plugins' new spec fields go in together, in one pass over the spec map: no
+            // plugin reads a field an earlier one writes.
+            let mut writes = Vec::with_capacity(6);
+            service_account(api, obj, &mut writes)?;
+            priority(obj, &mut writes)?;
+            default_toleration_seconds(obj, &mut writes);
+            set_spec_fields(obj, writes);
         }
         Kind::PersistentVolumeClaim => {
             default_storage_class(api, obj);
@@ -76,7 +80,7 @@ fn pod_forbidden(obj: &Value, why: &str) -> ApiError {
 
 /// The ServiceAccount plugin: defaults the account to `default`, and mounts the projected
 /// `kube-api-access-<5>` token volume into every container unless automount is off.
-fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
+fn service_account(api: &mut Api, pod: &mut Value, writes: &mut SpecWrites) -> ApiResult<()> {
     if object::annotation(pod, "kubernetes.io/config.mirror").is_some() {
         return Ok(());
     }
@@ -89,18 +93,8 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
     .find(|s| !s.is_empty())
     .unwrap_or("default")
     .to_string();
-    object::set(
-        pod,
-        &["spec", "serviceAccountName"],
-        Value::String(name.clone()),
-    );
-    object::set(
-        pod,
-        &["spec", "serviceAccount"],
-        Value::String(name.clone()),
-    );
-    let ns = object::namespace(pod).to_string();
-    let sa = api.try_get(Kind::ServiceAccount, &ns, &name).cloned();
+    let ns = object::namespace(pod);
+    let sa = api.try_get(Kind::ServiceAccount, ns, &name).cloned();
     // The `default` account is created by the serviceaccount controller moments after a
     // namespace appears; kubeplay does not make a pod wait for it, so only a named account
     // that does not exist is an error.
@@ -112,6 +106,8 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
             ),
         ));
     }
+    writes.push(("serviceAccountName", Value::String(name.clone())));
+    writes.push(("serviceAccount", Value::String(name)));
     let automount = object::get_bool(pod, &["spec", "automountServiceAccountToken"])
         .or_else(|| {
             sa.as_deref()
@@ -150,15 +146,37 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
             if has_mount {
                 continue;
             }
-            if let Some(m) = c.as_object_mut() {
-                match m.get_mut("volumeMounts") {
-                    Some(Value::Array(mounts)) => mounts.push(mount.clone()),
-                    _ => {
-                        m.insert("volumeMounts".into(), Value::Array(vec![mount.clone()]));
+            match c {
+                Value::Object(m) if matches!(m.get("volumeMounts"), Some(Value::Array(_))) => {
+                    if let Some(Value::Array(mounts)) = m.get_mut("volumeMounts") {
+                        mounts.push(mount.clone());
                     }
                 }
-                mounted_any = true;
+                // A container copied from a template shares its map: built anew with room
+                // for the mount, rather than copied and then grown.
+                Value::Object(m) => {
+                    let mut with_mount: Vec<(String, Value)> = Vec::with_capacity(m.len() + 1);
+                    let mut mounts = Some(Value::Array(vec![mount.clone()]));
+                    for (k, v) in m.iter() {
+                        if k.as_str() == "volumeMounts" {
+                            continue;
+                        }
+                        if k.as_str() > "volumeMounts" {
+                            if let Some(l) = mounts.take() {
+                                with_mount.push(("volumeMounts".into(), l));
+                            }
+                        }
+                        with_mount.push((k.clone(), v.clone()));
+                    }
+                    if let Some(l) = mounts {
+                        with_mount.push(("volumeMounts".into(), l));
+                    }
+                    // In key order: the map takes the vector as it is.
+                    *m = with_mount.into_iter().collect();
+                }
+                _ => continue,
             }
+            mounted_any = true;
         }
     }
     if mounted_any {
@@ -172,10 +190,40 @@ fn service_account(api: &mut Api, pod: &mut Value) -> ApiResult<()> {
             .map(|spec| spec.get_mut("volumes"))
         {
             Some(Some(Value::Array(volumes))) => volumes.push(volume),
-            _ => object::set(pod, &["spec", "volumes"], Value::Array(vec![volume])),
+            _ => writes.push(("volumes", Value::Array(vec![volume]))),
         }
     }
     Ok(())
+}
+
+/// Spec fields to set (`object::set(pod, &["spec", field], value)`), in the order set.
+type SpecWrites = Vec<(&'static str, Value)>;
+
+/// Sets `writes` in the pod's spec: merged into the spec map in one pass, which takes each
+/// entry once (a set field by field searches, shifts and names each new key on its own).
+fn set_spec_fields(pod: &mut Value, mut writes: SpecWrites) {
+    let Some(Value::Object(spec)) = pod.get_mut("spec") else {
+        for (field, value) in writes {
+            object::set(pod, &["spec", field], value);
+        }
+        return;
+    };
+    // Each plugin sets distinct fields, so the order of the writes does not matter.
+    writes.sort_by_key(|(field, _)| *field);
+    let old = std::mem::take(spec);
+    let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + writes.len());
+    let mut writes = writes.into_iter().peekable();
+    for (k, v) in old {
+        while let Some((field, value)) = writes.next_if(|(f, _)| *f < k.as_str()) {
+            merged.push((field.to_string(), value));
+        }
+        match writes.next_if(|(f, _)| *f == k.as_str()) {
+            Some((_, value)) => merged.push((k, value)),
+            None => merged.push((k, v)),
+        }
+    }
+    merged.extend(writes.map(|(field, value)| (field.to_string(), value)));
+    *spec = merged.into_iter().collect();
 }
 
 /// The `projected` source of the `kube-api-access-*` volume: the same for every pod, so it is
@@ -197,7 +245,7 @@ fn api_access_projection() -> &'static Value {
 /// The Priority plugin: resolves `priorityClassName` to `spec.priority` and sets the
 /// preemption policy. kubeplay serves no PriorityClass objects, so only the two built-in
 /// system classes resolve and there is no global default class.
-fn priority(pod: &mut Value) -> ApiResult<()> {
+fn priority(pod: &mut Value, writes: &mut SpecWrites) -> ApiResult<()> {
     let class = object::get_str(pod, &["spec", "priorityClassName"])
         .unwrap_or("")
         .to_string();
@@ -222,20 +270,16 @@ fn priority(pod: &mut Value) -> ApiResult<()> {
             ));
         }
     }
-    object::set(pod, &["spec", "priority"], json!(value));
+    writes.push(("priority", json!(value)));
     if object::get_str(pod, &["spec", "preemptionPolicy"]).is_none() {
-        object::set(
-            pod,
-            &["spec", "preemptionPolicy"],
-            json!("PreemptLowerPriority"),
-        );
+        writes.push(("preemptionPolicy", json!("PreemptLowerPriority")));
     }
     Ok(())
 }
 
 /// DefaultTolerationSeconds: every pod tolerates `not-ready` and `unreachable` NoExecute
 /// taints for 300 s unless it already says otherwise (spec S8.6).
-fn default_toleration_seconds(pod: &mut Value) {
+fn default_toleration_seconds(pod: &Value, writes: &mut SpecWrites) {
     // The two tolerations are the same for every pod: built once, shared (copy on write).
     static DEFAULTS: OnceLock<[(&str, Value); 2]> = OnceLock::new();
     let defaults = DEFAULTS.get_or_init(|| {
@@ -263,7 +307,7 @@ fn default_toleration_seconds(pod: &mut Value) {
         let mut added = Vec::with_capacity(tolerations.len() + missing.len());
         added.extend_from_slice(tolerations);
         added.extend(missing.into_iter().cloned());
-        object::set(pod, &["spec", "tolerations"], Value::Array(added));
+        writes.push(("tolerations", Value::Array(added)));
     }
 }
 
@@ -748,5 +792,36 @@ mod tests {
         let after = c.api.update(upd).unwrap();
         assert_eq!(after["spec"]["clusterIP"], s0["spec"]["clusterIP"]);
         assert_eq!(after["spec"]["ports"], s0["spec"]["ports"]);
+    }
+
+    #[test]
+    fn mounts_join_existing_lists_and_keep_the_other_container_fields() {
+        let mut c = cluster();
+        let mut p = pod("a");
+        p["spec"]["containers"] = json!([
+            {"name": "one", "image": "nginx", "workingDir": "/w",
+             "volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+            {"name": "two", "image": "nginx", "workingDir": "/w", "volumeMounts": null}
+        ]);
+        p["spec"]["volumes"] = json!([{"name": "data", "emptyDir": {}}]);
+        p["spec"]["tolerations"] = json!([{"key": "node.kubernetes.io/unreachable",
+            "operator": "Exists", "effect": "NoExecute"}]);
+        let p = c.api.create(p).unwrap();
+        let vols = object::get_array(&p, &["spec", "volumes"]);
+        assert_eq!(vols.len(), 2);
+        assert_eq!(vols[0]["name"], "data");
+        let vname = vols[1]["name"].as_str().unwrap();
+        let one = &p["spec"]["containers"][0];
+        assert_eq!(one["volumeMounts"][0]["name"], "data");
+        assert_eq!(one["volumeMounts"][1]["name"], vname);
+        let two = &p["spec"]["containers"][1];
+        assert_eq!(two["volumeMounts"].as_array().map(Vec::len), Some(1));
+        assert_eq!(two["workingDir"], "/w");
+        // The given toleration is kept first; only the missing default is added.
+        let tol = object::get_array(&p, &["spec", "tolerations"]);
+        assert_eq!(tol.len(), 2);
+        assert_eq!(tol[1]["key"], "node.kubernetes.io/not-ready");
+        assert_eq!(p["spec"]["serviceAccountName"], "default");
+        assert_eq!(p["spec"]["priority"], 0);
     }
 }

@@ -393,13 +393,15 @@ fn go_type(v: &Value) -> String {
     }
 }
 
-/// `Struct` is the innermost Go struct holding the field; `path` the JSON path from the top.
+/// `strukt` is the Go name of the innermost struct holding the field (shown without its
+/// package); `path` the JSON path from the top.
 fn field_err(v: &Value, strukt: &str, path: &str, ty: &str) -> String {
     let shown = match v {
         // A number that does not fit an integer field is shown with its digits, as Go does.
         Value::Number(n) if ty.starts_with("int") => format!("number {n}"),
         _ => go_type(v),
     };
+    let strukt = short(strukt);
     format!("json: cannot unmarshal {shown} into Go struct field {strukt}.{path} of type {ty}")
 }
 
@@ -504,7 +506,9 @@ fn check(v: &Value, ty: &Ty, strukt: &str, path: FieldPath<'_>) -> Result<(), St
                                 parent: Some(&path),
                                 segment: f,
                             };
-                            check(x, t, short(name), p)?;
+                            // The struct's Go name is shortened (`v1.PodSpec` to `PodSpec`)
+                            // only for an error: a body that fits never searches it.
+                            check(x, t, name, p)?;
                             wanted.next();
                         }
                         Some(_) => {}
@@ -516,10 +520,54 @@ fn check(v: &Value, ty: &Ty, strukt: &str, path: FieldPath<'_>) -> Result<(), St
             _ => simple(false, name),
         },
         Ty::List(name, elem) => match v {
-            Value::Array(items) => items.iter().try_for_each(|x| check(x, elem, strukt, path)),
+            Value::Array(items) => items.iter().try_for_each(|x| {
+                if !x.is_object() {
+                    return check(x, elem, strukt, path);
+                }
+                if fitted_before(elem, x) {
+                    return Ok(());
+                }
+                check(x, elem, strukt, path)?;
+                remember_fitted(elem, x);
+                Ok(())
+            }),
             _ => simple(false, name),
         },
     }
+}
+
+thread_local! {
+    /// List elements (containers, tolerations, ...) that fitted their type lately, with the
+    /// address of that type: the pods a controller makes from one template carry the
+    /// template's containers (their maps shared, so comparing them is O(1)), and an element
+    /// equal to one that fitted fits too. Only fits are kept: an error is always found (and
+    /// worded) by `check`.
+    static FITTED: std::cell::RefCell<Vec<(usize, Value)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many fitted elements are kept in all, and of one type.
+const FITTED_MAX: usize = 8;
+const FITTED_PER_TYPE: usize = 2;
+
+fn fitted_before(ty: &Ty, v: &Value) -> bool {
+    let key = ty as *const Ty as usize;
+    FITTED.with(|f| f.borrow().iter().any(|(t, x)| *t == key && x == v))
+}
+
+fn remember_fitted(ty: &Ty, v: &Value) {
+    let key = ty as *const Ty as usize;
+    FITTED.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.iter().filter(|(t, _)| *t == key).count() >= FITTED_PER_TYPE {
+            if let Some(i) = f.iter().position(|(t, _)| *t == key) {
+                f.remove(i);
+            }
+        } else if f.len() >= FITTED_MAX {
+            f.remove(0);
+        }
+        f.push((key, v.clone()));
+    });
 }
 
 /// `resource.Quantity.UnmarshalJSON`: a string or a bare number that parses as a quantity.
@@ -546,7 +594,7 @@ fn top_cached(kind: Kind) -> Option<&'static Ty> {
 }
 
 pub fn check_body(kind: Kind, obj: &Value) -> Result<(), ApiError> {
-    let owned;
+    let mut owned = None;
     let ty = match top_cached(kind) {
         Some(t) => t,
         None => {
@@ -557,7 +605,12 @@ pub fn check_body(kind: Kind, obj: &Value) -> Result<(), ApiError> {
             }
         }
     };
-    check(obj, ty, "", FieldPath::ROOT).map_err(|e| {
+    let fits = check(obj, ty, "", FieldPath::ROOT);
+    if owned.is_some() {
+        // `FITTED` names types by address: none of a tree about to be freed may stay.
+        FITTED.with(|f| f.borrow_mut().clear());
+    }
+    fits.map_err(|e| {
         let info = kind.info();
         ApiError::bad_request(format!(
             "{k} in version \"{v}\" cannot be handled as a {k}: {e}",
@@ -618,6 +671,30 @@ mod tests {
         assert_eq!(
             msg(Kind::ConfigMap, json!({"data": {"enabled": true}})),
             "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal bool into Go struct field ConfigMap.data of type string"
+        );
+    }
+
+    #[test]
+    fn an_element_that_fitted_before_does_not_hide_a_later_misfit() {
+        // A container that fitted is remembered; the same container again fits, and one
+        // beside it that does not fit is still reported in the decoder's words.
+        let good = json!({"name": "a", "image": "nginx", "ports": [{"containerPort": 80}]});
+        let pod = |containers: Value| json!({"spec": {"containers": containers}});
+        assert_eq!(msg(Kind::Pod, pod(json!([good.clone()]))), "");
+        assert_eq!(msg(Kind::Pod, pod(json!([good.clone()]))), "");
+        assert_eq!(
+            msg(
+                Kind::Pod,
+                pod(json!([good.clone(), {"name": "b", "ports": [{"containerPort": "80"}]}]))
+            ),
+            "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"
+        );
+        // An element equal to a remembered one but for one field is checked in full.
+        let mut bad = good.clone();
+        bad["image"] = json!(5);
+        assert_eq!(
+            msg(Kind::Pod, pod(json!([bad]))),
+            "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string"
         );
     }
 }

@@ -85,8 +85,22 @@ fn pod(obj: &mut Value) {
     }
     if object::get_str(obj, &["status", "phase"]).is_none_or(str::is_empty) {
         let qos = qos_class(obj);
-        object::set(obj, &["status", "phase"], json!("Pending"));
-        object::set(obj, &["status", "qosClass"], json!(qos));
+        match obj.as_object_mut() {
+            // A new pod has no status: built whole, in key order (the map takes the vector).
+            Some(m) if !m.contains_key("status") => {
+                let status: Map<String, Value> = vec![
+                    ("phase".to_string(), json!("Pending")),
+                    ("qosClass".to_string(), json!(qos)),
+                ]
+                .into_iter()
+                .collect();
+                m.insert("status".into(), Value::Object(status));
+            }
+            _ => {
+                object::set(obj, &["status", "phase"], json!("Pending"));
+                object::set(obj, &["status", "qosClass"], json!(qos));
+            }
+        }
     }
 }
 
@@ -105,13 +119,16 @@ fn requests_from_limits(c: &mut Value) {
 /// requests or limits, Guaranteed when every container limits cpu and memory equal to its
 /// requests, Burstable otherwise.
 pub fn qos_class(pod: &Value) -> &'static str {
-    let containers: Vec<&Value> = object::get_array(pod, &["spec", "containers"])
-        .iter()
-        .chain(object::get_array(pod, &["spec", "initContainers"]))
-        .collect();
+    let spec = pod.get("spec");
+    let list = |name: &str| {
+        spec.and_then(|s| s.get(name))
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    let (containers, init) = (list("containers"), list("initContainers"));
     let mut any = false;
-    let mut guaranteed = !containers.is_empty();
-    for c in &containers {
+    let mut guaranteed = !containers.is_empty() || !init.is_empty();
+    for c in containers.iter().chain(init) {
         let req = object::get(c, &["resources", "requests"]).and_then(Value::as_object);
         let lim = object::get(c, &["resources", "limits"]).and_then(Value::as_object);
         if req.is_some_and(|m| !m.is_empty()) || lim.is_some_and(|m| !m.is_empty()) {
@@ -155,9 +172,76 @@ pub fn pod_spec(spec: &mut Value) {
     }
 }
 
+/// Whether `field` of `v` is missing or null (a default would be written).
+fn unset(v: &Value, field: &str) -> bool {
+    v.get(field).is_none_or(Value::is_null)
+}
+
+/// Whether `container` would change nothing in `c`: a container copied from a defaulted
+/// template (every controller-made pod) already carries every default, and looking first
+/// keeps its map shared instead of copying it (maps are copy on write) for no change.
+fn container_is_defaulted(c: &Value) -> bool {
+    let Some(m) = c.as_object() else {
+        return true;
+    };
+    let probe_done = |p: &Value| {
+        !p.is_object()
+            || ([
+                "timeoutSeconds",
+                "periodSeconds",
+                "successThreshold",
+                "failureThreshold",
+            ]
+            .iter()
+            .all(|f| !unset(p, f))
+                && p.get("httpGet").is_none_or(http_get_done)
+                && p.get("grpc")
+                    .is_none_or(|g| !g.is_object() || !unset(g, "service")))
+    };
+    [
+        "imagePullPolicy",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "resources",
+    ]
+    .iter()
+    .all(|f| !unset(c, f))
+        && m.get("ports")
+            .and_then(Value::as_array)
+            .is_none_or(|ps| ps.iter().all(|p| !p.is_object() || !unset(p, "protocol")))
+        && ["livenessProbe", "readinessProbe", "startupProbe"]
+            .iter()
+            .all(|n| m.get(*n).is_none_or(probe_done))
+        && m.get("lifecycle").is_none_or(|l| {
+            ["postStart", "preStop"].iter().all(|hook| {
+                l.get(*hook)
+                    .and_then(|h| h.get("httpGet"))
+                    .is_none_or(http_get_done)
+            })
+        })
+        && m.get("env").and_then(Value::as_array).is_none_or(|es| {
+            es.iter().all(|e| {
+                !e.is_object()
+                    || e.get("valueFrom")
+                        .and_then(|v| v.get("fieldRef"))
+                        .is_none_or(|f| !f.is_object() || !unset(f, "apiVersion"))
+            })
+        })
+}
+
+/// Whether `http_get` would change nothing in `h`.
+fn http_get_done(h: &Value) -> bool {
+    !h.is_object() || (!unset(h, "path") && !unset(h, "scheme"))
+}
+
 fn container(c: &mut Value) {
-    let image = object::get_str(c, &["image"]).unwrap_or("").to_string();
-    default_field(c, &["imagePullPolicy"], || json!(image_pull_policy(&image)));
+    if container_is_defaulted(c) {
+        return;
+    }
+    if unset(c, "imagePullPolicy") {
+        let policy = image_pull_policy(object::get_str(c, &["image"]).unwrap_or(""));
+        object::set(c, &["imagePullPolicy"], json!(policy));
+    }
     default_field(c, &["terminationMessagePath"], || {
         json!("/dev/termination-log")
     });
@@ -267,12 +351,21 @@ fn volume(v: &mut Value) {
         object::set(v, &["emptyDir"], json!({}));
     }
     for src in ["configMap", "secret", "downwardAPI", "projected"] {
+        // Looked at first: a volume copied from a defaulted template keeps its map shared.
+        if !v
+            .get(src)
+            .is_some_and(|s| s.is_object() && unset(s, "defaultMode"))
+        {
+            continue;
+        }
         if let Some(s) = v.get_mut(src).filter(|s| s.is_object()) {
             default_field(s, &["defaultMode"], || json!(420));
         }
     }
-    if let Some(h) = v.get_mut("hostPath").filter(|s| s.is_object()) {
-        default_field(h, &["type"], || json!(""));
+    if v.get("hostPath")
+        .is_some_and(|h| h.is_object() && unset(h, "type"))
+    {
+        object::set(v, &["hostPath", "type"], json!(""));
     }
 }
 
@@ -638,5 +731,32 @@ mod tests {
         apply(Kind::PersistentVolumeClaim, &mut c, None);
         assert_eq!(c["spec"]["volumeMode"], json!("Filesystem"));
         assert_eq!(c["status"]["phase"], json!("Pending"));
+    }
+
+    #[test]
+    fn a_defaulted_container_is_left_as_is_and_a_missing_nested_default_still_filled() {
+        let mut pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "a", "image": "nginx:1.25"}]}});
+        apply(Kind::Pod, &mut pod, None);
+        let defaulted = pod["spec"]["containers"][0].clone();
+        assert_eq!(defaulted["imagePullPolicy"], "IfNotPresent");
+        assert_eq!(defaulted["resources"], json!({}));
+        // Defaulting again changes nothing (it runs on every update).
+        let again = pod.clone();
+        apply(Kind::Pod, &mut pod, None);
+        assert_eq!(pod, again);
+        // Everything set but one probe's nested default: only that is added.
+        let mut c = defaulted.clone();
+        c["readinessProbe"] = json!({"httpGet": {"port": 80, "path": "/", "scheme": "HTTP"},
+            "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1});
+        c["ports"] = json!([{"containerPort": 80}]);
+        let mut spec = json!({"containers": [c]});
+        pod_spec(&mut spec);
+        let c = &spec["containers"][0];
+        assert_eq!(c["readinessProbe"]["failureThreshold"], 3);
+        assert_eq!(c["ports"][0]["protocol"], "TCP");
+        let mut v = json!({"hostPath": {"path": "/x"}});
+        volume(&mut v);
+        assert_eq!(v, json!({"hostPath": {"path": "/x", "type": ""}}));
     }
 }

@@ -531,7 +531,7 @@ pub fn pod_spec(spec: &Value, path: &str, errs: &mut Errs) {
     if containers.is_empty() {
         errs.push(FieldError::required(&format!("{path}.containers"), ""));
     }
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
     for (list, items) in [
         (
             "initContainers",
@@ -540,34 +540,38 @@ pub fn pod_spec(spec: &Value, path: &str, errs: &mut Errs) {
         ("containers", containers),
     ] {
         for (i, c) in items.iter().enumerate() {
-            let p = format!("{path}.{list}[{i}]");
+            // Field paths are spelled out only for an error: a valid pod formats nothing.
+            let p = || format!("{path}.{list}[{i}]");
             let name = object::get_str(c, &["name"]).unwrap_or("");
             if name.is_empty() {
-                errs.push(FieldError::required(&format!("{p}.name"), ""));
+                errs.push(FieldError::required(&format!("{}.name", p()), ""));
             } else {
                 for msg in dns1123_label_errors(name) {
                     errs.push(FieldError::invalid(
-                        &format!("{p}.name"),
+                        &format!("{}.name", p()),
                         &json!(name),
                         &msg,
                     ));
                 }
-                if seen.iter().any(|s| s == name) {
-                    errs.push(FieldError::duplicate(&format!("{p}.name"), &json!(name)));
+                if seen.contains(&name) {
+                    errs.push(FieldError::duplicate(
+                        &format!("{}.name", p()),
+                        &json!(name),
+                    ));
                 }
-                seen.push(name.to_string());
+                seen.push(name);
             }
             if object::get_str(c, &["image"]).is_none_or(|s| s.trim().is_empty()) {
-                errs.push(FieldError::required(&format!("{p}.image"), ""));
+                errs.push(FieldError::required(&format!("{}.image", p()), ""));
             }
             for (j, port) in object::get_array(c, &["ports"]).iter().enumerate() {
-                let pp = format!("{p}.ports[{j}]");
+                let pp = || format!("{}.ports[{j}]", p());
                 match port.get("containerPort").and_then(Value::as_i64) {
                     None | Some(0) => {
-                        errs.push(FieldError::required(&format!("{pp}.containerPort"), ""))
+                        errs.push(FieldError::required(&format!("{}.containerPort", pp()), ""))
                     }
                     Some(n) if !(1..=65535).contains(&n) => errs.push(FieldError::invalid(
-                        &format!("{pp}.containerPort"),
+                        &format!("{}.containerPort", pp()),
                         &json!(n),
                         "must be between 1 and 65535, inclusive",
                     )),
@@ -576,7 +580,7 @@ pub fn pod_spec(spec: &Value, path: &str, errs: &mut Errs) {
                 match object::get_str(port, &["protocol"]) {
                     None | Some("TCP") | Some("UDP") | Some("SCTP") => {}
                     Some(other) => errs.push(FieldError::not_supported(
-                        &format!("{pp}.protocol"),
+                        &format!("{}.protocol", pp()),
                         &json!(other),
                         &["SCTP", "TCP", "UDP"],
                     )),

@@ -323,9 +323,27 @@ impl<'s> NewPodTemplate<'s> {
         } else {
             pod_name(self.set, ord)
         };
-        let mut labels = self.labels.clone();
-        labels.insert(POD_NAME_LABEL.into(), Value::String(name.clone()));
-        labels.insert(POD_INDEX_LABEL.into(), Value::String(ord.to_string()));
+        // Copied once, in key order, with the two identity labels merged in (inserting them
+        // into a shared copy of the map would copy it, then grow it); a template label of
+        // the same name gives way, as an insert replaces it.
+        let mut identity = [
+            (POD_INDEX_LABEL, Value::String(ord.to_string())),
+            (POD_NAME_LABEL, Value::String(name.clone())),
+        ]
+        .into_iter()
+        .peekable();
+        let mut labels: Vec<(String, Value)> = Vec::with_capacity(self.labels.len() + 2);
+        for (k, v) in self.labels.iter() {
+            while let Some((ik, iv)) = identity.next_if(|(ik, _)| *ik <= k.as_str()) {
+                labels.push((ik.to_string(), iv));
+            }
+            if labels.last().is_none_or(|(last, _)| last != k) {
+                labels.push((k.clone(), v.clone()));
+            }
+        }
+        labels.extend(identity.map(|(ik, iv)| (ik.to_string(), iv)));
+        // In key order: the map takes the vector as it is.
+        let labels: serde_json::Map<String, Value> = labels.into_iter().collect();
 
         // Maps built from vectors keep their capacity: room for what the create adds (uid,
         // creationTimestamp, resourceVersion; admission's and defaulting's spec fields), so
@@ -346,9 +364,10 @@ impl<'s> NewPodTemplate<'s> {
 
         let mut spec: serde_json::Map<String, Value> = match self.spec {
             Some(m) => {
-                // A bare template spec (containers) ends with ≈ 16 fields once hostname,
-                // subdomain, admission, defaults and the binding added theirs.
-                let mut entries = Vec::with_capacity((m.len() + 3).max(18));
+                // Room for hostname, subdomain and defaulting's `enableServiceLinks`;
+                // admission merges its fields into a new map of its own. (At 18 fields,
+                // as once reserved, the block is 1 KB, which glibc serves by its slow path.)
+                let mut entries = Vec::with_capacity(m.len() + 3);
                 entries.extend(
                     m.iter()
                         .filter(|(k, _)| !(self.drop_volumes && k.as_str() == "volumes"))
