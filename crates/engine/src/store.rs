@@ -494,11 +494,7 @@ impl Store {
             .owned(owner_uid)
             .and_then(|o| o.by_kind.get(&kind))
             .and_then(|keyed| keyed.get(namespace));
-        let map = self.objects.get(&kind);
-        names
-            .into_iter()
-            .flat_map(BTreeMap::values)
-            .filter_map(move |&slot| map?.at(slot))
+        self.in_slots(kind, names)
     }
 
     /// Objects of `kind` in `namespace` with no controller reference, in key order (none
@@ -512,6 +508,15 @@ impl Store {
             .uncontrolled
             .get(&kind)
             .and_then(|keyed| keyed.get(namespace));
+        self.in_slots(kind, names)
+    }
+
+    /// The objects of `kind` at the slots `names` holds, in its (name) order.
+    fn in_slots<'a, K: 'a>(
+        &'a self,
+        kind: Kind,
+        names: Option<&'a BTreeMap<K, Slot>>,
+    ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
         let map = self.objects.get(&kind);
         names
             .into_iter()
@@ -638,21 +643,14 @@ mod tests {
             }
             p
         };
-        s.put(
-            Kind::Pod,
-            pod("a", Some("u1"), "n1"),
-            EventType::Added,
-            Time(0),
-        );
-        s.put(
-            Kind::Pod,
-            pod("c", Some("u2"), "n2"),
-            EventType::Added,
-            Time(0),
-        );
+        let add = |s: &mut Store, p: Value| {
+            s.put(Kind::Pod, p, EventType::Added, Time(0));
+        };
+        add(&mut s, pod("a", Some("u1"), "n1"));
+        add(&mut s, pod("c", Some("u2"), "n2"));
         s.remove(Kind::Pod, "d", "a", json!({}), Time(0));
         // `b` takes the slot `a` left: nothing that listed `a` may now list `b`.
-        s.put(Kind::Pod, pod("b", None, "n2"), EventType::Added, Time(0));
+        add(&mut s, pod("b", None, "n2"));
         let names = |it: Vec<&Arc<Value>>| {
             it.iter()
                 .map(|o| object::name(o).to_string())
@@ -672,18 +670,8 @@ mod tests {
         assert_eq!(names(s.list(Kind::Pod, None).collect()), ["b", "c"]);
         assert_eq!(s.count(Kind::Pod), 2);
         // Owners whose uids share their first eight bytes stay apart.
-        s.put(
-            Kind::Pod,
-            pod("x", Some("same-headA"), "n1"),
-            EventType::Added,
-            Time(0),
-        );
-        s.put(
-            Kind::Pod,
-            pod("y", Some("same-headB"), "n1"),
-            EventType::Added,
-            Time(0),
-        );
+        add(&mut s, pod("x", Some("same-headA"), "n1"));
+        add(&mut s, pod("y", Some("same-headB"), "n1"));
         assert_eq!(
             names(s.controlled_by(Kind::Pod, "same-headA").collect()),
             ["x"]
