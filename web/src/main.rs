@@ -63,10 +63,10 @@ fn menu(p: &MenuProps) -> Html {
         Selection::Pod(n) => (
             format!("Pod {n}"),
             html! { <>
-                { item("🗑 Delete", "kubectl delete pod (without waiting, to watch it terminate)", format!("kubectl delete pod {n} --wait=false")) }
-                { item("💥 Crash container", "sim kill: the container exits, the kubelet restarts it", format!("sim kill {n}")) }
+                { item("⌦ Delete", "kubectl delete pod (without waiting, to watch it terminate)", format!("kubectl delete pod {n} --wait=false")) }
+                { item("⚠ Crash container", "sim kill: the container exits, the kubelet restarts it", format!("sim kill {n}")) }
                 { item("⇲ Evict", "sim evict: the Eviction API, as a node drain uses it", format!("sim evict {n}")) }
-                { item("🔍 Describe", "kubectl describe pod", format!("kubectl describe pod {n}")) }
+                { item("☰ Describe", "kubectl describe pod", format!("kubectl describe pod {n}")) }
             </> },
         ),
         Selection::Node(n) => (
@@ -77,9 +77,9 @@ fn menu(p: &MenuProps) -> Html {
                 if p.node_cordoned {
                     { item("▶ Uncordon", "kubectl uncordon", format!("kubectl uncordon {n}")) }
                 } else {
-                    { item("⏸ Cordon", "kubectl cordon: no new pods here", format!("kubectl cordon {n}")) }
+                    { item("⊘ Cordon", "kubectl cordon: no new pods here", format!("kubectl cordon {n}")) }
                 }
-                { item("🔍 Describe", "kubectl describe node", format!("kubectl describe node {n}")) }
+                { item("☰ Describe", "kubectl describe node", format!("kubectl describe node {n}")) }
             </> },
         ),
     };

@@ -1,4 +1,4 @@
-//! Tidy rules run as tests (STYLE.md 9): the engine's purity invariants and module docs.
+//! Tidy rules run as tests (STYLE.md 9): the engine's purity invariants, module docs, and the page's glyphs.
 //!
 //! Architecture Invariant: the engine depends on no browser crate, no OS randomness and no
 //! wall clock. These tests read the dependency tree and the sources, so breaking the rule
@@ -120,5 +120,33 @@ fn every_module_starts_with_a_doc_comment() {
     assert!(
         missing.is_empty(),
         "modules without a leading `//!` doc line: {missing:?}"
+    );
+}
+
+/// Glyphs the page may not draw with: the page ships no fonts (offline, no CDN), and a
+/// classroom laptop without an emoji font shows these as empty boxes. Symbols from the
+/// common text fonts (arrows, dingbats, geometric shapes, `⚠ ⚡ ☰ ⌦`) are fine.
+fn needs_an_emoji_font(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x23E9..=0x23FA)
+}
+
+#[test]
+fn page_text_uses_no_glyph_that_needs_an_emoji_font() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("web/src"), &mut files);
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            if let Some(c) = line.chars().find(|&c| needs_an_emoji_font(c)) {
+                let shown = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
+                found.push(format!("{shown}:{}: {c}", n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "glyphs that need an emoji font: {found:?}"
     );
 }
