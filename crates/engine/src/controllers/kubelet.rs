@@ -17,8 +17,8 @@ use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
 use crate::runtime::{
-    hex_digest_parts, Behavior, ContainerRuntime, ContainerState, FsError, Image, PodSandbox,
-    Runtime, Stopping, Terminated,
+    container_spec, hex_digest_parts, Behavior, ContainerRuntime, ContainerState, FsError, Image,
+    PodSandbox, Runtime, Stopping, Terminated,
 };
 use crate::selector::Selector;
 use crate::store::{EventType, WatchEvent};
@@ -451,7 +451,7 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
 /// The runtime's record of the container `spec`, before it starts.
 fn container_runtime(runtime: &mut Runtime, spec: &Value) -> ContainerRuntime {
     let image = runtime.parse_image(object::get_str(spec, &["image"]).unwrap_or(""));
-    ContainerRuntime::with_image(spec, image)
+    ContainerRuntime::new(spec, image)
 }
 
 /// One sync of one pod: advances every container whose transition is due.
@@ -492,12 +492,6 @@ impl<'a> Sync<'a> {
                 host: Some(self.node),
             },
         );
-    }
-
-    fn spec_of(&self, init: bool, name: &str) -> &'a Value {
-        let list = if init { "initContainers" } else { "containers" };
-        let pod: &'a Object = self.pod;
-        spec_of(pod, list, name)
     }
 
     /// Volumes the kubelet must mount before containers start: PVCs must be bound.
@@ -627,7 +621,7 @@ impl<'a> Sync<'a> {
             return false;
         };
         let name = c.name.clone();
-        let spec = self.spec_of(init, &name);
+        let spec = container_spec(self.pod, init, &name);
         // A new image for a container that never got its old one (`kubectl set image` on a
         // pod in ImagePullBackOff): the back-off is per image, so the new one pulls at once.
         let spec_image = object::get_str(spec, &["image"]).unwrap_or("");
@@ -1205,15 +1199,6 @@ fn status_mount_is(status: &Value, spec: &Value) -> bool {
                     == Some("Disabled")))
 }
 
-static NO_SPEC: Value = Value::Null;
-
-fn spec_of<'a>(pod: &'a Object, list: &str, name: &str) -> &'a Value {
-    object::get_array(pod, &["spec", list])
-        .iter()
-        .find(|c| object::get_str(c, &["name"]) == Some(name))
-        .unwrap_or(&NO_SPEC)
-}
-
 /// The entry of the container `name` in the old status's `list`.
 fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
     object::get_array(old, &[list])
@@ -1242,7 +1227,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         .map(|c| {
             container_status(
                 c,
-                spec_of(pod, "containers", &c.name),
+                container_spec(pod, false, &c.name),
                 main_waiting,
                 now,
                 pod,
@@ -1260,7 +1245,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         .init
         .iter()
         .map(|c| {
-            let spec = spec_of(pod, "initContainers", &c.name);
+            let spec = container_spec(pod, true, &c.name);
             let old = old_status_of(old, "initContainerStatuses", &c.name);
             container_status(c, spec, "PodInitializing", now, pod, old, memo)
         })

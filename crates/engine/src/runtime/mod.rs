@@ -325,6 +325,18 @@ impl Runtime {
 /// What a container without a spec (gone from the pod) is started with.
 static NO_SPEC: Value = Value::Null;
 
+/// The spec of the container `name` in `pod`'s `initContainers` (`init`) or `containers`,
+/// or null when the pod has none by that name.
+pub(crate) fn container_spec<'a>(pod: &'a Value, init: bool, name: &str) -> &'a Value {
+    object::get_array(
+        pod,
+        &["spec", if init { "initContainers" } else { "containers" }],
+    )
+    .iter()
+    .find(|c| object::get_str(c, &["name"]) == Some(name))
+    .unwrap_or(&NO_SPEC)
+}
+
 /// The mounts of the container `spec` of `pod` (in `namespace`, run in `sb`), longest mount
 /// path first.
 fn mounts_of(
@@ -1035,13 +1047,7 @@ impl Runtime {
             text.push_str(part);
         }
         fs.put("/etc/resolv.conf", 0o644, text.as_bytes());
-        let spec = object::get_array(
-            pod_obj,
-            &["spec", if init { "initContainers" } else { "containers" }],
-        )
-        .iter()
-        .find(|c| object::get_str(c, &["name"]) == Some(ct.name.as_str()))
-        .unwrap_or(&NO_SPEC);
+        let spec = container_spec(pod_obj, init, &ct.name);
         let log = ct.image.def().startup_log(&images::Start {
             image: &ct.image,
             behavior: &ct.behavior,
@@ -1145,13 +1151,7 @@ impl Runtime {
             return;
         }
         let name = ct.name.clone();
-        let spec = object::get_array(
-            pod_obj,
-            &["spec", if init { "initContainers" } else { "containers" }],
-        )
-        .iter()
-        .find(|c| object::get_str(c, &["name"]) == Some(name.as_str()))
-        .unwrap_or(&NO_SPEC);
+        let spec = container_spec(pod_obj, init, &name);
         if images::interactive(spec) {
             return;
         }

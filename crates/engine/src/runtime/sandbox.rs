@@ -107,14 +107,9 @@ pub struct ContainerRuntime {
 }
 
 impl ContainerRuntime {
-    pub fn new(spec: &Value) -> ContainerRuntime {
-        let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
-        ContainerRuntime::with_image(spec, Image::parse(image_ref))
-    }
-
-    /// [`ContainerRuntime::new`] with the spec's image parsed already
-    /// ([`super::Runtime::parse_image`]).
-    pub fn with_image(spec: &Value, image: Image) -> ContainerRuntime {
+    /// The record of the container `spec` before it starts; `image` is the spec's image,
+    /// parsed ([`super::Runtime::parse_image`]).
+    pub fn new(spec: &Value, image: Image) -> ContainerRuntime {
         let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
         ContainerRuntime {
             name: object::get_str(spec, &["name"]).unwrap_or("").to_string(),
