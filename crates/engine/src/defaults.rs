@@ -759,4 +759,64 @@ mod tests {
         volume(&mut v);
         assert_eq!(v, json!({"hostPath": {"path": "/x", "type": ""}}));
     }
+
+    /// Every path of a leaf in `v` (object keys and array indexes).
+    fn leaf_paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v {
+            Value::Object(m) if !m.is_empty() => m.iter().for_each(|(k, x)| {
+                at.push(k.clone());
+                leaf_paths(x, at, out);
+                at.pop();
+            }),
+            Value::Array(a) if !a.is_empty() => a.iter().enumerate().for_each(|(i, x)| {
+                at.push(i.to_string());
+                leaf_paths(x, at, out);
+                at.pop();
+            }),
+            _ => out.push(at.clone()),
+        }
+    }
+
+    fn remove_path(v: &mut Value, path: &[String]) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let mut at = v;
+        for p in parents {
+            at = match at {
+                Value::Array(a) => &mut a[p.parse::<usize>().unwrap()],
+                other => &mut other[p.as_str()],
+            };
+        }
+        at.as_object_mut().unwrap().remove(last);
+    }
+
+    #[test]
+    fn every_container_default_is_filled_when_it_alone_is_missing() {
+        // `container_is_defaulted` lets a defaulted container through untouched; it must
+        // know every default `container` writes. Each default is taken away in turn from a
+        // fully defaulted container, and defaulting must put it back.
+        let bare = json!({"name": "a", "image": "nginx",
+            "ports": [{"containerPort": 80}],
+            "livenessProbe": {"httpGet": {"port": 80}},
+            "readinessProbe": {"grpc": {"port": 9000}},
+            "startupProbe": {"exec": {"command": ["true"]}},
+            "lifecycle": {"postStart": {"httpGet": {"port": 80}},
+                          "preStop": {"httpGet": {"port": 80}}},
+            "env": [{"name": "N", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]});
+        let mut full = bare.clone();
+        container(&mut full);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        leaf_paths(&bare, &mut Vec::new(), &mut before);
+        leaf_paths(&full, &mut Vec::new(), &mut after);
+        let added: Vec<_> = after.into_iter().filter(|p| !before.contains(p)).collect();
+        assert!(added.len() >= 15, "{added:?}");
+        for path in added {
+            let mut missing = full.clone();
+            remove_path(&mut missing, &path);
+            assert!(!container_is_defaulted(&missing), "{path:?}");
+            container(&mut missing);
+            assert_eq!(missing, full, "{path:?}");
+        }
+    }
 }
