@@ -67,6 +67,8 @@ pub struct Scheduler {
     /// Per-node sums of the bound, non-terminal pods, so an attempt costs O(nodes) and not
     /// O(all pods).
     placed: Placed,
+    /// Scratch space of `schedule`, kept so an attempt allocates nothing per node.
+    scored: Vec<Scored>,
 }
 
 /// What matters to waiting pods about an assigned pod: its node, labels and whether it
@@ -108,6 +110,9 @@ struct PlacedPod {
     spec: Value,
     /// The controller uid it counts under in `Placed::spread`, if any.
     peer_of: Option<String>,
+    /// The `metadata.ownerReferences` `peer_of` was read from (a clone that shares each
+    /// reference's map): an equal list gives the same uid, without reading it again.
+    owners: Value,
     /// The pod itself, kept only for pods with required anti-affinity terms, which the
     /// incoming pod's filter reads.
     object: Option<Arc<Value>>,
@@ -133,18 +138,28 @@ struct Placed {
     /// `None` until built, or after the log was compacted past us.
     cursor: Option<Cursor>,
     pods: BTreeMap<ObjectKey, PlacedPod>,
-    nodes: BTreeMap<String, NodeUsage>,
+    /// Every node name the cache knows (a node, or the name bound pods give), in name order:
+    /// what the filters and scores read of the node and what its pods take, side by side.
+    /// Every attempt reads every row and nodes change rarely, so the rows are kept, not
+    /// built per attempt. After `sync` the rows with a node are the store's nodes, in the
+    /// store's (name) order, so they are the attempt's node snapshot.
+    rows: Vec<NodeRow>,
     /// Bound pods that carry required pod anti-affinity terms (usually none).
     with_anti_affinity: BTreeSet<ObjectKey>,
-    /// What the filters and scores read of each node, kept with the nodes: every attempt
-    /// reads it for every node, and nodes change rarely. After `sync` its keys are the
-    /// store's nodes, in the store's (name) order, so it is the attempt's node snapshot.
-    allocatable: BTreeMap<String, NodeInfo>,
     /// Default PodTopologySpread's peers, kept as pods come and go: controller uid →
     /// namespace → node → bound, non-terminal pods. A pod counts under the uid both the
     /// store's owner index and `controller_ref_view` give it (always the same uid for a
     /// valid object), so the counts equal the old per-attempt walk of the owner index.
     spread: BTreeMap<String, BTreeMap<String, BTreeMap<String, i64>>>,
+}
+
+/// One node name of `Placed`: the node, if one has that name, and what the bound,
+/// non-terminal pods naming it take (all zero when none do).
+#[derive(Debug)]
+struct NodeRow {
+    name: String,
+    info: Option<NodeInfo>,
+    usage: NodeUsage,
 }
 
 /// The parts of a node every attempt reads, taken from the node when its watch event
@@ -218,10 +233,8 @@ impl Placed {
                     .collect();
                 for (key, obj) in changes {
                     if key.kind == Kind::Node {
-                        match obj {
-                            Some(n) => self.allocatable.insert(key.name, NodeInfo::of(&n)),
-                            None => self.allocatable.remove(&key.name),
-                        };
+                        let info = obj.map(|n| NodeInfo::of(&n));
+                        self.set_node(&key.name, info);
                         continue;
                     }
                     self.apply(key, obj);
@@ -235,8 +248,7 @@ impl Placed {
             self.apply(ObjectKey::of(Kind::Pod, pod), Some(pod.clone()));
         }
         for node in store.list(Kind::Node, None) {
-            self.allocatable
-                .insert(object::name(node).to_string(), NodeInfo::of(node));
+            self.set_node(object::name(node), Some(NodeInfo::of(node)));
         }
         self.cursor = Some(head);
     }
@@ -248,9 +260,7 @@ impl Placed {
         if let (Some(o), Some(old)) = (live, self.pods.get_mut(&key)) {
             // Most pod events are status writes: same spec (so same node, requests, host
             // ports and terms) and same controller. Nothing this cache sums changes.
-            if o.get("spec").unwrap_or(&Value::Null) == &old.spec
-                && peer_uid(o) == old.peer_of.as_deref()
-            {
+            if o.get("spec").unwrap_or(&Value::Null) == &old.spec && owner_refs(o) == &old.owners {
                 if old.object.is_some() {
                     old.object = Some(o.clone());
                 }
@@ -261,18 +271,23 @@ impl Placed {
             if let Some(uid) = &old.peer_of {
                 self.uncount_peer(uid, &key.namespace, &old.node);
             }
-            if let Some(usage) = self.nodes.get_mut(&old.node) {
-                usage.pods = usage.pods.saturating_sub(1);
-                for (res, q) in &old.requests {
-                    if let Some(sum) = usage.requested.get_mut(res) {
-                        *sum -= q.milli_value();
+            if let Ok(i) = self.row_index(&old.node) {
+                if let Some(row) = self.rows.get_mut(i) {
+                    let usage = &mut row.usage;
+                    usage.pods = usage.pods.saturating_sub(1);
+                    for (res, q) in &old.requests {
+                        if let Some(sum) = usage.requested.get_mut(res) {
+                            *sum -= q.milli_value();
+                        }
+                    }
+                    usage.non_zero_cpu -= old.non_zero.0;
+                    usage.non_zero_memory -= old.non_zero.1;
+                    if usage.pods == 0 {
+                        // No pods left: no sums either (a resource they named is gone).
+                        *usage = NodeUsage::default();
                     }
                 }
-                usage.non_zero_cpu -= old.non_zero.0;
-                usage.non_zero_memory -= old.non_zero.1;
-                if usage.pods == 0 {
-                    self.nodes.remove(&old.node);
-                }
+                self.prune(i);
             }
             self.with_anti_affinity.remove(&key);
         }
@@ -294,6 +309,7 @@ impl Placed {
             non_zero: non_zero_requests(obj),
             spec: obj.get("spec").cloned().unwrap_or(Value::Null),
             peer_of: peer_uid(obj).map(str::to_string),
+            owners: owner_refs(obj).clone(),
             object: anti_affinity.then(|| obj.clone()),
         };
         if let Some(uid) = &entry.peer_of {
@@ -306,7 +322,7 @@ impl Placed {
                 .entry(entry.node.clone())
                 .or_insert(0) += 1;
         }
-        let usage = self.nodes.entry(entry.node.clone()).or_default();
+        let usage = &mut self.row_mut(&entry.node).usage;
         usage.pods += 1;
         for (res, q) in &entry.requests {
             *usage.requested.entry(res.clone()).or_insert(0) += q.milli_value();
@@ -317,6 +333,61 @@ impl Placed {
             self.with_anti_affinity.insert(key.clone());
         }
         self.pods.insert(key, entry);
+    }
+
+    /// Where `name`'s row is (`Ok`) or would go (`Err`).
+    fn row_index(&self, name: &str) -> Result<usize, usize> {
+        self.rows.binary_search_by(|r| r.name.as_str().cmp(name))
+    }
+
+    /// `name`'s row, added empty if missing.
+    fn row_mut(&mut self, name: &str) -> &mut NodeRow {
+        let i = match self.row_index(name) {
+            Ok(i) => i,
+            Err(i) => {
+                let row = NodeRow {
+                    name: name.to_string(),
+                    info: None,
+                    usage: NodeUsage::default(),
+                };
+                self.rows.insert(i, row);
+                i
+            }
+        };
+        &mut self.rows[i]
+    }
+
+    /// Drops row `i` when it has neither a node nor pods.
+    fn prune(&mut self, i: usize) {
+        if self
+            .rows
+            .get(i)
+            .is_some_and(|r| r.info.is_none() && r.usage.pods == 0)
+        {
+            self.rows.remove(i);
+        }
+    }
+
+    /// Records node `name` as it now is (`None`: deleted).
+    fn set_node(&mut self, name: &str, info: Option<NodeInfo>) {
+        match info {
+            Some(info) => self.row_mut(name).info = Some(info),
+            None => {
+                if let Ok(i) = self.row_index(name) {
+                    if let Some(row) = self.rows.get_mut(i) {
+                        row.info = None;
+                    }
+                    self.prune(i);
+                }
+            }
+        }
+    }
+
+    /// The snapshot's nodes: the rows that have one, in name order.
+    fn node_rows(&self) -> impl Iterator<Item = (&NodeRow, &NodeInfo)> + '_ {
+        self.rows
+            .iter()
+            .filter_map(|r| r.info.as_ref().map(|info| (r, info)))
     }
 
     fn uncount_peer(&mut self, uid: &str, namespace: &str, node: &str) {
@@ -343,6 +414,11 @@ impl Placed {
     fn peers(&self, uid: &str, namespace: &str) -> Option<&BTreeMap<String, i64>> {
         self.spread.get(uid)?.get(namespace)
     }
+}
+
+/// A pod's `metadata.ownerReferences` as stored (`Null` when missing): all `peer_uid` reads.
+fn owner_refs(pod: &Value) -> &Value {
+    object::get(pod, &["metadata", "ownerReferences"]).unwrap_or(&Value::Null)
 }
 
 /// The controller uid a pod spreads under: the uid of the store's owner index (the first
@@ -534,7 +610,7 @@ impl Controller for Scheduler {
             }
         }
         self.placed.sync(&api.store);
-        match schedule(api, &self.placed, &pod) {
+        match schedule(api, &self.placed, &mut self.scored, &pod) {
             Ok(Decision::Bind(node)) => {
                 self.unschedulable.remove(key);
                 bind(api, &pod, &node);
@@ -969,11 +1045,12 @@ fn required_terms(pod: &Value, which: &str, api: &Api) -> Vec<AffinityTerm> {
     .collect()
 }
 
-/// Everything the filters need about the cluster, built once per attempt: the nodes and the
-/// scheduler's cache of bound pods. Only the rare plugins that must look at individual pods
-/// (host ports, the incoming pod's own inter-pod terms) read the store's per-node index.
+/// Everything the filters need about the cluster for one attempt: the nodes and the
+/// scheduler's cache of bound pods (both `Placed`'s, which `sync` has just made the store's:
+/// same versions, same name order as a listing, so nothing is listed or copied per
+/// attempt). Only the rare plugins that must look at individual pods (host ports, the
+/// incoming pod's own inter-pod terms) read the store's per-node index.
 struct Snapshot<'a> {
-    nodes: Vec<&'a Arc<Value>>,
     placed: &'a Placed,
     store: &'a Store,
 }
@@ -997,32 +1074,27 @@ fn entry_named<'m, V>(
 }
 
 impl<'a> Snapshot<'a> {
-    /// The nodes are `Placed`'s, which `sync` has just made the store's (same versions, same
-    /// name order as a listing), so nothing is listed or copied per attempt.
     fn take(store: &'a Store, placed: &'a Placed) -> Snapshot<'a> {
-        let nodes = placed.allocatable.values().map(|i| &i.object).collect();
-        Snapshot {
-            nodes,
-            placed,
-            store,
-        }
+        Snapshot { placed, store }
     }
 
-    /// What `Placed` holds for each snapshot node, in snapshot (name) order: one merged walk
-    /// of the node infos and the usages, which `Placed` keeps by name.
-    fn views(&self) -> Vec<NodeView<'a>> {
-        let mut usages = self.placed.nodes.iter().peekable();
-        let mut out = Vec::with_capacity(self.nodes.len());
-        for (name, info) in &self.placed.allocatable {
-            let usage = entry_named(&mut usages, name);
-            out.push(NodeView {
-                name,
+    /// The nodes, in name order.
+    fn nodes(&self) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
+        self.placed.node_rows().map(|(_, info)| &info.object)
+    }
+
+    /// Each node with what `Placed` holds for it and its row's index, in name order.
+    fn views(&self) -> impl Iterator<Item = (usize, NodeView<'a>)> + 'a {
+        self.placed.rows.iter().enumerate().filter_map(|(i, row)| {
+            let info = row.info.as_ref()?;
+            let view = NodeView {
+                name: &row.name,
                 node: &info.object,
                 info,
-                usage,
-            });
-        }
-        out
+                usage: &row.usage,
+            };
+            Some((i, view))
+        })
     }
 
     /// Non-terminal pods bound to `node`.
@@ -1039,8 +1111,7 @@ impl<'a> Snapshot<'a> {
         let Some(v) = Snapshot::label(node, key) else {
             return Vec::new();
         };
-        self.nodes
-            .iter()
+        self.nodes()
             .filter(|n| Snapshot::label(n, key) == Some(v))
             .flat_map(|n| self.pods(object::name(n)))
             .collect()
@@ -1048,19 +1119,18 @@ impl<'a> Snapshot<'a> {
 
     /// Whether any non-terminal pod on a snapshot node satisfies `f`.
     fn any_pod(&self, f: impl Fn(&Value) -> bool) -> bool {
-        self.nodes
-            .iter()
+        self.nodes()
             .any(|n| self.pods(object::name(n)).any(|p| f(p)))
     }
 }
 
-/// One snapshot node and what `Placed` holds for it.
+/// One snapshot node and what `Placed` holds for it (all zero when no pod is bound there).
 #[derive(Clone, Copy)]
 struct NodeView<'a> {
     name: &'a str,
     node: &'a Value,
     info: &'a NodeInfo,
-    usage: Option<&'a NodeUsage>,
+    usage: &'a NodeUsage,
 }
 
 /// Why one node was filtered out, and whether preemption could ever help there.
@@ -1139,6 +1209,49 @@ fn has_untolerated_taint(node: &Value, tolerations: &[Value]) -> bool {
     effective_taints(node).get(taints.len()).is_some_and(blocks)
 }
 
+/// NodeResourcesFit: the pod count, then every requested resource against what the node's
+/// pods leave free. Fails with every reason at once; resolvable when the pod would fit the
+/// node empty.
+fn node_resources_fit(
+    requests: &BTreeMap<String, Quantity>,
+    alloc: &BTreeMap<String, Quantity>,
+    usage: &NodeUsage,
+    too_many_pods: bool,
+) -> Result<(), NodeFailure> {
+    let mut reasons = Vec::new();
+    let mut fits_empty_node = true;
+    if too_many_pods {
+        reasons.push(REASON_TOO_MANY_PODS.to_string());
+    }
+    for (res, want) in requests {
+        if want.milli_value() <= 0 {
+            continue;
+        }
+        let have = alloc
+            .get(res)
+            .copied()
+            .unwrap_or_else(|| Quantity::from_milli(0, Format::DecimalSI));
+        let taken = usage
+            .requested
+            .get(res)
+            .map(|m| Quantity::from_milli(*m, Format::DecimalSI))
+            .unwrap_or_else(Quantity::zero);
+        if *want > have.sub(&taken) {
+            reasons.push(format!("Insufficient {res}"));
+            if *want > have {
+                fits_empty_node = false;
+            }
+        }
+    }
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(NodeFailure {
+        reasons,
+        resolvable: fits_empty_node,
+    })
+}
+
 fn filter_node(
     api: &Api,
     snap: &Snapshot<'_>,
@@ -1187,35 +1300,11 @@ fn filter_node(
     // NodeResourcesFit
     let alloc = &info.allocatable;
     let usage = view.usage;
-    let mut reasons = Vec::new();
-    let mut fits_empty_node = true;
-    if usage.map_or(0, |u| u.pods) as i128 + 1 > info.max_pods {
-        reasons.push(REASON_TOO_MANY_PODS.to_string());
-    }
-    for (res, want) in requests {
-        if want.milli_value() <= 0 {
-            continue;
-        }
-        let have = alloc
-            .get(res)
-            .copied()
-            .unwrap_or_else(|| Quantity::from_milli(0, Format::DecimalSI));
-        let taken = usage
-            .and_then(|u| u.requested.get(res))
-            .map(|m| Quantity::from_milli(*m, Format::DecimalSI))
-            .unwrap_or_else(Quantity::zero);
-        if *want > have.sub(&taken) {
-            reasons.push(format!("Insufficient {res}"));
-            if *want > have {
-                fits_empty_node = false;
-            }
-        }
-    }
-    if !reasons.is_empty() {
-        return Err(NodeFailure {
-            reasons,
-            resolvable: fits_empty_node,
-        });
+    let too_many_pods = usage.pods as i128 + 1 > info.max_pods;
+    // A pod without requests on a node with room for it fits (the usual case): no
+    // reasons to gather.
+    if too_many_pods || !requests.is_empty() {
+        node_resources_fit(requests, alloc, usage, too_many_pods)?;
     }
     // VolumeBinding: bound PVs must allow this node; a claim already promised to a node
     // (selected-node) pins the pod there.
@@ -1264,7 +1353,7 @@ fn filter_node(
         else {
             continue;
         };
-        let Some(n) = snap.nodes.iter().find(|n| object::name(n) == placed.node) else {
+        let Some(n) = snap.nodes().find(|n| object::name(n) == placed.node) else {
             continue;
         };
         {
@@ -1336,11 +1425,18 @@ fn fit_error(
 }
 
 /// Runs one scheduling cycle for `pod`: the chosen node, or the FailedScheduling message.
-fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, String> {
-    // Borrows the store field only, so the RNG can be drawn while the scores' node names
-    // are still borrowed from the snapshot.
+/// `scored` is scratch space kept between attempts (one entry per feasible node: over a
+/// kilobyte at 100 nodes, which the system allocator serves slowly).
+fn schedule(
+    api: &mut Api,
+    placed: &Placed,
+    scored: &mut Vec<Scored>,
+    pod: &Value,
+) -> Result<Decision, String> {
+    // Borrows the store field only, so the RNG can be drawn while the chosen node's name
+    // is still borrowed from the snapshot.
     let snap = Snapshot::take(&api.store, placed);
-    let total = snap.nodes.len();
+    let total = snap.nodes().count();
     if total == 0 {
         return Err("no nodes available to schedule pods".to_string());
     }
@@ -1351,29 +1447,30 @@ fn schedule(api: &mut Api, placed: &Placed, pod: &Value) -> Result<Decision, Str
     };
     let mut failures = Vec::new();
     let facts = PodFacts::of(pod, api);
-    // Filtered in place: one vector of views (over a kilobyte at 100 nodes, which the
-    // system allocator serves slowly), not a second one grown beside it.
-    let mut feasible = snap.views();
-    feasible.retain(
-        |view| match filter_node(api, &snap, &facts, view, &claims) {
-            Ok(()) => true,
-            Err(f) => {
-                failures.push(f);
-                false
-            }
-        },
-    );
-    if feasible.is_empty() {
+    // Filter and score in one walk of the nodes: the scores read nothing the filters
+    // change, and only feasible nodes are scored, as before.
+    let scorer = Scorer::of(api, &snap, pod);
+    let mut spread_walk = scorer.spread.by_node().map(|m| m.iter().peekable());
+    scored.clear();
+    for (row, view) in snap.views() {
+        match filter_node(api, &snap, &facts, &view, &claims) {
+            Ok(()) => scored.push(scorer.raw(row, &view, spread_walk.as_mut())),
+            Err(f) => failures.push(f),
+        }
+    }
+    if scored.is_empty() {
         return Err(fit_error(total, None, &failures, preemption_never));
     }
-    let best = best_nodes(api, &snap, pod, &feasible);
+    let (best, ties) = normalize(scored);
     // Ties go to a random node among the best, as the real scheduler's reservoir sampling
     // does (deterministic through the cluster RNG).
-    let i = api.rng.range(0, best.len().saturating_sub(1) as u64) as usize;
-    let node = best
-        .get(i)
-        .or(best.first())
-        .map(|n| n.to_string())
+    let i = api.rng.range(0, ties.saturating_sub(1) as u64) as usize;
+    let node = scored
+        .iter()
+        .filter(|s| s.total == best)
+        .nth(i)
+        .and_then(|s| placed.rows.get(s.row))
+        .map(|r| r.name.clone())
         .unwrap_or_default();
     if claims.unbound_wait.is_empty() {
         return Ok(Decision::Bind(node));
@@ -1441,8 +1538,7 @@ fn spread_counts<'a>(api: &Api, snap: &Snapshot<'a>, pod: &Value) -> Spread<'a> 
         (Some(uid), true) => return Spread::Kept(snap.placed.peers(uid, ns)),
         (None, true) => {}
         _ => snap
-            .nodes
-            .iter()
+            .nodes()
             .for_each(|n| snap.pods(object::name(n)).for_each(|p| count(p))),
     }
     Spread::Counted(counts)
@@ -1464,46 +1560,65 @@ fn to_f64(x: i128) -> f64 {
     }
 }
 
-/// Scores the feasible nodes; returns the names of those with the best score, in order.
-fn best_nodes<'a>(
-    api: &Api,
-    snap: &Snapshot<'a>,
-    pod: &Value,
-    feasible: &[NodeView<'a>],
-) -> Vec<&'a str> {
-    let (pod_cpu, pod_mem) = non_zero_requests(pod);
-    let spread = spread_counts(api, snap, pod);
-    // Feasible nodes come in name order, as the counts are kept: one merged walk.
-    let mut spread_walk = spread.by_node().map(|m| m.iter().peekable());
-    let tolerations = object::get_array(pod, &["spec", "tolerations"]);
-    let preferred = object::get_array(
-        pod,
-        &[
-            "spec",
-            "affinity",
-            "nodeAffinity",
-            "preferredDuringSchedulingIgnoredDuringExecution",
-        ],
-    );
-    struct Raw<'n> {
-        name: &'n str,
-        fit: i64,
-        balance: i64,
-        spread_count: i64,
-        affinity: i64,
-        bad_taints: i64,
+/// What the scores read from the pod being scheduled, read once per attempt instead of
+/// once per node.
+struct Scorer<'a, 'p> {
+    pod_cpu: i128,
+    pod_mem: i128,
+    spread: Spread<'a>,
+    tolerations: &'p [Value],
+    preferred: &'p [Value],
+}
+
+/// One feasible node's raw scores (`row`: its index in `Placed::rows`), then its total.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    row: usize,
+    fit: i64,
+    balance: i64,
+    spread_count: i64,
+    affinity: i64,
+    bad_taints: i64,
+    total: i64,
+}
+
+type SpreadWalk<'a> = std::iter::Peekable<std::collections::btree_map::Iter<'a, String, i64>>;
+
+impl<'a, 'p> Scorer<'a, 'p> {
+    fn of(api: &Api, snap: &Snapshot<'a>, pod: &'p Value) -> Scorer<'a, 'p> {
+        let (pod_cpu, pod_mem) = non_zero_requests(pod);
+        Scorer {
+            pod_cpu,
+            pod_mem,
+            spread: spread_counts(api, snap, pod),
+            tolerations: object::get_array(pod, &["spec", "tolerations"]),
+            preferred: object::get_array(
+                pod,
+                &[
+                    "spec",
+                    "affinity",
+                    "nodeAffinity",
+                    "preferredDuringSchedulingIgnoredDuringExecution",
+                ],
+            ),
+        }
     }
-    let mut raws = Vec::with_capacity(feasible.len());
-    for view in feasible {
-        let name = view.name;
+
+    /// The raw scores of one feasible node. Feasible nodes come in name order, as the
+    /// spread counts are kept: `spread_walk` is one merged walk over them.
+    fn raw(
+        &self,
+        row: usize,
+        view: &NodeView<'_>,
+        spread_walk: Option<&mut SpreadWalk<'_>>,
+    ) -> Scored {
         let node = view.node;
         let cached = view.info;
         let usage = view.usage;
-        let cpu = pod_cpu + usage.map_or(0, |u| u.non_zero_cpu);
-        let mem = pod_mem + usage.map_or(0, |u| u.non_zero_memory);
+        let cpu = self.pod_cpu + usage.non_zero_cpu;
+        let mem = self.pod_mem + usage.non_zero_memory;
         let spread_count = spread_walk
-            .as_mut()
-            .and_then(|w| entry_named(w, name))
+            .and_then(|w| entry_named(w, view.name))
             .copied()
             .unwrap_or(0);
         let frac = |used: i128, cap: i128| {
@@ -1516,7 +1631,8 @@ fn best_nodes<'a>(
         let (fc, fm) = (frac(cpu, cached.cpu_milli), frac(mem, cached.memory_milli));
         let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
         let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
-        let affinity: i64 = preferred
+        let affinity: i64 = self
+            .preferred
             .iter()
             .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
             .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
@@ -1529,25 +1645,31 @@ fn best_nodes<'a>(
                 .iter()
                 .filter(|t| {
                     object::get_str(t, &["effect"]) == Some("PreferNoSchedule")
-                        && !tolerates(tolerations, t)
+                        && !tolerates(self.tolerations, t)
                 })
                 .count() as i64
         };
-        raws.push(Raw {
-            name,
+        Scored {
+            row,
             fit,
             balance,
             spread_count,
             affinity,
             bad_taints,
-        });
+            total: 0,
+        }
     }
-    let max_spread = raws.iter().map(|r| r.spread_count).max().unwrap_or(0);
-    let min_spread = raws.iter().map(|r| r.spread_count).min().unwrap_or(0);
-    let max_aff = raws.iter().map(|r| r.affinity).max().unwrap_or(0);
-    let max_taints = raws.iter().map(|r| r.bad_taints).max().unwrap_or(0);
-    let mut best: Vec<(i64, &str)> = Vec::new();
-    for r in &raws {
+}
+
+/// Normalises the raw scores of the feasible nodes and sets each total; returns the best
+/// total and how many nodes have it.
+fn normalize(scored: &mut [Scored]) -> (i64, usize) {
+    let max_spread = scored.iter().map(|r| r.spread_count).max().unwrap_or(0);
+    let min_spread = scored.iter().map(|r| r.spread_count).min().unwrap_or(0);
+    let max_aff = scored.iter().map(|r| r.affinity).max().unwrap_or(0);
+    let max_taints = scored.iter().map(|r| r.bad_taints).max().unwrap_or(0);
+    let mut best: Option<(i64, usize)> = None;
+    for r in scored.iter_mut() {
         let spread = if max_spread == 0 {
             100
         } else {
@@ -1563,14 +1685,14 @@ fn best_nodes<'a>(
         } else {
             100 - 100 * r.bad_taints / max_taints
         };
-        let total = r.fit + r.balance + 2 * spread + 2 * aff + 3 * taint;
-        match best.first() {
-            Some((s, _)) if total < *s => {}
-            Some((s, _)) if total == *s => best.push((total, r.name)),
-            _ => best = vec![(total, r.name)],
-        }
+        r.total = r.fit + r.balance + 2 * spread + 2 * aff + 3 * taint;
+        best = match best {
+            Some((s, n)) if r.total < s => Some((s, n)),
+            Some((s, n)) if r.total == s => Some((s, n + 1)),
+            _ => Some((r.total, 1)),
+        };
     }
-    best.into_iter().map(|(_, n)| n).collect()
+    best.unwrap_or((0, 0))
 }
 
 #[cfg(test)]
