@@ -175,10 +175,14 @@ struct NodeInfo {
     untainted_and_ready: bool,
     /// `spec.unschedulable: true`
     unschedulable: bool,
-    /// Allocatable cpu and memory in milli units (0 when missing), as LeastAllocated and
-    /// BalancedAllocation read them.
-    cpu_milli: i128,
-    memory_milli: i128,
+    /// Schedulable, untainted and Ready: every filter but the pod count passes here for a
+    /// pod that `PodFacts::plain` says asks for nothing else.
+    plain: bool,
+    /// Allocatable cpu and memory in milli units as LeastAllocated and BalancedAllocation
+    /// divide by: `None` when not positive (missing counts as 0), which makes the node count
+    /// as full.
+    cpu_capacity: Option<f64>,
+    memory_capacity: Option<f64>,
     /// Allocatable pods (110 when missing), as NodeResourcesFit's pod count reads it.
     max_pods: i128,
 }
@@ -187,17 +191,25 @@ impl NodeInfo {
     fn of(node: &Arc<Value>) -> NodeInfo {
         let allocatable = parse_allocatable(node);
         let milli = |r: &str| allocatable.get(r).map(|q| q.milli_value()).unwrap_or(0);
+        let untainted_and_ready =
+            object::get_array(node, &["spec", "taints"]).is_empty() && ready_status(node) == "True";
+        let unschedulable = object::get_bool(node, &["spec", "unschedulable"]) == Some(true);
         NodeInfo {
-            cpu_milli: milli("cpu"),
-            memory_milli: milli("memory"),
+            cpu_capacity: capacity(milli("cpu")),
+            memory_capacity: capacity(milli("memory")),
             max_pods: max_pods(&allocatable),
-            untainted_and_ready: object::get_array(node, &["spec", "taints"]).is_empty()
-                && ready_status(node) == "True",
-            unschedulable: object::get_bool(node, &["spec", "unschedulable"]) == Some(true),
+            untainted_and_ready,
+            unschedulable,
+            plain: !unschedulable && untainted_and_ready,
             allocatable,
             object: node.clone(),
         }
     }
+}
+
+/// A milli capacity as the scores divide by it (`None`: not positive).
+fn capacity(milli: i128) -> Option<f64> {
+    (milli > 0).then(|| to_f64(milli))
 }
 
 /// The pods a node takes: allocatable `pods`, 110 when missing.
@@ -1167,6 +1179,18 @@ struct PodFacts<'p> {
 }
 
 impl<'p> PodFacts<'p> {
+    /// Whether the pod asks for nothing a plain node (`NodeInfo::plain`) could refuse but
+    /// room for one more pod: no requests, node selector or required node affinity, host
+    /// ports or required inter-pod terms.
+    fn plain(&self) -> bool {
+        self.requests.is_empty()
+            && self.node_selector.is_empty()
+            && self.required_node_affinity.is_none()
+            && self.host_ports.is_empty()
+            && self.affinity_terms.is_empty()
+            && self.anti_affinity_terms.is_empty()
+    }
+
     fn of(pod: &'p Value, api: &Api) -> PodFacts<'p> {
         PodFacts {
             pod,
@@ -1451,9 +1475,20 @@ fn schedule(
     // change, and only feasible nodes are scored, as before.
     let scorer = Scorer::of(api, &snap, pod);
     let mut spread_walk = scorer.spread.by_node().map(|m| m.iter().peekable());
+    // Nothing but the pod count can refuse a plain pod on a plain node (and no bound pod's
+    // anti-affinity term, no claim): the filters run in full only elsewhere, or to say why
+    // a full node failed.
+    let plain = facts.plain()
+        && claims.bound_pvs.is_empty()
+        && claims.unbound_wait.is_empty()
+        && placed.with_anti_affinity.is_empty();
     scored.clear();
     for (row, view) in snap.views() {
-        match filter_node(api, &snap, &facts, &view, &claims) {
+        let fits = plain && view.info.plain && (view.usage.pods as i128) < view.info.max_pods;
+        match fits
+            .then_some(Ok(()))
+            .unwrap_or_else(|| filter_node(api, &snap, &facts, &view, &claims))
+        {
             Ok(()) => scored.push(scorer.raw(row, &view, spread_walk.as_mut())),
             Err(f) => failures.push(f),
         }
@@ -1621,14 +1656,14 @@ impl<'a, 'p> Scorer<'a, 'p> {
             .and_then(|w| entry_named(w, view.name))
             .copied()
             .unwrap_or(0);
-        let frac = |used: i128, cap: i128| {
-            if cap <= 0 {
-                1.0
-            } else {
-                (to_f64(used) / to_f64(cap)).min(1.0)
-            }
+        let frac = |used: i128, cap: Option<f64>| match cap {
+            None => 1.0,
+            Some(cap) => (to_f64(used) / cap).min(1.0),
         };
-        let (fc, fm) = (frac(cpu, cached.cpu_milli), frac(mem, cached.memory_milli));
+        let (fc, fm) = (
+            frac(cpu, cached.cpu_capacity),
+            frac(mem, cached.memory_capacity),
+        );
         let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
         let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
         let affinity: i64 = self
@@ -1664,10 +1699,17 @@ impl<'a, 'p> Scorer<'a, 'p> {
 /// Normalises the raw scores of the feasible nodes and sets each total; returns the best
 /// total and how many nodes have it.
 fn normalize(scored: &mut [Scored]) -> (i64, usize) {
-    let max_spread = scored.iter().map(|r| r.spread_count).max().unwrap_or(0);
-    let min_spread = scored.iter().map(|r| r.spread_count).min().unwrap_or(0);
-    let max_aff = scored.iter().map(|r| r.affinity).max().unwrap_or(0);
-    let max_taints = scored.iter().map(|r| r.bad_taints).max().unwrap_or(0);
+    let Some(first) = scored.first() else {
+        return (0, 0);
+    };
+    let (mut max_spread, mut min_spread) = (first.spread_count, first.spread_count);
+    let (mut max_aff, mut max_taints) = (first.affinity, first.bad_taints);
+    for r in scored.iter() {
+        max_spread = max_spread.max(r.spread_count);
+        min_spread = min_spread.min(r.spread_count);
+        max_aff = max_aff.max(r.affinity);
+        max_taints = max_taints.max(r.bad_taints);
+    }
     let mut best: Option<(i64, usize)> = None;
     for r in scored.iter_mut() {
         let spread = if max_spread == 0 {
