@@ -22,6 +22,7 @@ use crate::quantity::{Format, Quantity};
 use crate::selector::Selector;
 use crate::store::{Cursor, EventType, Store, WatchEvent};
 use serde_json::{json, Value};
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -82,15 +83,16 @@ struct AssignedPrint {
 }
 
 impl AssignedPrint {
-    fn matches(&self, pod: &Value) -> bool {
-        self.node == node_name(pod)
+    /// `node`: the pod's `spec.nodeName`, as the caller has read it already.
+    fn matches(&self, pod: &Value, node: &str) -> bool {
+        self.node == node
             && self.terminal == is_terminal(pod)
             && object::get(pod, &["metadata", "labels"]).unwrap_or(&Value::Null) == &self.labels
     }
 
-    fn of(pod: &Value) -> AssignedPrint {
+    fn of(pod: &Value, node: &str) -> AssignedPrint {
         AssignedPrint {
-            node: node_name(pod).to_string(),
+            node: node.to_string(),
             labels: object::get(pod, &["metadata", "labels"])
                 .cloned()
                 .unwrap_or(Value::Null),
@@ -269,17 +271,25 @@ impl Placed {
         let live = obj
             .as_ref()
             .filter(|o| !node_name(o).is_empty() && !is_terminal(o));
-        if let (Some(o), Some(old)) = (live, self.pods.get_mut(&key)) {
-            // Most pod events are status writes: same spec (so same node, requests, host
-            // ports and terms) and same controller. Nothing this cache sums changes.
-            if o.get("spec").unwrap_or(&Value::Null) == &old.spec && owner_refs(o) == &old.owners {
-                if old.object.is_some() {
-                    old.object = Some(o.clone());
+        // One search tells whether there is anything to take away (a pod not bound before,
+        // as most are, is not searched for again).
+        let known = match (live, self.pods.get_mut(&key)) {
+            (Some(o), Some(old)) => {
+                // Most pod events are status writes: same spec (so same node, requests, host
+                // ports and terms) and same controller. Nothing this cache sums changes.
+                if o.get("spec").unwrap_or(&Value::Null) == &old.spec
+                    && owner_refs(o) == &old.owners
+                {
+                    if old.object.is_some() {
+                        old.object = Some(o.clone());
+                    }
+                    return;
                 }
-                return;
+                true
             }
-        }
-        if let Some(old) = self.pods.remove(&key) {
+            (_, old) => old.is_some(),
+        };
+        if let Some(old) = known.then(|| self.pods.remove(&key)).flatten() {
             if let Some(uid) = &old.peer_of {
                 self.uncount_peer(uid, &key.namespace, &old.node);
             }
@@ -545,10 +555,20 @@ impl Controller for Scheduler {
                 }
                 self.unschedulable.remove(&key);
                 self.waiting_on_volumes.remove(&key);
-                let unchanged = self.assigned.get(&key).map(|b| b.matches(obj));
-                if unchanged != Some(true) {
-                    self.assigned.insert(key, AssignedPrint::of(obj));
-                }
+                // One search of the assigned pods, whether this one is new, unchanged or not.
+                let unchanged = match self.assigned.entry(key) {
+                    Entry::Occupied(mut e) => {
+                        let same = e.get().matches(obj, node);
+                        if !same {
+                            e.insert(AssignedPrint::of(obj, node));
+                        }
+                        Some(same)
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert(AssignedPrint::of(obj, node));
+                        None
+                    }
+                };
                 match unchanged {
                     // A pod that finished frees its resources for everyone.
                     Some(false) if is_terminal(obj) => self.retry_all(out),
