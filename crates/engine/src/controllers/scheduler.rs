@@ -1480,14 +1480,16 @@ fn schedule(
     // Borrows the store field only, so the RNG can be drawn while the chosen node's name
     // is still borrowed from the snapshot.
     let snap = Snapshot::take(&api.store, placed);
-    let total = snap.nodes().count();
-    if total == 0 {
+    if snap.nodes().next().is_none() {
         return Err("no nodes available to schedule pods".to_string());
     }
     let preemption_never = object::get_str(pod, &["spec", "preemptionPolicy"]) == Some("Never");
     let claims = match claims_state(api, pod) {
         Ok(c) => c,
-        Err(pre) => return Err(fit_error(total, Some(&pre), &[], preemption_never)),
+        Err(pre) => {
+            let total = snap.nodes().count();
+            return Err(fit_error(total, Some(&pre), &[], preemption_never));
+        }
     };
     let mut failures = Vec::new();
     let facts = PodFacts::of(pod, api);
@@ -1505,16 +1507,19 @@ fn schedule(
     scored.clear();
     for (row, view) in snap.views() {
         let fits = plain && view.info.plain && (view.usage.pods as i128) < view.info.max_pods;
-        match fits
-            .then_some(Ok(()))
-            .unwrap_or_else(|| filter_node(api, &snap, &facts, &view, &claims))
-        {
+        let filtered = if fits {
+            Ok(())
+        } else {
+            filter_node(api, &snap, &facts, &view, &claims)
+        };
+        match filtered {
             Ok(()) => scored.push(scorer.raw(row, &view, spread_walk.as_mut())),
             Err(f) => failures.push(f),
         }
     }
     if scored.is_empty() {
-        return Err(fit_error(total, None, &failures, preemption_never));
+        // Every node failed: there is one failure per node.
+        return Err(fit_error(failures.len(), None, &failures, preemption_never));
     }
     let (best, ties) = normalize(scored);
     // Ties go to a random node among the best, as the real scheduler's reservoir sampling
@@ -2028,6 +2033,106 @@ mod tests {
         // The cache that followed every event agrees with the fresh one.
         followed.sync(&c.api.store);
         assert_eq!(followed.spread, placed.spread);
+    }
+
+    /// What a cache's node rows hold, comparable.
+    #[allow(clippy::type_complexity)]
+    fn rows_of(
+        placed: &Placed,
+    ) -> Vec<(
+        String,
+        Option<(i128, bool)>,
+        usize,
+        Vec<(String, i128)>,
+        i128,
+        i128,
+    )> {
+        placed
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.info.as_ref().map(|i| (i.max_pods, i.plain)),
+                    r.usage.pods,
+                    r.usage
+                        .requested
+                        .iter()
+                        .map(|(k, v)| (k.clone(), *v))
+                        .collect(),
+                    r.usage.non_zero_cpu,
+                    r.usage.non_zero_memory,
+                )
+            })
+            .collect()
+    }
+
+    /// The node rows a cache keeps by following the watch log equal those of a cache built
+    /// fresh from the store, through binds, a node deleted under its pods and then its pods,
+    /// another node's pods all deleted, a node added and a node cordoned; a row without a
+    /// node is no snapshot node and goes with its last pod.
+    #[test]
+    fn followed_node_rows_equal_a_fresh_build() {
+        let mut c = cluster();
+        let mut followed = Placed::default();
+        followed.sync(&c.api.store);
+        let requests = json!({"containers": [{"name": "c", "image": "nginx",
+            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]});
+        for i in 0..6 {
+            c.api
+                .create(pod(&format!("web-{i}"), requests.clone()))
+                .unwrap();
+        }
+        c.run_now();
+        followed.sync(&c.api.store);
+        let zero = crate::DeleteOptions {
+            grace_period_seconds: Some(0),
+            ..Default::default()
+        };
+        let pods_on = |c: &Cluster, node: &str| -> Vec<String> {
+            c.api
+                .store
+                .list(Kind::Pod, None)
+                .filter(|p| node_name(p) == node)
+                .map(|p| object::name(p).to_string())
+                .collect()
+        };
+        let gone = node_name(&get_pod(&c, "web-0")).to_string();
+        let emptied = (1..6)
+            .map(|i| node_name(&get_pod(&c, &format!("web-{i}"))).to_string())
+            .find(|n| *n != gone)
+            .unwrap();
+        c.api.delete(Kind::Node, "", &gone, &zero).unwrap();
+        followed.sync(&c.api.store);
+        let row = followed.rows.iter().find(|r| r.name == gone).unwrap();
+        assert!(row.info.is_none() && row.usage.pods > 0);
+        assert!(Snapshot::take(&c.api.store, &followed)
+            .views()
+            .all(|(_, v)| v.name != gone));
+        for node in [&gone, &emptied] {
+            for name in pods_on(&c, node) {
+                c.api.delete(Kind::Pod, "default", &name, &zero).unwrap();
+            }
+        }
+        let added = crate::controllers::nodes::new_node("node-9", 9, c.api.now);
+        c.api.create(added).unwrap();
+        patch_node(&mut c, "node-1", json!({"spec": {"unschedulable": true}}));
+        followed.sync(&c.api.store);
+        let mut fresh = Placed::default();
+        fresh.sync(&c.api.store);
+        assert_eq!(rows_of(&followed), rows_of(&fresh));
+        assert!(followed.rows.iter().all(|r| r.name != gone));
+        let row = followed.rows.iter().find(|r| r.name == emptied).unwrap();
+        assert!(row.usage.pods == 0 && row.usage.requested.is_empty());
+        let snap = Snapshot::take(&c.api.store, &followed);
+        let names: Vec<&str> = snap.views().map(|(_, v)| v.name).collect();
+        let listed: Vec<&str> = c
+            .api
+            .store
+            .list(Kind::Node, None)
+            .map(|n| object::name(n))
+            .collect();
+        assert_eq!(names, listed);
     }
 
     fn pvc(name: &str, class: &str) -> Value {
