@@ -633,12 +633,12 @@ impl<'a> Sync<'a> {
                 | ContainerState::Pulling { .. }
                 | ContainerState::PullFailed { .. }
                 | ContainerState::PullBackOff { .. }
-        ) && c.image_ref != spec_image
+        ) && *c.image_ref != *spec_image
         {
             let image = Image::parse(spec_image);
-            c.image_ref = spec_image.to_string();
-            if image != c.image {
-                c.image = image;
+            c.image_ref = spec_image.into();
+            if image != *c.image {
+                c.image = image.into();
                 c.behavior = Behavior::of(&c.image, spec);
                 c.pull_backoff_ms = 0;
                 c.state = ContainerState::Waiting;

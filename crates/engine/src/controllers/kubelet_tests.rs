@@ -467,6 +467,76 @@ fn pvc_mount_shadows_image_and_survives_pod_recreation() {
     assert_ne!(c.runtime.sandbox("default", "web-0").unwrap().ip, old_ip);
 }
 
+/// The kubelet's files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) are written into
+/// a container's layer when it is first looked at or written: whichever comes first, the
+/// container sees the same files, and a write elsewhere keeps them.
+#[test]
+fn kubelet_files_are_there_however_the_layer_is_first_touched() {
+    let mut c = cluster();
+    for name in ["read-first", "write-first"] {
+        c.api.create(pod(name, "node-1", "nginx:1.27")).unwrap();
+    }
+    let mut mounted = pod("mounted", "node-1", "nginx:1.27");
+    mounted["spec"]["containers"][0]["volumeMounts"] =
+        json!([{"name": "scratch", "mountPath": "/etc/hosts"}]);
+    mounted["spec"]["volumes"] = json!([{"name": "scratch", "emptyDir": {}}]);
+    c.api.create(mounted).unwrap();
+    c.settle(60_000);
+    let files = |c: &Cluster, pod: &str| -> Vec<(String, Result<Vec<u8>, FsError>)> {
+        let r = at(c, "default", pod);
+        ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/tmp/x"]
+            .iter()
+            .map(|p| (p.to_string(), c.runtime.read_file(&c.api, &r, p)))
+            .collect()
+    };
+    let read = files(&c, "read-first");
+    let hosts = String::from_utf8(read[1].1.clone().unwrap()).unwrap();
+    assert!(
+        hosts.starts_with("# Kubernetes-managed hosts file.\n"),
+        "{hosts}"
+    );
+    assert!(hosts.ends_with("\tread-first\n"), "{hosts}");
+    assert_eq!(read[0].1, Ok(b"read-first\n".to_vec()));
+    assert_eq!(read[3].1, Err(FsError::NotFound));
+    let w = at(&c, "default", "write-first");
+    c.runtime
+        .write_file(&c.api, &w, "/tmp/x", b"1", false)
+        .unwrap();
+    let written = files(&c, "write-first");
+    assert_eq!(written[0].1, Ok(b"write-first\n".to_vec()));
+    assert_eq!(written[2].1, read[2].1, "same namespace, same resolv.conf");
+    assert_eq!(written[3].1, Ok(b"1".to_vec()));
+    let etc: Vec<String> = c
+        .runtime
+        .list_dir(&c.api, &w, "/etc")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for f in ["hostname", "hosts", "resolv.conf", "nginx"] {
+        assert!(etc.contains(&f.to_string()), "{etc:?}");
+    }
+    // A volume mounted on /etc/hosts: the mount point meets the kubelet's file (as in a
+    // layer where the file was written before the mount points were made).
+    let m = at(&c, "default", "mounted");
+    assert!(c.runtime.read_file(&c.api, &m, "/etc/hostname").is_ok());
+    let hosts_entry = c
+        .runtime
+        .list_dir(&c.api, &m, "/etc")
+        .unwrap()
+        .into_iter()
+        .find(|e| e.name == "hosts")
+        .unwrap();
+    assert!(!hosts_entry.is_dir, "{hosts_entry:?}");
+    // The nginx banner in the log is stamped with the start.
+    let log = c.runtime.logs(&c.api, &w, false).unwrap();
+    assert!(
+        log.starts_with("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty"),
+        "{log}"
+    );
+    assert_eq!(log.lines().count(), 16, "{log}");
+}
+
 #[test]
 fn image_index_page_and_restart_loses_writable_layer() {
     let mut c = cluster();
