@@ -547,6 +547,71 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_event_reads_as_the_json_create_stores_once_for_store_and_watch() {
+        let mut c = Cluster::new(Config::default());
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "namespace": "default", "uid": "u-1",
+                         "resourceVersion": "7"}});
+        let head = c.api.store.head();
+        let rng = c.api.rng.clone();
+        let rv = c.api.store.resource_version() + 1;
+        c.api.now = Time(c.api.now.0 + 1500);
+        let src = Source {
+            component: "kubelet",
+            host: Some("node-1"),
+        };
+        c.api.record_event(
+            &pod,
+            Some("spec.containers{nginx}"),
+            "Normal",
+            "Pulled",
+            "Container image \"nginx\" already present",
+            src,
+        );
+        // A copy of the store taken before anything read the Event reads the same.
+        let copy = c.api.store.clone();
+        let logged: Vec<_> = c.api.store.events_since(head).unwrap().collect();
+        assert_eq!(logged.len(), 1);
+        let name = object::name(logged[0].object()).to_string();
+        let stored = c.api.store.get(Kind::Event, "default", &name).unwrap();
+        // Built once: the log and the store hand out the same object.
+        assert!(std::sync::Arc::ptr_eq(logged[0].object(), stored));
+        let at = c.api.now.rfc3339();
+        let want = json!({
+            "apiVersion": "v1",
+            "count": 1,
+            "eventTime": null,
+            "firstTimestamp": at,
+            "involvedObject": {"apiVersion": "v1", "fieldPath": "spec.containers{nginx}",
+                "kind": "Pod", "name": "web-0", "namespace": "default",
+                "resourceVersion": "7", "uid": "u-1"},
+            "kind": "Event",
+            "lastTimestamp": at,
+            "message": "Container image \"nginx\" already present",
+            "metadata": {"creationTimestamp": at, "name": name, "namespace": "default",
+                "resourceVersion": rv.to_string(), "uid": rng.clone().uuid()},
+            "reason": "Pulled",
+            "reportingComponent": "kubelet",
+            "reportingInstance": "node-1",
+            "source": {"component": "kubelet", "host": "node-1"},
+            "type": "Normal",
+        });
+        // Byte for byte: the digests and the API server serialise it.
+        assert_eq!(
+            serde_json::to_string(&**stored).unwrap(),
+            serde_json::to_string(&want).unwrap()
+        );
+        assert_eq!(
+            copy.get(Kind::Event, "default", &name).map(|e| &**e),
+            Some(&want)
+        );
+        assert_eq!(
+            copy.list(Kind::Event, Some("default")).count(),
+            c.api.store.count(Kind::Event)
+        );
+    }
+
+    #[test]
     fn event_names_end_in_the_nanos_in_lowercase_hex() {
         for nanos in [0, 1, 0xf, 0x10, 0x17a8_b2c3_d4e5_f600, u64::MAX] {
             assert_eq!(
