@@ -225,7 +225,7 @@ struct Controlled {
 
 /// An owner uid's first eight bytes as a number: UIDs are random, so these nearly always
 /// tell owners apart, and a search compares integers instead of 36-byte strings.
-fn uid_head(uid: &str) -> u64 {
+pub(crate) fn uid_head(uid: &str) -> u64 {
     let mut head = [0u8; 8];
     let bytes = uid.as_bytes();
     let n = bytes.len().min(head.len());
