@@ -32,9 +32,6 @@ pub struct EventCache {
     /// The `source` of Events, per component and host: the same map for every Event one
     /// reporter records, shared (maps are copy on write). `None` is the host-less source.
     sources: BTreeMap<String, Sources>,
-    /// The last `involvedObject` built: the kubelet reports a container's Created and Started
-    /// about the same pod version, which then share it.
-    last_involved: Value,
     /// The last second stamped (`rfc3339`, second precision) and its text: the Events of
     /// one moment share it.
     stamp: Option<(u64, String)>,
@@ -260,31 +257,6 @@ impl Api {
         let nanos = now.0 * 1_000_000 + self.next_event_seq();
         let name = event_name(inv_name, nanos);
         let s = |v: &str| Value::String(v.to_string());
-        let inv_api_version = object::api_version(involved);
-        // Keys in order: the map is built from sorted entries, without searching.
-        let entries = [
-            ("apiVersion", Some(inv_api_version)),
-            ("fieldPath", field_path),
-            ("kind", Some(inv_kind)),
-            ("name", Some(inv_name)),
-            ("namespace", Some(inv_ns).filter(|n| !n.is_empty())),
-            ("resourceVersion", Some(inv_rv)),
-            ("uid", Some(inv_uid)),
-        ];
-        let involved_ref = if same_involved(&cache.last_involved, entries) {
-            cache.last_involved.clone()
-        } else {
-            // Sized up front: a filtered iterator would grow the vector as it goes.
-            let mut fields = Vec::with_capacity(entries.len());
-            for (k, v) in entries {
-                if let Some(v) = v {
-                    fields.push((k.to_string(), s(v)));
-                }
-            }
-            let built = Value::Object(fields.into_iter().collect());
-            cache.last_involved = built.clone();
-            built
-        };
         let src_obj = cache
             .sources
             .get(source.component)
@@ -314,12 +286,36 @@ impl Api {
                 v
             }
         };
+        let involved_fields = [
+            object::api_version(involved),
+            field_path.unwrap_or(""),
+            inv_kind,
+            inv_name,
+            inv_ns,
+            inv_rv,
+            inv_uid,
+        ];
         let record = |name: &str, rv, uid: String| {
+            let [api_version, path, kind, i_name, i_ns, i_rv, i_uid] = involved_fields;
             EventRecord::new(
-                [name, ns, &uid, reason, event_type, &message],
+                [
+                    name,
+                    ns,
+                    &uid,
+                    reason,
+                    event_type,
+                    &message,
+                    api_version,
+                    path,
+                    kind,
+                    i_name,
+                    i_ns,
+                    i_rv,
+                    i_uid,
+                ],
+                field_path.is_some(),
                 rv,
                 now,
-                involved_ref,
                 src_obj,
             )
         };
@@ -333,34 +329,55 @@ impl Api {
 }
 
 /// An Event the engine recorded, as the fields its JSON is made of: a tenth of the JSON's
-/// size and a few allocations instead of dozens. The store keeps it so until something reads
+/// size and two allocations instead of dozens. The store keeps it so until something reads
 /// the Event (`json`), which builds the JSON once, exactly as `create` would have stored it.
 #[derive(Debug)]
 pub(crate) struct EventRecord {
-    /// The name, namespace, uid, reason, type and message, one after another.
+    /// The Event's strings one after another, in the order of `Part`.
     text: Box<str>,
-    /// Where each of `text`'s parts but the last (the message) ends.
-    ends: [u32; 5],
+    /// Where each part but the last ends in `text`.
+    ends: [u32; PARTS - 1],
+    /// Whether `involvedObject.fieldPath` is set (it may be set and empty).
+    has_field_path: bool,
     resource_version: u64,
     /// The moment recorded: creationTimestamp, firstTimestamp and lastTimestamp.
     at: Time,
-    /// `involvedObject` and `source`: maps shared with the reporter's other Events.
-    involved: Value,
+    /// `source`: a map shared with the reporter's other Events.
     source: Value,
     json: OnceLock<Arc<Value>>,
 }
 
+/// The strings of an `EventRecord`, in order: the Event's own, then its `involvedObject`'s.
+#[derive(Clone, Copy)]
+enum Part {
+    Name,
+    Namespace,
+    Uid,
+    Reason,
+    Type,
+    Message,
+    InvolvedApiVersion,
+    InvolvedFieldPath,
+    InvolvedKind,
+    InvolvedName,
+    InvolvedNamespace,
+    InvolvedResourceVersion,
+    InvolvedUid,
+}
+
+const PARTS: usize = Part::InvolvedUid as usize + 1;
+
 impl EventRecord {
-    /// `parts`: name, namespace, uid, reason, type, message.
+    /// `parts` in the order of `Part`.
     fn new(
-        parts: [&str; 6],
+        parts: [&str; PARTS],
+        has_field_path: bool,
         resource_version: u64,
         at: Time,
-        involved: Value,
         source: Value,
     ) -> Self {
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; 5];
+        let mut ends = [0u32; PARTS - 1];
         for (i, p) in parts.iter().enumerate() {
             text.push_str(p);
             if let Some(end) = ends.get_mut(i) {
@@ -372,16 +389,16 @@ impl EventRecord {
         EventRecord {
             text: text.into_boxed_str(),
             ends,
+            has_field_path,
             resource_version,
             at,
-            involved,
             source,
             json: OnceLock::new(),
         }
     }
 
-    /// Part `i` of `text` (see `new`).
-    fn part(&self, i: usize) -> &str {
+    fn part(&self, part: Part) -> &str {
+        let i = part as usize;
         let bound = |i: usize| self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
         let start = if i == 0 { 0 } else { bound(i - 1) };
         self.text.get(start..bound(i)).unwrap_or("")
@@ -394,56 +411,60 @@ impl EventRecord {
 
     fn build(&self) -> Value {
         let s = |v: &str| Value::String(v.to_string());
+        let p = |part| s(self.part(part));
         let stamp = self.at.rfc3339();
         let source_field = |k: &str| self.source.get(k).and_then(Value::as_str).unwrap_or("");
-        // In key order, so the maps are built without searching (Events carry no
-        // generation).
-        let meta: Map<String, Value> = [
+        // In key order, so the maps are built without searching.
+        let collect = |fields: Vec<(&str, Value)>| {
+            let map: Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            Value::Object(map)
+        };
+        let mut involved = vec![("apiVersion", p(Part::InvolvedApiVersion))];
+        if self.has_field_path {
+            involved.push(("fieldPath", p(Part::InvolvedFieldPath)));
+        }
+        involved.extend([
+            ("kind", p(Part::InvolvedKind)),
+            ("name", p(Part::InvolvedName)),
+        ]);
+        if !self.part(Part::InvolvedNamespace).is_empty() {
+            involved.push(("namespace", p(Part::InvolvedNamespace)));
+        }
+        involved.extend([
+            ("resourceVersion", p(Part::InvolvedResourceVersion)),
+            ("uid", p(Part::InvolvedUid)),
+        ]);
+        // Events carry no generation.
+        let meta = vec![
             ("creationTimestamp", s(&stamp)),
-            ("name", s(self.part(0))),
-            ("namespace", s(self.part(1))),
+            ("name", p(Part::Name)),
+            ("namespace", p(Part::Namespace)),
             (
                 "resourceVersion",
                 Value::String(self.resource_version.to_string()),
             ),
-            ("uid", s(self.part(2))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        let ev: Map<String, Value> = [
+            ("uid", p(Part::Uid)),
+        ];
+        collect(vec![
             ("apiVersion", s("v1")),
             ("count", Value::from(1)),
             ("eventTime", Value::Null),
             ("firstTimestamp", s(&stamp)),
-            ("involvedObject", self.involved.clone()),
+            ("involvedObject", collect(involved)),
             ("kind", s("Event")),
             ("lastTimestamp", Value::String(stamp)),
-            ("message", s(self.part(5))),
-            ("metadata", Value::Object(meta)),
-            ("reason", s(self.part(3))),
+            ("message", p(Part::Message)),
+            ("metadata", collect(meta)),
+            ("reason", p(Part::Reason)),
             ("reportingComponent", s(source_field("component"))),
             ("reportingInstance", s(source_field("host"))),
             ("source", self.source.clone()),
-            ("type", s(self.part(4))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        Value::Object(ev)
+            ("type", p(Part::Type)),
+        ])
     }
-}
-
-/// Whether `last` is the `involvedObject` map with exactly these fields (`None`: absent).
-fn same_involved(last: &Value, fields: [(&str, Option<&str>); 7]) -> bool {
-    let Some(m) = last.as_object() else {
-        return false;
-    };
-    m.len() == fields.iter().filter(|(_, v)| v.is_some()).count()
-        && fields.iter().all(|(k, v)| match v {
-            Some(v) => object::field(m, k).and_then(Value::as_str) == Some(*v),
-            None => true,
-        })
 }
 
 /// `<object>.<hex nanos>`: an Event's name, joined by hand (`format!` costs more than the
