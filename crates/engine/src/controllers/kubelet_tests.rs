@@ -200,7 +200,7 @@ fn watch_shows_container_creating_then_running() {
         .events_since(cursor)
         .unwrap()
         .filter(|e| e.kind == Kind::Pod)
-        .map(|e| waiting_reason(&e.object).unwrap_or_else(|| phase(&e.object).to_string()))
+        .map(|e| waiting_reason(e.object()).unwrap_or_else(|| phase(e.object()).to_string()))
         .collect();
     // The API server sets phase Pending on create (pod strategy PrepareForCreate).
     assert_eq!(seen, ["Pending", "ContainerCreating", "Running"]);
@@ -326,8 +326,8 @@ fn graceful_delete_of_nginx_ends_succeeded_then_gone() {
         "nginx exits promptly on SIGTERM"
     );
     let before = &evs[evs.len() - 2];
-    assert_eq!(phase(&before.object), "Succeeded");
-    let st = &object::get_array(&before.object, &["status", "containerStatuses"])[0];
+    assert_eq!(phase(before.object()), "Succeeded");
+    let st = &object::get_array(before.object(), &["status", "containerStatuses"])[0];
     assert_eq!(
         object::get_str(st, &["state", "terminated", "reason"]),
         Some("Completed")
@@ -360,8 +360,8 @@ fn sleep_ignores_sigterm_and_is_killed_after_grace() {
         .rev()
         .find(|e| e.kind == Kind::Pod && e.event_type == EventType::Modified)
         .unwrap();
-    assert_eq!(phase(&before.object), "Failed");
-    let st = &object::get_array(&before.object, &["status", "containerStatuses"])[0];
+    assert_eq!(phase(before.object()), "Failed");
+    let st = &object::get_array(before.object(), &["status", "containerStatuses"])[0];
     assert_eq!(
         object::get_i64(st, &["state", "terminated", "exitCode"]),
         Some(137)
@@ -811,7 +811,7 @@ fn same_seed_same_history() {
             .store
             .events_since(Cursor(0))
             .unwrap()
-            .map(|e| serde_json::to_string(&*e.object).unwrap())
+            .map(|e| serde_json::to_string(&**e.object()).unwrap())
             .collect::<Vec<_>>()
     };
     assert_eq!(run(), run());
