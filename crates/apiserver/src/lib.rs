@@ -512,10 +512,10 @@ fn await_rollout(c: &mut Cluster, kind: kubeplay_engine::Kind, ns: &str, name: &
             Ok(evs) => evs
                 .filter(|e| {
                     e.kind == kind
-                        && object::name(&e.object) == name
-                        && object::namespace(&e.object) == ns
+                        && object::name(e.object()) == name
+                        && object::namespace(e.object()) == ns
                 })
-                .map(|e| (e.event_type, e.object.clone()))
+                .map(|e| (e.event_type, e.object().clone()))
                 .collect(),
             Err(_) => Vec::new(),
         };

@@ -222,13 +222,13 @@ pub fn start(shared: Rc<Shared>, req: &Req, t: &Target) -> Response<Body> {
                     Ok(events) => {
                         for e in events {
                             cursor.0 += 1;
-                            if filter.matches(e.kind, &e.object) {
+                            if e.kind == filter.kind && filter.matches(e.kind, e.object()) {
                                 let ty = match e.event_type {
                                     EventType::Added => "ADDED",
                                     EventType::Modified => "MODIFIED",
                                     EventType::Deleted => "DELETED",
                                 };
-                                lines.push(enc.line(ty, &e.object, e.time));
+                                lines.push(enc.line(ty, e.object(), e.time));
                             }
                         }
                     }

@@ -11,7 +11,7 @@ use crate::kinds::Kind;
 use crate::object::{self, Object};
 use crate::rng::Rng;
 use crate::selector::Selector;
-use crate::store::{EventType, Store};
+use crate::store::{EventType, Store, Stored};
 use crate::time::Time;
 use crate::{admission, defaults, patch, validation};
 use serde_json::{json, Value};
@@ -297,17 +297,16 @@ impl Api {
     /// `create` for an Event the engine built itself in its final form: the namespace,
     /// name validation and existence checks and the stamping of `create`, with the same
     /// RNG draw, without the decoding check, defaulting and admission that a well-formed
-    /// engine Event passes unchanged. `build` makes the Event around the metadata it is
-    /// given (name, namespace and the server-set fields, nothing else), and is called only
-    /// once the name is known to be free. `created` is `self.now.rfc3339()` (the caller has
-    /// it formatted already).
+    /// engine Event passes unchanged. `build` makes the Event record from its name, its
+    /// resourceVersion and its uid (its creationTimestamp is `self.now`, its namespace
+    /// `namespace`), and is called only once the name is known to be free. The record is
+    /// stored as it is: its JSON is made when something reads it.
     pub(crate) fn create_built(
         &mut self,
         namespace: &str,
         name: String,
-        created: String,
-        build: impl FnOnce(serde_json::Map<String, Value>) -> Object,
-    ) -> ApiResult<Arc<Object>> {
+        build: impl FnOnce(&str, u64, String) -> crate::events::EventRecord,
+    ) -> ApiResult<()> {
         let kind = Kind::Event;
         match self.store.get(Kind::Namespace, "", namespace) {
             None => return Err(ApiError::not_found(Kind::Namespace, namespace)),
@@ -327,26 +326,15 @@ impl Api {
                 .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
         }
         let rng = &mut self.rng;
-        let (meta_name, meta_namespace) = (name.clone(), namespace.to_string());
         let created = self
             .store
-            .create_vacant(kind, namespace, name, self.now, |rv| {
+            .create_vacant(kind, namespace, name, self.now, |rv, name| {
                 let uid = rng.uuid();
-                // In key order, so the map is built without searching (Events carry no
-                // generation).
-                let meta: serde_json::Map<String, Value> = [
-                    ("creationTimestamp", Value::String(created)),
-                    ("name", Value::String(meta_name)),
-                    ("namespace", Value::String(meta_namespace)),
-                    ("resourceVersion", Value::String(rv.to_string())),
-                    ("uid", Value::String(uid)),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-                build(meta)
+                Stored::Event(Arc::new(build(name, rv, uid)))
             });
-        created.map_err(|name| ApiError::already_exists(kind, &name))
+        created
+            .map(drop)
+            .map_err(|name| ApiError::already_exists(kind, &name))
     }
 
     /// `update` for an object the engine changed itself from the stored version `old`
@@ -1063,7 +1051,7 @@ mod tests {
                     (
                         e.event_type,
                         e.kind,
-                        (*e.object).clone(),
+                        (**e.object()).clone(),
                         e.resource_version,
                     )
                 })

@@ -4,6 +4,7 @@
 //! and readers (controllers, `kubectl get -w`, the HTTP watch) keep a `Cursor` into the log.
 //! The store knows nothing of validation or defaulting; `api.rs` does that before writing here.
 
+use crate::events::EventRecord;
 use crate::kinds::Kind;
 use crate::object;
 use crate::time::Time;
@@ -29,16 +30,45 @@ impl EventType {
     }
 }
 
-/// One change to one object. `object` is the object after the change (for DELETED, its last
-/// state with the deletion's resourceVersion).
+/// An object as the store holds it: its JSON, or an Event the engine recorded, kept as its
+/// fields until something reads it. A scale-up records six Events per pod and reads almost
+/// none of them (no controller watches Events), so their JSON, ten times the size of the
+/// fields and most of an Event's cost, is built only for the few that are read: once, then
+/// kept (the slab and the watch log share the record).
+#[derive(Clone, Debug)]
+pub(crate) enum Stored {
+    Json(Arc<Value>),
+    Event(Arc<EventRecord>),
+}
+
+impl Stored {
+    /// The object as JSON (an Event record's is built on the first read).
+    pub(crate) fn json(&self) -> &Arc<Value> {
+        match self {
+            Stored::Json(v) => v,
+            Stored::Event(e) => e.json(),
+        }
+    }
+}
+
+/// One change to one object. `object()` is the object after the change (for DELETED, its
+/// last state with the deletion's resourceVersion).
 #[derive(Clone, Debug)]
 pub struct WatchEvent {
     pub kind: Kind,
     pub event_type: EventType,
-    pub object: Arc<Value>,
+    object: Stored,
     pub resource_version: u64,
     /// Virtual time of the change (a watcher prints AGE as of this moment).
     pub time: Time,
+}
+
+impl WatchEvent {
+    /// The object after the change. An Event the engine recorded becomes JSON here, on
+    /// the first read: a watcher of other kinds should look at `kind` first.
+    pub fn object(&self) -> &Arc<Value> {
+        self.object.json()
+    }
 }
 
 /// A position in the watch log: the absolute index of the next event to read.
@@ -59,7 +89,7 @@ type Slot = u32;
 #[derive(Clone, Debug, Default)]
 struct KindMap {
     by_namespace: BTreeMap<String, BTreeMap<String, Slot>>,
-    slots: Vec<Option<Arc<Value>>>,
+    slots: Vec<Option<Stored>>,
     /// Slots of removed objects, reused last freed first.
     free: Vec<Slot>,
     len: usize,
@@ -71,12 +101,12 @@ impl KindMap {
     }
 
     fn at(&self, slot: Slot) -> Option<&Arc<Value>> {
-        self.slots.get(slot as usize)?.as_ref()
+        self.slots.get(slot as usize)?.as_ref().map(Stored::json)
     }
 
     /// A slot for a new object (the slab's parts apart: a caller holds a borrow of the
     /// name map).
-    fn fill(slots: &mut Vec<Option<Arc<Value>>>, free: &mut Vec<Slot>, obj: Arc<Value>) -> Slot {
+    fn fill(slots: &mut Vec<Option<Stored>>, free: &mut Vec<Slot>, obj: Stored) -> Slot {
         match free.pop() {
             Some(slot) => {
                 if let Some(s) = slots.get_mut(slot as usize) {
@@ -111,8 +141,11 @@ impl KindMap {
             Some(m) => m,
             None => by_namespace.entry(namespace.to_string()).or_default(),
         };
-        let replace = |slots: &mut Vec<Option<Arc<Value>>>, slot: Slot, obj| {
-            slots.get_mut(slot as usize).and_then(|s| s.replace(obj))
+        let replace = |slots: &mut Vec<Option<Stored>>, slot: Slot, obj: Arc<Value>| {
+            slots
+                .get_mut(slot as usize)
+                .and_then(|s| s.replace(Stored::Json(obj)))
+                .map(|old| old.json().clone())
         };
         if !new {
             if let Some(&slot) = names.get(name) {
@@ -126,7 +159,7 @@ impl KindMap {
             }
             btree_map::Entry::Vacant(v) => {
                 *len += 1;
-                (*v.insert(Self::fill(slots, free, obj)), None)
+                (*v.insert(Self::fill(slots, free, Stored::Json(obj))), None)
             }
         }
     }
@@ -140,7 +173,7 @@ impl KindMap {
         self.len -= 1;
         self.free.push(slot);
         let removed = self.slots.get_mut(slot as usize)?.take()?;
-        Some((slot, removed))
+        Some((slot, removed.json().clone()))
     }
 
     fn values(&self) -> impl Iterator<Item = &Arc<Value>> {
@@ -192,7 +225,7 @@ struct Controlled {
 
 /// An owner uid's first eight bytes as a number: UIDs are random, so these nearly always
 /// tell owners apart, and a search compares integers instead of 36-byte strings.
-fn uid_head(uid: &str) -> u64 {
+pub(crate) fn uid_head(uid: &str) -> u64 {
     let mut head = [0u8; 8];
     let bytes = uid.as_bytes();
     let n = bytes.len().min(head.len());
@@ -286,7 +319,7 @@ impl Store {
             event_type == EventType::Added,
         );
         self.reindex(kind, slot, old.as_ref(), &obj);
-        self.push_event(kind, event_type, obj.clone(), rv, time);
+        self.push_event(kind, event_type, Stored::Json(obj.clone()), rv, time);
         obj
     }
 
@@ -312,16 +345,18 @@ impl Store {
     }
 
     /// Creates an object of `kind` at `namespace`/`name` if no object is there, in one
-    /// search: only then is its resourceVersion allocated and `build` called with it to make
-    /// the object (whose namespace and name must be these). Returns `name` if taken.
+    /// search: only then is its resourceVersion allocated and `build` called with it and the
+    /// name to make the object (whose namespace and name must be these). Returns `name` if
+    /// taken.
+    /// An Event record is in no index: it has no owner (and is no pod).
     pub(crate) fn create_vacant(
         &mut self,
         kind: Kind,
         namespace: &str,
         name: String,
         time: Time,
-        build: impl FnOnce(u64) -> Value,
-    ) -> Result<Arc<Value>, String> {
+        build: impl FnOnce(u64, &str) -> Stored,
+    ) -> Result<Stored, String> {
         let KindMap {
             by_namespace,
             slots,
@@ -338,14 +373,19 @@ impl Store {
         };
         self.resource_version += 1;
         let rv = self.resource_version;
-        let obj = Arc::new(build(rv));
-        debug_assert_eq!(
-            (object::namespace(&obj), object::name(&obj)),
-            (namespace, vacant.key().as_str())
-        );
+        let obj = build(rv, vacant.key());
+        if let Stored::Json(json) = &obj {
+            debug_assert_eq!(
+                (object::namespace(json), object::name(json)),
+                (namespace, vacant.key().as_str())
+            );
+        }
         *len += 1;
         let slot = *vacant.insert(KindMap::fill(slots, free, obj.clone()));
-        self.reindex(kind, slot, None, &obj);
+        if let Stored::Json(json) = &obj {
+            let json = json.clone();
+            self.reindex(kind, slot, None, &json);
+        }
         self.push_event(kind, EventType::Added, obj.clone(), rv, time);
         Ok(obj)
     }
@@ -561,7 +601,7 @@ impl Store {
         let (_, removed) = self.objects.get_mut(&kind)?.remove(namespace, name)?;
         self.unindex(kind, namespace, name, &removed);
         let rv = object::resource_version(&final_obj);
-        let obj = Arc::new(final_obj);
+        let obj = Stored::Json(Arc::new(final_obj));
         self.push_event(kind, EventType::Deleted, obj, rv, time);
         Some(removed)
     }
@@ -570,7 +610,7 @@ impl Store {
         &mut self,
         kind: Kind,
         event_type: EventType,
-        object: Arc<Value>,
+        object: Stored,
         rv: u64,
         time: Time,
     ) {
@@ -689,17 +729,22 @@ mod tests {
 
         // A vacant create allocates a resourceVersion and builds only for a free name.
         let before = s.resource_version();
-        let taken = s.create_vacant(Kind::Pod, "d", "b".into(), Time(0), |_| {
+        let taken = s.create_vacant(Kind::Pod, "d", "b".into(), Time(0), |_, _| {
             panic!("built for a taken name")
         });
         assert_eq!(taken.err().as_deref(), Some("b"));
         assert_eq!(s.resource_version(), before);
         let head = s.head();
         let made = s
-            .create_vacant(Kind::Event, "d", "e.1".into(), Time(0), |rv| {
-                json!({"metadata": {"namespace": "d", "name": "e.1", "resourceVersion": rv.to_string()}})
+            .create_vacant(Kind::Event, "d", "e.1".into(), Time(0), |rv, _| {
+                Stored::Json(Arc::new(
+                    json!({"metadata": {"namespace": "d", "name": "e.1",
+                    "resourceVersion": rv.to_string()}}),
+                ))
             })
-            .unwrap();
+            .unwrap()
+            .json()
+            .clone();
         assert_eq!(object::resource_version(&made), before + 1);
         assert_eq!(s.get(Kind::Event, "d", "e.1"), Some(&made));
         let evs: Vec<_> = s.events_since(head).unwrap().collect();

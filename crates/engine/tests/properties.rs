@@ -245,10 +245,10 @@ impl Shadow {
     }
 
     fn apply(&mut self, ev: &WatchEvent) -> Result<(), String> {
-        if object::namespace(&ev.object) != NS {
+        if object::namespace(ev.object()) != NS {
             return Ok(());
         }
-        let name = object::name(&ev.object).to_string();
+        let name = object::name(ev.object()).to_string();
         let mut pod_deletion = None;
         match ev.kind {
             Kind::Pod => {
@@ -263,8 +263,8 @@ impl Shadow {
                                 summary(old)
                             ));
                         }
-                        self.check_creation(&ev.object)?;
-                        self.pods.insert(name, ev.object.clone());
+                        self.check_creation(ev.object())?;
+                        self.pods.insert(name, ev.object().clone());
                     }
                     EventType::Modified => {
                         if before.is_none() {
@@ -274,15 +274,15 @@ impl Shadow {
                             ));
                         }
                         if !before.as_ref().is_some_and(|b| object::is_terminating(b))
-                            && object::is_terminating(&ev.object)
+                            && object::is_terminating(ev.object())
                         {
-                            pod_deletion = Some(ev.object.clone());
+                            pod_deletion = Some(ev.object().clone());
                         }
-                        self.pods.insert(name, ev.object.clone());
+                        self.pods.insert(name, ev.object().clone());
                     }
                     EventType::Deleted => {
                         if !before.as_ref().is_some_and(|b| object::is_terminating(b)) {
-                            pod_deletion = Some(ev.object.clone());
+                            pod_deletion = Some(ev.object().clone());
                         }
                         self.pods.remove(&name);
                     }
@@ -291,38 +291,38 @@ impl Shadow {
             Kind::StatefulSet => {
                 match ev.event_type {
                     EventType::Added | EventType::Modified => {
-                        self.sets.insert(name, ev.object.clone());
+                        self.sets.insert(name, ev.object().clone());
                     }
                     EventType::Deleted => {
                         self.sets.remove(&name);
                         self.deleted_sets
-                            .insert(object::uid(&ev.object).to_string());
+                            .insert(object::uid(ev.object()).to_string());
                     }
                 }
                 self.grant_licenses();
             }
             Kind::PersistentVolumeClaim => {
-                let uid = object::uid(&ev.object).to_string();
+                let uid = object::uid(ev.object()).to_string();
                 let deleting =
-                    ev.event_type == EventType::Deleted || object::is_terminating(&ev.object);
+                    ev.event_type == EventType::Deleted || object::is_terminating(ev.object());
                 if deleting && self.claims_deleting.insert(uid.clone()) {
-                    self.check_claim_deletion(&ev.object)?;
+                    self.check_claim_deletion(ev.object())?;
                 }
                 if ev.event_type == EventType::Deleted {
                     self.claims.remove(&name);
                     self.licenses.remove(&uid);
                 } else {
-                    self.claims.insert(name, ev.object.clone());
+                    self.claims.insert(name, ev.object().clone());
                     self.grant_licenses();
                 }
             }
             Kind::Event
                 if ev.event_type != EventType::Deleted
-                    && object::get_str(&ev.object, &["source", "component"])
+                    && object::get_str(ev.object(), &["source", "component"])
                         == Some("statefulset-controller")
-                    && object::get_str(&ev.object, &["reason"]) == Some("SuccessfulDelete") =>
+                    && object::get_str(ev.object(), &["reason"]) == Some("SuccessfulDelete") =>
             {
-                self.check_controller_deletion(&ev.object)?;
+                self.check_controller_deletion(ev.object())?;
             }
             _ => {}
         }
@@ -567,7 +567,7 @@ fn serialize(ev: &WatchEvent) -> String {
         ev.event_type.as_str(),
         ev.kind.name(),
         ev.resource_version,
-        serde_json::to_string(&*ev.object).unwrap_or_default()
+        serde_json::to_string(&**ev.object()).unwrap_or_default()
     )
 }
 

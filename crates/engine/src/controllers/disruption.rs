@@ -408,7 +408,7 @@ impl Controller for DisruptionController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         if event.kind == Kind::PodDisruptionBudget {
             out.push(ObjectKey::of(Kind::PodDisruptionBudget, obj));
             return;

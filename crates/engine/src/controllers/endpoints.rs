@@ -55,7 +55,7 @@ impl Controller for EndpointsController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         let ns = object::namespace(obj);
         match event.kind {
             Kind::Service | Kind::Endpoints => {

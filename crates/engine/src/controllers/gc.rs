@@ -126,7 +126,7 @@ impl Controller for GarbageCollector {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         let key = ObjectKey::of(event.kind, obj);
         if event.event_type == EventType::Deleted {
             let refs = self
@@ -464,9 +464,9 @@ mod tests {
     fn terminations(c: &Cluster, head: crate::store::Cursor) -> Vec<(String, crate::time::Time)> {
         let mut seen: Vec<(String, crate::time::Time)> = Vec::new();
         for ev in c.api.store.events_since(head).unwrap() {
-            let name = object::name(&ev.object);
+            let name = object::name(ev.object());
             if ev.kind == Kind::Pod
-                && object::is_terminating(&ev.object)
+                && object::is_terminating(ev.object())
                 && !seen.iter().any(|(n, _)| n == name)
             {
                 seen.push((name.to_string(), ev.time));

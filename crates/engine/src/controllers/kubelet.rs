@@ -196,11 +196,11 @@ impl Controller for Kubelet {
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         match event.kind {
             Kind::Pod
-                if object::get_str(&event.object, &["spec", "nodeName"])
+                if object::get_str(event.object(), &["spec", "nodeName"])
                     .is_some_and(|n| !n.is_empty())
                     || event.event_type == EventType::Deleted =>
             {
-                let key = ObjectKey::of(Kind::Pod, &event.object);
+                let key = ObjectKey::of(Kind::Pod, event.object());
                 if event.event_type == EventType::Deleted {
                     if let Some(memo) = self.pods.get_mut(&key) {
                         memo.own_write = None;
@@ -216,8 +216,8 @@ impl Controller for Kubelet {
             }
             Kind::PersistentVolumeClaim => {
                 // A claim that became bound lets pods waiting to mount it start.
-                let claim = object::name(&event.object);
-                let ns = object::namespace(&event.object);
+                let claim = object::name(event.object());
+                let ns = object::namespace(event.object());
                 for pod in api.list(Kind::Pod, Some(ns), &Selector::everything()) {
                     let uses = object::get_array(&pod, &["spec", "volumes"])
                         .iter()
@@ -633,12 +633,12 @@ impl<'a> Sync<'a> {
                 | ContainerState::Pulling { .. }
                 | ContainerState::PullFailed { .. }
                 | ContainerState::PullBackOff { .. }
-        ) && c.image_ref != spec_image
+        ) && *c.image_ref != *spec_image
         {
             let image = Image::parse(spec_image);
-            c.image_ref = spec_image.to_string();
-            if image != c.image {
-                c.image = image;
+            c.image_ref = spec_image.into();
+            if image != *c.image {
+                c.image = image.into();
                 c.behavior = Behavior::of(&c.image, spec);
                 c.pull_backoff_ms = 0;
                 c.state = ContainerState::Waiting;

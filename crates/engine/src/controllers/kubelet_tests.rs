@@ -200,7 +200,7 @@ fn watch_shows_container_creating_then_running() {
         .events_since(cursor)
         .unwrap()
         .filter(|e| e.kind == Kind::Pod)
-        .map(|e| waiting_reason(&e.object).unwrap_or_else(|| phase(&e.object).to_string()))
+        .map(|e| waiting_reason(e.object()).unwrap_or_else(|| phase(e.object()).to_string()))
         .collect();
     // The API server sets phase Pending on create (pod strategy PrepareForCreate).
     assert_eq!(seen, ["Pending", "ContainerCreating", "Running"]);
@@ -326,8 +326,8 @@ fn graceful_delete_of_nginx_ends_succeeded_then_gone() {
         "nginx exits promptly on SIGTERM"
     );
     let before = &evs[evs.len() - 2];
-    assert_eq!(phase(&before.object), "Succeeded");
-    let st = &object::get_array(&before.object, &["status", "containerStatuses"])[0];
+    assert_eq!(phase(before.object()), "Succeeded");
+    let st = &object::get_array(before.object(), &["status", "containerStatuses"])[0];
     assert_eq!(
         object::get_str(st, &["state", "terminated", "reason"]),
         Some("Completed")
@@ -360,8 +360,8 @@ fn sleep_ignores_sigterm_and_is_killed_after_grace() {
         .rev()
         .find(|e| e.kind == Kind::Pod && e.event_type == EventType::Modified)
         .unwrap();
-    assert_eq!(phase(&before.object), "Failed");
-    let st = &object::get_array(&before.object, &["status", "containerStatuses"])[0];
+    assert_eq!(phase(before.object()), "Failed");
+    let st = &object::get_array(before.object(), &["status", "containerStatuses"])[0];
     assert_eq!(
         object::get_i64(st, &["state", "terminated", "exitCode"]),
         Some(137)
@@ -465,6 +465,76 @@ fn pvc_mount_shadows_image_and_survives_pod_recreation() {
         Err(FsError::NotFound)
     );
     assert_ne!(c.runtime.sandbox("default", "web-0").unwrap().ip, old_ip);
+}
+
+/// The kubelet's files (`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`) are written into
+/// a container's layer when it is first looked at or written: whichever comes first, the
+/// container sees the same files, and a write elsewhere keeps them.
+#[test]
+fn kubelet_files_are_there_however_the_layer_is_first_touched() {
+    let mut c = cluster();
+    for name in ["read-first", "write-first"] {
+        c.api.create(pod(name, "node-1", "nginx:1.27")).unwrap();
+    }
+    let mut mounted = pod("mounted", "node-1", "nginx:1.27");
+    mounted["spec"]["containers"][0]["volumeMounts"] =
+        json!([{"name": "scratch", "mountPath": "/etc/hosts"}]);
+    mounted["spec"]["volumes"] = json!([{"name": "scratch", "emptyDir": {}}]);
+    c.api.create(mounted).unwrap();
+    c.settle(60_000);
+    let files = |c: &Cluster, pod: &str| -> Vec<(String, Result<Vec<u8>, FsError>)> {
+        let r = at(c, "default", pod);
+        ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/tmp/x"]
+            .iter()
+            .map(|p| (p.to_string(), c.runtime.read_file(&c.api, &r, p)))
+            .collect()
+    };
+    let read = files(&c, "read-first");
+    let hosts = String::from_utf8(read[1].1.clone().unwrap()).unwrap();
+    assert!(
+        hosts.starts_with("# Kubernetes-managed hosts file.\n"),
+        "{hosts}"
+    );
+    assert!(hosts.ends_with("\tread-first\n"), "{hosts}");
+    assert_eq!(read[0].1, Ok(b"read-first\n".to_vec()));
+    assert_eq!(read[3].1, Err(FsError::NotFound));
+    let w = at(&c, "default", "write-first");
+    c.runtime
+        .write_file(&c.api, &w, "/tmp/x", b"1", false)
+        .unwrap();
+    let written = files(&c, "write-first");
+    assert_eq!(written[0].1, Ok(b"write-first\n".to_vec()));
+    assert_eq!(written[2].1, read[2].1, "same namespace, same resolv.conf");
+    assert_eq!(written[3].1, Ok(b"1".to_vec()));
+    let etc: Vec<String> = c
+        .runtime
+        .list_dir(&c.api, &w, "/etc")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for f in ["hostname", "hosts", "resolv.conf", "nginx"] {
+        assert!(etc.contains(&f.to_string()), "{etc:?}");
+    }
+    // A volume mounted on /etc/hosts: the mount point meets the kubelet's file (as in a
+    // layer where the file was written before the mount points were made).
+    let m = at(&c, "default", "mounted");
+    assert!(c.runtime.read_file(&c.api, &m, "/etc/hostname").is_ok());
+    let hosts_entry = c
+        .runtime
+        .list_dir(&c.api, &m, "/etc")
+        .unwrap()
+        .into_iter()
+        .find(|e| e.name == "hosts")
+        .unwrap();
+    assert!(!hosts_entry.is_dir, "{hosts_entry:?}");
+    // The nginx banner in the log is stamped with the start.
+    let log = c.runtime.logs(&c.api, &w, false).unwrap();
+    assert!(
+        log.starts_with("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty"),
+        "{log}"
+    );
+    assert_eq!(log.lines().count(), 16, "{log}");
 }
 
 #[test]
@@ -741,7 +811,7 @@ fn same_seed_same_history() {
             .store
             .events_since(Cursor(0))
             .unwrap()
-            .map(|e| serde_json::to_string(&*e.object).unwrap())
+            .map(|e| serde_json::to_string(&**e.object()).unwrap())
             .collect::<Vec<_>>()
     };
     assert_eq!(run(), run());

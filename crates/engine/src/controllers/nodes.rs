@@ -345,7 +345,7 @@ impl Controller for NodeLifecycleController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, _api: &Api, out: &mut Vec<ObjectKey>) {
-        out.push(ObjectKey::of(Kind::Node, &event.object));
+        out.push(ObjectKey::of(Kind::Node, event.object()));
     }
 
     fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {

@@ -90,7 +90,7 @@ impl Controller for PersistentVolumeController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         match event.kind {
             Kind::PersistentVolumeClaim => {
                 if event.event_type == EventType::Deleted {

@@ -572,7 +572,7 @@ impl Controller for ReplicaSetController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         match event.kind {
             Kind::ReplicaSet if event.event_type != EventType::Deleted => {
                 out.push(ObjectKey::of(Kind::ReplicaSet, obj));

@@ -240,8 +240,8 @@ impl Placed {
                 let changes: Vec<(ObjectKey, Option<Arc<Value>>)> = events
                     .filter(|e| matches!(e.kind, Kind::Pod | Kind::Node))
                     .map(|e| {
-                        let key = ObjectKey::of(e.kind, &e.object);
-                        let obj = (e.event_type != EventType::Deleted).then(|| e.object.clone());
+                        let key = ObjectKey::of(e.kind, e.object());
+                        let obj = (e.event_type != EventType::Deleted).then(|| e.object().clone());
                         (key, obj)
                     })
                     .collect();
@@ -529,7 +529,7 @@ impl Controller for Scheduler {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, _api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         match event.kind {
             Kind::Pod => {
                 let key = ObjectKey::of(Kind::Pod, obj);
@@ -1828,7 +1828,7 @@ mod tests {
             .events_since(head)
             .unwrap()
             .filter(|e| e.kind == Kind::Pod)
-            .map(|e| (e.event_type, e.object.clone()))
+            .map(|e| (e.event_type, e.object().clone()))
             .collect();
         assert!(pod_events.len() >= 2, "{pod_events:?}");
         let (added, created) = &pod_events[0];

@@ -40,12 +40,13 @@ pub struct FsEntry {
     pub data: Arc<[u8]>,
 }
 
-/// A tree of files keyed by absolute, normalised path (`/`, `/etc`, `/etc/hosts`). Paths and
-/// file data are `Arc`s, so cloning a tree (an image layer, per container start) copies no
-/// strings or bytes.
+/// A tree of files keyed by absolute, normalised path (`/`, `/etc`, `/etc/hosts`). The tree
+/// is shared until written (copy on write), and paths and file data are `Arc`s: cloning one
+/// (an image layer, per container start; a view for a read) copies nothing, and the first
+/// write copies the entries, not the strings or bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fs {
-    pub entries: BTreeMap<Arc<str>, FsEntry>,
+    entries: Arc<BTreeMap<Arc<str>, FsEntry>>,
 }
 
 /// The data of directories and empty files: one allocation for all of them.
@@ -71,11 +72,26 @@ impl Fs {
                 data: no_data(),
             },
         );
-        Fs { entries }
+        Fs {
+            entries: Arc::new(entries),
+        }
     }
 
     pub fn get(&self, path: &str) -> Option<&FsEntry> {
         self.entries.get(path)
+    }
+
+    /// The entry at `path`, to change (the tree is copied first if it is shared).
+    pub fn get_mut(&mut self, path: &str) -> Option<&mut FsEntry> {
+        if !self.entries.contains_key(path) {
+            return None;
+        }
+        Arc::make_mut(&mut self.entries).get_mut(path)
+    }
+
+    /// The entries, to change (copied first if shared).
+    fn entries_mut(&mut self) -> &mut BTreeMap<Arc<str>, FsEntry> {
+        Arc::make_mut(&mut self.entries)
     }
 
     /// Creates every missing directory up to and including `path`.
@@ -88,7 +104,7 @@ impl Fs {
                 Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
                 Some(_) => {}
                 None => {
-                    self.entries.insert(
+                    self.entries_mut().insert(
                         Arc::from(cur.as_str()),
                         FsEntry {
                             is_dir: true,
@@ -110,7 +126,7 @@ impl Fs {
         if !self.entries.get(parent(path)).is_some_and(|e| e.is_dir) {
             let _ = self.mkdir_all(parent(path), 0o755);
         }
-        self.entries.insert(
+        self.entries_mut().insert(
             Arc::from(path),
             FsEntry {
                 is_dir: false,
@@ -126,7 +142,7 @@ impl Fs {
             Some(e) if !e.is_dir => return Err(FsError::NotADirectory),
             _ => {}
         }
-        match self.entries.get_mut(path) {
+        match self.get_mut(path) {
             Some(e) if e.is_dir => Err(FsError::IsADirectory),
             Some(e) => {
                 e.data = if append {
@@ -137,7 +153,7 @@ impl Fs {
                 Ok(())
             }
             None => {
-                self.entries.insert(
+                self.entries_mut().insert(
                     Arc::from(path),
                     FsEntry {
                         is_dir: false,
@@ -187,12 +203,13 @@ impl Fs {
             if !recursive {
                 return Err(FsError::IsADirectory);
             }
+            let entries = self.entries_mut();
             for c in children {
-                self.entries.remove(&c);
+                entries.remove(&c);
             }
         }
         if path != "/" {
-            self.entries.remove(path);
+            self.entries_mut().remove(path);
         }
         Ok(())
     }

@@ -27,7 +27,10 @@ pub use images::{
     hex_digest, hex_digest_parts, image_layer, nginx_error_page, Behavior, Image, ImageDef,
     Userland, CATALOG,
 };
-pub use sandbox::{ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping, Terminated};
+pub use sandbox::{
+    Banner, ContainerLog, ContainerRuntime, ContainerState, PodSandbox, ServerProc, Stopping,
+    Terminated,
+};
 
 use crate::api::Api;
 use crate::kinds::Kind;
@@ -37,6 +40,7 @@ use fs::{dir_entry, join, parent};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// An HTTP response from a simulated server (nginx serving its document root ...).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,7 +124,7 @@ pub struct Runtime {
     layers: BTreeMap<String, Vec<(Image, Fs)>>,
     /// Image references already parsed ([`Runtime::parse_image`]): every pod of a workload
     /// names the same image.
-    parsed_images: BTreeMap<String, Image>,
+    parsed_images: BTreeMap<Arc<str>, Arc<Image>>,
 }
 
 /// An HTTP date (`Thu, 01 Jan 2026 00:00:05 GMT`), as servers send it in `Date:`.
@@ -217,20 +221,19 @@ impl Runtime {
         ip
     }
 
-    /// [`Image::parse`] of `reference`, parsed once per reference (a parse is a function of
-    /// the reference alone).
-    pub fn parse_image(&mut self, reference: &str) -> Image {
+    /// `reference` and its [`Image::parse`], parsed once per reference (a parse is a
+    /// function of the reference alone) and shared by every container naming it.
+    pub fn parse_image(&mut self, reference: &str) -> (Arc<str>, Arc<Image>) {
         /// References remembered at most (a playground names a handful).
         const MAX_PARSED: usize = 256;
-        if let Some(image) = self.parsed_images.get(reference) {
-            return image.clone();
+        if let Some((r, image)) = self.parsed_images.get_key_value(reference) {
+            return (r.clone(), image.clone());
         }
-        let image = Image::parse(reference);
+        let (r, image): (Arc<str>, _) = (Arc::from(reference), Arc::new(Image::parse(reference)));
         if self.parsed_images.len() < MAX_PARSED {
-            self.parsed_images
-                .insert(reference.to_string(), image.clone());
+            self.parsed_images.insert(r.clone(), image.clone());
         }
-        image
+        (r, image)
     }
 
     pub fn sandbox(&self, namespace: &str, pod: &str) -> Option<&PodSandbox> {
@@ -320,6 +323,59 @@ impl Runtime {
             .unwrap_or(&NO_SPEC);
         mounts_of(api, c.namespace, pod, spec, sb)
     }
+}
+
+/// The files the kubelet manages in every container ([`write_pod_files`]).
+const POD_FILES: [&str; 3] = ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"];
+
+/// What the kubelet's files say of a sandbox (a copy, so a container of it can be written).
+struct PodHost {
+    hostname: String,
+    ip: String,
+    fqdn: Option<String>,
+}
+
+impl PodHost {
+    fn of(sb: &PodSandbox) -> PodHost {
+        PodHost {
+            hostname: sb.hostname.clone(),
+            ip: sb.ip.clone(),
+            fqdn: sb.fqdn.clone(),
+        }
+    }
+}
+
+/// Writes the kubelet-managed files ([`POD_FILES`]) of a container in `namespace` run on
+/// `host` into `fs`.
+fn write_pod_files(fs: &mut Fs, namespace: &str, host: &PodHost) {
+    // The three files are joined by hand, into one buffer.
+    let mut text = String::with_capacity(256);
+    for part in [host.hostname.as_str(), "\n"] {
+        text.push_str(part);
+    }
+    fs.put("/etc/hostname", 0o644, text.as_bytes());
+    text.clear();
+    text.push_str("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
+    text.push_str(&host.ip);
+    text.push('\t');
+    if let Some(f) = &host.fqdn {
+        text.push_str(f);
+        text.push('\t');
+    }
+    text.push_str(&host.hostname);
+    text.push('\n');
+    fs.put("/etc/hosts", 0o644, text.as_bytes());
+    text.clear();
+    for part in [
+        "search ",
+        namespace,
+        ".svc.cluster.local svc.cluster.local cluster.local\nnameserver ",
+        crate::dns::DNS_SERVICE_IP,
+        "\noptions ndots:5\n",
+    ] {
+        text.push_str(part);
+    }
+    fs.put("/etc/resolv.conf", 0o644, text.as_bytes());
 }
 
 /// What a container without a spec (gone from the pod) is started with.
@@ -443,9 +499,25 @@ impl Runtime {
     }
 
     /// A read-only view of a backing file system (ConfigMaps are built from the object).
-    fn view(&self, api: &Api, sb: &PodSandbox, ct: &ContainerRuntime, r: &Resolved) -> Fs {
+    fn view(
+        &self,
+        api: &Api,
+        namespace: &str,
+        sb: &PodSandbox,
+        ct: &ContainerRuntime,
+        r: &Resolved,
+    ) -> Fs {
         match &r.backing {
-            Backing::Root => ct.fs.clone(),
+            Backing::Root => {
+                let mut fs = ct.fs.clone();
+                // Only `/`, `/etc` and what is below it can show the kubelet's files.
+                let shows_pod_files =
+                    r.path == "/" || r.path == "/etc" || r.path.starts_with("/etc/");
+                if ct.pod_files_pending && shows_pod_files {
+                    write_pod_files(&mut fs, namespace, &PodHost::of(sb));
+                }
+                fs
+            }
             Backing::Pv(pv) => self
                 .volumes
                 .get(pv)
@@ -489,11 +561,13 @@ impl Runtime {
         let key = (c.namespace.to_string(), c.pod.to_string());
         match r.backing {
             Backing::Root => {
-                let ct = self
-                    .pods
-                    .get_mut(&key)
-                    .and_then(|sb| sb.container_mut(c.container))
-                    .ok_or(FsError::NoContainer)?;
+                let sb = self.pods.get_mut(&key).ok_or(FsError::NoContainer)?;
+                let host = PodHost::of(sb);
+                let ct = sb.container_mut(c.container).ok_or(FsError::NoContainer)?;
+                if ct.pod_files_pending {
+                    write_pod_files(&mut ct.fs, c.namespace, &host);
+                    ct.pod_files_pending = false;
+                }
                 f(&mut ct.fs, &r.path)
             }
             Backing::Pv(pv) => f(
@@ -520,7 +594,7 @@ impl Runtime {
     fn lookup(&self, api: &Api, c: &ContainerRef<'_>, path: &str) -> Result<(Fs, String), FsError> {
         let (sb, ct) = self.running(c)?;
         let r = self.resolve(api, c, sb, path);
-        let fs = self.view(api, sb, ct, &r);
+        let fs = self.view(api, c.namespace, sb, ct, &r);
         Ok((fs, r.path))
     }
 
@@ -635,7 +709,7 @@ impl Runtime {
         mode: u32,
     ) -> Result<(), FsError> {
         self.with_fs_mut(api, c, path, |fs, p| {
-            let e = fs.entries.get_mut(p).ok_or(FsError::NotFound)?;
+            let e = fs.get_mut(p).ok_or(FsError::NotFound)?;
             e.mode = mode & 0o7777;
             Ok(())
         })
@@ -959,7 +1033,7 @@ impl Runtime {
         let access = self.access_logs.borrow();
         if previous {
             let prev = ct.last_terminated.as_ref().ok_or(FsError::NotFound)?;
-            let mut out = ct.previous_log.clone();
+            let mut out = ct.previous_log.text();
             if let Some(a) = access.get(&prev.container_id) {
                 out.push_str(a);
             }
@@ -975,7 +1049,7 @@ impl Runtime {
         ) {
             return Err(FsError::NoContainer);
         }
-        let mut out = ct.log.clone();
+        let mut out = ct.log.text();
         if let Some(a) = access.get(&ct.container_id) {
             out.push_str(a);
         }
@@ -998,7 +1072,7 @@ impl Runtime {
         let Some(sb) = self.pods.get(&key) else {
             return;
         };
-        let (ip, hostname, fqdn) = (sb.ip.clone(), sb.hostname.clone(), sb.fqdn.clone());
+        let (hostname, fqdn) = (sb.hostname.clone(), sb.fqdn.clone());
         let list = if init { &sb.init } else { &sb.containers };
         let Some(ct) = list.get(index) else {
             return;
@@ -1006,7 +1080,7 @@ impl Runtime {
         let cached = self
             .layers
             .get(&ct.image.full)
-            .and_then(|l| l.iter().find(|(i, _)| *i == ct.image));
+            .and_then(|l| l.iter().find(|(i, _)| *i == *ct.image));
         let mut fs = match cached {
             Some((_, layer)) => layer.clone(),
             None => {
@@ -1014,48 +1088,41 @@ impl Runtime {
                 self.layers
                     .entry(ct.image.full.clone())
                     .or_default()
-                    .push((ct.image.clone(), layer.clone()));
+                    .push(((*ct.image).clone(), layer.clone()));
                 layer
             }
         };
-        // The three files are joined by hand, into one buffer (`format!` costs more than
-        // the files' other work together).
-        let mut text = String::with_capacity(256);
-        for part in [hostname.as_str(), "\n"] {
-            text.push_str(part);
-        }
-        fs.put("/etc/hostname", 0o644, text.as_bytes());
-        text.clear();
-        text.push_str("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
-        text.push_str(&ip);
-        text.push('\t');
-        if let Some(f) = &fqdn {
-            text.push_str(f);
-            text.push('\t');
-        }
-        text.push_str(&hostname);
-        text.push('\n');
-        fs.put("/etc/hosts", 0o644, text.as_bytes());
-        text.clear();
-        for part in [
-            "search ",
-            namespace,
-            ".svc.cluster.local svc.cluster.local cluster.local\nnameserver ",
-            crate::dns::DNS_SERVICE_IP,
-            "\noptions ndots:5\n",
-        ] {
-            text.push_str(part);
-        }
-        fs.put("/etc/resolv.conf", 0o644, text.as_bytes());
+        // The kubelet's files go in when the file system is first looked at (see
+        // `ContainerRuntime::pod_files_pending`): until then it is the image's layer.
         let spec = container_spec(pod_obj, init, &ct.name);
-        let log = ct.image.def().startup_log(&images::Start {
+        let start = images::Start {
             image: &ct.image,
             behavior: &ct.behavior,
             spec,
             hostname: &hostname,
             now,
-        });
+        };
+        let def = ct.image.def();
+        let log = match def.startup_banner(&start) {
+            Some(render) => ContainerLog::banner(Banner {
+                render,
+                version: ct.image.version.clone(),
+                at: now,
+            }),
+            None => ContainerLog::from(def.startup_log(&start)),
+        };
         let mounts = mounts_of(api, namespace, pod_obj, spec, sb);
+        // A mount on one of the kubelet's files (or below one) meets the file as it was
+        // written before the mount point: written now, in that order.
+        let pod_files_first = mounts.iter().any(|(m, _)| {
+            POD_FILES.iter().any(|f| {
+                m.strip_prefix(f)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+        });
+        if pod_files_first {
+            write_pod_files(&mut fs, namespace, &PodHost::of(sb));
+        }
         for (mpath, r) in &mounts {
             let _ = fs.mkdir_all(mpath, 0o755);
             match &r.backing {
@@ -1095,6 +1162,7 @@ impl Runtime {
             return;
         };
         ct.fs = fs;
+        ct.pod_files_pending = !pod_files_first;
         ct.log = log;
         ct.container_id = container_id;
         ct.periodic_ticks = 0;
@@ -1119,7 +1187,7 @@ impl Runtime {
                     sb.containers.get_mut(index)
                 }
             }) {
-                ct.log = log;
+                ct.log = ContainerLog::from(log);
             }
         }
     }

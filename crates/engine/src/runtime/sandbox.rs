@@ -8,6 +8,7 @@ use crate::object;
 use crate::time::Time;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// How a container instance ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,10 +77,11 @@ pub struct ServerProc {
 #[derive(Clone, Debug)]
 pub struct ContainerRuntime {
     pub name: String,
-    pub image: Image,
+    /// Shared by every container of the same image reference ([`super::Runtime::parse_image`]).
+    pub image: Arc<Image>,
     /// The spec's image reference `image` was parsed from (the kubelet compares the spec
     /// with it before parsing the spec's again).
-    pub image_ref: String,
+    pub image_ref: Arc<str>,
     pub behavior: Behavior,
     pub state: ContainerState,
     pub restart_count: u32,
@@ -90,10 +92,17 @@ pub struct ContainerRuntime {
     /// to 300 s, as the kubelet's image back-off.
     pub pull_backoff_ms: u64,
     pub container_id: String,
-    /// The writable layer (a copy of the image made at start).
+    /// The writable layer (a copy of the image made at start, shared with the image's
+    /// layer until the first write).
     pub fs: Fs,
-    pub log: String,
-    pub previous_log: String,
+    /// Whether the kubelet-managed files (`/etc/hostname`, `/etc/hosts`,
+    /// `/etc/resolv.conf`) are still to be written into `fs`: they are made from the
+    /// sandbox when the file system is first read or written there
+    /// ([`super::Runtime`]'s `view` and `with_fs_mut`), so a container nobody looks into
+    /// keeps sharing its image's layer.
+    pub pod_files_pending: bool,
+    pub log: ContainerLog,
+    pub previous_log: ContainerLog,
     /// False while `sim probe-fail` holds the readiness probe failing.
     pub probe_passing: bool,
     pub has_readiness_probe: bool,
@@ -107,24 +116,24 @@ pub struct ContainerRuntime {
 }
 
 impl ContainerRuntime {
-    /// The record of the container `spec` before it starts; `image` is the spec's image,
-    /// parsed ([`super::Runtime::parse_image`]).
-    pub fn new(spec: &Value, image: Image) -> ContainerRuntime {
-        let image_ref = object::get_str(spec, &["image"]).unwrap_or("");
+    /// The record of the container `spec` before it starts; `image` is the spec's image
+    /// reference and its parse ([`super::Runtime::parse_image`]).
+    pub fn new(spec: &Value, (image_ref, image): (Arc<str>, Arc<Image>)) -> ContainerRuntime {
         ContainerRuntime {
             name: object::get_str(spec, &["name"]).unwrap_or("").to_string(),
             behavior: Behavior::of(&image, spec),
             image,
-            image_ref: image_ref.to_string(),
+            image_ref,
             state: ContainerState::Waiting,
             restart_count: 0,
             last_terminated: None,
             next_backoff_ms: 0,
             pull_backoff_ms: 0,
             container_id: String::new(),
-            fs: Fs::new(0o755),
-            log: String::new(),
-            previous_log: String::new(),
+            fs: empty_root(),
+            pod_files_pending: false,
+            log: ContainerLog::default(),
+            previous_log: ContainerLog::default(),
             probe_passing: true,
             has_readiness_probe: object::get(spec, &["readinessProbe"]).is_some(),
             reported_unready: false,
@@ -135,6 +144,62 @@ impl ContainerRuntime {
 
     pub fn is_running(&self) -> bool {
         matches!(self.state, ContainerState::Running { .. })
+    }
+}
+
+/// The file system of a container that has not started: one shared empty root.
+fn empty_root() -> Fs {
+    static EMPTY: OnceLock<Fs> = OnceLock::new();
+    EMPTY.get_or_init(|| Fs::new(0o755)).clone()
+}
+
+/// Start-up output that is a function of the image's release and the start time alone
+/// ([`super::ImageDef::startup_banner`]): kept as those and written out when read.
+#[derive(Clone, Debug)]
+pub struct Banner {
+    pub render: fn(&str, Time) -> String,
+    pub version: String,
+    pub at: Time,
+}
+
+/// A container instance's log (`kubectl logs`): its image's start-up banner, written out
+/// only when the log is read (10,000 nginx pods would otherwise each hold the same 1.4 KB,
+/// differing in the stamp), then what the process wrote.
+#[derive(Clone, Debug, Default)]
+pub struct ContainerLog {
+    banner: Option<Banner>,
+    text: String,
+}
+
+impl ContainerLog {
+    pub fn banner(banner: Banner) -> ContainerLog {
+        ContainerLog {
+            banner: Some(banner),
+            text: String::new(),
+        }
+    }
+
+    /// Appends what the process wrote.
+    pub fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// The log as the runtime shows it.
+    pub fn text(&self) -> String {
+        match &self.banner {
+            Some(b) => {
+                let mut out = (b.render)(&b.version, b.at);
+                out.push_str(&self.text);
+                out
+            }
+            None => self.text.clone(),
+        }
+    }
+}
+
+impl From<String> for ContainerLog {
+    fn from(text: String) -> ContainerLog {
+        ContainerLog { banner: None, text }
     }
 }
 

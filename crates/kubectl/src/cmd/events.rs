@@ -377,7 +377,7 @@ impl EventsWatch {
         let events: Vec<(Arc<Value>, Time)> = match cluster.api.store.events_since(self.cursor) {
             Ok(evs) => evs
                 .filter(|e| e.kind == Kind::Event && e.event_type != EventType::Deleted)
-                .map(|e| (e.object.clone(), e.time))
+                .map(|e| (e.object().clone(), e.time))
                 .collect(),
             Err(_) => Vec::new(),
         };

@@ -615,7 +615,7 @@ impl Watch {
             match cluster.api.store.events_since(self.cursor) {
                 Ok(evs) => evs
                     .filter(|e| e.kind == self.kind)
-                    .map(|e| (e.event_type, e.object.clone(), e.time))
+                    .map(|e| (e.event_type, e.object().clone(), e.time))
                     .collect(),
                 Err(_) => Vec::new(),
             };

@@ -255,10 +255,10 @@ fn status(
             Ok(evs) => evs
                 .filter(|e| {
                     e.kind == kind
-                        && object::name(&e.object) == name
-                        && object::namespace(&e.object) == ns
+                        && object::name(e.object()) == name
+                        && object::namespace(e.object()) == ns
                 })
-                .map(|e| (e.event_type, e.object.clone()))
+                .map(|e| (e.event_type, e.object().clone()))
                 .collect(),
             Err(_) => Vec::new(),
         };

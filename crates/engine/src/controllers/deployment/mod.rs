@@ -233,7 +233,7 @@ impl Controller for DeploymentController {
     }
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let obj = &event.object;
+        let obj = event.object();
         let ns = object::namespace(obj);
         match event.kind {
             Kind::Deployment if event.event_type != EventType::Deleted => {

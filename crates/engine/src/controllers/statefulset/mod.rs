@@ -192,7 +192,7 @@ impl StatefulSetController {
     }
 
     fn pod_keys(&mut self, ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let pod = &ev.object;
+        let pod = ev.object();
         let ns = object::namespace(pod);
         let name = object::name(pod);
         // Most pod events (status writes) keep the owner and labels the memo holds: then the
@@ -282,7 +282,7 @@ impl StatefulSetController {
     /// Claims matter when they are released (a blocked `pvc ... is being deleted` clears) or
     /// when their owner refs change under a retention policy.
     fn claim_keys(ev: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
-        let claim = &ev.object;
+        let claim = ev.object();
         let ns = object::namespace(claim);
         if let Some(k) =
             object::controller_ref_view(claim).and_then(|r| Self::resolve_view(api, ns, &r))
@@ -656,11 +656,11 @@ impl Controller for StatefulSetController {
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         match event.kind {
-            Kind::StatefulSet => out.push(ObjectKey::of(Kind::StatefulSet, &event.object)),
+            Kind::StatefulSet => out.push(ObjectKey::of(Kind::StatefulSet, event.object())),
             Kind::Pod => self.pod_keys(event, api, out),
             Kind::ControllerRevision => {
-                let ns = object::namespace(&event.object);
-                if let Some(k) = object::controller_ref_view(&event.object)
+                let ns = object::namespace(event.object());
+                if let Some(k) = object::controller_ref_view(event.object())
                     .and_then(|r| Self::resolve_view(api, ns, &r))
                 {
                     out.push(k);

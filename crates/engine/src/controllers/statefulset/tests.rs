@@ -881,7 +881,7 @@ fn cluster_runs_the_set_up_in_order_and_settles() {
     let mut created: Vec<String> = Vec::new();
     let mut ready: Vec<String> = Vec::new();
     for ev in c.api.store.events_since(head).expect("log kept") {
-        let name = object::name(&ev.object).to_string();
+        let name = object::name(ev.object()).to_string();
         match (ev.kind, ev.event_type) {
             (Kind::PersistentVolumeClaim, crate::store::EventType::Added) => {
                 created.push(format!("claim {name}"))
@@ -902,7 +902,7 @@ fn cluster_runs_the_set_up_in_order_and_settles() {
                 created.push(format!("pod {name}"))
             }
             (Kind::Pod, _) => {
-                let is_ready = object::get_array(&ev.object, &["status", "conditions"])
+                let is_ready = object::get_array(ev.object(), &["status", "conditions"])
                     .iter()
                     .any(|c| c["type"] == "Ready" && c["status"] == "True");
                 if is_ready && !ready.contains(&name) {
@@ -1037,8 +1037,8 @@ fn mixed_cluster_run(full_syncs: bool) -> (String, usize) {
             "{:?} {:?} {} {} {:?}\n",
             ev.event_type,
             ev.kind,
-            object::name(&ev.object),
-            object::get_str(&ev.object, &["metadata", "resourceVersion"]).unwrap_or(""),
+            object::name(ev.object()),
+            object::get_str(ev.object(), &["metadata", "resourceVersion"]).unwrap_or(""),
             ev.time
         ));
     }

@@ -318,6 +318,11 @@ pub trait ImageDef: Sync {
     fn startup_log(&self, start: &Start<'_>) -> String {
         start.behavior.output.clone()
     }
+    /// [`ImageDef::startup_log`] when it is `render(release, start time)`: the log keeps
+    /// the two and writes the text out when read (`None`: the text is made at start).
+    fn startup_banner(&self, _start: &Start<'_>) -> Option<fn(&str, Time) -> String> {
+        None
+    }
     /// Answers `GET path` on one of the ports the process listens on; `None` closes the
     /// connection without a reply.
     fn serve_http(&self, _server: &Server<'_>, _path: &str) -> Option<HttpResponse> {
@@ -561,10 +566,10 @@ pub fn image_layer(image: &Image) -> Fs {
     ] {
         let _ = fs.mkdir_all(d, 0o755);
     }
-    if let Some(e) = fs.entries.get_mut("/tmp") {
+    if let Some(e) = fs.get_mut("/tmp") {
         e.mode = 0o1777;
     }
-    if let Some(e) = fs.entries.get_mut("/root") {
+    if let Some(e) = fs.get_mut("/root") {
         e.mode = 0o700;
     }
     fs.put(

@@ -86,11 +86,19 @@ impl ImageDef for Nginx {
     }
 
     fn startup_log(&self, start: &Start<'_>) -> String {
-        if start.behavior.listens.contains(&80) {
-            nginx_startup_log(&start.image.version, start.now)
-        } else {
-            start.behavior.output.clone()
+        match self.startup_banner(start) {
+            Some(render) => render(&start.image.version, start.now),
+            None => start.behavior.output.clone(),
         }
+    }
+
+    /// The entrypoint's banner and nginx's notices, made from the release and the start.
+    fn startup_banner(&self, start: &Start<'_>) -> Option<fn(&str, Time) -> String> {
+        start
+            .behavior
+            .listens
+            .contains(&80)
+            .then_some(nginx_startup_log as fn(&str, Time) -> String)
     }
 
     fn serve_http(&self, server: &Server<'_>, path: &str) -> Option<HttpResponse> {
