@@ -64,18 +64,18 @@ fn cmp_names<H: Ord>(ha: H, a: &str, hb: H, b: &str, len: usize) -> std::cmp::Or
     }
 }
 
+/// `head8(namespace)`, then `head16(name)` as its high and low words.
+fn heads(namespace: &str, name: &str) -> [u64; 3] {
+    let ns = u64::from_be_bytes(head::<8>(namespace));
+    let name_head = head::<16>(name);
+    let (hi, lo) = name_head.split_at(8);
+    let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+    [ns, word(hi), word(lo)]
+}
+
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
-        let ns = u64::from_be_bytes(head::<8>(namespace));
-        let name_head = head::<16>(name);
-        let (hi, lo) = name_head.split_at(8);
-        let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
-        ObjectKey {
-            kind,
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-            heads: [ns, word(hi), word(lo)],
-        }
+        KeyParts::new(kind, namespace, name).to_key()
     }
 
     pub fn of(kind: Kind, obj: &serde_json::Value) -> ObjectKey {
@@ -87,14 +87,107 @@ impl ObjectKey {
     }
 }
 
-impl Ord for ObjectKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+/// An `ObjectKey`'s parts as borrowed strings: what the key order compares.
+#[derive(Clone, Copy)]
+pub struct KeyParts<'a> {
+    kind: Kind,
+    heads: [u64; 3],
+    namespace: &'a str,
+    name: &'a str,
+}
+
+impl<'a> KeyParts<'a> {
+    /// The parts of the key `ObjectKey::new(kind, namespace, name)` would make.
+    pub fn new(kind: Kind, namespace: &'a str, name: &'a str) -> KeyParts<'a> {
+        KeyParts {
+            kind,
+            heads: heads(namespace, name),
+            namespace,
+            name,
+        }
+    }
+
+    /// The parts of the key of `obj` (`ObjectKey::of`).
+    pub fn of(kind: Kind, obj: &'a serde_json::Value) -> KeyParts<'a> {
+        KeyParts::new(
+            kind,
+            crate::object::namespace(obj),
+            crate::object::name(obj),
+        )
+    }
+
+    /// The owned key.
+    pub fn to_key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: self.kind,
+            namespace: self.namespace.to_string(),
+            name: self.name.to_string(),
+            heads: self.heads,
+        }
+    }
+
+    fn cmp(&self, other: &KeyParts<'_>) -> std::cmp::Ordering {
         let [ns_a, hi_a, lo_a] = self.heads;
         let [ns_b, hi_b, lo_b] = other.heads;
         self.kind
             .cmp(&other.kind)
-            .then_with(|| cmp_names(ns_a, &self.namespace, ns_b, &other.namespace, 8))
-            .then_with(|| cmp_names((hi_a, lo_a), &self.name, (hi_b, lo_b), &other.name, 16))
+            .then_with(|| cmp_names(ns_a, self.namespace, ns_b, other.namespace, 8))
+            .then_with(|| cmp_names((hi_a, lo_a), self.name, (hi_b, lo_b), other.name, 16))
+    }
+}
+
+/// A key to search a map of `ObjectKey`s with: an `ObjectKey`, or `KeyParts` borrowed from an
+/// object, so a lookup (`map.get(&parts as &dyn KeyView)`) copies no string.
+pub trait KeyView {
+    fn parts(&self) -> KeyParts<'_>;
+}
+
+impl KeyView for ObjectKey {
+    fn parts(&self) -> KeyParts<'_> {
+        KeyParts {
+            kind: self.kind,
+            heads: self.heads,
+            namespace: &self.namespace,
+            name: &self.name,
+        }
+    }
+}
+
+impl KeyView for KeyParts<'_> {
+    fn parts(&self) -> KeyParts<'_> {
+        *self
+    }
+}
+
+impl Ord for dyn KeyView + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl PartialOrd for dyn KeyView + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn KeyView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for dyn KeyView + '_ {}
+
+impl<'a> std::borrow::Borrow<dyn KeyView + 'a> for ObjectKey {
+    fn borrow(&self) -> &(dyn KeyView + 'a) {
+        self
+    }
+}
+
+impl Ord for ObjectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
     }
 }
 
@@ -161,13 +254,16 @@ pub trait Controller {
 #[derive(Clone, Debug, Default)]
 pub struct WorkQueue {
     order: std::collections::VecDeque<ObjectKey>,
-    queued: std::collections::BTreeSet<ObjectKey>,
+    /// The keys in `order` (a map for its entry API: one search, and a key already queued,
+    /// as most added keys are, is dropped without a copy).
+    queued: std::collections::BTreeMap<ObjectKey, ()>,
 }
 
 impl WorkQueue {
     pub fn add(&mut self, key: ObjectKey) {
-        if self.queued.insert(key.clone()) {
-            self.order.push_back(key);
+        if let std::collections::btree_map::Entry::Vacant(v) = self.queued.entry(key) {
+            self.order.push_back(v.key().clone());
+            v.insert(());
         }
     }
 
@@ -232,6 +328,11 @@ mod tests {
             // The same pair with equal namespaces decides by name alone.
             let kc = ObjectKey::new(kinds[a.0], &a.1, &b.2);
             prop_assert_eq!(ka.cmp(&kc), a.2.cmp(&b.2));
+            // A borrowed probe finds exactly the equal key.
+            let map: std::collections::BTreeMap<ObjectKey, u8> = [(ka, 1), (kb, 2)].into();
+            let probe = KeyParts::new(kinds[a.0], &a.1, &a.2);
+            let want = if expected == std::cmp::Ordering::Equal { 2 } else { 1 };
+            prop_assert_eq!(map.get(&probe as &dyn KeyView), Some(&want));
         }
     }
 
