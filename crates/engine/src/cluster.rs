@@ -11,12 +11,42 @@ use crate::store::Cursor;
 use crate::time::Time;
 use crate::Config;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// How many watch events the log keeps behind the slowest controller for outside watchers.
 const RETAINED_EVENTS: u64 = 10_000;
 /// A guard against controllers that keep waking each other at one instant.
 const MAX_RECONCILES_PER_INSTANT: usize = 5_000_000;
+
+/// A reconcile due at `at`: of `controller`'s `key`, set as the `seq`th timer. Ordered by
+/// (`at`, `seq`), which no two timers share.
+struct Timer {
+    at: Time,
+    seq: u64,
+    controller: usize,
+    key: ObjectKey,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Timer {}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
 
 pub struct Cluster {
     pub api: Api,
@@ -25,8 +55,11 @@ pub struct Cluster {
     controllers: Vec<Box<dyn Controller>>,
     cursors: Vec<Cursor>,
     queues: Vec<WorkQueue>,
-    /// (due time, sequence) → (controller index, key)
-    timers: BTreeMap<(Time, u64), (usize, ObjectKey)>,
+    /// Pending timers, soonest first (ties in the order they were set). A heap, not a map
+    /// by (due time, sequence): a scale-up holds thousands, and a map's nodes of keys with
+    /// their values are large chunks for glibc, each allocation of which consolidates the
+    /// allocator's fast bins first.
+    timers: BinaryHeap<Reverse<Timer>>,
     timer_seq: u64,
     scratch: Vec<ObjectKey>,
     /// Set when an instant hit MAX_RECONCILES_PER_INSTANT (a controller bug, surfaced in tests).
@@ -50,7 +83,7 @@ impl Cluster {
             controllers,
             cursors: vec![head; n],
             queues: vec![WorkQueue::default(); n],
-            timers: BTreeMap::new(),
+            timers: BinaryHeap::new(),
             timer_seq: 0,
             scratch: Vec::new(),
             livelock: false,
@@ -78,7 +111,7 @@ impl Cluster {
 
     /// The time of the next timer, if any.
     pub fn next_timer(&self) -> Option<Time> {
-        self.timers.keys().next().map(|(t, _)| *t)
+        self.timers.peek().map(|Reverse(t)| t.at)
     }
 
     /// Runs controllers until nothing is left to do at the current instant.
@@ -158,7 +191,12 @@ impl Cluster {
 
     fn add_timer(&mut self, at: Time, controller: usize, key: ObjectKey) {
         self.timer_seq += 1;
-        self.timers.insert((at, self.timer_seq), (controller, key));
+        self.timers.push(Reverse(Timer {
+            at,
+            seq: self.timer_seq,
+            controller,
+            key,
+        }));
     }
 
     /// Queues `key` on the controller named `name` after `delay_ms` (used by `sim` commands).
@@ -201,12 +239,10 @@ impl Cluster {
 
     fn fire_timers_due(&mut self) {
         let now = self.api.now;
-        while let Some(entry) = self.timers.first_entry() {
-            if entry.key().0 > now {
-                break;
+        while self.timers.peek().is_some_and(|Reverse(t)| t.at <= now) {
+            if let Some(Reverse(t)) = self.timers.pop() {
+                self.queues[t.controller].add(t.key);
             }
-            let (i, key) = entry.remove();
-            self.queues[i].add(key);
         }
     }
 

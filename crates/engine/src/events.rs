@@ -28,7 +28,14 @@ pub struct EventCache {
     /// key is led by the head of the involved object's uid (`uid_head`), which nearly always
     /// tells keys apart with one integer comparison: a scale-up holds 60,000 keys, and a
     /// string comparison each step of the search costs more than the rest of it.
-    similar: BTreeMap<(u64, String), Similar>,
+    ///
+    /// The map holds each key's place in `entries`: a node of keys with their `Similar`s
+    /// inline would be 1.5 KB, a large chunk for glibc, whose every allocation first
+    /// consolidates the allocator's fast bins (a scale-up allocates thousands of them).
+    /// Keys are never removed (an entry's messages expire, the entry stays), so places are
+    /// stable.
+    similar: BTreeMap<(u64, Box<str>), u32>,
+    entries: Vec<Similar>,
     /// The `source` of Events, per component and host: the same map for every Event one
     /// reporter records, shared (maps are copy on write). `None` is the host-less source.
     sources: BTreeMap<String, Sources>,
@@ -204,10 +211,22 @@ impl Api {
         }
         // Aggregation: count distinct messages for the similar key inside the window.
         // One search, found or not (the key is built either way; a found one drops it).
-        let similar = cache
+        let place = match cache
             .similar
-            .entry((uid_head(inv_uid), similar_key))
-            .or_default();
+            .entry((uid_head(inv_uid), similar_key.into_boxed_str()))
+        {
+            std::collections::btree_map::Entry::Occupied(o) => *o.get() as usize,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                cache.entries.push(Similar::default());
+                let place = cache.entries.len() - 1;
+                // Past 4 billion keys the places would wrap: far beyond any cluster.
+                v.insert(u32::try_from(place).unwrap_or(u32::MAX));
+                place
+            }
+        };
+        let Some(similar) = cache.entries.get_mut(place) else {
+            return;
+        };
         similar.messages.expire(now.0);
         let (distinct, seen) = similar.messages.see(message, now.0);
         // The exact key (client-go's `EventAggregatorByReasonMessageFunc`): the message, or

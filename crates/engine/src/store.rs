@@ -9,6 +9,8 @@ use crate::kinds::Kind;
 use crate::object;
 use crate::time::Time;
 use serde_json::Value;
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::{btree_map, BTreeMap};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -78,6 +80,140 @@ pub struct Cursor(pub u64);
 /// `(namespace, name)`; namespace is "" for cluster-scoped kinds.
 pub type Key = (String, String);
 
+/// An object's name as the store's maps key it: its first 16 bytes as two numbers, then
+/// the name. A search through 60,000 Event names (or 10,000 pods) compares the numbers and
+/// reads a name's heap bytes only when they tie, instead of a cache miss per step.
+/// The order is exactly the names' byte order.
+#[derive(Clone, Debug)]
+struct Name {
+    head: [u64; 2],
+    text: String,
+}
+
+impl Name {
+    fn new(text: String) -> Name {
+        Name {
+            head: name_head(&text),
+            text,
+        }
+    }
+}
+
+/// The first 16 bytes of `s`, big-endian, zero-padded, as two words: they order as the
+/// strings do, except that a string and the same string with trailing NULs look alike.
+fn name_head(s: &str) -> [u64; 2] {
+    let mut buf = [0u8; 16];
+    let bytes = s.as_bytes();
+    let n = bytes.len().min(buf.len());
+    buf[..n].copy_from_slice(&bytes[..n]);
+    let (hi, lo) = buf.split_at(8);
+    let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+    [word(hi), word(lo)]
+}
+
+/// A name to search for, by its head and its text: a `Name` or a borrowed `Probe`, so a
+/// lookup by `&str` builds no owned key.
+trait NameView {
+    fn head(&self) -> [u64; 2];
+    fn text(&self) -> &str;
+}
+
+impl NameView for Name {
+    fn head(&self) -> [u64; 2] {
+        self.head
+    }
+    fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A borrowed name to search with.
+struct Probe<'a> {
+    head: [u64; 2],
+    text: &'a str,
+}
+
+impl<'a> Probe<'a> {
+    fn new(text: &'a str) -> Probe<'a> {
+        Probe {
+            head: name_head(text),
+            text,
+        }
+    }
+}
+
+impl NameView for Probe<'_> {
+    fn head(&self) -> [u64; 2] {
+        self.head
+    }
+    fn text(&self) -> &str {
+        self.text
+    }
+}
+
+impl Ord for dyn NameView + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (self.text(), other.text());
+        match self.head().cmp(&other.head()) {
+            // Equal heads of strings that fit in them: the longer only adds NULs.
+            Ordering::Equal if a.len() <= 16 && b.len() <= 16 => a.len().cmp(&b.len()),
+            Ordering::Equal => a.cmp(b),
+            other => other,
+        }
+    }
+}
+
+impl PartialOrd for dyn NameView + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn NameView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn NameView + '_ {}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self as &dyn NameView).cmp(other as &dyn NameView)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Name {}
+
+impl<'a> Borrow<dyn NameView + 'a> for Name {
+    fn borrow(&self) -> &(dyn NameView + 'a) {
+        self
+    }
+}
+
+/// Names to their slots, searched by `&str` (`slot_of`).
+type Names = BTreeMap<Name, Slot>;
+
+fn slot_of(names: &Names, name: &str) -> Option<Slot> {
+    names.get(&Probe::new(name) as &dyn NameView).copied()
+}
+
+fn remove_name(names: &mut Names, name: &str) -> Option<Slot> {
+    names.remove(&Probe::new(name) as &dyn NameView)
+}
+
 /// Where one object lives in its kind's slab (`KindMap::slots`): stable from the object's
 /// create to its removal, so the indexes hold it instead of a key to search for again.
 type Slot = u32;
@@ -88,7 +224,7 @@ type Slot = u32;
 /// what an owner controls reads its objects directly, with no search per object.
 #[derive(Clone, Debug, Default)]
 struct KindMap {
-    by_namespace: BTreeMap<String, BTreeMap<String, Slot>>,
+    by_namespace: BTreeMap<String, Names>,
     slots: Vec<Option<Stored>>,
     /// Slots of removed objects, reused last freed first.
     free: Vec<Slot>,
@@ -97,7 +233,7 @@ struct KindMap {
 
 impl KindMap {
     fn get(&self, namespace: &str, name: &str) -> Option<&Arc<Value>> {
-        self.at(*self.by_namespace.get(namespace)?.get(name)?)
+        self.at(slot_of(self.by_namespace.get(namespace)?, name)?)
     }
 
     fn at(&self, slot: Slot) -> Option<&Arc<Value>> {
@@ -148,11 +284,11 @@ impl KindMap {
                 .map(|old| old.json().clone())
         };
         if !new {
-            if let Some(&slot) = names.get(name) {
+            if let Some(slot) = slot_of(names, name) {
                 return (slot, replace(slots, slot, obj));
             }
         }
-        match names.entry(name.to_string()) {
+        match names.entry(Name::new(name.to_string())) {
             btree_map::Entry::Occupied(o) => {
                 let slot = *o.get();
                 (slot, replace(slots, slot, obj))
@@ -166,7 +302,7 @@ impl KindMap {
 
     fn remove(&mut self, namespace: &str, name: &str) -> Option<(Slot, Arc<Value>)> {
         let names = self.by_namespace.get_mut(namespace)?;
-        let slot = names.remove(name)?;
+        let slot = remove_name(names, name)?;
         if names.is_empty() {
             self.by_namespace.remove(namespace);
         }
@@ -194,21 +330,21 @@ impl KindMap {
 
 /// Objects by namespace, then name, with their slots: an index's entries in key order.
 /// Both levels are searched by `&str`, so no lookup builds an owned key.
-type Keyed = BTreeMap<String, BTreeMap<String, Slot>>;
+type Keyed = BTreeMap<String, Names>;
 
 fn keyed_insert(keyed: &mut Keyed, namespace: &str, name: &str, slot: Slot) -> bool {
     let names = match keyed.get_mut(namespace) {
         Some(names) => names,
         None => keyed.entry(namespace.to_string()).or_default(),
     };
-    names.insert(name.to_string(), slot).is_none()
+    names.insert(Name::new(name.to_string()), slot).is_none()
 }
 
 fn keyed_remove(keyed: &mut Keyed, namespace: &str, name: &str) -> bool {
     let Some(names) = keyed.get_mut(namespace) else {
         return false;
     };
-    let removed = names.remove(name).is_some();
+    let removed = remove_name(names, name).is_some();
     if names.is_empty() {
         keyed.remove(namespace);
     }
@@ -367,17 +503,17 @@ impl Store {
             Some(m) => m,
             None => by_namespace.entry(namespace.to_string()).or_default(),
         };
-        let vacant = match names.entry(name) {
+        let vacant = match names.entry(Name::new(name)) {
             btree_map::Entry::Vacant(vacant) => vacant,
-            btree_map::Entry::Occupied(taken) => return Err(taken.key().clone()),
+            btree_map::Entry::Occupied(taken) => return Err(taken.key().text.clone()),
         };
         self.resource_version += 1;
         let rv = self.resource_version;
-        let obj = build(rv, vacant.key());
+        let obj = build(rv, &vacant.key().text);
         if let Stored::Json(json) = &obj {
             debug_assert_eq!(
                 (object::namespace(json), object::name(json)),
-                (namespace, vacant.key().as_str())
+                (namespace, vacant.key().text.as_str())
             );
         }
         *len += 1;
@@ -584,8 +720,15 @@ impl Store {
         let map = self.objects.get(&kind);
         map.and_then(|m| m.by_namespace.get(namespace))
             .into_iter()
-            .flat_map(move |m| m.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)))
-            .take_while(move |(name, _)| name.starts_with(prefix))
+            .flat_map(move |m| {
+                let from = Probe::new(prefix);
+                // The range's start is only compared while the range is made.
+                m.range::<dyn NameView, _>((
+                    Bound::Included(&from as &dyn NameView),
+                    Bound::Unbounded,
+                ))
+            })
+            .take_while(move |(name, _)| name.text.starts_with(prefix))
             .filter_map(move |(_, &slot)| map?.at(slot))
     }
 
@@ -753,6 +896,23 @@ mod tests {
             (evs[0].event_type, evs[0].resource_version),
             (EventType::Added, before + 1)
         );
+    }
+
+    proptest::proptest! {
+        /// Names near the 16-byte head, with NULs and shared prefixes, order as their bytes,
+        /// and a probe finds exactly the equal name.
+        #[test]
+        fn names_order_as_their_bytes(
+            a in "[ab\\x00]{0,20}|web-[0-9]{1,3}|[a-z]{14,18}\\.[0-9a-f]{0,4}",
+            b in "[ab\\x00]{0,20}|web-[0-9]{1,3}|[a-z]{14,18}\\.[0-9a-f]{0,4}",
+        ) {
+            let (na, nb) = (Name::new(a.clone()), Name::new(b.clone()));
+            proptest::prop_assert_eq!(na.cmp(&nb), a.cmp(&b));
+            let names: Names = [(na, 1), (nb, 2)].into_iter().collect();
+            proptest::prop_assert_eq!(slot_of(&names, &a), Some(if a == b { 2 } else { 1 }));
+            proptest::prop_assert_eq!(slot_of(&names, &format!("{a}\0")).is_some(),
+                                      b == format!("{a}\0"));
+        }
     }
 
     #[test]

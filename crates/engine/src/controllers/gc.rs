@@ -14,7 +14,7 @@
 //! Neither ever deletes an object that still has a live owner.
 
 use crate::api::{Api, DeleteOptions, Propagation, FINALIZER_FOREGROUND, FINALIZER_ORPHAN};
-use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::controllers::{Action, Controller, Ctx, KeyParts, KeyView, ObjectKey};
 use crate::kinds::Kind;
 use crate::object::{self, OwnerRef};
 use crate::store::{EventType, WatchEvent};
@@ -29,8 +29,10 @@ const OUT_OF_SERVICE_TAINT: &str = "node.kubernetes.io/out-of-service";
 pub struct GarbageCollector {
     /// owner uid → dependents
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
-    /// dependent → its owner references
-    owners_of: BTreeMap<ObjectKey, Owners>,
+    /// dependent → its owner references (boxed: a node of keys with the references inline
+    /// would be 1.5 KB, a large chunk for glibc, whose allocation first consolidates the
+    /// allocator's fast bins; this map gains a node every few pods)
+    owners_of: BTreeMap<ObjectKey, Box<Owners>>,
     /// Owners removed from the store whose dependents must be looked at: key → uids.
     gone: BTreeMap<ObjectKey, BTreeSet<String>>,
     /// Nodes found missing, with the end of their quarantine.
@@ -89,14 +91,15 @@ impl GarbageCollector {
             self.owners_of.remove(key);
         } else {
             let raw = raw.cloned().unwrap_or(Value::Null);
-            self.owners_of.insert(key.clone(), Owners { refs, raw });
+            self.owners_of
+                .insert(key.clone(), Box::new(Owners { refs, raw }));
         }
         true
     }
 
     /// Whether `raw` (an object's `metadata.ownerReferences`) is the list last indexed for
     /// `key`: then it decodes to the same references.
-    fn unchanged(&self, key: &ObjectKey, raw: Option<&Value>) -> bool {
+    fn unchanged(&self, key: &dyn KeyView, raw: Option<&Value>) -> bool {
         match (self.owners_of.get(key), raw) {
             (Some(o), Some(raw)) => o.raw == *raw,
             (None, None) => true,
@@ -127,8 +130,9 @@ impl Controller for GarbageCollector {
 
     fn keys_for(&mut self, event: &WatchEvent, api: &Api, out: &mut Vec<ObjectKey>) {
         let obj = event.object();
-        let key = ObjectKey::of(event.kind, obj);
+        let parts = KeyParts::of(event.kind, obj);
         if event.event_type == EventType::Deleted {
+            let key = parts.to_key();
             let refs = self
                 .owners_of
                 .get(&key)
@@ -151,14 +155,19 @@ impl Controller for GarbageCollector {
             }
             return;
         }
+        // Most events are status writes with the references last seen: their key is only
+        // looked up (borrowed), never copied.
         let raw = object::get(obj, &["metadata", "ownerReferences"]);
-        if !self.unchanged(&key, raw) && self.index(&key, object::owner_refs(obj), raw) {
-            out.push(key.clone());
+        if !self.unchanged(&parts, raw) {
+            let key = parts.to_key();
+            if self.index(&key, object::owner_refs(obj), raw) {
+                out.push(key);
+            }
         }
         if object::is_terminating(obj)
             && (has_finalizer(obj, FINALIZER_ORPHAN) || has_finalizer(obj, FINALIZER_FOREGROUND))
         {
-            out.push(key.clone());
+            out.push(parts.to_key());
         }
         match event.kind {
             Kind::Pod => {
@@ -177,7 +186,7 @@ impl Controller for GarbageCollector {
             Kind::Node => {
                 self.missing_nodes.remove(object::name(obj));
                 if out_of_service(obj) {
-                    out.push(key);
+                    out.push(parts.to_key());
                 }
             }
             _ => {}
