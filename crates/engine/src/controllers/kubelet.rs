@@ -237,7 +237,6 @@ impl Controller for Kubelet {
     fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
         let now = ctx.api.now;
         ctx.runtime.clock = now;
-        let sandbox_key = (key.namespace.clone(), key.name.clone());
         let Some(pod) = ctx
             .api
             .try_get(Kind::Pod, &key.namespace, &key.name)
@@ -248,10 +247,10 @@ impl Controller for Kubelet {
             let node_down = ctx
                 .runtime
                 .pods
-                .get(&sandbox_key)
+                .get(key)
                 .is_some_and(|sb| ctx.runtime.failed_nodes.contains_key(&sb.node));
             if !node_down {
-                ctx.runtime.pods.remove(&sandbox_key);
+                ctx.runtime.pods.remove(key);
             }
             self.pods.remove(key);
             return Action::Done;
@@ -271,10 +270,10 @@ impl Controller for Kubelet {
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        let found = ctx.runtime.pods.get(&sandbox_key).map(|sb| sb.uid == uid);
+        let found = ctx.runtime.pods.get(key).map(|sb| sb.uid == uid);
         if found != Some(true) {
             if found.is_some() {
-                ctx.runtime.pods.remove(&sandbox_key);
+                ctx.runtime.pods.remove(key);
             }
             if object::is_terminating(&pod) || terminal {
                 // Deleted before the kubelet started it, or already finished: nothing runs.
@@ -283,11 +282,11 @@ impl Controller for Kubelet {
                 }
                 return Action::Done;
             }
-            let sb = new_sandbox(ctx.runtime, &pod, node, now);
-            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+            let sb = new_sandbox(ctx.runtime, key, &pod, node, now);
+            ctx.runtime.pods.insert(key.clone(), sb);
         }
         let runtime = &mut *ctx.runtime;
-        let Some(sb) = runtime.pods.get_mut(&sandbox_key) else {
+        let Some(sb) = runtime.pods.get_mut(key) else {
             return Action::Done;
         };
         // A sync that only moves never-started containers between waiting, pulling and
@@ -319,11 +318,11 @@ impl Controller for Kubelet {
         } else {
             for (init, index, id) in started {
                 ctx.runtime
-                    .start_container(ctx.api, &pod, index, init, now, id);
+                    .start_container(ctx.api, key, &pod, index, init, now, id);
                 ctx.runtime
-                    .run_container_command(ctx.api, &pod, index, init);
+                    .run_container_command(ctx.api, key, &pod, index, init);
             }
-            let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
+            let Some(sb) = ctx.runtime.pods.get(key) else {
                 return Action::Done;
             };
             // A command line decides when its process exits only once it has run.
@@ -391,7 +390,14 @@ fn quiet(sb: &PodSandbox) -> bool {
         })
 }
 
-fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) -> PodSandbox {
+/// The sandbox of `pod` (whose key is `key`) on `node`.
+fn new_sandbox(
+    runtime: &mut Runtime,
+    key: &ObjectKey,
+    pod: &Object,
+    node: &Object,
+    now: Time,
+) -> PodSandbox {
     let node_name = object::name(node).to_string();
     let cidr = object::get_str(node, &["spec", "podCIDR"]).unwrap_or("10.244.0.0/24");
     let prefix = cidr
@@ -401,11 +407,7 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
         .rsplit_once('.')
         .map(|(p, _)| p.to_string())
         .unwrap_or_else(|| "10.244.0".to_string());
-    let key = (
-        object::namespace(pod).to_string(),
-        object::name(pod).to_string(),
-    );
-    let ip = runtime.allocate_ip_for(&key, &node_name, &prefix);
+    let ip = runtime.allocate_ip_for(key, &node_name, &prefix);
     let host_ip = object::get_array(node, &["status", "addresses"])
         .iter()
         .find(|a| object::get_str(a, &["type"]) == Some("InternalIP"))
