@@ -693,7 +693,8 @@ impl Run {
     /// stopped; a failed node keeps the object Terminating, S8.6).
     fn check_sandboxes(&mut self) -> Result<(), String> {
         let mut running = 0;
-        for ((ns, name), sb) in &self.cluster.runtime.pods {
+        for (key, sb) in &self.cluster.runtime.pods {
+            let (ns, name) = (&key.namespace, &key.name);
             if !sb.containers.iter().any(|c| c.is_running()) {
                 continue;
             }

@@ -40,6 +40,9 @@ pub struct Kubelet {
     conditions: ConditionMemo,
     image_pull_ms: (u64, u64),
     container_start_ms: u64,
+    /// The buffers a sync joins its Events' messages and field paths in, kept between
+    /// syncs so they are allocated once.
+    buffers: (String, String),
 }
 
 /// The kubelet's bookkeeping for one pod.
@@ -136,6 +139,7 @@ impl Kubelet {
             conditions: ConditionMemo::default(),
             image_pull_ms: config.image_pull_ms,
             container_start_ms: config.container_start_ms,
+            buffers: (String::new(), String::new()),
         }
     }
 
@@ -237,7 +241,6 @@ impl Controller for Kubelet {
     fn reconcile(&mut self, key: &ObjectKey, ctx: &mut Ctx<'_>) -> Action {
         let now = ctx.api.now;
         ctx.runtime.clock = now;
-        let sandbox_key = (key.namespace.clone(), key.name.clone());
         let Some(pod) = ctx
             .api
             .try_get(Kind::Pod, &key.namespace, &key.name)
@@ -248,10 +251,10 @@ impl Controller for Kubelet {
             let node_down = ctx
                 .runtime
                 .pods
-                .get(&sandbox_key)
+                .get(key)
                 .is_some_and(|sb| ctx.runtime.failed_nodes.contains_key(&sb.node));
             if !node_down {
-                ctx.runtime.pods.remove(&sandbox_key);
+                ctx.runtime.pods.remove(key);
             }
             self.pods.remove(key);
             return Action::Done;
@@ -271,10 +274,10 @@ impl Controller for Kubelet {
             object::get_str(&pod, &["status", "phase"]),
             Some("Succeeded" | "Failed")
         );
-        let found = ctx.runtime.pods.get(&sandbox_key).map(|sb| sb.uid == uid);
+        let found = ctx.runtime.pods.get(key).map(|sb| sb.uid == uid);
         if found != Some(true) {
             if found.is_some() {
-                ctx.runtime.pods.remove(&sandbox_key);
+                ctx.runtime.pods.remove(key);
             }
             if object::is_terminating(&pod) || terminal {
                 // Deleted before the kubelet started it, or already finished: nothing runs.
@@ -283,11 +286,11 @@ impl Controller for Kubelet {
                 }
                 return Action::Done;
             }
-            let sb = new_sandbox(ctx.runtime, &pod, node, now);
-            ctx.runtime.pods.insert(sandbox_key.clone(), sb);
+            let sb = new_sandbox(ctx.runtime, key, &pod, node, now);
+            ctx.runtime.pods.insert(key.clone(), sb);
         }
         let runtime = &mut *ctx.runtime;
-        let Some(sb) = runtime.pods.get_mut(&sandbox_key) else {
+        let Some(sb) = runtime.pods.get_mut(key) else {
             return Action::Done;
         };
         // A sync that only moves never-started containers between waiting, pulling and
@@ -307,9 +310,12 @@ impl Controller for Kubelet {
             pull_ms: self.image_pull_ms,
             start_ms: self.container_start_ms,
             started: Vec::new(),
+            message: std::mem::take(&mut self.buffers.0),
+            field_path: std::mem::take(&mut self.buffers.1),
         };
         let mut due = sync.advance(sb);
         let started = std::mem::take(&mut sync.started);
+        self.buffers = (sync.message, sync.field_path);
         let stopped = sb.stopped;
         if quiet_before && started.is_empty() && !stopped && quiet(sb) {
             return self.after_sync(key, None, due, now, None);
@@ -319,11 +325,11 @@ impl Controller for Kubelet {
         } else {
             for (init, index, id) in started {
                 ctx.runtime
-                    .start_container(ctx.api, &pod, index, init, now, id);
+                    .start_container(ctx.api, key, &pod, index, init, now, id);
                 ctx.runtime
-                    .run_container_command(ctx.api, &pod, index, init);
+                    .run_container_command(ctx.api, key, &pod, index, init);
             }
-            let Some(sb) = ctx.runtime.pods.get(&sandbox_key) else {
+            let Some(sb) = ctx.runtime.pods.get(key) else {
                 return Action::Done;
             };
             // A command line decides when its process exits only once it has run.
@@ -391,7 +397,14 @@ fn quiet(sb: &PodSandbox) -> bool {
         })
 }
 
-fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) -> PodSandbox {
+/// The sandbox of `pod` (whose key is `key`) on `node`.
+fn new_sandbox(
+    runtime: &mut Runtime,
+    key: &ObjectKey,
+    pod: &Object,
+    node: &Object,
+    now: Time,
+) -> PodSandbox {
     let node_name = object::name(node).to_string();
     let cidr = object::get_str(node, &["spec", "podCIDR"]).unwrap_or("10.244.0.0/24");
     let prefix = cidr
@@ -401,11 +414,7 @@ fn new_sandbox(runtime: &mut Runtime, pod: &Object, node: &Object, now: Time) ->
         .rsplit_once('.')
         .map(|(p, _)| p.to_string())
         .unwrap_or_else(|| "10.244.0".to_string());
-    let key = (
-        object::namespace(pod).to_string(),
-        object::name(pod).to_string(),
-    );
-    let ip = runtime.allocate_ip_for(&key, &node_name, &prefix);
+    let ip = runtime.allocate_ip_for(key, &node_name, &prefix);
     let host_ip = object::get_array(node, &["status", "addresses"])
         .iter()
         .find(|a| object::get_str(a, &["type"]) == Some("InternalIP"))
@@ -467,20 +476,24 @@ struct Sync<'a> {
     start_ms: u64,
     /// Containers started in this sync: (init?, index, container ID).
     started: Vec<(bool, usize, String)>,
+    /// Where Event messages are joined (one buffer for the sync's Events).
+    message: String,
+    /// Where Events' `involvedObject.fieldPath`s are joined.
+    field_path: String,
 }
 
 impl<'a> Sync<'a> {
     fn event(&mut self, container: &str, init: bool, kind: &str, reason: &str, message: &str) {
         let list = if init { "initContainers" } else { "containers" };
-        // `spec.containers{name}`, joined by hand (four of these per pod).
-        let mut fp = String::new();
+        // `spec.containers{name}`, joined by hand in the sync's buffer (four of these per pod).
+        let fp = &mut self.field_path;
+        fp.clear();
         if !container.is_empty() {
-            fp.reserve(8 + list.len() + container.len());
             for part in ["spec.", list, "{", container, "}"] {
                 fp.push_str(part);
             }
         }
-        let fp = (!container.is_empty()).then_some(fp.as_str());
+        let fp = (!container.is_empty()).then_some(self.field_path.as_str());
         self.api.record_event(
             self.pod,
             fp,
@@ -492,6 +505,25 @@ impl<'a> Sync<'a> {
                 host: Some(self.node),
             },
         );
+    }
+
+    /// [`Sync::event`] with the message `parts` joined in the sync's buffer: no `format!`
+    /// machinery, no new allocation per message.
+    fn event_joined(
+        &mut self,
+        container: &str,
+        init: bool,
+        kind: &str,
+        reason: &str,
+        parts: &[&str],
+    ) {
+        let mut buf = std::mem::take(&mut self.message);
+        buf.clear();
+        for part in parts {
+            buf.push_str(part);
+        }
+        self.event(container, init, kind, reason, &buf);
+        self.message = buf;
     }
 
     /// Volumes the kubelet must mount before containers start: PVCs must be bound.
@@ -611,7 +643,6 @@ impl<'a> Sync<'a> {
     fn step(&mut self, sb: &mut PodSandbox, init: bool, i: usize) -> bool {
         let now = self.now;
         let pod: &Object = self.pod;
-        let restart_policy = object::get_str(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
         let list = if init {
             &mut sb.init
         } else {
@@ -620,8 +651,7 @@ impl<'a> Sync<'a> {
         let Some(c) = list.get_mut(i) else {
             return false;
         };
-        let name = c.name.clone();
-        let spec = container_spec(self.pod, init, &name);
+        let spec = container_spec(self.pod, init, &c.name);
         // A new image for a container that never got its old one (`kubectl set image` on a
         // pod in ImagePullBackOff): the back-off is per image, so the new one pulls at once.
         let spec_image = object::get_str(spec, &["image"]).unwrap_or("");
@@ -667,11 +697,16 @@ impl<'a> Sync<'a> {
                     .get(self.node)
                     .is_some_and(|s| s.contains(&c.image.full));
                 if present && policy != "Always" {
-                    let msg = format!("Container image \"{raw}\" already present on machine");
                     c.state = ContainerState::Starting {
                         at: now.plus_ms(self.start_ms),
                     };
-                    self.event(&name, init, "Normal", "Pulled", &msg);
+                    self.event_joined(
+                        &c.name,
+                        init,
+                        "Normal",
+                        "Pulled",
+                        &["Container image \"", raw, "\" already present on machine"],
+                    );
                 } else {
                     let ms = if present {
                         self.api.rng.range(200, 900)
@@ -685,13 +720,8 @@ impl<'a> Sync<'a> {
                         since: now,
                         until: now.plus_ms(ms),
                     };
-                    self.event(
-                        &name,
-                        init,
-                        "Normal",
-                        "Pulling",
-                        &format!("Pulling image \"{shown}\""),
-                    );
+                    let parts = ["Pulling image \"", shown, "\""];
+                    self.event_joined(&c.name, init, "Normal", "Pulling", &parts);
                 }
                 true
             }
@@ -714,8 +744,8 @@ impl<'a> Sync<'a> {
                         message: err.clone(),
                     };
                     let msg = format!("Failed to pull image \"{shown}\": {err}");
-                    self.event(&name, init, "Warning", "Failed", &msg);
-                    self.event(&name, init, "Warning", "Failed", "Error: ErrImagePull");
+                    self.event(&c.name, init, "Warning", "Failed", &msg);
+                    self.event(&c.name, init, "Warning", "Failed", "Error: ErrImagePull");
                     return true;
                 }
                 c.pull_backoff_ms = 0;
@@ -738,7 +768,7 @@ impl<'a> Sync<'a> {
                 c.state = ContainerState::Starting {
                     at: until.plus_ms(self.start_ms),
                 };
-                self.event(&name, init, "Normal", "Pulled", &msg);
+                self.event(&c.name, init, "Normal", "Pulled", &msg);
                 true
             }
             ContainerState::Starting { at } if now >= at => {
@@ -756,7 +786,7 @@ impl<'a> Sync<'a> {
                     }
                 }
                 let digits = std::str::from_utf8(&digits[at..]).unwrap_or("");
-                let id = hex_digest_parts(&[digits, &name], 64);
+                let id = hex_digest_parts(&[digits, &c.name], 64);
                 // The image decides how long its server takes to answer a probe.
                 let ready_at = match object::get(spec, &["readinessProbe"]) {
                     Some(p) => now
@@ -776,19 +806,20 @@ impl<'a> Sync<'a> {
                 };
                 c.container_id = id.clone();
                 self.started.push((init, i, id));
-                self.event(
-                    &name,
+                let name = &c.name;
+                self.event_joined(
+                    name,
                     init,
                     "Normal",
                     "Created",
-                    &format!("Created container: {name}"),
+                    &["Created container: ", name],
                 );
-                self.event(
-                    &name,
+                self.event_joined(
+                    name,
                     init,
                     "Normal",
                     "Started",
-                    &format!("Started container {name}"),
+                    &["Started container ", name],
                 );
                 true
             }
@@ -802,7 +833,7 @@ impl<'a> Sync<'a> {
                 if probe_failing && !reported {
                     c.reported_unready = true;
                     let msg = readiness_failure_message(spec, &sb.ip);
-                    self.event(&name, init, "Warning", "Unhealthy", &msg);
+                    self.event(&c.name, init, "Warning", "Unhealthy", &msg);
                 } else if !probe_failing && reported {
                     c.reported_unready = false;
                 }
@@ -810,6 +841,8 @@ impl<'a> Sync<'a> {
                 changed
             }
             ContainerState::Terminated(t) => {
+                let restart_policy =
+                    object::get_str(pod, &["spec", "restartPolicy"]).unwrap_or("Always");
                 let restart = if init {
                     t.exit_code != 0 && restart_policy != "Never"
                 } else {
@@ -841,10 +874,11 @@ impl<'a> Sync<'a> {
                         delay_ms: delay,
                     };
                     let msg = format!(
-                        "Back-off restarting failed container {name} in pod {}",
+                        "Back-off restarting failed container {} in pod {}",
+                        c.name,
                         pod_ref(pod)
                     );
-                    self.event(&name, init, "Warning", "BackOff", &msg);
+                    self.event(&c.name, init, "Warning", "BackOff", &msg);
                 }
                 true
             }
@@ -866,8 +900,14 @@ impl<'a> Sync<'a> {
                     message: format!("Back-off pulling image \"{shown}\": ErrImagePull: {message}"),
                 };
                 let msg = format!("Back-off pulling image \"{shown}\"");
-                self.event(&name, init, "Normal", "BackOff", &msg);
-                self.event(&name, init, "Warning", "Failed", "Error: ImagePullBackOff");
+                self.event(&c.name, init, "Normal", "BackOff", &msg);
+                self.event(
+                    &c.name,
+                    init,
+                    "Warning",
+                    "Failed",
+                    "Error: ImagePullBackOff",
+                );
                 true
             }
             ContainerState::PullBackOff { until, .. } if now >= until => {
@@ -1095,6 +1135,9 @@ fn container_status(
 ) -> Value {
     let (state, running, started) = state_json(c, waiting_reason, pod, memo);
     let ever_started = !c.container_id.is_empty();
+    let ready = container_ready(c, now) && running;
+    let started = started.unwrap_or(false);
+
     // Until the runtime has the image, the status echoes the spec's image string.
     let image = if ever_started {
         c.image.full.clone()
@@ -1168,12 +1211,9 @@ fn container_status(
     ));
     s.push(("lastState".into(), last_state));
     s.push(("name".into(), Value::String(c.name.clone())));
-    s.push((
-        "ready".into(),
-        Value::Bool(container_ready(c, now) && running),
-    ));
+    s.push(("ready".into(), Value::Bool(ready)));
     s.push(("restartCount".into(), Value::from(c.restart_count)));
-    s.push(("started".into(), Value::Bool(started.unwrap_or(false))));
+    s.push(("started".into(), Value::Bool(started)));
     s.push(("state".into(), state));
     if let Some(m) = mounts {
         s.push(("volumeMounts".into(), m));

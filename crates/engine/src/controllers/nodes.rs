@@ -413,15 +413,15 @@ impl Cluster {
             self.enqueue_after("kubelet", key, 0);
         }
         // Sandboxes of pods force-deleted while the node was down are torn down now.
-        let orphans: Vec<(String, String)> = self
+        let orphans: Vec<ObjectKey> = self
             .runtime
             .pods
             .iter()
             .filter(|(_, sb)| sb.node == node)
             .map(|(k, _)| k.clone())
             .collect();
-        for (ns, name) in orphans {
-            self.enqueue_after("kubelet", ObjectKey::new(Kind::Pod, &ns, &name), 0);
+        for key in orphans {
+            self.enqueue_after("kubelet", key, 0);
         }
         self.advance(0);
         Ok(())

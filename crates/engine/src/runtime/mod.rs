@@ -33,6 +33,7 @@ pub use sandbox::{
 };
 
 use crate::api::Api;
+use crate::controllers::ObjectKey;
 use crate::kinds::Kind;
 use crate::object;
 use crate::time::Time;
@@ -94,8 +95,9 @@ pub fn waiting_to_start_message(container: &str, pod: &str, reason: &str) -> Str
 pub struct Runtime {
     /// Files of each persistent volume, keyed by PV name; they outlive pods.
     pub volumes: BTreeMap<String, Fs>,
-    /// Pod sandboxes by (namespace, name).
-    pub pods: BTreeMap<(String, String), PodSandbox>,
+    /// Pod sandboxes by pod (kind Pod, namespace, name): the kubelet finds one with the key
+    /// of the work item it syncs, compared mostly by the keys' name heads.
+    pub pods: BTreeMap<ObjectKey, PodSandbox>,
     /// Images present on each node (the kubelet's image cache).
     pub node_images: BTreeMap<String, BTreeSet<String>>,
     /// Each node's own file system, for hostPath volumes.
@@ -115,7 +117,7 @@ pub struct Runtime {
     /// Which sandbox each address went to (`allocate_ip_for`), so allocating one looks up
     /// its candidates instead of scanning every sandbox. Entries may be stale (the sandbox is
     /// gone or was replaced); a lookup checks the sandbox still holds the address.
-    ip_owners: BTreeMap<String, (String, String)>,
+    ip_owners: BTreeMap<String, ObjectKey>,
     /// The time of the periodic tick being caught up on ([`Runtime::catch_up`]), which
     /// servers stamp on what they log instead of the clock.
     request_time: std::cell::Cell<Option<Time>>,
@@ -191,12 +193,7 @@ impl Runtime {
 
     /// `allocate_ip` for the sandbox `key` is about to hold: the same address, found through
     /// the address index (sandboxes are only created through this), not a scan of them all.
-    pub fn allocate_ip_for(
-        &mut self,
-        key: &(String, String),
-        node: &str,
-        cidr_prefix: &str,
-    ) -> String {
+    pub fn allocate_ip_for(&mut self, key: &ObjectKey, node: &str, cidr_prefix: &str) -> String {
         let counter = self.ip_counters.entry(node.to_string()).or_insert(1);
         let mut ip = String::new();
         for _ in 0..260 {
@@ -237,11 +234,12 @@ impl Runtime {
     }
 
     pub fn sandbox(&self, namespace: &str, pod: &str) -> Option<&PodSandbox> {
-        self.pods.get(&(namespace.to_string(), pod.to_string()))
+        self.pods.get(&ObjectKey::new(Kind::Pod, namespace, pod))
     }
 
     pub fn sandbox_mut(&mut self, namespace: &str, pod: &str) -> Option<&mut PodSandbox> {
-        self.pods.get_mut(&(namespace.to_string(), pod.to_string()))
+        self.pods
+            .get_mut(&ObjectKey::new(Kind::Pod, namespace, pod))
     }
 
     /// The sandbox and container a reference names, if that container is running.
@@ -558,7 +556,7 @@ impl Runtime {
         if r.read_only {
             return Err(FsError::ReadOnly);
         }
-        let key = (c.namespace.to_string(), c.pod.to_string());
+        let key = ObjectKey::new(Kind::Pod, c.namespace, c.pod);
         match r.backing {
             Backing::Root => {
                 let sb = self.pods.get_mut(&key).ok_or(FsError::NoContainer)?;
@@ -789,7 +787,15 @@ impl Runtime {
         const MAX_TICKS: u64 = 1000;
         let now = api.now;
         let mut due = Vec::new();
-        for ((ns, pod), sb) in &self.pods {
+        for (
+            ObjectKey {
+                namespace: ns,
+                name: pod,
+                ..
+            },
+            sb,
+        ) in &self.pods
+        {
             for ct in &sb.containers {
                 let (Some(period), ContainerState::Running { started, .. }) =
                     (ct.image.def().period_ms(), &ct.state)
@@ -905,7 +911,7 @@ impl Runtime {
             .pods
             .iter()
             .find(|(_, p)| p.uid == target.uid)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| (k.namespace.clone(), k.name.clone()))
             .unwrap_or_default();
         let def = server.image.def();
         let ctx = images::Server {
@@ -1058,18 +1064,20 @@ impl Runtime {
 
     /// Starts a container instance of `pod_obj` (the pod as stored): fresh writable layer
     /// from the image, kubelet-managed files, mount points, and the process's startup output.
+    /// `key` is the pod's (its sandbox's key).
+    #[allow(clippy::too_many_arguments)]
     pub fn start_container(
         &mut self,
         api: &Api,
+        key: &ObjectKey,
         pod_obj: &Value,
         index: usize,
         init: bool,
         now: Time,
         container_id: String,
     ) {
-        let (namespace, pod) = (object::namespace(pod_obj), object::name(pod_obj));
-        let key = (namespace.to_string(), pod.to_string());
-        let Some(sb) = self.pods.get(&key) else {
+        let (namespace, pod) = (key.namespace.as_str(), key.name.as_str());
+        let Some(sb) = self.pods.get(key) else {
             return;
         };
         let (hostname, fqdn) = (sb.hostname.clone(), sb.fqdn.clone());
@@ -1143,7 +1151,7 @@ impl Runtime {
                 _ => {}
             }
         }
-        let Some(sb) = self.pods.get_mut(&key) else {
+        let Some(sb) = self.pods.get_mut(key) else {
             return;
         };
         for (_, r) in &mounts {
@@ -1180,7 +1188,7 @@ impl Runtime {
             now,
         });
         if let Some(log) = replaced_log {
-            if let Some(ct) = self.pods.get_mut(&key).and_then(|sb| {
+            if let Some(ct) = self.pods.get_mut(key).and_then(|sb| {
                 if init {
                     sb.init.get_mut(index)
                 } else {
@@ -1199,15 +1207,17 @@ impl Runtime {
     /// otherwise its process exits with the script's status once the time it slept has
     /// passed. Images whose programs the catalog does not model, and interactive
     /// containers (`stdin: true`), keep the process their command describes.
+    /// `key` is the pod's (its sandbox's key).
     pub fn run_container_command(
         &mut self,
         api: &mut Api,
+        key: &ObjectKey,
         pod_obj: &Value,
         index: usize,
         init: bool,
     ) {
-        let (namespace, pod) = (object::namespace(pod_obj), object::name(pod_obj));
-        let Some(sb) = self.sandbox(namespace, pod) else {
+        let (namespace, pod) = (key.namespace.as_str(), key.name.as_str());
+        let Some(sb) = self.pods.get(key) else {
             return;
         };
         let list = if init { &sb.init } else { &sb.containers };
@@ -1218,8 +1228,14 @@ impl Runtime {
         if !def.runs_commands() {
             return;
         }
+        let spec = container_spec(pod_obj, init, &ct.name);
+        // No command line, no args and no entrypoint program (nginx): nothing to run; found
+        // before anything is copied.
+        let has_words = |f: &str| !object::get_array(spec, &[f]).is_empty();
+        if def.entrypoint_argv().is_none() && !has_words("command") && !has_words("args") {
+            return;
+        }
         let name = ct.name.clone();
-        let spec = container_spec(pod_obj, init, &name);
         if images::interactive(spec) {
             return;
         }
@@ -1242,7 +1258,8 @@ impl Runtime {
         let raw_image = object::get_str(spec, &["image"]).unwrap_or("").to_string();
         // The program owns the ports it opens itself.
         let declared = self
-            .sandbox_mut(namespace, pod)
+            .pods
+            .get_mut(key)
             .and_then(|sb| sb.container_mut(Some(&name)))
             .map(|c| std::mem::take(&mut c.behavior.listens))
             .unwrap_or_default();
@@ -1260,7 +1277,8 @@ impl Runtime {
         };
         let elapsed = world.elapsed_ms;
         let Some(ct) = self
-            .sandbox_mut(namespace, pod)
+            .pods
+            .get_mut(key)
             .and_then(|sb| sb.container_mut(Some(&name)))
         else {
             return;
