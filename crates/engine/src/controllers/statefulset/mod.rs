@@ -72,6 +72,8 @@ impl PodMemos {
         match same_head.iter_mut().find(|(n, _)| n == name) {
             Some((_, m)) => Some(std::mem::replace(m, memo)),
             None => {
+                // Almost always the only one: no room for more (10,000 pods' worth).
+                same_head.reserve_exact(1);
                 same_head.push((name.to_string(), memo));
                 None
             }
