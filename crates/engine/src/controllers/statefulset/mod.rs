@@ -38,6 +38,64 @@ struct PodMemo {
     labels: BTreeMap<String, String>,
 }
 
+/// The first 16 bytes of a pod name, big-endian and zero-padded: the key of `PodMemos`.
+fn name_head(name: &str) -> u128 {
+    let bytes = name.as_bytes();
+    let mut buf = [0u8; 16];
+    let n = bytes.len().min(16);
+    buf[..n].copy_from_slice(&bytes[..n]);
+    u128::from_be_bytes(buf)
+}
+
+/// The `PodMemo`s of one namespace by pod name. Every pod watch event looks its pod up here
+/// (10,000 pods in one namespace in a scale-up): the tree is searched by the name's first 16
+/// bytes as one integer (held in the node, no string compared), and the few names sharing
+/// a head (longer ones, or a name and the same with trailing NULs) are told apart in a list.
+/// Nothing iterates it, so its order is never seen.
+#[derive(Debug, Default)]
+struct PodMemos {
+    by_head: BTreeMap<u128, Vec<(String, PodMemo)>>,
+}
+
+impl PodMemos {
+    fn get(&self, name: &str) -> Option<&PodMemo> {
+        self.by_head
+            .get(&name_head(name))?
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m)
+    }
+
+    /// Inserts or replaces; returns the replaced memo.
+    fn insert(&mut self, name: &str, memo: PodMemo) -> Option<PodMemo> {
+        let same_head = self.by_head.entry(name_head(name)).or_default();
+        match same_head.iter_mut().find(|(n, _)| n == name) {
+            Some((_, m)) => Some(std::mem::replace(m, memo)),
+            None => {
+                // Almost always the only one: no room for more (10,000 pods' worth).
+                same_head.reserve_exact(1);
+                same_head.push((name.to_string(), memo));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<PodMemo> {
+        let head = name_head(name);
+        let same_head = self.by_head.get_mut(&head)?;
+        let at = same_head.iter().position(|(n, _)| n == name)?;
+        let (_, m) = same_head.swap_remove(at);
+        if same_head.is_empty() {
+            self.by_head.remove(&head);
+        }
+        Some(m)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_head.is_empty()
+    }
+}
+
 /// Whose controller reference a pod version carries, as `getPodsForStatefulSet` asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Controlled {
@@ -67,6 +125,9 @@ struct PodVersionFacts {
 struct SetMemo {
     set_uid: String,
     pods: Vec<PodVersionFacts>,
+    /// The set's `spec.selector` as the last sync read it, and that parsed: a sync parses
+    /// it again only when it differs (compared by value).
+    selector: Option<(Value, Selector)>,
     /// The last sync reached a fixed point (see `Settled`).
     settled: Option<Settled>,
 }
@@ -104,16 +165,25 @@ fn same_versions(a: &[Arc<Value>], b: &[Arc<Value>]) -> bool {
 }
 
 impl SetMemo {
-    /// The facts of exactly this pod version, if the last sync read it. `next` is where the
-    /// previous match ended: the pods usually come in the same order, so most lookups compare
-    /// one pointer.
-    fn find(&mut self, next: &mut usize, pod: &Arc<Value>) -> Option<&mut PodVersionFacts> {
-        let at = if self
-            .pods
-            .get(*next)
-            .is_some_and(|f| Arc::ptr_eq(&f.pod, pod))
-        {
+    /// The facts of exactly this pod version, if the last sync read it. `i` is the pod's
+    /// place in this sync's list, `next` where the previous match ended: the pods usually
+    /// come in the same order, so most lookups compare one pointer. When both lists are as
+    /// long (`aligned`), a pod whose place holds another version is taken for a new version
+    /// of the same pod without a search (a wrong guess only costs reading the pod again).
+    fn find(
+        &mut self,
+        i: usize,
+        next: &mut usize,
+        pod: &Arc<Value>,
+        aligned: bool,
+    ) -> Option<&mut PodVersionFacts> {
+        let here = |at: usize| self.pods.get(at).is_some_and(|f| Arc::ptr_eq(&f.pod, pod));
+        let at = if here(i) {
+            i
+        } else if here(*next) {
             *next
+        } else if aligned {
+            return None;
         } else {
             // Out of step (a pod added, removed or rewritten): both lists are in name order.
             let name = object::name(pod);
@@ -128,7 +198,7 @@ impl SetMemo {
 #[derive(Debug, Default)]
 pub struct StatefulSetController {
     /// By namespace, then name: a watch event's pod is looked up by `&str`s, no key built.
-    pods: BTreeMap<String, BTreeMap<String, PodMemo>>,
+    pods: BTreeMap<String, PodMemos>,
     /// Per set: what its last sync derived from each pod version (a pure cache).
     memo: BTreeMap<ObjectKey, SetMemo>,
     /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
@@ -219,7 +289,9 @@ impl StatefulSetController {
             }
         }
         let memo = PodMemo {
-            owner: object::controller_ref(pod),
+            // What `controller_ref` decodes, without decoding the entry (object.rs tests
+            // that the two agree).
+            owner: object::controller_ref_view(pod).map(|r| r.to_owned_ref()),
             labels: object::labels(pod),
         };
         let deleted = ev.event_type == EventType::Deleted
@@ -228,16 +300,16 @@ impl StatefulSetController {
         let (old, kept) = if ev.event_type == EventType::Deleted {
             let in_ns = self.pods.get_mut(ns);
             let old = in_ns.and_then(|m| m.remove(name));
-            if self.pods.get(ns).is_some_and(BTreeMap::is_empty) {
+            if self.pods.get(ns).is_some_and(PodMemos::is_empty) {
                 self.pods.remove(ns);
             }
             (old, Some(memo))
         } else {
             let old = match self.pods.get_mut(ns) {
-                Some(m) => m.insert(name.to_string(), memo),
+                Some(m) => m.insert(name, memo),
                 None => {
-                    let mut m = BTreeMap::new();
-                    m.insert(name.to_string(), memo);
+                    let mut m = PodMemos::default();
+                    m.insert(name, memo);
                     self.pods.insert(ns.to_string(), m);
                     None
                 }
@@ -322,15 +394,28 @@ impl StatefulSetController {
             self.memo.remove(key);
             return Ok(None);
         };
-        let selector =
-            match object::get(&set, &["spec", "selector"]).map(Selector::from_label_selector) {
-                Some(Ok(s)) => s,
-                // A broken selector is logged, not retried.
-                _ => return Ok(None),
-            };
         // Borrowed from this sync's own `Arc` of the set (no copy per sync).
         let ns = object::namespace(&set);
         let set_uid = object::uid(&set);
+        // Taken out of its place (one search), put back when the sync is done.
+        let mut memo = self
+            .memo
+            .get_mut(key)
+            .map(std::mem::take)
+            .filter(|m| m.set_uid == set_uid)
+            .unwrap_or_default();
+        let selector_value = object::get(&set, &["spec", "selector"]);
+        let selector = match (memo.selector.take(), selector_value) {
+            (Some((v, s)), Some(now)) if v == *now => s,
+            (_, value) => match value.map(Selector::from_label_selector) {
+                Some(Ok(s)) => s,
+                // A broken selector is logged, not retried.
+                _ => {
+                    self.put_memo(key, memo);
+                    return Ok(None);
+                }
+            },
+        };
         let can_adopt = |api: &Api| -> Result<(), String> {
             match api.try_get(Kind::StatefulSet, &key.namespace, &key.name) {
                 Some(fresh) if object::uid(fresh) == set_uid => {
@@ -356,13 +441,6 @@ impl StatefulSetController {
             }
         };
 
-        // Taken out of its place (one search), put back when the sync is done.
-        let mut memo = self
-            .memo
-            .get_mut(key)
-            .map(std::mem::take)
-            .filter(|m| m.set_uid == set_uid)
-            .unwrap_or_default();
         // The memo's copy of the UID when it had one (the same), so the next memo needs none.
         let memo_uid = if memo.set_uid.is_empty() {
             set_uid.to_string()
@@ -446,16 +524,18 @@ impl StatefulSetController {
         // and claims are not looked at); with them, only the very same pods will do.
         let claimless = object::get_array(&set, &["spec", "volumeClaimTemplates"]).is_empty();
         same = same && candidate_pods.len() == memo.pods.len();
+        let aligned = candidate_pods.len() == memo.pods.len();
         let mut next_memo = SetMemo {
             set_uid: memo_uid,
             pods: Vec::with_capacity(memo.pods.len()),
+            selector: None,
             settled: None,
         };
         let mut at = 0;
         // Per member pod: where its facts are in `next_memo` (`None`: an adopted pod).
         let mut pod_memo_at: Vec<Option<usize>> = Vec::with_capacity(candidate_pods.len());
         for (i, p) in candidate_pods.into_iter().enumerate() {
-            let (memo_hit, controlled, matches, plan) = match memo.find(&mut at, &p) {
+            let (memo_hit, controlled, matches, plan) = match memo.find(i, &mut at, &p, aligned) {
                 // Moved, not copied: each pod version is read once per sync.
                 Some(f) => {
                     // The very version the settled sync read in this place.
@@ -546,6 +626,11 @@ impl StatefulSetController {
                     }
                 }
             }
+        }
+
+        // The selector is not read again this sync.
+        if let Some(v) = selector_value {
+            next_memo.selector = Some((v.clone(), selector));
         }
 
         // Only claims named `<template>-<set>-<ordinal>` can matter (S2.1).

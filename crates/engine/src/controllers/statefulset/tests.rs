@@ -1067,3 +1067,44 @@ fn settled_syncs_are_skipped_with_the_same_outcome_as_full_syncs() {
         );
     }
 }
+
+#[test]
+fn pod_memos_tell_apart_names_that_share_their_first_16_bytes() {
+    use super::{PodMemo, PodMemos};
+    let memo = |app: &str| PodMemo {
+        owner: None,
+        labels: BTreeMap::from([("app".to_string(), app.to_string())]),
+    };
+    let names = [
+        "web-0",
+        "web-0\0",
+        "a-very-long-statefulset-name-0",
+        "a-very-long-statefulset-name-1",
+        "a-very-long-stat",
+    ];
+    let mut m = PodMemos::default();
+    for n in names {
+        assert_eq!(m.insert(n, memo(n)), None);
+    }
+    for n in names {
+        assert_eq!(m.get(n), Some(&memo(n)), "{n:?}");
+    }
+    assert_eq!(m.get("web-1"), None);
+    assert_eq!(m.get("a-very-long-statefulset-name-2"), None);
+    assert_eq!(m.insert("web-0", memo("x")), Some(memo("web-0")));
+    assert_eq!(m.get("web-0"), Some(&memo("x")));
+    assert_eq!(m.get("web-0\0"), Some(&memo("web-0\0")));
+    assert_eq!(
+        m.remove("a-very-long-statefulset-name-0"),
+        Some(memo(names[2]))
+    );
+    assert_eq!(m.remove("a-very-long-statefulset-name-0"), None);
+    assert_eq!(
+        m.get("a-very-long-statefulset-name-1"),
+        Some(&memo(names[3]))
+    );
+    for n in ["web-0", "web-0\0", names[3], names[4]] {
+        assert!(m.remove(n).is_some());
+    }
+    assert!(m.is_empty());
+}
