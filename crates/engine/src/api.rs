@@ -1019,6 +1019,70 @@ mod tests {
     }
 
     #[test]
+    fn create_stamps_server_metadata_and_a_taken_name_writes_nothing() {
+        let mut api = api_with_pod();
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}});
+        // A taken name: the apiserver's 409, no resourceVersion or event.
+        let (head, rv, rng) = (
+            api.store.head(),
+            api.store.resource_version(),
+            api.rng.clone(),
+        );
+        let err = api.create(pod.clone()).unwrap_err();
+        assert_eq!(err.code, 409);
+        assert_eq!(err.message, "pods \"web-0\" already exists");
+        assert_eq!((api.store.head(), api.store.resource_version()), (head, rv));
+        // Admission named the token volume (as before the name was found taken); no uid.
+        let mut expected = rng;
+        expected.name_suffix(5);
+        assert_eq!(api.rng, expected);
+        // A dry run: stamped but for the resourceVersion, and not stored.
+        let mut other = pod.clone();
+        other["metadata"]["name"] = json!("web-1");
+        let dry = api
+            .create_with(other.clone(), &WriteOptions { dry_run: true })
+            .unwrap();
+        assert!(dry["metadata"].get("resourceVersion").is_none());
+        assert!(!object::uid(&dry).is_empty());
+        assert_eq!(
+            dry["metadata"]["creationTimestamp"],
+            json!(api.now.rfc3339())
+        );
+        assert!(api.try_get(Kind::Pod, "default", "web-1").is_none());
+        // Created: every stamp, in key order with the client's fields, and stored as returned.
+        let made = api.create(other).unwrap();
+        let keys: Vec<&str> = made["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "creationTimestamp",
+                "labels",
+                "name",
+                "namespace",
+                "resourceVersion",
+                "uid"
+            ]
+        );
+        assert_eq!(object::resource_version(&made), rv + 1);
+        assert_eq!(api.get(Kind::Pod, "default", "web-1").unwrap(), made);
+        let set = api
+            .create(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}, "serviceName": "web",
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}))
+            .unwrap();
+        assert_eq!(set["metadata"]["generation"], json!(1));
+    }
+
+    #[test]
     fn bind_pod_sets_node_and_condition_in_one_modified_event() {
         let mut api = api_with_pod();
         let before = api.store.head();
