@@ -1063,6 +1063,7 @@ mod tests {
             keys,
             [
                 "creationTimestamp",
+                "generation",
                 "labels",
                 "name",
                 "namespace",
