@@ -210,7 +210,8 @@ fn set_spec_fields(pod: &mut Value, mut writes: SpecWrites) {
     };
     // Each plugin sets distinct fields, so the order of the writes does not matter.
     writes.sort_by_key(|(field, _)| *field);
-    let old = std::mem::take(spec);
+    // Taken out with a shared empty map left behind: `take` would allocate a new one.
+    let old = std::mem::replace(spec, crate::api::empty_map().clone());
     let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + writes.len());
     let mut writes = writes.into_iter().peekable();
     for (k, v) in old {

@@ -270,28 +270,26 @@ impl Api {
         validation::validate_create(kind, &obj)
             .map_err(|errs| ApiError::invalid(kind, &name, errs))?;
         admission::admit_create(self, kind, &mut obj)?;
-        if self.store.get(kind, &ns, &name).is_some() {
-            return Err(ApiError::already_exists(kind, &name));
-        }
-        let uid = self.rng.uuid();
-        let meta = object::entry(&mut obj, &["metadata"]);
-        meta["uid"] = Value::String(uid);
-        meta["creationTimestamp"] = Value::String(self.now.rfc3339());
-        if has_generation(kind) {
-            meta["generation"] = json!(1);
-        }
         if opts.dry_run {
+            if self.store.get(kind, &ns, &name).is_some() {
+                return Err(ApiError::already_exists(kind, &name));
+            }
+            let uid = self.rng.uuid();
+            stamp_created(&mut obj, kind, uid, self.now, None);
             return Ok(Arc::new(obj));
         }
-        let rv = self.store.next_resource_version();
-        object::set(
-            &mut obj,
-            &["metadata", "resourceVersion"],
-            Value::String(rv.to_string()),
-        );
-        Ok(self
-            .store
-            .put_versioned(kind, obj, rv, EventType::Added, self.now))
+        // One search of the store both finds the name free and stores the object; its uid
+        // is drawn only then, as a create that finds the name taken draws none.
+        let (rng, now) = (&mut self.rng, self.now);
+        let created = self.store.create_vacant(kind, &ns, name, now, |rv, _| {
+            let uid = rng.uuid();
+            stamp_created(&mut obj, kind, uid, now, Some(rv));
+            Stored::Json(Arc::new(obj))
+        });
+        match created {
+            Ok(stored) => Ok(stored.json().clone()),
+            Err(name) => Err(ApiError::already_exists(kind, &name)),
+        }
     }
 
     /// `create` for an Event the engine built itself in its final form: the namespace,
@@ -951,6 +949,58 @@ pub fn deprecation_warning(api_version: &str, kind: Kind) -> String {
     )
 }
 
+/// Stamps the server-set metadata of a new object: `uid`, `creationTimestamp`, `generation`
+/// (for kinds that have one) and, unless a dry run, `resourceVersion`. The metadata map is
+/// merged with them in one pass that moves its entries (it is nearly always this object's
+/// own), rather than grown and shifted by one insert after another.
+fn stamp_created(obj: &mut Value, kind: Kind, uid: String, now: Time, rv: Option<u64>) {
+    let stamps = [
+        ("creationTimestamp", Some(Value::String(now.rfc3339()))),
+        ("generation", has_generation(kind).then(|| json!(1))),
+        (
+            "resourceVersion",
+            rv.map(|rv| Value::String(rv.to_string())),
+        ),
+        ("uid", Some(Value::String(uid))),
+    ];
+    let meta = match obj.get_mut("metadata") {
+        Some(Value::Object(meta)) => meta,
+        // No metadata map (`validate_create` lets none through): made field by field.
+        _ => {
+            for (field, value) in stamps {
+                if let Some(value) = value {
+                    object::set(obj, &["metadata", field], value);
+                }
+            }
+            return;
+        }
+    };
+    let old = std::mem::replace(meta, empty_map().clone());
+    let mut stamps = stamps
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value?)))
+        .peekable();
+    let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + 4);
+    for (k, v) in old {
+        while let Some((field, value)) = stamps.next_if(|(f, _)| *f < k.as_str()) {
+            merged.push((field.to_string(), value));
+        }
+        match stamps.next_if(|(f, _)| *f == k.as_str()) {
+            Some((_, value)) => merged.push((k, value)),
+            None => merged.push((k, v)),
+        }
+    }
+    merged.extend(stamps.map(|(field, value)| (field.to_string(), value)));
+    // In key order: the map takes the vector as it is.
+    *meta = merged.into_iter().collect();
+}
+
+/// An empty map to leave in place of one taken out (clones share it: no allocation).
+pub(crate) fn empty_map() -> &'static serde_json::Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(serde_json::Map::new)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -966,6 +1016,71 @@ mod tests {
             "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}))
             .unwrap();
         api
+    }
+
+    #[test]
+    fn create_stamps_server_metadata_and_a_taken_name_writes_nothing() {
+        let mut api = api_with_pod();
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-0", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}});
+        // A taken name: the apiserver's 409, no resourceVersion or event.
+        let (head, rv, rng) = (
+            api.store.head(),
+            api.store.resource_version(),
+            api.rng.clone(),
+        );
+        let err = api.create(pod.clone()).unwrap_err();
+        assert_eq!(err.code, 409);
+        assert_eq!(err.message, "pods \"web-0\" already exists");
+        assert_eq!((api.store.head(), api.store.resource_version()), (head, rv));
+        // Admission named the token volume (as before the name was found taken); no uid.
+        let mut expected = rng;
+        expected.name_suffix(5);
+        assert_eq!(api.rng, expected);
+        // A dry run: stamped but for the resourceVersion, and not stored.
+        let mut other = pod.clone();
+        other["metadata"]["name"] = json!("web-1");
+        let dry = api
+            .create_with(other.clone(), &WriteOptions { dry_run: true })
+            .unwrap();
+        assert!(dry["metadata"].get("resourceVersion").is_none());
+        assert!(!object::uid(&dry).is_empty());
+        assert_eq!(
+            dry["metadata"]["creationTimestamp"],
+            json!(api.now.rfc3339())
+        );
+        assert!(api.try_get(Kind::Pod, "default", "web-1").is_none());
+        // Created: every stamp, in key order with the client's fields, and stored as returned.
+        let made = api.create(other).unwrap();
+        let keys: Vec<&str> = made["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "creationTimestamp",
+                "generation",
+                "labels",
+                "name",
+                "namespace",
+                "resourceVersion",
+                "uid"
+            ]
+        );
+        assert_eq!(object::resource_version(&made), rv + 1);
+        assert_eq!(api.get(Kind::Pod, "default", "web-1").unwrap(), made);
+        let set = api
+            .create(json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+                "metadata": {"name": "web", "namespace": "default"},
+                "spec": {"selector": {"matchLabels": {"app": "web"}}, "serviceName": "web",
+                    "template": {"metadata": {"labels": {"app": "web"}},
+                        "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}}))
+            .unwrap();
+        assert_eq!(set["metadata"]["generation"], json!(1));
     }
 
     #[test]
