@@ -210,21 +210,7 @@ fn set_spec_fields(pod: &mut Value, mut writes: SpecWrites) {
     };
     // Each plugin sets distinct fields, so the order of the writes does not matter.
     writes.sort_by_key(|(field, _)| *field);
-    // Taken out with a shared empty map left behind: `take` would allocate a new one.
-    let old = std::mem::replace(spec, crate::api::empty_map().clone());
-    let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + writes.len());
-    let mut writes = writes.into_iter().peekable();
-    for (k, v) in old {
-        while let Some((field, value)) = writes.next_if(|(f, _)| *f < k.as_str()) {
-            merged.push((field.to_string(), value));
-        }
-        match writes.next_if(|(f, _)| *f == k.as_str()) {
-            Some((_, value)) => merged.push((k, value)),
-            None => merged.push((k, v)),
-        }
-    }
-    merged.extend(writes.map(|(field, value)| (field.to_string(), value)));
-    *spec = merged.into_iter().collect();
+    object::merge_sorted(spec, writes);
 }
 
 /// The `projected` source of the `kube-api-access-*` volume: the same for every pod, so it is

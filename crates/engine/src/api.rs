@@ -975,30 +975,12 @@ fn stamp_created(obj: &mut Value, kind: Kind, uid: String, now: Time, rv: Option
             return;
         }
     };
-    let old = std::mem::replace(meta, empty_map().clone());
-    let mut stamps = stamps
-        .into_iter()
-        .filter_map(|(field, value)| Some((field, value?)))
-        .peekable();
-    let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + 4);
-    for (k, v) in old {
-        while let Some((field, value)) = stamps.next_if(|(f, _)| *f < k.as_str()) {
-            merged.push((field.to_string(), value));
-        }
-        match stamps.next_if(|(f, _)| *f == k.as_str()) {
-            Some((_, value)) => merged.push((k, value)),
-            None => merged.push((k, v)),
-        }
-    }
-    merged.extend(stamps.map(|(field, value)| (field.to_string(), value)));
-    // In key order: the map takes the vector as it is.
-    *meta = merged.into_iter().collect();
-}
-
-/// An empty map to leave in place of one taken out (clones share it: no allocation).
-pub(crate) fn empty_map() -> &'static serde_json::Map<String, Value> {
-    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
-    EMPTY.get_or_init(serde_json::Map::new)
+    object::merge_sorted(
+        meta,
+        stamps
+            .into_iter()
+            .filter_map(|(field, value)| Some((field, value?))),
+    );
 }
 
 #[cfg(test)]

@@ -360,6 +360,37 @@ pub fn base64(bytes: &[u8]) -> String {
     kubeplay_shell::base64_encode(bytes)
 }
 
+/// Sets `fields` (sorted by name, each at most once) in `map` in one pass that moves the map's
+/// entries, instead of growing and shifting it with one insert after another; a field already
+/// there takes the new value in its place.
+pub fn merge_sorted<'f>(
+    map: &mut Map<String, Value>,
+    fields: impl IntoIterator<Item = (&'f str, Value)>,
+) {
+    // Taken out with a shared empty map left behind: `take` would allocate a new one.
+    let old = std::mem::replace(map, empty_map().clone());
+    let mut fields = fields.into_iter().peekable();
+    let mut merged: Vec<(String, Value)> = Vec::with_capacity(old.len() + fields.size_hint().0);
+    for (k, v) in old {
+        while let Some((field, value)) = fields.next_if(|(f, _)| *f < k.as_str()) {
+            merged.push((field.to_string(), value));
+        }
+        match fields.next_if(|(f, _)| *f == k.as_str()) {
+            Some((_, value)) => merged.push((k, value)),
+            None => merged.push((k, v)),
+        }
+    }
+    merged.extend(fields.map(|(field, value)| (field.to_string(), value)));
+    // In key order: the map takes the vector as it is.
+    *map = merged.into_iter().collect();
+}
+
+/// An empty map to leave in place of one taken out (clones share it: no allocation).
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
