@@ -79,6 +79,12 @@ fn at(c: &Cluster, ns: &str, pod: &str) -> ContainerRef<'static> {
     }
 }
 
+/// The names `ls` would show in a container's directory.
+fn dir_names(c: &Cluster, at: &ContainerRef<'_>, path: &str) -> Vec<String> {
+    let entries = c.runtime.list_dir(&c.api, at, path).unwrap();
+    entries.into_iter().map(|e| e.name).collect()
+}
+
 #[test]
 fn pending_to_running_with_events_and_conditions_in_kubelet_order() {
     let mut c = cluster();
@@ -506,13 +512,7 @@ fn kubelet_files_are_there_however_the_layer_is_first_touched() {
     assert_eq!(written[0].1, Ok(b"write-first\n".to_vec()));
     assert_eq!(written[2].1, read[2].1, "same namespace, same resolv.conf");
     assert_eq!(written[3].1, Ok(b"1".to_vec()));
-    let etc: Vec<String> = c
-        .runtime
-        .list_dir(&c.api, &w, "/etc")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let etc = dir_names(&c, &w, "/etc");
     for f in ["hostname", "hosts", "resolv.conf", "nginx"] {
         assert!(etc.contains(&f.to_string()), "{etc:?}");
     }
@@ -623,13 +623,7 @@ fn empty_dir_and_config_map_volumes() {
     c.runtime
         .write_file(&c.api, &r, "/cache/a", b"1", false)
         .unwrap();
-    let names: Vec<String> = c
-        .runtime
-        .list_dir(&c.api, &r, "/")
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let names = dir_names(&c, &r, "/");
     assert!(names.contains(&"cache".to_string()));
     c.sim_kill_container("default", "vols", None).unwrap();
     c.settle(60_000);
