@@ -4,6 +4,7 @@
 //! and readers (controllers, `kubectl get -w`, the HTTP watch) keep a `Cursor` into the log.
 //! The store knows nothing of validation or defaulting; `api.rs` does that before writing here.
 
+use crate::controllers::{cmp_names, head16};
 use crate::events::EventRecord;
 use crate::kinds::Kind;
 use crate::object;
@@ -93,22 +94,10 @@ struct Name {
 impl Name {
     fn new(text: String) -> Name {
         Name {
-            head: name_head(&text),
+            head: head16(&text),
             text,
         }
     }
-}
-
-/// The first 16 bytes of `s`, big-endian, zero-padded, as two words: they order as the
-/// strings do, except that a string and the same string with trailing NULs look alike.
-fn name_head(s: &str) -> [u64; 2] {
-    let mut buf = [0u8; 16];
-    let bytes = s.as_bytes();
-    let n = bytes.len().min(buf.len());
-    buf[..n].copy_from_slice(&bytes[..n]);
-    let (hi, lo) = buf.split_at(8);
-    let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
-    [word(hi), word(lo)]
 }
 
 /// A name to search for, by its head and its text: a `Name` or a borrowed `Probe`, so a
@@ -136,7 +125,7 @@ struct Probe<'a> {
 impl<'a> Probe<'a> {
     fn new(text: &'a str) -> Probe<'a> {
         Probe {
-            head: name_head(text),
+            head: head16(text),
             text,
         }
     }
@@ -153,13 +142,7 @@ impl NameView for Probe<'_> {
 
 impl Ord for dyn NameView + '_ {
     fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.text(), other.text());
-        match self.head().cmp(&other.head()) {
-            // Equal heads of strings that fit in them: the longer only adds NULs.
-            Ordering::Equal if a.len() <= 16 && b.len() <= 16 => a.len().cmp(&b.len()),
-            Ordering::Equal => a.cmp(b),
-            other => other,
-        }
+        cmp_names(self.head(), self.text(), other.head(), other.text(), 16)
     }
 }
 

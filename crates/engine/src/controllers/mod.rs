@@ -56,7 +56,7 @@ fn head<const N: usize>(s: &str) -> [u8; N] {
 /// `a.cmp(b)` given their heads (`a`'s and `b`'s first `len` bytes as numbers): equal heads
 /// decide by length when both strings fit in them (the longer one only adds NULs, so it
 /// sorts after), and by the bytes otherwise.
-fn cmp_names<H: Ord>(ha: H, a: &str, hb: H, b: &str, len: usize) -> std::cmp::Ordering {
+pub(crate) fn cmp_names<H: Ord>(ha: H, a: &str, hb: H, b: &str, len: usize) -> std::cmp::Ordering {
     match ha.cmp(&hb) {
         std::cmp::Ordering::Equal if a.len() <= len && b.len() <= len => a.len().cmp(&b.len()),
         std::cmp::Ordering::Equal => a.cmp(b),
@@ -64,13 +64,18 @@ fn cmp_names<H: Ord>(ha: H, a: &str, hb: H, b: &str, len: usize) -> std::cmp::Or
     }
 }
 
+/// The first 16 bytes of `s` (`head`) as a high and a low word.
+pub(crate) fn head16(s: &str) -> [u64; 2] {
+    let bytes = head::<16>(s);
+    let (hi, lo) = bytes.split_at(8);
+    let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
+    [word(hi), word(lo)]
+}
+
 /// `head8(namespace)`, then `head16(name)` as its high and low words.
 fn heads(namespace: &str, name: &str) -> [u64; 3] {
-    let ns = u64::from_be_bytes(head::<8>(namespace));
-    let name_head = head::<16>(name);
-    let (hi, lo) = name_head.split_at(8);
-    let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
-    [ns, word(hi), word(lo)]
+    let [hi, lo] = head16(name);
+    [u64::from_be_bytes(head::<8>(namespace)), hi, lo]
 }
 
 impl ObjectKey {
