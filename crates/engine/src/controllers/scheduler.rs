@@ -1508,6 +1508,13 @@ fn schedule(
     for (row, view) in snap.views() {
         let fits = plain && view.info.plain && (view.usage.pods as i128) < view.info.max_pods;
         let filtered = if fits {
+            // The fast path must agree with the filters (a filter added later that can
+            // refuse a plain pod on a plain node has to be added to `plain` too): every
+            // debug build, tests included, checks it.
+            debug_assert!(
+                filter_node(api, &snap, &facts, &view, &claims).is_ok(),
+                "a filter refused a plain pod on a plain node: PodFacts::plain or NodeInfo::plain misses it"
+            );
             Ok(())
         } else {
             filter_node(api, &snap, &facts, &view, &claims)
