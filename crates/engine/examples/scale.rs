@@ -55,7 +55,7 @@ fn main() {
     // CPU time is steadier than wall time on a shared machine (waiting for a core is not
     // counted); Linux only, 0 elsewhere.
     println!("cpu {cpu:.2}s (user+system of create and settle)");
-    println!("reconciles: {:?}", c.reconciles);
+    println!("reconciles: {:?}", c.reconciles());
     if digest {
         // FNV-1a over every object's JSON, in store order.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -449,12 +449,12 @@ impl ReplicaSetController {
         ReplicaSetController::default()
     }
 
-    fn resolve(api: &Api, namespace: &str, r: &OwnerRef) -> Option<ObjectKey> {
+    fn resolve(api: &Api, namespace: &str, r: &object::OwnerRefView) -> Option<ObjectKey> {
         if r.kind != "ReplicaSet" || !r.api_version.starts_with("apps/") {
             return None;
         }
-        let rs = api.try_get(Kind::ReplicaSet, namespace, &r.name)?;
-        (object::uid(rs) == r.uid).then(|| ObjectKey::new(Kind::ReplicaSet, namespace, &r.name))
+        let rs = api.try_get(Kind::ReplicaSet, namespace, r.name)?;
+        (object::uid(rs) == r.uid).then(|| ObjectKey::new(Kind::ReplicaSet, namespace, r.name))
     }
 
     fn run_sync(&mut self, key: &ObjectKey, api: &mut Api) -> Result<Option<Value>, ApiError> {
@@ -579,7 +579,8 @@ impl Controller for ReplicaSetController {
             }
             Kind::Pod => {
                 let ns = object::namespace(obj);
-                match object::controller_ref(obj) {
+                // Read in place: most pod events are owned by another kind's controller.
+                match object::controller_ref_view(obj) {
                     Some(r) => {
                         if let Some(k) = Self::resolve(api, ns, &r) {
                             out.push(k);

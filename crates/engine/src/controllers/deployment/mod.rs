@@ -107,12 +107,12 @@ impl DeploymentController {
         DeploymentController::default()
     }
 
-    fn resolve(api: &Api, namespace: &str, r: &OwnerRef) -> Option<ObjectKey> {
+    fn resolve(api: &Api, namespace: &str, r: &object::OwnerRefView) -> Option<ObjectKey> {
         if r.kind != "Deployment" || !r.api_version.starts_with("apps/") {
             return None;
         }
-        let d = api.try_get(Kind::Deployment, namespace, &r.name)?;
-        (object::uid(d) == r.uid).then(|| ObjectKey::new(Kind::Deployment, namespace, &r.name))
+        let d = api.try_get(Kind::Deployment, namespace, r.name)?;
+        (object::uid(d) == r.uid).then(|| ObjectKey::new(Kind::Deployment, namespace, r.name))
     }
 
     fn deployments_selecting(
@@ -239,7 +239,7 @@ impl Controller for DeploymentController {
             Kind::Deployment if event.event_type != EventType::Deleted => {
                 out.push(ObjectKey::of(Kind::Deployment, obj));
             }
-            Kind::ReplicaSet => match object::controller_ref(obj) {
+            Kind::ReplicaSet => match object::controller_ref_view(obj) {
                 Some(r) => out.extend(Self::resolve(api, ns, &r)),
                 None if event.event_type != EventType::Deleted => {
                     out.extend(Self::deployments_selecting(api, ns, &object::labels(obj)));
@@ -249,10 +249,11 @@ impl Controller for DeploymentController {
             Kind::Pod => {
                 // Recreate waits for old pods to be gone, and a stuck pod arms the progress
                 // deadline: both need the owning deployment to look again.
-                let owner = object::controller_ref(obj)
+                // Read in place: most pods are not a ReplicaSet's.
+                let owner = object::controller_ref_view(obj)
                     .filter(|r| r.kind == "ReplicaSet")
-                    .and_then(|r| api.try_get(Kind::ReplicaSet, ns, &r.name))
-                    .and_then(|rs| object::controller_ref(rs));
+                    .and_then(|r| api.try_get(Kind::ReplicaSet, ns, r.name))
+                    .and_then(|rs| object::controller_ref_view(rs));
                 if let Some(k) = owner.and_then(|r| Self::resolve(api, ns, &r)) {
                     out.push(k);
                 }

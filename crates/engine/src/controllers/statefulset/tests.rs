@@ -1042,7 +1042,7 @@ fn mixed_cluster_run(full_syncs: bool) -> (String, usize) {
             ev.time
         ));
     }
-    log.push_str(&format!("{:?} {:?}\n", c.reconciles, c.now()));
+    log.push_str(&format!("{:?} {:?}\n", c.reconciles(), c.now()));
     super::FULL_SYNCS.with(|f| f.set(false));
     (log, super::SETTLED_SKIPS.with(std::cell::Cell::get))
 }
