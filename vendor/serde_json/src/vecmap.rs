@@ -1,47 +1,34 @@
 //! kubeplay: the sorted-vector map behind `Map` (in place of `BTreeMap`).
 //!
-//! The keys are one sorted slice and the values one `Vec` at the same indexes, so iteration
-//! is in key order exactly as with `BTreeMap`, and so is everything that follows from it
-//! (serialisation, equality, `Debug`). API objects' maps hold a handful of keys: a lookup
-//! there is a scan that compares lengths before bytes, and iteration walks two blocks. Bigger
-//! maps use binary search. Bulk building (`from_iter`, `extend`, `append`, the deserialisers)
-//! sorts once, so a huge unsorted object costs O(n log n), never O(n²).
-//!
-//! The key slice is reference-counted and shared by clones: `Map` copies a map on write
-//! (`Arc::make_mut`), and most writes replace values, so a copy clones the values (maps and
-//! arrays inside are shared in turn) and bumps one count for the keys instead of cloning every
-//! key `String`. Only a write that changes the key set (a new key, a removal) copies the keys,
-//! and only when they are still shared. Spare slots at the end of the slice hold empty keys
-//! (no allocation) so that building a map key by key does not reallocate the keys each time.
+//! The entries are one `Vec` of (key, value) pairs kept sorted by key, so iteration is in key
+//! order exactly as with `BTreeMap`, and so is everything that follows from it (serialisation,
+//! equality, `Debug`). API objects' maps hold a handful of keys: a lookup there is a scan that
+//! compares lengths before bytes, a clone is one allocation, and iteration walks one block.
+//! Bigger maps use binary search. Bulk building (`from_iter`, `extend`, `append`, the
+//! deserialisers) sorts once, so a huge unsorted object costs O(n log n), never O(n²).
 //!
 //! The module mirrors the parts of `alloc::collections::btree_map` that map.rs uses, under the
 //! same names, so map.rs reads as upstream's.
 
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::cmp::Ordering;
 use core::fmt::{self, Debug};
 use core::hash::{Hash, Hasher};
-use core::{iter, mem, slice};
+use core::mem;
 
 /// Up to this many entries a lookup scans instead of bisecting.
 const SCAN: usize = 16;
 
-
 pub struct VecMap<K, V> {
-    /// `keys[..values.len()]` are the keys, sorted and unique; the rest are `K::default()`,
-    /// room for inserts while the slice is unshared. Shared between clones.
-    keys: Arc<[K]>,
-    values: Vec<V>,
+    entries: Vec<(K, V)>,
 }
 
-impl<K, V: Clone> Clone for VecMap<K, V> {
+impl<K: Clone, V: Clone> Clone for VecMap<K, V> {
     #[inline]
     fn clone(&self) -> Self {
         VecMap {
-            keys: Arc::clone(&self.keys),
-            values: self.values.clone(),
+            entries: self.entries.clone(),
         }
     }
 }
@@ -50,9 +37,7 @@ impl<K, V> Default for VecMap<K, V> {
     #[inline]
     fn default() -> Self {
         VecMap {
-            // The empty slice is a static: an empty map allocates nothing for its keys.
-            keys: Arc::default(),
-            values: Vec::new(),
+            entries: Vec::new(),
         }
     }
 }
@@ -60,16 +45,14 @@ impl<K, V> Default for VecMap<K, V> {
 impl<K: PartialEq, V: PartialEq> PartialEq for VecMap<K, V> {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.values.len() == other.values.len()
-            && (Arc::ptr_eq(&self.keys, &other.keys) || self.key_slice() == other.key_slice())
-            && self.values == other.values
+        self.entries == other.entries
     }
 }
 
 impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_usize(self.values.len());
-        for (k, v) in self.iter() {
+        state.write_usize(self.entries.len());
+        for (k, v) in &self.entries {
             k.hash(state);
             v.hash(state);
         }
@@ -78,7 +61,9 @@ impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
 
 impl<K: Debug, V: Debug> Debug for VecMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        f.debug_map()
+            .entries(self.entries.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 
@@ -89,88 +74,17 @@ fn same_size<Q: ?Sized>(a: &Q, b: &Q) -> bool {
     mem::size_of_val(a) == mem::size_of_val(b)
 }
 
-/// How many key slots to allocate when `needed` no longer fit: double what is there, like
-/// `Vec`, so that building a map key by key reallocates its keys O(log n) times.
-#[inline]
-fn room_for(needed: usize, slots: usize) -> usize {
-    needed.max(slots * 2).max(4)
-}
-
-/// The index of `key` in the sorted `keys` of a big map, if present.
-#[inline(never)]
-fn bisect<K: Borrow<Q>, Q: ?Sized + Ord>(keys: &[K], key: &Q) -> Option<usize> {
-    keys.binary_search_by(|k| k.borrow().cmp(key)).ok()
-}
-
-impl<K, V> VecMap<K, V> {
-    /// The keys, in order, at the indexes of their values.
-    #[inline(always)]
-    fn key_slice(&self) -> &[K] {
-        &self.keys[..self.values.len()]
-    }
-
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    #[inline]
-    pub fn iter(&self) -> Iter<'_, K, V> {
-        self.key_slice().iter().zip(self.values.iter())
-    }
-
-    #[inline]
-    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        let len = self.values.len();
-        self.keys[..len].iter().zip(self.values.iter_mut())
-    }
-
-    #[inline]
-    pub fn keys(&self) -> Keys<'_, K> {
-        self.key_slice().iter()
-    }
-
-    #[inline]
-    pub fn values(&self) -> Values<'_, V> {
-        self.values.iter()
-    }
-
-    #[inline]
-    pub fn values_mut(&mut self) -> ValuesMut<'_, V> {
-        self.values.iter_mut()
-    }
-
-    #[inline]
-    pub fn into_values(self) -> IntoValues<V> {
-        self.values.into_iter()
-    }
-}
-
-impl<K: Ord + Clone + Default, V> VecMap<K, V> {
+impl<K: Ord, V> VecMap<K, V> {
     #[inline]
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Builds from entries sorted by key with unique keys.
-    fn from_sorted(mut entries: Vec<(K, V)>) -> Self {
-        // The keys move to their slice (one allocation: the iterator has an exact length)
-        // and the values are collected in place, reusing the entries' allocation.
-        let keys: Arc<[K]> = entries.iter_mut().map(|(k, _)| mem::take(k)).collect();
-        let values: Vec<V> = entries.into_iter().map(|(_, v)| v).collect();
-        VecMap { keys, values }
     }
 
     /// Sorts `entries` by key (stable) and keeps the last of equal keys, as `BTreeMap`'s
     /// `from_iter` and repeated `insert`s do.
     fn from_unsorted(mut entries: Vec<(K, V)>) -> Self {
         if entries.windows(2).all(|w| w[0].0 < w[1].0) {
-            return Self::from_sorted(entries);
+            return VecMap { entries };
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<(K, V)> = Vec::with_capacity(entries.len());
@@ -180,100 +94,25 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
                 _ => out.push((k, v)),
             }
         }
-        Self::from_sorted(out)
+        VecMap { entries: out }
     }
 
-    /// The keys by value, leaving the key slice empty (the values stay): moved out when the
-    /// slice is unshared, cloned otherwise.
-    fn take_keys(&mut self) -> Vec<K> {
-        let len = self.values.len();
-        let keys = match Arc::get_mut(&mut self.keys) {
-            Some(own) => own[..len].iter_mut().map(mem::take).collect(),
-            None => self.keys[..len].to_vec(),
-        };
-        self.keys = Arc::default();
-        keys
-    }
-
-    /// The entries by value, leaving this map empty.
-    fn take_entries(&mut self) -> Vec<(K, V)> {
-        let keys = self.take_keys();
-        keys.into_iter().zip(mem::take(&mut self.values)).collect()
-    }
-
-    /// The key slots, unshared, with room for `extra` more keys than there are values.
-    fn keys_mut(&mut self, extra: usize) -> &mut [K] {
-        let len = self.values.len();
-        let needed = len + extra;
-        let fits = self.keys.len() >= needed;
-        if !(fits && Arc::get_mut(&mut self.keys).is_some()) {
-            let slots = match Arc::get_mut(&mut self.keys) {
-                Some(_) => room_for(needed, self.keys.len()),
-                // A copy for a new key: some room for the next ones of the same write.
-                None => (needed + needed / 2).max(4),
-            };
-            let spare = slots - len;
-            let fresh = iter::repeat_with(K::default).take(spare);
-            self.keys = match Arc::get_mut(&mut self.keys) {
-                Some(own) => own[..len].iter_mut().map(mem::take).chain(fresh).collect(),
-                None => self.keys[..len].iter().cloned().chain(fresh).collect(),
-            };
-        }
-        match Arc::get_mut(&mut self.keys) {
-            Some(keys) => keys,
-            None => unreachable!("the keys were made unshared just above"),
-        }
-    }
-
-    /// Puts `key` and `value` in at `index` (where `find` said the key goes).
+    /// The index of `key`, if present.
     #[inline]
-    fn insert_at(&mut self, index: usize, key: K, value: V) {
-        let len = self.values.len();
-        let keys = self.keys_mut(1);
-        // The spare slot at `len` moves to `index` and takes the key.
-        keys[index..=len].rotate_right(1);
-        keys[index] = key;
-        self.values.insert(index, value);
-    }
-
-    /// Takes the entry at `index` out.
-    fn remove_at(&mut self, index: usize) -> (K, V) {
-        let len = self.values.len();
-        let key = match Arc::get_mut(&mut self.keys) {
-            Some(keys) => {
-                keys[index..len].rotate_left(1);
-                mem::take(&mut keys[len - 1])
-            }
-            None => {
-                let key = self.keys[index].clone();
-                self.keys = self.keys[..index]
-                    .iter()
-                    .chain(&self.keys[index + 1..len])
-                    .cloned()
-                    .collect();
-                key
-            }
-        };
-        (key, self.values.remove(index))
-    }
-
-    /// The index of `key`, if present. Always inlined, and only the scan is: most lookups
-    /// are a short scan, and as a call (or with the bisection inlined too) the lookup's
-    /// set-up cost as much as the scan (measured).
-    #[inline(always)]
     fn position<Q>(&self, key: &Q) -> Option<usize>
     where
         K: Borrow<Q>,
         Q: ?Sized + Ord,
     {
-        let keys = self.key_slice();
-        if keys.len() <= SCAN {
-            keys.iter().position(|k| {
+        if self.entries.len() <= SCAN {
+            self.entries.iter().position(|(k, _)| {
                 let k: &Q = k.borrow();
                 same_size(k, key) && k == key
             })
         } else {
-            bisect(keys, key)
+            self.entries
+                .binary_search_by(|(k, _)| k.borrow().cmp(key))
+                .ok()
         }
     }
 
@@ -286,14 +125,13 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
     {
         match self.position(key) {
             Some(i) => Ok(i),
-            None => Err(self.key_slice().partition_point(|k| k.borrow() < key)),
+            None => Err(self.entries.partition_point(|(k, _)| k.borrow() < key)),
         }
     }
 
     #[inline]
     pub fn clear(&mut self) {
-        self.values.clear();
-        self.keys = Arc::default();
+        self.entries.clear();
     }
 
     #[inline]
@@ -303,7 +141,7 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
         Q: ?Sized + Ord,
     {
         match self.position(key) {
-            Some(i) => Some(&self.values[i]),
+            Some(i) => Some(&self.entries[i].1),
             None => None,
         }
     }
@@ -324,7 +162,7 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
         Q: ?Sized + Ord,
     {
         match self.position(key) {
-            Some(i) => Some(&mut self.values[i]),
+            Some(i) => Some(&mut self.entries[i].1),
             None => None,
         }
     }
@@ -336,7 +174,10 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
         Q: ?Sized + Ord,
     {
         match self.position(key) {
-            Some(i) => Some((&self.keys[i], &self.values[i])),
+            Some(i) => {
+                let (k, v) = &self.entries[i];
+                Some((k, v))
+            }
             None => None,
         }
     }
@@ -345,17 +186,17 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         // Building in key order (json!, sorted input) appends.
-        let at = match self.key_slice().last() {
+        let at = match self.entries.last() {
             None => Err(0),
-            Some(last) => match last.cmp(&key) {
-                Ordering::Less => Err(self.values.len()),
+            Some((last, _)) => match last.cmp(&key) {
+                Ordering::Less => Err(self.entries.len()),
                 _ => self.find(&key),
             },
         };
         match at {
-            Ok(i) => Some(mem::replace(&mut self.values[i], value)),
+            Ok(i) => Some(mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
-                self.insert_at(i, key, value);
+                self.entries.insert(i, (key, value));
                 None
             }
         }
@@ -377,101 +218,134 @@ impl<K: Ord + Clone + Default, V> VecMap<K, V> {
         Q: ?Sized + Ord,
     {
         match self.position(key) {
-            Some(i) => Some(self.remove_at(i)),
+            Some(i) => Some(self.entries.remove(i)),
             None => None,
         }
     }
 
     /// Moves every entry of `other` in (its values win on equal keys), leaving it empty.
     pub fn append(&mut self, other: &mut Self) {
-        let theirs = other.take_entries();
+        let theirs = mem::take(&mut other.entries);
         self.extend(theirs);
     }
 
     #[inline]
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         match self.find(&key) {
-            Ok(index) => Entry::Occupied(OccupiedEntry { map: self, index }),
+            Ok(index) => Entry::Occupied(OccupiedEntry {
+                entries: &mut self.entries,
+                index,
+            }),
             Err(index) => Entry::Vacant(VacantEntry {
-                map: self,
+                entries: &mut self.entries,
                 index,
                 key,
             }),
         }
     }
 
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    #[inline]
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        self.entries.iter().map(pair_ref as fn(&(K, V)) -> (&K, &V))
+    }
+
+    #[inline]
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        self.entries
+            .iter_mut()
+            .map(pair_mut as fn(&mut (K, V)) -> (&K, &mut V))
+    }
+
+    #[inline]
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        self.entries.iter().map(key_ref as fn(&(K, V)) -> &K)
+    }
+
+    #[inline]
+    pub fn values(&self) -> Values<'_, K, V> {
+        self.entries.iter().map(value_ref as fn(&(K, V)) -> &V)
+    }
+
+    #[inline]
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        self.entries
+            .iter_mut()
+            .map(value_mut as fn(&mut (K, V)) -> &mut V)
+    }
+
+    #[inline]
+    pub fn into_values(self) -> IntoValues<K, V> {
+        self.entries
+            .into_iter()
+            .map(value_owned as fn((K, V)) -> V)
+    }
+
+    #[inline]
     pub fn retain<F>(&mut self, mut f: F)
     where
         F: FnMut(&K, &mut V) -> bool,
     {
-        let len = self.values.len();
-        // Which entries stay; allocated only once one goes.
-        let mut keep: Vec<bool> = Vec::new();
-        for (i, (k, v)) in self.keys[..len].iter().zip(&mut self.values).enumerate() {
-            let stays = f(k, v);
-            if !stays && keep.is_empty() {
-                keep = iter::repeat_n(true, len).collect();
-            }
-            if !keep.is_empty() {
-                keep[i] = stays;
-            }
-        }
-        if keep.is_empty() {
-            return;
-        }
-        let mut flags = keep.iter();
-        self.values.retain(|_| flags.next().copied().unwrap_or(true));
-        match Arc::get_mut(&mut self.keys) {
-            Some(keys) => {
-                // Stable compaction; the emptied tail goes back to spare slots.
-                let mut kept = 0;
-                for (i, stays) in keep.iter().enumerate() {
-                    if *stays {
-                        keys.swap(kept, i);
-                        kept += 1;
-                    }
-                }
-                for slot in &mut keys[kept..len] {
-                    drop(mem::take(slot));
-                }
-            }
-            None => {
-                self.keys = self.keys[..len]
-                    .iter()
-                    .zip(&keep)
-                    .filter(|(_, stays)| **stays)
-                    .map(|(k, _)| k.clone())
-                    .collect();
-            }
-        }
+        self.entries.retain_mut(|(k, v)| f(k, v));
     }
 }
 
-pub type Iter<'a, K, V> = iter::Zip<slice::Iter<'a, K>, slice::Iter<'a, V>>;
-pub type IterMut<'a, K, V> = iter::Zip<slice::Iter<'a, K>, slice::IterMut<'a, V>>;
-pub type IntoIter<K, V> = iter::Zip<alloc::vec::IntoIter<K>, alloc::vec::IntoIter<V>>;
-pub type Keys<'a, K> = slice::Iter<'a, K>;
-pub type Values<'a, V> = slice::Iter<'a, V>;
-pub type ValuesMut<'a, V> = slice::IterMut<'a, V>;
-pub type IntoValues<V> = alloc::vec::IntoIter<V>;
+fn pair_ref<K, V>(e: &(K, V)) -> (&K, &V) {
+    (&e.0, &e.1)
+}
+fn pair_mut<K, V>(e: &mut (K, V)) -> (&K, &mut V) {
+    (&e.0, &mut e.1)
+}
+fn key_ref<K, V>(e: &(K, V)) -> &K {
+    &e.0
+}
+fn value_ref<K, V>(e: &(K, V)) -> &V {
+    &e.1
+}
+fn value_mut<K, V>(e: &mut (K, V)) -> &mut V {
+    &mut e.1
+}
+fn value_owned<K, V>(e: (K, V)) -> V {
+    e.1
+}
 
-impl<K: Ord + Clone + Default, V> IntoIterator for VecMap<K, V> {
+pub type Iter<'a, K, V> =
+    core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+pub type IterMut<'a, K, V> =
+    core::iter::Map<core::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> (&'a K, &'a mut V)>;
+pub type IntoIter<K, V> = alloc::vec::IntoIter<(K, V)>;
+pub type Keys<'a, K, V> = core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a K>;
+pub type Values<'a, K, V> =
+    core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> &'a V>;
+pub type ValuesMut<'a, K, V> =
+    core::iter::Map<core::slice::IterMut<'a, (K, V)>, fn(&'a mut (K, V)) -> &'a mut V>;
+pub type IntoValues<K, V> = core::iter::Map<alloc::vec::IntoIter<(K, V)>, fn((K, V)) -> V>;
+
+impl<K, V> IntoIterator for VecMap<K, V> {
     type Item = (K, V);
     type IntoIter = IntoIter<K, V>;
     #[inline]
-    fn into_iter(mut self) -> Self::IntoIter {
-        let keys = self.take_keys();
-        keys.into_iter().zip(mem::take(&mut self.values))
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
     }
 }
 
-impl<K: Ord + Clone + Default, V> FromIterator<(K, V)> for VecMap<K, V> {
+impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
         Self::from_unsorted(iter.into_iter().collect())
     }
 }
 
-impl<K: Ord + Clone + Default, V> Extend<(K, V)> for VecMap<K, V> {
+impl<K: Ord, V> Extend<(K, V)> for VecMap<K, V> {
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         let mut iter = iter.into_iter();
         // A few entries go in one by one; many are appended and sorted once.
@@ -486,12 +360,13 @@ impl<K: Ord + Clone + Default, V> Extend<(K, V)> for VecMap<K, V> {
                 }
             }
         }
-        let mut iter = iter.peekable();
-        if iter.peek().is_none() {
+        let mut all = mem::take(&mut self.entries);
+        let before = all.len();
+        all.extend(iter);
+        if all.len() == before {
+            self.entries = all;
             return;
         }
-        let mut all = self.take_entries();
-        all.extend(iter);
         // Stable: for equal keys the later (the extension's) value wins.
         *self = Self::from_unsorted(all);
     }
@@ -499,7 +374,7 @@ impl<K: Ord + Clone + Default, V> Extend<(K, V)> for VecMap<K, V> {
 
 impl<K, Q, V> core::ops::Index<&Q> for VecMap<K, V>
 where
-    K: Borrow<Q> + Ord + Clone + Default,
+    K: Borrow<Q> + Ord,
     Q: ?Sized + Ord,
 {
     type Output = V;
@@ -515,12 +390,12 @@ pub enum Entry<'a, K, V> {
 }
 
 pub struct VacantEntry<'a, K, V> {
-    map: &'a mut VecMap<K, V>,
+    entries: &'a mut Vec<(K, V)>,
     index: usize,
     key: K,
 }
 
-impl<'a, K: Ord + Clone + Default, V> VacantEntry<'a, K, V> {
+impl<'a, K, V> VacantEntry<'a, K, V> {
     #[inline]
     pub fn key(&self) -> &K {
         &self.key
@@ -528,40 +403,40 @@ impl<'a, K: Ord + Clone + Default, V> VacantEntry<'a, K, V> {
 
     #[inline]
     pub fn insert(self, value: V) -> &'a mut V {
-        self.map.insert_at(self.index, self.key, value);
-        &mut self.map.values[self.index]
+        self.entries.insert(self.index, (self.key, value));
+        &mut self.entries[self.index].1
     }
 }
 
 pub struct OccupiedEntry<'a, K, V> {
-    map: &'a mut VecMap<K, V>,
+    entries: &'a mut Vec<(K, V)>,
     index: usize,
 }
 
-impl<'a, K: Ord + Clone + Default, V> OccupiedEntry<'a, K, V> {
+impl<'a, K, V> OccupiedEntry<'a, K, V> {
     #[inline]
     pub fn key(&self) -> &K {
-        &self.map.keys[self.index]
+        &self.entries[self.index].0
     }
 
     #[inline]
     pub fn get(&self) -> &V {
-        &self.map.values[self.index]
+        &self.entries[self.index].1
     }
 
     #[inline]
     pub fn get_mut(&mut self) -> &mut V {
-        &mut self.map.values[self.index]
+        &mut self.entries[self.index].1
     }
 
     #[inline]
     pub fn into_mut(self) -> &'a mut V {
-        &mut self.map.values[self.index]
+        &mut self.entries[self.index].1
     }
 
     #[inline]
     pub fn insert(&mut self, value: V) -> V {
-        mem::replace(&mut self.map.values[self.index], value)
+        mem::replace(&mut self.entries[self.index].1, value)
     }
 
     #[inline]
@@ -571,7 +446,7 @@ impl<'a, K: Ord + Clone + Default, V> OccupiedEntry<'a, K, V> {
 
     #[inline]
     pub fn remove_entry(self) -> (K, V) {
-        self.map.remove_at(self.index)
+        self.entries.remove(self.index)
     }
 }
 
@@ -689,28 +564,5 @@ mod tests {
             map.clear();
             same(&map, &Model::new());
         }
-    }
-
-    #[test]
-    fn a_copy_shares_its_keys_until_the_key_set_changes() {
-        let mut a: VecMap<String, u32> = VecMap::new();
-        for k in ["b", "a", "c"] {
-            a.insert(k.to_string(), 1);
-        }
-        let mut b = a.clone();
-        *b.get_mut("a").unwrap() = 2;
-        assert!(alloc::sync::Arc::ptr_eq(&a.keys, &b.keys));
-        b.insert("d".to_string(), 3);
-        assert!(!alloc::sync::Arc::ptr_eq(&a.keys, &b.keys));
-        assert_eq!(a.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert_eq!(b.keys().collect::<Vec<_>>(), ["a", "b", "c", "d"]);
-        assert_eq!(a.get("a"), Some(&1));
-        assert_eq!(b.get("a"), Some(&2));
-        // Equal maps whatever their spare room.
-        let mut c = b.clone();
-        c.remove("d");
-        assert!(c != a);
-        *c.get_mut("a").unwrap() = 1;
-        assert!(c == a);
     }
 }
