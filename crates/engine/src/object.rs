@@ -15,7 +15,7 @@ pub type Object = Value;
 /// whose small-map lookup compares lengths before bytes.
 #[inline]
 pub fn field<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    m.get(key)
+    m.get_str(key)
 }
 
 /// Reads a nested field by path segments; missing or mistyped reads as `None`.

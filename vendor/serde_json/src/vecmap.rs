@@ -74,6 +74,62 @@ fn same_size<Q: ?Sized>(a: &Q, b: &Q) -> bool {
     mem::size_of_val(a) == mem::size_of_val(b)
 }
 
+/// Equality of two byte strings of the same length `n`, without a libc call for n <= 16:
+/// two (possibly overlapping) word loads per side. API objects' keys are short ("name",
+/// "metadata", "resourceVersion"), and a call to `bcmp` cost more than the scan around it.
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        if n > 16 {
+            return a == b;
+        }
+        return word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8);
+    }
+    if n >= 4 {
+        return word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4);
+    }
+    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+}
+
+#[inline(always)]
+fn word8(s: &[u8], at: usize) -> u64 {
+    match s.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => 0,
+    }
+}
+
+#[inline(always)]
+fn word4(s: &[u8], at: usize) -> u32 {
+    match s.get(at..at + 4) {
+        Some(w) => u32::from_le_bytes([w[0], w[1], w[2], w[3]]),
+        None => 0,
+    }
+}
+
+impl<V> VecMap<alloc::string::String, V> {
+    /// `get` for a `str` key: the same answer, with the small-map scan comparing short keys
+    /// inline (`short_eq`) instead of calling `bcmp`.
+    #[inline(always)]
+    pub fn get_str(&self, key: &str) -> Option<&V> {
+        if self.entries.len() <= SCAN {
+            let key = key.as_bytes();
+            for (k, v) in &self.entries {
+                if short_eq(k.as_bytes(), key) {
+                    return Some(v);
+                }
+            }
+            None
+        } else {
+            self.get(key)
+        }
+    }
+}
+
 impl<K: Ord, V> VecMap<K, V> {
     #[inline]
     pub fn new() -> Self {
