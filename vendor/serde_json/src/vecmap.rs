@@ -621,4 +621,35 @@ mod tests {
             same(&map, &Model::new());
         }
     }
+
+    #[test]
+    fn get_str_answers_as_get_for_every_length_and_every_differing_byte() {
+        let mut map: VecMap<String, usize> = VecMap::new();
+        let mut probes: Vec<String> = Vec::new();
+        for n in 0..=20usize {
+            let base: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            map.insert(base.clone(), n);
+            probes.push(base.clone());
+            for at in 0..n {
+                let mut bytes = base.clone().into_bytes();
+                bytes[at] = b'Z';
+                probes.push(String::from_utf8(bytes).unwrap());
+            }
+            probes.push(base + "x");
+        }
+        // A small map scans (short_eq), the big one bisects: both must answer as `get`.
+        let by_len = |lens: core::ops::Range<usize>| -> VecMap<String, usize> {
+            map.iter()
+                .filter(|(k, _)| lens.contains(&k.len()))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect()
+        };
+        let (short, long) = (by_len(0..12), by_len(5..21));
+        assert!(short.len() <= super::SCAN && long.len() <= super::SCAN && map.len() > super::SCAN);
+        for probe in &probes {
+            for m in [&map, &short, &long] {
+                assert_eq!(m.get_str(probe), m.get(probe.as_str()), "{probe:?}");
+            }
+        }
+    }
 }
