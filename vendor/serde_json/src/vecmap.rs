@@ -74,8 +74,8 @@ fn same_size<Q: ?Sized>(a: &Q, b: &Q) -> bool {
     mem::size_of_val(a) == mem::size_of_val(b)
 }
 
-/// Equality of two byte strings of the same length `n`, without a libc call for n <= 16:
-/// two (possibly overlapping) word loads per side. API objects' keys are short ("name",
+/// Equality of two byte strings of the same length `n`, without a libc call for n <= 32:
+/// two or four (possibly overlapping) word loads per side. API objects' keys are short ("name",
 /// "metadata", "resourceVersion"), and a call to `bcmp` cost more than the scan around it.
 #[inline(always)]
 fn short_eq(a: &[u8], b: &[u8]) -> bool {
@@ -85,7 +85,14 @@ fn short_eq(a: &[u8], b: &[u8]) -> bool {
     }
     if n >= 8 {
         if n > 16 {
-            return a == b;
+            if n > 32 {
+                return a == b;
+            }
+            // "creationTimestamp", "terminationGracePeriodSeconds": four words.
+            return word8(a, 0) == word8(b, 0)
+                && word8(a, 8) == word8(b, 8)
+                && word8(a, n - 16) == word8(b, n - 16)
+                && word8(a, n - 8) == word8(b, n - 8);
         }
         return word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8);
     }
@@ -626,7 +633,7 @@ mod tests {
     fn get_str_answers_as_get_for_every_length_and_every_differing_byte() {
         let mut map: VecMap<String, usize> = VecMap::new();
         let mut probes: Vec<String> = Vec::new();
-        for n in 0..=20usize {
+        for n in 0..=40usize {
             let base: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
             map.insert(base.clone(), n);
             probes.push(base.clone());
@@ -644,10 +651,13 @@ mod tests {
                 .map(|(k, v)| (k.clone(), *v))
                 .collect()
         };
-        let (short, long) = (by_len(0..12), by_len(5..21));
-        assert!(short.len() <= super::SCAN && long.len() <= super::SCAN && map.len() > super::SCAN);
+        let (short, long, longer) = (by_len(0..12), by_len(5..21), by_len(21..37));
+        for m in [&short, &long, &longer] {
+            assert!(m.len() <= super::SCAN);
+        }
+        assert!(map.len() > super::SCAN);
         for probe in &probes {
-            for m in [&map, &short, &long] {
+            for m in [&map, &short, &long, &longer] {
                 assert_eq!(m.get_str(probe), m.get(probe.as_str()), "{probe:?}");
             }
         }
