@@ -519,7 +519,7 @@ mod tests {
     //! taken along the way so that shared and unshared key slices are both exercised.
     use super::VecMap;
     use alloc::collections::BTreeMap;
-    use alloc::string::{String, ToString};
+    use alloc::string::String;
     use alloc::vec::Vec;
 
     type Model = BTreeMap<String, u32>;
