@@ -74,6 +74,69 @@ fn same_size<Q: ?Sized>(a: &Q, b: &Q) -> bool {
     mem::size_of_val(a) == mem::size_of_val(b)
 }
 
+/// Equality of two byte strings of the same length `n`, without a libc call for n <= 32:
+/// two or four (possibly overlapping) word loads per side. API objects' keys are short ("name",
+/// "metadata", "resourceVersion"), and a call to `bcmp` cost more than the scan around it.
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        if n > 16 {
+            if n > 32 {
+                return a == b;
+            }
+            // "creationTimestamp", "terminationGracePeriodSeconds": four words.
+            return word8(a, 0) == word8(b, 0)
+                && word8(a, 8) == word8(b, 8)
+                && word8(a, n - 16) == word8(b, n - 16)
+                && word8(a, n - 8) == word8(b, n - 8);
+        }
+        return word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8);
+    }
+    if n >= 4 {
+        return word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4);
+    }
+    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+}
+
+#[inline(always)]
+fn word8(s: &[u8], at: usize) -> u64 {
+    match s.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => 0,
+    }
+}
+
+#[inline(always)]
+fn word4(s: &[u8], at: usize) -> u32 {
+    match s.get(at..at + 4) {
+        Some(w) => u32::from_le_bytes([w[0], w[1], w[2], w[3]]),
+        None => 0,
+    }
+}
+
+impl<V> VecMap<alloc::string::String, V> {
+    /// `get` for a `str` key: the same answer, with the small-map scan comparing short keys
+    /// inline (`short_eq`) instead of calling `bcmp`.
+    #[inline(always)]
+    pub fn get_str(&self, key: &str) -> Option<&V> {
+        if self.entries.len() <= SCAN {
+            let key = key.as_bytes();
+            for (k, v) in &self.entries {
+                if short_eq(k.as_bytes(), key) {
+                    return Some(v);
+                }
+            }
+            None
+        } else {
+            self.get(key)
+        }
+    }
+}
+
 impl<K: Ord, V> VecMap<K, V> {
     #[inline]
     pub fn new() -> Self {
@@ -447,5 +510,156 @@ impl<'a, K, V> OccupiedEntry<'a, K, V> {
     #[inline]
     pub fn remove_entry(self) -> (K, V) {
         self.entries.remove(self.index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The map against `BTreeMap` as the model, through every mutating path, with clones
+    //! taken along the way so that shared and unshared key slices are both exercised.
+    use super::VecMap;
+    use alloc::collections::BTreeMap;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    type Model = BTreeMap<String, u32>;
+
+    fn same(map: &VecMap<String, u32>, model: &Model) {
+        let got: Vec<(&String, &u32)> = map.iter().collect();
+        let want: Vec<(&String, &u32)> = model.iter().collect();
+        assert_eq!(got, want);
+        assert_eq!(map.len(), model.len());
+        assert_eq!(map.keys().count(), model.len());
+        for (k, v) in model {
+            assert_eq!(map.get(k.as_str()), Some(v));
+        }
+        assert_eq!(map.get("absent"), None);
+    }
+
+    /// A small deterministic generator (xorshift) for keys and operations.
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn key(&mut self, spread: u64) -> String {
+            let n = self.next() % spread;
+            // Keys of a few equal lengths, so the scan compares bytes too.
+            alloc::format!("k{}", n * 7 % (spread + 3))
+        }
+    }
+
+    #[test]
+    fn behaves_like_a_btreemap_through_shared_and_unshared_writes() {
+        for spread in [3u64, 12, 40] {
+            let mut gen = Gen(0x9e37_79b9_7f4a_7c15 ^ spread);
+            let mut map: VecMap<String, u32> = VecMap::new();
+            let mut model = Model::new();
+            let mut old: Vec<(VecMap<String, u32>, Model)> = Vec::new();
+            for step in 0..3000u32 {
+                if gen.next() % 5 == 0 {
+                    old.push((map.clone(), model.clone()));
+                }
+                let key = gen.key(spread);
+                match gen.next() % 9 {
+                    0 | 1 | 2 => assert_eq!(map.insert(key.clone(), step), model.insert(key, step)),
+                    3 => assert_eq!(map.remove(key.as_str()), model.remove(&key)),
+                    4 => assert_eq!(
+                        map.remove_entry(key.as_str()),
+                        model.remove_entry(&key)
+                    ),
+                    5 => {
+                        let cut = (gen.next() % 4) as u32;
+                        map.retain(|_, v| *v % 4 != cut);
+                        model.retain(|_, v| *v % 4 != cut);
+                    }
+                    6 => match (map.entry(key.clone()), model.entry(key)) {
+                        (super::Entry::Vacant(a), alloc::collections::btree_map::Entry::Vacant(b)) => {
+                            assert_eq!(a.key(), b.key());
+                            *a.insert(step) += 1;
+                            *b.insert(step) += 1;
+                        }
+                        (super::Entry::Occupied(a), alloc::collections::btree_map::Entry::Occupied(b)) => {
+                            assert_eq!(a.key(), b.key());
+                            if step % 2 == 0 {
+                                assert_eq!(a.remove_entry(), b.remove_entry());
+                            } else {
+                                *a.into_mut() += 1;
+                                *b.into_mut() += 1;
+                            }
+                        }
+                        _ => panic!("entry kinds differ"),
+                    },
+                    7 => {
+                        let n = gen.next() % 8;
+                        let more: Vec<(String, u32)> =
+                            (0..n).map(|i| (gen.key(spread), step + i as u32)).collect();
+                        map.extend(more.clone());
+                        model.extend(more);
+                    }
+                    _ => {
+                        for (_, v) in map.iter_mut() {
+                            *v += 1;
+                        }
+                        for v in model.values_mut() {
+                            *v += 1;
+                        }
+                    }
+                }
+                same(&map, &model);
+                if step % 500 == 499 {
+                    let owned: Vec<(String, u32)> = map.clone().into_iter().collect();
+                    assert_eq!(owned, model.clone().into_iter().collect::<Vec<_>>());
+                    let mut other: VecMap<String, u32> = owned.iter().rev().cloned().collect();
+                    assert!(other == map);
+                    map.append(&mut other);
+                    assert!(other.is_empty());
+                    same(&map, &model);
+                }
+            }
+            // Every clone still holds what the model held when it was taken.
+            for (m, model) in &old {
+                same(m, model);
+            }
+            map.clear();
+            same(&map, &Model::new());
+        }
+    }
+
+    #[test]
+    fn get_str_answers_as_get_for_every_length_and_every_differing_byte() {
+        let mut map: VecMap<String, usize> = VecMap::new();
+        let mut probes: Vec<String> = Vec::new();
+        for n in 0..=40usize {
+            let base: String = (0..n).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            map.insert(base.clone(), n);
+            probes.push(base.clone());
+            for at in 0..n {
+                let mut bytes = base.clone().into_bytes();
+                bytes[at] = b'Z';
+                probes.push(String::from_utf8(bytes).unwrap());
+            }
+            probes.push(base + "x");
+        }
+        // A small map scans (short_eq), the big one bisects: both must answer as `get`.
+        let by_len = |lens: core::ops::Range<usize>| -> VecMap<String, usize> {
+            map.iter()
+                .filter(|(k, _)| lens.contains(&k.len()))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect()
+        };
+        let (short, long, longer) = (by_len(0..12), by_len(5..21), by_len(21..37));
+        for m in [&short, &long, &longer] {
+            assert!(m.len() <= super::SCAN);
+        }
+        assert!(map.len() > super::SCAN);
+        for probe in &probes {
+            for m in [&map, &short, &long, &longer] {
+                assert_eq!(m.get_str(probe), m.get(probe.as_str()), "{probe:?}");
+            }
+        }
     }
 }

@@ -83,7 +83,7 @@ impl Index for usize {
 impl Index for str {
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
         match v {
-            Value::Object(map) => map.get(self),
+            Value::Object(map) => map.get_str(self),
             _ => None,
         }
     }
