@@ -83,16 +83,20 @@ struct ConditionMemo {
 }
 
 impl ConditionMemo {
-    fn slot(ty: &str, ok: bool) -> Option<usize> {
-        let i = match ty {
+    /// The index of a condition type the kubelet reports.
+    fn type_index(ty: &str) -> Option<usize> {
+        Some(match ty {
             "PodReadyToStartContainers" => 0,
             "Initialized" => 1,
             "Ready" => 2,
             "ContainersReady" => 3,
             "PodScheduled" => 4,
             _ => return None,
-        };
-        Some(2 * i + usize::from(ok))
+        })
+    }
+
+    fn slot(ty: &str, ok: bool) -> Option<usize> {
+        Self::type_index(ty).map(|i| 2 * i + usize::from(ok))
     }
 
     /// Makes [`ConditionMemo::stamp`] `now`'s (RFC 3339 has seconds: formatted once per
@@ -1246,6 +1250,22 @@ fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value
         .find(|c| object::get_str(c, &["name"]) == Some(name))
 }
 
+/// `lead`, then `names` joined by spaces, then `]`, in one allocation (a condition's
+/// message: no `format!` and no joined copy).
+fn bracketed(lead: &str, names: &[&str]) -> String {
+    let len = lead.len() + names.iter().map(|n| n.len() + 1).sum::<usize>() + 1;
+    let mut out = String::with_capacity(len);
+    out.push_str(lead);
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(n);
+    }
+    out.push(']');
+    out
+}
+
 /// The pod status the kubelet reports for `sb` (S8.1).
 fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo) -> Value {
     // Built values are moved into the status (`json!` would copy them through serde).
@@ -1329,12 +1349,28 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         .map(|c| c.name.as_str())
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
-    let old_conds = object::get_array(old, &["conditions"]);
+    // One pass over the old conditions: the first of each type the kubelet reports, and
+    // the others, which are kept as they are.
+    let mut old_of_type: [Option<&Value>; 5] = [None; 5];
+    let mut conditions: Vec<Value> = Vec::with_capacity(5);
+    for c in object::get_array(old, &["conditions"]) {
+        let ty = c
+            .as_object()
+            .and_then(|m| object::field(m, "type"))
+            .and_then(Value::as_str);
+        match ty.and_then(ConditionMemo::type_index) {
+            Some(i) => {
+                if let Some(slot @ None) = old_of_type.get_mut(i) {
+                    *slot = Some(c);
+                }
+            }
+            None => conditions.push(c.clone()),
+        }
+    }
     let mut cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
-        let old = old_conds
-            .iter()
-            .find(|c| object::get_str(c, &["type"]) == Some(ty))
+        let old = ConditionMemo::type_index(ty)
+            .and_then(|i| old_of_type.get(i).copied().flatten())
             .filter(|c| object::get_str(c, &["status"]) == Some(status));
         let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
         // Whether `c` says this condition, changed at `since` (`None`: any time).
@@ -1402,22 +1438,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         }
         built
     };
-    let mut conditions: Vec<Value> = old_conds
-        .iter()
-        .filter(|c| {
-            !matches!(
-                object::get_str(c, &["type"]),
-                Some(
-                    "PodReadyToStartContainers"
-                        | "Initialized"
-                        | "Ready"
-                        | "ContainersReady"
-                        | "PodScheduled"
-                )
-            )
-        })
-        .cloned()
-        .collect();
     conditions.push(cond("PodReadyToStartContainers", !sb.stopped, None, None));
     if init_done {
         conditions.push(cond(
@@ -1437,10 +1457,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
             "Initialized",
             false,
             Some("ContainersNotInitialized"),
-            Some(format!(
-                "containers with incomplete status: [{}]",
-                pending.join(" ")
-            )),
+            Some(bracketed("containers with incomplete status: [", &pending)),
         ));
     }
     let (reason, msg) = if terminal {
@@ -1450,18 +1467,12 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
     } else {
         (
             Some("ContainersNotReady"),
-            Some(format!(
-                "containers with unready status: [{}]",
-                unready.join(" ")
-            )),
+            Some(bracketed("containers with unready status: [", &unready)),
         )
     };
     conditions.push(cond("Ready", containers_ready, reason, msg.clone()));
     conditions.push(cond("ContainersReady", containers_ready, reason, msg));
-    match old_conds
-        .iter()
-        .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
-    {
+    match old_of_type[4] {
         Some(c) => conditions.push(c.clone()),
         None => conditions.push(cond("PodScheduled", true, None, None)),
     }
