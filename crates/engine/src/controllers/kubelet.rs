@@ -146,49 +146,36 @@ impl Kubelet {
             buffers: (String::new(), String::new()),
         }
     }
+}
 
+impl PodMemo {
     /// Notes the sync's own status write (`written`) and whether the status it reported
     /// was of a quiet sandbox (`quiet_status`, `None`: no status was built), and asks to be
-    /// woken at `due` unless a pending timer already comes at or before it; one search of
-    /// the memo for all.
+    /// woken at `due` unless a pending timer already comes at or before it.
     fn after_sync(
         &mut self,
-        key: &ObjectKey,
         written: Option<u64>,
         due: Option<Time>,
         now: Time,
         quiet_status: Option<bool>,
     ) -> Action {
-        let update = |memo: &mut PodMemo| {
-            if written.is_some() {
-                memo.own_write = written;
-            }
-            if let Some(q) = quiet_status {
-                memo.quiet_status = q;
-            }
-            let Some(due) = due else {
-                return Action::Done;
-            };
-            let due = due.max(now.plus_ms(1));
-            if let Some(t) = memo.timer {
-                if t > now && t <= due {
-                    return Action::Done;
-                }
-            }
-            memo.timer = Some(due);
-            Action::RequeueAfter(due.0 - now.0)
+        if written.is_some() {
+            self.own_write = written;
+        }
+        if let Some(q) = quiet_status {
+            self.quiet_status = q;
+        }
+        let Some(due) = due else {
+            return Action::Done;
         };
-        match self.pods.get_mut(key) {
-            Some(memo) => update(memo),
-            None => {
-                let mut memo = PodMemo::default();
-                let action = update(&mut memo);
-                if memo.timer.is_some() || memo.own_write.is_some() {
-                    self.pods.insert(key.clone(), memo);
-                }
-                action
+        let due = due.max(now.plus_ms(1));
+        if let Some(t) = self.timer {
+            if t > now && t <= due {
+                return Action::Done;
             }
         }
+        self.timer = Some(due);
+        Action::RequeueAfter(due.0 - now.0)
     }
 }
 
@@ -293,78 +280,94 @@ impl Controller for Kubelet {
             let sb = new_sandbox(ctx.runtime, key, &pod, node, now);
             ctx.runtime.pods.insert(key.clone(), sb);
         }
-        let runtime = &mut *ctx.runtime;
-        let Some(sb) = runtime.pods.get_mut(key) else {
-            return Action::Done;
+        // The pod's memo is found once for the whole sync (a new one goes in at the end if
+        // there is anything to remember).
+        let mut fresh = PodMemo::default();
+        let slot = self.pods.get_mut(key);
+        let known = slot.is_some();
+        let memo: &mut PodMemo = match slot {
+            Some(m) => m,
+            None => &mut fresh,
         };
-        // A sync that only moves never-started containers between waiting, pulling and
-        // starting changes nothing the status shows; when the stored status is the
-        // kubelet's own last write, it is still what a sync would report (see `quiet`).
-        let quiet_before = found == Some(true)
-            && quiet(sb)
-            && self.pods.get(key).is_some_and(|m| {
-                m.quiet_status && m.own_write == Some(object::resource_version(&pod))
-            });
-        let mut sync = Sync {
-            api: ctx.api,
-            node_images: &mut runtime.node_images,
-            pod: &pod,
-            node: node_name,
-            now,
-            pull_ms: self.image_pull_ms,
-            start_ms: self.container_start_ms,
-            started: Vec::new(),
-            message: std::mem::take(&mut self.buffers.0),
-            field_path: std::mem::take(&mut self.buffers.1),
-        };
-        let mut due = sync.advance(sb);
-        let started = std::mem::take(&mut sync.started);
-        self.buffers = (sync.message, sync.field_path);
-        let stopped = sb.stopped;
-        if quiet_before && started.is_empty() && !stopped && quiet(sb) {
-            return self.after_sync(key, None, due, now, None);
-        }
-        let sb: &PodSandbox = if started.is_empty() {
-            sb
-        } else {
-            for (init, index, id) in started {
-                ctx.runtime
-                    .start_container(ctx.api, key, &pod, index, init, now, id);
-                ctx.runtime
-                    .run_container_command(ctx.api, key, &pod, index, init);
-            }
-            let Some(sb) = ctx.runtime.pods.get(key) else {
+        let (conditions, buffers) = (&mut self.conditions, &mut self.buffers);
+        let (pull_ms, start_ms) = (self.image_pull_ms, self.container_start_ms);
+        let action = (|| {
+            let runtime = &mut *ctx.runtime;
+            let Some(sb) = runtime.pods.get_mut(key) else {
                 return Action::Done;
             };
-            // A command line decides when its process exits only once it has run.
-            due = match (due, next_due(sb, now)) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            // A sync that only moves never-started containers between waiting, pulling and
+            // starting changes nothing the status shows; when the stored status is the
+            // kubelet's own last write, it is still what a sync would report (see `quiet`).
+            let quiet_before = found == Some(true)
+                && quiet(sb)
+                && memo.quiet_status
+                && memo.own_write == Some(object::resource_version(&pod));
+            let mut sync = Sync {
+                api: ctx.api,
+                node_images: &mut runtime.node_images,
+                pod: &pod,
+                node: node_name,
+                now,
+                pull_ms,
+                start_ms,
+                started: Vec::new(),
+                message: std::mem::take(&mut buffers.0),
+                field_path: std::mem::take(&mut buffers.1),
             };
-            sb
-        };
-        let status = pod_status(&pod, sb, now, &mut self.conditions);
-        let quiet_now = quiet(sb);
-        let mut written = None;
-        let unchanged = pod.get("status") == Some(&status);
-        if !unchanged {
-            if let Ok(w) = ctx.api.write_status(&pod, status) {
-                written = Some(object::resource_version(&w));
+            let mut due = sync.advance(sb);
+            let started = std::mem::take(&mut sync.started);
+            *buffers = (sync.message, sync.field_path);
+            let stopped = sb.stopped;
+            if quiet_before && started.is_empty() && !stopped && quiet(sb) {
+                return memo.after_sync(None, due, now, None);
             }
-        }
-        let quiet_status = Some(quiet_now && (unchanged || written.is_some()));
-        if stopped {
-            self.after_sync(key, written, None, now, Some(false));
-            if let Some(p) = ctx
-                .api
-                .try_get(Kind::Pod, &key.namespace, &key.name)
-                .cloned()
-            {
-                finish_deletion(ctx.api, &p);
+            let sb: &PodSandbox = if started.is_empty() {
+                sb
+            } else {
+                for (init, index, id) in started {
+                    ctx.runtime
+                        .start_container(ctx.api, key, &pod, index, init, now, id);
+                    ctx.runtime
+                        .run_container_command(ctx.api, key, &pod, index, init);
+                }
+                let Some(sb) = ctx.runtime.pods.get(key) else {
+                    return Action::Done;
+                };
+                // A command line decides when its process exits only once it has run.
+                due = match (due, next_due(sb, now)) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                sb
+            };
+            let status = pod_status(&pod, sb, now, conditions);
+            let quiet_now = quiet(sb);
+            let mut written = None;
+            let unchanged = pod.get("status") == Some(&status);
+            if !unchanged {
+                if let Ok(w) = ctx.api.write_status(&pod, status) {
+                    written = Some(object::resource_version(&w));
+                }
             }
-            return Action::Done;
+            let quiet_status = Some(quiet_now && (unchanged || written.is_some()));
+            if stopped {
+                memo.after_sync(written, None, now, Some(false));
+                if let Some(p) = ctx
+                    .api
+                    .try_get(Kind::Pod, &key.namespace, &key.name)
+                    .cloned()
+                {
+                    finish_deletion(ctx.api, &p);
+                }
+                return Action::Done;
+            }
+            memo.after_sync(written, due, now, quiet_status)
+        })();
+        if !known && (fresh.timer.is_some() || fresh.own_write.is_some()) {
+            self.pods.insert(key.clone(), fresh);
         }
-        self.after_sync(key, written, due, now, quiet_status)
+        action
     }
 }
 
@@ -432,11 +435,21 @@ fn new_sandbox(
     let fqdn = object::get_str(pod, &["spec", "subdomain"])
         .filter(|s| !s.is_empty())
         .map(|sub| {
-            format!(
-                "{hostname}.{sub}.{}.svc.{}",
+            // `<hostname>.<subdomain>.<namespace>.svc.<zone>`, joined by hand.
+            let parts = [
+                hostname.as_str(),
+                ".",
+                sub,
+                ".",
                 object::namespace(pod),
-                crate::dns::ZONE
-            )
+                ".svc.",
+                crate::dns::ZONE,
+            ];
+            let mut fqdn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            for p in parts {
+                fqdn.push_str(p);
+            }
+            fqdn
         });
     PodSandbox {
         uid: object::uid(pod).to_string(),
@@ -730,11 +743,15 @@ impl<'a> Sync<'a> {
                 true
             }
             ContainerState::Pulling { since, until } if now >= until => {
-                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
+                // The image as the Events show it: the spec's string when it names a tag or
+                // digest, else the full reference (borrowed from a handle on the image, as
+                // the container changes below).
+                let image = c.image.clone();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("");
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw
                 } else {
-                    c.image.full.clone()
+                    image.full.as_str()
                 };
                 if let Some(err) = c.image.pull_error() {
                     // The kubelet's image back-off: 10 s, doubling to 300 s per image.
@@ -754,10 +771,8 @@ impl<'a> Sync<'a> {
                 }
                 c.pull_backoff_ms = 0;
                 let took = go_duration_string(until.0.saturating_sub(since.0));
-                let msg = format!(
-                    "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
-                    c.image.size_bytes()
-                );
+                let mut size = String::with_capacity(20);
+                crate::runtime::push_decimal(&mut size, c.image.size_bytes());
                 match self.node_images.get_mut(self.node) {
                     Some(images) => {
                         if !images.contains(&c.image.full) {
@@ -772,7 +787,18 @@ impl<'a> Sync<'a> {
                 c.state = ContainerState::Starting {
                     at: until.plus_ms(self.start_ms),
                 };
-                self.event(&c.name, init, "Normal", "Pulled", &msg);
+                let parts = [
+                    "Successfully pulled image \"",
+                    shown,
+                    "\" in ",
+                    &took,
+                    " (",
+                    &took,
+                    " including waiting). Image size: ",
+                    &size,
+                    " bytes.",
+                ];
+                self.event_joined(&c.name, init, "Normal", "Pulled", &parts);
                 true
             }
             ContainerState::Starting { at } if now >= at => {
