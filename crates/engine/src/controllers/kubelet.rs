@@ -12,7 +12,7 @@
 
 use crate::api::{Api, DeleteOptions};
 use crate::cluster::Cluster;
-use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::controllers::{Action, Controller, Ctx, KeyParts, KeyView, ObjectKey};
 use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
@@ -195,19 +195,22 @@ impl Controller for Kubelet {
                     .is_some_and(|n| !n.is_empty())
                     || event.event_type == EventType::Deleted =>
             {
-                let key = ObjectKey::of(Kind::Pod, event.object());
+                // The memo is searched with the key borrowed from the object: the owned key
+                // is made only for a sync (the kubelet's own writes need none).
+                let parts = KeyParts::of(Kind::Pod, event.object());
+                let view = &parts as &dyn KeyView;
                 if event.event_type == EventType::Deleted {
-                    if let Some(memo) = self.pods.get_mut(&key) {
+                    if let Some(memo) = self.pods.get_mut(view) {
                         memo.own_write = None;
                     }
                 } else if self
                     .pods
-                    .get(&key)
+                    .get(view)
                     .is_some_and(|memo| memo.own_write == Some(event.resource_version))
                 {
                     return;
                 }
-                out.push(key);
+                out.push(parts.to_key());
             }
             Kind::PersistentVolumeClaim => {
                 // A claim that became bound lets pods waiting to mount it start.
