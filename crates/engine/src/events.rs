@@ -164,8 +164,18 @@ impl Api {
         // The involved object's metadata is found once; each field is then one scan of it.
         // The four fields the Event copies are read in one pass over it (a missing or
         // non-string field reads as empty).
+        // The root's apiVersion, kind and metadata are read in one pass over it too.
         let (mut inv_name, mut inv_ns, mut inv_uid, mut inv_rv) = ("", "", "", "");
-        if let Some(meta) = object::get(involved, &["metadata"]).and_then(Value::as_object) {
+        let (mut inv_api_version, mut inv_kind, mut meta) = ("", "", None);
+        for (k, v) in involved.as_object().into_iter().flatten() {
+            match k.as_str() {
+                "apiVersion" => inv_api_version = v.as_str().unwrap_or(""),
+                "kind" => inv_kind = v.as_str().unwrap_or(""),
+                "metadata" => meta = v.as_object(),
+                _ => {}
+            }
+        }
+        if let Some(meta) = meta {
             for (k, v) in meta {
                 let slot = match k.as_str() {
                     "name" => &mut inv_name,
@@ -179,36 +189,31 @@ impl Api {
                 }
             }
         }
-        let inv_kind = object::kind(involved);
         let ns = if inv_ns.is_empty() { "default" } else { inv_ns };
         // One string for source, involved object, type and reason; the message is a second
         // level, so a lookup formats nothing else. The uid leads: keys then differ in their
         // first bytes, where the source and the namespace would make every comparison walk a
         // long common prefix. (No part holds a `/` or `|`, so any order of them keys alike.)
         // Joined by hand: `format!` costs more than the event's other strings together.
+        // Each part is followed by its one-byte separator (pushed as a byte, not copied as
+        // a string).
         let parts = [
-            inv_uid,
-            "|",
-            source.component,
-            "/",
-            source.host.unwrap_or(""),
-            "|",
-            inv_kind,
-            "/",
-            ns,
-            "/",
-            inv_name,
-            "/",
-            field_path.unwrap_or(""),
-            "|",
-            event_type,
-            "|",
-            reason,
+            (inv_uid, '|'),
+            (source.component, '/'),
+            (source.host.unwrap_or(""), '|'),
+            (inv_kind, '/'),
+            (ns, '/'),
+            (inv_name, '/'),
+            (field_path.unwrap_or(""), '|'),
+            (event_type, '|'),
         ];
-        let mut similar_key = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        for p in parts {
+        let len = parts.iter().map(|(p, _)| p.len() + 1).sum::<usize>() + reason.len();
+        let mut similar_key = String::with_capacity(len);
+        for (p, sep) in parts {
             similar_key.push_str(p);
+            similar_key.push(sep);
         }
+        similar_key.push_str(reason);
         // Aggregation: count distinct messages for the similar key inside the window.
         // One search, found or not (the key is built either way; a found one drops it).
         let place = match cache
@@ -306,7 +311,7 @@ impl Api {
             }
         };
         let involved_fields = [
-            object::api_version(involved),
+            inv_api_version,
             field_path.unwrap_or(""),
             inv_kind,
             inv_name,

@@ -12,7 +12,7 @@
 
 use crate::api::{Api, DeleteOptions};
 use crate::cluster::Cluster;
-use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::controllers::{Action, Controller, Ctx, KeyParts, KeyView, ObjectKey};
 use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object::{self, Object};
@@ -83,16 +83,20 @@ struct ConditionMemo {
 }
 
 impl ConditionMemo {
-    fn slot(ty: &str, ok: bool) -> Option<usize> {
-        let i = match ty {
+    /// The index of a condition type the kubelet reports.
+    fn type_index(ty: &str) -> Option<usize> {
+        Some(match ty {
             "PodReadyToStartContainers" => 0,
             "Initialized" => 1,
             "Ready" => 2,
             "ContainersReady" => 3,
             "PodScheduled" => 4,
             _ => return None,
-        };
-        Some(2 * i + usize::from(ok))
+        })
+    }
+
+    fn slot(ty: &str, ok: bool) -> Option<usize> {
+        Self::type_index(ty).map(|i| 2 * i + usize::from(ok))
     }
 
     /// Makes [`ConditionMemo::stamp`] `now`'s (RFC 3339 has seconds: formatted once per
@@ -142,49 +146,36 @@ impl Kubelet {
             buffers: (String::new(), String::new()),
         }
     }
+}
 
+impl PodMemo {
     /// Notes the sync's own status write (`written`) and whether the status it reported
     /// was of a quiet sandbox (`quiet_status`, `None`: no status was built), and asks to be
-    /// woken at `due` unless a pending timer already comes at or before it; one search of
-    /// the memo for all.
+    /// woken at `due` unless a pending timer already comes at or before it.
     fn after_sync(
         &mut self,
-        key: &ObjectKey,
         written: Option<u64>,
         due: Option<Time>,
         now: Time,
         quiet_status: Option<bool>,
     ) -> Action {
-        let update = |memo: &mut PodMemo| {
-            if written.is_some() {
-                memo.own_write = written;
-            }
-            if let Some(q) = quiet_status {
-                memo.quiet_status = q;
-            }
-            let Some(due) = due else {
-                return Action::Done;
-            };
-            let due = due.max(now.plus_ms(1));
-            if let Some(t) = memo.timer {
-                if t > now && t <= due {
-                    return Action::Done;
-                }
-            }
-            memo.timer = Some(due);
-            Action::RequeueAfter(due.0 - now.0)
+        if written.is_some() {
+            self.own_write = written;
+        }
+        if let Some(q) = quiet_status {
+            self.quiet_status = q;
+        }
+        let Some(due) = due else {
+            return Action::Done;
         };
-        match self.pods.get_mut(key) {
-            Some(memo) => update(memo),
-            None => {
-                let mut memo = PodMemo::default();
-                let action = update(&mut memo);
-                if memo.timer.is_some() || memo.own_write.is_some() {
-                    self.pods.insert(key.clone(), memo);
-                }
-                action
+        let due = due.max(now.plus_ms(1));
+        if let Some(t) = self.timer {
+            if t > now && t <= due {
+                return Action::Done;
             }
         }
+        self.timer = Some(due);
+        Action::RequeueAfter(due.0 - now.0)
     }
 }
 
@@ -204,19 +195,22 @@ impl Controller for Kubelet {
                     .is_some_and(|n| !n.is_empty())
                     || event.event_type == EventType::Deleted =>
             {
-                let key = ObjectKey::of(Kind::Pod, event.object());
+                // The memo is searched with the key borrowed from the object: the owned key
+                // is made only for a sync (the kubelet's own writes need none).
+                let parts = KeyParts::of(Kind::Pod, event.object());
+                let view = &parts as &dyn KeyView;
                 if event.event_type == EventType::Deleted {
-                    if let Some(memo) = self.pods.get_mut(&key) {
+                    if let Some(memo) = self.pods.get_mut(view) {
                         memo.own_write = None;
                     }
                 } else if self
                     .pods
-                    .get(&key)
+                    .get(view)
                     .is_some_and(|memo| memo.own_write == Some(event.resource_version))
                 {
                     return;
                 }
-                out.push(key);
+                out.push(parts.to_key());
             }
             Kind::PersistentVolumeClaim => {
                 // A claim that became bound lets pods waiting to mount it start.
@@ -289,78 +283,94 @@ impl Controller for Kubelet {
             let sb = new_sandbox(ctx.runtime, key, &pod, node, now);
             ctx.runtime.pods.insert(key.clone(), sb);
         }
-        let runtime = &mut *ctx.runtime;
-        let Some(sb) = runtime.pods.get_mut(key) else {
-            return Action::Done;
+        // The pod's memo is found once for the whole sync (a new one goes in at the end if
+        // there is anything to remember).
+        let mut fresh = PodMemo::default();
+        let slot = self.pods.get_mut(key);
+        let known = slot.is_some();
+        let memo: &mut PodMemo = match slot {
+            Some(m) => m,
+            None => &mut fresh,
         };
-        // A sync that only moves never-started containers between waiting, pulling and
-        // starting changes nothing the status shows; when the stored status is the
-        // kubelet's own last write, it is still what a sync would report (see `quiet`).
-        let quiet_before = found == Some(true)
-            && quiet(sb)
-            && self.pods.get(key).is_some_and(|m| {
-                m.quiet_status && m.own_write == Some(object::resource_version(&pod))
-            });
-        let mut sync = Sync {
-            api: ctx.api,
-            node_images: &mut runtime.node_images,
-            pod: &pod,
-            node: node_name,
-            now,
-            pull_ms: self.image_pull_ms,
-            start_ms: self.container_start_ms,
-            started: Vec::new(),
-            message: std::mem::take(&mut self.buffers.0),
-            field_path: std::mem::take(&mut self.buffers.1),
-        };
-        let mut due = sync.advance(sb);
-        let started = std::mem::take(&mut sync.started);
-        self.buffers = (sync.message, sync.field_path);
-        let stopped = sb.stopped;
-        if quiet_before && started.is_empty() && !stopped && quiet(sb) {
-            return self.after_sync(key, None, due, now, None);
-        }
-        let sb: &PodSandbox = if started.is_empty() {
-            sb
-        } else {
-            for (init, index, id) in started {
-                ctx.runtime
-                    .start_container(ctx.api, key, &pod, index, init, now, id);
-                ctx.runtime
-                    .run_container_command(ctx.api, key, &pod, index, init);
-            }
-            let Some(sb) = ctx.runtime.pods.get(key) else {
+        let (conditions, buffers) = (&mut self.conditions, &mut self.buffers);
+        let (pull_ms, start_ms) = (self.image_pull_ms, self.container_start_ms);
+        let action = (|| {
+            let runtime = &mut *ctx.runtime;
+            let Some(sb) = runtime.pods.get_mut(key) else {
                 return Action::Done;
             };
-            // A command line decides when its process exits only once it has run.
-            due = match (due, next_due(sb, now)) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            // A sync that only moves never-started containers between waiting, pulling and
+            // starting changes nothing the status shows; when the stored status is the
+            // kubelet's own last write, it is still what a sync would report (see `quiet`).
+            let quiet_before = found == Some(true)
+                && quiet(sb)
+                && memo.quiet_status
+                && memo.own_write == Some(object::resource_version(&pod));
+            let mut sync = Sync {
+                api: ctx.api,
+                node_images: &mut runtime.node_images,
+                pod: &pod,
+                node: node_name,
+                now,
+                pull_ms,
+                start_ms,
+                started: Vec::new(),
+                message: std::mem::take(&mut buffers.0),
+                field_path: std::mem::take(&mut buffers.1),
             };
-            sb
-        };
-        let status = pod_status(&pod, sb, now, &mut self.conditions);
-        let quiet_now = quiet(sb);
-        let mut written = None;
-        let unchanged = pod.get("status") == Some(&status);
-        if !unchanged {
-            if let Ok(w) = ctx.api.write_status(&pod, status) {
-                written = Some(object::resource_version(&w));
+            let mut due = sync.advance(sb);
+            let started = std::mem::take(&mut sync.started);
+            *buffers = (sync.message, sync.field_path);
+            let stopped = sb.stopped;
+            if quiet_before && started.is_empty() && !stopped && quiet(sb) {
+                return memo.after_sync(None, due, now, None);
             }
-        }
-        let quiet_status = Some(quiet_now && (unchanged || written.is_some()));
-        if stopped {
-            self.after_sync(key, written, None, now, Some(false));
-            if let Some(p) = ctx
-                .api
-                .try_get(Kind::Pod, &key.namespace, &key.name)
-                .cloned()
-            {
-                finish_deletion(ctx.api, &p);
+            let sb: &PodSandbox = if started.is_empty() {
+                sb
+            } else {
+                for (init, index, id) in started {
+                    ctx.runtime
+                        .start_container(ctx.api, key, &pod, index, init, now, id);
+                    ctx.runtime
+                        .run_container_command(ctx.api, key, &pod, index, init);
+                }
+                let Some(sb) = ctx.runtime.pods.get(key) else {
+                    return Action::Done;
+                };
+                // A command line decides when its process exits only once it has run.
+                due = match (due, next_due(sb, now)) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                sb
+            };
+            let status = pod_status(&pod, sb, now, conditions);
+            let quiet_now = quiet(sb);
+            let mut written = None;
+            let unchanged = pod.get("status") == Some(&status);
+            if !unchanged {
+                if let Ok(w) = ctx.api.write_status(&pod, status) {
+                    written = Some(object::resource_version(&w));
+                }
             }
-            return Action::Done;
+            let quiet_status = Some(quiet_now && (unchanged || written.is_some()));
+            if stopped {
+                memo.after_sync(written, None, now, Some(false));
+                if let Some(p) = ctx
+                    .api
+                    .try_get(Kind::Pod, &key.namespace, &key.name)
+                    .cloned()
+                {
+                    finish_deletion(ctx.api, &p);
+                }
+                return Action::Done;
+            }
+            memo.after_sync(written, due, now, quiet_status)
+        })();
+        if !known && (fresh.timer.is_some() || fresh.own_write.is_some()) {
+            self.pods.insert(key.clone(), fresh);
         }
-        self.after_sync(key, written, due, now, quiet_status)
+        action
     }
 }
 
@@ -428,11 +438,21 @@ fn new_sandbox(
     let fqdn = object::get_str(pod, &["spec", "subdomain"])
         .filter(|s| !s.is_empty())
         .map(|sub| {
-            format!(
-                "{hostname}.{sub}.{}.svc.{}",
+            // `<hostname>.<subdomain>.<namespace>.svc.<zone>`, joined by hand.
+            let parts = [
+                hostname.as_str(),
+                ".",
+                sub,
+                ".",
                 object::namespace(pod),
-                crate::dns::ZONE
-            )
+                ".svc.",
+                crate::dns::ZONE,
+            ];
+            let mut fqdn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            for p in parts {
+                fqdn.push_str(p);
+            }
+            fqdn
         });
     PodSandbox {
         uid: object::uid(pod).to_string(),
@@ -726,11 +746,15 @@ impl<'a> Sync<'a> {
                 true
             }
             ContainerState::Pulling { since, until } if now >= until => {
-                let raw = object::get_str(spec, &["image"]).unwrap_or("").to_string();
+                // The image as the Events show it: the spec's string when it names a tag or
+                // digest, else the full reference (borrowed from a handle on the image, as
+                // the container changes below).
+                let image = c.image.clone();
+                let raw = object::get_str(spec, &["image"]).unwrap_or("");
                 let shown = if raw.contains(':') || raw.contains('@') {
                     raw
                 } else {
-                    c.image.full.clone()
+                    image.full.as_str()
                 };
                 if let Some(err) = c.image.pull_error() {
                     // The kubelet's image back-off: 10 s, doubling to 300 s per image.
@@ -750,10 +774,8 @@ impl<'a> Sync<'a> {
                 }
                 c.pull_backoff_ms = 0;
                 let took = go_duration_string(until.0.saturating_sub(since.0));
-                let msg = format!(
-                    "Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {} bytes.",
-                    c.image.size_bytes()
-                );
+                let mut size = String::with_capacity(20);
+                crate::runtime::push_decimal(&mut size, c.image.size_bytes());
                 match self.node_images.get_mut(self.node) {
                     Some(images) => {
                         if !images.contains(&c.image.full) {
@@ -768,7 +790,18 @@ impl<'a> Sync<'a> {
                 c.state = ContainerState::Starting {
                     at: until.plus_ms(self.start_ms),
                 };
-                self.event(&c.name, init, "Normal", "Pulled", &msg);
+                let parts = [
+                    "Successfully pulled image \"",
+                    shown,
+                    "\" in ",
+                    &took,
+                    " (",
+                    &took,
+                    " including waiting). Image size: ",
+                    &size,
+                    " bytes.",
+                ];
+                self.event_joined(&c.name, init, "Normal", "Pulled", &parts);
                 true
             }
             ContainerState::Starting { at } if now >= at => {
@@ -1246,6 +1279,22 @@ fn old_status_of<'a>(old: &'a Value, list: &str, name: &str) -> Option<&'a Value
         .find(|c| object::get_str(c, &["name"]) == Some(name))
 }
 
+/// `lead`, then `names` joined by spaces, then `]`, in one allocation (a condition's
+/// message: no `format!` and no joined copy).
+fn bracketed(lead: &str, names: &[&str]) -> String {
+    let len = lead.len() + names.iter().map(|n| n.len() + 1).sum::<usize>() + 1;
+    let mut out = String::with_capacity(len);
+    out.push_str(lead);
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(n);
+    }
+    out.push(']');
+    out
+}
+
 /// The pod status the kubelet reports for `sb` (S8.1).
 fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo) -> Value {
     // Built values are moved into the status (`json!` would copy them through serde).
@@ -1329,12 +1378,28 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         .map(|c| c.name.as_str())
         .collect();
     let containers_ready = unready.is_empty() && !terminal;
-    let old_conds = object::get_array(old, &["conditions"]);
+    // One pass over the old conditions: the first of each type the kubelet reports, and
+    // the others, which are kept as they are.
+    let mut old_of_type: [Option<&Value>; 5] = [None; 5];
+    let mut conditions: Vec<Value> = Vec::with_capacity(5);
+    for c in object::get_array(old, &["conditions"]) {
+        let ty = c
+            .as_object()
+            .and_then(|m| object::field(m, "type"))
+            .and_then(Value::as_str);
+        match ty.and_then(ConditionMemo::type_index) {
+            Some(i) => {
+                if let Some(slot @ None) = old_of_type.get_mut(i) {
+                    *slot = Some(c);
+                }
+            }
+            None => conditions.push(c.clone()),
+        }
+    }
     let mut cond = |ty: &str, ok: bool, reason: Option<&str>, message: Option<String>| {
         let status = if ok { "True" } else { "False" };
-        let old = old_conds
-            .iter()
-            .find(|c| object::get_str(c, &["type"]) == Some(ty))
+        let old = ConditionMemo::type_index(ty)
+            .and_then(|i| old_of_type.get(i).copied().flatten())
             .filter(|c| object::get_str(c, &["status"]) == Some(status));
         let keys = 4 + usize::from(reason.is_some()) + usize::from(message.is_some());
         // Whether `c` says this condition, changed at `since` (`None`: any time).
@@ -1402,22 +1467,6 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
         }
         built
     };
-    let mut conditions: Vec<Value> = old_conds
-        .iter()
-        .filter(|c| {
-            !matches!(
-                object::get_str(c, &["type"]),
-                Some(
-                    "PodReadyToStartContainers"
-                        | "Initialized"
-                        | "Ready"
-                        | "ContainersReady"
-                        | "PodScheduled"
-                )
-            )
-        })
-        .cloned()
-        .collect();
     conditions.push(cond("PodReadyToStartContainers", !sb.stopped, None, None));
     if init_done {
         conditions.push(cond(
@@ -1437,10 +1486,7 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
             "Initialized",
             false,
             Some("ContainersNotInitialized"),
-            Some(format!(
-                "containers with incomplete status: [{}]",
-                pending.join(" ")
-            )),
+            Some(bracketed("containers with incomplete status: [", &pending)),
         ));
     }
     let (reason, msg) = if terminal {
@@ -1450,18 +1496,12 @@ fn pod_status(pod: &Object, sb: &PodSandbox, now: Time, memo: &mut ConditionMemo
     } else {
         (
             Some("ContainersNotReady"),
-            Some(format!(
-                "containers with unready status: [{}]",
-                unready.join(" ")
-            )),
+            Some(bracketed("containers with unready status: [", &unready)),
         )
     };
     conditions.push(cond("Ready", containers_ready, reason, msg.clone()));
     conditions.push(cond("ContainersReady", containers_ready, reason, msg));
-    match old_conds
-        .iter()
-        .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
-    {
+    match old_of_type[4] {
         Some(c) => conditions.push(c.clone()),
         None => conditions.push(cond("PodScheduled", true, None, None)),
     }

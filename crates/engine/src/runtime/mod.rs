@@ -194,11 +194,21 @@ impl Runtime {
     /// `allocate_ip` for the sandbox `key` is about to hold: the same address, found through
     /// the address index (sandboxes are only created through this), not a scan of them all.
     pub fn allocate_ip_for(&mut self, key: &ObjectKey, node: &str, cidr_prefix: &str) -> String {
-        let counter = self.ip_counters.entry(node.to_string()).or_insert(1);
-        let mut ip = String::new();
+        // The node's counter is there after its first pod: its name is copied only then.
+        if !self.ip_counters.contains_key(node) {
+            self.ip_counters.insert(node.to_string(), 1);
+        }
+        let Some(counter) = self.ip_counters.get_mut(node) else {
+            return String::new();
+        };
+        // `<prefix>.<counter>`, joined by hand in one buffer (no `format!` per try).
+        let mut ip = String::with_capacity(cidr_prefix.len() + 4);
         for _ in 0..260 {
             *counter = if *counter >= 254 { 2 } else { *counter + 1 };
-            ip = format!("{cidr_prefix}.{counter}");
+            ip.clear();
+            ip.push_str(cidr_prefix);
+            ip.push('.');
+            push_decimal(&mut ip, u64::from(*counter));
             let used = self
                 .ip_owners
                 .get(&ip)
@@ -381,6 +391,23 @@ static NO_SPEC: Value = Value::Null;
 
 /// The spec of the container `name` in `pod`'s `initContainers` (`init`) or `containers`,
 /// or null when the pod has none by that name.
+/// Appends `n` in decimal to `out` (no `format!` machinery).
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 || at == 0 {
+            break;
+        }
+    }
+    // ASCII digits: always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or(""));
+}
+
 pub(crate) fn container_spec<'a>(pod: &'a Value, init: bool, name: &str) -> &'a Value {
     object::get_array(
         pod,
