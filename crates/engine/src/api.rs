@@ -686,6 +686,8 @@ impl Api {
                 "pod {name} has non-empty .spec.schedulingGates"
             )));
         }
+        // Each changed map (the root, spec, status and metadata) is copied once, by the
+        // first write through it; the conditions are changed in place in the status's copy.
         let mut pod = (*old).clone();
         object::set(
             &mut pod,
@@ -694,14 +696,21 @@ impl Api {
         );
         // podutil.UpdatePodCondition: lastTransitionTime moves only when the status changes.
         let now = self.now.rfc3339();
-        let mut conds = object::get_array(&pod, &["status", "conditions"]).to_vec();
+        let conds = object::entry(&mut pod, &["status", "conditions"]);
+        if !conds.is_array() {
+            *conds = Value::Array(Vec::new());
+        }
+        let conds = match conds.as_array_mut() {
+            Some(c) => c,
+            None => unreachable!("made an array just above"),
+        };
         match conds
             .iter_mut()
             .find(|c| object::get_str(c, &["type"]) == Some("PodScheduled"))
         {
             Some(c) => {
                 if object::get_str(c, &["status"]) != Some("True") {
-                    c["lastTransitionTime"] = json!(now);
+                    c["lastTransitionTime"] = Value::String(now);
                 }
                 c["status"] = json!("True");
                 c["lastProbeTime"] = Value::Null;
@@ -710,10 +719,19 @@ impl Api {
                     m.remove("message");
                 }
             }
-            None => conds.push(json!({"type": "PodScheduled", "status": "True",
-                "lastProbeTime": null, "lastTransitionTime": now})),
+            None => {
+                // Inserted in key order, so every key is appended.
+                let mut c = serde_json::Map::with_capacity(4);
+                c.insert("lastProbeTime".to_string(), Value::Null);
+                c.insert("lastTransitionTime".to_string(), Value::String(now));
+                c.insert("status".to_string(), Value::String("True".to_string()));
+                c.insert(
+                    "type".to_string(),
+                    Value::String("PodScheduled".to_string()),
+                );
+                conds.push(Value::Object(c));
+            }
         }
-        object::set(&mut pod, &["status", "conditions"], Value::Array(conds));
         let rv = self.store.next_resource_version();
         object::set(
             &mut pod,

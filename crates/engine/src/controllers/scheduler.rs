@@ -14,7 +14,7 @@
 //! stuck pod still settles. The scheduler never preempts (every kubeplay pod has priority 0).
 
 use crate::api::Api;
-use crate::controllers::{Action, Controller, Ctx, ObjectKey};
+use crate::controllers::{Action, Controller, Ctx, KeyParts, KeyView, ObjectKey};
 use crate::events::Source;
 use crate::kinds::Kind;
 use crate::object;
@@ -22,7 +22,6 @@ use crate::quantity::{Format, Quantity};
 use crate::selector::Selector;
 use crate::store::{Cursor, EventType, Store, WatchEvent};
 use serde_json::{json, Value};
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -69,7 +68,16 @@ pub struct Scheduler {
     /// O(all pods).
     placed: Placed,
     /// Scratch space of `schedule`, kept so an attempt allocates nothing per node.
+    scratch: Scratch,
+}
+
+/// `schedule`'s scratch space, kept between attempts (one entry per feasible node or per
+/// row: over a kilobyte at 100 nodes, which the system allocator serves slowly).
+#[derive(Debug, Default)]
+struct Scratch {
     scored: Vec<Scored>,
+    /// The attempt's PodTopologySpread peer count per row of `Placed::rows`.
+    spread: Vec<i64>,
 }
 
 /// What matters to waiting pods about an assigned pod: its node, labels and whether it
@@ -187,6 +195,50 @@ struct NodeInfo {
     memory_capacity: Option<f64>,
     /// Allocatable pods (110 when missing), as NodeResourcesFit's pod count reads it.
     max_pods: i128,
+    /// The last LeastAllocated and BalancedAllocation scores computed here, with the
+    /// non-zero cpu and memory (the pod's plus the node's pods') they were computed for:
+    /// between two attempts only the node that got the pod changes, so every other node
+    /// scores the next pod of the same size from here.
+    fit_memo: std::cell::Cell<Option<FitMemo>>,
+}
+
+/// See `NodeInfo::fit_memo`.
+#[derive(Debug, Clone, Copy)]
+struct FitMemo {
+    cpu: i128,
+    memory: i128,
+    fit: i64,
+    balance: i64,
+}
+
+impl NodeInfo {
+    /// LeastAllocated and BalancedAllocation with `cpu` and `memory` (non-zero requests,
+    /// milli) in use on this node once the pod is there.
+    #[inline]
+    fn fit_scores(&self, cpu: i128, memory: i128) -> (i64, i64) {
+        if let Some(m) = self.fit_memo.get() {
+            if m.cpu == cpu && m.memory == memory {
+                return (m.fit, m.balance);
+            }
+        }
+        let frac = |used: i128, cap: Option<f64>| match cap {
+            None => 1.0,
+            Some(cap) => (to_f64(used) / cap).min(1.0),
+        };
+        let (fc, fm) = (
+            frac(cpu, self.cpu_capacity),
+            frac(memory, self.memory_capacity),
+        );
+        let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
+        let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
+        self.fit_memo.set(Some(FitMemo {
+            cpu,
+            memory,
+            fit,
+            balance,
+        }));
+        (fit, balance)
+    }
 }
 
 impl NodeInfo {
@@ -205,6 +257,7 @@ impl NodeInfo {
             plain: !unschedulable && untainted_and_ready,
             allocatable,
             object: node.clone(),
+            fit_memo: std::cell::Cell::new(None),
         }
     }
 }
@@ -237,21 +290,24 @@ impl Placed {
         let head = store.head();
         if let Some(cursor) = self.cursor.filter(|c| *c <= head) {
             if let Ok(events) = store.events_since(cursor) {
-                let changes: Vec<(ObjectKey, Option<Arc<Value>>)> = events
-                    .filter(|e| matches!(e.kind, Kind::Pod | Kind::Node))
-                    .map(|e| {
-                        let key = ObjectKey::of(e.kind, e.object());
-                        let obj = (e.event_type != EventType::Deleted).then(|| e.object().clone());
-                        (key, obj)
-                    })
-                    .collect();
-                for (key, obj) in changes {
-                    if key.kind == Kind::Node {
-                        let info = obj.map(|n| NodeInfo::of(&n));
-                        self.set_node(&key.name, info);
+                for e in events {
+                    // Only pods and nodes are read: `object()` would turn a recorded
+                    // Event into JSON.
+                    if !matches!(e.kind, Kind::Pod | Kind::Node) {
                         continue;
                     }
-                    self.apply(key, obj);
+                    let obj = (e.event_type != EventType::Deleted).then(|| e.object());
+                    match e.kind {
+                        Kind::Node => {
+                            let info = obj.map(NodeInfo::of);
+                            self.set_node(object::name(e.object()), info);
+                        }
+                        Kind::Pod => {
+                            let key = KeyParts::of(Kind::Pod, e.object());
+                            self.apply(key, obj, e.event_type == EventType::Added);
+                        }
+                        _ => {}
+                    }
                 }
                 self.cursor = Some(head);
                 return;
@@ -259,7 +315,7 @@ impl Placed {
         }
         *self = Placed::default();
         for pod in store.list(Kind::Pod, None) {
-            self.apply(ObjectKey::of(Kind::Pod, pod), Some(pod.clone()));
+            self.apply(KeyParts::of(Kind::Pod, pod), Some(pod), true);
         }
         for node in store.list(Kind::Node, None) {
             self.set_node(object::name(node), Some(NodeInfo::of(node)));
@@ -267,13 +323,21 @@ impl Placed {
         self.cursor = Some(head);
     }
 
-    fn apply(&mut self, key: ObjectKey, obj: Option<Arc<Value>>) {
-        let live = obj
-            .as_ref()
-            .filter(|o| !node_name(o).is_empty() && !is_terminal(o));
+    /// Takes in pod `key` as it now is (`obj`; `None`: deleted). `added`: the event that
+    /// brought it created it, so no earlier version is here to take away (the log has the
+    /// deletion of any earlier pod of that name before it).
+    fn apply(&mut self, key: KeyParts<'_>, obj: Option<&Arc<Value>>, added: bool) {
+        let live = obj.filter(|o| !node_name(o).is_empty() && !is_terminal(o));
+        let key: &dyn KeyView = &key;
+        debug_assert!(!added || !self.pods.contains_key(key));
+        if added && live.is_none() {
+            // A new pod, not bound yet (as the scheduler's every pod starts): nothing here.
+            return;
+        }
         // One search tells whether there is anything to take away (a pod not bound before,
         // as most are, is not searched for again).
-        let known = match (live, self.pods.get_mut(&key)) {
+        let old = if added { None } else { self.pods.get_mut(key) };
+        let known = match (live, old) {
             (Some(o), Some(old)) => {
                 // Most pod events are status writes: same spec (so same node, requests, host
                 // ports and terms) and same controller. Nothing this cache sums changes.
@@ -289,9 +353,10 @@ impl Placed {
             }
             (_, old) => old.is_some(),
         };
-        if let Some(old) = known.then(|| self.pods.remove(&key)).flatten() {
+        let namespace = key.parts().namespace;
+        if let Some(old) = known.then(|| self.pods.remove(key)).flatten() {
             if let Some(uid) = &old.peer_of {
-                self.uncount_peer(uid, &key.namespace, &old.node);
+                self.uncount_peer(uid, namespace, &old.node);
             }
             if let Ok(i) = self.row_index(&old.node) {
                 if let Some(row) = self.rows.get_mut(i) {
@@ -311,7 +376,7 @@ impl Placed {
                 }
                 self.prune(i);
             }
-            self.with_anti_affinity.remove(&key);
+            self.with_anti_affinity.remove(key);
         }
         let Some(obj) = live else { return };
         let node = node_name(obj);
@@ -335,14 +400,22 @@ impl Placed {
             object: anti_affinity.then(|| obj.clone()),
         };
         if let Some(uid) = &entry.peer_of {
-            *self
-                .spread
-                .entry(uid.clone())
-                .or_default()
-                .entry(key.namespace.clone())
-                .or_default()
-                .entry(entry.node.clone())
-                .or_insert(0) += 1;
+            // Searched before inserting: the uid, namespace and node are copied only when
+            // new here (most pods join a known controller, namespace and node).
+            let by_ns = match self.spread.get_mut(uid.as_str()) {
+                Some(m) => m,
+                None => self.spread.entry(uid.clone()).or_default(),
+            };
+            let by_node = match by_ns.get_mut(namespace) {
+                Some(m) => m,
+                None => by_ns.entry(namespace.to_string()).or_default(),
+            };
+            match by_node.get_mut(entry.node.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    by_node.insert(entry.node.clone(), 1);
+                }
+            }
         }
         let usage = &mut self.row_mut(&entry.node).usage;
         usage.pods += 1;
@@ -351,6 +424,7 @@ impl Placed {
         }
         usage.non_zero_cpu += entry.non_zero.0;
         usage.non_zero_memory += entry.non_zero.1;
+        let key = key.parts().to_key();
         if anti_affinity {
             self.with_anti_affinity.insert(key.clone());
         }
@@ -532,11 +606,14 @@ impl Controller for Scheduler {
         let obj = event.object();
         match event.kind {
             Kind::Pod => {
-                let key = ObjectKey::of(Kind::Pod, obj);
+                // Searched with borrowed parts: most events queue nothing and keep nothing,
+                // so the key's strings are copied only when it is.
+                let parts = KeyParts::of(Kind::Pod, obj);
+                let key: &dyn KeyView = &parts;
                 if event.event_type == EventType::Deleted {
-                    self.unschedulable.remove(&key);
-                    self.waiting_on_volumes.remove(&key);
-                    if self.assigned.remove(&key).is_some() {
+                    self.unschedulable.remove(key);
+                    self.waiting_on_volumes.remove(key);
+                    if self.assigned.remove(key).is_some() {
                         // Freed resources, ports or anti-affinity domains may help anyone.
                         self.retry_all(out);
                     }
@@ -544,28 +621,34 @@ impl Controller for Scheduler {
                 }
                 let node = node_name(obj);
                 if node.is_empty() {
-                    if !wants_scheduling(obj) || self.waiting_on_volumes.contains_key(&key) {
+                    if !wants_scheduling(obj) || self.waiting_on_volumes.contains_key(key) {
                         return;
                     }
-                    match self.unschedulable.get(&key) {
+                    match self.unschedulable.get(key) {
                         Some(u) if u.fingerprint == pod_fingerprint(obj) => {}
-                        _ => out.push(key),
+                        _ => out.push(parts.to_key()),
                     }
                     return;
                 }
-                self.unschedulable.remove(&key);
-                self.waiting_on_volumes.remove(&key);
-                // One search of the assigned pods, whether this one is new, unchanged or not.
-                let unchanged = match self.assigned.entry(key) {
-                    Entry::Occupied(mut e) => {
-                        let same = e.get().matches(obj, node);
+                if !self.unschedulable.is_empty() {
+                    self.unschedulable.remove(key);
+                }
+                if !self.waiting_on_volumes.is_empty() {
+                    self.waiting_on_volumes.remove(key);
+                }
+                // One search of the assigned pods when this one is known (most events: its
+                // status writes), two when it is new.
+                let unchanged = match self.assigned.get_mut(key) {
+                    Some(print) => {
+                        let same = print.matches(obj, node);
                         if !same {
-                            e.insert(AssignedPrint::of(obj, node));
+                            *print = AssignedPrint::of(obj, node);
                         }
                         Some(same)
                     }
-                    Entry::Vacant(e) => {
-                        e.insert(AssignedPrint::of(obj, node));
+                    None => {
+                        self.assigned
+                            .insert(parts.to_key(), AssignedPrint::of(obj, node));
                         None
                     }
                 };
@@ -642,7 +725,7 @@ impl Controller for Scheduler {
             }
         }
         self.placed.sync(&api.store);
-        match schedule(api, &self.placed, &mut self.scored, &pod) {
+        match schedule(api, &self.placed, &mut self.scratch, &pod) {
             Ok(Decision::Bind(node)) => {
                 self.unschedulable.remove(key);
                 bind(api, &pod, &node);
@@ -1087,24 +1170,6 @@ struct Snapshot<'a> {
     store: &'a Store,
 }
 
-/// Advances a name-ordered walk to `name` and returns its entry, if the walk has one; entries
-/// before `name` are passed over, later ones stay for the next name.
-fn entry_named<'m, V>(
-    walk: &mut std::iter::Peekable<std::collections::btree_map::Iter<'m, String, V>>,
-    name: &str,
-) -> Option<&'m V> {
-    while let Some((k, v)) = walk.peek() {
-        match k.as_str().cmp(name) {
-            std::cmp::Ordering::Less => {
-                walk.next();
-            }
-            std::cmp::Ordering::Equal => return Some(*v),
-            std::cmp::Ordering::Greater => return None,
-        }
-    }
-    None
-}
-
 impl<'a> Snapshot<'a> {
     fn take(store: &'a Store, placed: &'a Placed) -> Snapshot<'a> {
         Snapshot { placed, store }
@@ -1469,12 +1534,10 @@ fn fit_error(
 }
 
 /// Runs one scheduling cycle for `pod`: the chosen node, or the FailedScheduling message.
-/// `scored` is scratch space kept between attempts (one entry per feasible node: over a
-/// kilobyte at 100 nodes, which the system allocator serves slowly).
 fn schedule(
     api: &mut Api,
     placed: &Placed,
-    scored: &mut Vec<Scored>,
+    scratch: &mut Scratch,
     pod: &Value,
 ) -> Result<Decision, String> {
     // Borrows the store field only, so the RNG can be drawn while the chosen node's name
@@ -1496,7 +1559,16 @@ fn schedule(
     // Filter and score in one walk of the nodes: the scores read nothing the filters
     // change, and only feasible nodes are scored, as before.
     let scorer = Scorer::of(api, &snap, pod);
-    let mut spread_walk = scorer.spread.by_node().map(|m| m.iter().peekable());
+    // The spread counts by row: one search per node that has peers, not a name comparison
+    // per node.
+    let Scratch { scored, spread } = scratch;
+    spread.clear();
+    spread.resize(placed.rows.len(), 0);
+    for (node, n) in scorer.spread.by_node().into_iter().flatten() {
+        if let Some(slot) = placed.row_index(node).ok().and_then(|i| spread.get_mut(i)) {
+            *slot = *n;
+        }
+    }
     // Nothing but the pod count can refuse a plain pod on a plain node (and no bound pod's
     // anti-affinity term, no claim): the filters run in full only elsewhere, or to say why
     // a full node failed.
@@ -1504,10 +1576,14 @@ fn schedule(
         && claims.bound_pvs.is_empty()
         && claims.unbound_wait.is_empty()
         && placed.with_anti_affinity.is_empty();
+    // On a plain node a plain pod without preferred node affinity scores only
+    // LeastAllocated, BalancedAllocation and its spread (no taints to count, no terms).
+    let plain_scores = plain && scorer.preferred.is_empty();
     scored.clear();
     for (row, view) in snap.views() {
-        let fits = plain && view.info.plain && (view.usage.pods as i128) < view.info.max_pods;
-        let filtered = if fits {
+        let peers = spread.get(row).copied().unwrap_or(0);
+        let (info, usage) = (view.info, view.usage);
+        if plain && info.plain && (usage.pods as i128) < info.max_pods {
             // The fast path must agree with the filters (a filter added later that can
             // refuse a plain pod on a plain node has to be added to `plain` too): every
             // debug build, tests included, checks it.
@@ -1515,12 +1591,33 @@ fn schedule(
                 filter_node(api, &snap, &facts, &view, &claims).is_ok(),
                 "a filter refused a plain pod on a plain node: PodFacts::plain or NodeInfo::plain misses it"
             );
-            Ok(())
-        } else {
-            filter_node(api, &snap, &facts, &view, &claims)
-        };
-        match filtered {
-            Ok(()) => scored.push(scorer.raw(row, &view, spread_walk.as_mut())),
+            if plain_scores {
+                debug_assert_eq!(
+                    (
+                        scorer.raw(row, &view, peers).affinity,
+                        info.untainted_and_ready
+                    ),
+                    (0, true)
+                );
+                let (fit, balance) = info.fit_scores(
+                    scorer.pod_cpu + usage.non_zero_cpu,
+                    scorer.pod_mem + usage.non_zero_memory,
+                );
+                scored.push(Scored {
+                    row,
+                    fit_and_balance: fit + balance,
+                    spread_count: peers,
+                    affinity: 0,
+                    bad_taints: 0,
+                    total: 0,
+                });
+            } else {
+                scored.push(scorer.raw(row, &view, peers));
+            }
+            continue;
+        }
+        match filter_node(api, &snap, &facts, &view, &claims) {
+            Ok(()) => scored.push(scorer.raw(row, &view, peers)),
             Err(f) => failures.push(f),
         }
     }
@@ -1641,15 +1738,13 @@ struct Scorer<'a, 'p> {
 #[derive(Debug, Clone, Copy)]
 struct Scored {
     row: usize,
-    fit: i64,
-    balance: i64,
+    /// LeastAllocated plus BalancedAllocation (both weigh 1 and need no normalising).
+    fit_and_balance: i64,
     spread_count: i64,
     affinity: i64,
     bad_taints: i64,
     total: i64,
 }
-
-type SpreadWalk<'a> = std::iter::Peekable<std::collections::btree_map::Iter<'a, String, i64>>;
 
 impl<'a, 'p> Scorer<'a, 'p> {
     fn of(api: &Api, snap: &Snapshot<'a>, pod: &'p Value) -> Scorer<'a, 'p> {
@@ -1671,39 +1766,24 @@ impl<'a, 'p> Scorer<'a, 'p> {
         }
     }
 
-    /// The raw scores of one feasible node. Feasible nodes come in name order, as the
-    /// spread counts are kept: `spread_walk` is one merged walk over them.
-    fn raw(
-        &self,
-        row: usize,
-        view: &NodeView<'_>,
-        spread_walk: Option<&mut SpreadWalk<'_>>,
-    ) -> Scored {
+    /// The raw scores of one feasible node; `spread_count`: the pod's peers there.
+    fn raw(&self, row: usize, view: &NodeView<'_>, spread_count: i64) -> Scored {
         let node = view.node;
         let cached = view.info;
         let usage = view.usage;
-        let cpu = self.pod_cpu + usage.non_zero_cpu;
-        let mem = self.pod_mem + usage.non_zero_memory;
-        let spread_count = spread_walk
-            .and_then(|w| entry_named(w, view.name))
-            .copied()
-            .unwrap_or(0);
-        let frac = |used: i128, cap: Option<f64>| match cap {
-            None => 1.0,
-            Some(cap) => (to_f64(used) / cap).min(1.0),
-        };
-        let (fc, fm) = (
-            frac(cpu, cached.cpu_capacity),
-            frac(mem, cached.memory_capacity),
+        let (fit, balance) = cached.fit_scores(
+            self.pod_cpu + usage.non_zero_cpu,
+            self.pod_mem + usage.non_zero_memory,
         );
-        let fit = (((1.0 - fc) * 100.0 + (1.0 - fm) * 100.0) / 2.0) as i64;
-        let balance = ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64;
-        let affinity: i64 = self
-            .preferred
-            .iter()
-            .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
-            .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
-            .sum();
+        let affinity: i64 = if self.preferred.is_empty() {
+            0
+        } else {
+            self.preferred
+                .iter()
+                .filter(|t| object::get(t, &["preference"]).is_some_and(|p| term_matches(p, node)))
+                .map(|t| object::get_i64(t, &["weight"]).unwrap_or(0))
+                .sum()
+        };
         // A node known to have no taints has none to count.
         let bad_taints = if cached.untainted_and_ready {
             0
@@ -1718,8 +1798,7 @@ impl<'a, 'p> Scorer<'a, 'p> {
         };
         Scored {
             row,
-            fit,
-            balance,
+            fit_and_balance: fit + balance,
             spread_count,
             affinity,
             bad_taints,
@@ -1742,7 +1821,7 @@ fn normalize(scored: &mut [Scored]) -> (i64, usize) {
         max_aff = max_aff.max(r.affinity);
         max_taints = max_taints.max(r.bad_taints);
     }
-    let mut best: Option<(i64, usize)> = None;
+    let (mut best, mut ties) = (i64::MIN, 0);
     for r in scored.iter_mut() {
         let spread = if max_spread == 0 {
             100
@@ -1759,14 +1838,14 @@ fn normalize(scored: &mut [Scored]) -> (i64, usize) {
         } else {
             100 - 100 * r.bad_taints / max_taints
         };
-        r.total = r.fit + r.balance + 2 * spread + 2 * aff + 3 * taint;
-        best = match best {
-            Some((s, n)) if r.total < s => Some((s, n)),
-            Some((s, n)) if r.total == s => Some((s, n + 1)),
-            _ => Some((r.total, 1)),
-        };
+        r.total = r.fit_and_balance + 2 * spread + 2 * aff + 3 * taint;
+        if r.total > best {
+            (best, ties) = (r.total, 1);
+        } else if r.total == best {
+            ties += 1;
+        }
     }
-    best.unwrap_or((0, 0))
+    (best, ties)
 }
 
 #[cfg(test)]
