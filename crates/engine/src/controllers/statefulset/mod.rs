@@ -200,7 +200,9 @@ pub struct StatefulSetController {
     /// By namespace, then name: a watch event's pod is looked up by `&str`s, no key built.
     pods: BTreeMap<String, PodMemos>,
     /// Per set: what its last sync derived from each pod version (a pure cache).
-    memo: BTreeMap<ObjectKey, SetMemo>,
+    /// (Boxed: with `SetMemo`s inline a node of this map was 3.9 KB, a large chunk for glibc,
+    /// whose every allocation first consolidates the allocator's fast bins.)
+    memo: BTreeMap<ObjectKey, Box<SetMemo>>,
     /// Consecutive failed syncs per key, for the per-item exponential backoff (S3.1).
     failures: BTreeMap<ObjectKey, u32>,
     gates: Gates,
@@ -214,9 +216,9 @@ impl StatefulSetController {
     /// Puts a set's memo back in its place (taken out at the start of its sync).
     fn put_memo(&mut self, key: &ObjectKey, memo: SetMemo) {
         match self.memo.get_mut(key) {
-            Some(slot) => *slot = memo,
+            Some(slot) => **slot = memo,
             None => {
-                self.memo.insert(key.clone(), memo);
+                self.memo.insert(key.clone(), Box::new(memo));
             }
         }
     }
@@ -401,7 +403,7 @@ impl StatefulSetController {
         let mut memo = self
             .memo
             .get_mut(key)
-            .map(std::mem::take)
+            .map(|m| std::mem::take(&mut **m))
             .filter(|m| m.set_uid == set_uid)
             .unwrap_or_default();
         let selector_value = object::get(&set, &["spec", "selector"]);
@@ -527,7 +529,7 @@ impl StatefulSetController {
         let aligned = candidate_pods.len() == memo.pods.len();
         let mut next_memo = SetMemo {
             set_uid: memo_uid,
-            pods: Vec::with_capacity(memo.pods.len()),
+            pods: Vec::with_capacity(candidate_pods.len()),
             selector: None,
             settled: None,
         };
@@ -673,14 +675,22 @@ impl StatefulSetController {
         let pod_refs: Vec<&Value> = pods.iter().map(|p| &**p).collect();
         // The plan's facts of every member from the memo (all or none: an adopted pod's are
         // not there, and then the plan reads them all itself).
-        let facts: Option<Vec<control::PodFacts<'_>>> = pod_refs
-            .iter()
-            .zip(&pod_memo_at)
-            .map(|(p, at)| {
-                let known = next_memo.pods.get((*at)?)?.plan.as_ref()?;
-                Some(known.facts(object::name(p)))
-            })
-            .collect();
+        // Sized up front (collecting into an `Option<Vec>` cannot know the length and grew
+        // the vector by reallocations, large ones for big sets).
+        let mut facts: Option<Vec<control::PodFacts<'_>>> =
+            Some(Vec::with_capacity(pod_refs.len()));
+        for (p, at) in pod_refs.iter().zip(&pod_memo_at) {
+            let known = at
+                .and_then(|at| next_memo.pods.get(at))
+                .and_then(|f| f.plan.as_ref());
+            match (known, facts.as_mut()) {
+                (Some(known), Some(v)) => v.push(known.facts(object::name(p))),
+                _ => {
+                    facts = None;
+                    break;
+                }
+            }
+        }
         let now = api.now;
         let mut objects = ApiObjects { api };
         let out = control::sync_shared(
