@@ -166,6 +166,15 @@ impl Map<String, Value> {
         self.map_mut().insert(k, v)
     }
 
+    /// Makes room for exactly `additional` more entries (kubeplay). A map level copied for a
+    /// write is allocated at its length, and one more key would double it: a writer that
+    /// knows it adds one key reserves one, keeping the block small.
+    #[cfg(not(feature = "preserve_order"))]
+    #[inline]
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.map_mut().reserve_exact(additional);
+    }
+
     /// Insert a key-value pair in the map at the given index.
     ///
     /// If the map did not have this key present, `None` is returned.

@@ -198,6 +198,11 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     #[inline]
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
+    }
+
+    #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
