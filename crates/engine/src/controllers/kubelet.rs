@@ -807,20 +807,8 @@ impl<'a> Sync<'a> {
             }
             ContainerState::Starting { at } if now >= at => {
                 // The digest of the draw's decimal digits and the name, without joining them.
-                let draw = self.api.rng.next_u64();
-                let mut digits = [0u8; 20];
-                let mut at = digits.len();
-                let mut n = draw;
-                loop {
-                    at -= 1;
-                    digits[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                let digits = std::str::from_utf8(&digits[at..]).unwrap_or("");
-                let id = hex_digest_parts(&[digits, &c.name], 64);
+                let draw = crate::runtime::Decimal::of(self.api.rng.next_u64());
+                let id = hex_digest_parts(&[draw.as_str(), &c.name], 64);
                 // The image decides how long its server takes to answer a probe.
                 let ready_at = match object::get(spec, &["readinessProbe"]) {
                     Some(p) => now

@@ -394,25 +394,41 @@ fn write_pod_files(fs: &mut Fs, namespace: &str, host: &PodHost) {
 /// What a container without a spec (gone from the pod) is started with.
 static NO_SPEC: Value = Value::Null;
 
-/// The spec of the container `name` in `pod`'s `initContainers` (`init`) or `containers`,
-/// or null when the pod has none by that name.
-/// Appends `n` in decimal to `out` (no `format!` machinery).
-pub(crate) fn push_decimal(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 || at == 0 {
-            break;
-        }
-    }
-    // ASCII digits: always UTF-8.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or(""));
+/// `n` in decimal, in a buffer on the stack (no `format!` machinery, no allocation).
+pub(crate) struct Decimal {
+    digits: [u8; 20],
+    at: usize,
 }
 
+impl Decimal {
+    pub(crate) fn of(n: u64) -> Decimal {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 || at == 0 {
+                break;
+            }
+        }
+        Decimal { digits, at }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // ASCII digits: always UTF-8.
+        std::str::from_utf8(&self.digits[self.at..]).unwrap_or("")
+    }
+}
+
+/// Appends `n` in decimal to `out`.
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(Decimal::of(n).as_str());
+}
+
+/// The spec of the container `name` in `pod`'s `initContainers` (`init`) or `containers`,
+/// or null when the pod has none by that name.
 pub(crate) fn container_spec<'a>(pod: &'a Value, init: bool, name: &str) -> &'a Value {
     object::get_array(
         pod,
