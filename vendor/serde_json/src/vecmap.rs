@@ -521,7 +521,7 @@ impl<'a, K, V> OccupiedEntry<'a, K, V> {
 #[cfg(test)]
 mod tests {
     //! The map against `BTreeMap` as the model, through every mutating path, with clones
-    //! taken along the way so that shared and unshared key slices are both exercised.
+    //! taken along the way, which must keep their contents through later writes.
     use super::VecMap;
     use alloc::collections::BTreeMap;
     use alloc::string::String;
